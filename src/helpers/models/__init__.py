@@ -1,0 +1,1 @@
+"""Models: the Pythia/OPT registry, tokenizers, and loading from every supported source."""
