@@ -52,11 +52,14 @@ class Score:
 
     ``logprob`` is the summed natural-log probability of the continuation tokens;
     ``is_greedy`` is True when every continuation token is the argmax at its position;
-    ``n_tokens`` counts the continuation tokens; ``token_logprobs`` holds the per-token
-    values when asked for (else ``None``).
+    ``n_tokens`` counts the continuation tokens; ``token_logprobs`` and ``token_is_greedy``
+    hold the per-token values when asked for (else ``None``): the log-probability of each
+    continuation token and whether it was the argmax at its position (teacher-forced, so the
+    fraction of greedy tokens is a "digits correct" metric for one-digit-per-token answers).
     """
 
     logprob: float
     is_greedy: bool
     n_tokens: int
     token_logprobs: tuple[float, ...] | None = None
+    token_is_greedy: tuple[bool, ...] | None = None
