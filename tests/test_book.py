@@ -1,0 +1,294 @@
+"""The report builds offline and its pages really display: charts drawn, no errors, no network.
+
+The browser tests copy ``book/`` to a temporary folder, execute ``tests/data/book_sample.ipynb``
+there as the ``scaling`` experiment (so the current ``helpers.plots`` renderer is what gets
+tested), build with profile ``ci`` and warnings as errors, then open every page in headless
+Chromium with every non-file request aborted. A broken chart never fails the Sphinx build, so
+only this check catches it. Screenshots go to ``<tmp>/book/_build/screenshots/``.
+
+The unit tests at the end need neither a build nor a browser.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import altair as alt
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import book, plots
+from helpers.paths import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+SAMPLE_NOTEBOOK = REPO_ROOT / "tests" / "data" / "book_sample.ipynb"
+PAGES = (
+    "intro", "methods", "experiments/scaling", "experiments/task_contrast", "experiments/swap",
+    "published", "reproducibility", "references",
+)
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+
+# Marks that Vega drew for data (axes and legends have other roles), per chart container.
+CHART_MARKS_JS = """
+() => [...document.querySelectorAll('.cc-altair-chart')].map(chart => ({
+    id: chart.id,
+    error: chart.classList.contains('cc-chart-error') ? chart.textContent : null,
+    symbols: chart.querySelectorAll('svg g.mark-symbol.role-mark > path').length,
+    lines: chart.querySelectorAll('svg g.mark-line.role-mark > path').length,
+    bars: chart.querySelectorAll('svg g.mark-rect.role-mark > path').length,
+    marks: chart.querySelectorAll('svg g.role-mark > *').length,
+}))
+"""
+CHARTS_SETTLED_JS = """
+() => [...document.querySelectorAll('.cc-altair-chart')].every(
+    chart => chart.querySelector('svg g.role-mark') || chart.classList.contains('cc-chart-error'))
+"""
+
+
+def _copy_book(destination: Path) -> Path:
+    """Copy the hand-written book, without build outputs or anything generated."""
+    return Path(shutil.copytree(
+        REPO_ROOT / "book", destination,
+        ignore=shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME),
+    ))
+
+
+def _execute_sample_into(experiments_dir: Path) -> Path:
+    """Execute the sample notebook with the current helpers and save it as ``scaling``."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(SAMPLE_NOTEBOOK, as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(experiments_dir)}}).execute()
+    target = experiments_dir / "scaling.ipynb"
+    nbformat.write(notebook, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory) -> Path:
+    """A freshly built copy of the book (profile ci); returns its ``_build/html`` folder."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install -y chromium`.")
+    book_dir = _copy_book(tmp_path_factory.mktemp("book") / "book")
+    experiments_dir = book_dir / "experiments"
+    experiments_dir.mkdir()
+    _execute_sample_into(experiments_dir)
+    index = book.build("ci", book_dir, strict=True)
+    return index.parent
+
+
+@pytest.fixture(scope="module")
+def browsed_pages(built_book: Path) -> dict[str, dict]:
+    """Open every page offline in headless Chromium; record errors, requests and charts."""
+    from playwright.sync_api import sync_playwright
+
+    screenshots = built_book.parent / "screenshots"
+    screenshots.mkdir(exist_ok=True)
+    report: dict[str, dict] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            for page_name in PAGES:
+                blocked: list[str] = []
+                console_errors: list[str] = []
+
+                def route(route_request, blocked=blocked):
+                    if route_request.request.url.startswith(LOCAL_SCHEMES):
+                        route_request.continue_()
+                    else:
+                        blocked.append(route_request.request.url)
+                        route_request.abort()
+
+                page = context.new_page()
+                page.route("**/*", route)
+                page.on("console", lambda message, errors=console_errors: (
+                    errors.append(message.text) if message.type == "error" else None))
+                page.on("pageerror", lambda error, errors=console_errors: errors.append(str(error)))
+                html_path = built_book / f"{page_name}.html"
+                page.goto(html_path.as_uri(), wait_until="load")
+                page.wait_for_function(CHARTS_SETTLED_JS, timeout=20_000)
+                charts = page.evaluate(CHART_MARKS_JS)
+                claims_rows = page.locator("table#claims-table tbody tr").count()
+                banner = page.locator(".bd-header-announcement").inner_text()
+                page.screenshot(path=str(screenshots / f"{page_name.replace('/', '__')}.png"),
+                                full_page=True)
+                page.close()
+                report[page_name] = {"blocked": blocked, "console_errors": console_errors,
+                                     "charts": charts, "claims_rows": claims_rows,
+                                     "banner": banner}
+        finally:
+            browser.close()
+    return report
+
+
+@pytest.mark.book
+def test_no_page_requests_the_network(browsed_pages):
+    blocked = {name: page["blocked"] for name, page in browsed_pages.items() if page["blocked"]}
+    assert blocked == {}
+
+
+@pytest.mark.book
+def test_no_console_errors(browsed_pages):
+    errors = {name: page["console_errors"] for name, page in browsed_pages.items()
+              if page["console_errors"]}
+    assert errors == {}
+
+
+@pytest.mark.book
+def test_every_chart_is_drawn_with_its_data(browsed_pages):
+    charts = browsed_pages["experiments/scaling"]["charts"]
+    # The sample shows two charts: a line chart with points (2 tasks x 3 sizes) and a bar
+    # chart of the mean accuracy of each of the 2 tasks.
+    assert len(charts) == 2
+    line_chart, bar_chart = charts
+    assert line_chart["error"] is None and bar_chart["error"] is None
+    assert line_chart["lines"] == 2
+    assert line_chart["symbols"] == 6
+    assert bar_chart["bars"] == 2
+    for page_name, page in browsed_pages.items():
+        for chart in page["charts"]:
+            assert chart["marks"] > 0, f"empty chart {chart['id']} on {page_name}"
+
+
+@pytest.mark.book
+def test_claims_table_has_a_row_per_claim(browsed_pages):
+    # helpers.claims may not exist yet; either way the table must list every claim.
+    assert browsed_pages["intro"]["claims_rows"] >= len(book.PLACEHOLDER_CLAIMS)
+
+
+@pytest.mark.book
+def test_every_page_names_the_profile(browsed_pages):
+    for page_name, page in browsed_pages.items():
+        assert "Profile ci" in page["banner"], page_name
+        assert "not findings" in page["banner"], page_name
+
+
+@pytest.mark.book
+def test_figure_is_numbered_and_cited(built_book):
+    scaling_html = (built_book / "experiments" / "scaling.html").read_text(encoding="utf-8")
+    assert 'id="fig-sample-scaling"' in scaling_html
+    # The {numref} in the first markdown cell resolved to the figure's number.
+    assert re.search(r'href="#fig-sample-scaling"[^>]*><span[^>]*>Fig\. 1</span>', scaling_html)
+
+
+@pytest.mark.book
+def test_missing_experiments_get_placeholder_pages(built_book):
+    for name in ("task_contrast", "swap"):
+        page = (built_book / "experiments" / f"{name}.html").read_text(encoding="utf-8")
+        assert "has not been executed for profile" in page
+    assert "has not been executed" not in (
+        built_book / "experiments" / "scaling.html").read_text(encoding="utf-8")
+
+
+# --- unit tests: no build, no browser -----------------------------------------------------
+
+
+def _three_point_chart() -> alt.Chart:
+    data = pd.DataFrame({"size": [1, 2, 3], "accuracy": [0.2, 0.5, 0.7]})
+    return alt.Chart(data).mark_point().encode(x="size:Q", y="accuracy:Q")
+
+
+def test_enable_rejects_an_unknown_mode():
+    with pytest.raises(plots.UnknownPlotModeError, match="'png'.*interactive, svg"):
+        plots.enable("png")
+
+
+def test_svg_mode_draws_one_symbol_per_row():
+    plots.enable("svg")
+    try:
+        bundle = _three_point_chart()._repr_mimebundle_()
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        svg = bundle["image/svg+xml"]
+    finally:
+        plots.enable("interactive")
+    symbols_group = re.search(r'<g class="mark-symbol role-mark[^"]*"[^>]*>(.*?)</g>', svg, re.S)
+    assert symbols_group is not None
+    assert symbols_group.group(1).count("<path") == 3
+
+
+def test_interactive_output_is_offline_and_deterministic():
+    plots.enable("interactive")
+    chart = _three_point_chart()
+    first = chart._repr_mimebundle_()
+    second = chart._repr_mimebundle_()
+    first, second = (b[0] if isinstance(b, tuple) else b for b in (first, second))
+    html_first, html_second = first["text/html"], second["text/html"]
+    assert "cdn" not in html_first.lower() and "<script src" not in html_first
+    assert "vegaEmbed" in html_first
+    id_first = re.search(r'id="(cc-chart-[0-9a-f]{12}-\d+)"', html_first).group(1)
+    id_second = re.search(r'id="(cc-chart-[0-9a-f]{12}-\d+)"', html_second).group(1)
+    # Same spec, same hash; the display counter keeps two displays apart.
+    assert id_first.rsplit("-", 1)[0] == id_second.rsplit("-", 1)[0]
+    assert id_first != id_second
+    assert re.search(r"altair-(viz-)?[0-9a-f]{32}", html_first) is None
+
+
+def test_chart_html_cannot_close_its_script_early():
+    spec = {"data": {"values": [{"label": "</script><script>alert(1)</script>"}]}}
+    snippet = plots.chart_html(spec)
+    assert snippet.count("</script>") == 1
+
+
+def test_theme_uses_the_colour_blind_safe_palette():
+    assert plots.theme_config()["config"]["range"]["category"][:3] == [
+        "#0072B2", "#E69F00", "#009E73"]
+
+
+def test_vega_bundle_defines_vega_embed(tmp_path):
+    bundle_path = plots.write_vega_bundle(tmp_path / "_static")
+    text = bundle_path.read_text(encoding="utf-8")
+    assert bundle_path.name == "vega-bundle.js"
+    assert "window.vegaEmbed=" in text.replace(" ", "")
+    assert "http://" not in text[:400] and "https://" not in text[:400]
+
+
+def test_figure_metadata_and_bad_names():
+    assert plots.figure_metadata("fig-a", "Caption.") == {
+        "mystnb": {"figure": {"name": "fig-a", "caption": "Caption."}}}
+    with pytest.raises(plots.InvalidFigureError, match="'fig a'"):
+        plots.figure_metadata("fig a", "Caption.")
+
+
+def test_unknown_profile_is_rejected():
+    with pytest.raises(book.UnknownProfileError, match="'laptop'.*ci"):
+        book.check_profile("laptop")
+
+
+def test_markdown_table_escapes_pipes_and_checks_widths():
+    assert book.markdown_table(["a", "b"], [["x|y", 1]]) == "| a | b |\n|---|---|\n| x\\|y | 1 |"
+    with pytest.raises(ValueError, match="has 1 cells but the header has 2"):
+        book.markdown_table(["a", "b"], [["only one"]])
+
+
+def test_placeholders_follow_the_notebooks(tmp_path):
+    experiments = tmp_path / "experiments"
+    experiments.mkdir()
+    (experiments / "swap.md").write_text("# my own page\n")  # not ours: must survive
+    missing = book.write_experiment_placeholders("ci", tmp_path)
+    assert missing == ["scaling", "task_contrast"]
+    assert (experiments / "swap.md").read_text() == "# my own page\n"
+    assert (experiments / "scaling.md").read_text().startswith(book.PLACEHOLDER_MARKER)
+    (experiments / "scaling.ipynb").write_text("{}")
+    missing = book.write_experiment_placeholders("ci", tmp_path)
+    assert missing == ["task_contrast"]
+    assert not (experiments / "scaling.md").exists()
+
+
+def test_citation_file_has_the_required_cff_fields():
+    import yaml
+
+    citation = yaml.safe_load((REPO_ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["cff-version"] == "1.2.0"
+    for required in ("message", "title", "authors"):
+        assert citation[required], required
+    assert "arXiv:2510.21866" in str(citation["references"][0]["identifiers"])
