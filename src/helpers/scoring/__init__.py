@@ -1,0 +1,28 @@
+"""Batched log-likelihood scoring, request by request identical to lm-evaluation-harness.
+
+``score_requests(model, tokenizer, requests)`` (or ``Scorer(model, tokenizer).score(requests)``)
+returns one :class:`helpers.requests.Score` per :class:`helpers.requests.Request`, in order.
+Modules: ``encoding`` (the harness's token contract), ``planning`` (shared prefixes and
+batches), ``engine`` (the forward passes).
+"""
+
+from helpers.scoring.encoding import (
+    EncodedRequest,
+    ModelWindow,
+    ScoringInputError,
+    encode_requests,
+    model_window,
+    resolve_max_length,
+)
+from helpers.scoring.engine import Scorer, score_requests
+
+__all__ = [
+    "EncodedRequest",
+    "ModelWindow",
+    "Scorer",
+    "ScoringInputError",
+    "encode_requests",
+    "model_window",
+    "resolve_max_length",
+    "score_requests",
+]
