@@ -12,20 +12,12 @@ import os
 
 import pytest
 
-from helpers.offline import OFFLINE_MODELS, OfflineModelMissing, model_dir
+from conftest import offline_model_dir_or_skip as _built_or_skip
+from helpers.offline import OFFLINE_MODELS, model_dir
 
 pytestmark = pytest.mark.slow
 
 CONTEXT = "The capital of France is"
-
-
-def _built_or_skip(name: str, *, required_in_ci: bool):
-    try:
-        return model_dir(name)
-    except OfflineModelMissing as error:
-        if required_in_ci and os.environ.get("CI"):
-            pytest.fail(f"CI needs {name}: {error}")
-        pytest.skip(str(error))
 
 
 @pytest.fixture(scope="module")
