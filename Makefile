@@ -14,9 +14,17 @@ PROFILE ?= offline
 # Offline models to build (names from `$(PY) -m helpers.offline list`); empty = all four.
 MODELS ?=
 PYTEST_ARGS ?=
+# `make run`: WORKERS=N local worker processes (one GPU each), SLURM=1 one Slurm job per model,
+# RUN_ARGS extra flags for `python -m helpers.run` (e.g. --fill-only, --slurm-partition gpu).
+WORKERS ?= 1
+SLURM ?=
+RUN_ARGS ?=
+# `make notebook`: NB notebook name(s), comma-separated; PARAMS papermill-style overrides.
+NB ?=
+PARAMS ?=
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help venv test test-fast models models-ci run book clean-book clean
+.PHONY: help venv test test-fast models models-ci run notebook book clean-book clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -43,8 +51,12 @@ test: models-ci  ## the test suite (offline: no hub, no GPU); CI runs exactly th
 test-fast: venv  ## unit tests only (skips tests that need SmolLM2 or lm-evaluation-harness)
 	$(PY) -m pytest -m "not slow and not book" $(PYTEST_ARGS)
 
-run: venv  ## fill the results store and execute the experiment notebooks for PROFILE
-	$(PY) -m helpers.run --profile $(PROFILE)
+run: venv  ## fill the results store, then execute the notebooks for PROFILE (WORKERS=N, SLURM=1, RUN_ARGS=...)
+	$(PY) -m helpers.run --profile $(PROFILE) --workers $(WORKERS) $(if $(filter 1 yes true,$(SLURM)),--slurm) $(RUN_ARGS)
+
+notebook: venv  ## re-run notebook(s) NB from the store, e.g. make notebook NB=scaling PARAMS="-p limit 30"
+	@if [ -z "$(NB)" ]; then echo "NB is required, e.g. make notebook NB=scaling (scaling, task_contrast, swap)" >&2; exit 2; fi
+	$(PY) -m helpers.run --profile $(PROFILE) --notebooks $(NB) --notebooks-only $(PARAMS)
 
 book: venv  ## build the report for PROFILE (default offline): models, runs, book; prints where the HTML is
 	@if [ "$(PROFILE)" = offline ]; then $(MAKE) --no-print-directory models; fi
