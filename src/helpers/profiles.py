@@ -55,6 +55,7 @@ class SwapSetting:
     alphas: tuple[float, ...]
     tasks: tuple[str, ...]  # task kinds
     limit: int
+    max_layers: int = 8  # recipient layers in the per-layer sweep (every k-th layer)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def _profile(name: str, raw: dict) -> Profile:
     swap = None
     if raw.get("swap"):
         sw = raw["swap"]
-        _check_keys(sw, {"pairs", "alphas", "tasks", "limit"}, f"{where}.swap")
+        _check_keys(sw, {"pairs", "alphas", "tasks", "limit", "max_layers"}, f"{where}.swap")
         alphas = tuple(float(a) for a in sw.get("alphas", [0.0, 1.0]))
         if any(not 0.0 <= a <= 1.0 for a in alphas):
             raise ProfileError(f"{where}.swap.alphas must lie in [0, 1], got {list(alphas)}.")
@@ -127,7 +128,10 @@ def _profile(name: str, raw: dict) -> Profile:
             if kind not in tasks:
                 raise ProfileError(f"{where}.swap.tasks: {kind!r} is not a task kind of this profile ({sorted(tasks)}).")
         pairs = tuple((str(d), str(r)) for d, r in sw.get("pairs", []))
-        swap = SwapSetting(pairs, alphas, swap_tasks, int(sw.get("limit", 20)))
+        max_layers = sw.get("max_layers", 8)
+        if isinstance(max_layers, bool) or not isinstance(max_layers, int) or max_layers < 1:
+            raise ProfileError(f"{where}.swap.max_layers must be a positive integer, got {max_layers!r}.")
+        swap = SwapSetting(pairs, alphas, swap_tasks, int(sw.get("limit", 20)), max_layers)
     return Profile(name, str(raw.get("description", "")).strip(), bool(raw.get("findings", True)), device,
                    families, tasks, swap)
 

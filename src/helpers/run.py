@@ -422,11 +422,24 @@ def check_notebooks(names: Sequence[str] | str | None, notebooks_dir: Path = NOT
 
 
 def _declared_parameters(path: Path) -> set[str] | None:
-    """Names in the notebook's ``parameters`` cell (None: it has none, papermill injects all)."""
-    import papermill
+    """Names assigned in the notebook's ``parameters`` cell (None: it has none, all are injected).
 
-    declared = set(papermill.inspect_notebook(str(path)))
-    return declared or None
+    Parsed with :mod:`ast` rather than papermill's inspector, which skips annotated names whose
+    annotation it cannot parse (``models: list[str] | None = None``).
+    """
+    import ast
+
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            names: set[str] = set()
+            for node in ast.parse(cell.source).body:
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                names |= {target.id for target in targets if isinstance(target, ast.Name)}
+            return names or None
+    return None
 
 
 def _notebook_parameters(names: Sequence[str], overrides: Mapping[str, Any],

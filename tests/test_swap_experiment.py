@@ -1,0 +1,457 @@
+"""Tests of the attention-swap experiment: scoring under a swap, controls, store, summaries, charts.
+
+Tiny random-weight models of the real Pythia / OPT architectures (fp32, CPU). The anchor is
+parity with the batched engine (:func:`helpers.scoring.score_requests`, itself parity-tested
+against lm-evaluation-harness): the self control and alpha = 0 must reproduce its scores
+request by request. Swapped logits are checked against :func:`helpers.attention.run_pair_batch`
+(the tested mechanism) and against a plain full-sequence forward computed here by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pandas as pd
+import pytest
+import torch
+
+from helpers.attention import AttentionSwapError, map_patterns, run_pair_batch, shuffle_heads
+from helpers.evaluation import ModelHandle
+from helpers.jobs import Job, resolve_function
+from helpers.models.random_init import build_random_model
+from helpers.requests import Item, Request
+from helpers.scoring import score_requests
+from helpers.store import ResultStore
+from helpers.swap_experiment import (
+    Condition,
+    SwapExperimentError,
+    SwapResultMissing,
+    _kept_items,
+    collapse_table,
+    conditions_for,
+    fill_jobs,
+    item_partners,
+    layer_subset,
+    pair_rows,
+    swap_plan,
+)
+from helpers.swap_scoring import (
+    DonorPatterns,
+    SwapScoringError,
+    condition_forward,
+    length_batches,
+    recorded_patterns,
+    scored_positions,
+    score_conditions,
+    score_with_forward,
+    swap_forward,
+)
+from helpers.swap_views import condition_summary, verification_table
+
+REQUESTS = [
+    Request("Question: What is 17 plus 25?\nAnswer:", " 42"),
+    Request("Question: What is 17 plus 25?\nAnswer:", " 4 2 and more tokens"),
+    Request("Are these the same question? Answer yes or no:", " yes"),
+    Request("Are these the same question? Answer yes or no:", " no"),
+    Request("The quick brown fox jumps over the lazy dog near the river", " bank."),
+    Request("", "An empty context scores after the prefix token."),
+    Request("Trailing space context ", "moves into the continuation"),
+]
+TOLERANCE = 1e-5
+
+
+@pytest.fixture(scope="module")
+def pythia_pair():
+    donor, tokenizer = build_random_model("pythia-70m", seed=1)  # 2 layers, 8 heads
+    recipient, _ = build_random_model("pythia-160m", seed=2)  # 3 layers, 12 heads
+    return donor, recipient, tokenizer
+
+
+@pytest.fixture(scope="module")
+def opt_pair():
+    donor, tokenizer = build_random_model("opt-125m", seed=3)
+    recipient, _ = build_random_model("opt-125m", seed=4)  # equal shapes: identity head map
+    return donor, recipient, tokenizer
+
+
+def _scores(condition, donor, recipient, tokenizer, requests=REQUESTS, **options):
+    patterns = DonorPatterns(donor, recipient, seed=0)
+    forward = condition_forward(condition, recipient, patterns)
+    return score_with_forward(forward, tokenizer, requests, max_length=2048, **options)
+
+
+# ----------------------------------------------------------------------------- parity
+
+
+@pytest.mark.parametrize("pair", ["pythia_pair", "opt_pair"])
+@pytest.mark.parametrize("condition", [Condition("baseline"), Condition("self"), Condition("swap", 0.0, None)],
+                         ids=lambda c: c.name)
+def test_baseline_self_and_alpha0_equal_the_engine(pair, condition, request):
+    donor, recipient, tokenizer = request.getfixturevalue(pair)
+    engine = score_requests(recipient, tokenizer, REQUESTS, return_token_values=True, progress=False)
+    # small batches so rows of different lengths share a padded batch and others stand alone
+    swapped = _scores(condition, donor, recipient, tokenizer, batch_tokens=64, max_batch_size=3)
+    for index, (want, got) in enumerate(zip(engine, swapped, strict=True)):
+        assert got.n_tokens == want.n_tokens, index
+        assert abs(got.logprob - want.logprob) <= TOLERANCE, (index, got.logprob, want.logprob)
+        assert got.is_greedy == want.is_greedy, index
+        assert max(abs(a - b) for a, b in zip(got.token_logprobs, want.token_logprobs)) <= TOLERANCE
+        assert got.token_is_greedy == want.token_is_greedy
+
+
+def test_scores_equal_a_plain_full_forward_by_hand(pythia_pair):
+    """Independent of both engines: one unpadded forward per request, log-softmax, sum."""
+    _, recipient, tokenizer = pythia_pair
+    request = Request("Question: What is 17 plus 25?\nAnswer:", " 42, said the model")
+    context_ids = tokenizer(request.context)["input_ids"]
+    whole_ids = tokenizer(request.context + request.continuation)["input_ids"]
+    target_ids = whole_ids[len(context_ids):]
+    with torch.no_grad():
+        logits = recipient(torch.tensor([whole_ids])).logits[0].float()  # [seq, vocab]
+    log_probs = torch.log_softmax(logits, dim=-1)
+    expected = sum(log_probs[len(context_ids) - 1 + j, target].item() for j, target in enumerate(target_ids))
+    (got,) = score_with_forward(condition_forward(Condition("baseline"), recipient), tokenizer, [request],
+                                max_length=2048)
+    assert got.n_tokens == len(target_ids) >= 4
+    assert abs(got.logprob - expected) <= TOLERANCE
+
+
+def test_plain_two_argument_forward_is_accepted(pythia_pair):
+    """A ``(ids, mask) -> full logits`` forward (e.g. swapped_forward) gives the same scores."""
+    donor, recipient, tokenizer = pythia_pair
+
+    def full(input_ids, attention_mask):
+        return run_pair_batch(donor, recipient, input_ids, attention_mask, alpha=0.5)
+
+    plain = score_with_forward(full, tokenizer, REQUESTS, max_length=2048, batch_tokens=64)
+    ours = _scores(Condition("swap", 0.5, None), donor, recipient, tokenizer, batch_tokens=64)
+    assert max(abs(a.logprob - b.logprob) for a, b in zip(plain, ours)) <= TOLERANCE
+
+
+# ----------------------------------------------------------------------------- swapped logits
+
+
+def _batch(tokenizer, texts=("Question: What is 17 plus 25?\nAnswer: 42", "Are these the same? yes")):
+    tokenizer.padding_side = "right"
+    encoded = tokenizer(list(texts), return_tensors="pt", padding=True)
+    return encoded["input_ids"], encoded["attention_mask"]  # [batch, seq] each
+
+
+@pytest.mark.parametrize("alpha,layers", [(1.0, None), (0.5, None), (1.0, (1,)), (0.25, (0, 2))])
+def test_swap_forward_equals_run_pair_batch(pythia_pair, alpha, layers):
+    donor, recipient, tokenizer = pythia_pair
+    input_ids, attention_mask = _batch(tokenizer)
+    forward = swap_forward(DonorPatterns(donor, recipient), alpha=alpha, layers=layers)
+    ours = forward(input_ids, attention_mask)  # [batch, seq, vocab]
+    reference = run_pair_batch(donor, recipient, input_ids, attention_mask, alpha=alpha, layers=layers)
+    real = attention_mask.bool()
+    assert torch.equal(ours[real], reference[real])
+    plain = condition_forward(Condition("baseline"), recipient)(input_ids, attention_mask)
+    assert (ours[real] - plain[real]).abs().max() > 1e-3  # the swap does change the recipient
+
+
+def test_shuffled_heads_is_the_donor_with_permuted_heads(opt_pair):
+    donor, recipient, tokenizer = opt_pair
+    input_ids, attention_mask = _batch(tokenizer)
+    ours = condition_forward(Condition("shuffled_heads"), recipient, DonorPatterns(donor, recipient, seed=7))(
+        input_ids, attention_mask)
+    recorded = recorded_patterns(donor, input_ids, attention_mask)
+    shuffled, permutations = shuffle_heads(recorded, 7)
+    assert any(order != sorted(order) for order in permutations.values())
+    n_layers = donor.config.num_hidden_layers
+    patterns = map_patterns(shuffled, {layer: layer for layer in range(n_layers)}, donor.config.num_attention_heads)
+    from helpers.attention import apply_patterns
+
+    reference = apply_patterns(recipient, input_ids, attention_mask, patterns)
+    real = attention_mask.bool()
+    assert torch.equal(ours[real], reference[real])
+    unshuffled = condition_forward(Condition("swap", 1.0, None), recipient, DonorPatterns(donor, recipient))(
+        input_ids, attention_mask)
+    assert (ours[real] - unshuffled[real]).abs().max() > 1e-4
+
+
+def test_controls_change_scores_and_donor_runs_once_per_batch(pythia_pair):
+    donor, recipient, tokenizer = pythia_pair
+    calls = []
+    hook = donor.gpt_neox.register_forward_hook(lambda *args: calls.append(1))
+    try:
+        patterns = DonorPatterns(donor, recipient)
+        conditions = [Condition("baseline"), Condition("uniform"), Condition("swap", 1.0, None),
+                      Condition("swap", 0.5, None), Condition("swap", 1.0, (0,)), Condition("shuffled_heads")]
+        forwards = {c: condition_forward(c, recipient, patterns) for c in conditions}
+        scores = score_conditions(forwards, tokenizer, REQUESTS, max_length=2048, max_batch_size=1)
+    finally:
+        hook.remove()
+    distinct_inputs = 6  # the yes/no requests share one model input (a window drops the last token)
+    assert len(calls) == distinct_inputs  # one donor pass per batch, not one per donor condition
+    baseline = [s.logprob for s in scores[Condition("baseline")]]
+    for condition in conditions[1:]:
+        changed = max(abs(a - s.logprob) for a, s in zip(baseline, scores[condition]))
+        assert changed > 1e-4, condition.name
+
+
+def test_other_item_uses_the_partner_pattern_and_refuses_rows_without_one(pythia_pair):
+    _, recipient, tokenizer = pythia_pair
+    own = tuple(tokenizer("one two three four")["input_ids"])
+    partner = tuple(tokenizer("five six seven eight")["input_ids"])
+    assert len(own) == len(partner)
+    forward = condition_forward(Condition("other_item"), recipient, partner_inputs={own: partner, partner: own})
+    ids, mask = torch.tensor([own]), torch.ones(1, len(own), dtype=torch.long)
+    logits = forward(ids, mask)
+    from helpers.attention import apply_patterns
+
+    reference = apply_patterns(recipient, ids, mask, recorded_patterns(recipient, torch.tensor([partner]), mask))
+    assert torch.equal(logits, reference)
+    lonely = condition_forward(Condition("other_item"), recipient, partner_inputs={})
+    with pytest.raises(SwapScoringError, match="no partner input"):
+        lonely(ids, mask)
+
+
+# ----------------------------------------------------------------------------- batching by hand
+
+
+def test_length_batches_longest_first_under_the_token_budget():
+    lengths = [3, 10, 7, 10, 2]
+    assert length_batches(lengths, batch_tokens=20, max_batch_size=8) == [[1, 3], [2, 0], [4]]
+    assert length_batches(lengths, batch_tokens=100, max_batch_size=2) == [[1, 3], [2, 0], [4]]
+    assert length_batches([50], batch_tokens=10, max_batch_size=4) == [[0]]  # too long: alone
+    with pytest.raises(SwapScoringError, match="batch_tokens=0"):
+        length_batches(lengths, batch_tokens=0, max_batch_size=2)
+
+
+def test_scored_positions_are_the_last_real_positions_clamped():
+    assert scored_positions([5, 2], 3).tolist() == [[2, 3, 4], [0, 0, 1]]
+
+
+# ----------------------------------------------------------------------------- items and partners
+
+
+class _CharTokenizer:
+    """One id per character; ``odd`` texts containing '7' get an extra token (a mismatch)."""
+
+    def __init__(self, odd: bool = False):
+        self.odd = odd
+
+    def __call__(self, text):
+        ids = [ord(ch) for ch in text]
+        return {"input_ids": ids + ([1] if self.odd and "7" in text else [])}
+
+
+def _item(item_id, context, continuations=(" yes", " no")):
+    return Item("toy", str(item_id), tuple(Request(context, c) for c in continuations), 0, ("yes", "no"))
+
+
+def test_items_with_different_tokens_are_skipped():
+    items = [_item(0, "2 plus 2?"), _item(1, "17 plus 2?"), _item(2, "3 plus 4?", (" 7", " 8"))]
+    kept = _kept_items(items, _CharTokenizer(), _CharTokenizer(odd=True))
+    assert [item.item_id for item in kept] == ["0"]
+
+
+def test_partners_are_other_items_of_the_same_lengths(pythia_pair):
+    _, _, tokenizer = pythia_pair
+    items = [_item(0, "one two three"), _item(1, "four five six"), _item(2, "seven eight nine"),
+             _item(3, "a much longer question with many more words")]
+    partners, partner_inputs = item_partners(items, tokenizer, 2048)
+    assert partners[3] is None
+    assert sorted(partners[:3]) == [0, 1, 2] and all(partners[i] != i for i in range(3))
+    for own, partner in partner_inputs.items():
+        assert len(own) == len(partner) and own != partner
+
+
+# ----------------------------------------------------------------------------- plan
+
+
+def test_layer_subset_every_kth_layer():
+    assert layer_subset(24, 8) == [0, 3, 6, 9, 12, 15, 18, 21]
+    assert layer_subset(28, 8) == [0, 4, 8, 12, 16, 20, 24]
+    assert layer_subset(3, 8) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"alphas": [0.5, 1.5]}, r"alphas \[1.5\]"),
+    ({"pairs": [["random:pythia-70m"]]}, "give \\[donor, recipient\\]"),
+    ({"layers": [-1]}, "layers=\\[-1\\]"),
+    ({"max_layers": 0}, "max_layers=0"),
+    ({"swap_limit": 0}, "swap_limit=0"),
+])
+def test_bad_plan_parameters_are_named(overrides, message):
+    with pytest.raises(SwapExperimentError, match=message):
+        swap_plan("ci", **overrides)
+
+
+def test_plan_from_the_ci_profile():
+    plan = swap_plan("ci", alphas=[0.5])
+    assert plan.alphas == (0.0, 0.5, 1.0)  # 0 and 1 always included
+    assert plan.pairs[0] == ("random:pythia-410m", "random:pythia-1.4b")
+    assert set(plan.settings) == {"knowledge", "procedure", "pattern"}
+    assert {setting.limit for setting in plan.settings.values()} == {6}  # swap.limit of ci
+    assert swap_plan("ci", swap_limit=2).settings["procedure"].limit == 2
+    names = [c.name for c in conditions_for(swap_plan("ci", layers=[2]), 6)]
+    assert names == ["baseline", "self", "other_item", "uniform", "shuffled_heads",
+                     "swap a=0", "swap a=0.5", "swap a=1", "swap layer 2"]
+    with pytest.raises(SwapExperimentError, match="layers \\[7\\] do not exist"):
+        conditions_for(swap_plan("ci", layers=[7]), 6)
+
+
+# ----------------------------------------------------------------------------- store
+
+
+@pytest.fixture()
+def tiny_plan():
+    plan = swap_plan("ci", pairs=[["random:pythia-70m", "random:pythia-160m"]], alphas=[1.0], layers=[1],
+                     swap_limit=3)
+    return plan.__class__(**{**plan.__dict__, "settings": {"procedure": plan.settings["procedure"]}})
+
+
+def test_pair_rows_are_stored_and_reread_without_models(tiny_plan, tmp_path, monkeypatch):
+    store = ResultStore(tmp_path)
+    rows = pair_rows(tiny_plan, *tiny_plan.pairs[0], "procedure", store=store)
+    # baseline, self, other_item, uniform, shuffled_heads, a=0, a=1, layer 1; 3 arithmetic items each
+    assert rows.groupby("condition").size().to_dict() == {
+        name: 3 for name in ["baseline", "self", "other_item", "uniform", "shuffled_heads",
+                             "swap a=0", "swap a=1", "swap layer 1"]}
+    checks = verification_table(rows)
+    assert checks["self_max_abs_diff"].iloc[0] <= TOLERANCE and checks["alpha0_max_abs_diff"].iloc[0] <= TOLERANCE
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a cached swap must not load a model")
+
+    monkeypatch.setattr(ModelHandle, "loaded", property(no_loading))
+    again = pair_rows(tiny_plan, *tiny_plan.pairs[0], "procedure", store=store, compute_missing=False)
+    pd.testing.assert_frame_equal(again, rows)
+    other = tiny_plan.__class__(**{**tiny_plan.__dict__, "alphas": (0.0, 0.3, 1.0)})
+    with pytest.raises(SwapResultMissing, match="swap a=0.3"):
+        pair_rows(other, *other.pairs[0], "procedure", store=store, compute_missing=False)
+
+
+def test_different_tokenizers_are_refused(tmp_path):
+    plan = swap_plan("ci", pairs=[["random:opt-125m", "random:pythia-70m"]], swap_limit=1)
+    with pytest.raises(AttentionSwapError, match="tokenizer"):
+        pair_rows(plan, *plan.pairs[0], "procedure", store=ResultStore(tmp_path))
+
+
+def test_fill_jobs_one_plain_json_job_per_pair(tmp_path):
+    jobs = fill_jobs("ci", store=str(tmp_path))
+    assert [job.kwargs["donor"] for job in jobs] == ["random:pythia-410m", "random:pythia-70m"]
+    assert all(isinstance(job, Job) for job in jobs)
+    assert Job.from_json(jobs[0].to_json()) == Job(jobs[0].label, jobs[0].function, json.loads(jobs[0].to_json())["kwargs"])
+    assert callable(resolve_function(jobs[0].function))
+
+
+# ----------------------------------------------------------------------------- summaries by hand
+
+
+def _item_rows(condition, correct, losses, n_choices=4, kind="knowledge"):
+    return pd.DataFrame({
+        "donor": "d", "recipient": "r", "kind": kind, "condition": condition,
+        "condition_kind": "swap" if condition.startswith("swap") else condition,
+        "alpha": 1.0 if condition == "swap a=1" else (0.0 if condition == "swap a=0" else math.nan),
+        "layers": "all", "n_items_requested": len(correct), "n_skipped_tokenization": 0, "n_skipped_no_partner": 0,
+        "correct": correct, "gold_nll_per_token": losses, "n_choices": n_choices,
+    })
+
+
+def test_condition_summary_accuracy_loss_and_chance_by_hand():
+    items = pd.concat([_item_rows("baseline", [True, False, True, True], [1.0, 2.0, 3.0, 6.0]),
+                       _item_rows("swap a=1", [False] * 4, [5.0] * 4)], ignore_index=True)
+    summary = condition_summary(items, bootstrap=0).set_index("condition")
+    assert summary.loc["baseline", "accuracy"] == 0.75 and summary.loc["baseline", "loss"] == 3.0
+    assert summary.loc["baseline", "chance"] == 0.25 and math.isnan(summary.loc["baseline", "loss_low"])
+    assert summary.loc["swap a=1", "accuracy_low"] == 0.0
+    with pytest.raises(ValueError, match="bootstrap=50"):
+        condition_summary(items, bootstrap=50)
+
+
+def test_collapse_verdict_is_a_binomial_test_against_chance():
+    # 5 of 20 at chance 0.25: P(X >= 5) = 0.585 -> not above chance: complete collapse.
+    # 12 of 20: P(X >= 12) < 0.001 -> above chance: graceful.
+    rows = []
+    for kind, k in (("knowledge", 5), ("pattern", 12)):
+        rows.append(_item_rows("baseline", [True] * 18 + [False] * 2, [1.0] * 20, kind=kind))
+        rows.append(_item_rows("swap a=0", [True] * 18 + [False] * 2, [1.0] * 20, kind=kind))
+        rows.append(_item_rows("swap a=1", [True] * k + [False] * (20 - k), [2.0] * 20, kind=kind))
+    rows.append(_item_rows("baseline", [True] * 3, [1.0] * 3, n_choices=1, kind="procedure"))
+    rows.append(_item_rows("swap a=1", [False] * 3, [4.0] * 3, n_choices=1, kind="procedure"))
+    summary = condition_summary(pd.concat(rows, ignore_index=True), bootstrap=0)
+    checks = pd.DataFrame({"donor": "d", "recipient": "r", "kind": ["knowledge", "pattern", "procedure"],
+                           "self_max_abs_diff": 0.0, "alpha0_max_abs_diff": 0.0})
+    table = collapse_table(summary, checks)
+    full = table[table["alpha"] == 1.0].set_index("kind")
+    assert full.loc["knowledge", "collapse"] == "complete"
+    assert abs(full.loc["knowledge", "full_swap_p_above_chance"] - 0.5852) < 1e-3
+    assert full.loc["pattern", "collapse"] == "graceful"
+    assert full.loc["procedure", "collapse"] == "complete" and full.loc["procedure", "chance"] == 0.0
+    assert full["baseline_above_chance"].tolist() == [True, True, True]  # 18/20 vs 0.25; 3/3 exact vs 0
+    assert full.loc["knowledge", "baseline_accuracy"] == 0.9 and full.loc["knowledge", "full_swap_accuracy"] == 0.25
+    from helpers.claims import SWAP_COLUMNS
+
+    assert set(SWAP_COLUMNS) <= set(table.columns)
+
+
+# ----------------------------------------------------------------------------- views and charts
+
+
+def _summary_for_charts():
+    rows = []
+    for condition, correct in (("baseline", [True, True, False]), ("swap a=0", [True, True, False]),
+                               ("swap a=1", [False, False, False]), ("self", [True, True, False]),
+                               ("uniform", [False, True, False])):
+        rows.append(_item_rows(condition, correct, [1.0, 2.0, 4.0]))
+    layer = _item_rows("swap layer 2", [True, False, False], [1.5, 2.0, 4.0])
+    layer["layers"], layer["alpha"], layer["condition_kind"] = "2", 1.0, "swap"
+    rows.append(layer)
+    return condition_summary(pd.concat(rows, ignore_index=True), bootstrap=100)
+
+
+def _marks(spec):
+    """Every mark type in a Vega-Lite spec (dict), nested layers and facets included."""
+    found = []
+    if isinstance(spec, dict):
+        mark = spec.get("mark")
+        if mark is not None:
+            found.append(mark if isinstance(mark, str) else mark.get("type"))
+        for value in spec.values():
+            found += _marks(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _marks(value)
+    return found
+
+
+def test_views_slice_the_summary_by_hand():
+    from helpers.swap_views import controls_table, dose_table, layer_table
+
+    summary = _summary_for_charts()
+    assert controls_table(summary)["condition"].tolist() == ["baseline", "swap a=1", "self", "uniform"]
+    assert dose_table(summary)["alpha"].tolist() == [0.0, 1.0]
+    layers = layer_table(summary)
+    assert layers["layer"].tolist() == [2]
+    assert layers["baseline_accuracy"].iloc[0] == pytest.approx(2 / 3)
+    assert layers["accuracy"].iloc[0] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "loss"])
+def test_charts_have_interval_bars_and_chance_line(metric):
+    from helpers.swap_charts import controls_chart, dose_chart, layer_chart
+    from helpers.swap_views import controls_table, dose_table, layer_table
+
+    summary = _summary_for_charts()
+    for build, view in ((controls_chart, controls_table), (dose_chart, dose_table), (layer_chart, layer_table)):
+        marks = _marks(build(view(summary), metric).to_dict())
+        assert "errorbar" in marks and "point" in marks, build.__name__
+        assert ("rule" in marks) == (metric == "accuracy" or build is layer_chart), build.__name__
+
+
+def test_chart_input_errors_name_the_problem():
+    from helpers.swap_charts import SwapChartError, dose_chart
+    from helpers.swap_views import dose_table
+
+    table = dose_table(_summary_for_charts())
+    with pytest.raises(SwapChartError, match="metric='acc'"):
+        dose_chart(table, "acc")
+    with pytest.raises(SwapChartError, match=r"lacks columns \['alpha'\]"):
+        dose_chart(table.drop(columns="alpha"))
