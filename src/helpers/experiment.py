@@ -13,7 +13,7 @@ from typing import Sequence
 import pandas as pd
 
 from helpers.evaluation import evaluate_many
-from helpers.profiles import Profile, ProfileError, TaskSetting, load_profile, load_profiles
+from helpers.profiles import Profile, ProfileError, TaskSetting, load_profile, load_profiles, unique_models
 from helpers.store import ResultStore
 
 
@@ -35,11 +35,7 @@ class ExperimentConfig:
 
     @property
     def models(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for sources in self.families.values():
-            for source in sources:
-                seen.setdefault(source, None)
-        return list(seen)
+        return unique_models(self.families)
 
     @property
     def findings(self) -> bool:

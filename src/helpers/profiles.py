@@ -72,11 +72,12 @@ class Profile:
     @property
     def models(self) -> list[str]:
         """Every model of the profile once, in family order."""
-        seen: dict[str, None] = {}
-        for sources in self.families.values():
-            for source in sources:
-                seen.setdefault(source, None)
-        return list(seen)
+        return unique_models(self.families)
+
+
+def unique_models(families: dict[str, tuple[str, ...]]) -> list[str]:
+    """Every model source listed in ``families`` once, in family order."""
+    return list(dict.fromkeys(source for sources in families.values() for source in sources))
 
 
 def _require(mapping: dict, key: str, where: str) -> Any:

@@ -35,6 +35,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTra
 from helpers.models.params import split_parameter_count
 from helpers.models.random_init import build_random_model
 from helpers.models.registry import MODELS, UnknownModelError, get_spec
+from helpers.scoring.encoding import resolve_max_length  # the harness's window rule, kept with the encoding contract
 
 RANDOM_PREFIX = "random:"
 OFFLINE_PREFIX = "offline:"
@@ -48,8 +49,6 @@ DTYPES: dict[str, torch.dtype] = {
 """Accepted dtype names (also ``fp32``/``bf16``/``fp16`` and the ``torch.dtype`` objects)."""
 _DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
 
-DEFAULT_MAX_LENGTH = 2048  # lm-evaluation-harness's fallback context length
-TOKENIZER_INFINITY = 1000000000000000019884624838656  # transformers' "model_max_length unset"
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")  # owner/name, as the Hub allows
 _MODEL_TYPE_FAMILY = {"gemma3_text": "gemma3", "gemma3": "gemma3", "opt": "opt"}
@@ -217,25 +216,6 @@ def load_model(
         n_params_nonembedding=non_embedding,
         max_length=resolve_max_length(model.config, tokenizer),
     )
-
-
-def resolve_max_length(config: Any, tokenizer: PreTrainedTokenizerBase | None = None,
-                       default: int = DEFAULT_MAX_LENGTH) -> int:
-    """The model's context length, by lm-evaluation-harness's ``HFLM.max_length`` rule.
-
-    The first of ``n_positions``, ``max_position_embeddings``, ``n_ctx`` set on the config's
-    ``text_config`` (if any) or else the config itself; then the tokenizer's
-    ``model_max_length`` unless it is transformers' "unset" sentinel; then ``default`` (2048).
-    """
-    text_config = getattr(config, "text_config", None) or config
-    for attribute in ("n_positions", "max_position_embeddings", "n_ctx"):
-        value = getattr(text_config, attribute, None)
-        if value is not None:
-            return int(value)
-    model_max_length = getattr(tokenizer, "model_max_length", None)
-    if model_max_length is not None and model_max_length != TOKENIZER_INFINITY:
-        return int(model_max_length)
-    return default
 
 
 def _resolve_device(device: str | None) -> str:
