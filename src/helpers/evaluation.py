@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import pandas as pd
+from transformers.utils import logging as hf_logging
 
 from helpers.models import LoadedModel, load_model
 from helpers.models.loading import resolve_source
@@ -54,6 +55,7 @@ class ModelHandle:
     def loaded(self) -> LoadedModel:
         if self._loaded is None:
             log.info("loading %s (%s, %s)", self.source, self.dtype, self.device)
+            hf_logging.disable_progress_bar()  # keep "Loading weights" bars out of executed notebooks
             self._loaded = self.loader(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
         return self._loaded
 
