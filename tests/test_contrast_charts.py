@@ -62,14 +62,15 @@ def built_charts():
 
 
 def _marks(spec) -> list[str]:
-    """Every mark type in a (nested) spec."""
+    """Every mark type in a (nested) spec (the theme's ``config`` holds mark defaults, not marks)."""
     found = []
     if isinstance(spec, dict):
         mark = spec.get("mark")
         if mark is not None:
             found.append(mark if isinstance(mark, str) else mark["type"])
-        for value in spec.values():
-            found.extend(_marks(value))
+        for key, value in spec.items():
+            if key != "config":
+                found.extend(_marks(value))
     elif isinstance(spec, list):
         for value in spec:
             found.extend(_marks(value))
