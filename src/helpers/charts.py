@@ -31,12 +31,19 @@ class ChartInputError(ValueError):
     """A chart builder was given a table without the columns or values it draws."""
 
 
-def _require(table: pd.DataFrame, columns: Sequence[str], builder: str, source: str) -> None:
+def require_table(table: pd.DataFrame, columns: Sequence[str], builder: str, source: str,
+                  error: type[ValueError] = ChartInputError) -> None:
+    """Raise ``error`` unless ``table`` is a non-empty DataFrame with ``columns`` (shared by every chart module)."""
+    if not isinstance(table, pd.DataFrame):
+        raise error(f"{builder} needs a DataFrame from {source}; got {type(table).__name__}.")
     missing = [column for column in columns if column not in table.columns]
     if missing:
-        raise ChartInputError(f"{builder}: the table lacks columns {missing}; pass the output of {source}.")
+        raise error(f"{builder}: the table lacks columns {missing}; pass the output of {source}.")
     if table.empty:
-        raise ChartInputError(f"{builder}: the table is empty; nothing to draw.")
+        raise error(f"{builder}: the table is empty; {source} found nothing to show.")
+
+
+_require = require_table
 
 
 def _log_x(field: str, title: str) -> alt.X:

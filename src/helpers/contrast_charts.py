@@ -15,6 +15,8 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
+from helpers.charts import ChartInputError, require_table  # noqa: F401 (ChartInputError re-exported)
+
 from helpers.contrast_views import CHAIN_LEVELS, CHAIN_METRICS, FORMAT_LABELS, KIND_LABELS
 
 PANEL_WIDTH = 200
@@ -22,18 +24,7 @@ PANEL_HEIGHT = 170
 CHANCE_DASH = [5, 4]
 
 
-class ChartInputError(ValueError):
-    """The table passed to a chart builder lacks the columns the chart needs, or is empty."""
-
-
-def _check(table: pd.DataFrame, columns: Sequence[str], builder: str, source: str) -> None:
-    if not isinstance(table, pd.DataFrame):
-        raise ChartInputError(f"{builder} needs a DataFrame from {source}; got {type(table).__name__}.")
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise ChartInputError(f"{builder}: the table lacks columns {missing}; pass the output of {source}.")
-    if table.empty:
-        raise ChartInputError(f"{builder}: the table is empty; {source} found nothing to show.")
+_check = require_table
 
 
 def _size_axis(title: str = "parameters (log scale)") -> alt.X:

@@ -13,6 +13,8 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
+from helpers.charts import require_table
+
 PANEL_WIDTH = 260
 PANEL_HEIGHT = 150
 CHANCE_DASH = [5, 4]
@@ -31,13 +33,7 @@ def _check(table: pd.DataFrame, columns: Sequence[str], builder: str, source: st
     if metric not in METRICS:
         raise SwapChartError(f"{builder}: metric={metric!r}; use one of {sorted(METRICS)}.")
     needed = [*columns, "pair", "kind", *METRICS[metric][:3], "chance"]
-    if not isinstance(table, pd.DataFrame):
-        raise SwapChartError(f"{builder} needs a DataFrame from {source}; got {type(table).__name__}.")
-    missing = [column for column in needed if column not in table.columns]
-    if missing:
-        raise SwapChartError(f"{builder}: the table lacks columns {missing}; pass the output of {source}.")
-    if table.empty:
-        raise SwapChartError(f"{builder}: the table is empty; {source} found nothing to show.")
+    require_table(table, needed, builder, source, error=SwapChartError)
     return METRICS[metric]
 
 
