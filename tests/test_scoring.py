@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 
 import pytest
 import torch
@@ -205,9 +206,56 @@ def test_no_prefix_group_below_min_shared():
     assert sorted(tree.rows) == [0, 1, 2] and tree.children == []
 
 
+def test_prefix_group_needs_to_save_twice_the_pass_overhead():
+    shared = tuple(range(100, 104))  # 4 shared tokens
+    sequences = [shared + (n, n + 1) for n in range(10)]  # 10 rows: sharing saves 9 x 4 = 36
+    starts = [len(s) - 1 for s in sequences]
+    assert plan_prefix_tree(sequences, starts, min_shared=1, overhead=18).children  # 36 >= 2 x 18
+    assert not plan_prefix_tree(sequences, starts, min_shared=1, overhead=19).children
+
+
+def test_rejected_group_is_searched_for_tighter_groups():
+    # all rows share 1 token (not worth a pass), two of them share 30 (worth it)
+    long = (7,) + tuple(range(200, 229))
+    sequences = [(7, 1, 2), (7, 3, 4), long + (1,), long + (2,)]
+    tree = plan_prefix_tree(sequences, [len(s) - 1 for s in sequences], min_shared=1, overhead=10)
+    assert sorted(tree.rows) == [0, 1]
+    (group,) = tree.children
+    assert group.prefix_len == 30 and sorted(group.rows) == [2, 3]
+
+
+def _brute_force_cost(lengths: list[int], *, batch_tokens: int, max_batch_size: int, overhead: int) -> float:
+    """Least cost over every split of the longest-first order into contiguous batches."""
+    ordered = sorted(lengths, reverse=True)
+    best = float("inf")
+    for mask in range(2 ** (len(ordered) - 1)):  # bit i set: a batch ends after row i
+        cost, start = 0, 0
+        for end in range(1, len(ordered) + 1):
+            if end == len(ordered) or mask >> (end - 1) & 1:
+                size, longest = end - start, ordered[start]
+                if size > max_batch_size or (size > 1 and size * longest > batch_tokens):
+                    break
+                cost += size * longest + overhead
+                start = end
+        else:
+            best = min(best, cost)
+    return best
+
+
+def test_pack_batches_is_the_least_cost_split():
+    generator = random.Random(0)
+    for _ in range(40):
+        lengths = [generator.randint(1, 60) for _ in range(generator.randint(1, 9))]
+        options = dict(batch_tokens=generator.choice([60, 120, 400]), max_batch_size=generator.randint(1, 5),
+                       overhead=generator.choice([0, 8, 64]))
+        batches = pack_batches(range(len(lengths)), lengths, **options)
+        cost = sum(len(batch) * max(lengths[row] for row in batch) + options["overhead"] for batch in batches)
+        assert cost == _brute_force_cost(lengths, **options)
+
+
 def test_pack_batches_respects_budget_and_covers_every_row():
     lengths = {row: length for row, length in enumerate([50, 10, 30, 30, 5, 70, 20])}
-    batches = list(pack_batches(list(lengths), lengths, batch_tokens=100, max_batch_size=3))
+    batches = pack_batches(list(lengths), lengths, batch_tokens=100, max_batch_size=3, overhead=40)
     assert sorted(row for batch in batches for row in batch) == list(lengths)
     for batch in batches:
         assert len(batch) <= 3

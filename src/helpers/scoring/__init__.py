@@ -14,13 +14,14 @@ from helpers.scoring.encoding import (
     model_window,
     resolve_max_length,
 )
-from helpers.scoring.engine import Scorer, score_requests
+from helpers.scoring.engine import Scorer, WorkCounts, score_requests
 
 __all__ = [
     "EncodedRequest",
     "ModelWindow",
     "Scorer",
     "ScoringInputError",
+    "WorkCounts",
     "encode_requests",
     "model_window",
     "resolve_max_length",

@@ -8,7 +8,8 @@ computes:
 1. requests with identical model inputs share one row (the harness's one-token cache);
 2. rows sharing a token prefix (a few-shot prefix, a multiple-choice question) run that
    prefix once and reuse its keys/values (:mod:`helpers.scoring.planning`);
-3. rows are batched by a token budget, longest first, right-padded (causal attention never
+3. rows are sorted longest first and cut into the batches that cost least (padding plus a
+   fixed cost per forward pass) within a token budget, right-padded (causal attention never
    looks right, so padding changes nothing and needs no mask);
 4. the output projection runs only at scored positions: the transformer body
    (``model.base_model``) gives hidden states, the scored ones are gathered and projected
@@ -36,7 +37,22 @@ from helpers.scoring.planning import PrefixNode, pack_batches, plan_prefix_tree
 log = logging.getLogger(__name__)
 
 PROBE_LENGTH = 12  # tokens in the start-up check of the projected-head path
+# What one forward pass costs beyond its token positions, in positions. On a CPU a pass reads
+# every weight once whatever its size: SmolLM2-135M fp32 on 2 cores costs 29-41 ms + 1.7 ms
+# per position, i.e. 17-24 positions (benchmarks/bench_scoring.py --pass-overhead). On a GPU
+# the fixed part (weights, kernel launches) is worth hundreds of positions.
+CPU_PASS_OVERHEAD = 32
+ACCELERATOR_PASS_OVERHEAD = 512
 KeyValues = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: ([batch, kv_heads, seq, head_dim]) x 2
+
+
+@dataclass
+class WorkCounts:
+    """Token positions run through the transformer body in one :meth:`Scorer.score` call."""
+
+    real: int = 0  # positions holding a token (shared prefixes counted once)
+    padded: int = 0  # real + padding positions, i.e. what was computed
+    scored: int = 0  # positions whose logits were computed
 
 
 @dataclass
@@ -60,7 +76,10 @@ class Scorer:
     ``max_length`` defaults to the harness's choice (config ``n_positions`` /
     ``max_position_embeddings`` / ``n_ctx``, else the tokenizer's, else 2048);
     ``batch_tokens`` caps ``rows * padded length`` per forward pass (the prefix included);
-    ``min_shared_prefix`` is the least number of shared tokens worth a separate prefix pass.
+    ``min_shared_prefix`` is the least number of shared tokens worth a separate prefix pass;
+    ``pass_overhead`` is what one forward pass costs beyond its positions, in positions
+    (default: the measured ``CPU_PASS_OVERHEAD`` on a CPU, ``ACCELERATOR_PASS_OVERHEAD``
+    elsewhere); batches and shared prefixes are planned to minimise positions plus overheads.
     """
 
     def __init__(
@@ -71,12 +90,15 @@ class Scorer:
         max_length: int | None = None,
         batch_tokens: int = 4096,
         max_batch_size: int = 64,
-        min_shared_prefix: int = 16,
+        min_shared_prefix: int = 1,
+        pass_overhead: int | None = None,
         progress: bool = True,
     ):
         for name, value in (("batch_tokens", batch_tokens), ("max_batch_size", max_batch_size), ("min_shared_prefix", min_shared_prefix)):
             if not isinstance(value, int) or value < 1:
                 raise ScoringInputError(f"{name} must be a positive integer, got {value!r}.")
+        if pass_overhead is not None and (isinstance(pass_overhead, bool) or not isinstance(pass_overhead, int) or pass_overhead < 0):
+            raise ScoringInputError(f"pass_overhead must be a non-negative integer or None (the device default), got {pass_overhead!r}.")
         if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
             raise ScoringInputError(f"max_length must be a positive integer or None (the model's window), got {max_length!r}.")
         if model.training:
@@ -91,8 +113,12 @@ class Scorer:
         self.min_shared_prefix = min_shared_prefix
         self.progress = progress
         self.device = model.device
+        if pass_overhead is None:
+            pass_overhead = CPU_PASS_OVERHEAD if self.device.type == "cpu" else ACCELERATOR_PASS_OVERHEAD
+        self.pass_overhead = pass_overhead
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self._row_cap = max_batch_size  # lowered when a batch runs out of memory
+        self.last_counts = WorkCounts()  # of the latest score() call
         body = model.base_model
         self.body = body if body is not model else None
         self.projects_scored_only = self.body is not None and self._projected_head_matches()
@@ -132,6 +158,8 @@ class Scorer:
         """Keys/values after running ``token_ids`` (batch 1) on top of ``parent`` (not modified)."""
         cache = DynamicCache(ddp_cache_data=parent) if parent else DynamicCache()
         input_ids = torch.tensor([list(token_ids)], dtype=torch.long, device=self.device)  # [1, new]
+        self.last_counts.real += len(token_ids)
+        self.last_counts.padded += len(token_ids)
         (self.body or self.model)(input_ids=input_ids, past_key_values=cache, use_cache=True)
         return [(layer.keys, layer.values) for layer in cache.layers]
 
@@ -171,8 +199,10 @@ class Scorer:
             [row.input_ids for row in rows],
             [len(row.input_ids) - row.n_scored for row in rows],
             min_shared=self.min_shared_prefix,
+            overhead=self.pass_overhead,
         )
         results: list[Score | None] = [None] * len(requests)
+        self.last_counts = WorkCounts()
         with tqdm(total=len(requests), desc=desc, disable=not self.progress) as bar:
             self._score_node(tree, None, rows, windows, results, return_token_values, bar)
         return results  # type: ignore[return-value]  # every slot filled by _score_node
@@ -185,7 +215,15 @@ class Scorer:
             new_tokens = rows[_first_row(node)].input_ids[parent_len : node.prefix_len]
             prefix = self._prefix_keys_values(new_tokens, parent)
         lengths = {index: len(rows[index].input_ids) for index in node.rows}
-        for batch in pack_batches(node.rows, lengths, batch_tokens=self.batch_tokens, max_batch_size=self.max_batch_size):
+        batches = pack_batches(
+            node.rows,
+            lengths,
+            batch_tokens=self.batch_tokens,
+            max_batch_size=self.max_batch_size,
+            prefix_len=node.prefix_len,
+            overhead=self.pass_overhead,
+        )
+        for batch in batches:
             self._score_rows_resilient(batch, node.prefix_len, prefix, rows, windows, results, token_values, bar)
         for child in node.children:
             self._score_node(child, prefix, rows, windows, results, token_values, bar)
@@ -226,6 +264,9 @@ class Scorer:
             torch.tensor(batch_index, device=self.device),
             torch.tensor(position, device=self.device),
         )  # [n_scored, vocab]
+        self.last_counts.real += sum(len(suffix) for suffix in suffixes)
+        self.last_counts.padded += input_ids.numel()
+        self.last_counts.scored += len(position)
         greedy = log_probs.argmax(dim=-1)  # [n_scored]
         flat_position, flat_target, owners = [], [], []
         for index, offset in zip(batch, row_offset):
@@ -268,7 +309,8 @@ def score_requests(
     max_batch_size: int = 64,
     return_token_values: bool = False,
     max_length: int | None = None,
-    min_shared_prefix: int = 16,
+    min_shared_prefix: int = 1,
+    pass_overhead: int | None = None,
     progress: bool = True,
     desc: str = "scoring",
 ) -> list[Score]:
@@ -281,6 +323,7 @@ def score_requests(
         batch_tokens=batch_tokens,
         max_batch_size=max_batch_size,
         min_shared_prefix=min_shared_prefix,
+        pass_overhead=pass_overhead,
         progress=progress,
     )
     return scorer.score(requests, return_token_values=return_token_values, desc=desc)

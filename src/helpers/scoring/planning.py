@@ -8,14 +8,21 @@ LCPs of its neighbours. :func:`plan_prefix_tree` turns that into a tree:
 
 - the root (prefix 0) holds rows that share nothing worth reusing;
 - a child holds a run of rows sharing at least ``min_shared`` more tokens than its parent
-  (the few-shot prefix of one subject; below it, the question shared by several
-  multi-token choices). Its prefix is run once at batch size 1 and its keys/values are
-  reused by every batch of rows below it.
+  (the instruction header of every item; below it the few-shot prefix of one subject; below
+  that the question shared by several multi-token choices). Its prefix is run once at
+  batch size 1 and its keys/values are reused by every batch of rows below it.
+
+A forward pass costs about ``overhead`` positions on top of its positions (reading the
+weights; kernel launches on a GPU), so a group is worth its own prefix pass (and its own
+batches) only when sharing saves at least ``2 * overhead`` positions; a group that is not
+is searched for tighter groups inside it.
 
 A prefix never reaches a scored position, so every scored hidden state is computed in the
-batched pass. :func:`pack_batches` then cuts a node's rows (longest first, so padding is
-small) into batches whose padded size ``rows * (prefix + longest suffix)`` -- the number of
-key/value positions held -- stays within ``batch_tokens``.
+batched pass. :func:`pack_batches` then cuts a node's rows, sorted longest first, into the
+batches of least total cost ``sum(rows * longest suffix + overhead)`` (an exact dynamic
+programme): padding costs as much as real positions, and so does one pass too many. Each
+batch's padded size ``rows * (prefix + longest suffix)`` -- the key/value positions held --
+stays within ``batch_tokens``.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
-MAX_TREE_DEPTH = 3  # root + few-shot prefix + shared question is all the tasks here need
+MAX_TREE_DEPTH = 6  # root, BOS, instruction header, few-shot prefix, question: tasks here need 5
 
 
 @dataclass
@@ -46,18 +53,30 @@ def common_prefix_length(first: Sequence[int], second: Sequence[int]) -> int:
 
 
 def plan_prefix_tree(
-    sequences: Sequence[tuple[int, ...]], scored_starts: Sequence[int], *, min_shared: int
+    sequences: Sequence[tuple[int, ...]], scored_starts: Sequence[int], *, min_shared: int, overhead: int = 0
 ) -> PrefixNode:
     """The prefix tree of ``sequences`` (row inputs); ``scored_starts[r]`` caps row r's prefix.
 
-    ``min_shared`` is the least number of extra shared tokens that makes a group worth a
-    separate prefix pass; a value larger than every sequence disables prefix reuse.
+    A group gets its own prefix when its rows share at least ``min_shared`` more tokens than
+    its parent's prefix and sharing saves at least ``2 * overhead`` positions. A
+    ``min_shared`` larger than every sequence disables prefix reuse.
     """
     order = sorted(range(len(sequences)), key=lambda row: sequences[row])
     neighbour_lcp = [common_prefix_length(sequences[a], sequences[b]) for a, b in zip(order, order[1:])]
     root = PrefixNode(prefix_len=0)
-    _fill(root, order, neighbour_lcp, scored_starts, min_shared, depth=0)
+    _fill(root, order, neighbour_lcp, scored_starts, min_shared, overhead, depth=0, threshold=min_shared)
     return root
+
+
+def _runs(order: list[int], neighbour_lcp: list[int], threshold: int) -> Iterator[tuple[list[int], list[int]]]:
+    """Maximal runs of ``order`` whose neighbours share ``>= threshold`` tokens, with their LCPs."""
+    start = 0
+    while start < len(order):
+        end = start  # the run is order[start : end + 1]
+        while end < len(neighbour_lcp) and neighbour_lcp[end] >= threshold:
+            end += 1
+        yield order[start : end + 1], neighbour_lcp[start:end]
+        start = end + 1
 
 
 def _fill(
@@ -66,44 +85,60 @@ def _fill(
     neighbour_lcp: list[int],
     scored_starts: Sequence[int],
     min_shared: int,
+    overhead: int,
     depth: int,
+    threshold: int,
 ) -> None:
-    """Split ``order`` (sorted rows; ``neighbour_lcp[i]`` between order[i] and order[i+1])."""
-    threshold = node.prefix_len + min_shared
-    start = 0
-    while start < len(order):
-        end = start  # the run is order[start : end + 1]
-        while end < len(neighbour_lcp) and neighbour_lcp[end] >= threshold:
-            end += 1
-        run = order[start : end + 1]
-        shared = min(neighbour_lcp[start:end], default=0)
-        shared = min(shared, min(scored_starts[row] for row in run))
-        if len(run) >= 2 and shared >= threshold and depth + 1 < MAX_TREE_DEPTH:
+    """Place ``order`` (sorted rows; ``neighbour_lcp[i]`` between order[i] and order[i+1])
+    under ``node``, grouping runs whose neighbours share ``>= threshold`` tokens."""
+    for run, run_lcp in _runs(order, neighbour_lcp, threshold):
+        if len(run) == 1:
+            node.rows.extend(run)
+            continue
+        weakest = min(run_lcp)
+        shared = min(weakest, min(scored_starts[row] for row in run))
+        saved = (len(run) - 1) * (shared - node.prefix_len)  # positions not recomputed
+        if shared >= node.prefix_len + min_shared and saved >= 2 * overhead and depth + 1 < MAX_TREE_DEPTH:
             child = PrefixNode(prefix_len=shared)
-            _fill(child, run, neighbour_lcp[start:end], scored_starts, min_shared, depth + 1)
+            _fill(child, run, run_lcp, scored_starts, min_shared, overhead, depth + 1, shared + min_shared)
             node.children.append(child)
+        elif max(run_lcp) > weakest:  # split at the weakest links and look for tighter groups
+            _fill(node, run, run_lcp, scored_starts, min_shared, overhead, depth, weakest + 1)
         else:
             node.rows.extend(run)
-        start = end + 1
 
 
 def pack_batches(
     rows: Sequence[int],
-    lengths: Sequence[int],
+    lengths: Sequence[int] | dict[int, int],
     *,
     batch_tokens: int,
     max_batch_size: int,
-) -> Iterator[list[int]]:
-    """Cut ``rows`` into batches, longest first; each holds at most ``max_batch_size`` rows
-    and ``rows * longest length <= batch_tokens`` (one row always fits). ``lengths`` are the
-    rows' full input lengths, shared prefix included: the padded key/value positions held."""
+    overhead: int,
+    prefix_len: int = 0,
+) -> list[list[int]]:
+    """Cut ``rows`` (sorted longest first) into the batches of least total cost.
+
+    A batch of rows ``[j, i)`` in that order costs ``(i - j) * (lengths[j] - prefix_len) +
+    overhead`` positions; it holds at most ``max_batch_size`` rows and ``(i - j) *
+    lengths[j] <= batch_tokens`` unless it is a single row. ``lengths`` are the rows' full
+    input lengths, shared prefix included.
+    """
     ordered = sorted(rows, key=lambda row: -lengths[row])
-    batch: list[int] = []
-    for row in ordered:
-        longest = lengths[batch[0]] if batch else lengths[row]
-        if batch and (len(batch) >= max_batch_size or (len(batch) + 1) * longest > batch_tokens):
-            yield batch
-            batch = []
-        batch.append(row)
-    if batch:
-        yield batch
+    n = len(ordered)
+    best = [0.0] + [float("inf")] * n  # best[i]: least cost of the first i rows
+    cut = [0] * (n + 1)  # cut[i]: where the last batch of that plan starts
+    for end in range(1, n + 1):
+        for start in range(end - 1, max(-1, end - 1 - max_batch_size), -1):
+            size, longest = end - start, lengths[ordered[start]]
+            if size > 1 and size * longest > batch_tokens:
+                break  # earlier starts are longer still
+            cost = best[start] + size * (longest - prefix_len) + overhead
+            if cost < best[end]:
+                best[end], cut[end] = cost, start
+    batches: list[list[int]] = []
+    end = n
+    while end > 0:
+        batches.append(ordered[cut[end] : end])
+        end = cut[end]
+    return batches[::-1]
