@@ -34,7 +34,8 @@ from helpers.models import (
     registry_param_counts,
     resolve_max_length,
 )
-from helpers.models.random_init import DEPTH_DIVISOR, WIDTH_DIVISOR
+from helpers.models.params import split_parameter_count
+from helpers.models.random_init import DEPTH_DIVISOR, WIDTH_DIVISOR, build_random_model
 from helpers.paths import DATA_DIR
 
 PROBE = "Q: What is 98 plus 45?\n\nA: 143"
@@ -110,6 +111,16 @@ def test_random_model_parameter_counts_follow_the_closed_forms():
     d, proj = 1024 // WIDTH_DIVISOR, 512 // WIDTH_DIVISOR
     assert opt.n_params_total == _opt_total(50272, d, 6, proj=proj)
     assert opt.n_params_nonembedding == opt.n_params_total - 50272 * proj - 2050 * d
+
+
+def test_full_size_random_model_has_the_real_shape():
+    """The benchmarks' ``random-full:`` models: real width and depth, so the real cost."""
+    model, _ = build_random_model("pythia-70m", full_size=True, attn_implementation="sdpa")
+    spec = get_spec("pythia-70m")
+    total, nonembedding = split_parameter_count(model)
+    assert total == _pythia_total(spec.vocab_size, spec.d_model, spec.n_layers)
+    assert nonembedding == total - 2 * spec.vocab_size * spec.d_model
+    assert model.config._attn_implementation == "sdpa" and not model.training
 
 
 def test_attention_implementation_is_selectable():
