@@ -224,6 +224,14 @@ def test_rejected_group_is_searched_for_tighter_groups():
     assert group.prefix_len == 30 and sorted(group.rows) == [2, 3]
 
 
+def test_nested_rejected_groups_do_not_exhaust_the_recursion_limit():
+    # row k = (0, 1, ..., k-1, 10000+k): neighbours share 1, 2, 3, ... tokens, a staircase
+    # deeper than Python's recursion limit; with an overhead nothing is worth a pass
+    sequences = [tuple(range(k)) + (10_000 + k,) for k in range(1, 1500)]
+    tree = plan_prefix_tree(sequences, [len(s) - 1 for s in sequences], min_shared=1, overhead=10**9)
+    assert sorted(tree.rows) == list(range(len(sequences))) and not tree.children
+
+
 def _brute_force_cost(lengths: list[int], *, batch_tokens: int, max_batch_size: int, overhead: int) -> float:
     """Least cost over every split of the longest-first order into contiguous batches."""
     ordered = sorted(lengths, reverse=True)

@@ -64,7 +64,7 @@ def plan_prefix_tree(
     order = sorted(range(len(sequences)), key=lambda row: sequences[row])
     neighbour_lcp = [common_prefix_length(sequences[a], sequences[b]) for a, b in zip(order, order[1:])]
     root = PrefixNode(prefix_len=0)
-    _fill(root, order, neighbour_lcp, scored_starts, min_shared, overhead, depth=0, threshold=min_shared)
+    _fill(root, order, neighbour_lcp, scored_starts, min_shared, overhead, depth=0)
     return root
 
 
@@ -87,25 +87,28 @@ def _fill(
     min_shared: int,
     overhead: int,
     depth: int,
-    threshold: int,
 ) -> None:
     """Place ``order`` (sorted rows; ``neighbour_lcp[i]`` between order[i] and order[i+1])
-    under ``node``, grouping runs whose neighbours share ``>= threshold`` tokens."""
-    for run, run_lcp in _runs(order, neighbour_lcp, threshold):
-        if len(run) == 1:
-            node.rows.extend(run)
-            continue
-        weakest = min(run_lcp)
-        shared = min(weakest, min(scored_starts[row] for row in run))
-        saved = (len(run) - 1) * (shared - node.prefix_len)  # positions not recomputed
-        if shared >= node.prefix_len + min_shared and saved >= 2 * overhead and depth + 1 < MAX_TREE_DEPTH:
-            child = PrefixNode(prefix_len=shared)
-            _fill(child, run, run_lcp, scored_starts, min_shared, overhead, depth + 1, shared + min_shared)
-            node.children.append(child)
-        elif max(run_lcp) > weakest:  # split at the weakest links and look for tighter groups
-            _fill(node, run, run_lcp, scored_starts, min_shared, overhead, depth, weakest + 1)
-        else:
-            node.rows.extend(run)
+    under ``node``: runs sharing ``min_shared`` more tokens than ``node`` become children when
+    worth a pass; a run that is not is split at its weakest links (a stack, not recursion)."""
+    pending = [(order, neighbour_lcp, node.prefix_len + min_shared)]
+    while pending:
+        part, part_lcp, threshold = pending.pop()
+        for run, run_lcp in _runs(part, part_lcp, threshold):
+            if len(run) == 1:
+                node.rows.extend(run)
+                continue
+            weakest = min(run_lcp)
+            shared = min(weakest, min(scored_starts[row] for row in run))
+            saved = (len(run) - 1) * (shared - node.prefix_len)  # positions not recomputed
+            if shared >= node.prefix_len + min_shared and saved >= 2 * overhead and depth + 1 < MAX_TREE_DEPTH:
+                child = PrefixNode(prefix_len=shared)
+                _fill(child, run, run_lcp, scored_starts, min_shared, overhead, depth + 1)
+                node.children.append(child)
+            elif max(run_lcp) > weakest:  # look for tighter groups inside
+                pending.append((run, run_lcp, weakest + 1))
+            else:
+                node.rows.extend(run)
 
 
 def pack_batches(
