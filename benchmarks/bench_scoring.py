@@ -123,41 +123,37 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def best_seconds(fn, device: torch.device, repeats: int) -> float:
+    """Fastest of ``repeats`` timed calls of ``fn`` after one untimed warm-up call."""
+    fn()
+    synchronize(device)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        synchronize(device)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def matmul_peak_flops(device: torch.device, dtype: torch.dtype) -> float:
     """FLOP/s of one large square matmul (best of 10): the reference for '% of peak'."""
     size = 8192 if device.type == "cuda" else 2048
     a = torch.randn(size, size, device=device, dtype=dtype)
     b = torch.randn(size, size, device=device, dtype=dtype)
-    a @ b
-    synchronize(device)
-    best = float("inf")
-    for _ in range(10):
-        start = time.perf_counter()
-        a @ b
-        synchronize(device)
-        best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best
+    return 2 * size**3 / best_seconds(lambda: a @ b, device, repeats=10)
 
 
 def measure_pass_overhead(model) -> str:
     """Fit forward time = fixed + per-position cost on the transformer body; the fixed part in
     positions is what ``Scorer(pass_overhead=...)`` should be on this device."""
     body, shapes = model.base_model, [(1, 1), (1, 16), (1, 64), (4, 16), (4, 64), (8, 64), (16, 64)]
-    positions, seconds = [], []
+    seconds = []
     with torch.inference_mode():
         for batch, length in shapes:
             input_ids = torch.randint(0, 1000, (batch, length), device=model.device)
-            body(input_ids=input_ids)
-            synchronize(model.device)
-            best = float("inf")
-            for _ in range(5):
-                start = time.perf_counter()
-                body(input_ids=input_ids)
-                synchronize(model.device)
-                best = min(best, time.perf_counter() - start)
-            positions.append(batch * length)
-            seconds.append(best)
-    design = torch.tensor([[1.0, float(p)] for p in positions], dtype=torch.float64)
+            seconds.append(best_seconds(lambda: body(input_ids=input_ids), model.device, repeats=5))
+    design = torch.tensor([[1.0, float(batch * length)] for batch, length in shapes], dtype=torch.float64)
     fixed, per_position = torch.linalg.lstsq(design, torch.tensor(seconds, dtype=torch.float64)[:, None]).solution[:, 0].tolist()
     return (
         f"forward = {fixed * 1e3:.1f} ms + {per_position * 1e6:.1f} us x positions "
@@ -210,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         f"model `{args.model}` ({args.dtype}, {args.device}), {torch.get_num_threads()} torch threads, "
         f"{args.limit} items per subtask, best of {args.repeats}; harness batch sizes tried: "
         f"{', '.join(args.harness_batch_sizes)}; ours batch_tokens={args.batch_tokens}, "
-        f"max_batch_size={args.max_batch_size}; matmul peak {peak / 1e12:.2f} TFLOP/s",
+        f"max_batch_size={args.max_batch_size}; matmul peak {peak / 1e12:.2f} TFLOP/s; the vocabulary "
+        f"projection is {head_params / (body_params + head_params):.0%} of the matmul work per position",
         "",
         "| workload | requests | req/s ours | req/s harness (best batch) | ratio | FLOP ratio | tokens/s ours "
         "| % of peak ours | peak RSS ours / harness (MB) | max abs diff | greedy agree |",
