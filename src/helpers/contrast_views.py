@@ -375,10 +375,13 @@ def chain_correlations(items: pd.DataFrame, kinds: Sequence[str] | None = None, 
     return pd.DataFrame(rows)
 
 
+_EMPTY_SUMMARY = {"correlation": math.nan, "correlation_low": math.nan, "correlation_high": math.nan,
+                  "share_positive": math.nan, "n_constant": 0, "pvalue": math.nan}  # too few models or items
+
+
 def _per_item_summary(matrix: np.ndarray, sizes: np.ndarray, enough_models: bool, bootstrap: int,
                       confidence: float, rng: np.random.Generator) -> dict[str, float]:
-    empty = {"correlation": math.nan, "correlation_low": math.nan, "correlation_high": math.nan,
-             "share_positive": math.nan, "n_constant": 0, "pvalue": math.nan}
+    empty = dict(_EMPTY_SUMMARY)
     if not enough_models or matrix.shape[0] == 0:
         return empty
     rhos = _row_spearman(matrix, sizes)  # [n_items]
@@ -397,8 +400,7 @@ def _per_item_summary(matrix: np.ndarray, sizes: np.ndarray, enough_models: bool
 
 def _model_mean_summary(matrix: np.ndarray, sizes: np.ndarray, enough_models: bool, bootstrap: int,
                         confidence: float, rng: np.random.Generator) -> dict[str, float]:
-    empty = {"correlation": math.nan, "correlation_low": math.nan, "correlation_high": math.nan,
-             "share_positive": math.nan, "n_constant": 0, "pvalue": math.nan}
+    empty = dict(_EMPTY_SUMMARY)
     if not enough_models or matrix.shape[0] == 0:
         return empty
     means = matrix.mean(axis=0)  # [n_models]
