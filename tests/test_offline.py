@@ -63,6 +63,7 @@ def _fake_spec(name: str = "fake-model", sha256: str | None = None) -> OfflineMo
         licence_files=("fake_main/data/TERMS.html",),
         n_parameters=123,
         adds_bos=False,
+        tokenizer_rules={"normalizer": None, "pre_tokenizer": None},
     )
 
 
@@ -94,7 +95,7 @@ class FakeConverter:
         self.calls: list[bytes] = []
         self.fail = fail
 
-    def __call__(self, gguf_dir: Path, gguf_file: str, out_dir: Path, *, progress: bool = True):
+    def __call__(self, gguf_dir: Path, gguf_file: str, out_dir: Path, *, progress: bool = True, **_rules):
         self.calls.append((gguf_dir / gguf_file).read_bytes())
         (out_dir / "config.json").write_text('{"model_type": "llama"}')
         (out_dir / "model.safetensors").write_bytes(b"half-written weights")

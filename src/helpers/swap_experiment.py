@@ -133,8 +133,8 @@ def swap_plan(config: ExperimentConfig | str = "ci", *, pairs: Sequence[Sequence
     if not kinds:
         raise SwapExperimentError(f"no task kind left: swap.tasks {list(swap.tasks) if swap else []} and the chosen "
                                   f"task kinds {sorted(config.settings)} do not overlap.")
-    limit = swap_limit if swap_limit is not None else (swap.limit if swap else 20)
-    settings = {kind: replace(config.settings[kind], limit=limit) for kind in kinds}
+    settings = {kind: replace(config.settings[kind], limit=swap_limit if swap_limit is not None
+                              else (swap.limits.get(kind, 20) if swap else 20)) for kind in kinds}
     return SwapPlan(profile.name, chosen_pairs, chosen_alphas, settings, _check_layers(layers), max_layers,
                     config.seed, config.device, config.findings)
 

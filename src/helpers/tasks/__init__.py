@@ -8,7 +8,8 @@ that the published Pythia/OPT numbers use. Each module documents its prompt and 
 
 - :mod:`helpers.tasks.mmlu`: ``mmlu_math``, ``mmlu:<subject>`` (letter format) and
   ``mmlu_math_fulltext``, ``mmlu_fulltext:<subject>`` (full-answer-text format);
-- :mod:`helpers.tasks.arithmetic`: ``arithmetic`` (group of 10), ``arithmetic_1dc`` ..
+- :mod:`helpers.tasks.arithmetic`: ``arithmetic`` (group of 10), ``arithmetic_core`` (2- and
+  3-digit addition and subtraction, 2-digit multiplication: the report's difficulties), ``arithmetic_1dc`` ..
   ``arithmetic_5ds``, plus ``arithmetic_6da``, ``arithmetic_6ds``, ``arithmetic_sod``;
 - :mod:`helpers.tasks.pairs`: ``qqp``, ``qqp_sample`` (tests only) and ``mrpc``.
 
@@ -34,6 +35,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "mmlu_math": tuple(f"mmlu:{s}" for s in mmlu.MATH_SUBJECTS),
     "mmlu_math_fulltext": tuple(f"mmlu_fulltext:{s}" for s in mmlu.MATH_SUBJECTS),
     "arithmetic": arithmetic.GROUP,
+    "arithmetic_core": arithmetic.CORE_GROUP,
 }
 SINGLE_TASKS: tuple[str, ...] = (
     *(f"mmlu:{s}" for s in mmlu.SUBJECTS),

@@ -43,6 +43,9 @@ FILES = {
     "arithmetic_sod": "sum_of_digits",
 }
 GROUP = tuple(FILES)[:10]  # the harness's `arithmetic` group: 1dc, 2da .. 5ds
+CORE_GROUP = ("arithmetic_2da", "arithmetic_2ds", "arithmetic_3da", "arithmetic_3ds", "arithmetic_2dm")
+"""The report's arithmetic difficulties (our grouping, not a harness group): 2- and 3-digit
+addition and subtraction, and 2-digit multiplication."""
 
 
 def normalise_context(raw: str) -> str:
