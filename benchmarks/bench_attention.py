@@ -6,7 +6,7 @@ of attention patterns the phase keeps, plus the process's peak RSS at the end).
 
     .venv/bin/python benchmarks/bench_attention.py --recipient pythia-410m --donor pythia-410m --batch 8 --seq 128
 
-Models are random-weight registry models (``helpers.models.random_init``; no download).
+Models are random-weight registry models (``helpers.core.models.random_init``; no download).
 A swapped forward runs the donor and the recipient, so ~2x the plain forward is the floor.
 """
 
@@ -22,8 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch  # noqa: E402
 
-from helpers.attention import forward_logits, record_patterns, run_pair_batch  # noqa: E402
-from helpers.models.random_init import build_random_model  # noqa: E402
+from helpers.core.attention import forward_logits, record_patterns, run_pair_batch  # noqa: E402
+from helpers.core.models.random_init import build_random_model  # noqa: E402
 
 
 def _time_phases(phases: dict, reps: int, device: torch.device) -> dict[str, tuple[float, float, float]]:

@@ -1,4 +1,4 @@
-"""Throughput of helpers.scoring against lm-evaluation-harness's HFLM on the same requests.
+"""Throughput of helpers.core.scoring against lm-evaluation-harness's HFLM on the same requests.
 
 Same model object, same process, both warmed up on the first requests, then runs alternated
 (ours, harness, ours, harness, ...) and the best of ``--repeats`` kept for each, so machine load
@@ -40,10 +40,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import psutil  # noqa: E402
 import torch  # noqa: E402
 
-from helpers.models.params import split_parameter_count  # noqa: E402
-from helpers.requests import Request  # noqa: E402
-from helpers.scoring import Scorer, encode_requests, model_window  # noqa: E402
-from helpers.tasks import build_items  # noqa: E402
+from helpers.core.models.params import split_parameter_count  # noqa: E402
+from helpers.core.requests import Request  # noqa: E402
+from helpers.core.scoring import Scorer, encode_requests, model_window  # noqa: E402
+from helpers.core.tasks import build_items  # noqa: E402
 
 WARM_UP = 16  # requests each engine scores, untimed, before a workload is timed
 WORKLOADS = {  # name -> (task, shots)
@@ -87,7 +87,7 @@ def load_model(spec: str, *, dtype: torch.dtype = torch.float32, device: str = "
     """``random:<registry name>`` (scaled down), ``random-full:<registry name>`` (real shape,
     random weights), ``offline:<offline name>`` or a local HF directory; eval mode."""
     if spec.startswith(("random:", "random-full:")):
-        from helpers.models.random_init import build_random_model
+        from helpers.core.models.random_init import build_random_model
 
         kind, name = spec.split(":", 1)
         return build_random_model(
@@ -96,7 +96,7 @@ def load_model(spec: str, *, dtype: torch.dtype = torch.float32, device: str = "
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if spec.startswith("offline:"):
-        from helpers.offline import model_dir
+        from helpers.core.models.offline import model_dir
 
         path = model_dir(spec.split(":", 1)[1])
     else:

@@ -14,7 +14,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 def offline_model_dir_or_skip(name: str, *, required_in_ci: bool):
     """The cached dir of offline model ``name``; fails under CI when required, else skips."""
-    from helpers.offline import OfflineModelMissing, model_dir
+    from helpers.core.models.offline import OfflineModelMissing, model_dir
 
     try:
         return model_dir(name)

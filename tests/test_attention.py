@@ -1,4 +1,4 @@
-"""Invariant tests of helpers.attention (record / inject / mix attention patterns).
+"""Invariant tests of helpers.core.attention (record / inject / mix attention patterns).
 
 Tiny random-weight models in fp32 on CPU: Pythia (GPT-NeoX) and OPT of the real
 architectures and tokenizers, and hand-built Llama / Qwen2 (grouped-query attention),
@@ -23,7 +23,7 @@ from transformers import (
     Qwen2Config,
 )
 
-from helpers.attention import (
+from helpers.core.attention import (
     ATTENTION_NAME,
     AttentionPatternError,
     AttentionSwapError,
@@ -44,9 +44,9 @@ from helpers.attention import (
     shuffle_heads,
     uniform_causal_patterns,
 )
-from helpers.attention.interface import has_action
-from helpers.models.random_init import build_random_model
-from helpers.models.tokenizers import family_tokenizer
+from helpers.core.attention.interface import has_action
+from helpers.core.models.random_init import build_random_model
+from helpers.core.models.tokenizers import family_tokenizer
 
 TEXTS = [
     "Question: What is 17 plus 25?\nAnswer: 42",

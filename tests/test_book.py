@@ -1,7 +1,7 @@
 """The report builds offline and its pages really display: charts drawn, no errors, no network.
 
 The browser tests copy ``book/`` to a temporary folder, execute ``tests/data/book_sample.ipynb``
-there as the ``scaling`` experiment (so the current ``helpers.plots`` renderer is what gets
+there as the ``scaling`` experiment (so the current ``helpers.render.plots`` renderer is what gets
 tested), build with profile ``ci`` and warnings as errors, then open every page in headless
 Chromium with every non-file request aborted. A broken chart never fails the Sphinx build, so
 only this check catches it. Screenshots go to ``<tmp>/book/_build/screenshots/``.
@@ -20,8 +20,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import book, plots
-from helpers.paths import REPO_ROOT
+from helpers.report import book
+
+from helpers.render import plots
+from helpers.infra.paths import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -161,7 +163,7 @@ def test_every_chart_is_drawn_with_its_data(browsed_pages):
 
 @pytest.mark.book
 def test_claims_table_has_a_row_per_claim(browsed_pages):
-    # helpers.claims may not exist yet; either way the table must list every claim.
+    # helpers.report.claims may not exist yet; either way the table must list every claim.
     assert browsed_pages["intro"]["claims_rows"] >= len(book.PLACEHOLDER_CLAIMS)
 
 

@@ -1,4 +1,4 @@
-"""helpers.charts: the Vega-Lite specs carry the intended marks, encodings, scales and data rows."""
+"""helpers.render.charts: the Vega-Lite specs carry the intended marks, encodings, scales and data rows."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import charts
+from helpers.render import charts
 
 
 def _summary():

@@ -1,4 +1,4 @@
-"""Tests for helpers.claims: the claims table computed when the book is built.
+"""Tests for helpers.report.claims: the claims table computed when the book is built.
 
 Golden values for claims 1-2 come from the "Derived summary" printed in
 data/reference/SOURCES.md (computed independently when the CSV was extracted), read by hand:
@@ -7,7 +7,7 @@ data/reference/SOURCES.md (computed independently when the CSV was extracted), r
 pythia-160m (-3.6), pythia-410m (-2.4), opt-125m (-3.0) and opt-1.3b (-2.4) only.
 
 Stored runs are synthetic rows written through ResultStore.get_or_compute under the key
-fields helpers.evaluation uses; their losses and accuracies are chosen so the expected
+fields helpers.experiments.evaluation uses; their losses and accuracies are chosen so the expected
 verdicts follow by hand from the construction.
 """
 
@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import book, claims
-from helpers.evaluation import ROW_COLUMNS, ModelHandle, result_key
-from helpers.profiles import ProfileError, TaskSetting, load_profile
-from helpers.store import ResultStore
+from helpers.report import book
+
+from helpers.report import claims
+from helpers.experiments.evaluation import ROW_COLUMNS, ModelHandle, result_key
+from helpers.infra.profiles import ProfileError, TaskSetting, load_profile
+from helpers.infra.store import ResultStore
 
 STUDY_MODELS_BELOW_CHANCE = {"pythia-70m", "pythia-160m", "pythia-410m", "opt-125m", "opt-1.3b"}
 N_PARAMS = {"pythia-70m": 70_426_624, "pythia-410m": 405_334_016,
@@ -87,7 +89,7 @@ def _arithmetic_rows(model_id, setting, nll, correct, n_params):
 
 
 def _store_run(store, source, setting, rows, dtype=None):
-    """Write ``rows`` under the key helpers.evaluation gives (source, setting)."""
+    """Write ``rows`` under the key helpers.experiments.evaluation gives (source, setting)."""
     handle = ModelHandle(source, dtype=dtype)
     frame = pd.DataFrame([{**row, "model_id": handle.model_id} for row in rows], columns=ROW_COLUMNS)
     item_ids = list(dict.fromkeys(frame["item_id"]))
@@ -167,7 +169,7 @@ def test_claims_table_markdown_keeps_the_label_and_shows_the_rules(empty_store):
     assert all(line.count(" | ") == len(claims.TABLE_COLUMNS) - 1 for line in table_lines)
     for rule in claims.verdict_rules():
         assert rule in text
-    # helpers.book uses the string as is.
+    # helpers.report.book uses the string as is.
     assert book.claims_markdown("offline") == claims.claims_table("offline")
 
 
@@ -267,7 +269,7 @@ def test_judge_swap_uses_the_experiments_collapse_verdict_when_given():
 
 
 def test_swap_summary_of_a_judging_profile_judges_claim_5(empty_store, monkeypatch):
-    module = types.ModuleType("helpers.swap_experiment")
+    module = types.ModuleType("helpers.experiments.swap.compute")
 
     def swap_summary(profile, *, store=None):
         assert store is empty_store  # the claims' store is passed on
@@ -276,7 +278,7 @@ def test_swap_summary_of_a_judging_profile_judges_claim_5(empty_store, monkeypat
         return SWAP_SUMMARY
 
     module.swap_summary = swap_summary
-    monkeypatch.setitem(sys.modules, "helpers.swap_experiment", module)
+    monkeypatch.setitem(sys.modules, "helpers.experiments.swap.compute", module)
     result = _by_id(claims.claim_results("offline", store=empty_store))[5]
     assert result.verdict_code == "partly" and "profile `small`" in result.source
     assert result.illustration.startswith(claims.NO_SWAP)
@@ -284,8 +286,8 @@ def test_swap_summary_of_a_judging_profile_judges_claim_5(empty_store, monkeypat
 
 
 def test_swap_summary_with_wrong_columns_is_named(monkeypatch):
-    module = types.ModuleType("helpers.swap_experiment")
+    module = types.ModuleType("helpers.experiments.swap.compute")
     module.swap_summary = lambda profile: pd.DataFrame({"alpha": [0.0]})
-    monkeypatch.setitem(sys.modules, "helpers.swap_experiment", module)
+    monkeypatch.setitem(sys.modules, "helpers.experiments.swap.compute", module)
     message = claims.swap_summary_for("ci")
     assert isinstance(message, str) and "lacks columns" in message and "'donor'" in message

@@ -1,4 +1,4 @@
-"""Tests of helpers.contrast_charts: each builder gives a valid Vega-Lite spec (compiled to SVG by
+"""Tests of helpers.experiments.task_contrast.charts: each builder gives a valid Vega-Lite spec (compiled to SVG by
 vl-convert) with interval bars and, where accuracy is shown, the chance line."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from helpers import contrast_charts as cc
-from helpers import contrast_views as cv
+from helpers.experiments.task_contrast import charts as cc
+from helpers.experiments.task_contrast import views as cv
 
 SIZES = {"m-small": 10, "m-mid": 100, "m-large": 1000}
 FAMILIES = {"fam": list(SIZES)}

@@ -1,4 +1,4 @@
-"""Tests of helpers.contrast_views on small synthetic item tables with hand-computed answers."""
+"""Tests of helpers.experiments.task_contrast.views on small synthetic item tables with hand-computed answers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers import contrast_views as cv
+from helpers.experiments.task_contrast import views as cv
 
 LETTER_KIND = "knowledge"
 

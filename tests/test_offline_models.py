@@ -1,4 +1,4 @@
-"""Slow tests on the real offline models built by ``make models`` (helpers.offline).
+"""Slow tests on the real offline models built by ``make models`` (helpers.core.models.offline).
 
 SmolLM2-135M is required (``make models-ci`` builds it): when it is missing these tests fail
 under CI (env ``CI`` set) and skip elsewhere. The other three models are checked only if
@@ -13,7 +13,7 @@ import os
 import pytest
 
 from conftest import offline_model_dir_or_skip as _built_or_skip
-from helpers.offline import OFFLINE_MODELS, model_dir
+from helpers.core.models.offline import OFFLINE_MODELS, model_dir
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """Parity with lm-evaluation-harness on the report's own requests, request by request.
 
-The same requests (built by ``helpers.tasks`` for every task kind of the report) are scored by
-lm-evaluation-harness 0.4.13's ``HFLM.loglikelihood`` and by ``helpers.scoring`` on the same
+The same requests (built by ``helpers.core.tasks`` for every task kind of the report) are scored by
+lm-evaluation-harness 0.4.13's ``HFLM.loglikelihood`` and by ``helpers.core.scoring`` on the same
 model object in fp32. Every log-likelihood must agree within 1e-4 and every greedy flag must be
 identical. Models: SmolLM2-135M from the offline cache (real pretrained weights, Llama
 architecture) and random-weight Pythia (GPT-NeoX) and OPT models of the real shapes with the
@@ -14,10 +14,10 @@ import pytest
 import torch
 
 from conftest import offline_model_dir_or_skip
-from helpers.models import load_model
-from helpers.requests import Request
-from helpers.scoring import score_requests
-from helpers.tasks import build_items
+from helpers.core.models import load_model
+from helpers.core.requests import Request
+from helpers.core.scoring import score_requests
+from helpers.core.tasks import build_items
 
 pytestmark = pytest.mark.slow
 

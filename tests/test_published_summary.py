@@ -1,4 +1,4 @@
-"""Tests for helpers.reference.published_summary, the "Published reference" page's content.
+"""Tests for helpers.analysis.published.published_summary, the "Published reference" page's content.
 
 Golden values are read by hand from the "Derived summary" of data/reference/SOURCES.md:
 LAMBADA 0-shot ppl pythia-70m 142.429 / pythia-12b 3.924 = 36.3x, opt-125m 26.021 /
@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from helpers import reference
-from helpers.profiles import ProfileError
+from helpers.analysis import published as reference
+from helpers.infra.profiles import ProfileError
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for helpers.reference against the numbers printed in data/reference/SOURCES.md.
+"""Tests for helpers.analysis.published against the numbers printed in data/reference/SOURCES.md.
 
 SOURCES.md's "Derived summary" tables were computed independently when the CSV was
 extracted, so every printed value is a fair golden value: the tests parse those tables and
@@ -14,9 +14,9 @@ import re
 import pandas as pd
 import pytest
 
-from helpers import reference
-from helpers.paths import DATA_DIR
-from helpers.reference import ReferenceDataError
+from helpers.analysis import published as reference
+from helpers.infra.paths import DATA_DIR
+from helpers.analysis.published import ReferenceDataError
 
 SOURCES_MD = DATA_DIR / "reference" / "SOURCES.md"
 FAMILY_NAMES = "|".join(re.escape(family) for family in reference.FAMILIES)

@@ -1,4 +1,4 @@
-"""Tests of the runner (helpers.run) and its jobs (helpers.jobs).
+"""Tests of the runner (helpers.infra.runner) and its jobs (helpers.infra.jobs).
 
 Fast and offline: the fill tests use ``random:`` models on two items per task, the worker
 and Slurm (submitit ``local``) tests use standard-library functions as jobs, and the
@@ -20,10 +20,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import run
-from helpers.jobs import Job, JobSpecError, run_job, run_job_safely
-from helpers.profiles import load_profile
-from helpers.store import ResultStore
+from helpers.infra import runner as run
+from helpers.infra.jobs import Job, JobSpecError, run_job, run_job_safely
+from helpers.infra.profiles import load_profile
+from helpers.infra.store import ResultStore
 
 DATA = Path(__file__).parent / "data"
 
@@ -63,7 +63,7 @@ def test_ci_job_list_has_one_evaluation_job_per_model(tmp_path):
     assert [job.label for job in jobs] == [
         "random:pythia-70m", "random:pythia-160m", "random:pythia-410m", "random:opt-125m", "random:opt-350m"]
     for job in jobs:
-        assert job.function == "helpers.run:fill_model"
+        assert job.function == "helpers.infra.runner:fill_model"
         assert job.kwargs["source"] == job.label
         assert job.kwargs["device"] == "cpu"
         assert job.kwargs["store"] == str(tmp_path.resolve())
@@ -83,7 +83,7 @@ def test_auto_device_profile_leaves_the_device_to_the_default_policy():
 
 def test_fill_jobs_appends_jobs_contributed_by_the_swap_module(monkeypatch):
     profile = load_profile("ci")
-    swap_job = Job("swap random:pythia-70m", "helpers.swap_experiment:fill_pair", {"pair": 0})
+    swap_job = Job("swap random:pythia-70m", "helpers.experiments.swap.compute:fill_pair", {"pair": 0})
     module = types.ModuleType(run.SWAP_JOBS_MODULE)
     module.__spec__ = importlib.machinery.ModuleSpec(run.SWAP_JOBS_MODULE, None)
     module.fill_jobs = lambda p: [swap_job] if p is profile else []

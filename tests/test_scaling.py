@@ -1,4 +1,4 @@
-"""Tests of helpers.scaling on synthetic data with known answers.
+"""Tests of helpers.analysis.scaling on synthetic data with known answers.
 
 Truths are set by hand (alpha = 0.3, c = 1.7, a = 450 over Pythia-like sizes; gap items
 built so the relative changes are 0.30 and 0.20), and the fits are checked against them,
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from helpers.scaling import (
+from helpers.analysis.scaling import (
     AccuracyChange,
     ScalingInputError,
     accuracy_change,

@@ -1,4 +1,4 @@
-"""helpers.scaling_views on small synthetic item tables whose answers are computed by hand,
+"""helpers.experiments.scaling.views on small synthetic item tables whose answers are computed by hand,
 and on the published table against the numbers printed in data/reference/SOURCES.md."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers import scaling_views as sv
+from helpers.experiments.scaling import views as sv
 
 
 def _items(model_id, n_params, kind="knowledge", losses=(1.0, 2.0, 3.0, 2.0), correct=(1, 0, 0, 1),
@@ -228,7 +228,7 @@ def test_published_training_table():
 
 
 def test_settings_table_from_profile():
-    from helpers.experiment import configure
+    from helpers.experiments.config import configure
 
     config = configure(profile="ci", task_kinds=list(sv.DEFAULT_KINDS), limit=3)
     table = sv.settings_table(config.families, config.settings)

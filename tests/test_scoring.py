@@ -1,4 +1,4 @@
-"""Tests of helpers.scoring: the harness's encoding contract, and parity of the batched,
+"""Tests of helpers.core.scoring: the harness's encoding contract, and parity of the batched,
 prefix-sharing engine with a deliberately naive scorer and with lm-evaluation-harness's HFLM.
 
 The naive scorer below is written from the harness's contract (lm_eval/api/model.py
@@ -18,10 +18,10 @@ import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from helpers.models.random_init import build_random_model  # noqa: E402
-from helpers.models.tokenizers import family_tokenizer  # noqa: E402
-from helpers.requests import Request  # noqa: E402
-from helpers.scoring import (  # noqa: E402
+from helpers.core.models.random_init import build_random_model  # noqa: E402
+from helpers.core.models.tokenizers import family_tokenizer  # noqa: E402
+from helpers.core.requests import Request  # noqa: E402
+from helpers.core.scoring import (  # noqa: E402
     EncodedRequest,
     Scorer,
     ScoringInputError,
@@ -29,7 +29,7 @@ from helpers.scoring import (  # noqa: E402
     model_window,
     score_requests,
 )
-from helpers.scoring.planning import pack_batches, plan_prefix_tree  # noqa: E402
+from helpers.core.scoring.planning import pack_batches, plan_prefix_tree  # noqa: E402
 
 TOLERANCE = 1e-5  # fp32, engine vs naive scorer
 HARNESS_TOLERANCE = 1e-4  # engine vs lm-evaluation-harness HFLM
@@ -320,7 +320,7 @@ def test_out_of_memory_halves_the_batch(monkeypatch, caplog):
         return real(self, batch, *args, **kwargs)
 
     monkeypatch.setattr(Scorer, "_score_rows", fail_when_big)
-    with caplog.at_level(logging.WARNING, logger="helpers.scoring.engine"):
+    with caplog.at_level(logging.WARNING, logger="helpers.core.scoring.engine"):
         scores = score_requests(model, tokenizer, requests, progress=False)
     assert "Out of memory" in caplog.text
     assert_matches_naive(model, tokenizer, requests, scores)

@@ -1,4 +1,4 @@
-"""Tests of helpers.store (results cache) and helpers.provenance.
+"""Tests of helpers.infra.store (results cache) and helpers.infra.provenance.
 
 The store's behaviour is checked from outside: tables are compared with frames built by
 hand from the units, the compute calls are logged to see which shards were (re)computed, and
@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from helpers import provenance
-from helpers.store import (
+from helpers.infra import provenance
+from helpers.infra.store import (
     CorruptShardError,
     InvalidKeyError,
     ResultNotFoundError,
@@ -202,7 +202,7 @@ def test_killed_run_resumes_computing_only_missing_shards(tmp_path):
     script = COMPUTE_SOURCE + textwrap.dedent(
         f"""
         import os
-        from helpers.store import ResultStore
+        from helpers.infra.store import ResultStore
 
         inner = make_compute({str(log_path)!r})
         calls = []
@@ -249,7 +249,7 @@ def test_two_processes_filling_one_key_do_not_corrupt_it(tmp_path):
     script = COMPUTE_SOURCE + textwrap.dedent(
         f"""
         import sys, time
-        from helpers.store import ResultStore
+        from helpers.infra.store import ResultStore
 
         inner = make_compute(sys.argv[1])
 
@@ -378,7 +378,7 @@ def test_failed_writes_leave_no_temp_files(store, tmp_path, monkeypatch):
         raise OSError("No space left on device")
 
     with monkeypatch.context() as patch:
-        patch.setattr("helpers.store.pq.write_table", disk_full)
+        patch.setattr("helpers.infra.store.pq.write_table", disk_full)
         with pytest.raises(OSError, match="No space left"):
             fill(store, tmp_path / "log.txt")
     assert shard_paths(store) == []

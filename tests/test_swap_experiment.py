@@ -1,9 +1,9 @@
 """Tests of the attention-swap experiment: scoring under a swap, controls, store, summaries, charts.
 
 Tiny random-weight models of the real Pythia / OPT architectures (fp32, CPU). The anchor is
-parity with the batched engine (:func:`helpers.scoring.score_requests`, itself parity-tested
+parity with the batched engine (:func:`helpers.core.scoring.score_requests`, itself parity-tested
 against lm-evaluation-harness): the self control and alpha = 0 must reproduce its scores
-request by request. Swapped logits are checked against :func:`helpers.attention.run_pair_batch`
+request by request. Swapped logits are checked against :func:`helpers.core.attention.run_pair_batch`
 (the tested mechanism) and against a plain full-sequence forward computed here by hand.
 """
 
@@ -19,14 +19,14 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers.attention import AttentionSwapError, map_patterns, run_pair_batch, shuffle_heads
-from helpers.evaluation import ModelHandle
-from helpers.jobs import Job, resolve_function
-from helpers.models.random_init import build_random_model
-from helpers.requests import Item, Request
-from helpers.scoring import score_requests
-from helpers.store import ResultStore
-from helpers.swap_experiment import (
+from helpers.core.attention import AttentionSwapError, map_patterns, run_pair_batch, shuffle_heads
+from helpers.experiments.evaluation import ModelHandle
+from helpers.infra.jobs import Job, resolve_function
+from helpers.core.models.random_init import build_random_model
+from helpers.core.requests import Item, Request
+from helpers.core.scoring import score_requests
+from helpers.infra.store import ResultStore
+from helpers.experiments.swap.compute import (
     Condition,
     SwapExperimentError,
     SwapResultMissing,
@@ -39,7 +39,7 @@ from helpers.swap_experiment import (
     pair_rows,
     swap_plan,
 )
-from helpers.swap_scoring import (
+from helpers.core.scoring.lockstep import (
     DonorPatterns,
     SwapScoringError,
     condition_forward,
@@ -50,7 +50,7 @@ from helpers.swap_scoring import (
     score_with_forward,
     swap_forward,
 )
-from helpers.swap_views import condition_summary, verification_table
+from helpers.experiments.swap.views import condition_summary, verification_table
 
 REQUESTS = [
     Request("Question: What is 17 plus 25?\nAnswer:", " 42"),
@@ -164,7 +164,7 @@ def test_shuffled_heads_is_the_donor_with_permuted_heads(opt_pair):
     assert any(order != sorted(order) for order in permutations.values())
     n_layers = donor.config.num_hidden_layers
     patterns = map_patterns(shuffled, {layer: layer for layer in range(n_layers)}, donor.config.num_attention_heads)
-    from helpers.attention import apply_patterns
+    from helpers.core.attention import apply_patterns
 
     reference = apply_patterns(recipient, input_ids, attention_mask, patterns)
     real = attention_mask.bool()
@@ -202,7 +202,7 @@ def test_other_item_uses_the_partner_pattern_and_refuses_rows_without_one(pythia
     forward = condition_forward(Condition("other_item"), recipient, partner_inputs={own: partner, partner: own})
     ids, mask = torch.tensor([own]), torch.ones(1, len(own), dtype=torch.long)
     logits = forward(ids, mask)
-    from helpers.attention import apply_patterns
+    from helpers.core.attention import apply_patterns
 
     reference = apply_patterns(recipient, ids, mask, recorded_patterns(recipient, torch.tensor([partner]), mask))
     assert torch.equal(logits, reference)
@@ -387,7 +387,7 @@ def test_collapse_verdict_is_a_binomial_test_against_chance():
     assert full.loc["procedure", "collapse"] == "complete" and full.loc["procedure", "chance"] == 0.0
     assert full["baseline_above_chance"].tolist() == [True, True, True]  # 18/20 vs 0.25; 3/3 exact vs 0
     assert full.loc["knowledge", "baseline_accuracy"] == 0.9 and full.loc["knowledge", "full_swap_accuracy"] == 0.25
-    from helpers.claims import SWAP_COLUMNS
+    from helpers.report.claims import SWAP_COLUMNS
 
     assert set(SWAP_COLUMNS) <= set(table.columns)
 
@@ -423,7 +423,7 @@ def _marks(spec):
 
 
 def test_views_slice_the_summary_by_hand():
-    from helpers.swap_views import controls_table, dose_table, layer_table
+    from helpers.experiments.swap.views import controls_table, dose_table, layer_table
 
     summary = _summary_for_charts()
     assert controls_table(summary)["condition"].tolist() == ["baseline", "swap a=1", "self", "uniform"]
@@ -436,8 +436,8 @@ def test_views_slice_the_summary_by_hand():
 
 @pytest.mark.parametrize("metric", ["accuracy", "loss"])
 def test_charts_have_interval_bars_and_chance_line(metric):
-    from helpers.swap_charts import controls_chart, dose_chart, layer_chart
-    from helpers.swap_views import controls_table, dose_table, layer_table
+    from helpers.experiments.swap.charts import controls_chart, dose_chart, layer_chart
+    from helpers.experiments.swap.views import controls_table, dose_table, layer_table
 
     summary = _summary_for_charts()
     for build, view in ((controls_chart, controls_table), (dose_chart, dose_table), (layer_chart, layer_table)):
@@ -447,8 +447,8 @@ def test_charts_have_interval_bars_and_chance_line(metric):
 
 
 def test_chart_input_errors_name_the_problem():
-    from helpers.swap_charts import SwapChartError, dose_chart
-    from helpers.swap_views import dose_table
+    from helpers.experiments.swap.charts import SwapChartError, dose_chart
+    from helpers.experiments.swap.views import dose_table
 
     table = dose_table(_summary_for_charts())
     with pytest.raises(SwapChartError, match="metric='acc'"):

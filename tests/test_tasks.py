@@ -1,4 +1,4 @@
-"""Fast tests of helpers.tasks: counts, hand-checked golds and prompts, invariants, errors.
+"""Fast tests of helpers.core.tasks: counts, hand-checked golds and prompts, invariants, errors.
 
 Golden values were read by hand from the raw files in data/ (quoted in the comments), not
 taken from the code under test. Byte-level parity with lm-evaluation-harness's own requests
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.paths import DATA_DIR
-from helpers.requests import Request
-from helpers.tasks import TaskError, build_items, list_tasks
+from helpers.infra.paths import DATA_DIR
+from helpers.core.requests import Request
+from helpers.core.tasks import TaskError, build_items, list_tasks
 
 HSM = "high_school_mathematics"
 # data/mmlu/test/high_school_mathematics_test.csv, row 0 (answer D)

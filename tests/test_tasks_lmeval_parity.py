@@ -21,8 +21,8 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 lm_eval_tasks = pytest.importorskip("lm_eval.tasks")
 
-from helpers.paths import DATA_DIR  # noqa: E402
-from helpers.tasks import build_items  # noqa: E402
+from helpers.infra.paths import DATA_DIR  # noqa: E402
+from helpers.core.tasks import build_items  # noqa: E402
 
 HARNESS_TASKS = Path(lm_eval_tasks.__file__).parent
 SEED = 1234  # lm-eval's default fewshot_random_seed; ours too

@@ -14,8 +14,8 @@ import json
 import pytest
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
-from helpers.models.tokenizers import TOKENIZER_DIR, family_tokenizer
-from helpers.paths import DATA_DIR
+from helpers.core.models.tokenizers import TOKENIZER_DIR, family_tokenizer
+from helpers.infra.paths import DATA_DIR
 
 ARITHMETIC_PROMPT = "Q: What is 98 plus 45?\n\nA: 143"
 

@@ -1,0 +1,46 @@
+"""Models: the Pythia/OPT registry, tokenizers, and loading from every supported source.
+
+- ``registry``: :data:`MODELS` (Pythia 70m-12b, OPT 125m-30b), :func:`get_spec`, :func:`hf_config`;
+- ``tokenizers``: :func:`family_tokenizer` from the bundled tokenizer files;
+- ``random_init``: :func:`build_random_model` (scaled-down random weights, real architecture);
+- ``params``: :func:`count_parameters`, :func:`registry_param_counts` (total / non-embedding);
+- ``loading``: :func:`load_model` from a registry name, hub id, local dir, ``offline:`` or ``random:``.
+"""
+
+from helpers.core.models.loading import (
+    HubUnreachableError,
+    LoadedModel,
+    ModelDtypeError,
+    ModelSourceError,
+    ResolvedSource,
+    load_model,
+    resolve_source,
+    resolve_max_length,
+)
+from helpers.core.models.params import count_parameters, registry_param_counts, split_parameter_count
+from helpers.core.models.random_init import build_random_model, random_config
+from helpers.core.models.registry import MODELS, ModelSpec, UnknownModelError, family_models, get_spec, hf_config
+from helpers.core.models.tokenizers import family_tokenizer
+
+__all__ = [
+    "MODELS",
+    "HubUnreachableError",
+    "LoadedModel",
+    "ModelDtypeError",
+    "ModelSourceError",
+    "ModelSpec",
+    "ResolvedSource",
+    "UnknownModelError",
+    "build_random_model",
+    "count_parameters",
+    "family_models",
+    "family_tokenizer",
+    "get_spec",
+    "hf_config",
+    "load_model",
+    "random_config",
+    "registry_param_counts",
+    "resolve_max_length",
+    "resolve_source",
+    "split_parameter_count",
+]

@@ -1,0 +1,206 @@
+"""Where a number came from: package versions, device, git commit and code version.
+
+Every stored result carries :func:`environment` beside it (``helpers.infra.store`` writes it into
+``provenance.json``) and the book's reproducibility page prints it. :func:`code_version` is
+a hash of only the source files that change the numbers (request contract, scoring, tasks,
+models), so editing plotting or analysis code does not invalidate cached results.
+
+Nothing here raises when a piece of information is unavailable (no git, no torch, no
+accelerator): the field holds ``None`` or ``"unknown"`` instead, because provenance must
+never stop a run.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import hashlib
+import importlib.metadata
+import platform
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from helpers.infra.paths import REPO_ROOT
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+"""The ``helpers`` package directory; :func:`code_version` patterns are relative to it."""
+
+CODE_VERSION_MODULES: tuple[str, ...] = (
+    "requests.py",
+    "scoring.py",
+    "scoring/*.py",
+    "tasks/*.py",
+    "models/*.py",
+    "evaluation.py",
+    "attention/*.py",
+)
+"""Source files (glob patterns relative to the package) whose edits can change stored scores:
+the request contract, the scoring engine (a module or a package), tasks, model loading, the
+evaluation step that builds the stored rows, and the attention interventions (swap results).
+Analysis and plotting code (metrics, scaling, plots, book) is deliberately left out."""
+
+TRACKED_PACKAGES: tuple[str, ...] = (
+    "torch",
+    "transformers",
+    "datasets",
+    "lm_eval",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "statsmodels",
+    "capability-ceilings-helpers",
+)
+"""Distributions whose versions are recorded (import name or distribution name)."""
+
+
+class CodeVersionError(ValueError):
+    """A :func:`code_version` pattern is absolute or escapes the package directory."""
+
+
+def utc_now() -> str:
+    """The current time as an ISO-8601 UTC string with seconds, e.g. ``2025-01-31T12:00:00Z``."""
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def package_versions(names: Sequence[str] = TRACKED_PACKAGES) -> dict[str, str | None]:
+    """Installed version of each distribution in ``names`` (``None`` when not installed).
+
+    Read from package metadata, so nothing is imported (importing torch takes seconds).
+    """
+    versions: dict[str, str | None] = {}
+    for name in names:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_state(repo_root: Path = REPO_ROOT) -> dict[str, Any]:
+    """``{"commit": sha or None, "dirty": bool or None}`` of the repository at ``repo_root``.
+
+    Falls back to ``None`` when git is missing, the folder is not a repository (an installed
+    copy of the package) or git fails for any other reason.
+    """
+
+    def run_git(*args: str) -> str | None:
+        try:
+            completed = subprocess.run(
+                ["git", *args],
+                cwd=repo_root,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return completed.stdout.strip() if completed.returncode == 0 else None
+
+    commit = run_git("rev-parse", "HEAD")
+    status = run_git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+@functools.lru_cache(maxsize=1)
+def device_description() -> dict[str, Any]:
+    """The accelerator torch would use: ``{"kind": "cuda"|"mps"|"cpu"|"unknown", "name": ...}``.
+
+    Imports torch (cached after the first call); ``"unknown"`` when torch is not installed.
+    """
+    try:
+        import torch
+    except ImportError:
+        return {"kind": "unknown", "name": None, "count": 0}
+    if torch.cuda.is_available():
+        return {
+            "kind": "cuda",
+            "name": torch.cuda.get_device_name(0),
+            "count": torch.cuda.device_count(),
+            "cuda": torch.version.cuda,
+        }
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return {"kind": "mps", "name": "Apple MPS", "count": 1}
+    return {"kind": "cpu", "name": platform.processor() or platform.machine(), "count": 1}
+
+
+def environment(
+    *,
+    include_device: bool = True,
+    import_torch: bool = True,
+    repo_root: Path = REPO_ROOT,
+) -> dict[str, Any]:
+    """Everything needed to say where and with what a result was computed.
+
+    Keys: ``python``, ``platform``, ``hostname``, ``packages`` (see :data:`TRACKED_PACKAGES`),
+    ``helpers_version``, ``device`` (see :func:`device_description`; omitted when
+    ``include_device`` is False), ``git_commit``, ``git_dirty``, ``code_version`` and
+    ``recorded_at`` (UTC). With ``import_torch=False`` the device is described only if torch
+    is already imported (a process that scored a model has it); otherwise ``device`` is
+    ``{"kind": "torch-not-imported"}``, which saves seconds in processes that used no model.
+    """
+    import helpers
+
+    git = git_state(repo_root)
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "python_executable": sys.executable,
+        "platform": platform.platform(),
+        "hostname": socket.gethostname(),
+        "packages": package_versions(),
+        "helpers_version": getattr(helpers, "__version__", None),
+        "git_commit": git["commit"],
+        "git_dirty": git["dirty"],
+        "code_version": code_version(),
+        "recorded_at": utc_now(),
+    }
+    if include_device:
+        if import_torch or "torch" in sys.modules:
+            env["device"] = device_description()
+        else:
+            env["device"] = {"kind": "torch-not-imported", "name": None, "count": 0}
+    return env
+
+
+def code_files(
+    modules: Sequence[str] = CODE_VERSION_MODULES, package_dir: Path = PACKAGE_DIR
+) -> list[Path]:
+    """The existing files matched by ``modules`` (globs relative to ``package_dir``), sorted.
+
+    Patterns that match nothing are skipped: modules named in the default list may not exist
+    yet.
+    """
+    package_dir = Path(package_dir).resolve()
+    matched: set[Path] = set()
+    for pattern in modules:
+        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+            raise CodeVersionError(
+                f"code_version pattern {pattern!r} must be relative to the package directory "
+                f"{package_dir} (e.g. 'scoring.py' or 'tasks/*.py')"
+            )
+        matched.update(path for path in package_dir.glob(pattern) if path.is_file())
+    return sorted(matched, key=lambda path: path.relative_to(package_dir).as_posix())
+
+
+def code_version(
+    modules: Sequence[str] = CODE_VERSION_MODULES, *, package_dir: Path = PACKAGE_DIR
+) -> str:
+    """A 16-hex-digit hash of the source files that affect the numbers.
+
+    Hashes, in sorted order, each matched file's path relative to ``package_dir`` and its
+    bytes, so the value is the same wherever the repository is checked out and changes when a
+    matched file is edited, added, removed or renamed (and only then).
+    """
+    package_dir = Path(package_dir).resolve()
+    digest = hashlib.sha256()
+    for path in code_files(modules, package_dir):
+        relative_name = path.relative_to(package_dir).as_posix().encode()
+        content = path.read_bytes()
+        digest.update(len(relative_name).to_bytes(8, "big") + relative_name)
+        digest.update(len(content).to_bytes(8, "big") + content)
+    return digest.hexdigest()[:16]
