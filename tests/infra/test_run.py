@@ -25,7 +25,7 @@ from helpers.infra.jobs import Job, JobSpecError, run_job, run_job_safely
 from helpers.infra.profiles import load_profile
 from helpers.infra.store import ResultStore
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 TINY_PROFILES = """
 tiny:
