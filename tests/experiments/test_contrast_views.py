@@ -97,7 +97,7 @@ def test_side_by_side_accuracy_loss_and_chance_by_hand():
     large_arithmetic = table[(table["model_id"] == "m-large") & (table["kind"] == "procedure")].iloc[0]
     assert large_arithmetic["accuracy"] == 0.75
     assert large_arithmetic["loss"] == pytest.approx(0.5)
-    assert math.isnan(large_arithmetic["chance"])  # exact match has no chance rate
+    assert large_arithmetic["chance"] == 0.0  # exact match: helpers.analysis.summaries.chance_level
 
 
 def test_side_by_side_bootstrap_interval_brackets_the_mean():

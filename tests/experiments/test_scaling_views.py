@@ -48,7 +48,7 @@ def test_model_summary_hand_values_and_wilson_parity():
     big = summary.iloc[1]
     assert (big.loss, big.loss_low, big.loss_high) == (1.0, 1.0, 1.0)  # constant losses: degenerate interval
     assert big.accuracy == 0.75
-    assert math.isnan(summary.iloc[2].chance)  # arithmetic has no chance level
+    assert summary.iloc[2].chance == 0.0  # exact match: helpers.analysis.summaries.chance_level
     assert summary.iloc[2].accuracy_low == 0.0
 
 
@@ -174,9 +174,11 @@ def test_percent_format():
     assert [sv._percent(v) for v in (0.3129, 0.014, -0.0004, float("nan"))] == ["31%", "1.4%", "0.0%", "n/a"]
 
 
-def test_family_model_ids_resolves_sources_without_loading():
-    resolved = sv.family_model_ids({"pythia": ["pythia-70m", "random:pythia-160m"]})
-    assert resolved == {"pythia": ["EleutherAI/pythia-70m", "random:pythia-160m"]}
+def test_family_model_ids_are_resolved_once_by_the_config_without_loading():
+    from helpers.experiments.config import configure
+
+    config = configure("ci", None, {"models": ["pythia-70m", "random:pythia-160m"]}, experiment="scaling")
+    assert config.family_model_ids() == {"custom": ["EleutherAI/pythia-70m", "random:pythia-160m"]}
 
 
 # ----------------------------------------------------------------------------- published (SOURCES.md values)
@@ -230,7 +232,7 @@ def test_published_training_table():
 def test_settings_table_from_profile():
     from helpers.experiments.config import configure
 
-    config = configure(profile="ci", task_kinds=list(sv.DEFAULT_KINDS), limit=3)
+    config = configure("ci", None, {"task_kinds": list(sv.DEFAULT_KINDS), "limit": 3}, experiment="scaling")
     table = sv.settings_table(config.families, config.settings)
     assert table.index.tolist() == ["knowledge", "procedure", "pattern"]
     assert table.loc["procedure", "task"] == "arithmetic_2da" and (table["limit"] == 3).all()

@@ -26,30 +26,30 @@ from helpers.core.models.random_init import build_random_model
 from helpers.core.requests import Item, Request
 from helpers.core.scoring import score_requests
 from helpers.infra.store import ResultStore
-from helpers.experiments.swap.compute import (
+from helpers.core.attention.lockstep import (
     Condition,
-    SwapExperimentError,
-    SwapResultMissing,
-    _kept_items,
-    collapse_table,
-    conditions_for,
-    fill_jobs,
-    item_partners,
-    layer_subset,
-    pair_rows,
-    swap_plan,
-)
-from helpers.core.scoring.lockstep import (
-    DonorPatterns,
     SwapScoringError,
     condition_forward,
     length_batches,
-    recorded_patterns,
     scored_positions,
     score_conditions,
     score_with_forward,
     swap_forward,
 )
+from helpers.core.attention.swap import DonorPatterns
+from helpers.core.attention.swap import record_patterns as recorded_patterns
+from helpers.experiments.config import configure
+from helpers.experiments.swap.compute import SwapResultMissing, _kept_items, fill_jobs, item_partners, pair_rows
+from helpers.experiments.swap.plan import SwapExperimentError, conditions_for, layer_subset
+from helpers.experiments.swap.plan import swap_plan as plan_from_config
+from helpers.experiments.swap.verdict import collapse_table
+from helpers.infra.profiles import load_profile
+from helpers.infra.store import StoreStack
+
+
+def swap_plan(profile: str, pairs=None, **overrides):
+    """The plan of ``profile`` with swap-experiment overrides (as the notebook passes them)."""
+    return plan_from_config(configure(profile, None, overrides, experiment="swap"), pairs=pairs)
 from helpers.experiments.swap.views import condition_summary, verification_table
 
 REQUESTS = [
@@ -309,7 +309,8 @@ def tiny_plan():
 
 def test_pair_rows_are_stored_and_reread_without_models(tiny_plan, tmp_path, monkeypatch):
     store = ResultStore(tmp_path)
-    rows = pair_rows(tiny_plan, *tiny_plan.pairs[0], "procedure", store=store)
+    donor, recipient = (ModelHandle(source) for source in tiny_plan.pairs[0])
+    rows = pair_rows(tiny_plan, donor, recipient, "procedure", stack=StoreStack(store))
     # baseline, self, other_item, uniform, shuffled_heads, a=0, a=1, layer 1; 3 arithmetic items each
     assert rows.groupby("condition").size().to_dict() == {
         name: 3 for name in ["baseline", "self", "other_item", "uniform", "shuffled_heads",
@@ -321,21 +322,23 @@ def test_pair_rows_are_stored_and_reread_without_models(tiny_plan, tmp_path, mon
         raise AssertionError("a cached swap must not load a model")
 
     monkeypatch.setattr(ModelHandle, "loaded", property(no_loading))
-    again = pair_rows(tiny_plan, *tiny_plan.pairs[0], "procedure", store=store, compute_missing=False)
+    donor, recipient = (ModelHandle(source) for source in tiny_plan.pairs[0])  # fresh: nothing loaded
+    again = pair_rows(tiny_plan, donor, recipient, "procedure", stack=StoreStack(store), compute_missing=False)
     pd.testing.assert_frame_equal(again, rows)
     other = tiny_plan.__class__(**{**tiny_plan.__dict__, "alphas": (0.0, 0.3, 1.0)})
-    with pytest.raises(SwapResultMissing, match="swap a=0.3"):
-        pair_rows(other, *other.pairs[0], "procedure", store=store, compute_missing=False)
+    with pytest.raises(SwapResultMissing, match="not computed"):
+        pair_rows(other, donor, recipient, "procedure", stack=StoreStack(store), compute_missing=False)
 
 
 def test_different_tokenizers_are_refused(tmp_path):
     plan = swap_plan("ci", pairs=[["random:opt-125m", "random:pythia-70m"]], swap_limit=1)
     with pytest.raises(AttentionSwapError, match="tokenizer"):
-        pair_rows(plan, *plan.pairs[0], "procedure", store=ResultStore(tmp_path))
+        pair_rows(plan, *(ModelHandle(source) for source in plan.pairs[0]), "procedure",
+                  stack=StoreStack(ResultStore(tmp_path)))
 
 
 def test_fill_jobs_one_plain_json_job_per_pair(tmp_path):
-    jobs = fill_jobs("ci", store=str(tmp_path))
+    jobs = fill_jobs(load_profile("ci"), store=str(tmp_path))
     assert [job.kwargs["donor"] for job in jobs] == ["random:pythia-410m", "random:pythia-70m"]
     assert all(isinstance(job, Job) for job in jobs)
     assert Job.from_json(jobs[0].to_json()) == Job(jobs[0].label, jobs[0].function, json.loads(jobs[0].to_json())["kwargs"])

@@ -123,12 +123,9 @@ def test_key_is_stable_across_field_order_and_changes_with_settings(store):
     assert key_hash({"a": (1, 2)}) == key_hash({"a": [1, 2]})
 
 
-def test_store_adds_the_code_version_unless_given(tmp_path):
+def test_the_store_keys_exactly_the_given_fields(tmp_path):
     fields = {"model_id": "m", "task": "t"}
-    with_version = ResultStore(tmp_path).key_fields(fields)
-    assert with_version == {**fields, "code_version": provenance.code_version()}
-    assert ResultStore(tmp_path).key_fields(KEY_FIELDS)["code_version"] == "test"
-    assert ResultStore(tmp_path, add_code_version=False).key_fields(fields) == fields
+    assert ResultStore(tmp_path).key(fields) == key_hash(fields)  # nothing added behind the caller's back
 
 
 @pytest.mark.parametrize(
@@ -355,7 +352,7 @@ def test_provenance_with_another_schema_version_recomputes_everything(store, tmp
 
 def test_same_key_with_other_units_raises_a_conflict(store, tmp_path):
     fill(store, tmp_path / "log.txt")
-    with pytest.raises(StoreConflictError, match="n_units=14.*missing from key_fields"):
+    with pytest.raises(StoreConflictError, match="n_units=14.*missing from the key"):
         fill(store, tmp_path / "log.txt", units=UNITS[:5])
     with pytest.raises(StoreConflictError, match="shard_size=2"):
         store.get_or_compute(KEY_FIELDS, UNITS, make_compute(tmp_path / "log.txt"), shard_size=3)
@@ -378,7 +375,7 @@ def test_failed_writes_leave_no_temp_files(store, tmp_path, monkeypatch):
         raise OSError("No space left on device")
 
     with monkeypatch.context() as patch:
-        patch.setattr("helpers.infra.store.pq.write_table", disk_full)
+        patch.setattr("helpers.infra.store.shards.pq.write_table", disk_full)
         with pytest.raises(OSError, match="No space left"):
             fill(store, tmp_path / "log.txt")
     assert shard_paths(store) == []
@@ -405,46 +402,30 @@ def write_package(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def test_code_version_follows_only_the_scoring_files(tmp_path):
-    files = {
-        "requests.py": "R = 1\n",
-        "scoring.py": "S = 1\n",
-        "tasks/arithmetic.py": "T = 1\n",
-        "plots.py": "P = 1\n",
-    }
+def test_code_version_follows_only_the_listed_files(tmp_path):
+    files = {"core/requests.py": "R = 1\n", "core/scoring/engine.py": "S = 1\n", "render/plots.py": "P = 1\n"}
+    patterns = ["core/requests.py", "core/scoring/*.py"]
     package = write_package(tmp_path / "a" / "helpers", files)
-    base = provenance.code_version(package_dir=package)
+    base = provenance.code_version(patterns, package_dir=package)
     assert len(base) == 16 and int(base, 16) >= 0
-
     # the same files elsewhere hash the same (paths are relative to the package)
-    assert provenance.code_version(package_dir=write_package(tmp_path / "b" / "helpers", files)) == base
-
-    (package / "plots.py").write_text("P = 2\n")  # plotting: not part of the version
-    assert provenance.code_version(package_dir=package) == base
-
-    (package / "scoring.py").write_text("S = 2\n")
-    edited = provenance.code_version(package_dir=package)
+    assert provenance.code_version(patterns, package_dir=write_package(tmp_path / "b" / "helpers", files)) == base
+    (package / "render" / "plots.py").write_text("P = 2\n")  # not listed: not part of the version
+    assert provenance.code_version(patterns, package_dir=package) == base
+    (package / "core" / "scoring" / "engine.py").write_text('"""A docstring."""\nS = 1  # a comment\n')
+    assert provenance.code_version(patterns, package_dir=package) == base  # prose only: same code
+    (package / "core" / "scoring" / "engine.py").write_text("S = 2\n")
+    edited = provenance.code_version(patterns, package_dir=package)
     assert edited != base
+    (package / "core" / "scoring" / "planning.py").write_text("Q = 1\n")  # a new file in a listed folder
+    assert provenance.code_version(patterns, package_dir=package) not in {base, edited}
+    names = [path.relative_to(package).as_posix() for path in provenance.code_files(patterns, package_dir=package)]
+    assert names == ["core/requests.py", "core/scoring/engine.py", "core/scoring/planning.py"]
 
-    (package / "models").mkdir()
-    (package / "models" / "registry.py").write_text("M = 1\n")  # a new scoring file appears
-    with_models = provenance.code_version(package_dir=package)
-    assert with_models not in {base, edited}
 
-    (package / "scoring").mkdir()  # the engine as a package counts too
-    (package / "scoring" / "engine.py").write_text("E = 1\n")
-    assert provenance.code_version(package_dir=package) not in {base, edited, with_models}
-
-    relative_names = [
-        path.relative_to(package).as_posix() for path in provenance.code_files(package_dir=package)
-    ]
-    assert relative_names == [
-        "models/registry.py",
-        "requests.py",
-        "scoring.py",
-        "scoring/engine.py",
-        "tasks/arithmetic.py",
-    ]
+def test_a_pattern_that_matches_nothing_is_an_error(tmp_path):
+    with pytest.raises(provenance.CodeVersionError, match="matches no file"):
+        provenance.code_version(["scoring.py"], package_dir=tmp_path)  # the stale name of the old list
 
 
 def test_code_version_rejects_patterns_outside_the_package(tmp_path):
@@ -458,7 +439,6 @@ def test_environment_records_versions_and_commit():
     assert env["packages"]["pyarrow"] == pa.__version__
     assert env["python"] == ".".join(map(str, sys.version_info[:3]))
     assert "device" not in env
-    assert env["code_version"] == provenance.code_version()
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=provenance.REPO_ROOT, capture_output=True, text=True
     )

@@ -266,12 +266,6 @@ def test_unknown_profile_is_rejected():
         book.check_profile("laptop")
 
 
-def test_markdown_table_escapes_pipes_and_checks_widths():
-    assert book.markdown_table(["a", "b"], [["x|y", 1]]) == "| a | b |\n|---|---|\n| x\\|y | 1 |"
-    with pytest.raises(ValueError, match="has 1 cells but the header has 2"):
-        book.markdown_table(["a", "b"], [["only one"]])
-
-
 def test_placeholders_follow_the_notebooks(tmp_path):
     experiments = tmp_path / "experiments"
     experiments.mkdir()

@@ -170,7 +170,7 @@ def test_claims_table_markdown_keeps_the_label_and_shows_the_rules(empty_store):
     for rule in claims.verdict_rules():
         assert rule in text
     # helpers.report.book uses the string as is.
-    assert book.claims_markdown("offline") == claims.claims_table("offline")
+    assert pages.claims_markdown("offline") == claims.claims_table("offline")
 
 
 def test_unknown_profile_is_refused(empty_store):

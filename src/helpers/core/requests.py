@@ -45,6 +45,14 @@ class Item:
     def is_multiple_choice(self) -> bool:
         return len(self.requests) > 1
 
+    def fingerprint(self) -> str:
+        """What identifies the item's scores: task, id, request strings, gold and labels.
+
+        ``meta`` is left out: it describes where the item came from (file, line), which differs
+        between machines and must not change a results-store key or fingerprint.
+        """
+        return repr((self.task, self.item_id, self.requests, self.gold, self.choice_labels))
+
 
 @dataclass(frozen=True)
 class Score:

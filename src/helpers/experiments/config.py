@@ -1,119 +1,202 @@
-"""The validated settings of one experiment notebook, built from its ``parameters`` cell.
+"""One reading of the settings: :func:`configure` validates a run's parameters against a profile.
 
-Every notebook's parameters cell holds plain values (so papermill can inject new ones); the
-next cell calls :func:`configure`, which checks each value, applies the overrides to the
-profile and fails early with a message naming the bad value and the accepted ones.
+The runner, each fill job and each notebook call the same :func:`configure` with the same
+profiles file, so every process sees one set of settings. It checks every value before anything
+is scored (a bad ``-p`` fails in seconds, not after hours of scoring), resolves every model
+source once (id, revision, dtype, device: :mod:`helpers.core.models.sources`, loading nothing
+and contacting no hub), and refuses a parameter the experiment does not use.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from helpers.experiments.evaluation import evaluate_many
-from helpers.infra.profiles import Profile, ProfileError, TaskSetting, load_profile, load_profiles, unique_models
-from helpers.infra.store import ResultStore
+from helpers.experiments.registry import get_experiment
+from helpers.infra.profiles import PROFILES_FILE, Profile, ProfileError, TaskSetting, load_profile, unique_models
 
 
 class ParameterError(ValueError):
-    """A notebook parameter that is not accepted."""
+    """A run parameter that is not accepted (the message names the value and the accepted ones)."""
 
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """What one notebook run measures: which models, which task settings, how."""
+    """What one run of an experiment measures: which models, which task settings, how."""
 
+    experiment: str
     profile: Profile
+    profiles_file: Path
     families: dict[str, tuple[str, ...]]  # family -> model sources, smallest first
     settings: dict[str, TaskSetting]  # task kind -> setting (after overrides)
     seed: int | None
     device: str | None  # None: the default policy (CUDA if present)
     bootstrap: int
     compute_missing: bool
+    bootstrap_seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # the experiment's own parameters
 
     @property
     def models(self) -> list[str]:
+        """Every model source once, in family order."""
         return unique_models(self.families)
 
     @property
     def findings(self) -> bool:
         return self.profile.findings
 
-    def rows(self, kinds: Sequence[str] | None = None, store: ResultStore | None = None,
-             progress: bool = True) -> pd.DataFrame:
+    def handles(self) -> list:
+        """One :class:`helpers.experiments.evaluation.ModelHandle` per model (resolved, not loaded)."""
+        from helpers.experiments.evaluation import ModelHandle
+
+        return [ModelHandle(source, device=self.device) for source in self.models]
+
+    def model_ids(self) -> dict[str, str]:
+        """``{source: canonical model id}``, resolved once (no weights, no hub)."""
+        return {handle.source: handle.model_id for handle in self.handles()}
+
+    def family_model_ids(self) -> dict[str, list[str]]:
+        """``{family: [model id, ...]}`` in the profile's order (smallest first)."""
+        ids = self.model_ids()
+        return {family: [ids[source] for source in sources] for family, sources in self.families.items()}
+
+    def rows(self, kinds: Sequence[str] | None = None, stack=None, progress: bool = True) -> pd.DataFrame:
         """Per-request rows of every model on the chosen task kinds (computed if missing and allowed)."""
+        from helpers.experiments.evaluation import evaluate_many
+
         chosen = [self.settings[kind] for kind in (kinds or self.settings)]
-        if not self.compute_missing:
-            from helpers.experiments.evaluation import load_stored
-
-            frames = [load_stored(model, setting, seed=self.seed, device=self.device, store=store)
-                      for model in self.models for setting in chosen]
-            return pd.concat(frames, ignore_index=True)
-        return evaluate_many(self.models, chosen, seed=self.seed, device=self.device, store=store,
-                             progress=progress)
-
-    def family_of(self) -> dict[str, str]:
-        """model_id-independent map: source -> family (first family listing it)."""
-        mapping: dict[str, str] = {}
-        for family, sources in self.families.items():
-            for source in sources:
-                mapping.setdefault(source, family)
-        return mapping
+        return evaluate_many(self.handles(), chosen, seed=self.seed, stack=stack,
+                             compute_missing=self.compute_missing, progress=progress)
 
 
-def _check_optional_int(name: str, value, minimum: int) -> None:
+# ----------------------------------------------------------------------------- value checks
+
+
+def _optional_int(name: str, value: Any, minimum: int) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
         raise ParameterError(f"Parameter {name}={value!r}: expected an integer >= {minimum} or None.")
+    return value
 
 
-def configure(*, profile: str = "ci", models: Sequence[str] | None = None,
-              families: Sequence[str] | None = None, task_kinds: Sequence[str] | None = None,
-              shots: int | None = None, limit: int | None = None, seed: int | None = None,
-              device: str | None = None, bootstrap: int = 1000, compute_missing: bool = True) -> ExperimentConfig:
-    """Validate a notebook's parameters and resolve them against ``profile``.
+def _strict_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ParameterError(f"Parameter {name}={value!r}: expected True or False (papermill: -p {name} True).")
+    return value
 
-    ``models`` replaces the profile's model lists (one family called ``"custom"``);
-    ``families`` keeps only those families; ``task_kinds`` keeps only those task kinds;
-    ``shots``/``limit`` override every task's settings.
+
+def _bootstrap(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or (value != 0 and value < 100):
+        raise ParameterError(f"Parameter bootstrap={value!r}: expected 0 (no bootstrap intervals) or an integer "
+                             ">= 100 (fewer resamples cannot give a 95% interval).")
+    return value
+
+
+def _string_list(name: str, value: Any, example: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value or not all(
+            isinstance(item, str) and item for item in value):
+        raise ParameterError(f"Parameter {name}={value!r}: expected a non-empty list of strings, e.g. {example} "
+                             f"(on the command line: -y {name} '{example}').")
+    return list(value)
+
+
+def _device(value: Any) -> str | None:
+    if value not in (None, "cpu", "cuda") and not (isinstance(value, str) and value.startswith("cuda:")):
+        raise ParameterError(f"Parameter device={value!r}: expected 'cpu', 'cuda', 'cuda:N' or None.")
+    return value
+
+
+def _subset(name: str, wanted: list[str] | None, available: Mapping[str, Any], profile: str) -> list[str] | None:
+    if wanted is None:
+        return None
+    unknown = [item for item in wanted if item not in available]
+    if unknown:
+        raise ParameterError(f"Parameter {name}={wanted!r}: unknown {unknown}; profile {profile!r} has "
+                             f"{sorted(available)}.")
+    return wanted
+
+
+def _check_models(sources: Sequence[str], device: str | None) -> None:
+    """Resolve every source once (no weights, no hub): a typo fails here, before any scoring."""
+    from helpers.core.models import resolve_source
+    from helpers.core.models.offline import OfflineModelError
+
+    for source in sources:
+        try:
+            resolve_source(source, device=device)
+        except (ValueError, LookupError, OfflineModelError) as error:
+            raise ParameterError(f"Model {source!r}: {error}") from error
+
+
+# ----------------------------------------------------------------------------- configure
+
+
+COMMON_DEFAULTS: dict[str, Any] = {
+    "models": None, "families": None, "task_kinds": None, "shots": None, "limit": None, "seed": None,
+    "device": None, "bootstrap": 1000, "compute_missing": True, "bootstrap_seed": 0,
+}
+
+
+def configure(profile: str = "ci", profiles_file: str | Path | None = None,
+              overrides: Mapping[str, Any] | None = None, *, experiment: str) -> ExperimentConfig:
+    """Validate ``overrides`` for ``experiment`` and resolve them against ``profile``.
+
+    ``overrides`` may hold only the experiment's parameters (the registry lists them); any other
+    name is a :class:`ParameterError`. ``models`` replaces the profile's models (one family,
+    ``"custom"``); ``families``/``task_kinds`` keep only those; ``shots``/``limit`` override every
+    task setting. Experiment-specific parameters are kept in ``extra`` (checked by the experiment).
     """
+    spec = get_experiment(experiment)
+    values = dict(overrides or {})
+    unknown = [name for name in values if name not in spec.parameters]
+    if unknown:
+        raise ParameterError(f"Parameter(s) {unknown} are not used by the {experiment!r} experiment; it accepts: "
+                             f"{', '.join(spec.parameters)}.")
+    path = Path(profiles_file) if profiles_file is not None else PROFILES_FILE
     try:
-        chosen = load_profile(profile)
+        chosen = load_profile(profile, path)
     except ProfileError as error:
         raise ParameterError(f"Parameter profile={profile!r}: {error}") from error
-    family_lists = dict(chosen.families)
-    if models is not None:
-        if isinstance(models, str) or not models or not all(isinstance(m, str) for m in models):
-            raise ParameterError(f"Parameter models={models!r}: expected a non-empty list of model sources "
-                                 "(e.g. ['pythia-70m', 'pythia-160m']) or None for the profile's models.")
-        family_lists = {"custom": tuple(models)}
-    if families is not None:
-        unknown = [f for f in families if f not in family_lists]
-        if unknown:
-            raise ParameterError(f"Parameter families={list(families)!r}: unknown {unknown}; "
-                                 f"profile {profile!r} has {sorted(family_lists)}.")
-        family_lists = {f: family_lists[f] for f in families}
-    settings = dict(chosen.tasks)
-    if task_kinds is not None:
-        unknown = [k for k in task_kinds if k not in settings]
-        if unknown or not task_kinds:
-            raise ParameterError(f"Parameter task_kinds={list(task_kinds)!r}: unknown {unknown}; "
-                                 f"profile {profile!r} has {sorted(settings)}.")
-        settings = {k: settings[k] for k in task_kinds}
-    _check_optional_int("shots", shots, 0)
-    _check_optional_int("limit", limit, 1)
-    _check_optional_int("seed", seed, 0)
-    _check_optional_int("bootstrap", bootstrap, 0)
-    if shots is not None:
-        settings = {k: replace(s, shots=shots) for k, s in settings.items()}
-    if limit is not None:
-        settings = {k: replace(s, limit=limit) for k, s in settings.items()}
-    if device not in (None, "cpu", "cuda") and not str(device).startswith("cuda:"):
-        raise ParameterError(f"Parameter device={device!r}: expected 'cpu', 'cuda', 'cuda:N' or None.")
+    merged = {**COMMON_DEFAULTS, **values}
+    device = _device(merged["device"])
     resolved_device = device if device is not None else (None if chosen.device == "auto" else chosen.device)
-    return ExperimentConfig(chosen, family_lists, settings, seed, resolved_device, bootstrap, bool(compute_missing))
+    families = _families(chosen, merged)
+    settings = _settings(chosen, merged)
+    seed = _optional_int("seed", merged["seed"], 0)
+    _check_models(unique_models(families), resolved_device)
+    extra = {name: values[name] for name in values if name not in COMMON_DEFAULTS}
+    return ExperimentConfig(
+        experiment, chosen, path, families, settings, seed, resolved_device, _bootstrap(merged["bootstrap"]),
+        _strict_bool("compute_missing", merged["compute_missing"]),
+        _optional_int("bootstrap_seed", merged["bootstrap_seed"], 0) or 0, extra)
 
 
-def known_profiles() -> list[str]:
-    return list(load_profiles())
+def _families(chosen: Profile, merged: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    family_lists = dict(chosen.families)
+    models = _string_list("models", merged["models"], "[offline:smollm2-135m, offline:gemma3-270m]")
+    if models is not None:
+        family_lists = {"custom": tuple(models)}
+    families = _subset("families", _string_list("families", merged["families"], "[qwen2.5-coder]"),
+                       family_lists, chosen.name)
+    if families is not None:
+        family_lists = {name: family_lists[name] for name in families}
+    return family_lists
+
+
+def _settings(chosen: Profile, merged: Mapping[str, Any]) -> dict[str, TaskSetting]:
+    settings = dict(chosen.tasks)
+    kinds = _subset("task_kinds", _string_list("task_kinds", merged["task_kinds"], "[knowledge, procedure]"),
+                    settings, chosen.name)
+    if kinds is not None:
+        settings = {kind: settings[kind] for kind in kinds}
+    shots = _optional_int("shots", merged["shots"], 0)
+    limit = _optional_int("limit", merged["limit"], 1)
+    if shots is not None:
+        settings = {kind: replace(setting, shots=shots) for kind, setting in settings.items()}
+    if limit is not None:
+        settings = {kind: replace(setting, limit=limit) for kind, setting in settings.items()}
+    return settings

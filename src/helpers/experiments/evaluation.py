@@ -1,29 +1,32 @@
 """Score one model on one task setting, through the results store.
 
-This is the expensive step of every experiment. :func:`evaluate` returns one row per
-request (one per answer choice) with the engine's numbers, the item's gold answer and the
-model's parameter counts, and caches the table in the :class:`~helpers.infra.store.ResultStore`
-under the settings that determine it (model id, revision, dtype, task, shots, limit, seed,
-and the code version the store adds). The model is loaded only if a shard is missing, so a
-notebook re-run with new analysis parameters costs no forward pass.
+This is the expensive step of every experiment. :func:`evaluate` returns one row per request
+(one per answer choice) with the engine's numbers, the item's gold answer and the model's
+parameter counts. Rows are looked up in the store stack (:class:`helpers.infra.store.StoreStack`):
+the local store under the settings plus the evaluation code version, then the shipped results
+under the settings alone; only what neither holds is computed, into the local store. The model
+is loaded only then, and before the store is touched, so a model that cannot be loaded leaves no
+half-made entry behind.
+
+Key fields (:func:`result_key`) hold nothing machine-specific: the model's canonical id and
+revision (hub revision, offline build id, local files fingerprint), dtype, the task, shots,
+limit, seed and, for a user-supplied data file, its sha256, never its path.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
-from transformers.utils import logging as hf_logging
 
-from helpers.core.models import LoadedModel, load_model
-from helpers.core.models.loading import resolve_source
+from helpers.infra.paths import DATA_DIR, results_dir
 from helpers.infra.profiles import TaskSetting
-from helpers.core.requests import Item
-from helpers.core.scoring import Scorer
-from helpers.infra.store import ResultStore
-from helpers.core.tasks import build_items
+from helpers.infra.store import ResultStore, StoreStack
 
 log = logging.getLogger(__name__)
 
@@ -33,30 +36,57 @@ ROW_COLUMNS = [
     "logprob", "is_greedy", "n_tokens", "token_logprobs", "token_is_greedy",
     "n_params_total", "n_params_nonembedding",
 ]
+SHIPPED_RESULTS_DIR = DATA_DIR / "results"
+"""The shipped, read-only results (see :mod:`helpers.experiments.ship`)."""
+FILL_FUNCTION = "helpers.experiments.evaluation:fill_model"
+
+
+def evaluation_code_version() -> str:
+    """The code version of evaluation rows (:data:`helpers.experiments.registry.EVALUATION_CODE`)."""
+    from helpers.experiments.registry import EVALUATION_CODE
+    from helpers.infra.provenance import code_version
+
+    return code_version(EVALUATION_CODE)
+
+
+def default_stack(*, shipped: bool = True, local: str | Path | None = None) -> StoreStack:
+    """The local store (``$CC_RESULTS`` or ``results/``) over the shipped results (when ``shipped``)."""
+    local_store = ResultStore(local if local is not None else results_dir())
+    shipped_stores = [ResultStore(SHIPPED_RESULTS_DIR)] if shipped and SHIPPED_RESULTS_DIR.is_dir() else []
+    return StoreStack(local_store, shipped_stores)
 
 
 @dataclass
 class ModelHandle:
-    """A model source whose weights are loaded on first use (and only then)."""
+    """A model source resolved once (id, revision, dtype, device); weights loaded on first use."""
 
     source: str
     revision: str | None = None
     dtype: str | None = None
     device: str | None = None
-    loader: Callable[..., LoadedModel] = load_model
-    _loaded: LoadedModel | None = None
+    loader: Callable[..., Any] | None = None
+    _loaded: Any = None
 
     def __post_init__(self) -> None:
+        from helpers.core.models import resolve_source
+
         resolved = resolve_source(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
+        self.resolved = resolved
         self.model_id, self.revision = resolved.model_id, resolved.revision
         self.dtype, self.device = resolved.dtype, resolved.device
 
     @property
-    def loaded(self) -> LoadedModel:
+    def loaded(self):
+        """The :class:`helpers.core.models.LoadedModel` (loaded now if it was not)."""
         if self._loaded is None:
+            from transformers.utils import logging as hf_logging
+
+            from helpers.core.models import load_model
+
             log.info("loading %s (%s, %s)", self.source, self.dtype, self.device)
             hf_logging.disable_progress_bar()  # keep "Loading weights" bars out of executed notebooks
-            self._loaded = self.loader(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
+            loader = self.loader or load_model
+            self._loaded = loader(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
         return self._loaded
 
     def release(self) -> None:
@@ -67,15 +97,34 @@ class ModelHandle:
         return {"model_id": self.model_id, "revision": self.revision, "dtype": self.dtype}
 
 
-def _rows(handle: ModelHandle, setting: TaskSetting, items: Sequence[Item], batch_tokens: int,
-          progress: bool) -> pd.DataFrame:
-    """Score ``items`` and lay the scores out one row per request."""
+def data_fingerprint(path: str | None) -> str | None:
+    """``sha256:<hex>`` of a user-supplied data file (a folder: of its files), or None for none."""
+    if not path:
+        return None
+    target = Path(path).expanduser()
+    files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return f"sha256:{digest.hexdigest()}"
+
+
+def result_key(handle: ModelHandle, setting: TaskSetting, seed: int | None = None) -> dict[str, Any]:
+    """The key fields of ``setting`` scored on ``handle`` (the stack adds the code version locally)."""
+    return {**handle.key_fields(), "task": setting.task, "shots": setting.shots, "limit": setting.limit,
+            "seed": seed, "data": data_fingerprint(setting.path)}
+
+
+def rows_for(handle: ModelHandle, setting: TaskSetting, items: Sequence, batch_tokens: int,
+             progress: bool) -> pd.DataFrame:
+    """Score ``items`` and lay the scores out one row per request (:data:`ROW_COLUMNS`)."""
+    from helpers.core.scoring import Scorer
+
     loaded = handle.loaded
     requests = [request for item in items for request in item.requests]
-    scorer = Scorer(loaded.model, loaded.tokenizer, max_length=loaded.max_length,
-                    batch_tokens=batch_tokens, progress=progress)
-    scores = iter(scorer.score(requests, return_token_values=True,
-                               desc=f"{handle.model_id} {setting.task}"))
+    scorer = Scorer(loaded.model, loaded.tokenizer, max_length=loaded.max_length, batch_tokens=batch_tokens,
+                    progress=progress)
+    scores = iter(scorer.score(requests, return_token_values=True, desc=f"{handle.model_id} {setting.task}"))
     rows = []
     for item in items:
         for choice, request in enumerate(item.requests):
@@ -93,48 +142,120 @@ def _rows(handle: ModelHandle, setting: TaskSetting, items: Sequence[Item], batc
     return pd.DataFrame(rows, columns=ROW_COLUMNS)
 
 
-def result_key(handle: ModelHandle, setting: TaskSetting, seed: int | None = None) -> dict[str, Any]:
-    """The store key fields of ``setting`` scored on ``handle`` (the store adds the code version)."""
-    return {
-        **handle.key_fields(), "task": setting.task, "shots": setting.shots, "limit": setting.limit,
-        "seed": seed, "path": setting.path, "kind": setting.kind,
-    }
+def build_setting_items(setting: TaskSetting, seed: int | None = None) -> list:
+    """The items of ``setting`` (task, shots, limit, data path) with few-shot seed ``seed``."""
+    from helpers.core.tasks import build_items
+
+    return build_items(setting.task, seed=seed, **setting.build_kwargs())
 
 
-def load_stored(source: str, setting: TaskSetting, *, seed: int | None = None, device: str | None = None,
-                dtype: str | None = None, store: ResultStore | None = None) -> pd.DataFrame:
-    """The stored rows of ``setting`` on ``source``, computing nothing.
+def model_provenance(handle: ModelHandle) -> dict[str, Any]:
+    """What the store records about the model beside its rows (offline: sha256, weight types, build id)."""
+    record: dict[str, Any] = {"source": handle.source, "model_id": handle.model_id, "revision": handle.revision}
+    if handle.resolved.kind == "offline":
+        import json
 
-    Raises :class:`helpers.infra.store.ResultNotFoundError` when they were never computed (or were
-    computed by another code version): run ``make run PROFILE=...`` first.
-    """
-    store = store or ResultStore()
-    return store.load(result_key(ModelHandle(source, dtype=dtype, device=device), setting, seed))
+        from helpers.core.models.offline import model_dir
+
+        built = json.loads((model_dir(handle.resolved.location) / "provenance.json").read_text())
+        record.update({name: built.get(name) for name in
+                       ("upstream", "gguf_sha256", "gguf_weight_types", "build_id", "stored_dtype", "licence")})
+    return record
 
 
-def evaluate(handle: ModelHandle, setting: TaskSetting, *, seed: int | None = None,
-             store: ResultStore | None = None, batch_tokens: int = 4096, progress: bool = True) -> pd.DataFrame:
-    """One row per request of ``setting`` scored on ``handle``'s model, from the store when cached.
+def evaluate(handle: ModelHandle, setting: TaskSetting, *, seed: int | None = None, stack: StoreStack | None = None,
+             batch_tokens: int = 4096, progress: bool = True,
+             on_shard: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """One row per request of ``setting`` scored on ``handle``'s model, from the stack when stored.
 
     ``seed`` drives few-shot sampling where a task samples (None: the task's harness default).
+    The returned ``kind`` column is ``setting.kind`` (stored rows may carry an older label).
     """
-    store = store or ResultStore()
-    items = build_items(setting.task, seed=seed, **setting.build_kwargs())
-    return store.get_or_compute(
-        result_key(handle, setting, seed), items, lambda chunk: _rows(handle, setting, chunk, batch_tokens, progress),
-        shard_size=SHARD_SIZE, progress=progress,
-    )
+    stack = stack if stack is not None else default_stack()
+    items = build_setting_items(setting, seed)
+    key, version = result_key(handle, setting, seed), evaluation_code_version()
+    if stack.find(key, version, items) is None:
+        handle.loaded  # load before the store is touched: a model that fails leaves no entry
+    frame = stack.get_or_compute(
+        key, version, items, lambda chunk: rows_for(handle, setting, chunk, batch_tokens, progress),
+        shard_size=SHARD_SIZE, progress=progress, extra_provenance={"model": model_provenance(handle)},
+        on_shard=on_shard)
+    return frame.assign(kind=setting.kind) if len(frame) else frame
 
 
-def evaluate_many(sources: Sequence[str], settings: Sequence[TaskSetting], *, seed: int | None = None,
-                  device: str | None = None, dtype: str | None = None, store: ResultStore | None = None,
-                  batch_tokens: int = 4096, progress: bool = True) -> pd.DataFrame:
-    """:func:`evaluate` for every (model, setting), one model in memory at a time."""
+def load_stored(handle: ModelHandle, setting: TaskSetting, *, seed: int | None = None,
+                stack: StoreStack | None = None) -> pd.DataFrame:
+    """The stored rows of ``setting`` on ``handle``, computing nothing
+    (:class:`helpers.infra.store.ResultNotFoundError` naming where it looked when absent)."""
+    stack = stack if stack is not None else default_stack()
+    frame = stack.load(result_key(handle, setting, seed), evaluation_code_version())
+    return frame.assign(kind=setting.kind) if len(frame) else frame
+
+
+def evaluate_many(handles: Sequence[ModelHandle], settings: Sequence[TaskSetting], *, seed: int | None = None,
+                  stack: StoreStack | None = None, compute_missing: bool = True, batch_tokens: int = 4096,
+                  progress: bool = True) -> pd.DataFrame:
+    """Rows of every (model, setting), one model in memory at a time (stored rows only unless
+    ``compute_missing``)."""
     frames = []
-    for source in sources:
-        handle = ModelHandle(source, dtype=dtype, device=device)
+    for handle in handles:
         for setting in settings:
-            frames.append(evaluate(handle, setting, seed=seed, store=store,
-                                   batch_tokens=batch_tokens, progress=progress))
+            if compute_missing:
+                frames.append(evaluate(handle, setting, seed=seed, stack=stack, batch_tokens=batch_tokens,
+                                       progress=progress))
+            else:
+                frames.append(load_stored(handle, setting, seed=seed, stack=stack))
         handle.release()
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ROW_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- runner jobs
+
+
+def fill_model(source: str, settings: Sequence[Mapping[str, Any]], device: str | None = None,
+               store: str | None = None, seed: int | None = None, progress: bool = False) -> dict[str, Any]:
+    """Job function of the fill step: score model ``source`` on every task setting into the local
+    store at ``store`` (shipped results are not used: ``make run`` recomputes from scratch).
+
+    Prints one line per stored shard with an ETA. Returns ``{"model_id", "computed": [kinds],
+    "cached": [kinds], "rows": {kind: n_rows}, "seconds": {kind: s}}``.
+    """
+    stack = default_stack(shipped=False, local=store)
+    handle = ModelHandle(source, device=device)
+    computed, cached, rows, seconds = [], [], {}, {}
+    try:
+        for fields in settings:
+            setting = TaskSetting(**fields)
+            was_stored = stack.exists(result_key(handle, setting, seed), evaluation_code_version())
+            start = time.perf_counter()
+            frame = evaluate(handle, setting, seed=seed, stack=stack, progress=progress,
+                             on_shard=_eta_printer(f"{handle.model_id} {setting.kind}", start))
+            (cached if was_stored else computed).append(setting.kind)
+            rows[setting.kind], seconds[setting.kind] = len(frame), round(time.perf_counter() - start, 1)
+    finally:
+        handle.release()
+    return {"model_id": handle.model_id, "computed": computed, "cached": cached, "rows": rows, "seconds": seconds}
+
+
+def _eta_printer(label: str, start: float) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - start
+        eta = elapsed / done * (total - done) if done else float("nan")
+        print(f"  {label}: shard {done}/{total}, {elapsed:.0f} s, ETA {eta:.0f} s", flush=True)
+
+    return report
+
+
+def fill_jobs(profile, store: str | None = None, profiles_file: str | None = None) -> list:
+    """One :class:`helpers.infra.jobs.Job` per model of ``profile``: score it on every task setting."""
+    from dataclasses import asdict
+
+    from helpers.infra.jobs import Job
+
+    store_path = str(Path(store if store is not None else results_dir()).expanduser().resolve())
+    device = None if profile.device == "auto" else profile.device
+    settings = [asdict(setting) for setting in profile.tasks.values()]
+    return [Job(label=source, function=FILL_FUNCTION,
+                kwargs={"source": source, "settings": settings, "device": device, "store": store_path,
+                        "seed": None, "progress": False})
+            for source in profile.models]

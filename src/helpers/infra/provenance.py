@@ -1,9 +1,14 @@
-"""Where a number came from: package versions, device, git commit and code version.
+"""Where a number came from: package versions, device, git commit and code versions.
 
-Every stored result carries :func:`environment` beside it (``helpers.infra.store`` writes it into
-``provenance.json``) and the book's reproducibility page prints it. :func:`code_version` is
-a hash of only the source files that change the numbers (request contract, scoring, tasks,
-models), so editing plotting or analysis code does not invalidate cached results.
+Every stored result carries :func:`environment` beside it (the results store writes it into
+``provenance.json``) and the book's reproducibility page prints it.
+
+:func:`code_version` hashes the source files a result depends on. Each experiment declares its
+own list (``helpers.experiments.registry``): evaluation rows depend on the request contract,
+tasks, models and the scoring engine; swap rows add the attention interventions and the swap
+computation. Charts, views, analysis and the report are never in a list, so editing them
+invalidates no stored score. The hash is taken over each file's syntax tree without docstrings
+(comments are not in it), so editing prose in a scoring module does not invalidate scores either.
 
 Nothing here raises when a piece of information is unavailable (no git, no torch, no
 accelerator): the field holds ``None`` or ``"unknown"`` instead, because provenance must
@@ -12,6 +17,7 @@ never stop a run.
 
 from __future__ import annotations
 
+import ast
 import datetime as _dt
 import functools
 import hashlib
@@ -27,20 +33,6 @@ from helpers.infra.paths import REPO_ROOT
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 """The ``helpers`` package directory; :func:`code_version` patterns are relative to it."""
-
-CODE_VERSION_MODULES: tuple[str, ...] = (
-    "requests.py",
-    "scoring.py",
-    "scoring/*.py",
-    "tasks/*.py",
-    "models/*.py",
-    "evaluation.py",
-    "attention/*.py",
-)
-"""Source files (glob patterns relative to the package) whose edits can change stored scores:
-the request contract, the scoring engine (a module or a package), tasks, model loading, the
-evaluation step that builds the stored rows, and the attention interventions (swap results).
-Analysis and plotting code (metrics, scaling, plots, book) is deliberately left out."""
 
 TRACKED_PACKAGES: tuple[str, ...] = (
     "torch",
@@ -139,8 +131,7 @@ def environment(
 
     Keys: ``python``, ``platform``, ``hostname``, ``packages`` (see :data:`TRACKED_PACKAGES`),
     ``helpers_version``, ``device`` (see :func:`device_description`; omitted when
-    ``include_device`` is False), ``git_commit``, ``git_dirty``, ``code_version`` and
-    ``recorded_at`` (UTC). With ``import_torch=False`` the device is described only if torch
+    ``include_device`` is False), ``git_commit``, ``git_dirty`` and ``recorded_at`` (UTC). With ``import_torch=False`` the device is described only if torch
     is already imported (a process that scored a model has it); otherwise ``device`` is
     ``{"kind": "torch-not-imported"}``, which saves seconds in processes that used no model.
     """
@@ -156,7 +147,6 @@ def environment(
         "helpers_version": getattr(helpers, "__version__", None),
         "git_commit": git["commit"],
         "git_dirty": git["dirty"],
-        "code_version": code_version(),
         "recorded_at": utc_now(),
     }
     if include_device:
@@ -167,13 +157,11 @@ def environment(
     return env
 
 
-def code_files(
-    modules: Sequence[str] = CODE_VERSION_MODULES, package_dir: Path = PACKAGE_DIR
-) -> list[Path]:
-    """The existing files matched by ``modules`` (globs relative to ``package_dir``), sorted.
+def code_files(modules: Sequence[str], package_dir: Path = PACKAGE_DIR) -> list[Path]:
+    """The files matched by ``modules`` (globs relative to ``package_dir``), sorted.
 
-    Patterns that match nothing are skipped: modules named in the default list may not exist
-    yet.
+    Raises :class:`CodeVersionError` for an absolute or escaping pattern and for a pattern that
+    matches nothing (a renamed module would otherwise silently drop out of the version).
     """
     package_dir = Path(package_dir).resolve()
     matched: set[Path] = set()
@@ -181,26 +169,50 @@ def code_files(
         if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
             raise CodeVersionError(
                 f"code_version pattern {pattern!r} must be relative to the package directory "
-                f"{package_dir} (e.g. 'scoring.py' or 'tasks/*.py')"
+                f"{package_dir} (e.g. 'core/scoring/*.py')"
             )
-        matched.update(path for path in package_dir.glob(pattern) if path.is_file())
+        found = [path for path in package_dir.glob(pattern) if path.is_file()]
+        if not found:
+            raise CodeVersionError(
+                f"code_version pattern {pattern!r} matches no file under {package_dir}: a module was moved "
+                "or renamed; update the experiment's code list in helpers.experiments.registry"
+            )
+        matched.update(found)
     return sorted(matched, key=lambda path: path.relative_to(package_dir).as_posix())
 
 
-def code_version(
-    modules: Sequence[str] = CODE_VERSION_MODULES, *, package_dir: Path = PACKAGE_DIR
-) -> str:
-    """A 16-hex-digit hash of the source files that affect the numbers.
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    """``tree`` with the docstring of every module, class and function removed."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
 
-    Hashes, in sorted order, each matched file's path relative to ``package_dir`` and its
-    bytes, so the value is the same wherever the repository is checked out and changes when a
-    matched file is edited, added, removed or renamed (and only then).
+
+def source_fingerprint(path: Path) -> bytes:
+    """The code of a Python file without comments, docstrings or layout (its syntax tree)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        return ast.dump(_without_docstrings(ast.parse(text))).encode("utf-8")
+    except SyntaxError:
+        return text.encode("utf-8")
+
+
+def code_version(modules: Sequence[str], *, package_dir: Path = PACKAGE_DIR) -> str:
+    """A 16-hex-digit hash of the code of the files matched by ``modules``.
+
+    Hashes, in sorted order, each file's path relative to ``package_dir`` and its syntax tree
+    without docstrings, so the value is the same wherever the repository is checked out and
+    changes when the code of a matched file changes, or a file is added, removed or renamed.
     """
     package_dir = Path(package_dir).resolve()
     digest = hashlib.sha256()
     for path in code_files(modules, package_dir):
         relative_name = path.relative_to(package_dir).as_posix().encode()
-        content = path.read_bytes()
+        content = source_fingerprint(path)
         digest.update(len(relative_name).to_bytes(8, "big") + relative_name)
         digest.update(len(content).to_bytes(8, "big") + content)
     return digest.hexdigest()[:16]

@@ -1,15 +1,15 @@
-"""Build the Jupyter Book report for one profile: ``python -m helpers.report.book build --profile ci``.
+"""Build the Jupyter Book report for one profile (``python -m helpers html --profile ci``).
 
 A build has four steps, each a function here so tests can run them on a copy of ``book/``:
 
 1. :func:`write_experiment_placeholders`: ``_toc.yml`` always lists every experiment in
-   :data:`EXPERIMENTS`. The runner puts executed notebooks in ``book/experiments/<name>.ipynb``;
+   the experiment registry (:data:`helpers.experiments.registry.EXPERIMENTS`). The runner puts executed notebooks in ``book/experiments/<name>.ipynb``;
    for each one missing, a placeholder page ``experiments/<name>.md`` says it has not been run
    (and is removed again once the notebook exists). The TOC therefore never depends on the
    profile, and cross-references to experiments always resolve.
-2. :func:`write_generated`: the pages' generated includes in ``book/_generated/``: the claims
-   table (from ``helpers.report.claims.claims_table(profile)`` when that module exists), the
-   provenance of the build, and the published-reference summary.
+2. :func:`write_generated`: the pages' generated includes in ``book/_generated/``
+   (:mod:`helpers.report.pages`): the claims table, the provenance of the build, and the
+   published-reference summary.
 3. :func:`helpers.render.plots.write_vega_bundle`: the shared chart library in ``book/_static/``.
 4. :func:`build`: a per-profile copy of ``_config.yml`` with the profile banner
    (``html.announcement``), then ``jupyter-book build --builder html -W -n --keep-going``.
@@ -17,25 +17,19 @@ A build has four steps, each a function here so tests can run them on a copy of 
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import importlib
-import importlib.metadata
-import inspect
-import platform
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Sequence
 
 import yaml
 
+from helpers.experiments.registry import EXPERIMENTS
+from helpers.infra.files import atomic_write_text
+from helpers.infra.paths import REPO_ROOT
 from helpers.render import plots
-from helpers.infra.paths import DATA_DIR, REPO_ROOT
+from helpers.report.pages import claims_markdown, provenance_markdown, published_summary
 
 BOOK_DIR = REPO_ROOT / "book"
-EXPERIMENTS = ("scaling", "task_contrast", "swap")
-"""Experiment notebooks, in TOC order (``book/experiments/<name>.ipynb``)."""
 GENERATED_DIRNAME = "_generated"
 PLACEHOLDER_MARKER = "<!-- helpers.report.book placeholder: safe to delete -->"
 
@@ -52,13 +46,6 @@ PROFILE_BANNERS = {
     "paper": "Profile <b>paper</b>: Pythia 70M to 12B and OPT 125M to 30B, as in the paper.",
 }
 """The banner shown at the top of every page, by profile."""
-
-PROVENANCE_PACKAGES = (
-    "torch", "transformers", "datasets", "lm_eval", "numpy", "pandas", "scipy",
-    "statsmodels", "altair", "vl-convert-python", "papermill", "jupyter-book", "sphinx",
-    "myst-nb",
-)
-
 
 class UnknownProfileError(ValueError):
     """Raised for a profile name that has no banner (and so no known meaning)."""
@@ -83,7 +70,7 @@ def check_profile(profile: str) -> str:
 
 def _placeholder_page(name: str, profile: str) -> str:
     """Markdown for an experiment that has not been executed for ``profile``."""
-    title = name.replace("_", " ").capitalize()
+    title = EXPERIMENTS[name].title
     return f"""{PLACEHOLDER_MARKER}
 # {title} (not yet run)
 
@@ -124,132 +111,6 @@ def write_experiment_placeholders(profile: str, book_dir: Path = BOOK_DIR) -> li
 # --- step 2: generated includes -----------------------------------------------------------
 
 
-def _markdown_cell(value: Any) -> str:
-    """One table cell: text with pipes escaped and newlines flattened."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A GitHub/MyST pipe table."""
-    if not header:
-        raise ValueError("A table needs at least one column; got an empty header.")
-    for row in rows:
-        if len(row) != len(header):
-            raise ValueError(
-                f"Row {list(row)!r} has {len(row)} cells but the header has {len(header)}: "
-                f"{list(header)!r}. Give every row one value per column."
-            )
-    lines = [
-        "| " + " | ".join(_markdown_cell(h) for h in header) + " |",
-        "|" + "|".join("---" for _ in header) + "|",
-    ]
-    lines += ["| " + " | ".join(_markdown_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _table_directive(caption: str, name: str, table: str) -> str:
-    """Wrap a pipe table in a MyST ``{table}`` directive so it has a caption and a label."""
-    return f":::{{table}} {caption}\n:name: {name}\n\n{table}\n:::\n"
-
-
-PLACEHOLDER_CLAIMS = (
-    ("Knowledge (MMLU mathematics): accuracy stays flat with scale while loss falls",
-     "scaling"),
-    ("Procedure (arithmetic): accuracy and loss improve together with scale", "task_contrast"),
-    ("Pattern matching (QQP/MRPC) behaves like knowledge, not like procedure", "task_contrast"),
-    ("Swapping attention patterns between models collapses accuracy", "swap"),
-)
-
-
-def claims_markdown(profile: str) -> str:
-    """The claims table: ``helpers.report.claims.claims_table(profile)`` if available, else a
-    clearly labelled "not yet computed" table with one row per claim.
-
-    ``claims_table`` may return a pandas DataFrame (its columns become the table's) or a
-    markdown string that is used as is.
-    """
-    try:
-        claims_module = importlib.import_module("helpers.report.claims")
-    except ModuleNotFoundError as error:
-        if error.name != "helpers.report.claims":
-            raise
-        claims_module = None
-    claims_table = getattr(claims_module, "claims_table", None)
-    if claims_table is None:
-        rows = [(claim, "not yet computed", f"{{doc}}`experiments/{name}`")
-                for claim, name in PLACEHOLDER_CLAIMS]
-        table = markdown_table(("Claim from the paper", "Our result", "Where"), rows)
-        note = (
-            "```{note}\nNot yet computed: `helpers.report.claims` is not available in this build, "
-            "so this table only lists the claims under test.\n```\n\n"
-        )
-        return note + _table_directive("Claims under test (not yet computed)",
-                                       "claims-table", table)
-    accepts_profile = "profile" in inspect.signature(claims_table).parameters
-    table = claims_table(profile=profile) if accepts_profile else claims_table()
-    if isinstance(table, str):
-        return table
-    header = [str(column) for column in table.columns]
-    rows = [list(row) for row in table.itertuples(index=False)]
-    return _table_directive(f"Claims and our results (profile {profile})", "claims-table",
-                            markdown_table(header, rows))
-
-
-def _package_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def _git(*args: str) -> str:
-    """Output of a read-only git command in the repository, or ``"unknown"``."""
-    try:
-        completed = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
-                                   text=True, timeout=10, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return completed.stdout.strip()
-
-
-def provenance_markdown(profile: str) -> str:
-    """Profile, code version, platform and package versions of this build."""
-    commit = _git("rev-parse", "HEAD")
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
-    code_version = commit if not dirty else f"{commit} (with uncommitted changes)"
-    facts = [
-        ("Profile", f"`{profile}`"),
-        ("Code version (git)", f"`{code_version}`"),
-        ("Built (UTC)", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")),
-        ("Python", platform.python_version()),
-        ("Platform", platform.platform()),
-    ]
-    facts += [(f"`{name}`", _package_version(name)) for name in PROVENANCE_PACKAGES]
-    return _table_directive("Environment of this build", "provenance-table",
-                            markdown_table(("Item", "Value"), facts))
-
-
-def published_markdown(profile: str) -> str:
-    """Summary of the published reference table: ``helpers.analysis.published.published_summary``
-    when that module exists, else a listing of the file with a "not yet compared" note."""
-    try:
-        reference_module = importlib.import_module("helpers.analysis.published")
-    except ModuleNotFoundError as error:
-        if error.name != "helpers.analysis.published":
-            raise
-        reference_module = None
-    summary = getattr(reference_module, "published_summary", None)
-    if summary is not None:
-        return summary(profile=profile)
-    csv_path = DATA_DIR / "reference" / "lm_eval_published.csv.gz"
-    state = "present" if csv_path.exists() else "missing"
-    return (
-        "```{note}\nNot yet compared: no comparison of our results with the published ones "
-        f"has been computed for profile `{profile}`. The reference table "
-        f"`data/reference/{csv_path.name}` is {state}.\n```\n"
-    )
-
-
 def write_generated(profile: str, book_dir: Path = BOOK_DIR) -> list[Path]:
     """Write the generated includes (claims, provenance, published) for ``profile``."""
     check_profile(profile)
@@ -258,13 +119,12 @@ def write_generated(profile: str, book_dir: Path = BOOK_DIR) -> list[Path]:
     pages = {
         "claims.md": claims_markdown(profile),
         "provenance.md": provenance_markdown(profile),
-        "published.md": published_markdown(profile),
+        "published.md": published_summary(profile),
     }
     written = []
     for filename, text in pages.items():
         path = generated_dir / filename
-        path.write_text(f"<!-- generated by helpers.report.book; do not edit -->\n{text}",
-                        encoding="utf-8")
+        atomic_write_text(path, f"<!-- generated by helpers.report.book; do not edit -->\n{text}")
         written.append(path)
     return written
 
@@ -324,24 +184,3 @@ def build(profile: str, book_dir: Path = BOOK_DIR, strict: bool = True) -> Path:
     if not index.exists():
         raise BookBuildError(f"jupyter-book reported success but {index} does not exist.")
     return index
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m helpers.report.book build --profile PROFILE [--no-strict]``."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.report.book", description=__doc__.split("\n")[0])
-    subcommands = parser.add_subparsers(dest="command", required=True)
-    build_parser = subcommands.add_parser("build", help="build the HTML report")
-    build_parser.add_argument("--profile", required=True, choices=sorted(PROFILE_BANNERS))
-    build_parser.add_argument("--book-dir", type=Path, default=BOOK_DIR)
-    build_parser.add_argument(
-        "--strict", action=argparse.BooleanOptionalAction, default=True,
-        help="warnings are errors, nitpicky cross-references (default: on)",
-    )
-    args = parser.parse_args(argv)
-    index = build(args.profile, args.book_dir, strict=args.strict)
-    print(index)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

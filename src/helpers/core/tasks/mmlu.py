@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.core.requests import Item, Request
-from helpers.core.tasks._io import TaskError, fewshot_prefix, read_csv_rows, require_file
+from helpers.core.tasks._io import TaskError, display_path, fewshot_prefix, read_csv_rows, require_file
 
 LETTERS = ("A", "B", "C", "D")
 MATH_SUBJECTS = (
@@ -108,7 +108,7 @@ def _meta(subject: str, row: MmluRow, fmt: str, shots: int, shot_rows: list[int]
     return {
         "subject": subject, "format": fmt, "split": "test", "row": row.row, "line": row.line,
         "gold_letter": row.answer, "shots": shots, "fewshot_split": shot_split,
-        "fewshot_rows": shot_rows, "source": str(data_dir / "test" / f"{subject}_test.csv"),
+        "fewshot_rows": shot_rows, "source": display_path(data_dir / "test" / f"{subject}_test.csv"),
     }
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from helpers.core.requests import Item, Request
-from helpers.core.tasks._io import TaskError, fewshot_prefix, read_csv_rows, require_file, sample_fewshot
+from helpers.core.tasks._io import TaskError, display_path, fewshot_prefix, read_csv_rows, require_file, sample_fewshot
 
 CHOICES = ("no", "yes")
 QQP_HEADER = ("id", "qid1", "qid2", "question1", "question2", "is_duplicate")
@@ -121,7 +121,7 @@ def _qqp_sources(task: str, path: Path | None, data_dir: Path, shots: int):
                             f"{eval_path} (the harness samples few-shot examples from train); "
                             f"put it there or use shots=0.")
         pool = read_qqp_tsv(train_path)
-    return pairs, pool, str(eval_path)
+    return pairs, pool, display_path(eval_path)
 
 
 def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | None,
@@ -131,7 +131,7 @@ def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | N
         folder = path or data_dir / "mrpc"
         pairs = read_mrpc(folder / "msr_paraphrase_test.txt")
         pool = read_mrpc(folder / "msr_paraphrase_train.txt") if shots else None
-        source, to_text = str(folder / "msr_paraphrase_test.txt"), mrpc_text
+        source, to_text = display_path(folder / "msr_paraphrase_test.txt"), mrpc_text
     else:
         pairs, pool, source = _qqp_sources(task, path, data_dir, shots)
         to_text = qqp_text

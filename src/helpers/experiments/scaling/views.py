@@ -29,6 +29,7 @@ import pandas as pd
 
 from helpers.analysis import published as reference
 from helpers.analysis.intervals import bootstrap_mean_ci, wilson_interval
+from helpers.analysis.summaries import chance_level
 from helpers.analysis.scaling import (
     FitFailure,
     PowerLawFit,
@@ -60,18 +61,6 @@ class ScalingViewError(ValueError):
 
 
 # ----------------------------------------------------------------------------- inputs
-
-
-def family_model_ids(families: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    """Family -> model ids as stored in result rows, from family -> model *sources*.
-
-    ``"pythia-70m"`` becomes ``"EleutherAI/pythia-70m"``; ``random:`` and ``offline:`` sources
-    keep their name. Loads nothing (``helpers.core.models.loading.resolve_source``).
-    """
-    from helpers.core.models.loading import resolve_source
-
-    return {family: [resolve_source(source).model_id for source in sources]
-            for family, sources in families.items()}
 
 
 def _check_items(items: pd.DataFrame) -> None:
@@ -127,20 +116,13 @@ def _per_model(frame: pd.DataFrame, model_ids: Sequence[str], column: str) -> tu
 # ----------------------------------------------------------------------------- per model
 
 
-def _chance(n_choices: pd.Series) -> float:
-    """Expected accuracy of a uniform guess: mean of 1/n_choices; NaN for single-continuation tasks."""
-    if (n_choices <= 1).any():
-        return math.nan
-    return float((1.0 / n_choices).mean())
-
-
 def model_summary(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *, bootstrap: int = 1000,
                   seed: int = 0, confidence: float = 0.95) -> pd.DataFrame:
     """One row per (family, model, task kind): sizes, items, accuracy and loss with intervals, chance.
 
     Columns: ``family, model_id, kind, n_params_total, n_params_nonembedding, n_items, n_correct,
     accuracy, accuracy_low, accuracy_high`` (Wilson), ``loss, loss_low, loss_high`` (bootstrap
-    over items; NaN when ``bootstrap=0`` or one item), ``chance`` (1/n_choices; NaN for arithmetic).
+    over items; NaN when ``bootstrap=0`` or one item), ``chance`` (:func:`helpers.analysis.summaries.chance_level`).
     """
     _check_bootstrap(bootstrap)
     records = []
@@ -162,7 +144,7 @@ def model_summary(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
                 "n_items": n_items, "n_correct": n_correct, "accuracy": n_correct / n_items,
                 "accuracy_low": accuracy_interval.low, "accuracy_high": accuracy_interval.high,
                 "loss": float(losses.mean()), "loss_low": loss_low, "loss_high": loss_high,
-                "chance": _chance(rows["n_choices"]),
+                "chance": chance_level(rows["n_choices"]),
             })
     return pd.DataFrame.from_records(records)
 

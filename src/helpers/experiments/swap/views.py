@@ -20,6 +20,7 @@ import pandas as pd
 
 from helpers.analysis.intervals import bootstrap_mean_ci, wilson_interval
 from helpers.analysis.items import item_table
+from helpers.analysis.summaries import chance_level
 
 PAIR_KEYS = ["donor", "recipient", "kind"]
 CONDITION_COLUMNS = ["condition", "condition_kind", "alpha", "layers"]
@@ -66,11 +67,6 @@ def condition_items(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _chance(n_choices: pd.Series) -> float:
-    """Expected accuracy of a uniform guess (mean 1/n_choices); 0 for single-continuation tasks."""
-    return 0.0 if (n_choices <= 1).any() else float((1.0 / n_choices).mean())
-
-
 def condition_summary(rows: pd.DataFrame, *, bootstrap: int = 1000, seed: int = 0,
                       confidence: float = 0.95) -> pd.DataFrame:
     """One row per (donor, recipient, kind, condition): accuracy and loss with intervals.
@@ -101,7 +97,7 @@ def condition_summary(rows: pd.DataFrame, *, bootstrap: int = 1000, seed: int = 
             "n_items": n_items, "n_correct": n_correct, "accuracy": n_correct / n_items,
             "accuracy_low": accuracy.low, "accuracy_high": accuracy.high,
             "loss": float(losses.mean()), "loss_low": loss_low, "loss_high": loss_high,
-            "chance": _chance(group["n_choices"]),
+            "chance": chance_level(group["n_choices"]),
         })
     return pd.DataFrame.from_records(records)
 

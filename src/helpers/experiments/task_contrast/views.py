@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.analysis import intervals
+from helpers.analysis.summaries import chance_level
 
 from helpers.analysis import metrics
 
@@ -166,7 +167,7 @@ def model_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
     _require(items, ["model_id", size_column], "model_families")
     if not isinstance(families, Mapping) or not families:
         raise ContrastInputError(
-            f"families={families!r}: pass a non-empty mapping family -> model sources (config.families)."
+            f"families={families!r}: pass a non-empty mapping family -> model ids (config.family_model_ids())."
         )
     sizes = items.groupby("model_id", sort=False)[size_column].first()
     known = set(sizes.index)
@@ -191,24 +192,12 @@ def model_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
     return table.sort_values(["_rank", "n_params", "model_id"], kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 
-def _model_id_of(source: str, known: set[str]) -> str:
-    """The table's ``model_id`` for a profile source (itself, or its resolved canonical id)."""
-    if source in known:
-        return source
-    try:
-        from helpers.core.models.loading import resolve_source
-
-        model_id = resolve_source(source).model_id
-    except Exception as error:  # an unknown source: report it with the table's ids
-        raise ContrastInputError(
-            f"model source {source!r} is not a model_id of the item table ({sorted(known)}) and cannot be "
-            f"resolved ({error}); pass config.families of the run that produced the table."
-        ) from error
+def _model_id_of(model_id: str, known: set[str]) -> str:
+    """``model_id`` when the item table has rows for it, else :class:`ContrastInputError`."""
     if model_id not in known:
         raise ContrastInputError(
-            f"model source {source!r} (model_id {model_id!r}) has no rows in the item table "
-            f"(models: {sorted(known)}); score it first or leave it out of families."
-        )
+            f"model {model_id!r} has no rows in the item table (models: {sorted(known)}); pass "
+            "config.family_model_ids() of the run that produced the table, or score the model first.")
     return model_id
 
 
@@ -227,11 +216,6 @@ def _mean_interval(values: np.ndarray, bootstrap: int, confidence: float, seed: 
         return math.nan, math.nan
     interval = intervals.bootstrap_mean_ci(values, n_resamples=int(bootstrap), confidence=confidence, seed=seed)
     return interval.low, interval.high
-
-
-def _chance(n_choices: int) -> float:
-    """Chance accuracy of a multiple-choice item; NaN for a single continuation (exact match)."""
-    return 1.0 / n_choices if n_choices > 1 else math.nan
 
 
 def settings_table(families: Mapping[str, Sequence[str]], settings: Mapping[str, object]) -> pd.DataFrame:
@@ -288,7 +272,7 @@ def side_by_side(items: pd.DataFrame, families: Mapping[str, Sequence[str]], kin
             rows.append({
                 **model._asdict(), "kind": kind, "kind_label": KIND_LABELS.get(kind, kind),
                 **_accuracy_row(model_items["correct"].to_numpy(dtype=bool), confidence),
-                "chance": _chance(int(model_items["n_choices"].iloc[0])),
+                "chance": chance_level(model_items["n_choices"]),
                 "loss": float(loss.mean()), "loss_low": loss_low, "loss_high": loss_high,
             })
     return pd.DataFrame(rows)
@@ -585,7 +569,7 @@ def format_comparison(items: pd.DataFrame, families: Mapping[str, Sequence[str]]
                 continue
             rows.append({**model._asdict(), "format": FORMAT_LABELS[key],
                          **_accuracy_row(model_items[column].to_numpy(dtype=bool), confidence),
-                         "chance": _chance(int(model_items["n_choices"].iloc[0]))})
+                         "chance": chance_level(model_items["n_choices"])})
     return pd.DataFrame(rows)
 
 

@@ -38,18 +38,9 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from helpers.core.attention import (
-    inject,
-    map_patterns,
-    mix,
-    model_shape,
-    position_ids_from_mask,
-    record,
-    resolve_layer_map,
-    shuffle_heads,
-    uniform_causal_patterns,
-)
-from helpers.core.attention.mapping import HeadMap
+from helpers.core.attention.controls import uniform_causal_patterns
+from helpers.core.attention.modes import model_shape
+from helpers.core.attention.swap import DonorPatterns, apply_patterns, forward_logits, record_patterns
 from helpers.core.requests import Request, Score
 from helpers.core.scoring.encoding import ModelWindow, encode_requests, model_window
 
@@ -216,19 +207,6 @@ def eager_attention(model: PreTrainedModel) -> Iterator[PreTrainedModel]:
             model.set_attn_implementation(previous)
 
 
-def kept_logits(model: PreTrainedModel, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                positions: torch.Tensor | int | None = None) -> torch.Tensor:
-    """Logits at ``positions`` (``[batch, k]`` -> ``[batch, k, vocab]``; None: all positions).
-
-    Positions ids come from the mask (:func:`helpers.core.attention.position_ids_from_mask`), no cache.
-    """
-    with torch.no_grad():
-        output = model(input_ids=input_ids, attention_mask=attention_mask,
-                       position_ids=position_ids_from_mask(attention_mask), use_cache=False,
-                       logits_to_keep=0 if positions is None else positions)
-    return output.logits
-
-
 def _positional(function: Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]) -> Forward:
     """Mark ``function(ids, mask, positions=None)`` as a forward that takes positions."""
 
@@ -239,28 +217,12 @@ def _positional(function: Callable[[torch.Tensor, torch.Tensor, torch.Tensor | N
     return forward
 
 
-def recorded_patterns(model: PreTrainedModel, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                      layers: Sequence[int] | None = None) -> dict[int, torch.Tensor]:
-    """``{layer: [batch, head, q, k]}`` of ``model`` on this batch (output projection at one position only)."""
-    with record(model, layers=layers) as recorded:
-        kept_logits(model, input_ids, attention_mask, 1)
-    return dict(recorded)
-
-
-def patched_logits(recipient: PreTrainedModel, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                   patterns: Mapping[int, torch.Tensor], alpha: float, positions: torch.Tensor | None) -> torch.Tensor:
-    """Recipient logits with ``patterns`` injected (``alpha == 1``) or mixed in with weight ``alpha``."""
-    mode = inject(recipient, patterns) if alpha == 1.0 else mix(recipient, patterns, alpha)
-    with mode:
-        return kept_logits(recipient, input_ids, attention_mask, positions)
-
-
 def baseline_forward(recipient: PreTrainedModel) -> Forward:
     """The recipient alone, eager attention, positions from the mask."""
 
     def forward(input_ids, attention_mask, positions=None):
         with eager_attention(recipient):
-            return kept_logits(recipient, input_ids, attention_mask, positions)
+            return forward_logits(recipient, input_ids, attention_mask, positions)
 
     return _positional(forward)
 
@@ -269,8 +231,8 @@ def self_forward(recipient: PreTrainedModel) -> Forward:
     """The recipient with its own pattern (recorded on the same batch) injected in every layer."""
 
     def forward(input_ids, attention_mask, positions=None):
-        patterns = recorded_patterns(recipient, input_ids, attention_mask)
-        return patched_logits(recipient, input_ids, attention_mask, patterns, 1.0, positions)
+        patterns = record_patterns(recipient, input_ids, attention_mask)
+        return apply_patterns(recipient, input_ids, attention_mask, patterns, alpha=1.0, positions=positions)
 
     return _positional(forward)
 
@@ -281,7 +243,7 @@ def uniform_forward(recipient: PreTrainedModel) -> Forward:
 
     def forward(input_ids, attention_mask, positions=None):
         patterns = uniform_causal_patterns(attention_mask, range(n_layers))
-        return patched_logits(recipient, input_ids, attention_mask, patterns, 1.0, positions)
+        return apply_patterns(recipient, input_ids, attention_mask, patterns, alpha=1.0, positions=positions)
 
     return _positional(forward)
 
@@ -304,51 +266,10 @@ def other_item_forward(recipient: PreTrainedModel, partner_inputs: Mapping[tuple
                     "score only items with a same-length partner in the other_item condition."
                 )
             partner_ids[b, :length] = torch.tensor(partner, dtype=torch.long)
-        patterns = recorded_patterns(recipient, partner_ids, attention_mask)
-        return patched_logits(recipient, input_ids, attention_mask, patterns, 1.0, positions)
+        patterns = record_patterns(recipient, partner_ids, attention_mask)
+        return apply_patterns(recipient, input_ids, attention_mask, patterns, alpha=1.0, positions=positions)
 
     return _positional(forward)
-
-
-class DonorPatterns:
-    """The donor's patterns for the current batch, recorded once and shared by every condition.
-
-    ``mapped(ids, mask)``: ``{recipient_layer: [batch, H_r or 1, q, k]}`` for every recipient
-    layer of the layer map; ``shuffled(ids, mask)``: the same after permuting each donor
-    layer's heads with ``seed`` (before the head map). Only the latest batch is kept.
-    """
-
-    def __init__(self, donor: PreTrainedModel, recipient: PreTrainedModel, *,
-                 layer_map: Mapping[int, int] | None = None, head_map: HeadMap = "auto", seed: int = 0):
-        self.donor, self.recipient = donor, recipient
-        self.layer_map = resolve_layer_map(donor, recipient, None, layer_map)  # {recipient_layer: donor_layer}
-        self.head_map, self.seed = head_map, int(seed)
-        self.n_recipient_heads = model_shape(recipient)[1]
-        self._batch: torch.Tensor | None = None
-        self._recorded: dict[int, torch.Tensor] = {}
-        self._mapped: dict[int, torch.Tensor] | None = None
-        self._shuffled: dict[int, torch.Tensor] | None = None
-
-    def _refresh(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> None:
-        if self._batch is input_ids:
-            return
-        donor_layers = sorted(set(self.layer_map.values()))
-        self._recorded = recorded_patterns(self.donor, input_ids.to(self.donor.device),
-                                           attention_mask.to(self.donor.device), donor_layers)
-        self._batch, self._mapped, self._shuffled = input_ids, None, None
-
-    def mapped(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[int, torch.Tensor]:
-        self._refresh(input_ids, attention_mask)
-        if self._mapped is None:
-            self._mapped = map_patterns(self._recorded, self.layer_map, self.n_recipient_heads, self.head_map)
-        return self._mapped
-
-    def shuffled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[int, torch.Tensor]:
-        self._refresh(input_ids, attention_mask)
-        if self._shuffled is None:
-            permuted, _ = shuffle_heads(self._recorded, self.seed)
-            self._shuffled = map_patterns(permuted, self.layer_map, self.n_recipient_heads, self.head_map)
-        return self._shuffled
 
 
 def swap_forward(donor_patterns: DonorPatterns, *, alpha: float = 1.0, layers: Sequence[int] | None = None,
@@ -370,7 +291,7 @@ def swap_forward(donor_patterns: DonorPatterns, *, alpha: float = 1.0, layers: S
     def forward(input_ids, attention_mask, positions=None):
         every = (donor_patterns.shuffled if shuffled else donor_patterns.mapped)(input_ids, attention_mask)
         patterns = every if chosen is None else {layer: every[layer] for layer in chosen}
-        return patched_logits(recipient, input_ids, attention_mask, patterns, float(alpha), positions)
+        return apply_patterns(recipient, input_ids, attention_mask, patterns, alpha=float(alpha), positions=positions)
 
     return _positional(forward)
 

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from helpers.analysis import published as reference
+from helpers.report import pages as reference
 from helpers.infra.profiles import ProfileError
 
 

@@ -1,0 +1,130 @@
+"""The right null for full-answer-text scoring (``STATISTICS.md``, rule 5).
+
+25% is chance for a uniform guess over four choices, not for a model that scores each full
+answer text by its summed log-likelihood: longer answers collect more negative log-probability,
+so such a model leans to short answers. On the 1,064 MMLU-math test items "always pick the
+shortest answer" scores about 21.6% and "always A" about 19.9%. These baselines are computed
+from the items themselves and shown beside 25%:
+
+* :func:`shortest_answer_correct`: 0/1 per item for "pick the shortest answer text";
+* :func:`always_letter_correct`, :func:`most_common_gold`: "always pick choice ``index``";
+* :func:`majority_label_share`: for binary tasks (MRPC), the majority label's share of the items
+  actually scored, beside 50%;
+* :func:`baseline_table`: all of them with Wilson 95% intervals.
+
+Units: accuracies and shares are proportions in [0, 1]; lengths are Python characters (as
+lm-evaluation-harness ``acc_norm`` counts them). Bad input raises
+:class:`~helpers.analysis.verdicts.InferenceError` (a ``ValueError``), or
+:class:`~helpers.analysis.metrics.MetricError` from :func:`~helpers.analysis.metrics.choice_lengths`.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers.analysis.intervals import wilson_interval
+from helpers.analysis.metrics import choice_lengths
+from helpers.analysis.verdicts import InferenceError, as_finite
+
+__all__ = [
+    "shortest_answer_correct",
+    "always_letter_correct",
+    "most_common_gold",
+    "majority_label_share",
+    "baseline_table",
+]
+
+
+def _gold(gold, n_choices: int | None = None) -> np.ndarray:
+    """``gold`` as a 1-D int array of choice indices (``< n_choices`` when given)."""
+    array = as_finite(gold, "gold")
+    if np.any(array != np.round(array)) or np.any(array < 0):
+        raise InferenceError(f"gold must hold non-negative integer choice indices; got {array.tolist()[:10]}...")
+    array = array.astype(np.int64)
+    if n_choices is not None and np.any(array >= n_choices):
+        bad = int(np.argmax(array >= n_choices))
+        raise InferenceError(f"gold[{bad}] = {array[bad]} but items have {n_choices} choices (0..{n_choices - 1}).")
+    return array
+
+
+def _lengths(choice_texts, gold) -> tuple[np.ndarray, np.ndarray]:
+    lengths = choice_lengths(choice_texts, unit="chars")  # [n_items, n_choices]; checks emptiness
+    gold = _gold(gold, lengths.shape[1])
+    if gold.size != lengths.shape[0]:
+        raise InferenceError(f"gold has {gold.size} entries but choice_texts {lengths.shape[0]} items; align them.")
+    return lengths, gold
+
+
+def shortest_answer_correct(choice_texts: Sequence[Sequence[str]], gold) -> np.ndarray:
+    """0/1 per item: is the shortest answer text (in characters) the gold one?
+
+    Ties go to the first shortest choice, as ``argmax(-length)`` would break them (the same
+    tie rule as lm-evaluation-harness's argmax). Every item needs the same number of choices.
+    """
+    lengths, gold = _lengths(choice_texts, gold)
+    return (np.argmax(-lengths, axis=1) == gold).astype(np.int64)
+
+
+def always_letter_correct(gold, index) -> np.ndarray:
+    """0/1 per item: is choice ``index`` (0 = "A") the gold one?"""
+    if not isinstance(index, Integral) or isinstance(index, bool) or index < 0:
+        raise InferenceError(f"index must be a choice index >= 0 (0 for 'A'); got {index!r}.")
+    return (_gold(gold) == int(index)).astype(np.int64)
+
+
+def most_common_gold(gold, n_choices) -> tuple[int, float]:
+    """The most common gold index and its share of the items; ties go to the lowest index."""
+    if not isinstance(n_choices, Integral) or isinstance(n_choices, bool) or n_choices < 1:
+        raise InferenceError(f"n_choices must be a positive integer (4 for MMLU); got {n_choices!r}.")
+    gold = _gold(gold, int(n_choices))
+    counts = np.bincount(gold, minlength=int(n_choices))
+    index = int(np.argmax(counts))
+    return index, float(counts[index] / gold.size)
+
+
+def majority_label_share(gold) -> tuple[int, float]:
+    """The majority label (e.g. MRPC 0/1) and its share of the items scored; ties -> lowest."""
+    gold = _gold(gold)
+    counts = np.bincount(gold)
+    label = int(np.argmax(counts))
+    return label, float(counts[label] / gold.size)
+
+
+def _row(name: str, k: int, n: int, note: str) -> dict:
+    interval = wilson_interval(k, n)
+    return {"baseline": name, "accuracy": k / n, "low": interval.low, "high": interval.high,
+            "k": k, "n": n, "note": note}
+
+
+def baseline_table(choice_texts, gold, labels=("A", "B", "C", "D")) -> pd.DataFrame:
+    """Length-aware baselines for a multiple-choice task, one row each.
+
+    Rows: "uniform guess" (``1 / n_choices``, exact: its interval is the point), "shortest
+    answer" (:func:`shortest_answer_correct`) and "always <letter>" for the most common gold
+    letter (:func:`most_common_gold`). Columns: ``baseline, accuracy, low, high`` (Wilson 95%
+    for the rule baselines), ``k, n, note``. ``labels`` names the choices (at least as many as
+    the items have choices).
+    """
+    lengths, gold = _lengths(choice_texts, gold)
+    n_items, n_choices = lengths.shape
+    labels = tuple(labels)
+    if len(labels) < n_choices:
+        raise InferenceError(f"labels {labels} name fewer than the {n_choices} choices; pass one label per choice.")
+    index, _ = most_common_gold(gold, n_choices)
+    shortest = int(shortest_answer_correct(choice_texts, gold).sum())
+    always = int(always_letter_correct(gold, index).sum())
+    uniform = {"baseline": "uniform guess", "accuracy": 1.0 / n_choices, "low": 1.0 / n_choices,
+               "high": 1.0 / n_choices, "k": pd.NA, "n": n_items,
+               "note": f"expected accuracy of a uniform guess over {n_choices} choices (exact)"}
+    rows = [
+        uniform,
+        _row("shortest answer", shortest, n_items, "pick the shortest answer text (characters), first on ties"),
+        _row(f"always {labels[index]}", always, n_items, "always pick the gold letter most common on these items (chosen on them: optimistic)"),
+    ]
+    table = pd.DataFrame(rows)
+    table["k"] = table["k"].astype("Int64")
+    return table

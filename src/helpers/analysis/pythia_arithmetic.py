@@ -1,0 +1,399 @@
+"""Published Pythia (deduped, **v0**) few-shot arithmetic: exact match of free generation, clustered by operand.
+
+Data: ``data/reference/pythia_arithmetic/`` (provenance in its SOURCES.md): one row per model, checkpoint,
+shots and first operand x1, the mean over 50 items (x2 = 1..50). Scoring is **greedy generation, exact
+match** of the first run of digits, *not* lm-evaluation-harness log-likelihood arithmetic. Old v0 names
+(125m ... 13b) map to the renamed models (pythia-160m ... pythia-12b) and their exact **total** parameter
+counts N (embeddings included) from :mod:`helpers.analysis.published`; D = step x 2,097,152 tokens;
+training compute C = 6·N·D. The 100 operands are clusters of 50 items in every inference below. Numbers
+only: pandas / numpy / scipy / statsmodels, never torch or altair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from helpers.analysis import published as reference
+from helpers.infra.paths import DATA_DIR
+
+ARITHMETIC_DIR = DATA_DIR / "reference" / "pythia_arithmetic"
+HEADER = ["model", "checkpoint", "task", "fewshot", "acc", "acc_stderr"]
+PYTHIA_SIZES = ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b")  # 70m: MMLU table only
+OLD_TO_NEW = {"125m": "160m", "350m": "410m", "800m": "1b", "1.3b": "1.4b", "2.7b": "2.8b", "6.7b": "6.9b", "13b": "12b"}
+STEPS = (13000, 39000, 65000, 91000, 117000, 143000)
+SHOTS = (0, 2, 4, 8, 16)
+OPERATIONS = ("addition", "multiplication")
+FINAL_STEP = 143000
+N_OPERANDS = 100
+ITEMS_PER_OPERAND = 50
+ROWS_PER_FILE = len(STEPS) * len(SHOTS) * len(OPERATIONS) * N_OPERANDS
+TOKENS_PER_STEP = reference.TOKENS_PER_STEP
+TASK_RE = r"num_reasoning_arithmetic_(addition|multiplication)_(\d+)"
+CELL = ["model", "old_name", "size", "n_params", "step", "tokens", "compute", "operation", "shots"]
+ROW_COLUMNS = CELL + ["operand", "acc", "k_correct", "n_items"]
+TERMS = ("intercept", "log10_compute", "log2_1p_shots", "log10_compute:log2_1p_shots")
+MMLU_PATTERN = "hendrycksTest-(" + "|".join(t.removeprefix("hendrycksTest-") for t in reference.MMLU_MATH_SIZES) + ")"
+
+
+class ArithmeticDataError(ValueError):
+    """A CSV of the arithmetic reference is missing or malformed (the message names file, line and field)."""
+
+
+class ArithmeticAnalysisError(ValueError):
+    """An analysis was asked for rows, models or settings the table does not have."""
+
+
+def _param_counts(published: pd.DataFrame) -> dict[str, int]:
+    """Pythia size -> exact total parameter count, from the published table's deduped models."""
+    rows = published[published["family"] == "pythia-deduped"].drop_duplicates("model")
+    counts = {str(m).removeprefix("pythia-").removesuffix("-deduped"): int(p) for m, p in zip(rows["model"], rows["params"])}
+    missing = [size for size in OLD_TO_NEW.values() if size not in counts]
+    if missing:
+        raise ArithmeticDataError(f"the published table lacks parameter counts of pythia sizes {missing}.")
+    return counts
+
+
+def _fail(file: Path, line: Any, field: str, message: str) -> None:
+    raise ArithmeticDataError(f"{file}, line {line}, field {field!r}: {message}")
+
+
+def _read_file(file: Path, old: str) -> pd.DataFrame:
+    if not file.is_file():
+        _fail(file, "-", "file", "missing; restore data/reference/pythia_arithmetic/ (see its SOURCES.md).")
+    with file.open(newline="", encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\r\n").split(",")
+    if header != HEADER:
+        _fail(file, 1, "header", f"got {header}, expected {HEADER}.")
+    try:
+        raw = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        _fail(file, "?", "row", f"not a well-formed CSV: {error}")
+    if len(raw) != ROWS_PER_FILE:
+        _fail(file, len(raw) + 1, "rows", f"{len(raw)} data rows, expected {ROWS_PER_FILE}.")
+
+    def check(bad, field: str, message: str) -> None:
+        if np.any(bad):
+            index = int(np.flatnonzero(np.asarray(bad))[0])
+            _fail(file, index + 2, field, f"value {raw[field].iloc[index]!r} {message}")
+
+    check(raw["model"] != f"EleutherAI/pythia-{old}-deduped", "model", f"is not EleutherAI/pythia-{old}-deduped.")
+    step, shots = pd.to_numeric(raw["checkpoint"], errors="coerce"), pd.to_numeric(raw["fewshot"], errors="coerce")
+    check(~step.isin(STEPS), "checkpoint", f"is not one of {STEPS}.")
+    check(~shots.isin(SHOTS), "fewshot", f"is not one of {SHOTS}.")
+    parts = raw["task"].str.extract(f"^{TASK_RE}$")
+    operand = pd.to_numeric(parts[1], errors="coerce")
+    check(~operand.between(0, N_OPERANDS - 1), "task", "is not num_reasoning_arithmetic_{addition,multiplication}_<0..99>.")
+    acc, stderr = pd.to_numeric(raw["acc"], errors="coerce"), pd.to_numeric(raw["acc_stderr"], errors="coerce")
+    check(~acc.between(0.0, 1.0), "acc", "is not a number in [0, 1].")
+    k = acc * ITEMS_PER_OPERAND
+    check((k - k.round()).abs() > 1e-6, "acc", f"is not a multiple of 1/{ITEMS_PER_OPERAND}.")
+    check(~(np.isfinite(stderr) & (stderr >= 0)), "acc_stderr", "is not a finite number >= 0.")
+    check(raw.duplicated(["checkpoint", "fewshot", "task"]), "task", "repeats a (checkpoint, fewshot, task).")
+    return pd.DataFrame({"step": step.astype("int64"), "operation": parts[0], "operand": operand.astype("int64"),
+                         "shots": shots.astype("int64"), "acc": acc.astype(float), "acc_stderr": stderr.astype(float),
+                         "n_items": ITEMS_PER_OPERAND, "k_correct": k.round().astype("int64")})
+
+
+def load_pythia_arithmetic(path: str | Path | None = None, published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """All seven files, validated, in long form (42,000 rows). Accuracy = exact match of greedy generation.
+
+    Columns: model ("pythia-160m-deduped-v0"), old_name ("125m"), size ("160m"), n_params (total, from
+    ``published``), step, tokens (step x 2,097,152), compute (6·N·D FLOPs, float), operation, operand (x1),
+    shots, acc, acc_stderr (as published), n_items (50), k_correct. Bad files raise ArithmeticDataError.
+    """
+    folder = Path(path) if path is not None else ARITHMETIC_DIR
+    counts = _param_counts(reference.load_published() if published is None else published)
+    frames = [_read_file(folder / f"pythia-{old}-deduped.csv", old).assign(
+        model=f"pythia-{new}-deduped-v0", old_name=old, size=new, n_params=np.int64(counts[new]))
+        for old, new in OLD_TO_NEW.items()]
+    frame = pd.concat(frames, ignore_index=True)
+    frame["tokens"] = frame["step"] * TOKENS_PER_STEP
+    frame["compute"] = 6.0 * frame["n_params"].astype(float) * frame["tokens"].astype(float)
+    frame = frame[CELL[:-1] + ["operand", "shots", "acc", "acc_stderr", "n_items", "k_correct"]]
+    return frame.sort_values(["n_params", "step", "operation", "shots", "operand"], kind="stable").reset_index(drop=True)
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str] = ROW_COLUMNS) -> None:
+    missing = [c for c in columns if c not in getattr(frame, "columns", [])]
+    if missing or frame.empty:
+        raise ArithmeticAnalysisError(f"the table lacks columns {missing} or is empty; pass load_pythia_arithmetic().")
+
+
+def accuracy_table(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Accuracy (exact match of greedy generation) per model, step, operation and shots, two intervals.
+
+    ``acc`` = pooled k / n; ``se_cluster`` = the CR1 cluster-sandwich SE of a mean with equal clusters,
+    sqrt(var(per-operand acc, ddof=1) / n_clusters); ``low``/``high`` = acc ± t(n_clusters - 1)·se_cluster,
+    clipped to [0, 1], or the Wilson interval where every operand scores alike (se_cluster = 0; see
+    ``interval``). ``wilson_*`` treat items as independent; ``design_effect`` = (se_cluster / se_binomial)².
+    """
+    _require(frame)
+    table = frame.groupby(CELL, sort=True, observed=True).agg(
+        k=("k_correct", "sum"), n=("n_items", "sum"), n_clusters=("operand", "nunique"),
+        cluster_var=("acc", "var")).reset_index()
+    table["acc"] = table["k"] / table["n"]
+    se = np.sqrt(table["cluster_var"].fillna(0.0) / table["n_clusters"])
+    table["se_cluster"] = np.where(se < 1e-12, 0.0, se)  # equal operands: exactly 0, not round-off
+    t = stats.t.ppf(0.5 + confidence / 2, np.maximum(table["n_clusters"] - 1, 1))
+    wilson_low, wilson_high = proportion_confint(table["k"], table["n"], 1 - confidence, "wilson")
+    table["wilson_low"] = np.where(table["k"] == 0, 0.0, wilson_low)  # exact bounds, not round-off
+    table["wilson_high"] = np.where(table["k"] == table["n"], 1.0, wilson_high)
+    collapsed = table["se_cluster"] <= 0
+    table["low"] = np.where(collapsed, table["wilson_low"], np.clip(table["acc"] - t * table["se_cluster"], 0, 1))
+    table["high"] = np.where(collapsed, table["wilson_high"], np.clip(table["acc"] + t * table["se_cluster"], 0, 1))
+    table["interval"] = np.where(collapsed, "wilson (no between-operand variance)", "cluster")
+    table["se_binomial"] = np.sqrt(table["acc"] * (1 - table["acc"]) / table["n"])
+    table["design_effect"] = np.divide(table["se_cluster"] ** 2, table["se_binomial"] ** 2, out=np.full(len(table), np.nan),
+                                       where=(table["se_binomial"] > 0).to_numpy())
+    return table.drop(columns="cluster_var")
+
+
+def _select(frame: pd.DataFrame, operation: str, shots: int, step: int) -> pd.DataFrame:
+    _require(frame)
+    rows = frame[(frame["operation"] == operation) & (frame["shots"] == shots) & (frame["step"] == step)]
+    if rows.empty:
+        raise ArithmeticAnalysisError(f"no rows for operation={operation!r}, shots={shots!r}, step={step!r}.")
+    return rows
+
+
+@dataclass(frozen=True)
+class ScaleChange:
+    """Largest minus smallest model's exact-match accuracy, paired by first operand (the clusters)."""
+    operation: str
+    shots: int
+    step: int
+    small_model: str
+    large_model: str
+    acc_small: float
+    acc_large: float
+    difference: float  # acc_large - acc_small
+    low: float
+    high: float
+    interval_method: str  # "BCa" (cluster bootstrap); "percentile" where BCa is undefined
+    p_value_t: float  # paired t-test over the per-operand differences
+    p_value_permutation: float  # Monte Carlo sign-flip test over operands (floor 2 / (n_resamples + 1))
+    n_clusters: int
+    n_better: int  # operands where the large model scores higher
+    n_worse: int
+
+
+def scale_change(frame: pd.DataFrame, operation: str, shots: int, step: int = FINAL_STEP, *, small: str | None = None,
+                 large: str | None = None, confidence: float = 0.95, n_resamples: int = 9999,
+                 seed: int = 0) -> ScaleChange:
+    """Largest vs smallest model (by n_params, or ``small``/``large``) at ``step``, exact match of greedy generation.
+
+    The per-operand pairs are resampled as clusters (``scipy.stats.bootstrap``, paired=True, BCa; percentile
+    if BCa is undefined); p-values: paired t-test and seeded Monte Carlo sign-flip test
+    (``scipy.stats.permutation_test``). Equal differences everywhere: a point interval, p = 1 (if 0) or 0.
+    """
+    rows = _select(frame, operation, shots, step)
+    models = rows.drop_duplicates("model").sort_values("n_params")["model"].tolist()
+    small, large = small or models[0], large or models[-1]
+    if small not in models or large not in models:
+        raise ArithmeticAnalysisError(f"models {small!r}, {large!r}: both must be among {models}.")
+    wide = rows.pivot(index="operand", columns="model", values="acc")[[large, small]].dropna()
+    a, b = wide[large].to_numpy(), wide[small].to_numpy()
+    diff = a - b
+
+    def mean_diff(x, y, axis=-1):
+        return np.mean(x - y, axis=axis)
+
+    if np.ptp(diff) == 0:
+        low = high = float(diff[0])
+        method, p_t, p_perm = "none (every operand differs equally)", float(diff[0] == 0), float(diff[0] == 0)
+    else:
+        for method in ("BCa", "percentile"):  # percentile only where BCa is undefined (NaN)
+            boot = stats.bootstrap((a, b), mean_diff, paired=True, vectorized=True, method=method,
+                                   confidence_level=confidence, n_resamples=n_resamples, rng=np.random.default_rng(seed))
+            low, high = float(boot.confidence_interval.low), float(boot.confidence_interval.high)
+            if np.isfinite(low) and np.isfinite(high):
+                break
+        p_t = float(stats.ttest_rel(a, b).pvalue)
+        p_perm = float(stats.permutation_test((a, b), mean_diff, permutation_type="samples", vectorized=True,
+                                              n_resamples=n_resamples, rng=np.random.default_rng(seed)).pvalue)
+    return ScaleChange(operation, int(shots), int(step), small, large, float(b.mean()), float(a.mean()),
+                       float(diff.mean()), low, high, method, p_t, p_perm, len(diff), int((diff > 0).sum()),
+                       int((diff < 0).sum()))
+
+
+@dataclass(frozen=True)
+class ScaleTrend:
+    """WLS slope of exact-match accuracy against log10(total parameters) across the models at one step."""
+    operation: str
+    shots: int
+    step: int
+    slope: float  # accuracy change per tenfold parameters
+    se: float
+    low: float
+    high: float
+    p_value: float
+    df_resid: float
+    points: pd.DataFrame  # model, n_params, acc, se_used, weight
+
+
+def scale_trend(frame: pd.DataFrame, operation: str, shots: int, step: int = FINAL_STEP,
+                confidence: float = 0.95) -> ScaleTrend:
+    """Slope of accuracy (exact match of greedy generation) on log10(n_params) by ``statsmodels.WLS``.
+
+    Weights 1 / se², se = the cluster-robust SE (:func:`accuracy_table`) floored at the binomial SE of
+    (k + ½) / (n + 1): a model with every operand at 0 gets a large, finite weight (and dominates). The
+    residual scale is estimated, so the t interval on ``df_resid`` covers scatter beyond sampling error.
+    """
+    points = accuracy_table(_select(frame, operation, shots, step), confidence)
+    if len(points) < 3:
+        raise ArithmeticAnalysisError(f"scale_trend needs at least 3 models; got {len(points)}.")
+    smoothed = (points["k"] + 0.5) / (points["n"] + 1)
+    points["se_used"] = np.maximum(points["se_cluster"], np.sqrt(smoothed * (1 - smoothed) / points["n"]))
+    points["weight"] = 1.0 / points["se_used"] ** 2
+    x = sm.add_constant(np.log10(points["n_params"].to_numpy(dtype=float)))
+    result = sm.WLS(points["acc"].to_numpy(), x, weights=points["weight"].to_numpy()).fit()
+    low, high = result.conf_int(alpha=1 - confidence)[1]
+    return ScaleTrend(operation, int(shots), int(step), float(result.params[1]), float(result.bse[1]), float(low),
+                      float(high), float(result.pvalues[1]), float(result.df_resid),
+                      points[["model", "n_params", "acc", "se_used", "weight"]].reset_index(drop=True))
+
+
+def _design(compute, shots) -> np.ndarray:
+    lc, ls = np.broadcast_arrays(np.log10(np.asarray(compute, dtype=float)), np.log2(1.0 + np.asarray(shots, dtype=float)))
+    lc, ls = lc.ravel(), ls.ravel()
+    return np.column_stack([np.ones(lc.size), lc, ls, lc * ls])
+
+
+@dataclass(frozen=True)
+class ComputeShotsFit:
+    """Exact match of greedy generation ~ binomial GLM, logit(acc) = b0 + b1·lg C + b2·log2(1+s) + b3·lg C·log2(1+s)."""
+    operation: str
+    errors: str  # "quasi" (Pearson X²/df scale) or "cluster" (sandwich clustered by first operand)
+    excluded_models: tuple[str, ...]
+    coefficients: pd.DataFrame  # term, estimate, se, low, high
+    cells: pd.DataFrame  # model, size, n_params, step, compute, shots, k, n, observed, predicted, residual, pearson
+    scale: float  # Pearson X² / df over the aggregated cells (1 = binomial)
+    result: Any  # the statsmodels GLMResults
+
+    def predict(self, compute, shots) -> np.ndarray:
+        """Predicted exact-match accuracy at training compute ``compute`` (FLOPs) and ``shots`` (broadcast)."""
+        eta = _design(compute, shots) @ self.coefficients["estimate"].to_numpy()
+        return (1.0 / (1.0 + np.exp(-eta))).reshape(np.broadcast(np.asarray(compute), np.asarray(shots)).shape)
+
+
+def _cells(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.groupby(["model", "size", "n_params", "step", "compute", "shots"], sort=True, observed=True).agg(
+        k=("k_correct", "sum"), n=("n_items", "sum")).reset_index()
+
+
+def fit_compute_shots(frame: pd.DataFrame, operation: str, exclude_models: Sequence[str] = (), *,
+                      errors: str = "quasi", confidence: float = 0.95) -> ComputeShotsFit:
+    """Joint fit of exact-match accuracy (greedy generation) in training compute and shots.
+
+    After Montgomery et al. (2025, arXiv:2510.14919): binomial GLM (logit) on the aggregated counts k of
+    n = 5,000 per model x step x shots, in log10(C) (C = 6·N·D, N total parameters), log2(1 + shots) and
+    their product. ``errors="quasi"`` (default): binomial covariance x Pearson X²/df over the cells, which
+    absorbs the lack of fit between models but not the sharing of operands; ``errors="cluster"``: the same
+    estimates refitted on per-operand rows, sandwich covariance clustered by operand (sharing, not misfit).
+
+    Zero-accuracy cells stay in the likelihood as observed zeros (log(1 - p) terms; no log(0), nothing
+    dropped or smoothed). All cells 0 (or n), one model, or no convergence raise ArithmeticAnalysisError.
+    """
+    if errors not in ("quasi", "cluster"):
+        raise ArithmeticAnalysisError(f"errors={errors!r}; choose 'cluster' or 'quasi'.")
+    _require(frame)
+    rows = frame[(frame["operation"] == operation) & ~frame["model"].isin(list(exclude_models))]
+    cells = _cells(rows)
+    if cells.empty or cells["k"].sum() == 0 or (cells["k"] == cells["n"]).all() or cells["model"].nunique() < 2:
+        raise ArithmeticAnalysisError(f"{operation!r} minus {list(exclude_models)}: no rows, one model or all 0 / all n.")
+    x = _design(cells["compute"], cells["shots"])
+    model = sm.GLM(np.column_stack([cells["k"], cells["n"] - cells["k"]]), x, family=sm.families.Binomial())
+    result = model.fit()
+    if not getattr(result, "converged", True) or not np.all(np.isfinite(result.params)):
+        raise ArithmeticAnalysisError(f"{operation}: the binomial GLM did not converge.")
+    p = np.clip(1.0 / (1.0 + np.exp(-(x @ np.asarray(result.params)))), 1e-12, 1 - 1e-12)
+    cells = cells.assign(observed=cells["k"] / cells["n"], predicted=p, residual=cells["k"] / cells["n"] - p)
+    cells["pearson"] = (cells["k"] - cells["n"] * p) / np.sqrt(cells["n"] * p * (1 - p))
+    scale = float((cells["pearson"] ** 2).sum() / (len(cells) - len(TERMS)))
+    if errors == "quasi":  # a float scale: statsmodels' scale="X2" misreads two-column binomial counts
+        result = model.fit(scale=scale)
+    else:
+        endog = np.column_stack([rows["k_correct"], rows["n_items"] - rows["k_correct"]])
+        result = sm.GLM(endog, _design(rows["compute"], rows["shots"]), family=sm.families.Binomial()).fit(
+            cov_type="cluster", cov_kwds={"groups": rows["operand"].to_numpy()})
+    interval = np.asarray(result.conf_int(alpha=1 - confidence))
+    coefficients = pd.DataFrame({"term": TERMS, "estimate": np.asarray(result.params), "se": np.asarray(result.bse),
+                                 "low": interval[:, 0], "high": interval[:, 1]})
+    return ComputeShotsFit(operation, errors, tuple(exclude_models), coefficients, cells, scale, result)
+
+
+@dataclass(frozen=True)
+class HeldOutCheck:
+    """The fit without one model, predicting that model's cells (exact match of greedy generation)."""
+    model: str
+    fit: ComputeShotsFit
+    cells: pd.DataFrame  # the held-out model's cells: step, shots, k, n, observed, predicted, error (obs - pred)
+    by_shots: pd.DataFrame  # shots, mean_error, mean_abs_error (over steps), final_observed/_predicted/_error
+
+
+def held_out_check(frame: pd.DataFrame, operation: str, held_out: str | None = None, *,
+                   errors: str = "quasi") -> HeldOutCheck:
+    """Fit :func:`fit_compute_shots` without ``held_out`` (default: largest model), predict its exact match of greedy
+    generation (cells: observed, predicted, error = observed - predicted; by_shots: mean and final-step errors)."""
+    held_out = held_out or str(frame.loc[frame["n_params"].idxmax(), "model"])
+    if held_out not in set(frame["model"]):
+        raise ArithmeticAnalysisError(f"model {held_out!r} not in the table; available: {sorted(set(frame['model']))}.")
+    fit = fit_compute_shots(frame, operation, exclude_models=(held_out,), errors=errors)
+    cells = _cells(frame[(frame["operation"] == operation) & (frame["model"] == held_out)])
+    cells = cells.assign(observed=cells["k"] / cells["n"], predicted=fit.predict(cells["compute"], cells["shots"]))
+    cells["error"] = cells["observed"] - cells["predicted"]
+    final = cells[cells["step"] == cells["step"].max()].set_index("shots")
+    by_shots = cells.assign(abs_error=cells["error"].abs()).groupby("shots").agg(
+        mean_error=("error", "mean"), mean_abs_error=("abs_error", "mean"))
+    by_shots[["final_observed", "final_predicted", "final_error"]] = final[["observed", "predicted", "error"]]
+    return HeldOutCheck(held_out, fit, cells, by_shots.reset_index())
+
+
+@dataclass(frozen=True)
+class FitFailures:
+    """Where the compute x shots fit of exact match (greedy generation) misses: worst cells, held-out errors."""
+    worst_cells: pd.DataFrame  # the n_worst cells of the full fit by |Pearson residual|
+    held_out: HeldOutCheck
+
+
+def where_fit_fails(frame: pd.DataFrame, operation: str, n_worst: int = 10, *, errors: str = "quasi") -> FitFailures:
+    """The ``n_worst`` cells (exact match of greedy generation) with the largest |Pearson residual|, and the
+    held-out check of the largest model (:func:`held_out_check`)."""
+    cells = fit_compute_shots(frame, operation, errors=errors).cells
+    worst = cells.loc[cells["pearson"].abs().sort_values(ascending=False).index[:n_worst]].reset_index(drop=True)
+    return FitFailures(worst, held_out_check(frame, operation, errors=errors))
+
+
+def mmlu_math_vs_compute(published: pd.DataFrame | None = None, *, drop_suspect: bool = True,
+                         confidence: float = 0.95) -> pd.DataFrame:
+    """Published MMLU-math accuracy of both Pythia v1 families at every checkpoint, against training compute.
+
+    From :func:`helpers.analysis.published.over_training` (harness hendrycksTest v0, answer text scored by
+    **log-likelihood**, 5 subjects size-weighted, N = 1064), 0- and 5-shot: v1 runs, not the v0 arithmetic
+    models. Step 0 is dropped; ``drop_suspect`` drops pythia-2.8b(-deduped) at steps <= 43000, else
+    ``suspect`` flags them. Columns: family, model, size, n_params, step, tokens, compute (6·N·D), shots,
+    metric ("mmlu_math_acc"), value, low, high (value ± z·stderr), stderr, n_items, suspect.
+    """
+    table = reference.load_published() if published is None else published
+    data = pd.concat([reference.over_training(table, MMLU_PATTERN, "acc", shots=shots, combine=True).assign(shots=shots)
+                      for shots in (0, 5)], ignore_index=True)
+    data = data[(data["step"] > 0) & ~(data["suspect"] & drop_suspect)]
+    half = stats.norm.ppf(0.5 + confidence / 2) * data["stderr"].astype(float)
+    model, step, n_params = data["model"].astype(str), data["step"].astype("int64"), data["params"].astype("int64")
+    out = pd.DataFrame({
+        "family": data["family"].astype(str), "model": model, "size": model.str.extract(r"pythia-([^-]+)")[0],
+        "n_params": n_params, "step": step, "tokens": step * TOKENS_PER_STEP,
+        "compute": 6.0 * n_params.astype(float) * (step * TOKENS_PER_STEP).astype(float),
+        "shots": data["shots"].astype("int64"), "metric": "mmlu_math_acc", "value": data["value"].astype(float),
+        "low": np.clip(data["value"] - half, 0, 1), "high": np.clip(data["value"] + half, 0, 1),
+        "stderr": data["stderr"].astype(float), "n_items": int(sum(reference.MMLU_MATH_SIZES.values())),
+        "suspect": data["suspect"].astype(bool)})
+    return out.sort_values(["family", "n_params", "shots", "step"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,236 @@
+"""One command line for the project: ``python -m helpers <command>`` (the Makefile calls it).
+
+Commands::
+
+    run             fill the results store for a profile (one job per model), then execute the notebooks
+    notebook        execute chosen notebooks only (they compute what the store lacks)
+    book            verify the shipped results, execute every notebook with its defaults, build the HTML
+    html            build the HTML from the executed notebooks as they are
+    models          list / build / locate the offline stand-in models
+    verify          re-score a sample of the shipped results with the current code
+    ship            copy a profile's locally computed results into data/results (the shipped store)
+    results-summary print CSV model,task,setting,n_items of what the store holds for a profile
+    lm-eval-tasks   write lm-evaluation-harness task YAML files from the project's tasks
+    import-lm-eval  import lm-evaluation-harness --log_samples output into the results store
+
+Every parameter and profile entry is checked before anything is scored
+(:func:`helpers.experiments.config.configure`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from helpers.experiments.registry import EXPERIMENTS, UnknownExperimentError, chosen_experiments
+from helpers.infra.profiles import PROFILES_FILE, ProfileError, load_profile
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@contextlib.contextmanager
+def results_env(store: str | None) -> Iterator[None]:
+    """Point ``$CC_RESULTS`` at ``store`` for this run (workers, Slurm jobs and notebook kernels
+    inherit it), restoring the previous value afterwards."""
+    if store is None:
+        yield
+        return
+    previous = os.environ.get("CC_RESULTS")
+    os.environ["CC_RESULTS"] = str(Path(store).expanduser().resolve())
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("CC_RESULTS", None)
+        else:
+            os.environ["CC_RESULTS"] = previous
+
+
+# ----------------------------------------------------------------------------- run / notebook / book
+
+
+def _profile_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", required=True, help="profile name from the profiles file (ci, offline, small, paper)")
+    parser.add_argument("--profiles-file", type=Path, default=PROFILES_FILE,
+                        help="profiles YAML (default data/profiles.yml); jobs and notebooks read the same file")
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    _profile_arguments(parser)
+    parser.add_argument("--notebooks", default=None,
+                        help=f"comma-separated notebooks (default all: {','.join(EXPERIMENTS)})")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
+                        help="notebook parameter, read as papermill's -p reads it (e.g. -p limit 30)")
+    parser.add_argument("-y", "--yaml-parameter", nargs=2, action="append", metavar=("NAME", "YAML"), default=[],
+                        help="notebook parameter given as YAML, for lists (e.g. -y models '[offline:smollm2-135m]')")
+    parser.add_argument("--store", default=None, help="local results store (default $CC_RESULTS or results/)")
+    parser.add_argument("--log-dir", type=Path, default=None,
+                        help="worker logs, Slurm logs and failed notebooks (default <store>/run_logs/<time>)")
+
+
+def _fill_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=1,
+                        help="fill with N local worker processes (one GPU each when there are GPUs)")
+    parser.add_argument("--slurm", action="store_true", help="fill with one Slurm job per model (submitit)")
+    parser.add_argument("--slurm-partition", default=None)
+    parser.add_argument("--slurm-timeout-min", type=int, default=240)
+    parser.add_argument("--slurm-gpus-per-job", type=int, default=1)
+    parser.add_argument("--slurm-cpus-per-task", type=int, default=None)
+    parser.add_argument("--slurm-cluster", choices=("slurm", "local", "debug"), default="slurm",
+                        help="submitit backend: slurm, or its local/debug stand-ins")
+
+
+def check_overrides(profile: str, profiles_file: Path, experiments, overrides: dict[str, Any]) -> dict[str, dict]:
+    """Each notebook's share of ``overrides``, every one validated by ``configure`` (nothing scored)."""
+    from helpers.experiments.config import configure
+    from helpers.infra.run.notebooks import split_overrides
+
+    per_notebook = split_overrides({e.name: e.notebook for e in experiments}, overrides)
+    for experiment in experiments:
+        configure(profile, profiles_file, per_notebook[experiment.name], experiment=experiment.name)
+    return per_notebook
+
+
+def fill_jobs_for(profile_name: str, profiles_file: Path, experiments, store: str | None) -> list:
+    """The fill jobs of the chosen experiments for a profile, each distinct job once."""
+    from helpers.infra.jobs import resolve_function
+
+    profile = load_profile(profile_name, profiles_file)
+    jobs, seen = [], set()
+    for experiment in experiments:
+        if experiment.fill_jobs is None:
+            continue
+        for job in resolve_function(experiment.fill_jobs)(profile, store=store, profiles_file=str(profiles_file)):
+            if job.to_json() not in seen:
+                seen.add(job.to_json())
+                jobs.append(job)
+    return jobs
+
+
+def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
+    from helpers.experiments.config import ParameterError
+    from helpers.infra.paths import results_dir
+    from helpers.infra.run.notebooks import execute_notebooks, parse_parameters
+    from helpers.infra.run.summary import format_report
+    from helpers.infra.run.workers import RunArgumentError, SlurmOptions, default_log_dir, run_jobs
+
+    with results_env(args.store):
+        try:
+            experiments = chosen_experiments(args.notebooks)
+            overrides = parse_parameters(args.parameter, args.yaml_parameter)
+            if not notebooks and overrides:
+                raise RunArgumentError("-p/-y set notebook parameters; drop them or --fill-only.")
+            per_notebook = check_overrides(args.profile, args.profiles_file, experiments, overrides)
+            workers = getattr(args, "workers", 1)
+            if getattr(args, "slurm", False) and workers > 1:
+                raise RunArgumentError("--slurm runs one job per model already; drop --workers.")
+        except (ProfileError, RunArgumentError, ParameterError, UnknownExperimentError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        log_dir = args.log_dir or default_log_dir()
+        start, job_outcomes, notebook_outcomes = time.perf_counter(), [], []
+        if fill:
+            slurm = None
+            if args.slurm:
+                slurm = SlurmOptions(args.slurm_partition, args.slurm_timeout_min, args.slurm_gpus_per_job,
+                                     args.slurm_cpus_per_task, cluster=args.slurm_cluster,
+                                     poll_seconds=30.0 if args.slurm_cluster == "slurm" else 1.0)
+            jobs = fill_jobs_for(args.profile, args.profiles_file, experiments, args.store)
+            print(f"fill: {len(jobs)} job(s) for profile {args.profile!r} into {results_dir()}", flush=True)
+            try:
+                job_outcomes = run_jobs(jobs, workers=workers, slurm=slurm,
+                                        log_dir=(args.log_dir or results_dir() / "slurm_logs") if slurm else log_dir)
+            except RunArgumentError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return EXIT_USAGE
+        if notebooks:
+            fixed = {"profile": args.profile, "profiles_file": str(Path(args.profiles_file).resolve())}
+            replaced_custom_runs(experiments, fixed, per_notebook)
+            notebook_outcomes = execute_notebooks({e.name: e.notebook for e in experiments},
+                                                  experiments[0].output.parent, fixed, overrides, log_dir=log_dir)
+        print(f"\n{format_report(job_outcomes, notebook_outcomes)}\nTotal {time.perf_counter() - start:.1f} s.",
+              flush=True)
+        failed = any(not o.ok for o in job_outcomes) or any(not o.ok for o in notebook_outcomes)
+        return EXIT_FAILED if failed else EXIT_OK
+
+
+def replaced_custom_runs(experiments, fixed: dict[str, Any], per_notebook: dict[str, dict]) -> list[str]:
+    """Say which executed notebooks, run with other parameters, this run replaces; return their names."""
+    import nbformat
+
+    replaced = []
+    for experiment in experiments:
+        if not experiment.output.is_file():
+            continue
+        previous = nbformat.read(str(experiment.output), as_version=4).metadata.get("papermill", {}).get("parameters", {})
+        wanted = {**fixed, **per_notebook.get(experiment.name, {})}
+        custom = {name: value for name, value in previous.items() if wanted.get(name, "<default>") != value}
+        if custom:
+            replaced.append(experiment.name)
+            print(f"note: replacing {experiment.output} (executed with {custom}); to publish a custom run, "
+                  "build with `make html PROFILE=...` instead of `make book`.", flush=True)
+    return replaced
+
+
+def _html(args: argparse.Namespace) -> int:
+    from helpers.report.book import build
+
+    print(build(args.profile, strict=args.strict))
+    return EXIT_OK
+
+
+def _book(args: argparse.Namespace) -> int:
+    args.notebooks, args.parameter, args.yaml_parameter = None, [], []
+    status = _run(args, fill=False, notebooks=True)
+    if status != EXIT_OK:
+        return status
+    return _html(args)
+
+
+# ----------------------------------------------------------------------------- the parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="fill the results store, then execute the notebooks")
+    _run_arguments(run)
+    _fill_arguments(run)
+    steps = run.add_mutually_exclusive_group()
+    steps.add_argument("--fill-only", action="store_true", help="fill the results store, run no notebook")
+    steps.add_argument("--notebooks-only", action="store_true", help="run the notebooks only")
+    notebook = commands.add_parser("notebook", help="execute chosen notebooks (they compute what is missing)")
+    _run_arguments(notebook)
+    for name, help_text in (("book", "execute every notebook with its defaults, then build the HTML"),
+                            ("html", "build the HTML from the executed notebooks as they are")):
+        sub = commands.add_parser(name, help=help_text)
+        _run_arguments(sub) if name == "book" else _profile_arguments(sub)
+        sub.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
+                         help="warnings are errors, nitpicky cross-references (default: on)")
+    models = commands.add_parser("models", help="offline stand-in models: list, build NAME..., path NAME")
+    models.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; returns 0 when everything ran, 1 when something failed, 2 for bad arguments."""
+    args = build_parser().parse_args(argv)
+    if args.command == "models":
+        from helpers.core.models.offline.build import main as models_main
+
+        return models_main(args.rest)
+    if args.command == "run":
+        return _run(args, fill=not args.notebooks_only, notebooks=not args.fill_only)
+    if args.command == "notebook":
+        return _run(args, fill=False, notebooks=True)
+    if args.command == "html":
+        return _html(args)
+    if args.command == "book":
+        return _book(args)
+    raise AssertionError(f"unhandled command {args.command!r}")  # argparse refuses unknown commands

@@ -1,0 +1,28 @@
+"""Markdown tables for generated pages (MyST pipe tables, optionally in a captioned ``{table}``)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+
+def _cell(value: Any) -> str:
+    """One table cell: text with pipes escaped and newlines flattened."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub/MyST pipe table (ValueError for an empty header or a row of another width)."""
+    if not header:
+        raise ValueError("A table needs at least one column; got an empty header.")
+    for row in rows:
+        if len(row) != len(header):
+            raise ValueError(f"Row {list(row)!r} has {len(row)} cells but the header has {len(header)}: "
+                             f"{list(header)!r}. Give every row one value per column.")
+    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def table_directive(caption: str, name: str, table: str) -> str:
+    """Wrap a pipe table in a MyST ``{table}`` directive so it has a caption and a label."""
+    return f":::{{table}} {caption}\n:name: {name}\n\n{table}\n:::\n"

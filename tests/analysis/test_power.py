@@ -1,0 +1,132 @@
+"""Tests of helpers.analysis.power against closed forms and the exact binomial test.
+
+The module uses the normal approximation on Cohen's h; STATISTICS.md quotes exact-binomial
+numbers (588 two-sided, 463 one-sided items for 25% vs 20%; power 0.16 at 40 items, one-sided).
+Those are checked with a stated tolerance, and the exact one-sided numbers are recomputed here
+from scipy.stats.binom so the gap is visible.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from helpers.analysis.power import (
+    mde_one_proportion,
+    mde_paired_proportions,
+    mde_slope,
+    n_one_proportion,
+    n_paired_proportions,
+    power_one_proportion,
+)
+
+Z975, Z95, Z80 = stats.norm.ppf(0.975), stats.norm.ppf(0.95), stats.norm.ppf(0.80)
+
+
+def cohen_h(p1, p0):
+    return 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p0))
+
+
+def exact_one_sided_power(n, p0=0.25, p1=0.20, alpha=0.05):
+    """Power of the exact one-sided binomial test 'below p0' (reject when K <= c)."""
+    n = np.atleast_1d(n)
+    ks = np.arange(n.max() + 1)
+    cdf0 = stats.binom.cdf(ks[None, :], n[:, None], p0)
+    cdf0[ks[None, :] > n[:, None]] = np.inf
+    critical = (cdf0 <= alpha).sum(axis=1) - 1  # largest c with P(K <= c | p0) <= alpha
+    return stats.binom.cdf(critical, n, p1)
+
+
+def test_n_one_proportion_closed_form_and_exact_gap():
+    h = cohen_h(0.20, 0.25)
+    assert n_one_proportion(0.25, 0.20) == math.ceil((Z975 + Z80) ** 2 / h**2) == 546
+    assert n_one_proportion(0.25, 0.20, alternative="smaller") == math.ceil((Z95 + Z80) ** 2 / h**2) == 431
+    # exact binomial (STATISTICS.md): ~588 two-sided, ~463 one-sided; normal approx ~7% lower
+    assert abs(546 - 588) / 588 < 0.10
+    # the exact power is saw-toothed: first reaches 80% at 437, stays above from 463 on
+    ns = np.arange(300, 700)
+    reached = exact_one_sided_power(ns) >= 0.8
+    first, stays = int(ns[np.argmax(reached)]), int(ns[len(ns) - np.argmax(~reached[::-1])])
+    assert (first, stays) == (437, 463)
+    assert abs(n_one_proportion(0.25, 0.20, alternative="smaller") - stays) / stays < 0.10
+
+
+def test_power_one_proportion_at_forty_items():
+    h = abs(cohen_h(0.20, 0.25))
+    normal = stats.norm.cdf(h * math.sqrt(40) - Z95)
+    assert power_one_proportion(40, 0.25, 0.20, alternative="smaller") == pytest.approx(normal, rel=1e-9)
+    exact = float(exact_one_sided_power(40)[0])
+    assert exact == pytest.approx(0.16, abs=0.01)  # STATISTICS.md
+    assert power_one_proportion(40, 0.25, 0.20, alternative="smaller") == pytest.approx(exact, abs=0.05)
+    two = stats.norm.cdf(h * math.sqrt(40) - Z975) + stats.norm.cdf(-h * math.sqrt(40) - Z975)
+    assert power_one_proportion(40, 0.25, 0.20) == pytest.approx(two, rel=1e-6)
+
+
+def test_mde_one_proportion_inverts_cohens_h():
+    n, p0 = 1064, 0.25
+    h = (Z975 + Z80) / math.sqrt(n)  # ignoring the far tail (tiny at this n)
+    below = p0 - math.sin(math.asin(math.sqrt(p0)) - h / 2) ** 2
+    above = math.sin(math.asin(math.sqrt(p0)) + h / 2) ** 2 - p0
+    assert mde_one_proportion(n, p0) == pytest.approx(min(below, above), rel=1e-4)
+    h1 = (Z95 + Z80) / math.sqrt(n)
+    smaller = p0 - math.sin(math.asin(math.sqrt(p0)) - h1 / 2) ** 2
+    assert mde_one_proportion(n, p0, alternative="smaller") == pytest.approx(smaller, rel=1e-6)
+    larger = math.sin(math.asin(math.sqrt(p0)) + h1 / 2) ** 2 - p0
+    assert mde_one_proportion(n, p0, alternative="larger") == pytest.approx(larger, rel=1e-6)
+    # round trip: at p0 - mde the power is 80%
+    mde = mde_one_proportion(200, p0, alternative="smaller")
+    assert power_one_proportion(200, p0, p0 - mde, alternative="smaller") == pytest.approx(0.8, abs=1e-6)
+
+
+def test_mde_one_proportion_small_n_is_infinite_not_a_crash():
+    assert mde_one_proportion(1, 0.25) == math.inf  # no p1 in [0, 1] is detectable with one item
+    assert mde_one_proportion(1, 0.5, alternative="larger") == math.inf  # needs h = 2.49 > pi/2
+    h = (Z95 + Z80) / math.sqrt(4)  # 1.24 < pi/2: reachable
+    expected = math.sin(math.pi / 4 + h / 2) ** 2 - 0.5
+    assert mde_one_proportion(4, 0.5, alternative="larger") == pytest.approx(expected, rel=1e-6)
+    assert mde_one_proportion(40, 0.25) > mde_one_proportion(400, 0.25) > mde_one_proportion(4000, 0.25)
+
+
+def test_paired_sample_sizes_match_statistics_md():
+    assert [n_paired_proportions(0.05, share) for share in (0.1, 0.2, 0.3)] == [312, 626, 940]
+    # Connor (1987) by hand for 10%
+    expected = (Z975 * math.sqrt(0.1) + Z80 * math.sqrt(0.1 - 0.0025)) ** 2 / 0.0025
+    assert n_paired_proportions(-0.05, 0.1) == math.ceil(expected)
+
+
+def test_mde_paired_proportions():
+    assert mde_paired_proportions(312, 0.1) == pytest.approx(0.05, abs=2e-4)
+    approx = (Z975 + Z80) * math.sqrt(0.2 / 1064)
+    assert mde_paired_proportions(1064, 0.2) == pytest.approx(approx, rel=0.02)
+    assert mde_paired_proportions(3, 0.1) == math.inf
+
+
+def test_mde_slope():
+    assert mde_slope(0.01) == pytest.approx((Z975 + Z80) * 0.01)
+    assert mde_slope(0.0) == 0.0
+    assert math.isnan(mde_slope(math.nan))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: n_one_proportion(0.25, 0.25),
+        lambda: n_one_proportion(0.0, 0.2),
+        lambda: n_one_proportion(0.25, 0.30, alternative="smaller"),
+        lambda: n_one_proportion(0.25, 0.20, alternative="less"),
+        lambda: power_one_proportion(0, 0.25, 0.2),
+        lambda: power_one_proportion(math.nan, 0.25, 0.2),
+        lambda: mde_one_proportion(100, 1.0),
+        lambda: mde_one_proportion(100, 0.25, power=1.0),
+        lambda: n_paired_proportions(0.2, 0.1),
+        lambda: n_paired_proportions(0.0, 0.1),
+        lambda: mde_paired_proportions(100, 0.0),
+        lambda: mde_slope(-0.01),
+    ],
+)
+def test_bad_input_raises(call):
+    with pytest.raises(ValueError):
+        call()

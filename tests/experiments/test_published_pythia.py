@@ -1,0 +1,142 @@
+"""Tests of helpers.experiments.published_pythia: formatted tables and Altair charts on the real published data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import vl_convert
+
+from helpers.analysis import pythia_arithmetic as pa
+from helpers.experiments.published_pythia import charts as pc
+from helpers.experiments.published_pythia import views as pv
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return pa.load_pythia_arithmetic()
+
+
+@pytest.fixture(scope="module")
+def points(frame) -> pd.DataFrame:
+    return pv.accuracy_points(frame)
+
+
+# ------------------------------------------------------------------------------------ views
+
+
+def test_format_params():
+    assert pv.format_params(1_414_647_808) == "1.4B"
+    assert pv.format_params(162_322_944) == "162M"
+    assert pv.format_params(11_846_072_320) == "11.8B"
+    with pytest.raises(pv.PublishedPythiaViewError):
+        pv.format_params(0)
+
+
+def test_format_percent_rounds_to_the_interval():
+    assert pv.format_percent(0.0406, 0.02637, 0.05483) == "4.1% (2.6–5.5%)"
+    assert pv.format_percent(0.4476, 0.3950, 0.5002) == "45% (40–50%)"
+    assert pv.format_percent(0.0, 0.0, 0.000768) == "0.00% (0.00–0.08%)"
+    assert pv.format_difference(0.0406, 0.0298, 0.0602) == "+4.1 pp (+3.0 to +6.0)"
+    assert pv.format_p(0.0002) == "< 0.001" and pv.format_p(0.0361) == "0.036"
+
+
+def test_accuracy_view(frame):
+    table = pv.accuracy_view(frame)
+    assert list(table.columns) == ["model", "parameters", "operation", "shots",
+                                   "accuracy (95% CI, operands as clusters)",
+                                   "naive 95% CI (Wilson, items independent)", "design effect"]
+    assert len(table) == 7 * 2 * 2
+    assert {"1.4B", "162M", "11.8B"} <= set(table["parameters"])
+    row = table[(table["model"] == "pythia-12b") & (table["operation"] == "addition") & (table["shots"] == 0)].iloc[0]
+    assert row["accuracy (95% CI, operands as clusters)"] == "4.1% (2.6–5.5%)"
+    assert float(row["design effect"]) > 1
+    zero = table[(table["model"] == "pythia-160m") & (table["operation"] == "addition") & (table["shots"] == 0)]
+    assert zero.iloc[0]["accuracy (95% CI, operands as clusters)"].endswith("(Wilson)")
+    with pytest.raises(pv.PublishedPythiaViewError):
+        pv.accuracy_view(frame, step=1)
+
+
+def test_scale_change_and_trend_views(frame):
+    change = pv.scale_change_view(frame, shots=(0, 16), n_resamples=999)
+    assert len(change) == 4 and set(change["largest"]) == {"pythia-12b (11.8B)"}
+    assert change["difference (95% CI, paired bootstrap)"].str.startswith("+").all()
+    trend = pv.scale_trend_view(frame, shots=(16,))
+    assert list(trend["residual df"]) == [5, 5]
+    assert trend["slope per 10× parameters (95% CI)"].str.endswith(")").all()
+
+
+def test_fit_views(frame):
+    coefficients = pv.fit_coefficients_view(frame, "multiplication")
+    assert len(coefficients) == 4 and coefficients["term"].iloc[1] == "b1: log10 training compute"
+    assert any(column.startswith("95% CI, quasi-binomial") for column in coefficients.columns)
+    worst, held = pv.fit_failures_view(pa.where_fit_fails(frame, "addition", n_worst=3))
+    assert len(worst) == 3 and list(held["shots"]) == list(pa.SHOTS)
+    assert worst["model"].iloc[0] == "pythia-2.8b"
+
+
+# ----------------------------------------------------------------------------------- charts
+
+
+def _marks(spec) -> list:
+    found = []
+    if isinstance(spec, dict):
+        if "mark" in spec:
+            found.append(spec["mark"])
+        for value in spec.values():
+            found += _marks(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _marks(value)
+    return found
+
+
+def _widths(spec) -> list:
+    found = []
+    if isinstance(spec, dict):
+        if isinstance(spec.get("width"), (int, float)):
+            found.append(spec["width"])
+        for value in spec.values():
+            found += _widths(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _widths(value)
+    return found
+
+
+@pytest.fixture(scope="module")
+def all_charts(frame, points):
+    return {
+        "params": pc.accuracy_vs_params_chart(points),
+        "steps": pc.accuracy_vs_steps_chart(points, "multiplication"),
+        "shots": pc.accuracy_vs_shots_chart(points),
+        "fit": pc.fit_chart(pv.fit_curves(frame, "addition", n_points=20)),
+        "compute": pc.compute_comparison_chart(pv.compute_comparison(frame, "addition", 16)),
+    }
+
+
+@pytest.mark.parametrize("name", ["params", "steps", "shots", "fit", "compute"])
+def test_chart_has_data_marks_and_fits_the_column(all_charts, name):
+    spec = all_charts[name].to_dict()
+    assert spec.get("datasets") or spec.get("data")
+    assert _marks(spec)
+    assert _widths(spec) and max(_widths(spec)) <= 320
+    assert "greedy generation" in json.dumps(spec.get("title", ""))
+    assert vl_convert.vegalite_to_svg(spec).startswith("<svg")  # a valid Vega-Lite spec
+
+
+def test_model_colours_are_fixed(points):
+    small = points[points["size"].isin(["160m", "12b"])]
+    spec = pc.accuracy_vs_shots_chart(small).to_dict()
+    scale = json.dumps(spec)
+    assert '"range": ["#E69F00", "#000000"]' in scale  # the same colours as in the full chart
+
+
+def test_charts_reject_bad_input(points):
+    with pytest.raises(pc.ChartInputError, match="lacks columns"):
+        pc.accuracy_vs_params_chart(points.drop(columns="low"))
+    with pytest.raises(pc.ChartInputError, match="no rows"):
+        pc.accuracy_vs_steps_chart(points, "division")
+    with pytest.raises(pc.ChartInputError):
+        pc.compute_comparison_chart(pd.DataFrame())

@@ -1,0 +1,115 @@
+"""The command line (helpers.cli): argument and parameter errors before any scoring, the fill step."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers import cli
+from helpers.infra.store import ResultStore
+
+TINY_PROFILES = """
+tiny:
+  description: runner test profile
+  findings: false
+  device: cpu
+  families:
+    pythia: [random:pythia-70m]
+  tasks:
+    procedure: {task: arithmetic_2da, shots: 0, limit: 2}
+    pattern: {task: mrpc, shots: 0, limit: 2}
+"""
+
+
+def _main(argv: list[str]) -> tuple[int, str, str]:
+    """Run the CLI in-process; return (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _profiles(tmp_path: Path, text: str = TINY_PROFILES) -> Path:
+    path = tmp_path / "profiles.yml"
+    path.write_text(text)
+    return path
+
+
+def test_unknown_profile_lists_the_accepted_ones(tmp_path):
+    status, _, err = _main(["run", "--profile", "nope", "--store", str(tmp_path)])
+    assert status == 2 and "'nope'" in err and "ci, offline, small, paper" in err
+
+
+def test_unknown_notebook_lists_the_accepted_ones(tmp_path):
+    status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "scalling", "--store", str(tmp_path)])
+    assert status == 2 and "'scalling'" in err and "scaling, task_contrast, swap" in err
+
+
+def test_conflicting_flags_are_rejected(tmp_path):
+    status, _, err = _main(["run", "--profile", "ci", "--fill-only", "--slurm", "--workers", "2",
+                            "--store", str(tmp_path)])
+    assert status == 2 and "--workers" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-p", "bootstrap", "50"], "bootstrap=50"),
+    (["-p", "compute_missing", "nope"], "compute_missing='nope'"),
+    (["-p", "limit", "0"], "limit=0"),
+    (["-y", "models", "[random:pythia-7b]"], "random:pythia-7b"),
+    (["-p", "fit_bootstrap", "5", "-p", "pairs", "x"], "pairs"),
+    (["-p", "limt", "3"], "limt"),
+])
+def test_bad_parameters_fail_before_any_scoring(tmp_path, argv, message):
+    store = tmp_path / "store"
+    status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(store), *argv])
+    assert status == 2 and message in err, err
+    assert not store.exists() or not any(store.rglob("*.parquet"))  # nothing was scored
+
+
+def test_a_parameter_another_experiment_does_not_use_is_refused(tmp_path):
+    status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "swap", "--store", str(tmp_path),
+                            "-y", "models", "[random:pythia-70m]"])
+    assert status == 2 and "models" in err and "swap" in err
+
+
+def test_an_unknown_model_in_the_profile_fails_before_the_store_is_touched(tmp_path):
+    profiles = _profiles(tmp_path, TINY_PROFILES.replace("[random:pythia-70m]", "[random:pythia-70m, random:pythia-7b]"))
+    store = tmp_path / "store"
+    status, _, err = _main(["run", "--profile", "tiny", "--profiles-file", str(profiles), "--store", str(store),
+                            "--fill-only"])
+    assert status == 2 and "random:pythia-7b" in err
+    assert not store.exists() or not any(store.rglob("provenance.json"))
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    """One fill of the tiny profile into a fresh store."""
+    root = tmp_path_factory.mktemp("fill")
+    profiles = _profiles(root)
+    argv = ["run", "--profile", "tiny", "--profiles-file", str(profiles), "--store", str(root / "store"),
+            "--fill-only", "--log-dir", str(root / "logs")]
+    before = os.environ.get("CC_RESULTS")
+    status, out, err = _main(argv)
+    return {"status": status, "out": out, "err": err, "argv": argv, "store": root / "store", "env_before": before,
+            "env_after": os.environ.get("CC_RESULTS")}
+
+
+def test_fill_stores_every_task(filled):
+    assert filled["status"] == 0, filled["out"] + filled["err"]
+    table = ResultStore(filled["store"]).list()
+    assert set(table["key_fields.model_id"]) == {"random:pythia-70m"} and table["complete"].all()
+    # 2 arithmetic items, one request each; 2 MRPC items with choices "no"/"yes"
+    assert dict(zip(table["key_fields.task"], table["n_rows"])) == {"arithmetic_2da": 2, "mrpc": 4}
+    assert filled["env_after"] == filled["env_before"]  # --store is set for the run only
+    assert "shard 1/1" in filled["out"] and "ETA" in filled["out"]
+
+
+def test_second_fill_computes_nothing(filled):
+    before = {str(p): p.stat().st_mtime_ns for p in filled["store"].rglob("*") if p.is_file()}
+    status, out, _ = _main(filled["argv"])
+    assert status == 0 and "computed nothing; cached procedure, pattern" in out
+    assert {str(p): p.stat().st_mtime_ns for p in filled["store"].rglob("*") if p.is_file()} == before
