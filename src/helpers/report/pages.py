@@ -35,8 +35,18 @@ PROVENANCE_PACKAGES = (
 )
 
 
+def claims_pages(profile: str) -> dict[str, str]:
+    """The first page's generated parts: ``findings.md`` (one sentence per claim), ``claims.md``
+    (the compact table) and ``claims_details.md`` (how each verdict was decided)."""
+    from helpers.report.claims.table import claims_markdown_parts
+
+    parts = claims_markdown_parts(profile)
+    return {"findings.md": parts["findings"] + "\n", "claims.md": parts["table"],
+            "claims_details.md": parts["details"]}
+
+
 def claims_markdown(profile: str) -> str:
-    """The claims table of the book built with ``profile`` (:func:`helpers.report.claims.claims_table`)."""
+    """The whole claims section (findings, table, details) of the book built with ``profile``."""
     from helpers.report.claims import claims_table
 
     return claims_table(profile)

@@ -42,7 +42,7 @@ from transformers import (
 
 from helpers.core.models.params import split_parameter_count
 from helpers.core.models.random_init import build_random_model
-from helpers.core.models.registry import get_spec
+from helpers.core.models.registry import MODELS, get_spec, hf_config
 from helpers.core.models.sources import (
     DTYPES,
     RANDOM_PREFIX,
@@ -171,6 +171,9 @@ def model_config(source: str, *, revision: str | None = None) -> PretrainedConfi
         from helpers.core.models.offline import model_dir
 
         return AutoConfig.from_pretrained(str(model_dir(resolved.location)))
+    registered = [spec for spec in MODELS.values() if spec.hub_id == resolved.location]
+    if resolved.kind == "hub" and registered:  # Pythia/OPT: the registry knows the shape, no hub needed
+        return hf_config(registered[0])
     try:
         kwargs = {} if resolved.kind == "local" or resolved.revision is None else {"revision": resolved.revision}
         return AutoConfig.from_pretrained(resolved.location, **kwargs)

@@ -64,15 +64,20 @@ def swap_code_version() -> str:
     return code_version(SWAP_CODE)
 
 
-def pair_key(donor: ModelHandle, recipient: ModelHandle, setting: TaskSetting, conditions: Sequence[Condition],
-             seed: int | None) -> dict[str, Any]:
-    """Store key fields of one (pair, task setting) with all its conditions."""
+def pair_key(donor: ModelHandle, recipient: ModelHandle, setting: TaskSetting, plan: SwapPlan) -> dict[str, Any]:
+    """Store key fields of one (pair, task setting) with all the plan's conditions.
+
+    The conditions are keyed by the plan (alphas, explicit layers or ``max_layers``), not by
+    their list, so a stored result is found without reading the recipient's depth (which, for a
+    hub model, would mean contacting the hub before the store is checked).
+    """
     return {
         "experiment": "attention_swap", "donor": donor.model_id, "donor_revision": donor.revision,
         "recipient": recipient.model_id, "recipient_revision": recipient.revision, "dtype": recipient.dtype,
         "donor_dtype": donor.dtype, "task": setting.task, "shots": setting.shots, "limit": setting.limit,
-        "data": data_fingerprint(setting.path), "conditions": [condition.name for condition in conditions],
-        "seed": seed, "control_seed": CONTROL_SEED, "head_map": "auto",
+        "data": data_fingerprint(setting.path), "alphas": list(plan.alphas),
+        "layers": None if plan.layers is None else list(plan.layers), "max_layers": plan.max_layers,
+        "seed": plan.seed, "control_seed": CONTROL_SEED, "head_map": "auto",
     }
 
 
@@ -203,14 +208,14 @@ def pair_rows(plan: SwapPlan, donor: ModelHandle, recipient: ModelHandle, kind: 
     """
     stack = stack if stack is not None else default_stack()
     setting = plan.settings[kind]
-    conditions = conditions_for(plan, recipient_depth(recipient))
     items = build_setting_items(setting, plan.seed)
-    key, version = pair_key(donor, recipient, setting, conditions, plan.seed), swap_code_version()
+    key, version = pair_key(donor, recipient, setting, plan), swap_code_version()
     if stack.find(key, version, items) is None:
         if not compute_missing:
             raise SwapResultMissing(
                 f"swap {donor.model_id} -> {recipient.model_id} on {kind} ({setting.task}, limit {setting.limit}): "
                 f"not computed; run `make run PROFILE={plan.profile}` (or the notebook with compute_missing=True).")
+        conditions = conditions_for(plan, recipient_depth(recipient))
         scorer = PairScorer(donor, recipient, setting, items, conditions, batch_tokens=batch_tokens,
                             max_batch_size=max_batch_size)
         start = time.perf_counter()

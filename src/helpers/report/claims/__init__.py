@@ -1,0 +1,13 @@
+"""The claims of the reproduced study and our verdicts: evidence, rules per kind of claim, the table.
+
+- :mod:`.evidence`: published Pythia/OPT results and stored runs, loaded once;
+- :mod:`.knowledge`: claims 1-2 (MMLU-math flat at 19-20%, below chance);
+- :mod:`.scaling`: claims 3, 4a, 4b (loss falls 31%; arithmetic accuracy and loss improve);
+- :mod:`.swap`: claim 5 (attention swaps collapse accuracy);
+- :mod:`.table`: findings in words, the compact table, the details.
+"""
+
+from helpers.report.claims.common import ClaimResult
+from helpers.report.claims.table import CLAIM_RULES, claim_results, claims_frame, claims_table
+
+__all__ = ["ClaimResult", "CLAIM_RULES", "claim_results", "claims_frame", "claims_table"]

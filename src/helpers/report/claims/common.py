@@ -1,0 +1,57 @@
+"""What every claim rule shares: the result record, margins, formatting of numbers with intervals."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from helpers.analysis.verdicts import Verdict
+
+ALPHA = 0.05
+"""Significance level of every test (two-sided unless a rule says one-sided)."""
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One row of the claims table."""
+
+    claim_id: str  # "1", "2", "3", "4a", "4b", "5"
+    claim: str  # the study's claim, in one line
+    verdict: Verdict
+    key_number: str  # the number and interval that decide it
+    source: str  # the data it rests on, in a few words
+    details: tuple[str, ...] = ()  # one line per family / format / part
+    illustration: str | None = None  # the same rule on this profile's stand-in models (not a verdict)
+    other_lines: tuple[str, ...] = field(default_factory=tuple)  # other formats, labelled, never judged
+
+
+def pct(value: float, digits: int = 1) -> str:
+    """``0.2133`` -> ``21.3%``; NaN -> ``—``."""
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.{digits}f}%"
+
+
+def points(value: float, digits: int = 1) -> str:
+    """A difference of proportions in percentage points, signed: ``+2.0 pts``."""
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:+.{digits}f} pts"
+
+
+def interval(low: float, high: float, unit: str = "pct", digits: int = 1) -> str:
+    """``[20.1%, 23.4%]`` or ``[+0.9, +3.1] pts``; ``(no interval)`` when a bound is missing."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "(no interval)"
+    if unit == "pct":
+        return f"[{pct(low, digits)}, {pct(high, digits)}]"
+    return f"[{100 * low:+.{digits}f}, {100 * high:+.{digits}f}] pts"
+
+
+def p_text(p: float) -> str:
+    """A p-value as text: ``p = 0.031``, ``p < 0.001``."""
+    if p is None or not math.isfinite(p):
+        return "p —"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def not_judged(claim_id: str, claim: str, why: str, needs: str, illustration: str | None = None) -> ClaimResult:
+    """A claim with no Pythia/OPT evidence yet."""
+    verdict = Verdict("not judged", why, "—", needs)
+    return ClaimResult(claim_id, claim, verdict, "—", "needs a Pythia/OPT run", (), illustration)

@@ -1,0 +1,215 @@
+"""Claims 1 and 2: MMLU-math accuracy "flat at 19-20%" and "below the 25% of chance".
+
+Both are judged in the study's format: 0-shot, full answer text scored by summed log-likelihood
+(lm-evaluation-harness hendrycksTest v0, the format of the published Pythia/OPT results). Runs in
+other formats (answer letter, 5-shot) are shown as their own labelled lines, never swapped in.
+
+Claim 1, per family (Pythia, OPT):
+
+- *trend*: the slope of accuracy against log10(parameters): weighted least squares on per-model
+  accuracies with their standard errors (published aggregates), or an item-level linear
+  probability model with items as clusters (GEE) for stored runs. "Flat" only through an
+  equivalence test (TOST at 5%: the 90% interval inside +-1 point per decade); a slope whose 95%
+  interval excludes 0 is "rising"/"falling"; anything else is inconclusive, with the minimum
+  detectable slope at 80% power.
+- *level*: each model's exact (Clopper-Pearson) 95% interval against the claimed band 19-20%
+  widened by 2 points (17-22%): all inside -> reproduced; any wholly outside -> not reproduced.
+
+Claim 2, per family: exact one-sided binomial test of each model against 25%, Holm-corrected
+across the models of the family (each model counted once). Beside 25%, the length-aware views
+on the same 1,064 items: acc_norm (per-character normalisation; same test), and the baselines
+"always the shortest answer" and "always the most common gold letter" (Wilson intervals). When
+no model is below chance in acc_norm, the verdict says the effect is a scoring artefact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.analysis.baselines import baseline_table
+from helpers.analysis.inference import binomial_vs_chance, chance_family
+from helpers.analysis.power import mde_one_proportion, mde_slope
+from helpers.analysis.trend import Slope, item_slope, slope_equivalence, wls_slope
+from helpers.analysis.verdicts import Verdict, combine
+from helpers.report.claims.common import ALPHA, ClaimResult, interval, pct, points
+from helpers.report.claims.evidence import MMLU_CHANCE, Evidence, FamilyRuns
+
+CLAIM_1 = "MMLU-math accuracy is flat across scale at 19–20%"
+CLAIM_2 = "MMLU-math accuracy is below the 25% of chance"
+CLAIMED_BAND = (0.19, 0.20)
+LEVEL_MARGIN = 0.02  # points either side of the band
+FLAT_MARGIN = 0.01  # proportion per decade of parameters
+STUDY_FORMAT = "0-shot, full answer text (hendrycksTest v0), acc"
+
+
+# ----------------------------------------------------------------------------- claim 1
+
+
+def _trend_code(slope: Slope) -> str:
+    shape = slope_equivalence(slope, FLAT_MARGIN)
+    return {"flat": "reproduced", "rising": "not reproduced", "falling": "not reproduced"}.get(shape, "inconclusive")
+
+
+def _level_code(lows: np.ndarray, highs: np.ndarray) -> str:
+    band_low, band_high = CLAIMED_BAND[0] - LEVEL_MARGIN, CLAIMED_BAND[1] + LEVEL_MARGIN
+    if ((lows >= band_low) & (highs <= band_high)).all():
+        return "reproduced"
+    if ((highs < band_low) | (lows > band_high)).any():
+        return "not reproduced"
+    return "inconclusive"
+
+
+def _slope_text(family: str, slope: Slope) -> str:
+    shape = slope_equivalence(slope, FLAT_MARGIN)
+    return (f"{family}: slope {points(slope.slope)} per decade, 95% {interval(slope.low, slope.high, 'pts')} "
+            f"({shape}; {slope.method}, {slope.n_models} models)")
+
+
+def _claim1_part(family: str, slope: Slope, lows, highs, levels) -> tuple[str, str, str, str]:
+    """(verdict code, detail line, mde, key text) of one family."""
+    trend, level = _trend_code(slope), _level_code(np.asarray(lows), np.asarray(highs))
+    detail = (f"{_slope_text(family, slope)}; level {pct(min(levels))}–{pct(max(levels))} "
+              f"(level {level}, trend {trend})")
+    mde = mde_slope(slope.se) if trend == "inconclusive" else None
+    key = (f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')}, "
+           f"levels {pct(min(levels))}–{pct(max(levels))}")
+    return combine([trend, level]), detail, mde, key
+
+
+def claim1_published(evidence: Evidence) -> tuple[list[str], list[str], list[float], list[str]]:
+    codes, details, mdes, keys = [], [], [], []
+    for family, group in evidence.mmlu.groupby("family", sort=False):
+        slope = wls_slope(group["params"], group["acc"], group["acc_stderr"], n=group["n"])
+        tests = [binomial_vs_chance(k, n, MMLU_CHANCE, "two-sided") for k, n in zip(group["k_acc"], group["n"])]
+        code, detail, mde, key = _claim1_part(str(family), slope, [t.low for t in tests], [t.high for t in tests],
+                                              group["acc"].tolist())
+        codes.append(code)
+        details.append(detail)
+        mdes.append(mde)
+        keys.append(key)
+    return codes, details, mdes, keys
+
+
+def _run_slope(runs: FamilyRuns) -> Slope:
+    frame = pd.concat(runs.tables, ignore_index=True)
+    return item_slope(frame["correct"].astype(float), frame["n_params_total"], frame["task"] + "/" + frame["item_id"])
+
+
+def claim1_runs(found: list[FamilyRuns]) -> tuple[list[str], list[str], list[float], list[str]]:
+    codes, details, mdes, keys = [], [], [], []
+    for runs in found:
+        tests = [binomial_vs_chance(int(t["correct"].sum()), len(t), MMLU_CHANCE, "two-sided") for t in runs.tables]
+        code, detail, mde, key = _claim1_part(runs.family, _run_slope(runs), [t.low for t in tests],
+                                              [t.high for t in tests], [t.estimate for t in tests])
+        codes.append(code)
+        details.append(f"{detail} [profile `{runs.profile}`]")
+        mdes.append(mde)
+        keys.append(key)
+    return codes, details, mdes, keys
+
+
+def claim1(evidence: Evidence) -> ClaimResult:
+    """Claim 1 on the study-format runs of a Pythia/OPT profile if stored, else on the published results."""
+    runs = evidence.judging_runs("knowledge_fulltext")
+    runs = [r for r in runs if r.shots == 0]
+    if runs:
+        codes, details, mdes, keys = claim1_runs(runs)
+        data = f"our runs of profile `{runs[0].profile}` ({STUDY_FORMAT}), {sum(len(r.tables) for r in runs)} models"
+        test = "item-level slope (GEE, items as clusters) with TOST ±1 pt/decade; exact binomial level intervals"
+    else:
+        codes, details, mdes, keys = claim1_published(evidence)
+        n_models = len(evidence.mmlu)
+        data = f"published lm-evaluation-harness results ({STUDY_FORMAT}), {n_models} Pythia/OPT models, 1,064 items each"
+        test = "WLS slope on per-model accuracies (weights 1/stderr²) with TOST ±1 pt/decade; exact binomial level intervals"
+    code = combine(codes)
+    finite = [m for m in mdes if m is not None and not np.isnan(m)]
+    verdict = Verdict(code, "; ".join(details), test, data,
+                      margin=f"flat: slope within ±{100 * FLAT_MARGIN:g} pt per decade; level: 19–20% ±{100 * LEVEL_MARGIN:g} pts",
+                      mde=max(finite) if code == "inconclusive" and finite else None)
+    key = "slope per decade: " + "; ".join(keys)
+    short = (f"our runs, profile `{runs[0].profile}`, {sum(len(r.tables) for r in runs)} models" if runs
+             else f"published Pythia/OPT lm-eval results, {len(evidence.mmlu)} models x 1,064 items")
+    return ClaimResult("1", CLAIM_1, verdict, key, short, tuple(details),
+                       illustration=illustration_claim1(evidence), other_lines=other_format_lines(evidence))
+
+
+def illustration_claim1(evidence: Evidence) -> str | None:
+    found = [r for r in evidence.illustration_runs("knowledge_fulltext") if r.shots == 0]
+    if not found:
+        return None
+    codes, details, _, _ = claim1_runs(found)
+    return f"stand-ins, same rule: {combine(codes)}: " + "; ".join(details)
+
+
+def other_format_lines(evidence: Evidence) -> tuple[str, ...]:
+    """Per-model accuracies of the other MMLU formats stored for this profile: shown, never judged."""
+    lines = []
+    for kind, label in (("knowledge", "letter format"), ("knowledge_5shot", "letter format, 5-shot")):
+        for runs in evidence.runs(evidence.profile_name, kind, pythia_opt_only=False):
+            values = ", ".join(f"{t['model_id'].iloc[0]} {pct(t['correct'].mean())}" for t in runs.tables)
+            lines.append(f"{label} ({runs.shots}-shot, profile `{runs.profile}`, not the study's format): {values}")
+    return tuple(lines)
+
+
+# ----------------------------------------------------------------------------- claim 2
+
+
+def _family_counts(table: pd.DataFrame, k_column: str) -> pd.DataFrame:
+    return chance_family(table.rename(columns={k_column: "k"})[["model", "k", "n"]], MMLU_CHANCE, "less", ALPHA)
+
+
+def claim2(evidence: Evidence) -> ClaimResult:
+    """Claim 2 on the published results (each model once, Holm within each family)."""
+    mmlu = evidence.mmlu
+    details, codes, acc_total, norm_total = [], [], 0, 0
+    for family, group in mmlu.groupby("family", sort=False):
+        acc, norm = _family_counts(group, "k_acc"), _family_counts(group, "k_norm")
+        n_acc, n_norm = int(acc["significant"].sum()), int(norm["significant"].sum())
+        acc_total, norm_total = acc_total + n_acc, norm_total + n_norm
+        below = ", ".join(f"{m} {pct(e)}" for m, e, s in zip(acc["model"], acc["estimate"], acc["significant"]) if s)
+        details.append(f"{family}: {n_acc} of {len(acc)} models significantly below 25% in acc"
+                       f"{' (' + below + ')' if below else ''}; {n_norm} of {len(norm)} in acc_norm")
+        codes.append("reproduced" if n_acc == len(acc) else "partly" if n_acc else "not reproduced")
+    baselines = baseline_table(*evidence.fulltext_items)
+    shortest = baselines[baselines["baseline"] == "shortest answer"].iloc[0]
+    letter = baselines[baselines["baseline"].str.startswith("always")].iloc[0]
+    n_items = int(mmlu["n"].iloc[0])
+    mde = mde_one_proportion(n_items, MMLU_CHANCE, alternative="smaller")
+    code = combine(codes)
+    if code == "not reproduced" and mde > 0.05:
+        code = "inconclusive"
+    artefact = norm_total == 0 and acc_total > 0 and shortest["accuracy"] < MMLU_CHANCE
+    reason = "; ".join(details) + (
+        f". A scoring artefact: with per-character normalisation (acc_norm) no model is below chance, and always "
+        f"choosing the shortest answer already scores {pct(shortest['accuracy'])} "
+        f"{interval(shortest['low'], shortest['high'])} on the same items" if artefact else "")
+    data = (f"published lm-evaluation-harness results ({STUDY_FORMAT} and acc_norm), {len(mmlu)} Pythia/OPT models, "
+            f"{n_items:,} items each")
+    test = ("exact binomial test vs 25%, one-sided, Holm across the models of each family (Pythia: "
+            f"{int((mmlu['family'] == 'pythia').sum())}, OPT: {int((mmlu['family'] == 'opt').sum())})")
+    verdict = Verdict(code, reason, test, data, margin="significance at 5% after Holm",
+                      mde=mde if code == "inconclusive" else None)
+    baseline_lines = tuple(f"baseline {row.baseline}: {pct(row.accuracy)} {interval(row.low, row.high)}"
+                           for row in baselines.itertuples() if row.baseline != "uniform guess")
+    key = (f"{acc_total} of {len(mmlu)} models below 25% in acc (Holm), {norm_total} in acc_norm; shortest-answer "
+           f"baseline {pct(shortest['accuracy'])}" + (": a scoring artefact" if artefact else ""))
+    short = f"published Pythia/OPT lm-eval results, {len(mmlu)} models x {n_items:,} items"
+    return ClaimResult("2", CLAIM_2, verdict, key, short, (*details, *baseline_lines),
+                       illustration=illustration_claim2(evidence))
+
+
+def illustration_claim2(evidence: Evidence) -> str | None:
+    lines = []
+    for runs in evidence.runs(evidence.profile_name, "knowledge_fulltext", pythia_opt_only=False):
+        if evidence.profile_name in ("small", "paper"):
+            return None
+        table = pd.DataFrame({"model": [str(t["model_id"].iloc[0]) for t in runs.tables],
+                              "k": [int(t["correct"].sum()) for t in runs.tables],
+                              "k_norm": [int(t["correct_norm"].sum()) for t in runs.tables],
+                              "n": [len(t) for t in runs.tables]})
+        acc = chance_family(table[["model", "k", "n"]], MMLU_CHANCE, "less", ALPHA)
+        norm = chance_family(table[["model", "k_norm", "n"]].rename(columns={"k_norm": "k"}), MMLU_CHANCE, "less", ALPHA)
+        lines += [f"{m}: acc {pct(e)} (Holm p {p:.3g}), acc_norm {pct(en)}"
+                  for m, e, p, en in zip(acc["model"], acc["estimate"], acc["p_holm"], norm["estimate"])]
+    return ("stand-ins (full text, 0-shot), same test: " + "; ".join(lines)) if lines else None
