@@ -22,9 +22,12 @@ RUN_ARGS ?=
 # `make notebook`: NB notebook name(s), comma-separated; PARAMS papermill-style overrides.
 NB ?=
 PARAMS ?=
+# `make lm-eval-tasks DIR=...`, `make import-lm-eval SAMPLES=...`
+DIR ?=
+SAMPLES ?=
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help venv test test-fast models models-ci run notebook book html clean-book clean
+.PHONY: help venv test test-fast models models-ci run notebook book html verify results-summary lm-eval-tasks import-lm-eval clean-book clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -64,6 +67,20 @@ book: venv  ## build the report for PROFILE (default offline): models, notebooks
 
 html: venv  ## build the HTML from the executed notebooks as they are (keeps a custom `make notebook` run)
 	$(PY) -m helpers html --profile $(PROFILE)
+
+verify: venv  ## re-score a sample of the shipped results (data/results) with the current code
+	$(PY) -m helpers verify --profile $(PROFILE)
+
+results-summary: venv  ## CSV model,task,setting,n_items of what the stores (shipped and local) hold for PROFILE
+	@$(PY) -m helpers results-summary --profile $(PROFILE)
+
+lm-eval-tasks: venv  ## write lm-evaluation-harness task YAMLs of our tasks into DIR (make lm-eval-tasks DIR=lm_eval_tasks)
+	@if [ -z "$(DIR)" ]; then echo "DIR is required, e.g. make lm-eval-tasks DIR=lm_eval_tasks" >&2; exit 2; fi
+	$(PY) -m helpers lm-eval-tasks $(DIR)
+
+import-lm-eval: venv  ## import lm-evaluation-harness --log_samples output (make import-lm-eval SAMPLES=DIR [PROFILE=paper])
+	@if [ -z "$(SAMPLES)" ]; then echo "SAMPLES is required, e.g. make import-lm-eval SAMPLES=lm_eval_out" >&2; exit 2; fi
+	$(PY) -m helpers import-lm-eval $(SAMPLES) --profile $(PROFILE)
 
 clean-book:  ## remove the built book and the executed notebooks (keeps the results store)
 	rm -rf book/_build book/experiments

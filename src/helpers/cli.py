@@ -184,12 +184,50 @@ def _html(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from helpers.experiments.verify import VerificationError, verify
+
+    try:
+        verify(load_profile(args.profile, args.profiles_file), seed=getattr(args, "seed", None))
+    except VerificationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def _book(args: argparse.Namespace) -> int:
     args.notebooks, args.parameter, args.yaml_parameter = None, [], []
+    status = _verify(args)
+    if status != EXIT_OK:
+        return status
     status = _run(args, fill=False, notebooks=True)
     if status != EXIT_OK:
         return status
     return _html(args)
+
+
+def _ship(args: argparse.Namespace) -> int:
+    from helpers.experiments.ship import ship, ship_swap
+    from helpers.infra.store import ResultNotFoundError, ResultStore
+
+    profile = load_profile(args.profile, args.profiles_file)
+    source = ResultStore(args.from_store) if args.from_store else None
+    with results_env(args.store):
+        try:
+            ship(profile, from_store=source, partial=args.partial)
+            ship_swap(profile, from_store=source, partial=args.partial)
+        except ResultNotFoundError as error:
+            print(f"error: {error}; compute it first with `make run PROFILE={args.profile}`", file=sys.stderr)
+            return EXIT_FAILED
+    return EXIT_OK
+
+
+def _results_summary(args: argparse.Namespace) -> int:
+    from helpers.experiments.ship import results_summary
+
+    with results_env(args.store):
+        print(results_summary(load_profile(args.profile, args.profiles_file)).to_csv(index=False), end="")
+    return EXIT_OK
 
 
 # ----------------------------------------------------------------------------- the parser
@@ -213,8 +251,25 @@ def build_parser() -> argparse.ArgumentParser:
         _run_arguments(sub) if name == "book" else _profile_arguments(sub)
         sub.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
                          help="warnings are errors, nitpicky cross-references (default: on)")
+    verify = commands.add_parser("verify", help="re-score a sample of the shipped results with the current code")
+    _profile_arguments(verify)
+    verify.add_argument("--seed", type=int, default=None, help="sample seed (default: from the git commit)")
+    ship = commands.add_parser("ship", help="copy the profile's local results into data/results (shipped)")
+    _profile_arguments(ship)
+    ship.add_argument("--store", default=None, help="local results store (default $CC_RESULTS or results/)")
+    ship.add_argument("--from-store", default=None,
+                      help="read the results from this store instead (keys of an earlier code layout are matched "
+                           "on model, dtype, task, shots, limit, seed)")
+    ship.add_argument("--partial", action="store_true", help="ship what is computed, list what is not")
+    summary = commands.add_parser("results-summary", help="CSV model,task,setting,n_items of what the stores hold")
+    _profile_arguments(summary)
+    summary.add_argument("--store", default=None, help="local results store (default $CC_RESULTS or results/)")
     models = commands.add_parser("models", help="offline stand-in models: list, build NAME..., path NAME")
     models.add_argument("rest", nargs=argparse.REMAINDER)
+    for name, help_text in (("lm-eval-tasks", "write lm-evaluation-harness task YAML files (DIR ...)"),
+                            ("import-lm-eval", "import lm-evaluation-harness --log_samples output (DIR ...)")):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -225,6 +280,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from helpers.core.models.offline.build import main as models_main
 
         return models_main(args.rest)
+    if args.command == "lm-eval-tasks":
+        from helpers.experiments.lmeval_export import main as export_main
+
+        return export_main(args.rest)
+    if args.command == "import-lm-eval":
+        from helpers.experiments.lmeval_import import main as import_main
+
+        return import_main(args.rest)
     if args.command == "run":
         return _run(args, fill=not args.notebooks_only, notebooks=not args.fill_only)
     if args.command == "notebook":
@@ -233,4 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _html(args)
     if args.command == "book":
         return _book(args)
+    if args.command == "verify":
+        return _verify(args)
+    if args.command == "ship":
+        return _ship(args)
+    if args.command == "results-summary":
+        return _results_summary(args)
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse refuses unknown commands

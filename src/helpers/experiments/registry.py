@@ -77,6 +77,9 @@ EXPERIMENTS: dict[str, Experiment] = {experiment.name: experiment for experiment
         parameters=(*COMMON_PARAMETERS, "size_column", "alpha"),
         fill_jobs="helpers.experiments.evaluation:fill_jobs", code=EVALUATION_CODE),
     Experiment(
+        "published_pythia", "Published Pythia: arithmetic and MMLU-math along size, training compute and shots",
+        parameters=("bootstrap_seed",), fill_jobs=None, code=()),
+    Experiment(
         "swap", "Attention swap: which capabilities live in the attention pattern?",
         parameters=("task_kinds", "seed", "device", "bootstrap", "compute_missing", "bootstrap_seed", "pairs",
                     "alphas", "layers", "max_layers", "swap_limit"),

@@ -1,0 +1,177 @@
+"""Re-verify the shipped results on every build: re-score a random sample with the current code.
+
+A shipped table (:mod:`helpers.experiments.ship`) is keyed by its settings only, so an edit of
+the scoring contract (task builders, encoding, engine, model loading, attention interventions)
+does not change its key. This check is what catches such an edit: for each model and task
+setting whose rows come from the shipped store, :data:`SAMPLE_ITEMS` items drawn at random
+(seeded by the git commit, so successive commits check different items) are scored again with
+the current code and compared request by request; the swap results likewise, on
+:data:`SAMPLE_SWAP_ITEMS` items per task kind with every condition. Any |difference of
+log-probability| above :data:`TOLERANCE` or a different greedy flag fails the build with the
+model, task, item, both values and the remedy.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import pandas as pd
+
+from helpers.experiments.evaluation import (
+    ModelHandle,
+    build_setting_items,
+    default_stack,
+    evaluation_code_version,
+    result_key,
+    rows_for,
+)
+from helpers.infra.paths import REPO_ROOT
+from helpers.infra.profiles import Profile
+
+TOLERANCE = 1e-4
+SAMPLE_ITEMS = 4
+SAMPLE_SWAP_ITEMS = 2
+KEYS = ["task", "item_id", "choice"]
+
+
+class VerificationError(RuntimeError):
+    """Shipped results that the current code does not reproduce (the message lists them)."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    model: str
+    task: str
+    item_id: str
+    choice: int
+    what: str  # "logprob" or "is_greedy" (with the condition for swap rows)
+    shipped: object
+    current: object
+
+    def line(self) -> str:
+        return (f"{self.model}, task {self.task}, item {self.item_id}, choice {self.choice}: {self.what} shipped "
+                f"{self.shipped!r}, current code {self.current!r}")
+
+
+def commit_seed() -> int:
+    """An integer from the current git commit (0 outside a repository)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        return int(head[:12], 16)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return 0
+
+
+def sample(items: Sequence, count: int, seed: int, label: str) -> list:
+    """``count`` items drawn with a generator seeded by ``seed`` and ``label`` (deterministic)."""
+    rng = random.Random(f"{seed}:{label}")
+    return rng.sample(list(items), min(count, len(items)))
+
+
+def compare(shipped: pd.DataFrame, current: pd.DataFrame, model: str, extra_keys: Sequence[str] = ()) -> list[Mismatch]:
+    """Request-by-request differences between two row tables (matched on task, item, choice, ...)."""
+    keys = [*extra_keys, *KEYS]
+    merged = shipped.merge(current, on=keys, how="outer", suffixes=("_shipped", "_current"), indicator="side")
+    found = []
+    for row in merged.itertuples(index=False):
+        record = row._asdict()
+        where = f"{' '.join(str(record[k]) for k in extra_keys)} ".lstrip()
+        if record["side"] != "both":
+            side = "shipped" if record["side"] == "left_only" else "current"
+            found.append(Mismatch(model, record["task"], record["item_id"], record["choice"],
+                                  f"{where}row present only in the {side} rows", None, None))
+            continue
+        if abs(record["logprob_shipped"] - record["logprob_current"]) > TOLERANCE or (
+                record["logprob_shipped"] != record["logprob_shipped"]):
+            found.append(Mismatch(model, record["task"], record["item_id"], record["choice"], f"{where}logprob",
+                                  float(record["logprob_shipped"]), float(record["logprob_current"])))
+        if bool(record["is_greedy_shipped"]) != bool(record["is_greedy_current"]):
+            found.append(Mismatch(model, record["task"], record["item_id"], record["choice"], f"{where}is_greedy",
+                                  bool(record["is_greedy_shipped"]), bool(record["is_greedy_current"])))
+    return found
+
+
+def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_ITEMS,
+                       say=print) -> tuple[list[Mismatch], int]:
+    """Re-score a sample of every shipped evaluation result of ``profile``; (mismatches, requests checked)."""
+    stack = stack if stack is not None else default_stack()
+    mismatches, checked = [], 0
+    for source in profile.models:
+        handle = ModelHandle(source, device=None if profile.device == "auto" else profile.device)
+        for setting in profile.tasks.values():
+            items = build_setting_items(setting)
+            found = stack.find(result_key(handle, setting), evaluation_code_version(), items)
+            if found is None or found.layer != "shipped":
+                continue  # computed locally with the current code, or not there (the notebook will say)
+            chosen = sample(items, count, seed, f"{handle.model_id} {setting.task} {setting.shots}")
+            ids = {item.item_id for item in chosen}
+            shipped = found.store.load(found.key_fields)
+            shipped = shipped[shipped["item_id"].isin(ids)]
+            current = rows_for(handle, setting, chosen, batch_tokens=4096, progress=False)
+            mismatches += compare(shipped, current, handle.model_id)
+            checked += len(current)
+            say(f"  verified {handle.model_id} {setting.kind}: {len(chosen)} items, {len(current)} requests")
+        handle.release()
+    return mismatches, checked
+
+
+def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_SWAP_ITEMS,
+                 say=print) -> tuple[list[Mismatch], int]:
+    """Re-score ``count`` items per task kind of every shipped swap result, every condition."""
+    from helpers.experiments.config import configure
+    from helpers.experiments.swap.compute import PairScorer, pair_key, recipient_depth, swap_code_version
+    from helpers.experiments.swap.plan import conditions_for, swap_plan
+
+    if profile.swap is None:
+        return [], 0
+    stack = stack if stack is not None else default_stack()
+    plan = swap_plan(configure(profile.name, None, {}, experiment="swap"))
+    mismatches, checked = [], 0
+    for donor_source, recipient_source in plan.pairs:
+        donor, recipient = ModelHandle(donor_source), ModelHandle(recipient_source)
+        for kind, setting in plan.settings.items():
+            items = build_setting_items(setting, plan.seed)
+            found = stack.find(pair_key(donor, recipient, setting, plan), swap_code_version(), items)
+            if found is None or found.layer != "shipped":
+                continue
+            chosen = sample(items, count, seed, f"swap {donor.model_id} {recipient.model_id} {kind}")
+            conditions = conditions_for(plan, recipient_depth(recipient))
+            scorer = PairScorer(donor, recipient, setting, items, conditions)
+            current = scorer(chosen)
+            shipped = found.store.load(found.key_fields)
+            shipped = shipped[shipped["item_id"].isin({item.item_id for item in chosen})]
+            mismatches += compare(shipped, current, f"swap {donor.model_id} -> {recipient.model_id}", ["condition"])
+            checked += len(current)
+            say(f"  verified swap {recipient.model_id} {kind}: {len(chosen)} items x {len(conditions)} conditions")
+        donor.release()
+        recipient.release()
+    return mismatches, checked
+
+
+def verify(profile: Profile, *, seed: int | None = None, stack=None, say=print) -> int:
+    """Verify every shipped result of ``profile``; return the number of requests checked.
+
+    Raises :class:`VerificationError` listing every mismatch and the remedy.
+    """
+    seed = commit_seed() if seed is None else seed
+    start = time.perf_counter()
+    say(f"verifying the shipped results of profile {profile.name!r} (sample seed {seed})")
+    mismatches, checked = verify_evaluations(profile, seed=seed, stack=stack, say=say)
+    swap_mismatches, swap_checked = verify_swaps(profile, seed=seed, stack=stack, say=say)
+    mismatches += swap_mismatches
+    if mismatches:
+        lines = "\n".join(f"  - {m.line()}" for m in mismatches[:40])
+        more = f"\n  ... and {len(mismatches) - 40} more" if len(mismatches) > 40 else ""
+        raise VerificationError(
+            f"{len(mismatches)} shipped result(s) of profile {profile.name!r} differ from the current code "
+            f"(tolerance {TOLERANCE:g} on log-probabilities, greedy flags equal):\n{lines}{more}\n"
+            f"The scoring contract changed (tasks, encoding, engine, model loading or attention code), or a "
+            f"shipped file was altered. Remedy: `make run PROFILE={profile.name}` recomputes every result with "
+            f"the current code (hours on a CPU); then `python -m helpers ship --profile {profile.name}` ships them.")
+    say(f"verified {checked + swap_checked} requests in {time.perf_counter() - start:.0f} s: all agree")
+    return checked + swap_checked
