@@ -81,7 +81,7 @@ EXPERIMENTS: dict[str, Experiment] = {experiment.name: experiment for experiment
         parameters=("bootstrap_seed",), fill_jobs=None, code=()),
     Experiment(
         "swap", "Attention swap: which capabilities live in the attention pattern?",
-        parameters=("task_kinds", "seed", "device", "bootstrap", "compute_missing", "bootstrap_seed", "pairs",
+        parameters=("task_kinds", "shots", "seed", "device", "bootstrap", "compute_missing", "bootstrap_seed", "pairs",
                     "alphas", "layers", "max_layers", "swap_limit"),
         fill_jobs="helpers.experiments.swap.compute:fill_jobs", code=SWAP_CODE),
 )}

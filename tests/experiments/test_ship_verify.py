@@ -1,0 +1,203 @@
+"""Shipped results: keys free of machine-specific fields, shipping, verification on every build,
+and which code edits invalidate what (both directions)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from helpers.experiments import evaluation, registry, verify
+from helpers.experiments.evaluation import ModelHandle, evaluate, result_key
+from helpers.experiments.ship import results_summary, ship
+from helpers.infra.paths import DATA_DIR, REPO_ROOT
+from helpers.infra.profiles import load_profile, load_profiles
+from helpers.infra.provenance import PACKAGE_DIR, code_version
+from helpers.infra.store import ResultStore, StoreStack
+
+TINY = """
+tiny:
+  description: shipping test profile
+  findings: false
+  device: cpu
+  families:
+    pythia: [random:pythia-70m]
+  tasks:
+    procedure: {task: arithmetic_2da, shots: 0, limit: 3}
+    pattern: {task: mrpc, shots: 0, limit: 3}
+"""
+
+
+@pytest.fixture()
+def tiny(tmp_path, monkeypatch):
+    """A one-model profile, a local store and an (empty) shipped store, both in tmp."""
+    path = tmp_path / "profiles.yml"
+    path.write_text(TINY)
+    monkeypatch.setenv("CC_RESULTS", str(tmp_path / "local"))
+    monkeypatch.setattr(evaluation, "SHIPPED_RESULTS_DIR", tmp_path / "shipped")
+    profile = load_profiles(path)["tiny"]
+    local, shipped = ResultStore(tmp_path / "local"), ResultStore(tmp_path / "shipped")
+    for setting in profile.tasks.values():
+        evaluate(ModelHandle("random:pythia-70m", device="cpu"), setting, stack=StoreStack(local), progress=False)
+    ship(profile, local=local, shipped=shipped, progress=False)
+    return profile, local, shipped
+
+
+def test_shipped_results_are_used_without_a_model(tiny, monkeypatch):
+    profile, _, shipped = tiny
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a shipped result must not load a model")
+
+    monkeypatch.setattr(ModelHandle, "loaded", property(no_loading))
+    for setting in profile.tasks.values():
+        rows = evaluate(ModelHandle("random:pythia-70m", device="cpu"), setting, stack=stack, progress=False)
+        assert len(rows) and set(rows["kind"]) == {setting.kind}
+    summary = results_summary(profile, stack=stack)
+    assert summary.to_dict("records") == [
+        {"model": "random:pythia-70m", "task": "arithmetic_2da", "setting": "procedure: 0-shot, limit 3", "n_items": 3},
+        {"model": "random:pythia-70m", "task": "mrpc", "setting": "pattern: 0-shot, limit 3", "n_items": 3}]
+
+
+def test_shipped_provenance_names_the_model_and_no_machine(tiny):
+    _, _, shipped = tiny
+    for record in shipped.records():
+        extra = record["extra"]
+        assert extra["model"]["model_id"] == "random:pythia-70m"
+        assert "hostname" not in extra["computed_with"] and "python_executable" not in extra["computed_with"]
+        assert "code_version" not in record["key_fields"]  # shipped keys hold the settings only
+
+
+def test_verification_passes_on_a_faithful_copy(tiny):
+    profile, _, shipped = tiny
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+    assert verify.verify(profile, seed=1, stack=stack, say=lambda *_: None) == 3 + 6  # 3 sums + 3 pairs x 2
+
+
+def test_an_altered_shipped_row_fails_with_the_model_task_item_values_and_remedy(tiny):
+    profile, _, shipped = tiny
+    shard = next(shipped.root.rglob("shard-*.parquet"))
+    table = pq.read_table(shard)
+    frame = table.to_pandas()
+    frame.loc[0, "logprob"] += 0.01
+    pq.write_table(pa_table_like(frame, table), shard)
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+    with pytest.raises(verify.VerificationError) as error:
+        verify.verify(profile, seed=1, stack=stack, say=lambda *_: None)
+    message = str(error.value)
+    assert "random:pythia-70m" in message and f"item {frame.loc[0, 'item_id']}" in message
+    assert f"task {frame.loc[0, 'task']}" in message and "logprob shipped" in message and "current code" in message
+    assert "make run PROFILE=tiny" in message
+
+
+def pa_table_like(frame: pd.DataFrame, table):
+    """``frame`` as an arrow table with ``table``'s schema metadata (the shard's store metadata)."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(table.schema.metadata)
+
+
+def test_a_changed_scoring_contract_is_caught_by_the_sample(tiny, monkeypatch):
+    profile, _, shipped = tiny
+    original = verify.rows_for
+
+    def drifted(*args, **kwargs):  # what an edit of the encoding or engine would do to the numbers
+        rows = original(*args, **kwargs)
+        return rows.assign(logprob=rows["logprob"] - 2e-4)
+
+    monkeypatch.setattr(verify, "rows_for", drifted)
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+    with pytest.raises(verify.VerificationError, match="differ from the current code"):
+        verify.verify(profile, seed=1, stack=stack, say=lambda *_: None)
+
+
+def test_the_sample_changes_with_the_seed():
+    items = list(range(100))
+    assert verify.sample(items, 4, 1, "m t") != verify.sample(items, 4, 2, "m t")
+    assert verify.sample(items, 4, 1, "m t") == verify.sample(items, 4, 1, "m t")
+
+
+# ----------------------------------------------------------------------------- code versions
+
+
+def _copy_package(tmp_path: Path) -> Path:
+    target = tmp_path / "helpers"
+    shutil.copytree(PACKAGE_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def _versions(package: Path) -> tuple[str, str]:
+    return (code_version(registry.EVALUATION_CODE, package_dir=package),
+            code_version(registry.SWAP_CODE, package_dir=package))
+
+
+def _edit(path: Path) -> None:
+    path.write_text(path.read_text() + "\n_EDITED = 1\n")
+
+
+def test_editing_a_swap_module_invalidates_swap_results_only(tmp_path):
+    package = _copy_package(tmp_path)
+    before = _versions(package)
+    _edit(package / "experiments" / "swap" / "compute.py")
+    evaluation_after, swap_after = _versions(package)
+    assert evaluation_after == before[0] and swap_after != before[1]
+    _edit(package / "core" / "attention" / "lockstep.py")
+    assert _versions(package)[0] == before[0]
+
+
+def test_editing_charts_views_analysis_or_the_report_invalidates_nothing(tmp_path):
+    package = _copy_package(tmp_path)
+    before = _versions(package)
+    for relative in ("experiments/scaling/charts.py", "experiments/swap/views.py", "analysis/inference.py",
+                     "report/claims/table.py", "render/plots.py", "experiments/swap/verdict.py"):
+        _edit(package / relative)
+    assert _versions(package) == before
+
+
+def test_editing_the_scoring_contract_invalidates_every_local_result(tmp_path):
+    package = _copy_package(tmp_path)
+    before = _versions(package)
+    _edit(package / "core" / "scoring" / "encoding.py")
+    after = _versions(package)
+    assert after[0] != before[0] and after[1] != before[1]
+
+
+# ----------------------------------------------------------------------------- another clone
+
+
+def test_a_store_filled_in_one_clone_is_reused_from_another_path(tmp_path):
+    """Keys and fingerprints hold no absolute path: a copied data folder and a moved store
+    recompute nothing (the compute function is never called in the second process)."""
+    store = tmp_path / "store"
+    script = textwrap.dedent("""
+        import sys
+        from helpers.experiments import evaluation
+        from helpers.experiments.evaluation import ModelHandle, evaluate
+        from helpers.infra.profiles import TaskSetting
+        from helpers.infra.store import ResultStore, StoreStack
+        calls = []
+        original = evaluation.rows_for
+        evaluation.rows_for = lambda *a, **k: calls.append(1) or original(*a, **k)
+        setting = TaskSetting("procedure", "arithmetic_2da", 0, 3)
+        rows = evaluate(ModelHandle("random:pythia-70m", device="cpu"), setting,
+                        stack=StoreStack(ResultStore(sys.argv[1])), progress=False)
+        print(len(calls), len(rows))
+    """)
+    first = subprocess.run([sys.executable, "-c", script, str(store)], capture_output=True, text=True,
+                           env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True)
+    assert first.stdout.split() == ["1", "3"]
+    other_data = tmp_path / "clone" / "data"
+    shutil.copytree(DATA_DIR / "arithmetic", other_data / "arithmetic")
+    moved = tmp_path / "elsewhere" / "store"
+    shutil.move(str(store), moved)
+    second = subprocess.run([sys.executable, "-c", script, str(moved)], capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1", "CC_DATA_DIR": str(other_data)}, check=True)
+    assert second.stdout.split() == ["0", "3"]  # zero recomputation
