@@ -327,6 +327,34 @@ def test_wilson_zero_successes_hand_value():
     assert interval.high == pytest.approx(z_squared / (10 + z_squared))
 
 
+def test_wilson_is_computed_by_statsmodels(monkeypatch):
+    # The interval comes from the library, not a hand formula (the verdicts issue).
+    calls = []
+    library = intervals.proportion_confint
+
+    def spy(*args, **kwargs):
+        calls.append((args, kwargs))
+        return library(*args, **kwargs)
+
+    monkeypatch.setattr(intervals, "proportion_confint", spy)
+    interval = intervals.wilson_interval(3, 10, confidence=0.9)
+    assert len(calls) == 1 and calls[0][1]["method"] == "wilson"
+    assert calls[0][1]["alpha"] == pytest.approx(0.1)
+    assert (interval.low, interval.high) == pytest.approx(library(3, 10, alpha=0.1, method="wilson"))
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (0, 10), (10, 10), (0, 1064), (1064, 1064)])
+def test_wilson_edge_cases_are_exact_at_the_ends(k, n):
+    # 0/n: [0, z^2/(n + z^2)]; n/n: [n/(n + z^2), 1]; n = 1 gives [0, 0.7935] and [0.2065, 1].
+    z_squared = 1.959963984540054**2
+    interval = intervals.wilson_interval(k, n)
+    if k == 0:
+        assert interval.low == 0.0 and interval.high == pytest.approx(z_squared / (n + z_squared))
+    else:
+        assert interval.high == 1.0 and interval.low == pytest.approx(n / (n + z_squared))
+    assert 0.0 <= interval.low <= k / n <= interval.high <= 1.0
+
+
 @pytest.mark.parametrize(
     ("k", "n", "confidence", "message"),
     [(11, 10, 0.95, "0..n"), (1, 0, 0.95, "positive"), (-1, 10, 0.95, "0..n"), (1.5, 10, 0.95, "integer"),

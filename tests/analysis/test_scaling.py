@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
+from helpers.analysis.inference import spearman_exact
 from helpers.analysis.scaling import (
     AccuracyChange,
     ScalingInputError,
@@ -93,12 +94,65 @@ def test_item_level_fit_near_truth_within_intervals():
 
 
 def test_failed_bootstrap_replicates_are_counted_not_hidden():
-    sizes = SIZES[[0, 3, 6]]
+    sizes = SIZES[[0, 2, 4, 6]]
     with pytest.warns(RuntimeWarning, match="bootstrap fits failed"):
         fit = fit_power_law(sizes, true_loss(sizes), bootstrap=60, seed=0)
-    # a resample of 3 points has 3 distinct sizes with probability 6/27: most fail
-    assert fit.failures.get("fewer than 3 distinct sizes", 0) == fit.n_failed > 30
+    # a resample of 4 points has at most 2 distinct sizes with probability (4 + 6 * 14) / 256
+    # = 34%: about 20 of 60 fail
+    assert fit.failures.get("fewer than 3 distinct sizes", 0) == fit.n_failed > 6
     assert fit.n_failed + len(fit.samples) == 60
+
+
+def test_points_bootstrap_with_three_sizes_gives_no_interval():
+    # Every resample of 3 points either repeats a size (unfittable) or is the data set itself,
+    # so the successful replicates all reproduce the point fit: before the fix the "interval"
+    # had zero width and looked like certainty.
+    sizes = SIZES[[0, 3, 6]]
+    rng = np.random.default_rng(2)
+    fit = fit_power_law(sizes, true_loss(sizes) + rng.normal(0, 0.01, 3), bootstrap=60, seed=0)
+    for name in ("a", "alpha", "c"):
+        assert all(math.isnan(end) for end in getattr(fit, f"{name}_interval")), name
+    assert fit.n_bootstrap == 0 and fit.n_failed == 0 and len(fit.samples) == 0
+    assert "3 distinct model sizes" in fit.note and "fit_power_law_items" in fit.note
+    assert fit.dof == 0 and "0 residual degrees of freedom" in fit.note
+    low, high = fit.predict_interval(sizes)
+    assert np.isnan(low).all() and np.isnan(high).all()
+    assert math.isfinite(fit.alpha)  # the point fit is still given
+
+
+def test_residual_degrees_of_freedom_are_reported():
+    fit = fit_power_law(SIZES, true_loss(SIZES), bootstrap=20)
+    assert fit.dof == SIZES.size - 3 == 5
+    assert fit.at_bound == () and fit.note == ""  # an interior fit: nothing to flag
+    row = fit.to_dict()
+    assert row["dof"] == 5 and row["at_bound"] == "" and row["note"] == ""
+    items = [np.full(10, loss) + np.linspace(-0.1, 0.1, 10) for loss in true_loss(SIZES[:3])]
+    three = fit_power_law_items(SIZES[:3], items, bootstrap=20)
+    assert three.dof == 0 and "0 residual degrees of freedom" in three.note
+    # item resampling still varies the data: this interval is a real one
+    assert all(math.isfinite(end) for end in three.alpha_interval)
+
+
+def test_parameters_at_a_bound_are_flagged():
+    # A pure power law has c = 0, the lower bound of c.
+    sizes = SIZES[[0, 2, 4, 6]]
+    fit = fit_power_law(sizes, 5.0 * sizes**-0.1, bootstrap=0)
+    assert fit.at_bound == ("c",) and "c at its lower bound" in fit.note
+    assert fit.alpha == pytest.approx(0.1, rel=1e-4)
+
+
+def test_bootstrap_fits_all_at_one_bound_give_no_interval():
+    # A loss that rises with size is not a falling power law: every fit flattens the curve
+    # (alpha at its lower bound) and puts c at the smallest loss (its upper bound). Before the
+    # fix the percentile "intervals" of alpha and c were the bound itself.
+    rng = np.random.default_rng(0)
+    sizes = np.array([1e8, 1e9, 1e10, 1e11])
+    items = [mean + rng.normal(0.0, 0.05, 300) for mean in (2.0, 2.5, 3.0, 3.5)]
+    fit = fit_power_law_items(sizes, items, bootstrap=100, seed=0)
+    assert fit.at_bound == ("alpha", "c")
+    assert all(math.isnan(end) for end in fit.alpha_interval + fit.c_interval)
+    assert "no interval for alpha" in fit.note and "no interval for c" in fit.note
+    assert fit.dof == 1 and fit.n_failed == 0 and len(fit.samples) == 100
 
 
 @pytest.mark.parametrize(
@@ -224,3 +278,18 @@ def test_scale_correlation_signs_and_values():
     assert flat.constant_metric and math.isnan(flat.spearman_rho)
     with pytest.raises(ScalingInputError, match="at least 3 models"):
         scale_correlation(SIZES[:2], [0.1, 0.2])
+
+
+def test_scale_correlation_p_value_is_exact_for_few_models():
+    # 4 models in perfect order: of the 4! = 24 orderings only this one and its reverse are as
+    # extreme, so p = 2/24. scipy's asymptotic spearmanr says p = 0 here.
+    sizes = [1.6e8, 4.1e8, 1.0e9, 2.8e9]
+    result = scale_correlation(sizes, [0.25, 0.27, 0.31, 0.40])
+    assert result.spearman_rho == pytest.approx(1.0)
+    assert result.spearman_p == pytest.approx(2 / 24)
+    falling = scale_correlation(sizes, [0.40, 0.31, 0.27, 0.25])
+    assert falling.spearman_rho == pytest.approx(-1.0) and falling.spearman_p == pytest.approx(2 / 24)
+    # ties and 8 models: the same exact permutation p-value as helpers.analysis.inference
+    values = [0.25, 0.24, 0.27, 0.27, 0.25, 0.28, 0.27, 0.30]
+    assert scale_correlation(SIZES, values).spearman_p == pytest.approx(spearman_exact(SIZES, values)[1])
+    assert scale_correlation(SIZES, np.log10(SIZES)).spearman_p == pytest.approx(2 / math.factorial(8))

@@ -288,7 +288,8 @@ def test_plan_from_the_ci_profile():
     assert plan.alphas == (0.0, 0.5, 1.0)  # 0 and 1 always included
     assert plan.pairs[0] == ("random:pythia-410m", "random:pythia-1.4b")
     assert set(plan.settings) == {"knowledge", "procedure", "pattern"}
-    assert {setting.limit for setting in plan.settings.values()} == {6}  # swap.limit of ci
+    assert {kind: setting.limit for kind, setting in plan.settings.items()} == {
+        "knowledge": 2, "procedure": 2, "pattern": 6}  # swap.limit of ci, per kind (per subject / per file)
     assert swap_plan("ci", swap_limit=2).settings["procedure"].limit == 2
     names = [c.name for c in conditions_for(swap_plan("ci", layers=[2]), 6)]
     assert names == ["baseline", "self", "other_item", "uniform", "shuffled_heads",
@@ -311,9 +312,10 @@ def test_pair_rows_are_stored_and_reread_without_models(tiny_plan, tmp_path, mon
     store = ResultStore(tmp_path)
     donor, recipient = (ModelHandle(source) for source in tiny_plan.pairs[0])
     rows = pair_rows(tiny_plan, donor, recipient, "procedure", stack=StoreStack(store))
-    # baseline, self, other_item, uniform, shuffled_heads, a=0, a=1, layer 1; 3 arithmetic items each
+    # baseline, self, other_item, uniform, shuffled_heads, a=0, a=1, layer 1; 3 items of each of the
+    # 5 arithmetic_core files each
     assert rows.groupby("condition").size().to_dict() == {
-        name: 3 for name in ["baseline", "self", "other_item", "uniform", "shuffled_heads",
+        name: 15 for name in ["baseline", "self", "other_item", "uniform", "shuffled_heads",
                              "swap a=0", "swap a=1", "swap layer 1"]}
     checks = verification_table(rows)
     assert checks["self_max_abs_diff"].iloc[0] <= TOLERANCE and checks["alpha0_max_abs_diff"].iloc[0] <= TOLERANCE
@@ -369,30 +371,37 @@ def test_condition_summary_accuracy_loss_and_chance_by_hand():
         condition_summary(items, bootstrap=50)
 
 
-def test_collapse_verdict_is_a_binomial_test_against_chance():
-    # 5 of 20 at chance 0.25: P(X >= 5) = 0.585 -> not above chance: complete collapse.
-    # 12 of 20: P(X >= 12) < 0.001 -> above chance: graceful.
+def test_collapse_needs_a_significant_drop_and_a_bound_near_chance_by_hand():
+    # knowledge: 18/20 alone -> 5/20 swapped: 13 items lost, none gained (McNemar p = 2/2**13); the
+    #   exact upper bound of 5/20 is 49.1% > 25 + 10: too few items to call the collapse complete.
+    # pattern (2 choices, chance 50%), 120 items: 108 -> 30 right: McNemar p tiny, upper bound of 30/120
+    #   is 33.7% <= 50 + 10: complete (below chance, even).
+    # procedure (exact match, chance 0): 3/3 -> 0/3: exact McNemar p = 0.25: no significant drop: inconclusive.
     rows = []
-    for kind, k in (("knowledge", 5), ("pattern", 12)):
-        rows.append(_item_rows("baseline", [True] * 18 + [False] * 2, [1.0] * 20, kind=kind))
-        rows.append(_item_rows("swap a=0", [True] * 18 + [False] * 2, [1.0] * 20, kind=kind))
-        rows.append(_item_rows("swap a=1", [True] * k + [False] * (20 - k), [2.0] * 20, kind=kind))
+    rows.append(_item_rows("baseline", [True] * 18 + [False] * 2, [1.0] * 20, kind="knowledge"))
+    rows.append(_item_rows("swap a=1", [True] * 5 + [False] * 15, [2.0] * 20, kind="knowledge"))
+    rows.append(_item_rows("baseline", [True] * 108 + [False] * 12, [1.0] * 120, n_choices=2, kind="pattern"))
+    rows.append(_item_rows("swap a=1", [True] * 30 + [False] * 90, [2.0] * 120, n_choices=2, kind="pattern"))
     rows.append(_item_rows("baseline", [True] * 3, [1.0] * 3, n_choices=1, kind="procedure"))
     rows.append(_item_rows("swap a=1", [False] * 3, [4.0] * 3, n_choices=1, kind="procedure"))
-    summary = condition_summary(pd.concat(rows, ignore_index=True), bootstrap=0)
-    checks = pd.DataFrame({"donor": "d", "recipient": "r", "kind": ["knowledge", "pattern", "procedure"],
-                           "self_max_abs_diff": 0.0, "alpha0_max_abs_diff": 0.0})
-    table = collapse_table(summary, checks)
-    full = table[table["alpha"] == 1.0].set_index("kind")
-    assert full.loc["knowledge", "collapse"] == "complete"
-    assert abs(full.loc["knowledge", "full_swap_p_above_chance"] - 0.5852) < 1e-3
-    assert full.loc["pattern", "collapse"] == "graceful"
-    assert full.loc["procedure", "collapse"] == "complete" and full.loc["procedure", "chance"] == 0.0
-    assert full["baseline_above_chance"].tolist() == [True, True, True]  # 18/20 vs 0.25; 3/3 exact vs 0
-    assert full.loc["knowledge", "baseline_accuracy"] == 0.9 and full.loc["knowledge", "full_swap_accuracy"] == 0.25
-    from helpers.report.claims import SWAP_COLUMNS
+    items = pd.concat(rows, ignore_index=True).assign(donor="d", recipient="r", task="t",
+                                                        item_id=lambda f: f.groupby(["kind", "condition"]).cumcount())
+    table = collapse_table(items).set_index("kind")
+    assert table.loc["knowledge", "collapse"] == "inconclusive" and table.loc["knowledge", "swapped"] == 0.25
+    assert table.loc["knowledge", "swapped_high"] > 0.35
+    assert table.loc["pattern", "chance"] == 0.5 and table.loc["pattern", "collapse"] == "complete"
+    assert table.loc["procedure", "chance"] == 0.0 and table.loc["procedure", "collapse"] == "inconclusive"
+    # Holm across the three kinds of the pair: pattern's p is the smallest (x3), knowledge's the second (x2)
+    assert table.loc["knowledge", "p_holm"] == pytest.approx(min(1.0, 2 * table.loc["knowledge", "p_mcnemar"]))
 
-    assert set(SWAP_COLUMNS) <= set(table.columns)
+
+def test_a_complete_collapse_by_hand():
+    rows = [_item_rows("baseline", [True] * 90 + [False] * 10, [1.0] * 100, kind="knowledge"),
+            _item_rows("swap a=1", [True] * 20 + [False] * 80, [2.0] * 100, kind="knowledge")]
+    items = pd.concat(rows, ignore_index=True).assign(donor="d", recipient="r", task="t",
+                                                        item_id=lambda f: f.groupby("condition").cumcount())
+    row = collapse_table(items).iloc[0]
+    assert row["collapse"] == "complete" and row["swapped_high"] <= 0.35 and row["p_holm"] < 1e-10
 
 
 # ----------------------------------------------------------------------------- views and charts

@@ -17,7 +17,7 @@ from helpers.experiments.evaluation import ROW_COLUMNS, ModelHandle, evaluation_
 from helpers.infra.profiles import ProfileError, load_profile
 from helpers.infra.store import ResultStore, StoreStack
 from helpers.report.claims import CLAIM_RULES, claim_results, claims_frame, claims_table
-from helpers.report.claims import swap as swap_claim
+from helpers.experiments.swap.verdict import collapse_code, collapse_table
 from helpers.report.claims.evidence import Evidence, published_mmlu_accuracies
 
 N_PARAMS = {"pythia-70m": 70_426_624, "pythia-160m": 162_322_944, "pythia-410m": 405_334_016,
@@ -205,25 +205,24 @@ def test_a_fall_far_from_31_percent_is_not_reproduced(empty_stack):
 # ----------------------------------------------------------------------------- claim 5 by hand
 
 
-class _Test:
-    def __init__(self, low, high):
-        self.low, self.high = low, high
-
-
-class _Change:
-    def __init__(self, difference):
-        self.difference = difference
-
-
-@pytest.mark.parametrize("difference, swapped, baseline, p, expected", [
-    (-0.5, (0.10, 0.30), (0.6, 0.8), 0.001, "reproduced"),       # significant drop, upper bound within 25+10
-    (-0.1, (0.50, 0.80), (0.6, 0.9), 0.40, "not reproduced"),    # most answers kept: lower bound above 35%
-    (-0.5, (0.05, 0.60), (0.5, 0.95), 0.03, "inconclusive"),     # a handful of items: bound too wide to say
-    (-0.0, (0.10, 0.30), (0.10, 0.30), 1.0, "inconclusive"),     # baseline at chance: nothing to lose
+@pytest.mark.parametrize("difference, swapped, baseline_low, p, expected", [
+    (-0.5, (0.10, 0.30), 0.6, 0.001, "complete"),          # significant drop, upper bound within 25+10
+    (-0.1, (0.50, 0.80), 0.6, 0.40, "not complete"),       # most answers kept: lower bound above 35%
+    (-0.5, (0.05, 0.60), 0.5, 0.03, "inconclusive"),       # a handful of items: bound too wide to say
+    (-0.0, (0.10, 0.30), 0.10, 1.0, "inconclusive"),       # baseline at chance: nothing to lose
 ])
-def test_collapse_needs_a_significant_drop_and_a_bound_near_chance(difference, swapped, baseline, p, expected):
-    code = swap_claim._collapse_code(_Change(difference), _Test(*swapped), _Test(*baseline), 0.25, p)
-    assert code == expected
+def test_collapse_needs_a_significant_drop_and_a_bound_near_chance(difference, swapped, baseline_low, p, expected):
+    assert collapse_code(difference, *swapped, baseline_low, 0.25, p) == expected
+
+
+def test_a_swap_that_keeps_most_answers_on_a_handful_of_items_is_not_a_complete_collapse():
+    """The old rule called any swap "complete" when it was not significantly above chance."""
+    items = pd.DataFrame({
+        "donor": "d", "recipient": "r", "kind": "knowledge", "task": "t", "n_choices": 4,
+        "condition": ["baseline"] * 4 + ["swap a=1"] * 4, "item_id": [f"i{k}" for k in range(4)] * 2,
+        "correct": [True, True, True, True, True, True, True, False]})
+    row = collapse_table(items).iloc[0]
+    assert row["collapse"] == "inconclusive" and row["swapped"] == 0.75
 
 
 def test_a_bug_in_the_swap_summary_is_not_hidden(empty_stack, monkeypatch):

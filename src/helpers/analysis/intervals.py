@@ -1,7 +1,7 @@
 """Confidence intervals and significance tests for accuracies and mean metrics.
 
-* :func:`wilson_interval`: score interval for a binomial proportion (accuracy ``k / n``);
-  same formula as ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+* :func:`wilson_interval`: score interval for a binomial proportion (accuracy ``k / n``),
+  computed by ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
 * :func:`harness_stderr`: the standard error lm-evaluation-harness prints next to an
   accuracy (sample standard deviation / sqrt(n)), to compare with published numbers.
 * :func:`bootstrap_mean_ci`: seeded, deterministic bootstrap interval of a mean (scipy).
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from helpers.analysis.metrics import MetricError
 
@@ -51,21 +52,15 @@ def _check_counts(k, n) -> tuple[int, int]:
 def wilson_interval(k: int, n: int, confidence: float = 0.95) -> Interval:
     """Wilson score interval for ``k`` successes out of ``n`` trials.
 
-    With ``z`` the two-sided normal quantile and ``p = k / n``::
-
-        centre = (p + z²/2n) / (1 + z²/n)
-        half   = z / (1 + z²/n) * sqrt(p(1 - p)/n + z²/4n²)
+    Computed by ``statsmodels.stats.proportion.proportion_confint(k, n, alpha, method="wilson")``
+    (Wilson 1927). At ``k = 0`` (``k = n``) the lower (upper) bound is exactly 0 (1); it is set
+    so, because the library's floating-point value can miss it by ~1e-17.
     """
     k, n = _check_counts(k, n)
     confidence = _check_confidence(confidence)
-    z = float(stats.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
-    p = k / n
-    denominator = 1.0 + z * z / n
-    centre = (p + z * z / (2.0 * n)) / denominator
-    half_width = z / denominator * math.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
-    # At k = 0 (k = n) the bound is exactly 0 (1); set it so rounding cannot exclude k / n.
-    low = 0.0 if k == 0 else max(0.0, float(centre - half_width))
-    high = 1.0 if k == n else min(1.0, float(centre + half_width))
+    low, high = proportion_confint(k, n, alpha=1.0 - confidence, method="wilson")
+    low = 0.0 if k == 0 else max(0.0, float(low))
+    high = 1.0 if k == n else min(1.0, float(high))
     return Interval(low=low, high=high, confidence=confidence)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import datetime as _dt
-import functools
 import hashlib
 import importlib.metadata
 import platform
@@ -98,16 +97,15 @@ def git_state(repo_root: Path = REPO_ROOT) -> dict[str, Any]:
     return {"commit": commit, "dirty": None if status is None else bool(status)}
 
 
-@functools.lru_cache(maxsize=1)
 def device_description() -> dict[str, Any]:
-    """The accelerator torch would use: ``{"kind": "cuda"|"mps"|"cpu"|"unknown", "name": ...}``.
+    """The accelerator torch would use: ``{"kind": "cuda"|"mps"|"cpu"|"torch-not-imported", ...}``.
 
-    Imports torch (cached after the first call); ``"unknown"`` when torch is not installed.
+    Reads the torch module a process already imported (one that scored a model has); infra
+    never imports torch itself, so a process that used no model describes no device.
     """
-    try:
-        import torch
-    except ImportError:
-        return {"kind": "unknown", "name": None, "count": 0}
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return {"kind": "torch-not-imported", "name": None, "count": 0}
     if torch.cuda.is_available():
         return {
             "kind": "cuda",
@@ -121,22 +119,17 @@ def device_description() -> dict[str, Any]:
     return {"kind": "cpu", "name": platform.processor() or platform.machine(), "count": 1}
 
 
-def environment(
-    *,
-    include_device: bool = True,
-    import_torch: bool = True,
-    repo_root: Path = REPO_ROOT,
-) -> dict[str, Any]:
+def environment(*, include_device: bool = True, import_torch: bool = False,
+                repo_root: Path = REPO_ROOT) -> dict[str, Any]:
     """Everything needed to say where and with what a result was computed.
 
     Keys: ``python``, ``platform``, ``hostname``, ``packages`` (see :data:`TRACKED_PACKAGES`),
     ``helpers_version``, ``device`` (see :func:`device_description`; omitted when
-    ``include_device`` is False), ``git_commit``, ``git_dirty`` and ``recorded_at`` (UTC). With ``import_torch=False`` the device is described only if torch
-    is already imported (a process that scored a model has it); otherwise ``device`` is
-    ``{"kind": "torch-not-imported"}``, which saves seconds in processes that used no model.
+    ``include_device`` is False), ``git_commit``, ``git_dirty`` and ``recorded_at`` (UTC). The
+    device is described from the torch a process already imported (one that scored a model has);
+    otherwise it is ``{"kind": "torch-not-imported"}``. ``import_torch`` is accepted for
+    compatibility and ignored: infra never imports torch.
     """
-    import helpers
-
     git = git_state(repo_root)
     env: dict[str, Any] = {
         "python": platform.python_version(),
@@ -144,16 +137,13 @@ def environment(
         "platform": platform.platform(),
         "hostname": socket.gethostname(),
         "packages": package_versions(),
-        "helpers_version": getattr(helpers, "__version__", None),
+        "helpers_version": package_versions(("capability-ceilings-helpers",))["capability-ceilings-helpers"],
         "git_commit": git["commit"],
         "git_dirty": git["dirty"],
         "recorded_at": utc_now(),
     }
     if include_device:
-        if import_torch or "torch" in sys.modules:
-            env["device"] = device_description()
-        else:
-            env["device"] = {"kind": "torch-not-imported", "name": None, "count": 0}
+        env["device"] = device_description()
     return env
 
 

@@ -1,59 +1,52 @@
-"""Tables behind the scaling notebook: per-model summaries, power-law fits, small-vs-large changes
-and the published reference results, each as a tidy DataFrame ready to show or chart.
+"""Per-model tables behind the scaling notebook, and the inputs every scaling view shares.
 
 Inputs. Our own measurements come as the per-item table of :func:`helpers.analysis.items.item_table`
 (one row per model, task and item) plus ``families``: family name -> model ids *as they appear
-in that table*, smallest model first (:func:`family_model_ids` resolves a profile's model
-sources to those ids). A model may belong to several families; its rows then appear once per
-family. Rows are grouped by task *kind* (``knowledge`` pools the five MMLU-math subjects).
+in that table* (``config.family_model_ids()``). A family differs in size only (same
+architecture, tokenizer and training recipe), so every fit, correlation and change is computed
+within one family (:mod:`~helpers.experiments.scaling.fits`,
+:mod:`~helpers.experiments.scaling.changes`); a model may belong to several families, and the
+tables for readers list it once. Rows are grouped by task *kind* (``knowledge`` pools the five
+MMLU-math subjects, ``procedure`` the five arithmetic difficulties).
 
 Metrics. ``loss`` is the mean over items of ``gold_nll_per_token`` (the gold answer's negative
 log-likelihood per token, "the loss on the answers"); ``accuracy`` is the mean of ``correct``
 (argmax over choices, or exact match for arithmetic). Accuracy intervals are Wilson score
-intervals, loss intervals percentile bootstraps over items (:mod:`helpers.analysis.intervals`); the fits
-and changes come from :mod:`helpers.analysis.scaling` with item bootstraps, paired when the models of a
-family scored the same items.
-
-The published tables read :mod:`helpers.analysis.published` (lm-evaluation-harness ``hendrycksTest``
-v0, full answer text scored) and give ``±n_stderr`` standard-error bars as ``low``/``high``.
+intervals, loss intervals percentile bootstraps over items (:mod:`helpers.analysis.intervals`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from helpers.analysis import published as reference
 from helpers.analysis.intervals import bootstrap_mean_ci, wilson_interval
 from helpers.analysis.summaries import chance_level
-from helpers.analysis.scaling import (
-    FitFailure,
-    PowerLawFit,
-    ScalingInputError,
-    accuracy_change,
-    confidence_competence_gap,
-    fit_power_law_items,
-    relative_reduction,
-)
+from helpers.experiments.model_notes import param_label
+from helpers.experiments.scaling.display import number_interval, pct_interval, reader_table
 
 SIZE_BASES = {"total": "n_params_total", "non-embedding": "n_params_nonembedding"}
 """Size basis label -> parameter-count column of the item table."""
 LOSS_COLUMN = "gold_nll_per_token"
-KIND_ORDER = ("knowledge", "knowledge_fulltext", "procedure", "procedure_hard", "pattern")
+KIND_ORDER = ("knowledge_fulltext", "knowledge", "knowledge_5shot", "procedure", "pattern")
 ITEM_KEY = ["task", "item_id"]  # identifies an item within one task kind
 REQUIRED_COLUMNS = ["model_id", "kind", *ITEM_KEY, "n_choices", "correct", LOSS_COLUMN, *SIZE_BASES.values()]
-MIN_FIT_MODELS = 3
 MIN_BOOTSTRAP = 100  # helpers.analysis.intervals.bootstrap_mean_ci needs at least this many resamples
 
-MMLU_MATH_PATTERN = "hendrycksTest-(" + "|".join(
-    task.removeprefix("hendrycksTest-") for task in reference.MMLU_MATH_SIZES) + ")"
-"""Regular expression matching the five MMLU-math subjects of the published table."""
-MMLU_CHANCE = 0.25
-PUBLISHED_LABEL = "published lm-evaluation-harness results (hendrycksTest v0: full-answer-text scoring)"
+DEFAULT_KINDS = ("knowledge_fulltext", "knowledge", "procedure", "pattern")
+"""Task kinds the scaling notebook uses unless its ``task_kinds`` parameter says otherwise: the
+study's format (MMLU-math, full answer text, 0-shot) first, the letter format beside it."""
+
+KIND_NAMES = {
+    "knowledge_fulltext": "MMLU-math, full answer text",
+    "knowledge": "MMLU-math, answer letter",
+    "knowledge_5shot": "MMLU-math, answer letter",
+    "procedure": "arithmetic",
+    "pattern": "paraphrase",
+}
 
 
 class ScalingViewError(ValueError):
@@ -63,46 +56,61 @@ class ScalingViewError(ValueError):
 # ----------------------------------------------------------------------------- inputs
 
 
-def _check_items(items: pd.DataFrame) -> None:
+def check_items(items: pd.DataFrame) -> None:
+    """Raise :class:`ScalingViewError` unless ``items`` has the item table's columns."""
+    if not isinstance(items, pd.DataFrame):
+        raise ScalingViewError(f"expected the item table (a DataFrame); got {type(items).__name__}.")
     missing = [column for column in REQUIRED_COLUMNS if column not in items.columns]
     if missing:
         raise ScalingViewError(
             f"the item table lacks columns {missing}; pass helpers.analysis.items.item_table(config.rows(...)).")
 
 
-def _check_bootstrap(bootstrap: int) -> None:
+def check_bootstrap(bootstrap: int, *, allow_zero: bool = True) -> None:
+    """Raise unless ``bootstrap`` is 0 (no intervals) or an integer >= :data:`MIN_BOOTSTRAP`."""
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or not (
-            bootstrap == 0 or bootstrap >= MIN_BOOTSTRAP):
+            (allow_zero and bootstrap == 0) or bootstrap >= MIN_BOOTSTRAP):
         raise ScalingViewError(
             f"bootstrap={bootstrap!r}: use 0 (no intervals) or an integer >= {MIN_BOOTSTRAP}.")
 
 
-def _kind_rank(kind: str) -> tuple[int, str]:
+def kind_rank(kind: str) -> tuple[int, str]:
+    """Sort key of a task kind: :data:`KIND_ORDER` first, others after, alphabetically."""
     return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), kind)
 
 
-def _family_groups(items: pd.DataFrame, families: Mapping[str, Sequence[str]]):
-    """Yield ``(family, kind, frame, model_ids)``, models sorted by total parameters."""
-    _check_items(items)
-    if not families:
-        raise ScalingViewError("families is empty: give family -> model ids, e.g. config.families resolved "
-                               "with family_model_ids().")
+def family_groups(items: pd.DataFrame, families: Mapping[str, Sequence[str]]):
+    """Yield ``(family, kind, frame, model_ids)``, models sorted by total parameters (ties: list order)."""
+    check_items(items)
+    if not isinstance(families, Mapping) or not families:
+        raise ScalingViewError("families is empty: give family -> model ids (config.family_model_ids()).")
     present = set(items["model_id"])
     for family, model_ids in families.items():
+        if isinstance(model_ids, str):
+            raise ScalingViewError(f"families[{family!r}]={model_ids!r}: expected a list of model ids.")
         absent = [model for model in model_ids if model not in present]
         if absent:
             raise ScalingViewError(
                 f"family {family!r}: models {absent} have no rows in the item table (it has "
-                f"{sorted(present)}); pass model ids from family_model_ids(), not sources.")
+                f"{sorted(present)}); pass model ids from config.family_model_ids(), not sources.")
         family_items = items[items["model_id"].isin(list(model_ids))]
-        for kind in sorted(family_items["kind"].unique(), key=_kind_rank):
+        listed = {model: rank for rank, model in enumerate(dict.fromkeys(model_ids))}
+        for kind in sorted(family_items["kind"].unique(), key=kind_rank):
             frame = family_items[family_items["kind"] == kind]
             sizes = frame.groupby("model_id")["n_params_total"].first()
-            ordered = sorted(sizes.index, key=lambda model: (sizes[model], model))
+            ordered = sorted(sizes.index, key=lambda model: (sizes[model], listed[model]))
             yield family, kind, frame, ordered
 
 
-def _per_model(frame: pd.DataFrame, model_ids: Sequence[str], column: str) -> tuple[list[np.ndarray], bool]:
+def paired_values(frame: pd.DataFrame, small: str, large: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """``column`` of the items both models scored, aligned by (task, item): ``([n], [n])``."""
+    left = frame.loc[frame["model_id"] == small, [*ITEM_KEY, column]]
+    right = frame.loc[frame["model_id"] == large, [*ITEM_KEY, column]]
+    merged = left.merge(right, on=ITEM_KEY, suffixes=("_small", "_large")).sort_values(ITEM_KEY, kind="stable")
+    return merged[f"{column}_small"].to_numpy(dtype=float), merged[f"{column}_large"].to_numpy(dtype=float)
+
+
+def per_model(frame: pd.DataFrame, model_ids: Sequence[str], column: str) -> tuple[list[np.ndarray], bool]:
     """Each model's ``column`` over items, item-aligned (``paired=True``) when all scored the same items."""
     item_sets = [frozenset(map(tuple, frame.loc[frame["model_id"] == m, ITEM_KEY].to_numpy())) for m in model_ids]
     paired = all(item_set == item_sets[0] for item_set in item_sets)
@@ -111,6 +119,11 @@ def _per_model(frame: pd.DataFrame, model_ids: Sequence[str], column: str) -> tu
         rows = frame[frame["model_id"] == model].sort_values(ITEM_KEY, kind="stable")
         values.append(rows[column].to_numpy(dtype=float))  # [n_items of this model]
     return values, paired
+
+
+def short_name(model_id: str) -> str:
+    """``"random:pythia-70m" -> "pythia-70m"``, ``"EleutherAI/pythia-70m" -> "pythia-70m"``."""
+    return str(model_id).split(":", 1)[-1].rstrip("/").rsplit("/", 1)[-1]
 
 
 # ----------------------------------------------------------------------------- per model
@@ -124,9 +137,9 @@ def model_summary(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
     accuracy, accuracy_low, accuracy_high`` (Wilson), ``loss, loss_low, loss_high`` (bootstrap
     over items; NaN when ``bootstrap=0`` or one item), ``chance`` (:func:`helpers.analysis.summaries.chance_level`).
     """
-    _check_bootstrap(bootstrap)
+    check_bootstrap(bootstrap)
     records = []
-    for family, kind, frame, model_ids in _family_groups(items, families):
+    for family, kind, frame, model_ids in family_groups(items, families):
         for model in model_ids:
             rows = frame[frame["model_id"] == model]
             n_items, n_correct = len(rows), int(rows["correct"].astype(bool).sum())
@@ -150,10 +163,10 @@ def model_summary(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
 
 
 def item_counts(summary: pd.DataFrame) -> pd.DataFrame:
-    """Items scored per model (rows) and task kind (columns), from :func:`model_summary`."""
+    """Items scored per model (rows, each model once) and task kind (columns), from :func:`model_summary`."""
     counts = summary.drop_duplicates(["model_id", "kind"]).pivot(index="model_id", columns="kind", values="n_items")
     ordered_models = summary.drop_duplicates("model_id")["model_id"].tolist()
-    ordered_kinds = sorted(counts.columns, key=_kind_rank)
+    ordered_kinds = sorted(counts.columns, key=kind_rank)
     counts = counts.loc[ordered_models, ordered_kinds]
     counts.columns.name = None
     return counts.astype("Int64")
@@ -166,298 +179,67 @@ def size_long(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-# ----------------------------------------------------------------------------- fits
+def _families_of(summary: pd.DataFrame) -> dict[str, str]:
+    """model id -> its families joined with ", " (a model is listed once)."""
+    return summary.groupby("model_id", sort=False)["family"].agg(lambda values: ", ".join(dict.fromkeys(values))).to_dict()
 
 
-@dataclass(frozen=True)
-class FamilyFit:
-    """The power law of one family on one task kind and size basis, or why there is none."""
+def counts_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
+    """:func:`item_counts` for readers: one row per model (each once), a column per task kind."""
+    counts = item_counts(summary)
+    families = _families_of(summary)
+    sizes = summary.drop_duplicates("model_id").set_index("model_id")["n_params_total"]
+    frame = pd.DataFrame({"model": [f"`{short_name(m)}`" for m in counts.index],
+                          "family": [families[m] for m in counts.index],
+                          "parameters": [param_label(sizes[m]) for m in counts.index]})
+    column_labels = {"model": "model", "family": "family", "parameters": "parameters"}
+    for kind in counts.columns:
+        frame[kind] = ["—" if pd.isna(value) else f"{int(value):,}" for value in counts[kind]]
+        column_labels[kind] = (labels or {}).get(kind, kind)
+    return reader_table(frame, column_labels)
 
-    family: str
-    kind: str
-    size_basis: str  # a key of SIZE_BASES
-    model_ids: tuple[str, ...]
-    n_params: tuple[int, ...]
-    n_items: int  # items per model (the largest count if they differ)
-    paired: bool
-    status: str  # "fitted" or "not fitted: <reason>"
-    fit: PowerLawFit | None = field(default=None, repr=False)
 
+def summary_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
+    """:func:`model_summary` for readers: one row per (model, kind), each model once.
 
-def fit_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
-                 size_bases: Sequence[str] = tuple(SIZE_BASES), bootstrap: int = 1000, seed: int = 0,
-                 level: float = 0.95) -> list[FamilyFit]:
-    """Fit ``loss = a N^-alpha + c`` per family, task kind and size basis (``fit_power_law_items``).
-
-    The bootstrap resamples items, paired when every model scored the same items. A family with
-    fewer than :data:`MIN_FIT_MODELS` distinct sizes, or whose point fit fails, gets a
-    :class:`FamilyFit` with ``fit=None`` and the reason in ``status``.
+    Accuracy with its Wilson interval beside chance, loss with its bootstrap interval, both
+    rounded to what the interval supports; long tables are collapsed.
     """
-    unknown = [basis for basis in size_bases if basis not in SIZE_BASES]
-    if unknown or not size_bases:
-        raise ScalingViewError(f"size_bases={list(size_bases)!r}: choose from {list(SIZE_BASES)}.")
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise ScalingViewError(f"bootstrap={bootstrap!r}: use a non-negative integer (0: no intervals).")
-    fits = []
-    for family, kind, frame, model_ids in _family_groups(items, families):
-        losses, paired = _per_model(frame, model_ids, LOSS_COLUMN)
-        n_items = max(values.size for values in losses)
-        for basis in size_bases:
-            sizes = frame.groupby("model_id")[SIZE_BASES[basis]].first()[model_ids].to_numpy(dtype=np.int64)
-            common = dict(family=family, kind=kind, size_basis=basis, model_ids=tuple(model_ids),
-                          n_params=tuple(int(s) for s in sizes), n_items=n_items, paired=paired)
-            n_sizes = np.unique(sizes).size
-            if n_sizes < MIN_FIT_MODELS:
-                reason = f"not fitted: {n_sizes} model size{'s' if n_sizes != 1 else ''} (need {MIN_FIT_MODELS})"
-                fits.append(FamilyFit(**common, status=reason))
-                continue
-            try:
-                fit = fit_power_law_items(sizes, losses, paired=paired, bootstrap=bootstrap, seed=seed, level=level)
-            except (FitFailure, ScalingInputError) as error:
-                fits.append(FamilyFit(**common, status=f"not fitted: {error}"))
-                continue
-            fits.append(FamilyFit(**common, status="fitted", fit=fit))
-    return fits
-
-
-def fits_table(fits: Sequence[FamilyFit]) -> pd.DataFrame:
-    """One row per :class:`FamilyFit`: ``a, alpha, c`` with ``_low``/``_high`` interval ends (NaN if unfitted)."""
-    records = []
-    for family_fit in fits:
-        record = {"family": family_fit.family, "kind": family_fit.kind, "size_basis": family_fit.size_basis,
-                  "n_models": len(family_fit.model_ids), "n_items": family_fit.n_items,
-                  "paired": family_fit.paired, "status": family_fit.status}
-        if family_fit.fit is not None:
-            record.update(family_fit.fit.to_dict())
-        else:
-            record.update({f"{name}{end}": math.nan for name in ("a", "alpha", "c") for end in ("", "_low", "_high")})
-            record.update(n_bootstrap=0, n_failed=0)
-        records.append(record)
-    return pd.DataFrame.from_records(records)
-
-
-def fit_curves(fits: Sequence[FamilyFit], n_points: int = 50) -> pd.DataFrame:
-    """Fitted loss and its pointwise bootstrap band on a log grid spanning each family's sizes.
-
-    Columns ``family, kind, size_basis, n_params, loss, loss_low, loss_high``; unfitted entries
-    contribute no rows.
-    """
-    if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
-        raise ScalingViewError(f"n_points={n_points!r}: need an integer >= 2.")
-    frames = []
-    for family_fit in fits:
-        if family_fit.fit is None:
-            continue
-        grid = np.geomspace(min(family_fit.n_params), max(family_fit.n_params), n_points)  # [n_points]
-        low, high = family_fit.fit.predict_interval(grid)
-        frames.append(pd.DataFrame({
-            "family": family_fit.family, "kind": family_fit.kind, "size_basis": family_fit.size_basis,
-            "n_params": grid, "loss": family_fit.fit.predict(grid), "loss_low": low, "loss_high": high,
-        }))
-    columns = ["family", "kind", "size_basis", "n_params", "loss", "loss_low", "loss_high"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-
-
-# ----------------------------------------------------------------------------- small vs large
-
-
-def _change_status(gap_status: str, absolute_interval: tuple[float, float]) -> str:
-    """Words for the accuracy side of a change: flat, rose, fell, or undefined baseline."""
-    if gap_status == "accuracy_baseline_zero":
-        return "baseline accuracy zero"
-    if gap_status == "accuracy_flat":
-        return "accuracy flat"
-    low, high = absolute_interval
-    if math.isnan(low) or low <= 0 <= high:
-        return "accuracy flat"  # the change is within its interval of zero (or has no interval)
-    return "accuracy rose" if low > 0 else "accuracy fell"
-
-
-def change_table(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *, bootstrap: int = 1000,
-                 seed: int = 0, level: float = 0.95) -> pd.DataFrame:
-    """Smallest vs largest model (by total parameters) per family and task kind.
-
-    Columns: ``family, kind, small_model, large_model, n_params_small, n_params_large, n_items,
-    paired, loss_small, loss_large, relative_loss_reduction`` (+``_low``/``_high``),
-    ``accuracy_small, accuracy_large, accuracy_change`` (absolute, +interval),
-    ``relative_accuracy_change`` (+interval), ``ratio`` (+interval: the confidence-competence
-    gap), ``ratio_status`` (from :func:`helpers.analysis.scaling.confidence_competence_gap`) and
-    ``status``: "accuracy flat" when the accuracy change's interval includes 0, else "accuracy
-    rose"/"accuracy fell" ("baseline accuracy zero" when the small model is never right).
-    Families with one model are left out.
-    """
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise ScalingViewError(f"bootstrap={bootstrap!r}: use a non-negative integer (0: no intervals).")
-    records = []
-    for family, kind, frame, model_ids in _family_groups(items, families):
-        if len(model_ids) < 2:
-            continue
-        small, large = model_ids[0], model_ids[-1]
-        (loss_small, loss_large), paired = _per_model(frame, [small, large], LOSS_COLUMN)
-        (acc_small, acc_large), _ = _per_model(frame, [small, large], "correct")
-        gap = confidence_competence_gap(loss_small, loss_large, acc_small, acc_large, paired=paired,
-                                        bootstrap=bootstrap, seed=seed, level=level)
-        reduction = relative_reduction(loss_small.mean(), loss_large.mean())
-        change = accuracy_change(float(acc_small.mean()), float(acc_large.mean()))
-        sizes = frame.groupby("model_id")["n_params_total"].first()
-        records.append({
-            "family": family, "kind": kind, "small_model": small, "large_model": large,
-            "n_params_small": int(sizes[small]), "n_params_large": int(sizes[large]),
-            "n_items": int(max(loss_small.size, loss_large.size)), "paired": paired,
-            "loss_small": gap.loss_small, "loss_large": gap.loss_large,
-            "relative_loss_reduction": reduction,
-            "relative_loss_reduction_low": gap.relative_loss_reduction_interval[0],
-            "relative_loss_reduction_high": gap.relative_loss_reduction_interval[1],
-            "accuracy_small": gap.accuracy_small, "accuracy_large": gap.accuracy_large,
-            "accuracy_change": change.absolute,
-            "accuracy_change_low": gap.absolute_accuracy_change_interval[0],
-            "accuracy_change_high": gap.absolute_accuracy_change_interval[1],
-            "relative_accuracy_change": change.relative,
-            "relative_accuracy_change_low": gap.relative_accuracy_change_interval[0],
-            "relative_accuracy_change_high": gap.relative_accuracy_change_interval[1],
-            "ratio": gap.ratio, "ratio_low": gap.ratio_interval[0], "ratio_high": gap.ratio_interval[1],
-            "ratio_status": gap.ratio_status, "ratio_bounded": gap.ratio_bounded,
-            "status": _change_status(gap.ratio_status, gap.absolute_accuracy_change_interval),
-        })
-    return pd.DataFrame.from_records(records)
-
-
-def _percent(value: float) -> str:
-    """``0.3129`` -> ``"31%"``; below ten percent one decimal (``"1.4%"``); no ``"-0%"``."""
-    if math.isnan(value):
-        return "n/a"
-    digits = 0 if abs(value) >= 0.095 else 1
-    return f"{round(100 * value, digits) + 0.0:.{digits}f}%"
-
-
-def change_sentence(row: Mapping) -> str:
-    """One sentence in the study's headline form from a :func:`change_table` row.
-
-    e.g. "pythia, knowledge: accuracy 25% → 25% (accuracy flat) while the gold-answer loss falls
-    31% (95% interval 28% to 34%), pythia-70m → pythia-410m."
-    """
-    reduction = row["relative_loss_reduction"]
-    low, high = row["relative_loss_reduction_low"], row["relative_loss_reduction_high"]
-    verb = "falls" if reduction >= 0 else "rises"
-    if reduction < 0:  # say how much it rose: the interval of the rise is the negated, swapped one
-        low, high = -high, -low
-    interval = "" if math.isnan(low) else f" (interval {_percent(low)} to {_percent(high)})"
-    return (f"{row['family']}, {row['kind']}: accuracy {_percent(row['accuracy_small'])} → "
-            f"{_percent(row['accuracy_large'])} ({row['status']}) while the gold-answer loss {verb} "
-            f"{_percent(abs(reduction))}{interval}, {row['small_model']} → {row['large_model']}.")
-
-
-# ----------------------------------------------------------------------------- published
-
-
-def _published(published: pd.DataFrame | None) -> pd.DataFrame:
-    return reference.load_published() if published is None else published
-
-
-def _check_n_stderr(n_stderr: float) -> None:
-    if isinstance(n_stderr, bool) or not isinstance(n_stderr, (int, float)) or not n_stderr > 0:
-        raise ScalingViewError(f"n_stderr={n_stderr!r}: need a positive number of standard errors, e.g. 2.")
-
-
-def published_mmlu_table(published: pd.DataFrame | None = None, *, shots: Sequence[int] = (0, 5),
-                         n_stderr: float = 2.0) -> pd.DataFrame:
-    """Published MMLU-math accuracy (size-weighted over 5 subjects) per model, long format.
-
-    One row per (model, shots, metric in acc/acc_norm): ``family, model, params, shots, metric,
-    setting`` (e.g. "0-shot acc"), ``value, stderr, low, high`` (``value ± n_stderr·stderr``),
-    ``chance`` (0.25). 5-shot rows exist for the Pythia families only.
-    """
-    _check_n_stderr(n_stderr)
-    table = _published(published)
-    frames = []
-    for shot in shots:
-        summary = reference.mmlu_math_summary(table, shots=shot)
-        for metric in ("acc", "acc_norm"):
-            part = summary[["family", "model", "params"]].copy()
-            part["shots"] = shot
-            part["metric"] = metric
-            part["setting"] = f"{shot}-shot {metric}"
-            part["value"] = summary[metric].to_numpy()
-            part["stderr"] = summary[f"{metric}_stderr"].to_numpy()
-            frames.append(part)
-    long = pd.concat(frames, ignore_index=True)
-    long["low"] = long["value"] - n_stderr * long["stderr"]
-    long["high"] = long["value"] + n_stderr * long["stderr"]
-    long["chance"] = MMLU_CHANCE
-    return long
-
-
-def published_chance_table(mmlu: pd.DataFrame, *, n_stderr: float = 2.0) -> pd.DataFrame:
-    """Which published models sit significantly below or above chance (``reference.chance_check``).
-
-    Takes :func:`published_mmlu_table`; adds ``z_vs_chance`` and ``position`` ("below chance",
-    "at chance" or "above chance", at ``|z| > n_stderr``).
-    """
-    _check_n_stderr(n_stderr)
-    frames = []
-    for (_, _), part in mmlu.groupby(["shots", "metric"], sort=False):
-        checked = reference.chance_check(part.rename(columns={"value": "acc", "stderr": "acc_stderr"}),
-                                         column="acc", chance=MMLU_CHANCE, n_stderr=n_stderr)
-        frames.append(checked.rename(columns={"acc": "value", "acc_stderr": "stderr"}))
-    checked = pd.concat(frames, ignore_index=True)
-    checked["position"] = np.where(checked["within_chance"], "at chance",
-                                   np.where(checked["z_vs_chance"] > 0, "above chance", "below chance"))
-    return checked[["family", "model", "params", "setting", "value", "stderr", "z_vs_chance", "position"]]
-
-
-def published_lambada_table(published: pd.DataFrame | None = None, *, n_stderr: float = 2.0) -> pd.DataFrame:
-    """Published 0-shot LAMBADA (OpenAI) perplexity per model with ``ppl_low``/``ppl_high`` bars.
-
-    ``ppl_low`` is floored at half the value so a log axis can draw it (only for bars wider
-    than the value itself, which the published data do not have).
-    """
-    _check_n_stderr(n_stderr)
-    summary = reference.lambada_summary(_published(published), shots=0)
-    summary["ppl_low"] = np.maximum(summary["ppl"] - n_stderr * summary["ppl_stderr"], summary["ppl"] / 2)
-    summary["ppl_high"] = summary["ppl"] + n_stderr * summary["ppl_stderr"]
-    return summary
-
-
-def lambada_fold_changes(lambada: pd.DataFrame) -> pd.DataFrame:
-    """Per family: smallest and largest model's perplexity and their ratio (``reference.fold_change``)."""
-    records = []
-    for family in lambada["family"].drop_duplicates():
-        fold = reference.fold_change(lambada, family, "ppl")
-        records.append({"family": family, "smallest_model": fold.smallest_model, "largest_model": fold.largest_model,
-                        "smallest_ppl": fold.smallest_value, "largest_ppl": fold.largest_value,
-                        "fold_change": fold.ratio})
-    return pd.DataFrame.from_records(records)
-
-
-def pythia_size_label(model: str) -> str:
-    """``"pythia-1b-bf16"`` and ``"pythia-1b-deduped"`` -> ``"1b"``: the size shared by both runs."""
-    return model.removeprefix("pythia-").removesuffix("-deduped").removesuffix("-bf16")
-
-
-def published_training_table(published: pd.DataFrame | None = None, *, metric: str = "acc", shots: int = 0,
-                             n_stderr: float = 2.0) -> pd.DataFrame:
-    """Published MMLU-math ``metric`` along Pythia's training steps (5 subjects size-weighted).
-
-    ``reference.over_training(..., combine=True)`` plus ``size`` (e.g. "1.4b", shared by the
-    standard and deduped runs), ``low``/``high`` bars and ``chance``. Step 0 is dropped (a log
-    step axis cannot show it, and its weights equal step 1's). ``suspect`` marks the 2.8b rows
-    at steps <= 43000 (SOURCES.md caveat 1).
-    """
-    _check_n_stderr(n_stderr)
-    table = reference.over_training(_published(published), MMLU_MATH_PATTERN, metric, shots=shots, combine=True)
-    table = table[table["step"] > 0].reset_index(drop=True)
-    table["step"] = table["step"].astype("int64")
-    table["size"] = table["model"].map(pythia_size_label)
-    table["low"] = table["value"] - n_stderr * table["stderr"]
-    table["high"] = table["value"] + n_stderr * table["stderr"]
-    table["chance"] = MMLU_CHANCE
-    return table
+    if summary.empty:
+        return "(no models scored)"
+    table = summary.drop_duplicates(["model_id", "kind"]).copy()
+    families = _families_of(summary)
+    table = table.assign(_rank=table["kind"].map(lambda kind: kind_rank(kind)[0])).sort_values(
+        ["_rank", "kind", "n_params_total"], kind="stable")
+    frame = pd.DataFrame({
+        "kind": [(labels or {}).get(kind, kind) for kind in table["kind"]],
+        "model": [f"`{short_name(m)}`" for m in table["model_id"]],
+        "family": [families[m] for m in table["model_id"]],
+        "parameters": [param_label(n) for n in table["n_params_total"]],
+        "items": [f"{n:,}" for n in table["n_items"]],
+        "accuracy": [pct_interval(a, lo, hi) for a, lo, hi in
+                     zip(table["accuracy"], table["accuracy_low"], table["accuracy_high"])],
+        "chance": [f"{100 * c:.0f}%" if c > 0 else "0 (exact match)" for c in table["chance"]],
+        "loss": [number_interval(v, lo, hi) for v, lo, hi in zip(table["loss"], table["loss_low"], table["loss_high"])],
+    })
+    return reader_table(frame, {"kind": "task kind", "model": "model", "family": "family",
+                                "parameters": "parameters", "items": "items",
+                                "accuracy": "accuracy [95% Wilson]", "chance": "chance",
+                                "loss": "gold-answer loss, nats/token [95% bootstrap]"},
+                        summary=f"Show every model and task kind ({len(frame)} rows)")
 
 
 # ----------------------------------------------------------------------------- settings
 
-DEFAULT_KINDS = ("knowledge", "procedure", "pattern")
-"""Task kinds the scaling notebook uses unless its ``task_kinds`` parameter says otherwise."""
+
+def kind_labels(settings: Mapping) -> dict[str, str]:
+    """Task kind -> a label naming its format and shots, from a config's ``settings``."""
+    labels = {}
+    for kind, setting in settings.items():
+        name = KIND_NAMES.get(kind, setting.task)
+        labels[kind] = f"{name}, {setting.shots}-shot" + (" (the study's format)"
+                                                          if kind == "knowledge_fulltext" and setting.shots == 0 else "")
+    return labels
 
 
 def settings_table(families: Mapping[str, Sequence[str]], settings: Mapping) -> pd.DataFrame:
@@ -469,3 +251,14 @@ def settings_table(families: Mapping[str, Sequence[str]], settings: Mapping) -> 
     return pd.DataFrame([{"kind": kind, "task": setting.task, "shots": setting.shots,
                           "limit": "all" if setting.limit is None else setting.limit, "models": models}
                          for kind, setting in settings.items()]).set_index("kind")
+
+
+def settings_markdown(families: Mapping[str, Sequence[str]], settings: Mapping) -> str:
+    """:func:`settings_table` for readers (limits are per subject / per file, as the profile says)."""
+    rows = pd.DataFrame([{"kind": kind, "task": f"`{setting.task}`", "shots": str(setting.shots),
+                          "limit": "all items" if setting.limit is None else f"first {setting.limit} per subject or file"}
+                         for kind, setting in settings.items()])
+    table = reader_table(rows, {"kind": "task kind", "task": "task", "shots": "shots", "limit": "items"})
+    members = "; ".join(f"**{family}**: {', '.join(f'`{source}`' for source in sources)}"
+                        for family, sources in families.items())
+    return f"{table}\n\nFamilies (smallest first): {members}."

@@ -199,18 +199,20 @@ def plan_table(plan) -> pd.DataFrame:
 
 
 def collapse_view(table: pd.DataFrame) -> pd.DataFrame:
-    """The full-swap rows of :func:`helpers.experiments.swap.compute.collapse_table`, formatted for reading."""
-    full = table[table["alpha"] == 1.0]
+    """:func:`helpers.experiments.swap.verdict.collapse_table` formatted for reading (percentages)."""
+    def pct(value: float) -> str:
+        return f"{100 * value:.1f}%"
+
     return pd.DataFrame({
-        "pair": [f"{short_name(d)} → {short_name(r)}" for d, r in zip(full["donor"], full["recipient"])],
-        "kind": full["kind"].to_numpy(),
-        "n items": full["n_items"].to_numpy(),
-        "baseline accuracy": full["baseline_accuracy"].map("{:.3f}".format).to_numpy(),
-        "baseline above chance": full["baseline_above_chance"].to_numpy(),
-        "full-swap accuracy [95% CI]": [f"{a:.3f} [{lo:.3f}, {hi:.3f}]" for a, lo, hi in
-                                        zip(full["accuracy"], full["accuracy_low"], full["accuracy_high"])],
-        "chance": full["chance"].map("{:.3f}".format).to_numpy(),
-        "p (above chance)": full["full_swap_p_above_chance"].map("{:.3g}".format).to_numpy(),
-        "collapse": full["collapse"].to_numpy(),
-        "self-swap max |Δ|": full["self_swap_max_diff"].map("{:.1e}".format).to_numpy(),
+        "pair": [f"{short_name(d)} → {short_name(r)}" for d, r in zip(table["donor"], table["recipient"])],
+        "task kind": table["kind"].to_numpy(),
+        "items": table["n_items"].to_numpy(),
+        "alone": table["baseline"].map(pct).to_numpy(),
+        "full swap [95% CI]": [f"{pct(a)} [{pct(lo)}, {pct(hi)}]" for a, lo, hi in
+                               zip(table["swapped"], table["swapped_low"], table["swapped_high"])],
+        "chance": table["chance"].map(pct).to_numpy(),
+        "change [95% CI]": [f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pts" for d, lo, hi in
+                            zip(table["drop"], table["drop_low"], table["drop_high"])],
+        "McNemar p (Holm)": table["p_holm"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}").to_numpy(),
+        "collapse": table["collapse"].to_numpy(),
     })

@@ -76,11 +76,12 @@ def _visible_gpus() -> list[str]:
     if "CUDA_VISIBLE_DEVICES" in os.environ:
         ids = [gpu.strip() for gpu in os.environ["CUDA_VISIBLE_DEVICES"].split(",") if gpu.strip()]
         return [] if ids in ([], ["-1"]) else ids
-    try:
-        import torch
-    except ImportError:
+    try:  # asked in a child process: the runner itself stays free of torch
+        found = subprocess.run([sys.executable, "-c", "import torch; print(torch.cuda.device_count())"],
+                               capture_output=True, text=True, timeout=120, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
         return []
-    return [str(i) for i in range(torch.cuda.device_count())]
+    return [str(i) for i in range(int(found or 0))]
 
 
 def _worker_env(slot: int, workers: int, gpus: Sequence[str]) -> dict[str, str]:
