@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import cli
+from helpers.experiments.registry import EXPERIMENTS
 from helpers.infra.store import ResultStore
 
 TINY_PROFILES = """
@@ -46,7 +47,7 @@ def test_unknown_profile_lists_the_accepted_ones(tmp_path):
 
 def test_unknown_notebook_lists_the_accepted_ones(tmp_path):
     status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "scalling", "--store", str(tmp_path)])
-    assert status == 2 and "'scalling'" in err and "scaling, task_contrast, swap" in err
+    assert status == 2 and "'scalling'" in err and ", ".join(EXPERIMENTS) in err
 
 
 def test_conflicting_flags_are_rejected(tmp_path):

@@ -149,6 +149,8 @@ def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
                 print(f"error: {error}", file=sys.stderr)
                 return EXIT_USAGE
         if notebooks:
+            fill_outcomes = fill_before_notebooks(args, experiments, per_notebook, log_dir)
+            job_outcomes += fill_outcomes
             fixed = {"profile": args.profile, "profiles_file": str(Path(args.profiles_file).resolve())}
             replaced_custom_runs(experiments, fixed, per_notebook)
             notebook_outcomes = execute_notebooks({e.name: e.notebook for e in experiments},
@@ -157,6 +159,49 @@ def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
               flush=True)
         failed = any(not o.ok for o in job_outcomes) or any(not o.ok for o in notebook_outcomes)
         return EXIT_FAILED if failed else EXIT_OK
+
+
+def fill_before_notebooks(args: argparse.Namespace, experiments, per_notebook: dict[str, dict], log_dir) -> list:
+    """Print what the notebooks will compute and an estimate, then compute it here, with progress
+    lines and ETAs, so the notebooks find every score stored. Returns the jobs' outcomes."""
+    from helpers.experiments.config import configure
+    from helpers.experiments.plan import describe, missing_swap_work, missing_work
+    from helpers.infra.run.workers import run_jobs
+
+    configs = [configure(args.profile, args.profiles_file, per_notebook[e.name], experiment=e.name)
+               for e in experiments if e.fill_jobs is not None]
+    work, jobs, seen = [], [], set()
+    for config in configs:
+        found = missing_swap_work(config) if config.experiment == "swap" else missing_work(config)
+        work += [w for w in found if (w.model, w.what) not in seen]
+        seen |= {(w.model, w.what) for w in found}
+    print(describe(work), flush=True)
+    if not work:
+        return []
+    for config in configs:
+        if config.compute_missing:
+            new = config_fill_jobs(config, per_notebook[config.experiment])
+            jobs += [job for job in new if job.to_json() not in {j.to_json() for j in jobs}]
+    return run_jobs(jobs, log_dir=log_dir) if jobs else []
+
+
+def config_fill_jobs(config, overrides: dict[str, Any]) -> list:
+    """The fill jobs of one configured run (its models and settings after ``overrides``), reading
+    the shipped results too: only what the stack lacks is computed."""
+    from dataclasses import asdict
+
+    from helpers.experiments.swap.plan import swap_plan
+    from helpers.infra.jobs import Job
+
+    if config.experiment == "swap":
+        return [Job(f"swap {donor} -> {recipient}", "helpers.experiments.swap.compute:fill_pair",
+                    {"profile": config.profile.name, "donor": donor, "recipient": recipient,
+                     "profiles_file": str(config.profiles_file), "overrides": dict(overrides), "shipped": True})
+                for donor, recipient in swap_plan(config).pairs]
+    settings = [asdict(setting) for setting in config.settings.values()]
+    return [Job(source, "helpers.experiments.evaluation:fill_model",
+                {"source": source, "settings": settings, "device": config.device, "seed": config.seed,
+                 "progress": sys.stderr.isatty(), "shipped": True}) for source in config.models]
 
 
 def replaced_custom_runs(experiments, fixed: dict[str, Any], per_notebook: dict[str, dict]) -> list[str]:

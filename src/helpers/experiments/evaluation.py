@@ -213,14 +213,16 @@ def evaluate_many(handles: Sequence[ModelHandle], settings: Sequence[TaskSetting
 
 
 def fill_model(source: str, settings: Sequence[Mapping[str, Any]], device: str | None = None,
-               store: str | None = None, seed: int | None = None, progress: bool = False) -> dict[str, Any]:
+               store: str | None = None, seed: int | None = None, progress: bool = False,
+               shipped: bool = False) -> dict[str, Any]:
     """Job function of the fill step: score model ``source`` on every task setting into the local
-    store at ``store`` (shipped results are not used: ``make run`` recomputes from scratch).
+    store at ``store``. Shipped results are read only when ``shipped`` (``make notebook``);
+    ``make run`` recomputes from scratch.
 
     Prints one line per stored shard with an ETA. Returns ``{"model_id", "computed": [kinds],
     "cached": [kinds], "rows": {kind: n_rows}, "seconds": {kind: s}}``.
     """
-    stack = default_stack(shipped=False, local=store)
+    stack = default_stack(shipped=shipped, local=store)
     handle = ModelHandle(source, device=device)
     computed, cached, rows, seconds = [], [], {}, {}
     try:

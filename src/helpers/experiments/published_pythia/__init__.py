@@ -1,0 +1,1 @@
+"""The published-Pythia chapter: arithmetic and MMLU-math along size, training compute and shots (tables and charts)."""

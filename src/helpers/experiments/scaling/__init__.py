@@ -1,0 +1,1 @@
+"""The scaling chapter: loss and accuracy against parameters, fits within families, the smallest-to-largest changes."""

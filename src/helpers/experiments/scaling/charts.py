@@ -1,147 +1,120 @@
-"""Charts of the scaling chapter: loss and accuracy against parameters, fits, published results."""
+"""Charts of the scaling chapter's own measurements: loss and accuracy against parameters, fits.
+
+Every chart fits the book's ~700 px column (at most two facet columns, legend at the bottom),
+colours a family the same in every figure (:mod:`~helpers.experiments.scaling.palette`: pass
+the chapter's ``palette``), joins points by a line only within a family (a family differs in
+size only; a lone model is a point), and fits its log axis to the data. Each point carries its
+interval (Wilson for accuracy, bootstrap for loss) and every accuracy panel its chance line.
+"""
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import altair as alt
 import pandas as pd
 
-from helpers.experiments.scaling.views import size_long
-from helpers.render.charts import CHANCE_STYLE, METRICS, ChartInputError, chance_rule, log_x, require_table
+from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
+from helpers.experiments.scaling.views import SIZE_BASES, kind_rank, size_long
+from helpers.render.charts import CHANCE_STYLE, ChartInputError, require_table
+
+PANEL_WIDTH = 250
+PANEL_HEIGHT = 170
+FACET_COLUMNS = 2
+METRICS = {"loss": ("loss", "loss (nats/token)"), "accuracy": ("accuracy", "accuracy")}
+"""Our metrics: name -> (column of model_summary, a short axis title that fits a panel's height)."""
 
 
-def scale_chart(summary: pd.DataFrame, metric: str = "loss") -> alt.FacetChart:
-    """``metric`` ("loss" or "accuracy") against parameter count, per task kind and size basis.
+def _kind_sort(kinds) -> list[str]:
+    return sorted(dict.fromkeys(kinds), key=kind_rank)
 
-    ``summary`` is :func:`helpers.experiments.scaling.views.model_summary`. Columns of the grid are task
-    kinds, rows the size basis (total vs non-embedding parameters); colour is the family.
-    Points with interval rules (Wilson for accuracy, bootstrap for loss), a line per family,
-    and for accuracy the chance line.
+
+def _with_labels(data: pd.DataFrame, labels: dict[str, str] | None) -> pd.DataFrame:
+    return data.assign(kind_label=data["kind"].map(lambda kind: (labels or {}).get(kind, kind)))
+
+
+def _facet(kinds: Sequence[str], data: pd.DataFrame) -> alt.Facet:
+    order = [label for label in dict.fromkeys(data.set_index("kind").loc[kinds, "kind_label"])]
+    return alt.Facet("kind_label:N", title=None, sort=order, header=alt.Header(labelFontWeight="bold"))
+
+
+def scale_chart(summary: pd.DataFrame, metric: str = "loss", *, size_basis: str = "total",
+                palette: Sequence[str] | None = None, labels: dict[str, str] | None = None) -> alt.FacetChart:
+    """``metric`` ("loss" or "accuracy") against parameter count, one panel per task kind (2 columns).
+
+    ``summary`` is :func:`helpers.experiments.scaling.views.model_summary`; ``size_basis`` "total"
+    or "non-embedding"; ``palette`` the chapter's ordered family list (fixes colours);
+    ``labels`` task kind -> panel title. Points with interval rules, a line per family, and for
+    accuracy the chance line.
     """
     if metric not in METRICS:
         raise ChartInputError(f"scale_chart: metric={metric!r}; choose one of {list(METRICS)}.")
+    if size_basis not in SIZE_BASES:
+        raise ChartInputError(f"scale_chart: size_basis={size_basis!r}; choose one of {list(SIZE_BASES)}.")
     column, axis_title = METRICS[metric]
     require_table(summary, ["family", "model_id", "kind", "n_params_total", "n_params_nonembedding",
-                       column, f"{column}_low", f"{column}_high", "chance"],
-             "scale_chart", "helpers.experiments.scaling.views.model_summary")
-    data = size_long(summary)
-    x = log_x("n_params", "parameters")
+                            column, f"{column}_low", f"{column}_high", "chance"],
+                  "scale_chart", "helpers.experiments.scaling.views.model_summary")
+    data = _with_labels(size_long(summary), labels)
+    data = data[data["size_basis"] == size_basis].reset_index(drop=True)
+    families = list(dict.fromkeys(data["family"]))
+    x = size_axis("n_params", data["n_params"], f"parameters ({size_basis}, log scale)")
     y = alt.Y(f"{column}:Q", title=axis_title, scale=alt.Scale(zero=metric == "accuracy"))
-    color = alt.Color("family:N", title="family")
-    tooltip = ["family:N", "model_id:N", "kind:N", "n_params:Q", alt.Tooltip(f"{column}:Q", format=".3f"),
-               alt.Tooltip(f"{column}_low:Q", format=".3f"), alt.Tooltip(f"{column}_high:Q", format=".3f")]
-    base = alt.Chart()
+    color = family_color("family", palette or default_domain(families), families)
+    tooltip = ["family:N", "model_id:N", "kind:N", alt.Tooltip("n_params:Q", format=",.0f"),
+               alt.Tooltip(f"{column}:Q", format=".3f"), alt.Tooltip(f"{column}_low:Q", format=".3f"),
+               alt.Tooltip(f"{column}_high:Q", format=".3f")]
     layers = [
-        base.mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
-        base.mark_rule().encode(x=x, y=f"{column}_low:Q", y2=f"{column}_high:Q", color=color),
-        base.mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
+        alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
+        alt.Chart().mark_rule().encode(x=x, y=f"{column}_low:Q", y2=f"{column}_high:Q", color=color),
+        alt.Chart().mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
     ]
     if metric == "accuracy":
-        layers.append(chance_rule())
-    return alt.layer(*layers, data=data).properties(width=220, height=180).facet(
-        row=alt.Row("size_basis:N", title="size basis"),
-        column=alt.Column("kind:N", title="task kind"),
-    ).resolve_scale(x="independent")
+        layers.append(alt.Chart().transform_filter("isValid(datum.chance)").mark_rule(**CHANCE_STYLE)
+                      .encode(y="mean(chance):Q"))
+    kinds = _kind_sort(data["kind"])
+    return alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
+        facet=_facet(kinds, data), columns=FACET_COLUMNS,
+    ).resolve_scale(y="independent" if metric == "loss" else "shared")
 
 
-def fit_chart(summary: pd.DataFrame, curves: pd.DataFrame) -> alt.FacetChart:
-    """Measured loss per model (points, interval rules) with the fitted power laws over them.
+def fit_chart(summary: pd.DataFrame, curves: pd.DataFrame, *, size_basis: str = "total",
+              palette: Sequence[str] | None = None, labels: dict[str, str] | None = None) -> alt.FacetChart:
+    """Measured loss per model (points, interval rules) with each family's fitted power law over them.
 
     ``summary``: :func:`~helpers.experiments.scaling.views.model_summary`; ``curves``:
-    :func:`~helpers.experiments.scaling.views.fit_curves` (line plus the bootstrap band). Families without a
-    fit show their points only.
+    :func:`~helpers.experiments.scaling.fits.fit_curves` (line plus the bootstrap band). A
+    family without a fit shows its points only: no line is drawn between its models.
     """
     require_table(summary, ["family", "model_id", "kind", "loss", "loss_low", "loss_high",
-                       "n_params_total", "n_params_nonembedding"],
-             "fit_chart", "helpers.experiments.scaling.views.model_summary")
+                            "n_params_total", "n_params_nonembedding"],
+                  "fit_chart", "helpers.experiments.scaling.views.model_summary")
     expected = ["family", "kind", "size_basis", "n_params", "loss", "loss_low", "loss_high"]
     missing = [column for column in expected if column not in curves.columns]
     if missing:
-        raise ChartInputError(f"fit_chart: curves lack columns {missing}; pass helpers.experiments.scaling.views.fit_curves.")
+        raise ChartInputError(f"fit_chart: curves lack columns {missing}; pass helpers.experiments.scaling.fits.fit_curves.")
     measured = size_long(summary)[["family", "model_id", "kind", "size_basis", "n_params",
                                    "loss", "loss_low", "loss_high"]].assign(layer="measured")
-    data = pd.concat([measured, curves[expected].assign(layer="fit", model_id="")], ignore_index=True)
-    x = log_x("n_params", "parameters")
+    fitted = curves[expected].assign(layer="fit", model_id="")
+    data = pd.concat([measured, fitted], ignore_index=True)
+    data = _with_labels(data[data["size_basis"] == size_basis].reset_index(drop=True), labels)
+    families = list(dict.fromkeys(data["family"]))
+    x = size_axis("n_params", data["n_params"], f"parameters ({size_basis}, log scale)")
     y = alt.Y("loss:Q", title=METRICS["loss"][1], scale=alt.Scale(zero=False))
-    color = alt.Color("family:N", title="family")
-    fitted = alt.Chart().transform_filter(alt.datum.layer == "fit")
+    color = family_color("family", palette or default_domain(families), families)
+    fit_rows = alt.Chart().transform_filter(alt.datum.layer == "fit")
     points = alt.Chart().transform_filter(alt.datum.layer == "measured")
     layers = [
-        fitted.mark_area(opacity=0.15).encode(x=x, y="loss_low:Q", y2="loss_high:Q", color=color),
-        fitted.mark_line(strokeDash=[6, 3]).encode(x=x, y=y, color=color),
+        fit_rows.mark_area(opacity=0.15).encode(x=x, y="loss_low:Q", y2="loss_high:Q", color=color,
+                                                detail="family:N"),
+        fit_rows.mark_line(strokeDash=[6, 3]).encode(x=x, y=y, color=color, detail="family:N"),
         points.mark_rule().encode(x=x, y="loss_low:Q", y2="loss_high:Q", color=color),
         points.mark_point(filled=True).encode(
-            x=x, y=y, color=color, tooltip=["family:N", "model_id:N", "n_params:Q", alt.Tooltip("loss:Q", format=".3f")]),
-    ]
-    return alt.layer(*layers, data=data).properties(width=220, height=180).facet(
-        row=alt.Row("size_basis:N", title="size basis"),
-        column=alt.Column("kind:N", title="task kind"),
-    ).resolve_scale(x="independent")
-
-
-# ----------------------------------------------------------------------------- published results
-
-
-def published_mmlu_chart(mmlu: pd.DataFrame) -> alt.FacetChart:
-    """Published MMLU-math accuracy against parameters, one panel per setting (e.g. "0-shot acc").
-
-    ``mmlu``: :func:`helpers.experiments.scaling.views.published_mmlu_table` (``low``/``high`` = ±2 stderr).
-    """
-    require_table(mmlu, ["family", "model", "params", "setting", "value", "low", "high", "chance"],
-             "published_mmlu_chart", "helpers.experiments.scaling.views.published_mmlu_table")
-    x = log_x("params", "parameters")
-    y = alt.Y("value:Q", title="MMLU-math accuracy", scale=alt.Scale(zero=False))
-    color = alt.Color("family:N", title="family")
-    layers = [
-        alt.Chart().mark_line(opacity=0.5).encode(x=x, y=y, color=color, detail="family:N"),
-        alt.Chart().mark_rule().encode(x=x, y="low:Q", y2="high:Q", color=color),
-        alt.Chart().mark_point(filled=True).encode(
             x=x, y=y, color=color,
-            tooltip=["model:N", "params:Q", "setting:N", alt.Tooltip("value:Q", format=".4f"),
-                     alt.Tooltip("stderr:Q", format=".4f")]),
-        chance_rule(),
+            tooltip=["family:N", "model_id:N", alt.Tooltip("n_params:Q", format=",.0f"),
+                     alt.Tooltip("loss:Q", format=".3f")]),
     ]
-    settings = mmlu["setting"].drop_duplicates().tolist()
-    return alt.layer(*layers, data=mmlu).properties(width=260, height=200).facet(
-        facet=alt.Facet("setting:N", title=None, sort=settings), columns=2)
-
-
-def lambada_chart(lambada: pd.DataFrame) -> alt.Chart:
-    """Published LAMBADA (OpenAI) perplexity against parameters, log-log, with ±2 stderr rules.
-
-    ``lambada``: :func:`helpers.experiments.scaling.views.published_lambada_table`.
-    """
-    require_table(lambada, ["family", "model", "params", "ppl", "ppl_low", "ppl_high"],
-             "lambada_chart", "helpers.experiments.scaling.views.published_lambada_table")
-    x = log_x("params", "parameters")
-    y = alt.Y("ppl:Q", scale=alt.Scale(type="log"), title="LAMBADA perplexity (per target word)")
-    color = alt.Color("family:N", title="family")
-    base = alt.Chart(lambada)
-    return alt.layer(
-        base.mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
-        base.mark_rule().encode(x=x, y="ppl_low:Q", y2="ppl_high:Q", color=color),
-        base.mark_point(filled=True).encode(
-            x=x, y=y, color=color, tooltip=["model:N", "params:Q", alt.Tooltip("ppl:Q", format=".2f")]),
-    ).properties(width=480, height=300)
-
-
-def training_steps_chart(training: pd.DataFrame) -> alt.FacetChart:
-    """Published MMLU-math accuracy along training steps (log axis), one panel per Pythia size.
-
-    ``training``: :func:`helpers.experiments.scaling.views.published_training_table`. Colour is the run
-    (standard vs deduped); the band is ±2 stderr; crosses mark the suspect 2.8b rows.
-    """
-    require_table(training, ["family", "model", "params", "size", "step", "value", "low", "high", "suspect", "chance"],
-             "training_steps_chart", "helpers.experiments.scaling.views.published_training_table")
-    x = log_x("step", "training step")
-    y = alt.Y("value:Q", title="MMLU-math accuracy", scale=alt.Scale(zero=False))
-    color = alt.Color("family:N", title="run")
-    sizes = training.sort_values("params", kind="stable")["size"].drop_duplicates().tolist()
-    layers = [
-        alt.Chart().mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color),
-        alt.Chart().mark_line().encode(x=x, y=y, color=color),
-        alt.Chart().transform_filter(alt.datum.suspect).mark_point(shape="cross", size=50, filled=True).encode(
-            x=x, y=y, color=color, tooltip=["model:N", "step:Q", alt.Tooltip("value:Q", format=".4f"), "suspect:N"]),
-        chance_rule(),
-    ]
-    return alt.layer(*layers, data=training).properties(width=180, height=140).facet(
-        facet=alt.Facet("size:N", title="Pythia size", sort=sizes), columns=4)
+    kinds = _kind_sort(data["kind"])
+    return alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
+        facet=_facet(kinds, data), columns=FACET_COLUMNS,
+    ).resolve_scale(y="independent")

@@ -256,14 +256,16 @@ def swap_rows(plan: SwapPlan, *, stack: StoreStack | None = None, compute_missin
 
 
 def fill_pair(profile: str, donor: str, recipient: str, profiles_file: str | None = None,
-              store: str | None = None) -> dict[str, Any]:
-    """Job function: compute every condition of one pair of ``profile`` into the local store
-    (shipped results are not used: ``make run`` recomputes from scratch)."""
+              store: str | None = None, overrides: dict[str, Any] | None = None,
+              shipped: bool = False) -> dict[str, Any]:
+    """Job function: compute every condition of one pair of ``profile`` (with the swap notebook's
+    ``overrides``) into the local store. Shipped results are read only when ``shipped``
+    (``make notebook``); ``make run`` recomputes everything."""
     from helpers.experiments.config import configure
     from helpers.experiments.swap.plan import swap_plan
 
-    plan = swap_plan(configure(profile, profiles_file, experiment="swap"), pairs=[[donor, recipient]])
-    rows = swap_rows(plan, stack=default_stack(shipped=False, local=store))
+    plan = swap_plan(configure(profile, profiles_file, overrides or {}, experiment="swap"), pairs=[[donor, recipient]])
+    rows = swap_rows(plan, stack=default_stack(shipped=shipped, local=store))
     return {"donor": donor, "recipient": recipient, "rows": int(len(rows)),
             "conditions": int(rows["condition"].nunique())}
 

@@ -1,0 +1,153 @@
+"""Sections 3b and 4: the scoring format of MMLU-math, and arithmetic under three metrics.
+
+* :func:`format_comparison`: accuracy per model under letter scoring, full-answer-text scoring
+  (``acc``) and full-text scoring normalised per character (``acc_norm``), Wilson intervals;
+  :func:`published_formats`: the same contrast in the published Pythia/OPT/BLOOM results, with
+  exact intervals (the number of items right is exact: each subject's accuracy times its size).
+* :func:`arithmetic_metric_view`: exact match against teacher-forced digits correct and the loss
+  per token (Schaeffer et al. 2023: emergence can be an artefact of the metric), per task kind or
+  per difficulty (the item's ``task``: 2da, 2ds, 3da, 3ds, 2dm).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers.analysis.inference import binomial_vs_chance
+from helpers.analysis.summaries import chance_level
+from helpers.experiments.task_contrast.views import (
+    KIND_LABELS,
+    ContrastInputError,
+    accuracy_row,
+    check_bootstrap,
+    kinds_present,
+    mean_interval,
+    model_families,
+    require,
+)
+
+FORMAT_LABELS = {
+    "letter_acc": "letter (acc)",
+    "fulltext_acc": "full text (acc)",
+    "fulltext_acc_norm": "full text (acc_norm)",
+}
+
+ARITHMETIC_METRICS = (
+    ("correct", "exact match"),
+    ("greedy_token_fraction", "digits correct (teacher-forced)"),
+    ("gold_nll_per_token", "loss per token (nats)"),
+)
+"""(item-table column, label) of the continuous-versus-discrete view of arithmetic."""
+ARITHMETIC_KINDS = ("procedure",)
+
+
+def format_comparison(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
+                      letter_kind: str = "knowledge", fulltext_kind: str = "knowledge_fulltext",
+                      size_column: str = "n_params_nonembedding", confidence: float = 0.95) -> pd.DataFrame:
+    """Accuracy per model under three scorings of MMLU-math, with Wilson intervals.
+
+    ``format``: ``letter (acc)`` (argmax over " A".." D"), ``full text (acc)`` (argmax of the
+    summed log-likelihood of each answer's text) and ``full text (acc_norm)`` (per character,
+    as lm-evaluation-harness). Columns: ``family, model_id, model, n_params, format, n_items,
+    n_correct, accuracy, accuracy_low, accuracy_high, chance``. Formats whose kind is absent
+    are left out; neither kind present raises.
+    """
+    require(items, ["model_id", "kind", "correct", "correct_norm", "n_choices", size_column], "format_comparison")
+    present = set(items["kind"].unique())
+    scorings = [(key, kind, column) for key, kind, column in (
+        ("letter_acc", letter_kind, "correct"),
+        ("fulltext_acc", fulltext_kind, "correct"),
+        ("fulltext_acc_norm", fulltext_kind, "correct_norm"),
+    ) if kind in present]
+    if not scorings:
+        raise ContrastInputError(
+            f"neither {letter_kind!r} nor {fulltext_kind!r} is in the item table (kinds: {sorted(present)}); "
+            "score the MMLU-math tasks first."
+        )
+    models = model_families(items, families, size_column)
+    rows = []
+    for key, kind, column in scorings:
+        of_kind = items[items["kind"] == kind]
+        for model in models.itertuples(index=False):
+            model_items = of_kind[of_kind["model_id"] == model.model_id]
+            if model_items.empty:
+                continue
+            rows.append({**model._asdict(), "format": FORMAT_LABELS[key],
+                         **accuracy_row(model_items[column].to_numpy(dtype=bool), confidence),
+                         "chance": chance_level(model_items["n_choices"])})
+    return pd.DataFrame(rows)
+
+
+def published_formats(summary: pd.DataFrame) -> pd.DataFrame:
+    """Published MMLU-math ``acc`` and ``acc_norm`` (:func:`helpers.analysis.published.mmlu_math_summary`) in long form.
+
+    Columns: ``family, model, params, metric, n, k, value, stderr, low, high`` (exact
+    Clopper-Pearson 95% from ``k`` of ``n`` items).
+    """
+    require(summary, ["family", "model", "params", "n_items", "acc", "acc_stderr", "acc_norm", "acc_norm_stderr"],
+            "published_formats")
+    frames = []
+    for metric in ("acc", "acc_norm"):
+        frame = summary[["family", "model", "params"]].copy()
+        frame["family"] = frame["family"].astype(str)
+        frame["model"] = frame["model"].astype(str)
+        frame["metric"] = metric
+        frame["n"] = summary["n_items"].astype(int).to_numpy()
+        frame["value"] = summary[metric].astype(float).to_numpy()
+        frame["k"] = np.rint(frame["value"] * frame["n"]).astype(int)
+        frame["stderr"] = summary[f"{metric}_stderr"].astype(float).to_numpy()
+        frames.append(frame)
+    long = pd.concat(frames, ignore_index=True)
+    tests = [binomial_vs_chance(k, n, 0.25, "two-sided") for k, n in zip(long["k"], long["n"])]
+    long["low"] = [test.low for test in tests]
+    long["high"] = [test.high for test in tests]
+    return long
+
+
+def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
+                           kinds: Sequence[str] | None = None, *, by_task: bool = False,
+                           size_column: str = "n_params_nonembedding", bootstrap: int = 1000,
+                           confidence: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Exact match, teacher-forced digits correct and loss per token, per model, for arithmetic.
+
+    Long table: ``family, model_id, model, n_params, kind, kind_label, task, metric,
+    metric_label, value, low, high, n_items``. Exact match has a Wilson interval; the two
+    continuous metrics a bootstrap interval of the mean (NaN when ``bootstrap == 0``).
+    ``by_task=True`` gives one group per difficulty (``task``), else the kind pools them
+    (``task`` is then "all"). ``kinds=None`` takes the present kinds of :data:`ARITHMETIC_KINDS`.
+    """
+    require(items, ["model_id", "kind", "task", "correct", "greedy_token_fraction", "gold_nll_per_token",
+                    size_column], "arithmetic_metric_view")
+    check_bootstrap(bootstrap)
+    chosen = kinds_present(items, kinds, ARITHMETIC_KINDS)
+    models = model_families(items, families, size_column)
+    rows = []
+    for kind in chosen:
+        of_kind = items[items["kind"] == kind]
+        if of_kind["greedy_token_fraction"].isna().any():
+            raise ContrastInputError(
+                f"kind {kind!r} has items without greedy_token_fraction (multiple-choice?); "
+                "pass an arithmetic kind such as 'procedure'."
+            )
+        groups = of_kind.groupby("task", sort=False) if by_task else [("all", of_kind)]
+        for task, of_task in groups:
+            for model in models.itertuples(index=False):
+                model_items = of_task[of_task["model_id"] == model.model_id]
+                if model_items.empty:
+                    continue
+                for column, label in ARITHMETIC_METRICS:
+                    values = model_items[column].to_numpy(dtype=float)  # [n_items]
+                    if column == "correct":
+                        accuracy = accuracy_row(values.astype(bool), confidence)
+                        value, low, high = accuracy["accuracy"], accuracy["accuracy_low"], accuracy["accuracy_high"]
+                    else:
+                        value = float(values.mean())
+                        low, high = mean_interval(values, bootstrap, confidence, seed)
+                    rows.append({**model._asdict(), "kind": kind, "kind_label": KIND_LABELS.get(kind, kind),
+                                 "task": str(task).removeprefix("arithmetic_"), "metric": column,
+                                 "metric_label": label, "value": value, "low": low, "high": high,
+                                 "n_items": int(values.size)})
+    return pd.DataFrame(rows)
