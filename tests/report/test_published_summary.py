@@ -50,11 +50,33 @@ def test_mmlu_table_has_every_model_with_sources_values(page):
     assert rows["bloom-1b7"][3] == "0.1983 ± 0.0122"
 
 
-def test_chance_counts(page):
+def _holm_by_hand(pvalues, alpha=0.05):
+    """Holm's step-down procedure written out (independent of statsmodels)."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    reject = [False] * len(pvalues)
+    for rank, index in enumerate(order):
+        if pvalues[index] > alpha / (len(pvalues) - rank):
+            break
+        reject[index] = True
+    return reject
+
+
+def test_chance_counts_are_exact_binomial_with_holm_per_family(page):
+    from scipy.stats import binomtest
+
+    from helpers.analysis.published import load_published, mmlu_math_summary
+
     rows = {(row[0], row[1]): row[2:] for row in _table_rows(page, "published-chance-table")[2:]}
-    # models, within, below, above
-    assert rows[("pythia", "0-shot acc")] == ["8", "5", "3", "0"]
-    assert rows[("opt", "0-shot acc")] == ["8", "6", "2", "0"]
+    summary = mmlu_math_summary(load_published(), shots=0)
+    for family in ("pythia", "opt", "bloom"):
+        group = summary[summary["family"] == family]
+        k = [round(a * n) for a, n in zip(group["acc"], group["n_items"])]
+        p = [binomtest(ki, int(n), 0.25).pvalue for ki, n in zip(k, group["n_items"])]
+        reject = _holm_by_hand(p)
+        below = sum(r and a < 0.25 for r, a in zip(reject, group["acc"]))
+        above = sum(r and a > 0.25 for r, a in zip(reject, group["acc"]))
+        assert rows[(family, "0-shot acc")] == [str(len(group)), str(len(group) - below - above), str(below), str(above)]
+    assert rows[("pythia", "0-shot acc")] == ["8", "6", "2", "0"]  # z > 2 uncorrected said 3 below
 
 
 def test_caveats_and_source_are_stated(page):

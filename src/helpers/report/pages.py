@@ -12,13 +12,15 @@ import platform
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+from helpers.analysis.inference import chance_family
 
 from helpers.analysis.published import (
     MMLU_MATH_SIZES,
     SUSPECT_MAX_STEP,
     SUSPECT_MODELS,
-    chance_check,
     fold_change,
     lambada_summary,
     load_published,
@@ -113,21 +115,50 @@ def _mmlu_math_table(df: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     return markdown_table(header, rows), merged
 
 
-def _chance_table(df: pd.DataFrame, chance: float, n_stderr: float) -> str:
-    """Per family and setting: models within / significantly below / above ``chance``."""
+def _chance_table(df: pd.DataFrame, chance: float) -> str:
+    """Per family and setting: models significantly below / above ``chance`` (exact binomial,
+    two-sided, Holm across the family's models, each model once) and the rest."""
     rows = []
     for shots in sorted(int(value) for value in df["num_fewshot"].unique()):
-        summary = mmlu_math_summary(df, shots=shots)
+        summary = mmlu_math_summary(df, shots=shots).drop_duplicates("model")
         for metric in ("acc", "acc_norm"):
-            checked = chance_check(summary, column=metric, chance=chance, n_stderr=n_stderr)
-            for family, group in checked.groupby("family", sort=False):
-                below = int((group["z_vs_chance"] < -n_stderr).sum())
-                above = int((group["z_vs_chance"] > n_stderr).sum())
-                rows.append((family, f"{shots}-shot {metric}", len(group),
-                             len(group) - below - above, below, above))
-    header = ("family", "setting", "models", f"within ±{n_stderr:g} stderr of {chance:g}",
-              "significantly below", "significantly above")
+            for family, group in summary.groupby("family", sort=False):
+                table = pd.DataFrame({"model": group["model"], "n": group["n_items"].astype(int),
+                                      "k": np.rint(group[metric] * group["n_items"]).astype(int)})
+                tested = chance_family(table, chance, "two-sided")
+                below = int((tested["significant"] & (tested["estimate"] < chance)).sum())
+                above = int((tested["significant"] & (tested["estimate"] > chance)).sum())
+                rows.append((family, f"{shots}-shot {metric}", len(group), len(group) - below - above, below, above))
+    header = ("family", "setting", "models", f"not distinguishable from {chance:g}", "significantly below",
+              "significantly above")
     return markdown_table(header, rows)
+
+
+def our_runs_beside_published(profile: str) -> str:
+    """Our MMLU-math accuracy beside the published one, where a stored run has the same format
+    (0-shot, full answer text) on the same Pythia/OPT model; otherwise a sentence saying there is none."""
+    from helpers.report.claims.evidence import Evidence
+
+    evidence = Evidence(profile)
+    runs = evidence.judging_runs("knowledge_fulltext", minimum=1)
+    runs = [r for r in runs if r.shots == 0]
+    if not runs:
+        return (f"This build (profile `{profile}`) has no stored Pythia/OPT run in the published format (MMLU-math, "
+                "0-shot, full answer text), so no number of ours is set beside these. With hub access, "
+                "`make run PROFILE=small` (or `paper`), or lm-evaluation-harness samples imported with "
+                "`make import-lm-eval`, adds that comparison to this page.\n")
+    published = evidence.mmlu.set_index("model")
+    rows = []
+    for family_runs in runs:
+        for table in family_runs.tables:
+            model = str(table["model_id"].iloc[0]).rsplit("/", 1)[-1]
+            ours = float(table["correct"].mean())
+            theirs = published["acc"].get(model, float("nan"))
+            rows.append((family_runs.family, model, len(table), f"{100 * ours:.1f}%",
+                         "—" if theirs != theirs else f"{100 * theirs:.1f}%"))
+    return table_directive("Our MMLU-math accuracy beside the published one (0-shot, full answer text)",
+                           "ours-vs-published-table",
+                           markdown_table(("family", "model", "items", "ours", "published"), rows))
 
 
 def _lambada_table(df: pd.DataFrame) -> str:
@@ -157,7 +188,7 @@ def published_summary(profile: str, path: str | Path | None = None) -> str:
     load_profile(profile)
     df = load_published(path)
     mmlu_table, merged = _mmlu_math_table(df)
-    chance, n_stderr = 0.25, 2.0
+    chance = 0.25
     n_items = sum(MMLU_MATH_SIZES.values())
     subjects = ", ".join(f"{task.split('-', 1)[1].replace('_', ' ')} ({size})"
                          for task, size in MMLU_MATH_SIZES.items())
@@ -182,10 +213,15 @@ Five-shot results exist for Pythia only.
 {table_directive("Published MMLU-math accuracy (lm-evaluation-harness hendrycksTest v0)", "published-mmlu-math-table", mmlu_table)}
 ## Comparison with chance
 
-A model counts as significantly below (above) chance when (accuracy − {chance:g}) / stderr is below
-−{n_stderr:g} (above {n_stderr:g}).
+A model counts as significantly below (above) chance by an exact two-sided binomial test against
+{chance:g} on its {n_items:,} items (the published accuracy of each subject times its item count is an
+exact count), Holm-corrected across the models of its family, each model counted once. The claims
+table's one-sided test and the length-aware baselines are on the first page.
 
-{table_directive("Published MMLU-math accuracy against chance, by family", "published-chance-table", _chance_table(df, chance, n_stderr))}
+{table_directive("Published MMLU-math accuracy against chance, by family", "published-chance-table", _chance_table(df, chance))}
+## Our numbers beside these
+
+{our_runs_beside_published(profile)}
 ## LAMBADA
 
 For contrast with MMLU mathematics: LAMBADA (OpenAI) perplexity and accuracy of each family's

@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.inference import binomial_vs_chance
+from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change
 from helpers.analysis.summaries import chance_level
 from helpers.experiments.task_contrast.views import (
     KIND_LABELS,
@@ -27,6 +27,7 @@ from helpers.experiments.task_contrast.views import (
     mean_interval,
     model_families,
     require,
+    short_model_name,
 )
 
 FORMAT_LABELS = {
@@ -151,3 +152,31 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
                                  "metric_label": label, "value": value, "low": low, "high": high,
                                  "n_items": int(values.size)})
     return pd.DataFrame(rows)
+
+
+def format_tests(items: pd.DataFrame, kind: str = "knowledge_fulltext", *, alpha: float = 0.05) -> pd.DataFrame:
+    """Does per-character normalisation change each model's full-text accuracy? (paired, exact)
+
+    Per model (each once), on the same items: ``correct`` (acc) vs ``correct_norm`` (acc_norm),
+    exact McNemar test (:func:`helpers.analysis.inference.mcnemar_change`), Holm across the
+    models (``n_tests``). Columns: ``model_id, model, n_items, acc, acc_norm, difference, low,
+    high`` (Newcombe 95%), ``pvalue, p_holm, n_tests, direction`` ("acc_norm higher", "acc_norm
+    lower", "no significant difference"). Empty when ``kind`` was not scored.
+    """
+    require(items, ["model_id", "kind", "correct", "correct_norm"], "format_tests")
+    of_kind = items[items["kind"] == kind]
+    rows = []
+    for model_id, model_items in of_kind.groupby("model_id", sort=False):
+        change = mcnemar_change(model_items["correct"].to_numpy(dtype=int), model_items["correct_norm"].to_numpy(dtype=int))
+        rows.append({"model_id": model_id, "model": short_model_name(model_id), "n_items": change.n,
+                     "acc": change.before, "acc_norm": change.after, "difference": change.difference,
+                     "low": change.low, "high": change.high, "pvalue": change.pvalue})
+    table = pd.DataFrame(rows, columns=["model_id", "model", "n_items", "acc", "acc_norm", "difference", "low",
+                                        "high", "pvalue"])
+    if table.empty:
+        return table.assign(p_holm=[], n_tests=[], direction=[])
+    reject, table["p_holm"] = holm(table["pvalue"].to_numpy(), alpha)
+    table["n_tests"] = len(table)
+    table["direction"] = np.where(~reject, "no significant difference",
+                                  np.where(table["difference"] > 0, "acc_norm higher", "acc_norm lower"))
+    return table
