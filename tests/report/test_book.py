@@ -2,15 +2,19 @@
 
 The browser tests copy ``book/`` to a temporary folder, execute ``tests/data/book_sample.ipynb``
 there as the ``scaling`` experiment (so the current ``helpers.render.plots`` renderer is what gets
-tested), build with profile ``ci`` and warnings as errors, then open every page in headless
-Chromium with every non-file request aborted. A broken chart never fails the Sphinx build, so
-only this check catches it. Screenshots go to ``<tmp>/book/_build/screenshots/``.
+tested) and the real notebooks of the experiments that need no model (published data only, such as
+``published_pythia``), build with profile ``ci`` and warnings as errors, then open every page in
+headless Chromium (1280 x 900) with every non-file request aborted. A broken chart never fails the
+Sphinx build, so only this check catches it. Every chart (its Vega container and the svg/canvas
+drawn in it) and every table must fit the content column of its page. Screenshots go to
+``<tmp>/book/_build/screenshots/``, with ``widths.json``: every measured element of every page.
 
 The unit tests at the end need neither a build nor a browser.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -33,10 +37,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run",
 ]
 SAMPLE_NOTEBOOK = REPO_ROOT / "tests" / "data" / "book_sample.ipynb"
-PAGES = (
-    "intro", "methods", "experiments/scaling", "experiments/task_contrast", "experiments/swap",
-    "published", "reproducibility", "references",
-)
+EXPERIMENT_PAGES = tuple(f"experiments/{name}" for name in EXPERIMENTS)
+PAGES = ("intro", "methods", *EXPERIMENT_PAGES, "published", "reproducibility", "references")
+"""Every page of the book; the experiment chapters come from the registry (the ``_toc.yml`` order)."""
+REAL_NOTEBOOKS = tuple(name for name, experiment in EXPERIMENTS.items()
+                       if experiment.fill_jobs is None and name != "scaling")
+"""Experiments that score no model (published data only): their real notebooks run in the test build."""
+VIEWPORT = {"width": 1280, "height": 900}
+WIDTH_TOLERANCE_PX = 1.0
+"""Sub-pixel rounding allowed between an element's width and its column's."""
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
 # Marks that Vega drew for data (axes and legends have other roles), per chart container.
@@ -49,6 +58,51 @@ CHART_MARKS_JS = """
     bars: chart.querySelectorAll('svg g.mark-rect.role-mark > path').length,
     marks: chart.querySelectorAll('svg g.role-mark > *').length,
 }))
+"""
+# The content box of the page's main article (the column text flows in), and the width of every
+# chart and table inside it. A chart counts as wide as the widest of its container, the container's
+# scrolled content and the svg/canvas Vega drew in it: a legend that spills out of the drawing's box
+# is clipped, and a drawing wider than its container scrolls (report.css sets overflow-x: auto).
+WIDTHS_JS = """
+() => {
+  const article = document.querySelector('main article.bd-article')
+      || document.querySelector('main article') || document.querySelector('article');
+  const style = getComputedStyle(article);
+  const column = article.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const width = element => element.getBoundingClientRect().width;
+  const charts = [...article.querySelectorAll('.cc-altair-chart')].map(chart => {
+    const drawing = chart.querySelector('svg.marks, canvas.marks') || chart.querySelector('svg, canvas');
+    const attribute = drawing ? parseFloat(drawing.getAttribute('width')) || 0 : 0;
+    const title = chart.querySelector('g.role-title text, text.role-title-text');
+    return {
+      kind: 'chart', id: chart.id, title: title ? title.textContent : '',
+      container: width(chart), scroll: chart.scrollWidth,
+      drawing: drawing ? Math.max(width(drawing), attribute) : 0,
+      width: Math.max(width(chart), chart.scrollWidth, drawing ? Math.max(width(drawing), attribute) : 0),
+    };
+  });
+  const tables = [...article.querySelectorAll('table')].map((table, index) => {
+    const caption = table.querySelector('caption');
+    const section = table.closest('section[id]');
+    return {
+      kind: 'table', id: table.id || `${section ? section.id : 'table'}#${index + 1}`,
+      title: caption ? caption.textContent.trim().slice(0, 80) : '',
+      width: Math.max(width(table), table.scrollWidth),
+    };
+  });
+  return {column: column, elements: [...charts, ...tables]};
+}
+"""
+# Generated findings ("Claim 1 ...") must come before the claims table on the first page.
+FINDINGS_JS = """
+() => {
+  const table = document.querySelector('table#claims-table');
+  const items = [...document.querySelectorAll('article li, article p')]
+      .filter(item => /^\\s*Claim \\d/.test(item.textContent));
+  const before = table ? items.filter(
+      item => item.compareDocumentPosition(table) & Node.DOCUMENT_POSITION_FOLLOWING) : [];
+  return before.map(item => item.textContent.trim().slice(0, 60));
+}
 """
 CHARTS_SETTLED_JS = """
 () => [...document.querySelectorAll('.cc-altair-chart')].every(
@@ -76,6 +130,18 @@ def _execute_sample_into(experiments_dir: Path) -> Path:
     return target
 
 
+def _execute_real_into(experiments_dir: Path, name: str) -> Path:
+    """Execute the experiment's own notebook (its defaults: profile ``ci``) into the book copy."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(EXPERIMENTS[name].notebook, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(experiments_dir)}}).execute()
+    target = experiments_dir / f"{name}.ipynb"
+    nbformat.write(notebook, target)
+    return target
+
+
 @pytest.fixture(scope="module")
 def built_book(tmp_path_factory) -> Path:
     """A freshly built copy of the book (profile ci); returns its ``_build/html`` folder."""
@@ -85,6 +151,8 @@ def built_book(tmp_path_factory) -> Path:
     experiments_dir = book_dir / "experiments"
     experiments_dir.mkdir()
     _execute_sample_into(experiments_dir)
+    for name in REAL_NOTEBOOKS:
+        _execute_real_into(experiments_dir, name)
     index = book.build("ci", book_dir, strict=True)
     return index.parent
 
@@ -100,7 +168,7 @@ def browsed_pages(built_book: Path) -> dict[str, dict]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context = browser.new_context(viewport=VIEWPORT)
             for page_name in PAGES:
                 blocked: list[str] = []
                 console_errors: list[str] = []
@@ -122,15 +190,19 @@ def browsed_pages(built_book: Path) -> dict[str, dict]:
                 page.wait_for_function(CHARTS_SETTLED_JS, timeout=20_000)
                 charts = page.evaluate(CHART_MARKS_JS)
                 claims_rows = page.locator("table#claims-table tbody tr").count()
+                widths = page.evaluate(WIDTHS_JS)
+                findings = page.evaluate(FINDINGS_JS)
                 banner = page.locator(".bd-header-announcement").inner_text()
                 page.screenshot(path=str(screenshots / f"{page_name.replace('/', '__')}.png"),
                                 full_page=True)
                 page.close()
                 report[page_name] = {"blocked": blocked, "console_errors": console_errors,
                                      "charts": charts, "claims_rows": claims_rows,
-                                     "banner": banner}
+                                     "banner": banner, "widths": widths, "findings": findings}
         finally:
             browser.close()
+    (screenshots / "widths.json").write_text(
+        json.dumps({name: page["widths"] for name, page in report.items()}, indent=1), encoding="utf-8")
     return report
 
 
@@ -167,6 +239,38 @@ def test_every_chart_is_drawn_with_its_data(browsed_pages):
 def test_claims_table_has_a_row_per_claim(browsed_pages):
     # helpers.report.claims may not exist yet; either way the table must list every claim.
     assert browsed_pages["intro"]["claims_rows"] == len(CLAIM_RULES)  # one row per claim, exactly
+
+
+@pytest.mark.book
+def test_every_page_is_opened(browsed_pages):
+    assert list(browsed_pages) == list(PAGES)
+    assert "experiments/published_pythia" in browsed_pages
+    # The real published_pythia chapter ran: its charts are drawn on its page.
+    for name in REAL_NOTEBOOKS:
+        assert browsed_pages[f"experiments/{name}"]["charts"], name
+
+
+@pytest.mark.book
+def test_charts_and_tables_fit_the_content_column(browsed_pages):
+    """At a 1280 px window nothing is wider than the page's content column (legends included)."""
+    too_wide = []
+    for page_name, page in browsed_pages.items():
+        column = page["widths"]["column"]
+        assert column > 300, f"{page_name}: content column of {column:.0f} px: article not found?"
+        for element in page["widths"]["elements"]:
+            if element["width"] > column + WIDTH_TOLERANCE_PX:
+                label = f"{element['kind']} {element['id']}" + (
+                    f" ({element['title']!r})" if element["title"] else "")
+                too_wide.append(f"{page_name}: {label} is {element['width']:.0f} px wide; "
+                                f"column {column:.0f} px")
+    assert not too_wide, "\n".join(too_wide)
+
+
+@pytest.mark.book
+def test_findings_come_before_the_claims_table(browsed_pages):
+    findings = browsed_pages["intro"]["findings"]
+    assert findings, "intro: no generated findings ('Claim 1 ...') before table#claims-table"
+    assert findings[0].lstrip("- ").startswith("Claim 1"), findings
 
 
 @pytest.mark.book

@@ -8,14 +8,61 @@ interval (``mark_rule`` from ``low`` to ``high``) and every accuracy axis a dash
 
 Facetted charts layer marks over one shared data set (Vega-Lite's facet needs the data at the
 top level), so layers with different roles select their rows with ``transform_filter``.
+
+**Fitting the book's column.** The content column of the book (sphinx-book-theme at a 1280 px
+window) is about 680 px wide, and a chart wider than that scrolls or clips its legend. Every chart
+therefore stays within :data:`MAX_CHART_WIDTH`, legend and titles included: one panel is
+:data:`WIDE_PANEL_WIDTH` wide, two side by side (facet columns or ``hconcat``) are
+:data:`PANEL_WIDTH` each, never more than :data:`MAX_FACET_COLUMNS`; long titles are wrapped into
+lines (:func:`chart_title`), legends sit below the chart with at most :data:`LEGEND_COLUMNS` columns
+(:func:`bottom_legend`), and rows stacked with ``vconcat`` keep :data:`ROW_SPACING` between them so
+axis titles do not overlap. :func:`rendered_size` renders a chart with vl-convert in the widest font
+a reader's browser is likely to use, which is what the tests compare with the limit.
+
+**Colours.** :func:`model_colour_scale` gives a model or family the same colour in every figure:
+its position in one fixed ordered domain (:data:`FAMILY_ORDER`, :data:`PYTHIA_SIZE_ORDER`, or one
+the caller passes) picks its colour from :data:`MODEL_PALETTE` (Okabe-Ito, colour-blind safe),
+whichever subset a chart shows.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import re
+import textwrap
+from typing import Any, Iterable, Sequence
 
 import altair as alt
 import pandas as pd
+
+from helpers.render.plots import OKABE_ITO
+
+MAX_CHART_WIDTH = 680
+"""Widest a chart may render, legend and titles included (the book's content column at 1280 px)."""
+PANEL_WIDTH = 240
+"""Width of one of two panels side by side: 2 x (240 + y axis) + spacing stays under the limit."""
+WIDE_PANEL_WIDTH = 520
+"""Width of a chart's only panel (its y axis and title take the rest of the column)."""
+PANEL_HEIGHT = 170
+"""Height of one panel of a grid."""
+MAX_FACET_COLUMNS = 2
+"""At most this many panels side by side; more facets wrap into rows or separate charts."""
+LEGEND_COLUMNS = 3
+"""At most this many legend columns (legends sit below the chart)."""
+ROW_SPACING = 36
+"""Space (px) between rows stacked with ``vconcat`` or facet rows: room for the x axis title."""
+TITLE_CHARS_PER_PX = 1 / 9.5
+SUBTITLE_CHARS_PER_PX = 1 / 7.0
+"""Characters per pixel of the title (15 px, semi-bold) and subtitle (12 px) in a wide sans-serif."""
+MEASURE_FONT = "DejaVu Sans"
+"""A wide sans-serif (the default ``system-ui`` of Linux browsers): widths measured in it are an upper bound."""
+
+FAMILY_ORDER = ("pythia", "pythia-deduped", "opt", "bloom")
+"""The published model families, in the fixed order that gives each its colour."""
+PYTHIA_SIZE_ORDER = ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b")
+"""Pythia sizes, smallest first: each size keeps its colour in every chart."""
+MODEL_PALETTE = (*OKABE_ITO[:6], "#999999", OKABE_ITO[7])
+"""Okabe-Ito (colour-blind safe) with grey instead of yellow, which is too pale on white."""
+KNOWN_ORDERS = (FAMILY_ORDER, PYTHIA_SIZE_ORDER)
 
 
 CHANCE_STYLE = {"color": "#666666", "strokeDash": [5, 4], "strokeWidth": 1.5}
@@ -58,6 +105,109 @@ def chance_rule(value_field: str = "chance") -> alt.Chart:
         .mark_rule(**CHANCE_STYLE)
         .encode(y=f"mean({value_field}):Q")
     )
+
+
+# --------------------------------------------------------------------------- colours and legends
+
+
+def _strip_pythia(name: str) -> str:
+    """``"pythia-160m"`` / ``"EleutherAI/pythia-160m"`` -> ``"160m"`` (other names unchanged)."""
+    short = str(name).rsplit("/", 1)[-1]
+    size = short.removeprefix("pythia-").removesuffix("-deduped")
+    return size if size in PYTHIA_SIZE_ORDER and short != size else str(name)
+
+
+def colour_order(models: Iterable[Any], order: Sequence[str] | None = None) -> list[str]:
+    """The fixed ordered domain that ``models`` take their colours from.
+
+    ``order`` if given (names not in it are appended in order of appearance); otherwise the first
+    of :data:`KNOWN_ORDERS` that holds every model (Pythia sizes also as ``pythia-160m``); otherwise
+    the models in order of appearance.
+    """
+    present = list(dict.fromkeys(str(model) for model in models))
+    if order is None:
+        for known in KNOWN_ORDERS:
+            if all(model in known for model in present):
+                order = known
+                break
+        else:
+            sizes = [_strip_pythia(model) for model in present]
+            if all(size in PYTHIA_SIZE_ORDER for size in sizes):
+                by_size = dict(zip(sizes, present))
+                order = [by_size.get(size, f"pythia-{size}") for size in PYTHIA_SIZE_ORDER]
+            else:
+                order = ()
+    return list(dict.fromkeys([*map(str, order), *present]))
+
+
+def model_colours(models: Iterable[Any], order: Sequence[str] | None = None) -> dict[str, str]:
+    """``{model: colour}`` for the models present, in the fixed order (see :func:`colour_order`)."""
+    present = {str(model) for model in models}
+    domain = colour_order(present if order is not None else list(models), order)
+    return {name: MODEL_PALETTE[index % len(MODEL_PALETTE)]
+            for index, name in enumerate(domain) if name in present}
+
+
+def model_colour_scale(models: Iterable[Any], order: Sequence[str] | None = None) -> alt.Scale:
+    """Colour scale over the models (or families) present, each with its fixed colour.
+
+    The domain lists only the models present (so the legend shows each once, in the fixed order);
+    the colour of each comes from its position in the full order, so a model is the same colour in
+    a chart that shows all of them and in one that shows two.
+    """
+    models = list(models)
+    colours = model_colours(models, order)
+    return alt.Scale(domain=list(colours), range=list(colours.values()))
+
+
+def bottom_legend(columns: int = LEGEND_COLUMNS, **options: Any) -> alt.Legend:
+    """A legend below the chart, at most :data:`LEGEND_COLUMNS` columns (so it never widens the chart)."""
+    return alt.Legend(orient="bottom", direction="horizontal", columns=min(columns, LEGEND_COLUMNS),
+                      **options)
+
+
+def model_colour(field: str, models: Iterable[Any], *, title: str = "model", order: Sequence[str] | None = None,
+                 legend: bool = True, columns: int = LEGEND_COLUMNS, label_expr: str | None = None) -> alt.Color:
+    """Nominal colour encoding of ``field`` with :func:`model_colour_scale` and a bottom legend."""
+    scale = model_colour_scale(models, order)
+    options = {"labelExpr": label_expr} if label_expr else {}
+    return alt.Color(f"{field}:N", title=title, sort=list(scale.domain), scale=scale,
+                     legend=bottom_legend(columns, **options) if legend else None)
+
+
+# ------------------------------------------------------------------------------ titles and sizes
+
+
+def wrap_lines(text: str | Sequence[str], chars: int) -> list[str]:
+    """Each line of ``text`` (a string or a list of lines) wrapped at ``chars`` characters."""
+    lines = [text] if isinstance(text, str) else list(text)
+    return [part for line in lines for part in (textwrap.wrap(line, chars, break_on_hyphens=False) or [""])]
+
+
+def chart_title(text: str, *subtitle: str, width: int = MAX_CHART_WIDTH - 20) -> alt.Title:
+    """A title (and subtitle lines) wrapped to fit ``width`` px in a wide font."""
+    title_lines = wrap_lines(text, max(20, int(width * TITLE_CHARS_PER_PX)))
+    subtitle_lines = wrap_lines(list(subtitle), max(20, int(width * SUBTITLE_CHARS_PER_PX)))
+    return alt.Title(title_lines if len(title_lines) > 1 else title_lines[0],
+                     **({"subtitle": subtitle_lines} if subtitle_lines else {}))
+
+
+def rendered_size(chart: alt.TopLevelMixin | dict, font: str | None = MEASURE_FONT) -> tuple[float, float]:
+    """``(width, height)`` in px of the chart as vl-convert renders it to SVG (offline).
+
+    ``font``: measure every text in this font (default: a wide one, so the width is an upper
+    bound of what a browser draws); None keeps the chart's own fonts.
+    """
+    import vl_convert
+
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    if font:
+        spec = {**spec, "config": {**spec.get("config", {}), "font": font}}
+    svg = vl_convert.vegalite_to_svg(spec)
+    match = re.search(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"', svg)
+    if match is None:
+        raise ValueError("vl-convert drew an SVG without width and height")
+    return float(match.group(1)), float(match.group(2))
 
 
 # ----------------------------------------------------------------------------- our measurements
