@@ -141,6 +141,11 @@ def _source_facts(source: str, model_id: str, dtype: str | None) -> dict:
 # ----------------------------------------------------------------------------- the table
 
 
+def sizes_from(items: pd.DataFrame) -> dict[str, float]:
+    """Model id -> total parameters, from an item table (``n_params_total`` as measured)."""
+    return items.groupby("model_id")["n_params_total"].first().astype(float).to_dict()
+
+
 def model_table(config, sizes: Mapping[str, float] | None = None) -> pd.DataFrame:
     """One row per model of ``config`` (an :class:`~helpers.experiments.config.ExperimentConfig`).
 

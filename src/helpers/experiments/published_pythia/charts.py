@@ -3,10 +3,12 @@
 
 Every arithmetic chart shows **exact match of greedy generation** (free generation, not
 lm-evaluation-harness log-likelihood) of the Pythia **deduped v0** models, and says so in its title.
-Point estimates carry 95% cluster-robust intervals (first operands as clusters). Charts fit a ~700 px
-column: at most two facet columns of :data:`PANEL_WIDTH` px, legends below. A model has the same colour
-in every chart (:data:`MODEL_COLORS`, a fixed ordered domain over the Pythia sizes); parameter counts
-and training compute are on log axes whose domains span the data. Missing columns or empty tables raise
+Point estimates carry 95% cluster-robust intervals (first operands as clusters). Every chart fits the
+book's ~680 px column by itself (:data:`helpers.render.charts.MAX_CHART_WIDTH`, legends included):
+at most two panels side by side of :data:`PANEL_WIDTH` px, titles wrapped into lines, legends below
+with at most three columns. A model has the same colour in every chart of the book
+(:func:`helpers.render.charts.model_colour_scale` over the Pythia sizes); parameter counts and
+training compute are on log axes whose domains span the data. Missing columns or empty tables raise
 :class:`ChartInputError` (:func:`helpers.render.charts.require_table`).
 """
 
@@ -18,32 +20,43 @@ import pandas as pd
 
 from helpers.analysis.pythia_arithmetic import FINAL_STEP, PYTHIA_SIZES, SHOTS
 from helpers.experiments.published_pythia.views import METRIC_LABEL, MMLU_LABEL
-from helpers.render.charts import ChartInputError, require_table  # noqa: F401 (ChartInputError re-exported)
+from helpers.render.charts import (  # noqa: F401 (ChartInputError re-exported)
+    LEGEND_COLUMNS,
+    MAX_FACET_COLUMNS,
+    PANEL_WIDTH,
+    ROW_SPACING,
+    ChartInputError,
+    bottom_legend,
+    chart_title,
+    model_colour,
+    model_colours,
+    require_table,
+    wrap_lines,
+)
 
-PANEL_WIDTH = 260
 PANEL_HEIGHT = 180
-MODEL_COLORS = dict(zip(PYTHIA_SIZES, ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
-                                       "#999999", "#000000")))
-"""Pythia size -> colour (Okabe-Ito, grey instead of yellow), the same in every chart."""
+MODEL_COLORS = model_colours(PYTHIA_SIZES, PYTHIA_SIZES)
+"""Pythia size -> colour (Okabe-Ito, grey instead of yellow), the same in every chart of the book."""
 SHOT_COLORS = ("#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b")
 """0, 2, 4, 8, 16 shots: light to dark."""
 INTERVAL_NOTE = "bars: 95% intervals, first operands as clusters"
 POINTS_SOURCE = "helpers.experiments.published_pythia.views.accuracy_points"
 POINT_COLUMNS = ["model", "size", "model_label", "n_params", "step", "compute", "operation", "shots", "acc", "low",
                  "high"]
+PANEL_TITLE_CHARS = 30
+"""Characters per line of the title of one of two side-by-side panels."""
 
 
 def _model_color(sizes) -> alt.Color:
-    """Colour by Pythia size over the sizes present, in size order, with the fixed colours."""
+    """Colour by Pythia size over the sizes present, in size order, with the book's fixed colours."""
     present = [size for size in PYTHIA_SIZES if size in set(sizes)]
-    return alt.Color("size:N", title="model", sort=present,
-                     scale=alt.Scale(domain=present, range=[MODEL_COLORS[size] for size in present]),
-                     legend=alt.Legend(orient="bottom", columns=4, labelExpr="'pythia-' + datum.label"))
+    return model_colour("size", present, order=PYTHIA_SIZES, columns=LEGEND_COLUMNS,
+                        label_expr="'pythia-' + datum.label")
 
 
 def _shots_color() -> alt.Color:
     return alt.Color("shots:O", title="shots", scale=alt.Scale(domain=list(SHOTS), range=list(SHOT_COLORS)),
-                     legend=alt.Legend(orient="bottom"))
+                     legend=bottom_legend(len(SHOTS)))
 
 
 def _log_x(field: str, values: pd.Series, title: str, labels: str, mantissas: tuple[float, ...]) -> alt.X:
@@ -67,9 +80,10 @@ def _compute_x(values: pd.Series) -> alt.X:
     return _log_x("compute", values, "training compute 6·N·D (FLOPs, log scale)", COMPUTE_LABELS, (1,))
 
 
-def _accuracy_y(field: str = "acc", title: str = "exact-match accuracy") -> alt.Y:
-    return alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=True, domainMin=0),
-                 axis=alt.Axis(format="%"))
+def _accuracy_y(field: str = "acc", title: str = "exact-match accuracy", zero: bool = True) -> alt.Y:
+    """Accuracy axis in %: from 0 (exact match starts there) or, ``zero=False``, fitted to the data."""
+    scale = alt.Scale(zero=True, domainMin=0) if zero else alt.Scale(zero=False, nice=False, padding=8)
+    return alt.Y(f"{field}:Q", title=title, scale=scale, axis=alt.Axis(format="%", tickCount=5))
 
 
 def _tooltip(extra=()) -> list:
@@ -90,7 +104,16 @@ def _select(points: pd.DataFrame, builder: str, **equal) -> pd.DataFrame:
 
 
 def _title(text: str, *subtitle: str) -> alt.Title:
-    return alt.Title(text, subtitle=[METRIC_LABEL, *subtitle])
+    """The chart title with the metric as first subtitle line, wrapped to the column."""
+    return chart_title(text, METRIC_LABEL, *subtitle)
+
+
+def _two_panels(layered: alt.LayerChart, field: str, title: alt.Title, height: int = PANEL_HEIGHT,
+                **facet) -> alt.FacetChart:
+    """``layered`` in panels of :data:`PANEL_WIDTH` px, one per value of ``field``, two per row."""
+    return (layered.properties(width=PANEL_WIDTH, height=height)
+            .facet(facet=alt.Facet(field, **facet), columns=MAX_FACET_COLUMNS, spacing={"row": ROW_SPACING, "column": 16})
+            .properties(title=title))
 
 
 def accuracy_vs_params_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt.FacetChart:
@@ -102,9 +125,9 @@ def accuracy_vs_params_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> al
     layers = [base.mark_line(opacity=0.7).encode(y=y),
               base.mark_rule().encode(y="low:Q", y2="high:Q"),
               base.mark_point(filled=True).encode(y=y, tooltip=_tooltip())]
-    return (alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
-            .facet(column=alt.Column("operation:N", title=None)).resolve_scale(y="independent")
-            .properties(title=_title(f"Arithmetic accuracy against model size, step {step:,}", INTERVAL_NOTE)))
+    return (_two_panels(alt.layer(*layers, data=data), "operation:N",
+                        _title(f"Arithmetic accuracy against model size, step {step:,}", INTERVAL_NOTE), title=None)
+            .resolve_scale(y="independent"))
 
 
 def accuracy_vs_steps_chart(points: pd.DataFrame, operation: str) -> alt.FacetChart:
@@ -118,9 +141,9 @@ def accuracy_vs_steps_chart(points: pd.DataFrame, operation: str) -> alt.FacetCh
     layers = [base.mark_line(opacity=0.8).encode(y=y),
               base.mark_rule().encode(y="low:Q", y2="high:Q"),
               base.mark_point(filled=True, size=30).encode(y=y, tooltip=_tooltip())]
-    return (alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=140)
-            .facet(facet=alt.Facet("shots:O", title="shots", sort=list(SHOTS)), columns=2)
-            .properties(title=_title(f"Arithmetic ({operation}) accuracy along training", INTERVAL_NOTE)))
+    return _two_panels(alt.layer(*layers, data=data), "shots:O",
+                       _title(f"Arithmetic ({operation}) accuracy along training", INTERVAL_NOTE), height=140,
+                       title="shots", sort=list(SHOTS))
 
 
 def accuracy_vs_shots_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt.FacetChart:
@@ -133,9 +156,9 @@ def accuracy_vs_shots_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt
     layers = [base.mark_line(opacity=0.8).encode(y=y),
               base.mark_rule().encode(y="low:Q", y2="high:Q"),
               base.mark_point(filled=True).encode(y=y, tooltip=_tooltip())]
-    return (alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
-            .facet(column=alt.Column("operation:N", title=None)).resolve_scale(y="independent")
-            .properties(title=_title(f"Arithmetic accuracy against shots, step {step:,}", INTERVAL_NOTE)))
+    return (_two_panels(alt.layer(*layers, data=data), "operation:N",
+                        _title(f"Arithmetic accuracy against shots, step {step:,}", INTERVAL_NOTE), title=None)
+            .resolve_scale(y="independent"))
 
 
 def fit_chart(curves: pd.DataFrame) -> alt.FacetChart:
@@ -158,21 +181,20 @@ def fit_chart(curves: pd.DataFrame) -> alt.FacetChart:
         alt.Chart().transform_filter(alt.datum.layer != "observed").mark_line(color="#444444", strokeWidth=1.5).encode(
             x=x, y=y, strokeDash=alt.StrokeDash("layer:N", title="fit", sort=fits,
                                                 scale=alt.Scale(domain=fits, range=[[1, 0], [6, 3]][:len(fits)]),
-                                                legend=alt.Legend(orient="bottom", direction="vertical"))),
+                                                legend=bottom_legend(len(fits)))),
         points.mark_rule().encode(y="low:Q", y2="high:Q"),
         points.mark_point(size=45, filled=True).encode(
             y=y, shape=alt.Shape("held_out:N", title="points",
                                  scale=alt.Scale(domain=[False, True], range=["circle", "cross"]),
-                                 legend=alt.Legend(orient="bottom", direction="vertical",
-                                                   labelExpr="datum.label == 'true' ? 'held out' : 'in both fits'")),
+                                 legend=bottom_legend(
+                                     2, labelExpr="datum.label == 'true' ? 'held out' : 'in both fits'")),
             tooltip=_tooltip(["held_out:N"])),
     ]
-    return (alt.layer(*layers, data=curves).properties(width=PANEL_WIDTH, height=150)
-            .facet(facet=alt.Facet("shots:O", title="shots", sort=list(SHOTS)), columns=2)
-            .properties(title=_title(
-                f"Arithmetic ({operation}): binomial GLM in training compute C and shots s",
-                "logit(acc) = b0 + b1·log10 C + b2·log2(1+s) + b3·log10 C·log2(1+s); bars: 95% cluster intervals",
-                "crosses: the model left out of the dashed fit")))
+    return _two_panels(alt.layer(*layers, data=curves), "shots:O", _title(
+        f"Arithmetic ({operation}): binomial GLM in training compute C and shots s",
+        "logit(acc) = b0 + b1·log10 C + b2·log2(1+s) + b3·log10 C·log2(1+s)",
+        "bars: 95% cluster intervals; crosses: the model left out of the dashed fit"),
+        height=150, title="shots", sort=list(SHOTS))
 
 
 def compute_comparison_chart(comparison: pd.DataFrame) -> alt.HConcatChart:
@@ -195,20 +217,21 @@ def compute_comparison_chart(comparison: pd.DataFrame) -> alt.HConcatChart:
 
     def panel(name: str, y_title: str, title: str, chance: float | None = None) -> alt.LayerChart:
         data = comparison[comparison["panel"] == name]
-        y = _accuracy_y("value", y_title)
+        y = _accuracy_y("value", y_title, zero=chance is None)
         base = alt.Chart(data).encode(x=x, color=color)
         layers = [base.mark_line(opacity=0.8).encode(y=y), base.mark_rule().encode(y="low:Q", y2="high:Q"),
                   base.mark_point(filled=True, size=30).encode(y=y, tooltip=tooltip)]
         if chance is not None:
             layers.append(alt.Chart(data).mark_rule(color="#666666", strokeDash=[5, 4]).encode(y=alt.datum(chance)))
         setting = str(data["setting"].iloc[0])
+        lines = wrap_lines(title, PANEL_TITLE_CHARS)
         return alt.layer(*layers).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT,
-                                             title=alt.Title(title, subtitle=setting))
+                                             title=alt.Title(lines, subtitle=setting))
 
     arithmetic = panel("arithmetic", "exact-match accuracy", "Arithmetic (greedy generation, deduped v0)")
     mmlu = panel("MMLU-math", "MMLU-math accuracy", "MMLU-math (published, v1 runs)", chance=0.25)
-    return (alt.hconcat(arithmetic, mmlu).resolve_scale(color="shared", x="shared")
-            .properties(title=alt.Title("Accuracy against training compute",
-                                        subtitle=[f"left: {METRIC_LABEL}",
-                                                  f"right: {MMLU_LABEL}; dashed: chance",
-                                                  "bars: 95% intervals (arithmetic: operands as clusters)"])))
+    return (alt.hconcat(arithmetic, mmlu, spacing=16).resolve_scale(color="shared", x="shared")
+            .properties(title=chart_title("Accuracy against training compute",
+                                          f"left: {METRIC_LABEL}",
+                                          f"right: {MMLU_LABEL}; dashed: chance",
+                                          "bars: 95% intervals (arithmetic: operands as clusters)")))

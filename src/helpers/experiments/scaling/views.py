@@ -18,6 +18,7 @@ intervals, loss intervals percentile bootstraps over items (:mod:`helpers.analys
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -240,6 +241,14 @@ def kind_labels(settings: Mapping) -> dict[str, str]:
         labels[kind] = f"{name}, {setting.shots}-shot" + (" (the study's format)"
                                                           if kind == "knowledge_fulltext" and setting.shots == 0 else "")
     return labels
+
+
+def default_task_kinds(profile: str, profiles_file: str | Path | None = None) -> list[str]:
+    """The kinds of :data:`DEFAULT_KINDS` that ``profile`` defines (for the notebook's ``task_kinds=None``)."""
+    from helpers.infra.profiles import PROFILES_FILE, load_profile
+
+    chosen = load_profile(profile, Path(profiles_file) if profiles_file is not None else PROFILES_FILE)
+    return [kind for kind in DEFAULT_KINDS if kind in chosen.tasks]
 
 
 def settings_table(families: Mapping[str, Sequence[str]], settings: Mapping) -> pd.DataFrame:

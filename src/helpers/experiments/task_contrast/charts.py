@@ -48,7 +48,9 @@ def _other_color(field: str, values: Sequence[str], title: str) -> alt.Color:
 
 
 def _message(text: str) -> alt.Chart:
-    return alt.Chart(pd.DataFrame({"text": [text]})).mark_text(align="left", fontSize=13).encode(
+    """A chart that only says why there is nothing to draw (lines of ``text`` split at "\\n")."""
+    return alt.Chart(pd.DataFrame({"text": [text]})).mark_text(align="left", fontSize=13, lineBreak="\n",
+                                                               x=0).encode(
         text="text:N").properties(width=PANEL_WIDTH * 2, height=40)
 
 
@@ -96,7 +98,7 @@ def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) ->
                           "correlation_high"], "chain_chart", "helpers.experiments.task_contrast.chain.chain_correlations")
     data = table[table["correlation"].notna()].copy()
     if data.empty:
-        return _message("No family has three or more models: no correlation within a family to draw.")
+        return _message("No family has three or more models:\nno correlation within a family to draw.")
     data["series"] = data["family"] + " · " + data["level"]
     metric_order = [label for _, label, _ in CHAIN_METRICS]
     families = list(dict.fromkeys(data["family"]))
