@@ -108,12 +108,12 @@ def _title(text: str, *subtitle: str) -> alt.Title:
     return chart_title(text, METRIC_LABEL, *subtitle)
 
 
-def _two_panels(layered: alt.LayerChart, field: str, title: alt.Title, height: int = PANEL_HEIGHT,
+def _two_panels(layered: alt.LayerChart, field: str, chart_title: alt.Title, height: int = PANEL_HEIGHT,
                 **facet) -> alt.FacetChart:
     """``layered`` in panels of :data:`PANEL_WIDTH` px, one per value of ``field``, two per row."""
     return (layered.properties(width=PANEL_WIDTH, height=height)
             .facet(facet=alt.Facet(field, **facet), columns=MAX_FACET_COLUMNS, spacing={"row": ROW_SPACING, "column": 16})
-            .properties(title=title))
+            .properties(title=chart_title))
 
 
 def accuracy_vs_params_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt.FacetChart:
