@@ -59,7 +59,7 @@ def _shots_color() -> alt.Color:
                      legend=bottom_legend(len(SHOTS)))
 
 
-def _log_x(field: str, values: pd.Series, title: str, labels: str, mantissas: tuple[float, ...]) -> alt.X:
+def _log_x(field: str, values: pd.Series, title: str | list[str], labels: str, mantissas: tuple[float, ...]) -> alt.X:
     """Log x axis over ``values`` (padded 15% each side), ticks at ``mantissas`` x powers of ten inside it."""
     low, high = float(np.min(values)) / 1.15, float(np.max(values)) * 1.15
     ticks = [m * 10.0 ** e for e in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
@@ -77,7 +77,7 @@ def _params_x(values: pd.Series) -> alt.X:
 
 
 def _compute_x(values: pd.Series) -> alt.X:
-    return _log_x("compute", values, "training compute 6·N·D (FLOPs, log scale)", COMPUTE_LABELS, (1,))
+    return _log_x("compute", values, ["training compute 6·N·D", "(FLOPs, log scale)"], COMPUTE_LABELS, (1,))
 
 
 def _accuracy_y(field: str = "acc", title: str = "exact-match accuracy", zero: bool = True) -> alt.Y:
@@ -108,12 +108,12 @@ def _title(text: str, *subtitle: str) -> alt.Title:
     return chart_title(text, METRIC_LABEL, *subtitle)
 
 
-def _two_panels(layered: alt.LayerChart, field: str, chart_title: alt.Title, height: int = PANEL_HEIGHT,
+def _two_panels(layered: alt.LayerChart, field: str, heading: alt.Title, height: int = PANEL_HEIGHT,
                 **facet) -> alt.FacetChart:
     """``layered`` in panels of :data:`PANEL_WIDTH` px, one per value of ``field``, two per row."""
     return (layered.properties(width=PANEL_WIDTH, height=height)
             .facet(facet=alt.Facet(field, **facet), columns=MAX_FACET_COLUMNS, spacing={"row": ROW_SPACING, "column": 16})
-            .properties(title=chart_title))
+            .properties(title=heading))
 
 
 def accuracy_vs_params_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt.FacetChart:
@@ -175,25 +175,27 @@ def fit_chart(curves: pd.DataFrame) -> alt.FacetChart:
         raise ChartInputError("fit_chart: the table has no observed rows; pass views.fit_curves().")
     operation = str(curves["operation"].iloc[0])
     fits = sorted(layer for layer in curves["layer"].unique() if layer != "observed")
+    held = observed.loc[observed["held_out"].astype(bool), "model_label"].drop_duplicates()
+    held_out = ", ".join(held) if len(held) else "none"
     x, y = _compute_x(curves["compute"]), _accuracy_y()
     points = alt.Chart().transform_filter(alt.datum.layer == "observed").encode(x=x, color=_model_color(observed["size"]))
     layers = [
         alt.Chart().transform_filter(alt.datum.layer != "observed").mark_line(color="#444444", strokeWidth=1.5).encode(
             x=x, y=y, strokeDash=alt.StrokeDash("layer:N", title="fit", sort=fits,
                                                 scale=alt.Scale(domain=fits, range=[[1, 0], [6, 3]][:len(fits)]),
-                                                legend=bottom_legend(len(fits)))),
+                                                legend=None)),
         points.mark_rule().encode(y="low:Q", y2="high:Q"),
         points.mark_point(size=45, filled=True).encode(
             y=y, shape=alt.Shape("held_out:N", title="points",
                                  scale=alt.Scale(domain=[False, True], range=["circle", "cross"]),
-                                 legend=bottom_legend(
-                                     2, labelExpr="datum.label == 'true' ? 'held out' : 'in both fits'")),
+                                 legend=None),
             tooltip=_tooltip(["held_out:N"])),
     ]
     return _two_panels(alt.layer(*layers, data=curves), "shots:O", _title(
         f"Arithmetic ({operation}): binomial GLM in training compute C and shots s",
         "logit(acc) = b0 + b1·log10 C + b2·log2(1+s) + b3·log10 C·log2(1+s)",
-        "bars: 95% cluster intervals; crosses: the model left out of the dashed fit"),
+        f"grey lines: the fit on all models (solid) and without the held-out model (dashed); "
+        f"crosses: that model ({held_out}); bars: 95% cluster intervals"),
         height=150, title="shots", sort=list(SHOTS))
 
 
