@@ -1,111 +1,126 @@
-"""helpers.render.charts: the Vega-Lite specs carry the intended marks, encodings, scales and data rows."""
+"""helpers.experiments.scaling.{charts, published_charts}: the specs fit the book's column, keep one
+colour per family from a fixed ordered domain, join points only within a family and fit their axes."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+import vl_convert
 
-from helpers.experiments.scaling import charts
+from helpers.experiments.scaling import charts, palette
+from helpers.experiments.scaling import published_charts as pc
+from helpers.render import plots
+from helpers.render.plots import OKABE_ITO
+
+KINDS = ("knowledge_fulltext", "knowledge", "procedure", "pattern")
 
 
-def _summary():
-    """A model_summary-shaped table: one family, two models, two kinds (one without chance)."""
+@pytest.fixture(autouse=True, scope="module")
+def theme():
+    plots.enable()  # the report's theme: fonts and sizes the widths below are measured with
+
+
+def _summary(families=(("pythia", (70e6, 160e6, 410e6)), ("opt", (125e6, 350e6)))):
+    """A model_summary-shaped table: every family on every kind (arithmetic without chance)."""
     rows = []
-    for model, total in (("m1", 1_000), ("m2", 10_000)):
-        for kind, chance in (("knowledge", 0.25), ("procedure", np.nan)):
-            rows.append({"family": "fam", "model_id": model, "kind": kind, "n_params_total": total,
-                         "n_params_nonembedding": total // 2, "n_items": 4, "n_correct": 1, "accuracy": 0.25,
-                         "accuracy_low": 0.05, "accuracy_high": 0.7, "loss": 2.0, "loss_low": 1.5,
-                         "loss_high": 2.5, "chance": chance})
+    for family, sizes in families:
+        for size in sizes:
+            for kind in KINDS:
+                rows.append({"family": family, "model_id": f"{family}-{size:.0f}", "kind": kind,
+                             "n_params_total": int(size), "n_params_nonembedding": int(size) // 2, "n_items": 40,
+                             "n_correct": 10, "accuracy": 0.25, "accuracy_low": 0.14, "accuracy_high": 0.4,
+                             "loss": 2.0 - np.log10(size) / 10, "loss_low": 1.5, "loss_high": 2.5,
+                             "chance": np.nan if kind == "procedure" else 0.25})
     return pd.DataFrame(rows)
 
 
+def _width(chart) -> float:
+    svg = vl_convert.vegalite_to_svg(chart.to_dict())
+    return float(re.search(r'<svg[^>]*?width="([\d.]+)"', svg).group(1))
+
+
 def _layers(spec):
-    """The layer specs of a (possibly facetted) chart's dict."""
-    inner = spec.get("spec", spec)
-    return inner["layer"]
+    return spec.get("spec", spec)["layer"]
 
 
 def _mark(layer):
     return layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
 
 
-def _data_rows(spec):
-    (rows,) = spec["datasets"].values()
-    return rows
+def _lines_group_by_family(spec) -> bool:
+    """Every line/area layer groups its points by family (colour or detail): no line joins two families."""
+    for layer in _layers(spec):
+        if _mark(layer) in ("line", "area"):
+            encoding = layer["encoding"]
+            fields = {encoding.get(channel, {}).get("field") for channel in ("color", "detail")}
+            if "family" not in fields:
+                return False
+    return True
 
 
-def test_scale_chart_accuracy_has_intervals_chance_log_x_and_facets():
+def _charts(summary, curves, palette_domain):
+    from helpers.experiments.scaling import published as sp
+
+    return {
+        "loss": charts.scale_chart(summary, "loss", palette=palette_domain),
+        "accuracy": charts.scale_chart(summary, "accuracy", palette=palette_domain),
+        "fit": charts.fit_chart(summary, curves, palette=palette_domain),
+        "mmlu": pc.published_mmlu_chart(sp.published_mmlu_table(), palette=palette_domain),
+        "lambada": pc.lambada_chart(sp.published_lambada_table(), palette=palette_domain),
+        "steps": pc.training_steps_chart(sp.published_training_table(), palette=palette_domain),
+    }
+
+
+@pytest.fixture(scope="module")
+def built():
+    summary = _summary()
+    curves = pd.DataFrame({"family": "pythia", "kind": "knowledge", "size_basis": "total",
+                           "n_params": [70e6, 410e6], "loss": [1.2, 1.1], "loss_low": [1.1, 1.0], "loss_high": [1.3, 1.2]})
+    domain = palette.palette_domain(["pythia", "opt"], palette.PUBLISHED_FAMILIES)
+    return _charts(summary, curves, domain)
+
+
+@pytest.mark.parametrize("name", ["loss", "accuracy", "fit", "mmlu", "lambada", "steps"])
+def test_every_chart_fits_the_column_and_joins_points_only_within_a_family(built, name):
+    spec = built[name].to_dict()
+    assert _width(built[name]) <= palette.MAX_WIDTH
+    assert spec.get("columns", 1) <= 2 and "row" not in spec.get("facet", {})
+    assert _lines_group_by_family(spec)
+
+
+def test_colour_domain_is_fixed_by_the_palette_not_the_data():
+    summary = _summary((("opt", (125e6, 350e6)),))  # only OPT present
+    spec = charts.scale_chart(summary, "loss", palette=["pythia", "opt", "bloom"]).to_dict()
+    scale = _layers(spec)[2]["encoding"]["color"]["scale"]
+    assert scale == {"domain": ["opt"], "range": [OKABE_ITO[1]]}  # opt keeps its colour with pythia absent
+    both = charts.scale_chart(_summary(), "loss", palette=["opt", "pythia"]).to_dict()
+    scale = _layers(both)[2]["encoding"]["color"]["scale"]
+    assert scale == {"domain": ["opt", "pythia"], "range": [OKABE_ITO[0], OKABE_ITO[1]]}
+
+
+def test_axis_domain_fits_the_data():
     spec = charts.scale_chart(_summary(), "accuracy").to_dict()
-    assert spec["facet"]["row"]["field"] == "size_basis" and spec["facet"]["column"]["field"] == "kind"
-    layers = _layers(spec)
+    x_scale = _layers(spec)[2]["encoding"]["x"]["scale"]
+    assert x_scale["type"] == "log" and x_scale["nice"] is False
+    assert x_scale["domain"] == pytest.approx([70e6 / palette.AXIS_PADDING, 410e6 * palette.AXIS_PADDING])
+    assert x_scale["domain"][1] < 1e9  # no axis to 10G for models below 1G
+
+
+def test_accuracy_panels_have_chance_and_intervals():
+    layers = _layers(charts.scale_chart(_summary(), "accuracy").to_dict())
     assert [_mark(layer) for layer in layers] == ["line", "rule", "point", "rule"]
-    interval = layers[1]["encoding"]
-    assert (interval["y"]["field"], interval["y2"]["field"]) == ("accuracy_low", "accuracy_high")
-    assert layers[2]["encoding"]["x"]["scale"]["type"] == "log"
-    assert layers[2]["encoding"]["color"]["field"] == "family"
-    chance = layers[3]
-    assert chance["encoding"]["y"] == {"aggregate": "mean", "field": "chance", "type": "quantitative"}
-    assert chance["transform"] == [{"filter": "isValid(datum.chance)"}]
-    rows = _data_rows(spec)
-    assert len(rows) == 2 * len(_summary())  # one row per size basis
-    assert {row["size_basis"] for row in rows} == {"total", "non-embedding"}
-    assert sorted({row["n_params"] for row in rows}) == [500, 1_000, 5_000, 10_000]
+    assert (layers[1]["encoding"]["y"]["field"], layers[1]["encoding"]["y2"]["field"]) == ("accuracy_low", "accuracy_high")
+    assert layers[3]["transform"] == [{"filter": "isValid(datum.chance)"}]
+    assert [_mark(layer) for layer in _layers(charts.scale_chart(_summary(), "loss").to_dict())] == ["line", "rule", "point"]
 
 
-def test_scale_chart_loss_has_no_chance_line_and_rejects_bad_metric():
-    layers = _layers(charts.scale_chart(_summary(), "loss").to_dict())
-    assert [_mark(layer) for layer in layers] == ["line", "rule", "point"]
-    assert layers[2]["encoding"]["y"]["field"] == "loss"
+def test_builders_reject_bad_input():
     with pytest.raises(charts.ChartInputError, match="'brier'"):
         charts.scale_chart(_summary(), "brier")
     with pytest.raises(charts.ChartInputError, match="loss_low"):
         charts.scale_chart(_summary().drop(columns="loss_low"), "loss")
-
-
-def test_fit_chart_layers_measured_points_and_fitted_curves():
-    curves = pd.DataFrame({"family": "fam", "kind": "knowledge", "size_basis": "total",
-                           "n_params": [1_000.0, 10_000.0], "loss": [2.0, 1.8], "loss_low": [1.9, 1.7],
-                           "loss_high": [2.1, 1.9]})
-    spec = charts.fit_chart(_summary(), curves).to_dict()
-    layers = _layers(spec)
-    assert [_mark(layer) for layer in layers] == ["area", "line", "rule", "point"]
-    filters = [layer["transform"][0]["filter"] for layer in layers]
-    assert filters == ["(datum.layer === 'fit')"] * 2 + ["(datum.layer === 'measured')"] * 2
-    rows = _data_rows(spec)
-    assert sum(row["layer"] == "fit" for row in rows) == 2
-    assert sum(row["layer"] == "measured" for row in rows) == 2 * len(_summary())
     with pytest.raises(charts.ChartInputError, match="fit_curves"):
-        charts.fit_chart(_summary(), curves.drop(columns="loss_low"))
-
-
-def test_published_charts():
-    mmlu = pd.DataFrame({"family": ["pythia", "opt"], "model": ["pythia-70m", "opt-125m"],
-                         "params": [70_426_624, 125_000_000], "setting": "0-shot acc", "value": [0.21, 0.22],
-                         "stderr": 0.01, "low": [0.19, 0.2], "high": [0.23, 0.24], "chance": 0.25})
-    spec = charts.published_mmlu_chart(mmlu).to_dict()
-    assert spec["facet"]["field"] == "setting" and spec["columns"] == 2
-    assert [_mark(layer) for layer in _layers(spec)] == ["line", "rule", "point", "rule"]
-    assert len(_data_rows(spec)) == 2
-
-    lambada = pd.DataFrame({"family": ["pythia", "pythia"], "model": ["pythia-70m", "pythia-12b"],
-                            "params": [70e6, 12e9], "ppl": [142.4, 3.9], "ppl_low": [130.0, 3.5],
-                            "ppl_high": [154.0, 4.3]})
-    spec = charts.lambada_chart(lambada).to_dict()
-    point = _layers(spec)[2]["encoding"]
-    assert point["x"]["scale"]["type"] == "log" and point["y"]["scale"]["type"] == "log"
-    assert _layers(spec)[1]["encoding"]["y2"]["field"] == "ppl_high"
-
-    training = pd.DataFrame({"family": "pythia", "model": "pythia-2.8b", "params": 2_775_208_960, "size": "2.8b",
-                             "step": [1000, 143000], "value": [0.2, 0.22], "low": [0.18, 0.2], "high": [0.22, 0.24],
-                             "suspect": [True, False], "chance": 0.25})
-    spec = charts.training_steps_chart(training).to_dict()
-    layers = _layers(spec)
-    assert [_mark(layer) for layer in layers] == ["area", "line", "point", "rule"]
-    assert layers[1]["encoding"]["x"] | {"axis": None} == {"field": "step", "type": "quantitative",
-                                                           "scale": {"type": "log"}, "title": "training step",
-                                                           "axis": None}
-    assert layers[2]["mark"]["shape"] == "cross" and layers[2]["transform"] == [{"filter": "datum.suspect"}]
-    with pytest.raises(charts.ChartInputError, match="empty"):
-        charts.lambada_chart(lambada.iloc[:0])
+        charts.fit_chart(_summary(), pd.DataFrame({"family": []}))

@@ -1,4 +1,5 @@
-"""Tests of helpers.experiments.task_contrast.views on small synthetic item tables with hand-computed answers."""
+"""helpers.experiments.task_contrast.{views, chain, letters, formats} on small item tables with
+hand-computed answers, and parity with scipy/statsmodels for every test."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
+from helpers.experiments.task_contrast import chain as cch
+from helpers.experiments.task_contrast import formats as cf
+from helpers.experiments.task_contrast import letters as cl
 from helpers.experiments.task_contrast import views as cv
 
 LETTER_KIND = "knowledge"
@@ -54,7 +59,7 @@ def knowledge_and_arithmetic() -> pd.DataFrame:
     return pd.concat([knowledge, arithmetic], ignore_index=True)
 
 
-# ------------------------------------------------------------------------- families
+# ------------------------------------------------------------------------- families and section 1
 
 
 def test_model_families_orders_by_size_and_allows_shared_models():
@@ -64,7 +69,7 @@ def test_model_families_orders_by_size_and_allows_shared_models():
         ["b", "m-small", 10], ["b", "m-mid", 100], ["b", "m-large", 1000], ["a", "m-large", 1000]]
 
 
-def test_model_families_rejects_unknown_source_and_unassigned_model():
+def test_model_families_rejects_unknown_and_unassigned_models():
     items = knowledge_and_arithmetic()
     with pytest.raises(cv.ContrastInputError, match="no-such-model"):
         cv.model_families(items, {"fam": ["m-small", "m-mid", "m-large", "no-such-model"]})
@@ -74,228 +79,202 @@ def test_model_families_rejects_unknown_source_and_unassigned_model():
         cv.model_families(items, FAMILIES, size_column="params")
 
 
-def test_short_model_name():
-    assert cv.short_model_name("random:pythia-70m") == "pythia-70m"
-    assert cv.short_model_name("EleutherAI/pythia-70m") == "pythia-70m"
-    assert cv.short_model_name("offline:qwen2.5-coder-0.5b") == "qwen2.5-coder-0.5b"
-    assert cv.short_model_name("local:/tmp/models/tiny/") == "tiny"
-
-
-# -------------------------------------------------------------------- side by side
-
-
 def test_side_by_side_accuracy_loss_and_chance_by_hand():
     table = cv.side_by_side(knowledge_and_arithmetic(), FAMILIES, bootstrap=0)
     assert list(table["kind"].unique()) == ["knowledge", "procedure"]  # pattern absent: skipped
     small = table[(table["model_id"] == "m-small") & (table["kind"] == "knowledge")].iloc[0]
     assert (small["n_items"], small["n_correct"], small["accuracy"]) == (4, 1, 0.25)
-    low, high = proportion_confint(1, 4, alpha=0.05, method="wilson")  # independent implementation
+    low, high = proportion_confint(1, 4, alpha=0.05, method="wilson")
     assert small["accuracy_low"] == pytest.approx(low) and small["accuracy_high"] == pytest.approx(high)
-    assert small["loss"] == pytest.approx(2.5)
-    assert small["chance"] == 0.25
-    assert math.isnan(small["loss_low"])  # bootstrap=0: no interval
-    large_arithmetic = table[(table["model_id"] == "m-large") & (table["kind"] == "procedure")].iloc[0]
-    assert large_arithmetic["accuracy"] == 0.75
-    assert large_arithmetic["loss"] == pytest.approx(0.5)
-    assert large_arithmetic["chance"] == 0.0  # exact match: helpers.analysis.summaries.chance_level
+    assert small["loss"] == pytest.approx(2.5) and small["chance"] == 0.25 and math.isnan(small["loss_low"])
+    assert table[(table["model_id"] == "m-large") & (table["kind"] == "procedure")].iloc[0]["chance"] == 0.0
 
 
-def test_side_by_side_bootstrap_interval_brackets_the_mean():
-    table = cv.side_by_side(knowledge_and_arithmetic(), FAMILIES, ["knowledge"], bootstrap=500, seed=3)
-    for row in table.itertuples():
-        assert row.loss_low <= row.loss <= row.loss_high
-    mid = table[table["model_id"] == "m-mid"].iloc[0]
-    assert mid["loss_low"] == mid["loss_high"] == 1.0  # constant losses: degenerate interval
-    again = cv.side_by_side(knowledge_and_arithmetic(), FAMILIES, ["knowledge"], bootstrap=500, seed=3)
-    pd.testing.assert_frame_equal(table, again)
+def test_chance_positions_are_exact_with_holm_and_count_each_model_once():
+    items = make_items("pattern", {m: {"correct": c, "gold_nll_per_token": [1.0] * 20} for m, c in {
+        "m-small": [True] * 20, "m-mid": [True] * 10 + [False] * 10, "m-large": [False] * 20}.items()},
+        SIZES, n_choices=2)
+    side = cv.side_by_side(items, {"a": ["m-small", "m-mid", "m-large"], "b": ["m-mid"]}, ["pattern"], bootstrap=0)
+    positions = cv.chance_positions(side).set_index("model_id")
+    assert len(positions) == 3 and (positions["n_tests"] == 3).all()  # m-mid is in two families, tested once
+    pvalues = [stats.binomtest(k, 20, 0.5).pvalue for k in (20, 10, 0)]
+    assert positions.loc[["m-small", "m-mid", "m-large"], "p_holm"].tolist() == pytest.approx(
+        multipletests(pvalues, method="holm")[1].tolist())
+    assert positions.loc["m-small", "position"] == "above chance"
+    assert positions.loc["m-large", "position"] == "below chance"
+    assert positions.loc["m-mid", "position"] == "not distinguishable from chance"
+    arithmetic = cv.chance_positions(cv.side_by_side(knowledge_and_arithmetic(), FAMILIES, ["procedure"], bootstrap=0))
+    assert arithmetic.set_index("model_id").loc["m-small", "position"] == "no item right"
+    assert (arithmetic["n_tests"] == 0).all()  # exact match has no chance level: no test
 
 
-def test_side_by_side_bad_input():
-    items = knowledge_and_arithmetic()
-    with pytest.raises(cv.ContrastInputError, match="bootstrap=50"):
-        cv.side_by_side(items, FAMILIES, bootstrap=50)
-    with pytest.raises(cv.ContrastInputError, match="pattern"):
-        cv.side_by_side(items, FAMILIES, ["pattern"])
-    with pytest.raises(cv.ContrastInputError, match="gold_nll_per_token"):
-        cv.side_by_side(items.drop(columns="gold_nll_per_token"), FAMILIES)
+def test_majority_baselines_use_the_items_actually_scored():
+    items = make_items("pattern", {"a": {"gold": [1, 1, 1, 0], "correct": [True, True, False, False],
+                                         "gold_label": [" yes", " yes", " yes", " no"]},
+                                   "b": {"gold": [1, 0], "correct": [True, True], "gold_label": [" yes", " no"]}},
+                       {"a": 1, "b": 2}, n_choices=2)
+    table = cv.majority_baselines(items).set_index("model_id")
+    assert (table.loc["a", "majority_share"], table.loc["a", "majority_label"]) == (0.75, "yes")
+    assert table.loc["b", "majority_share"] == 0.5 and table.loc["a", "chance"] == 0.5
+    assert cv.majority_baselines(items, kind="knowledge").empty
 
 
-# -------------------------------------------------------------------------- chain
+# -------------------------------------------------------------------------- chain, within each family
 
 
 def chain_items() -> pd.DataFrame:
-    """3 models x 3 items. log p rises with size on items 0 and 2 and falls on item 1."""
-    return make_items(LETTER_KIND, {
-        "m-small": {"log_p_vocab_correct": [-3.0, -1.0, -5.0], "brier": [0.7, 0.5, 0.1],
-                    "correct": [False, True, False]},
-        "m-mid": {"log_p_vocab_correct": [-2.0, -2.0, -4.0], "brier": [0.8, 0.6, 0.2],
-                  "correct": [False, True, True]},
-        "m-large": {"log_p_vocab_correct": [-1.0, -3.0, -0.5], "brier": [0.9, 0.7, 0.3],
-                    "correct": [False, True, True]},
+    """Family "up": 3 models x 3 items, log p rises with size on items 0 and 2, falls on item 1;
+    family "pair": 2 models (too few for a rank correlation)."""
+    up = make_items(LETTER_KIND, {
+        "m-small": {"log_p_vocab_correct": [-3.0, -1.0, -5.0], "brier": [0.7, 0.5, 0.1], "correct": [False, True, False]},
+        "m-mid": {"log_p_vocab_correct": [-2.0, -2.0, -4.0], "brier": [0.8, 0.6, 0.2], "correct": [False, True, True]},
+        "m-large": {"log_p_vocab_correct": [-1.0, -3.0, -0.5], "brier": [0.9, 0.7, 0.3], "correct": [False, True, True]},
     }, SIZES)
+    pair = make_items(LETTER_KIND, {
+        "p-1": {"log_p_vocab_correct": [-9.0, -9.0, -9.0], "brier": [0.1, 0.1, 0.1], "correct": [True, True, True]},
+        "p-2": {"log_p_vocab_correct": [-0.1, -0.1, -0.1], "brier": [0.9, 0.9, 0.9], "correct": [False, False, False]},
+    }, {"p-1": 5, "p-2": 5000})
+    return pd.concat([up, pair], ignore_index=True)
 
 
-def test_chain_per_item_and_model_means_by_hand():
-    table = cv.chain_correlations(chain_items(), bootstrap=0)
-    assert set(table["metric"]) == {"log_p_vocab_correct", "brier", "correct"}  # other columns absent
-    row = table.set_index(["metric", "level"])
-    # per item: rho = +1, -1, +1 -> median 1, two of three positive
-    assert row.loc[("log_p_vocab_correct", "per item"), "correlation"] == pytest.approx(1.0)
-    assert row.loc[("log_p_vocab_correct", "per item"), "share_positive"] == pytest.approx(2 / 3)
-    # model means -3, -8/3, -1.5 rise with size
-    assert row.loc[("log_p_vocab_correct", "model means"), "correlation"] == pytest.approx(1.0)
-    # Brier rises with size on every item: worse with scale, so the negated metric gives -1
-    assert row.loc[("brier", "per item"), "correlation"] == pytest.approx(-1.0)
-    assert row.loc[("brier", "per item"), "share_positive"] == 0.0
-    # accuracy: item 0 and 1 constant across models; item 2 (F, T, T) has rho = +0.866
-    accuracy = row.loc[("correct", "per item")]
-    assert accuracy["n_constant"] == 2
-    assert accuracy["correlation"] == pytest.approx(stats.spearmanr([10, 100, 1000], [0, 1, 1]).statistic)
-    assert row.loc[("correct", "model means"), "correlation"] == pytest.approx(
-        stats.spearmanr([10, 100, 1000], [1 / 3, 2 / 3, 2 / 3]).statistic)
+CHAIN_FAMILIES = {"up": ["m-small", "m-mid", "m-large"], "pair": ["p-1", "p-2"]}
 
 
-def test_chain_arithmetic_has_only_its_metrics_and_bootstrap_bounds():
-    items = knowledge_and_arithmetic()
-    items["log_p_vocab_correct"] = -items["gold_nll_per_token"]
-    table = cv.chain_correlations(items, ["procedure"], bootstrap=300, seed=1)
-    assert set(table["metric"]) == {"log_p_vocab_correct", "correct"}
-    finite = table.dropna(subset=["correlation_low"])
-    assert ((finite["correlation_low"] >= -1) & (finite["correlation_high"] <= 1)).all()
-    assert (finite["correlation_low"] <= finite["correlation_high"]).all()
+def test_chain_is_computed_within_each_family_with_exact_p():
+    table = cch.chain_correlations(chain_items(), CHAIN_FAMILIES, bootstrap=0)
+    up = table[table["family"] == "up"].set_index(["metric", "level"])
+    assert up.loc[("log_p_vocab_correct", "per item"), "correlation"] == pytest.approx(1.0)  # +1, -1, +1
+    assert up.loc[("log_p_vocab_correct", "per item"), "share_positive"] == pytest.approx(2 / 3)
+    assert up.loc[("log_p_vocab_correct", "model means"), "correlation"] == pytest.approx(1.0)
+    assert up.loc[("log_p_vocab_correct", "model means"), "pvalue"] == pytest.approx(2 / 6)  # exact: 2 of 3! orders
+    assert up.loc[("brier", "per item"), "correlation"] == pytest.approx(-1.0)  # negated: worse with scale
+    assert up.loc[("correct", "per item"), "n_constant"] == 2
+    tested = table["pvalue"].notna()
+    assert (table["n_tests"] == tested.sum()).all()
+    assert table.loc[tested, "p_holm"].tolist() == pytest.approx(
+        multipletests(table.loc[tested, "pvalue"], method="holm")[1].tolist())
+    pair = table[table["family"] == "pair"]
+    assert pair["correlation"].isna().all() and pair["note"].str.contains("needs 3 or more").all()
 
 
 def test_row_spearman_matches_scipy_with_ties():
     rng = np.random.default_rng(0)
-    values = rng.integers(0, 4, size=(50, 6)).astype(float)  # many ties
+    values = rng.integers(0, 4, size=(50, 6)).astype(float)
     sizes = np.array([1.0, 2.0, 2.0, 5.0, 9.0, 9.0])
-    ours = cv._row_spearman(values, sizes)
-    for row, rho in zip(values, ours):
+    for row, rho in zip(values, cch.row_spearman(values, sizes)):
         expected = stats.spearmanr(sizes, row).statistic if np.ptp(row) > 0 else np.nan
         assert (np.isnan(rho) and np.isnan(expected)) or rho == pytest.approx(expected)
 
 
-def test_chain_with_two_models_gives_nan_not_error():
-    items = chain_items()
-    two = items[items["model_id"] != "m-large"]
-    table = cv.chain_correlations(two, bootstrap=0)
-    assert table["correlation"].isna().all()
-    assert (table["n_models"] == 2).all()
-
-
-# ---------------------------------------------------------------------- letter bias
+# ------------------------------------------------------------------------------- letter bias
 
 
 def letter_items(predicted_by_model: dict[str, list[int]], gold: list[int]) -> pd.DataFrame:
-    values = {model: {"gold": gold, "predicted": predicted,
-                      "correct": [p == g for p, g in zip(predicted, gold)]}
+    values = {model: {"gold": gold, "predicted": predicted, "correct": [p == g for p, g in zip(predicted, gold)]}
               for model, predicted in predicted_by_model.items()}
     return make_items(LETTER_KIND, values, {model: 10 * (i + 1) for i, model in enumerate(predicted_by_model)})
 
 
-# 40 items whose gold is A only twice; one model always answers A, one answers the next letter.
-GOLD_RARE_A = [0, 0] + [1] * 14 + [2] * 12 + [3] * 12
+GOLD_RARE_A = [0, 0] + [1] * 14 + [2] * 12 + [3] * 12  # 40 items, gold A only twice
 
 
-def test_letter_diagnosis_always_a_is_explained_by_bias():
-    items = letter_items({"always-a": [0] * 40}, GOLD_RARE_A)
-    row = cv.letter_diagnosis(items).iloc[0]
+def test_always_a_is_explained_by_letter_bias():
+    row = cl.letter_diagnosis(letter_items({"always-a": [0] * 40}, GOLD_RARE_A)).iloc[0]
     assert row["accuracy"] == pytest.approx(2 / 40)
-    assert row["p_below"] == pytest.approx(stats.binom.cdf(2, 40, 0.25))
-    assert row["chi2"] == pytest.approx(120.0)  # counts [40, 0, 0, 0], expected 10 each
+    assert row["p_below"] == pytest.approx(stats.binom.cdf(2, 40, 0.25))  # exact, one-sided
+    assert row["p_below_holm"] == pytest.approx(row["p_below"])  # one model: a family of one
+    ci = stats.binomtest(2, 40).proportion_ci(method="exact")
+    assert (row["accuracy_low"], row["accuracy_high"]) == (pytest.approx(ci.low), pytest.approx(ci.high))
+    assert row["chi2"] == pytest.approx(120.0) and row["letters_p"] == pytest.approx(1 / 10_000)
     assert (row["top_letter"], row["top_predicted_share"], row["top_gold_share"]) == ("A", 1.0, 0.05)
     assert row["bias_expected_accuracy"] == pytest.approx(0.05)
     assert (row["majority_letter"], row["majority_accuracy"]) == ("B", 0.35)
     assert row["verdict"] == "below chance, explained by letter bias"
-    assert cv.letter_verdict_markdown(cv.letter_diagnosis(items)).startswith("**Verdict: supported.**")
 
 
-def test_letter_diagnosis_uniform_wrong_answers_are_not_bias():
+def test_letter_tests_are_holm_corrected_across_models():
     gold = [0, 1, 2, 3] * 10
-    items = letter_items({"shifted": [(g + 1) % 4 for g in gold], "right-half": gold[:20] + [(g + 1) % 4 for g in gold[20:]]},
-                         gold)
-    table = cv.letter_diagnosis(items).set_index("model")
-    shifted = table.loc["shifted"]
-    assert shifted["accuracy"] == 0.0 and shifted["chi2"] == 0.0 and shifted["chi2_pvalue"] == pytest.approx(1.0)
-    assert shifted["bias_expected_accuracy"] == pytest.approx(0.25)
-    assert shifted["verdict"] == "below chance, not explained by letter bias"
-    assert table.loc["right-half", "verdict"] == "above chance"  # 20/40 vs 0.25
-    text = cv.letter_verdict_markdown(table.reset_index())
-    assert text.startswith("**Verdict: refuted.**") and "`shifted`" in text and "right-half" not in text
+    table = cl.letter_diagnosis(letter_items({"shifted": [(g + 1) % 4 for g in gold],
+                                              "half": gold[:20] + [(g + 1) % 4 for g in gold[20:]],
+                                              "always-a": [0] * 40}, gold)).set_index("model")
+    raw = table.loc[["shifted", "half", "always-a"], "p_below"].tolist()
+    assert raw == pytest.approx([stats.binom.cdf(k, 40, 0.25) for k in (0, 20, 10)])
+    assert table.loc[["shifted", "half", "always-a"], "p_below_holm"].tolist() == pytest.approx(
+        multipletests(raw, method="holm")[1].tolist())
+    assert (table["n_tests"] == 3).all()
+    assert table.loc["shifted", "verdict"] == "below chance, not explained by letter bias"  # uniform letters
+    assert table.loc["half", "verdict"] == "not below chance"
+    assert table.loc["always-a", "verdict"] == "not below chance"  # 10/40 is exactly chance
 
 
-def test_letter_verdict_when_nothing_is_below_chance():
-    gold = [0, 1, 2, 3] * 5
-    items = letter_items({"m": gold[:5] + [0] * 15}, gold)  # 5 + 3 of the last 15 gold A -> 8/20
-    table = cv.letter_diagnosis(items)
-    assert table.loc[0, "accuracy"] == pytest.approx(8 / 20)
-    assert table.loc[0, "verdict"] in ("not below chance", "above chance")
-    assert cv.letter_verdict_markdown(table).startswith("**Verdict: not supported.**")
+def test_letter_uniformity_parity_with_the_chi_square_approximation_at_large_n():
+    rng = np.random.default_rng(3)
+    predicted = rng.choice(4, size=2000, p=[0.27, 0.25, 0.24, 0.24])
+    chi2, pvalue = cl.letter_uniformity(predicted, 4)
+    reference = stats.chisquare(np.bincount(predicted, minlength=4))
+    assert chi2 == pytest.approx(reference.statistic)
+    assert pvalue == pytest.approx(reference.pvalue, abs=0.015)
 
 
 def test_letter_shares_and_bad_labels():
     items = letter_items({"always-a": [0] * 40}, GOLD_RARE_A)
-    shares = cv.letter_shares(items).set_index("letter")
+    shares = cl.letter_shares(items).set_index("letter")
     assert shares["predicted_share"].tolist() == [1.0, 0.0, 0.0, 0.0]
     assert shares["gold_share"].tolist() == pytest.approx([0.05, 0.35, 0.30, 0.30])
     with pytest.raises(cv.ContrastInputError, match="labels"):
-        cv.letter_diagnosis(items, labels=("A", "B"))
+        cl.letter_diagnosis(items, labels=("A", "B"))
     with pytest.raises(cv.ContrastInputError, match="knowledge_fulltext"):
-        cv.letter_diagnosis(items, kind="knowledge_fulltext")
+        cl.letter_diagnosis(items, kind="knowledge_fulltext")
 
 
-# ---------------------------------------------------------------- scoring formats
+# ---------------------------------------------------------------- scoring formats and arithmetic
 
 
-def test_format_comparison_counts_each_scoring():
+def test_format_comparison_and_paired_acc_norm_test():
     letter = make_items("knowledge", {m: {"correct": c, "correct_norm": c} for m, c in {
         "m-small": [True, False, False, False], "m-mid": [True, True, False, False],
         "m-large": [False, False, False, False]}.items()}, SIZES)
     fulltext = make_items("knowledge_fulltext", {
-        "m-small": {"correct": [False, False, False, False], "correct_norm": [True, True, True, False]},
-        "m-mid": {"correct": [True, False, False, False], "correct_norm": [True, True, False, False]},
-        "m-large": {"correct": [True, True, True, True], "correct_norm": [True, True, True, True]},
+        "m-small": {"correct": [False] * 8, "correct_norm": [True] * 6 + [False] * 2},  # 6 up, 0 down
+        "m-mid": {"correct": [True, False] * 4, "correct_norm": [True, False] * 4},
+        "m-large": {"correct": [True] * 8, "correct_norm": [True] * 8},
     }, SIZES)
-    table = cv.format_comparison(pd.concat([letter, fulltext]), FAMILIES)
+    table = cf.format_comparison(pd.concat([letter, fulltext]), FAMILIES)
     counts = table.pivot(index="model_id", columns="format", values="n_correct")
-    assert counts.loc["m-small"].to_dict() == {"letter (acc)": 1, "full text (acc)": 0, "full text (acc_norm)": 3}
-    assert counts.loc["m-large"].to_dict() == {"letter (acc)": 0, "full text (acc)": 4, "full text (acc_norm)": 4}
-    assert (table["chance"] == 0.25).all()
-    only_letter = cv.format_comparison(letter, FAMILIES)
-    assert set(only_letter["format"]) == {"letter (acc)"}
-    with pytest.raises(cv.ContrastInputError, match="knowledge"):
-        cv.format_comparison(knowledge_and_arithmetic().query("kind == 'procedure'").assign(correct_norm=False),
-                             FAMILIES)
+    assert counts.loc["m-small"].to_dict() == {"letter (acc)": 1, "full text (acc)": 0, "full text (acc_norm)": 6}
+    tests = cf.format_tests(fulltext).set_index("model_id")
+    assert tests.loc["m-small", "pvalue"] == pytest.approx(2 / 64)  # exact McNemar, 6 discordant, all one way
+    assert tests.loc["m-small", "p_holm"] == pytest.approx(min(1.0, 3 * 2 / 64))
+    assert tests.loc["m-mid", "direction"] == "no significant difference"
 
 
-def test_published_formats_long_table():
-    summary = pd.DataFrame({"family": ["opt"], "model": ["opt-125m"], "params": [125_000_000],
-                            "acc": [0.3], "acc_stderr": [0.01], "acc_norm": [0.02], "acc_norm_stderr": [0.02]})
-    table = cv.published_formats(summary).set_index("metric")
-    assert table.loc["acc", "low"] == pytest.approx(0.3 - 0.0196)
-    assert table.loc["acc", "high"] == pytest.approx(0.3 + 0.0196)
-    assert table.loc["acc_norm", "low"] == 0.0  # clipped at 0
+def test_published_formats_have_exact_intervals():
+    summary = pd.DataFrame({"family": ["opt"], "model": ["opt-125m"], "params": [125_000_000], "n_items": [1064],
+                            "acc": [226 / 1064], "acc_stderr": [0.01], "acc_norm": [263 / 1064],
+                            "acc_norm_stderr": [0.01]})
+    table = cf.published_formats(summary).set_index("metric")
+    assert table.loc["acc", "k"] == 226
+    ci = stats.binomtest(226, 1064).proportion_ci(method="exact")
+    assert (table.loc["acc", "low"], table.loc["acc", "high"]) == (pytest.approx(ci.low), pytest.approx(ci.high))
 
 
-# --------------------------------------------------------------------- arithmetic
-
-
-def test_arithmetic_metric_view_by_hand():
-    table = cv.arithmetic_metric_view(knowledge_and_arithmetic(), FAMILIES, bootstrap=0)
+def test_arithmetic_metric_view_by_hand_pooled_and_by_difficulty():
+    items = knowledge_and_arithmetic()
+    table = cf.arithmetic_metric_view(items, FAMILIES, bootstrap=0)
     mid = table[table["model_id"] == "m-mid"].set_index("metric")["value"]
-    assert mid.to_dict() == pytest.approx({"correct": 0.25, "greedy_token_fraction": 0.5,
-                                           "gold_nll_per_token": 2.0})
-    exact = table[(table["model_id"] == "m-mid") & (table["metric"] == "correct")].iloc[0]
-    low, high = proportion_confint(1, 4, method="wilson")
-    assert (exact["low"], exact["high"]) == pytest.approx((low, high))
+    assert mid.to_dict() == pytest.approx({"correct": 0.25, "greedy_token_fraction": 0.5, "gold_nll_per_token": 2.0})
+    assert set(table["task"]) == {"all"}
+    items.loc[items["kind"] == "procedure", "task"] = ["arithmetic_2da", "arithmetic_2da", "arithmetic_3ds",
+                                                       "arithmetic_3ds"] * 3
+    by_task = cf.arithmetic_metric_view(items, FAMILIES, by_task=True, bootstrap=0)
+    assert set(by_task["task"]) == {"2da", "3ds"}
+    large_3ds = by_task[(by_task["model_id"] == "m-large") & (by_task["task"] == "3ds")].set_index("metric")
+    assert large_3ds.loc["correct", "value"] == 0.5 and large_3ds.loc["correct", "n_items"] == 2
     with pytest.raises(cv.ContrastInputError, match="greedy_token_fraction"):
-        items = knowledge_and_arithmetic()
-        items["kind"] = items["kind"].replace({"knowledge": "procedure_hard"})
-        cv.arithmetic_metric_view(items, FAMILIES, ["procedure_hard"])
+        cf.arithmetic_metric_view(items.assign(kind="procedure"), FAMILIES, ["procedure"])
 
 
 def test_item_counts_rows_by_size_columns_by_kind():
     counts = cv.item_counts(knowledge_and_arithmetic())
     assert list(counts.index) == ["m-small", "m-mid", "m-large"]
-    assert list(counts.columns) == ["knowledge", "procedure"]
-    assert (counts.to_numpy() == 4).all()
+    assert list(counts.columns) == ["knowledge", "procedure"] and (counts.to_numpy() == 4).all()

@@ -11,6 +11,7 @@ import vl_convert
 from helpers.analysis import pythia_arithmetic as pa
 from helpers.experiments.published_pythia import charts as pc
 from helpers.experiments.published_pythia import views as pv
+from helpers.render import charts as rc
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +106,36 @@ def _widths(spec) -> list:
     return found
 
 
+def _legends(spec) -> list:
+    """Every legend of the chart's encodings (not the theme's ``config.legend``)."""
+    found = []
+    if isinstance(spec, dict):
+        if isinstance(spec.get("legend"), dict):
+            found.append(spec["legend"])
+        for key, value in spec.items():
+            if key != "config":
+                found += _legends(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _legends(value)
+    return found
+
+
+def _colour_scales(spec) -> list:
+    """Every ``{domain, range}`` colour scale of the spec."""
+    found = []
+    if isinstance(spec, dict):
+        colour = spec.get("color")
+        if isinstance(colour, dict) and isinstance(colour.get("scale"), dict) and "range" in colour["scale"]:
+            found.append(colour["scale"])
+        for value in spec.values():
+            found += _colour_scales(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _colour_scales(value)
+    return found
+
+
 @pytest.fixture(scope="module")
 def all_charts(frame, points):
     return {
@@ -113,6 +144,7 @@ def all_charts(frame, points):
         "shots": pc.accuracy_vs_shots_chart(points),
         "fit": pc.fit_chart(pv.fit_curves(frame, "addition", n_points=20)),
         "compute": pc.compute_comparison_chart(pv.compute_comparison(frame, "addition", 16)),
+        "compute_pythia": pc.compute_comparison_chart(pv.compute_comparison(frame, "addition", 16, family="pythia")),
     }
 
 
@@ -121,9 +153,22 @@ def test_chart_has_data_marks_and_fits_the_column(all_charts, name):
     spec = all_charts[name].to_dict()
     assert spec.get("datasets") or spec.get("data")
     assert _marks(spec)
-    assert _widths(spec) and max(_widths(spec)) <= 320
+    assert _widths(spec) and max(_widths(spec)) <= rc.PANEL_WIDTH
     assert "greedy generation" in json.dumps(spec.get("title", ""))
     assert vl_convert.vegalite_to_svg(spec).startswith("<svg")  # a valid Vega-Lite spec
+
+
+@pytest.mark.parametrize("name", ["params", "steps", "shots", "fit", "compute", "compute_pythia"])
+def test_rendered_chart_fits_the_book_column(all_charts, name):
+    """Rendered by vl-convert in a wide font (the browser's on Linux), legend and titles included."""
+    spec = all_charts[name].to_dict()
+    width, _ = rc.rendered_size(spec)
+    assert width <= rc.MAX_CHART_WIDTH, f"{name}: {width:.0f} px wide"
+    # At most two panels side by side, legends below with at most three columns.
+    assert spec.get("columns", 1) <= rc.MAX_FACET_COLUMNS and len(spec.get("hconcat", [])) <= rc.MAX_FACET_COLUMNS
+    assert "column" not in spec.get("facet", {})  # a facet grid would not wrap: panels wrap at two columns
+    for legend in _legends(spec):
+        assert legend.get("orient") == "bottom" and legend.get("columns", 1) <= rc.LEGEND_COLUMNS, legend
 
 
 def test_model_colours_are_fixed(points):
@@ -131,6 +176,24 @@ def test_model_colours_are_fixed(points):
     spec = pc.accuracy_vs_shots_chart(small).to_dict()
     scale = json.dumps(spec)
     assert '"range": ["#E69F00", "#000000"]' in scale  # the same colours as in the full chart
+
+
+def test_a_model_has_one_colour_in_every_chart(all_charts):
+    expected = rc.model_colours(pa.PYTHIA_SIZES, pa.PYTHIA_SIZES)
+    assert pc.MODEL_COLORS == expected and len(set(expected.values())) == len(expected)
+    for name, chart in all_charts.items():
+        for scale in _colour_scales(chart.to_dict()):
+            if set(scale["domain"]) <= set(pa.PYTHIA_SIZES):  # a model scale (shots have their own)
+                assert scale["range"] == [expected[size] for size in scale["domain"]], name
+                assert len(set(scale["domain"])) == len(scale["domain"]), name  # each model once
+
+
+def test_axis_domains_fit_the_data(points):
+    spec = pc.accuracy_vs_params_chart(points).to_dict()
+    low, high = json.loads(json.dumps(spec["spec"]["layer"][0]["encoding"]["x"]["scale"]["domain"]))
+    final = points[points["step"] == pa.FINAL_STEP]
+    assert low < final["n_params"].min() < final["n_params"].max() < high
+    assert high / low < 1.4 * final["n_params"].max() / final["n_params"].min()
 
 
 def test_charts_reject_bad_input(points):

@@ -1,5 +1,9 @@
-"""helpers.experiments.scaling.views on small synthetic item tables whose answers are computed by hand,
-and on the published table against the numbers printed in data/reference/SOURCES.md."""
+"""helpers.experiments.scaling.{views, fits, changes} on small item tables whose answers are worked out by hand.
+
+The change table's rules (STATISTICS.md 1, 3, 4, 7): exact McNemar for 0/1 outcomes, Holm across
+the table's comparisons, "no change" only by equivalence (TOST), otherwise "inconclusive" with the
+minimum detectable effect; no row for a family with one model; no fit across families.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,21 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
+from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
+from helpers.analysis.power import mde_paired_proportions
+from helpers.experiments.scaling import changes as sc
+from helpers.experiments.scaling import fits as sf
 from helpers.experiments.scaling import views as sv
 
 
 def _items(model_id, n_params, kind="knowledge", losses=(1.0, 2.0, 3.0, 2.0), correct=(1, 0, 0, 1),
            n_choices=4, nonembedding=None, task="mmlu:x"):
     """Item rows for one model: one per (loss, correct) pair."""
-    n = len(losses)
+    n = len(correct)
+    losses = np.broadcast_to(np.asarray(losses, dtype=float), (n,)) if np.ndim(losses) == 0 else losses
     return pd.DataFrame({
         "model_id": model_id, "task": task, "kind": kind, "item_id": [f"x/{i}" for i in range(n)],
         "n_choices": n_choices, "correct": np.asarray(correct, dtype=bool),
@@ -27,6 +37,11 @@ def _items(model_id, n_params, kind="knowledge", losses=(1.0, 2.0, 3.0, 2.0), co
 
 def _table(*frames):
     return pd.concat(frames, ignore_index=True)
+
+
+def _pair(small_correct, large_correct, small_loss=2.0, large_loss=2.0, kind="knowledge"):
+    return _table(_items("s", 10, kind=kind, correct=small_correct, losses=small_loss),
+                  _items("l", 100, kind=kind, correct=large_correct, losses=large_loss))
 
 
 # ----------------------------------------------------------------------------- model_summary
@@ -44,20 +59,10 @@ def test_model_summary_hand_values_and_wilson_parity():
     assert small.chance == 0.25
     low, high = proportion_confint(2, 4, alpha=0.05, method="wilson")
     assert (small.accuracy_low, small.accuracy_high) == (pytest.approx(low), pytest.approx(high))
-    assert small.loss_low <= 2.0 <= small.loss_high and small.loss_low >= 1.0 and small.loss_high <= 3.0
+    assert small.loss_low <= 2.0 <= small.loss_high
     big = summary.iloc[1]
     assert (big.loss, big.loss_low, big.loss_high) == (1.0, 1.0, 1.0)  # constant losses: degenerate interval
-    assert big.accuracy == 0.75
     assert summary.iloc[2].chance == 0.0  # exact match: helpers.analysis.summaries.chance_level
-    assert summary.iloc[2].accuracy_low == 0.0
-
-
-def test_model_summary_model_in_two_families_and_no_bootstrap():
-    items = _table(_items("a", 10), _items("b", 20))
-    summary = sv.model_summary(items, {"one": ["a", "b"], "two": ["b"]}, bootstrap=0)
-    assert summary["family"].tolist() == ["one", "one", "two"]
-    assert summary["model_id"].tolist() == ["a", "b", "b"]
-    assert summary["loss_low"].isna().all()
 
 
 def test_model_summary_rejects_bad_input():
@@ -72,17 +77,29 @@ def test_model_summary_rejects_bad_input():
         sv.model_summary(items, {})
 
 
-def test_item_counts_and_size_long():
-    items = _table(_items("a", 10), _items("a", 10, kind="pattern", losses=(1, 2), correct=(1, 0), n_choices=2),
-                   _items("b", 20))
-    summary = sv.model_summary(items, {"fam": ["a", "b"]}, bootstrap=0)
-    counts = sv.item_counts(summary)
-    assert counts.loc["a"].tolist() == [4, 2]
-    assert counts.loc["b", "knowledge"] == 4 and pd.isna(counts.loc["b", "pattern"])
-    long = sv.size_long(summary)
-    assert len(long) == 2 * len(summary)
-    row = long[(long.model_id == "b") & (long.size_basis == "non-embedding")].iloc[0]
-    assert row.n_params == 10  # nonembedding defaults to half of 20
+def test_reader_tables_count_each_model_once():
+    items = _table(_items("a", 70_426_624), _items("b", 1_777_088_000))
+    summary = sv.model_summary(items, {"one": ["a", "b"], "two": ["b"]}, bootstrap=0)
+    assert summary["family"].tolist() == ["one", "one", "two"]  # per family for the charts
+    counts = sv.counts_markdown(summary)
+    assert counts.count("`b`") == 1 and "one, two" in counts  # each model once, with both families
+    assert "70M" in counts and "1.8B" in counts
+    table = sv.summary_markdown(summary)
+    assert table.count("`b`") == 1
+    assert "50% [15%, 85%]" in table  # 2 of 4: Wilson [15.0%, 85.0%], whole percents for a 70-point interval
+    assert "e+" not in table and "e-0" not in table
+
+
+def test_kind_labels_and_default_kinds():
+    from helpers.experiments.config import configure
+
+    config = configure("ci", None, {"task_kinds": sv.default_task_kinds("ci"), "limit": 3}, experiment="scaling")
+    assert list(config.settings) == ["knowledge_fulltext", "knowledge", "procedure", "pattern"]
+    labels = sv.kind_labels(config.settings)
+    assert labels["knowledge_fulltext"] == "MMLU-math, full answer text, 0-shot (the study's format)"
+    table = sv.settings_table(config.families, config.settings)
+    assert table.loc["procedure", "task"] == "arithmetic_core" and (table["limit"] == 3).all()
+    assert "procedure_hard" not in sv.KIND_ORDER
 
 
 # ----------------------------------------------------------------------------- fits
@@ -97,143 +114,152 @@ def _power_law_items(sizes, a=2.0, alpha=0.5, c=1.0):
     return _table(*frames)
 
 
-def test_fit_families_recovers_a_known_power_law_and_skips_small_families():
+def test_fit_families_within_each_family_with_residual_df():
     sizes = [100, 1_000, 10_000, 100_000]
-    items = _table(_power_law_items(sizes), _items("lone1", 50), _items("lone2", 60))
-    families = {"law": [f"m{s}" for s in sizes], "pair": ["lone1", "lone2"]}
-    fits = sv.fit_families(items, families, size_bases=["total"], bootstrap=20, seed=0)
-    table = sv.fits_table(fits)
+    items = _table(_power_law_items(sizes), _items("lone1", 50), _items("lone2", 60), _items("solo", 70))
+    families = {"law": [f"m{s}" for s in sizes], "pair": ["lone1", "lone2"], "single": ["solo"]}
+    fits = sf.fit_families(items, families, size_bases=["total"], bootstrap=20, seed=0)
+    table = sf.fits_table(fits)
     law = table[table.family == "law"].iloc[0]
-    assert law.status == "fitted" and law.paired
+    assert law.status == "fitted" and law.paired and law.residual_df == 1  # 4 sizes - 3 parameters
     assert (law.a, law.alpha, law.c) == (pytest.approx(2.0, rel=1e-4), pytest.approx(0.5, rel=1e-4),
                                          pytest.approx(1.0, abs=1e-4))
     pair = table[table.family == "pair"].iloc[0]
-    assert pair.status == "not fitted: 2 model sizes (need 3)" and math.isnan(pair.alpha)
-    curves = sv.fit_curves(fits, n_points=5)
-    assert set(curves.family) == {"law"} and len(curves) == 5
+    assert pair.status.startswith("not fitted: 2 model sizes") and math.isnan(pair.alpha)
+    single = table[table.family == "single"].iloc[0]
+    assert single.status.startswith("not fitted: 1 model size") and single.residual_df == -2
+    curves = sf.fit_curves(fits, n_points=5)
+    assert set(curves.family) == {"law"} and len(curves) == 5  # no curve for an unfitted family
     assert curves.n_params.iloc[0] == pytest.approx(100) and curves.n_params.iloc[-1] == pytest.approx(100_000)
-    assert curves.loss.iloc[-1] == pytest.approx(2.0 * 100_000 ** -0.5 + 1.0, rel=1e-4)
-    assert (curves.loss_low <= curves.loss_high).all()
 
 
-def test_fit_families_unpaired_when_items_differ_and_bad_basis():
-    sizes = [100, 1_000, 10_000]
-    items = _power_law_items(sizes)
-    items = items[~((items.model_id == "m100") & (items.item_id == "x/3"))]  # one model lacks an item
-    fits = sv.fit_families(items, {"law": [f"m{s}" for s in sizes]}, size_bases=["non-embedding"], bootstrap=0)
-    assert fits[0].paired is False and fits[0].n_items == 4 and fits[0].status == "fitted"
+def test_three_sizes_have_zero_residual_df_and_say_so():
+    items = _power_law_items([100, 1_000, 10_000])
+    fits = sf.fit_families(items, {"law": ["m100", "m1000", "m10000"]}, size_bases=["total"], bootstrap=20)
+    table = sf.fits_table(fits)
+    assert table.residual_df.iloc[0] == 0
+    assert "item noise only" in table.interval_note.iloc[0]
+    sentences = sf.fit_sentences(table)
+    assert "0 residual degrees of freedom" in sentences[0] and "passes through every point" in sentences[0]
+
+
+def test_fit_families_rejects_a_bad_basis():
     with pytest.raises(sv.ScalingViewError, match="'embedding'"):
-        sv.fit_families(items, {"law": ["m100"]}, size_bases=["embedding"])
+        sf.fit_families(_power_law_items([100]), {"law": ["m100"]}, size_bases=["embedding"])
 
 
-# ----------------------------------------------------------------------------- changes
+# ----------------------------------------------------------------------------- changes: hand cases
 
 
-def test_change_table_hand_values():
-    small = _items("s", 10, losses=(2.0, 2.0, 2.0, 2.0), correct=(1, 0, 0, 0))
-    middle = _items("m", 50, losses=(9.0, 9.0, 9.0, 9.0), correct=(0, 0, 0, 0))
-    large = _items("l", 100, losses=(1.0, 2.0, 1.0, 2.0), correct=(1, 1, 0, 0))
-    table = sv.change_table(_table(small, middle, large), {"fam": ["l", "m", "s"]}, bootstrap=200, seed=0)
-    row = table.iloc[0]
-    assert (row.small_model, row.large_model) == ("s", "l")  # ordered by parameters, not by the list
-    assert row.relative_loss_reduction == pytest.approx(0.25)  # (2 - 1.5) / 2
-    assert (row.accuracy_small, row.accuracy_large) == (0.25, 0.5)
-    assert row.accuracy_change == pytest.approx(0.25) and row.relative_accuracy_change == pytest.approx(1.0)
-    assert row.ratio == pytest.approx(0.25)  # 0.25 / 1.0
-    assert row.accuracy_change_low <= 0 <= row.accuracy_change_high  # four items: cannot tell
-    assert row.status == "accuracy flat" and row.ratio_status == "finite"
-    assert sv.change_sentence(row) == (
-        "fam, knowledge: accuracy 25% → 50% (accuracy flat) while the gold-answer loss falls 25% "
-        f"(interval {sv._percent(row.relative_loss_reduction_low)} to "
-        f"{sv._percent(row.relative_loss_reduction_high)}), s → l.")
+def test_a_family_with_one_model_gets_no_row():
+    assert sc.change_table(_items("s", 1), {"f": ["s"]}, bootstrap=0).empty
+    same_size = _table(_items("a", 5), _items("b", 5))
+    assert sc.change_table(same_size, {"f": ["a", "b"]}, bootstrap=0).empty
+    assert "no family has two model sizes" in sc.changes_markdown(sc.change_table(_items("s", 1), {"f": ["s"]}))
 
 
-def test_change_table_statuses():
-    n = 100
-    rose = _table(_items("s", 1, losses=[2.0] * n, correct=[1] * 10 + [0] * 90),
-                  _items("l", 2, losses=[1.0] * n, correct=[1] * 90 + [0] * 10))
-    assert sv.change_table(rose, {"f": ["s", "l"]}, bootstrap=200).iloc[0].status == "accuracy rose"
-    flat = _table(_items("s", 1), _items("l", 2, losses=(1, 1, 1, 1)))
-    row = sv.change_table(flat, {"f": ["s", "l"]}, bootstrap=0).iloc[0]
-    assert (row.status, row.ratio_status, row.ratio) == ("accuracy flat", "accuracy_flat", math.inf)
-    zero = _table(_items("s", 1, correct=(0, 0, 0, 0)), _items("l", 2))
-    row = sv.change_table(zero, {"f": ["s", "l"]}, bootstrap=0).iloc[0]
-    assert row.status == "baseline accuracy zero" and math.isnan(row.relative_accuracy_change)
-    assert sv.change_table(_items("s", 1), {"f": ["s"]}, bootstrap=0).empty  # one model: nothing to compare
+def test_25_to_40_percent_on_40_items_is_inconclusive_with_an_mde():
+    small = [1] * 10 + [0] * 30  # 10/40 = 25%
+    large = [0] * 5 + [1] * 16 + [0] * 19  # 16/40 = 40%: 5 both right, 11 up, 5 down
+    row = sc.change_table(_pair(small, large), {"f": ["s", "l"]}, bootstrap=0).iloc[0]
+    assert (row.accuracy_small, row.accuracy_large, row.n_up, row.n_down) == (0.25, 0.40, 11, 5)
+    assert row.accuracy_p == pytest.approx(stats.binomtest(5, 16, 0.5).pvalue)  # 0.210
+    assert row.accuracy_p == pytest.approx(mcnemar([[5, 5], [11, 19]], exact=True).pvalue)
+    assert row.accuracy_change_low < 0 < row.accuracy_change_high
+    assert row.accuracy_status == "inconclusive"  # not "flat": an interval containing 0 is not "no change"
+    assert row.accuracy_mde == pytest.approx(mde_paired_proportions(40, 16 / 40))
+    assert 0.26 < row.accuracy_mde < 0.28
+    sentence = sc.change_sentence(row)
+    assert "inconclusive (the smallest change detectable with 40 items is about 27 pts)" in sentence
+    assert "flat" not in sentence
 
 
-def test_change_sentence_for_a_rising_loss():
-    row = {"family": "f", "kind": "pattern", "small_model": "s", "large_model": "l", "status": "accuracy rose",
-           "accuracy_small": 0.5, "accuracy_large": 0.75, "relative_loss_reduction": -0.2,
-           "relative_loss_reduction_low": -0.3, "relative_loss_reduction_high": -0.1}
-    assert sv.change_sentence(row) == ("f, pattern: accuracy 50% → 75% (accuracy rose) while the gold-answer "
-                                       "loss rises 20% (interval 10% to 30%), s → l.")
+def test_25_to_40_percent_with_six_items_all_up_is_a_rise():
+    small = [1] * 10 + [0] * 30
+    large = [1] * 16 + [0] * 24  # 6 up, none down: exact McNemar p = 2 / 2**6
+    row = sc.change_table(_pair(small, large), {"f": ["s", "l"]}, bootstrap=0).iloc[0]
+    assert row.accuracy_p == pytest.approx(2 / 64)
+    assert row.accuracy_status == "rose"
 
 
-def test_percent_format():
-    assert [sv._percent(v) for v in (0.3129, 0.014, -0.0004, float("nan"))] == ["31%", "1.4%", "0.0%", "n/a"]
+def test_holm_across_the_tables_comparisons():
+    small = [1] * 10 + [0] * 30
+    large = [1] * 16 + [0] * 24
+    items = _table(_pair(small, large), _pair(small, large, kind="pattern"))
+    table = sc.change_table(items, {"f": ["s", "l"]}, bootstrap=0)
+    assert (table.n_comparisons == 2).all()
+    assert table.accuracy_p_holm.tolist() == pytest.approx([4 / 64, 4 / 64])  # Holm of two equal p = 2/64
+    assert (table.accuracy_status == "inconclusive").all()  # each alone would be "rose"
+    assert "Holm across the 2 comparisons" in sc.methods_text(table)
 
 
-def test_family_model_ids_are_resolved_once_by_the_config_without_loading():
-    from helpers.experiments.config import configure
-
-    config = configure("ci", None, {"models": ["pythia-70m", "random:pythia-160m"]}, experiment="scaling")
-    assert config.family_model_ids() == {"custom": ["EleutherAI/pythia-70m", "random:pythia-160m"]}
-
-
-# ----------------------------------------------------------------------------- published (SOURCES.md values)
-
-
-@pytest.fixture(scope="module")
-def mmlu():
-    return sv.published_mmlu_table()
+def test_two_identical_models_show_no_change_only_by_equivalence():
+    right = [1] * 100 + [0] * 300
+    many = sc.change_table(_pair(right, right), {"f": ["s", "l"]}, bootstrap=200).iloc[0]
+    assert many.accuracy_p == 1.0 and many.accuracy_equivalent
+    assert -0.05 < many.accuracy_tost_low and many.accuracy_tost_high < 0.05
+    assert many.accuracy_status == "no change"
+    assert many.loss_status == "no change"  # identical losses: the 90% interval is [0, 0]
+    few = sc.change_table(_pair([1, 0, 0, 1], [1, 0, 0, 1]), {"f": ["s", "l"]}, bootstrap=200).iloc[0]
+    assert few.accuracy_p == 1.0 and few.accuracy_status == "inconclusive"  # 4 items cannot show equivalence
 
 
-def test_published_mmlu_table_matches_sources(mmlu):
-    assert len(mmlu) == 29 * 2 + 16 * 2  # 29 models at 0 shots, 16 Pythia models at 5 shots; acc and acc_norm
-    assert set(mmlu.loc[mmlu.shots == 5, "family"]) == {"pythia", "pythia-deduped"}
-    row = mmlu[(mmlu.model == "pythia-70m") & (mmlu.setting == "0-shot acc")].iloc[0]
-    assert row.value == pytest.approx(0.2133, abs=5e-5) and row.stderr == pytest.approx(0.0126, abs=5e-5)
-    assert row.low == pytest.approx(row.value - 2 * row.stderr) and row.chance == 0.25
-    row = mmlu[(mmlu.model == "opt-66b") & (mmlu.setting == "0-shot acc_norm")].iloc[0]
-    assert row.value == pytest.approx(0.2961, abs=5e-5)
+@pytest.mark.parametrize("n, correct, status", [(40, 0, "inconclusive"), (40, 1, "inconclusive"),
+                                                (100, 0, "no change"), (100, 1, "no change")])
+def test_zero_of_n_and_n_of_n(n, correct, status):
+    row = sc.change_table(_pair([correct] * n, [correct] * n), {"f": ["s", "l"]}, bootstrap=0).iloc[0]
+    assert row.n_up == row.n_down == 0 and row.accuracy_p == 1.0
+    assert row.accuracy_status == status  # the 90% Newcombe bound is +-0.063 at n = 40, +-0.026 at n = 100
+    if status == "inconclusive":
+        assert math.isinf(row.accuracy_mde)  # nothing discordant: no change detectable at this discordance
 
 
-def test_published_chance_table_positions(mmlu):
-    checked = sv.published_chance_table(mmlu).set_index(["model", "setting"])
-    assert checked.loc[("bloom-1b7", "0-shot acc"), "position"] == "below chance"  # (0.1983-0.25)/0.0122 = -4.2
-    assert checked.loc[("pythia-6.9b-deduped", "0-shot acc_norm"), "position"] == "above chance"  # +3.8
-    assert checked.loc[("opt-66b", "0-shot acc"), "position"] == "at chance"  # +0.1
-    assert checked.loc[("bloom-1b7", "0-shot acc"), "z_vs_chance"] == pytest.approx((0.1983 - 0.25) / 0.0122, abs=0.02)
+def test_one_item():
+    row = sc.change_table(_pair([1], [0]), {"f": ["s", "l"]}, bootstrap=0).iloc[0]
+    assert (row.n_items, row.accuracy_p, row.accuracy_status) == (1, 1.0, "inconclusive")
+    assert math.isinf(row.accuracy_mde) and row.loss_status == "inconclusive"
+    assert "no change is detectable with 1 item at this discordance" in sc.change_sentence(row)
 
 
-def test_lambada_fold_changes_match_sources():
-    lambada = sv.published_lambada_table()
-    folds = sv.lambada_fold_changes(lambada).set_index("family")
-    assert folds.loc["pythia", "fold_change"] == pytest.approx(142.429 / 3.924, rel=1e-3)  # ≈ 36x
-    assert folds.loc["opt", "fold_change"] == pytest.approx(26.021 / 3.288, rel=1e-3)  # ≈ 8x
-    assert (folds.loc["opt", "smallest_model"], folds.loc["opt", "largest_model"]) == ("opt-125m", "opt-66b")
-    assert (lambada.ppl_low > 0).all() and (lambada.ppl_low < lambada.ppl).all() and (lambada.ppl_high > lambada.ppl).all()
+def test_loss_fall_by_paired_bootstrap_and_wilcoxon():
+    rng = np.random.default_rng(0)
+    before = 2.0 + rng.normal(0, 0.1, 30)
+    after = before - 0.5 + rng.normal(0, 0.05, 30)
+    row = sc.change_table(_pair([1] * 30, [1] * 30, small_loss=before, large_loss=after), {"f": ["s", "l"]},
+                          bootstrap=500).iloc[0]
+    assert row.loss_p == pytest.approx(stats.wilcoxon(after - before).pvalue)
+    assert row.loss_relative == pytest.approx(after.mean() / before.mean() - 1)
+    assert row.loss_relative_high < 0 and row.loss_status == "fell"
+    assert ": fell;" in sc.change_sentence(row)
 
 
-def test_published_training_table():
-    training = sv.published_training_table()
-    assert training.step.min() > 0
-    assert set(training["size"]) == {"70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b"}
-    final = training[(training.model == "pythia-70m") & (training.step == 143000)].iloc[0]
-    assert final.value == pytest.approx(0.2133, abs=5e-5)  # the final checkpoint of SOURCES' summary
-    suspect = training[training.suspect]
-    assert set(suspect.model) == {"pythia-2.8b", "pythia-2.8b-deduped"} and suspect.step.max() <= 43000
-    assert not training[(training.model == "pythia-2.8b") & (training.step == 53000)].suspect.any()
-    with pytest.raises(sv.ScalingViewError, match="n_stderr=0"):
-        sv.published_training_table(n_stderr=0)
+def test_gap_is_bounded_only_after_a_significant_accuracy_change():
+    n = 60
+    small, large = [1] * 10 + [0] * 50, [1] * 40 + [0] * 20  # 30 up, 0 down
+    rng = np.random.default_rng(1)
+    before = 2.0 + rng.normal(0, 0.2, n)
+    after = before * 0.7
+    row = sc.change_table(_pair(small, large, before, after), {"f": ["s", "l"]}, bootstrap=500).iloc[0]
+    assert row.accuracy_status == "rose"
+    assert row.gap == pytest.approx(0.3 / 3.0)  # loss falls 30%, accuracy rises 300%
+    assert row.gap_status.startswith("bounded") and row.gap_low <= row.gap <= row.gap_high
+    flat = sc.change_table(_pair([1, 0] * 10, [1, 0] * 10, 2.0, 1.0), {"f": ["s", "l"]}, bootstrap=200).iloc[0]
+    assert flat.gap_status == "not bounded: the accuracy change is not significant" and math.isnan(flat.gap)
+    zero = sc.change_table(_pair([0] * 20, [1] * 20), {"f": ["s", "l"]}, bootstrap=200).iloc[0]
+    assert zero.gap_status.startswith("undefined")
 
 
-def test_settings_table_from_profile():
-    from helpers.experiments.config import configure
+def test_changes_markdown_and_summary_count_verdicts():
+    small = [1] * 10 + [0] * 30
+    items = _table(_pair(small, [1] * 16 + [0] * 24), _pair([1] * 100 + [0] * 300, [1] * 100 + [0] * 300,
+                                                              kind="pattern"))
+    table = sc.change_table(items, {"f": ["s", "l"]}, bootstrap=0)
+    summary = sc.changes_summary(table)
+    assert summary.startswith("Across 2 smallest-to-largest comparisons, accuracy:")
+    assert "flat" not in sc.changes_markdown(table)
 
-    config = configure("ci", None, {"task_kinds": list(sv.DEFAULT_KINDS), "limit": 3}, experiment="scaling")
-    table = sv.settings_table(config.families, config.settings)
-    assert table.index.tolist() == ["knowledge", "procedure", "pattern"]
-    assert table.loc["procedure", "task"] == "arithmetic_2da" and (table["limit"] == 3).all()
-    assert table.loc["pattern", "models"].startswith("pythia: random:pythia-70m, random:pythia-160m")
+
+def test_change_table_orders_by_parameters_not_by_the_list():
+    items = _table(_items("s", 10), _items("m", 50), _items("l", 100))
+    row = sc.change_table(items, {"fam": ["l", "m", "s"]}, bootstrap=0).iloc[0]
+    assert (row.small_model, row.large_model) == ("s", "l")

@@ -458,6 +458,44 @@ def test_charts_have_interval_bars_and_chance_line(metric):
         assert ("rule" in marks) == (metric == "accuracy" or build is layer_chart), build.__name__
 
 
+def _summary_of_pairs(n_pairs: int, n_layers: int = 24):
+    """A summary of ``n_pairs`` pairs with long model names x the three task kinds, controls, doses and layers."""
+    pairs = [("EleutherAI/pythia-410m-deduped", "EleutherAI/pythia-1.4b-deduped"),
+             ("offline:qwen2.5-coder-1.5b", "offline:qwen2.5-coder-0.5b"),
+             ("EleutherAI/pythia-160m", "EleutherAI/pythia-1.4b")][:n_pairs]
+    conditions = [(name, math.nan, "all") for name in ("baseline", "self", "other_item", "uniform", "shuffled_heads")]
+    conditions += [(f"swap a={alpha:g}", alpha, "all") for alpha in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    conditions += [(f"swap layer {layer}", 1.0, str(layer)) for layer in range(0, n_layers, 4)]
+    rows = []
+    for index, (donor, recipient) in enumerate(pairs):
+        for kind, n_choices in (("knowledge", 4), ("procedure", 1), ("pattern", 2)):
+            for number, (condition, alpha, layers) in enumerate(conditions):
+                correct = [(index + number + item) % 3 == 0 for item in range(6)]
+                frame = _item_rows(condition, correct, [1.0 + item / 2 for item in range(6)], n_choices, kind)
+                frame[["donor", "recipient", "alpha", "layers"]] = [donor, recipient, alpha, layers]
+                rows.append(frame)
+    return condition_summary(pd.concat(rows, ignore_index=True), bootstrap=100)
+
+
+@pytest.mark.parametrize("n_pairs", [1, 2, 3])
+def test_charts_fit_the_book_column(n_pairs):
+    """Rendered in a wide font, legends and titles included: never wider than the book's column."""
+    from helpers.experiments.swap.charts import controls_chart, dose_chart, layer_chart
+    from helpers.experiments.swap.views import controls_table, dose_table, layer_table
+    from helpers.render.charts import MAX_CHART_WIDTH, MAX_FACET_COLUMNS, rendered_size
+
+    summary = _summary_of_pairs(n_pairs)
+    for build, view in ((controls_chart, controls_table), (dose_chart, dose_table), (layer_chart, layer_table)):
+        for metric in ("accuracy", "loss"):
+            spec = build(view(summary), metric).to_dict()
+            grids = spec.get("vconcat", [spec])
+            assert len(grids) == math.ceil(n_pairs / MAX_FACET_COLUMNS), build.__name__
+            for grid in grids:  # rows: kinds; columns: at most two pairs
+                assert grid["facet"]["row"]["field"] == "kind" and grid["facet"]["column"]["field"] == "pair"
+            width, _ = rendered_size(spec)
+            assert width <= MAX_CHART_WIDTH, f"{build.__name__} {metric}, {n_pairs} pairs: {width:.0f} px"
+
+
 def test_chart_input_errors_name_the_problem():
     from helpers.experiments.swap.charts import SwapChartError, dose_chart
     from helpers.experiments.swap.views import dose_table

@@ -28,6 +28,7 @@ from helpers.report import book
 from helpers.report.claims import CLAIM_RULES
 from helpers.experiments.registry import EXPERIMENTS
 
+from helpers.render import charts as render_charts
 from helpers.render import plots
 from helpers.infra.paths import REPO_ROOT
 
@@ -73,16 +74,19 @@ WIDTHS_JS = """
   const charts = [...article.querySelectorAll('.cc-altair-chart')].map(chart => {
     const drawing = chart.querySelector('svg.marks, canvas.marks') || chart.querySelector('svg, canvas');
     const attribute = drawing ? parseFloat(drawing.getAttribute('width')) || 0 : 0;
-    const title = chart.querySelector('g.role-title text, text.role-title-text');
+    // The chart's own title (not a panel's or a header's): a title group right under the root.
+    const title = chart.querySelector('g.root > g > g > g.role-title .role-title-text text');
+    const lines = title ? [...title.querySelectorAll('tspan')].map(line => line.textContent) : [];
     return {
-      kind: 'chart', id: chart.id, title: title ? title.textContent : '',
+      kind: 'chart', id: chart.id,
+      title: title ? (lines.length ? lines.join(' ') : title.textContent) : '',
       container: width(chart), scroll: chart.scrollWidth,
       drawing: drawing ? Math.max(width(drawing), attribute) : 0,
       width: Math.max(width(chart), chart.scrollWidth, drawing ? Math.max(width(drawing), attribute) : 0),
     };
   });
   const tables = [...article.querySelectorAll('table')].map((table, index) => {
-    const caption = table.querySelector('caption');
+    const caption = table.querySelector('caption .caption-text') || table.querySelector('caption');
     const section = table.closest('section[id]');
     return {
       kind: 'table', id: table.id || `${section ? section.id : 'table'}#${index + 1}`,
@@ -394,3 +398,44 @@ def test_citation_file_has_the_required_cff_fields():
     for required in ("message", "title", "authors"):
         assert citation[required], required
     assert "arXiv:2510.21866" in str(citation["references"][0]["identifiers"])
+
+
+def test_model_colours_are_fixed_by_one_ordered_domain():
+    every_size = render_charts.model_colours(render_charts.PYTHIA_SIZE_ORDER)
+    two_sizes = render_charts.model_colour_scale(["12b", "160m"])
+    assert list(two_sizes.domain) == ["160m", "12b"]  # the fixed order, each once
+    assert list(two_sizes.range) == [every_size["160m"], every_size["12b"]]
+    families = render_charts.model_colours(["opt", "pythia"])
+    assert families == {"pythia": render_charts.MODEL_PALETTE[0], "opt": render_charts.MODEL_PALETTE[2]}
+    assert "#F0E442" not in render_charts.MODEL_PALETTE  # yellow is too pale on white
+    unknown = render_charts.model_colours(["b", "a", "b"])
+    assert list(unknown) == ["b", "a"] and len(set(unknown.values())) == 2
+
+
+def test_chart_title_wraps_to_the_column():
+    title = render_charts.chart_title("word " * 40, "sub " * 60).to_dict()
+    chars = int((render_charts.MAX_CHART_WIDTH - 20) * render_charts.TITLE_CHARS_PER_PX)
+    assert isinstance(title["text"], list) and all(len(line) <= chars for line in title["text"])
+    assert len(title["subtitle"]) >= 2
+
+
+def test_rendered_size_is_the_svg_size_in_the_theme():
+    chart = _three_point_chart().properties(width=200, height=100)
+    width, height = render_charts.rendered_size(chart)
+    assert 200 < width < 300 and 100 < height < 180  # the panel plus its axes
+
+
+def test_key_figure_names_each_family_once_and_fits(tmp_path):
+    import importlib.util
+
+    path = REPO_ROOT / "scripts" / "key_figure.py"
+    spec = importlib.util.spec_from_file_location("key_figure", path)
+    key_figure = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(key_figure)
+    points = key_figure.mmlu_math_points()
+    figure = key_figure.figure_spec(key_figure.key_figure(points))
+    entries = key_figure.legend_entries(figure)
+    assert sorted(entries) == sorted(set(points["family"])) and len(entries) == len(set(entries))
+    width, height = key_figure.render(tmp_path / "key_figure.png")
+    assert width <= key_figure.MAX_PNG_WIDTH and height > 0
+    assert (tmp_path / "key_figure.png").read_bytes()[:4] == b"\x89PNG"

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Sequence
 import altair as alt
 import pandas as pd
 
-from helpers.render.plots import OKABE_ITO
+from helpers.render.plots import OKABE_ITO, theme_config
 
 MAX_CHART_WIDTH = 680
 """Widest a chart may render, legend and titles included (the book's content column at 1280 px)."""
@@ -142,8 +142,9 @@ def colour_order(models: Iterable[Any], order: Sequence[str] | None = None) -> l
 
 def model_colours(models: Iterable[Any], order: Sequence[str] | None = None) -> dict[str, str]:
     """``{model: colour}`` for the models present, in the fixed order (see :func:`colour_order`)."""
-    present = {str(model) for model in models}
-    domain = colour_order(present if order is not None else list(models), order)
+    models = [str(model) for model in models]
+    present = set(models)
+    domain = colour_order(models, order)
     return {name: MODEL_PALETTE[index % len(MODEL_PALETTE)]
             for index, name in enumerate(domain) if name in present}
 
@@ -193,16 +194,18 @@ def chart_title(text: str, *subtitle: str, width: int = MAX_CHART_WIDTH - 20) ->
 
 
 def rendered_size(chart: alt.TopLevelMixin | dict, font: str | None = MEASURE_FONT) -> tuple[float, float]:
-    """``(width, height)`` in px of the chart as vl-convert renders it to SVG (offline).
+    """``(width, height)`` in px of the chart as vl-convert renders it to SVG (offline), in the book's theme.
 
-    ``font``: measure every text in this font (default: a wide one, so the width is an upper
-    bound of what a browser draws); None keeps the chart's own fonts.
+    ``font``: measure every text in this font (default: a wide one, the ``system-ui`` of Linux
+    browsers, so the width is an upper bound of what a browser draws); None keeps the theme's fonts.
     """
     import vl_convert
 
     spec = chart if isinstance(chart, dict) else chart.to_dict()
+    config = {**theme_config()["config"], **spec.get("config", {})}
     if font:
-        spec = {**spec, "config": {**spec.get("config", {}), "font": font}}
+        config["font"] = font
+    spec = {**spec, "config": config}
     svg = vl_convert.vegalite_to_svg(spec)
     match = re.search(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"', svg)
     if match is None:

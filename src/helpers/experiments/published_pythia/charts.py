@@ -134,8 +134,10 @@ def accuracy_vs_steps_chart(points: pd.DataFrame, operation: str) -> alt.FacetCh
     """Exact match of greedy generation (Pythia deduped v0) of ``operation`` along training steps: one line per
     model, one panel per shot count, 95% cluster intervals. ``points``: ``views.accuracy_points``."""
     data = _select(points, "accuracy_vs_steps_chart", operation=operation)
-    x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, int(data["step"].max())], nice=False),
-              axis=alt.Axis(format="~s", tickCount=5))
+    last = int(data["step"].max())
+    ticks = [step for step in range(0, last + 1, 40_000)]
+    x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, last], nice=False),
+              axis=alt.Axis(values=ticks, labelExpr="datum.value == 0 ? '0' : format(datum.value / 1000, 'd') + 'k'"))
     y, color = _accuracy_y(), _model_color(data["size"])
     base = alt.Chart().encode(x=x, color=color)
     layers = [base.mark_line(opacity=0.8).encode(y=y),

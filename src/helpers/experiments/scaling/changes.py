@@ -205,9 +205,9 @@ def _accuracy_words(row: Mapping) -> str:
         return f"{base}: no change (90% interval within ±{100 * row['accuracy_margin']:g} pts)"
     if status == "inconclusive":
         mde = row["accuracy_mde"]
-        detectable = (f"the smallest change detectable with {row['n_items']:,} items is about "
-                      f"{100 * mde:.0f} pts" if math.isfinite(mde) else
-                      f"no change is detectable with {row['n_items']:,} items at this discordance")
+        items = count_text(row["n_items"], "item")
+        detectable = (f"the smallest change detectable with {items} is about {100 * mde:.0f} pts"
+                      if math.isfinite(mde) else f"no change is detectable with {items} at this discordance")
         return f"{base}: inconclusive ({detectable})"
     return f"{base}: {status}"
 

@@ -101,12 +101,12 @@ def relative_interval(change: float, low: float, high: float) -> str:
 
 
 def p_text(p: float, prefix: str = "p ") -> str:
-    """``"p = 0.031"``, ``"p = 0.21"``, ``"p < 0.001"``; NaN -> ``"p —"`` (no test)."""
+    """``"p = 0.031"`` (3 decimals below 0.1), ``"p = 0.21"``, ``"p < 0.001"``; NaN -> ``"p —"`` (no test)."""
     if not _finite(p):
         return f"{prefix}{MISSING}"
     if p < 0.001:
         return f"{prefix}< 0.001"
-    return f"{prefix}= {p:.3f}" if p < 0.01 else f"{prefix}= {p:.2f}"
+    return f"{prefix}= {p:.3f}" if p < 0.1 else f"{prefix}= {p:.2f}"
 
 
 def ratio_text(ratio: float) -> str:

@@ -86,8 +86,8 @@ def fit_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
                           n_params=tuple(int(s) for s in sizes), n_items=n_items, paired=paired)
             n_sizes = np.unique(sizes).size
             if n_sizes < MIN_FIT_MODELS:
-                reason = (f"not fitted: {count_text(n_sizes, 'model size')} in this family "
-                          f"(a 3-parameter law needs {MIN_FIT_MODELS})")
+                reason = (f"not fitted: {count_text(n_sizes, 'model size')} in this family; "
+                          f"a 3-parameter law needs {MIN_FIT_MODELS}")
                 fits.append(FamilyFit(**common, status=reason))
                 continue
             try:
@@ -183,7 +183,7 @@ def fits_markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = None) 
                                 "c": "c, nats/token [95%]", "bound": "at a bound", "note": "interval"})
 
 
-def fit_sentences(table: pd.DataFrame) -> list[str]:
+def fit_sentences(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> list[str]:
     """Sentences on what was fitted and what was not, generated from :func:`fits_table`."""
     if table.empty:
         return ["No family was scored, so nothing was fitted."]
@@ -202,7 +202,8 @@ def fit_sentences(table: pd.DataFrame) -> list[str]:
         bounded = fitted[fitted["at_bound"] != ""]
         if len(bounded):
             sentences.append("Parameters at a bound of the fit: " + "; ".join(
-                f"{row.family}, {row.kind}: {row.at_bound}" for row in bounded.itertuples(index=False)) + ".")
+                f"{row.family}, {(labels or {}).get(row.kind, row.kind)}: {row.at_bound}"
+                for row in bounded.itertuples(index=False)) + ".")
     if len(skipped):
         sentences.append("Not fitted: " + "; ".join(f"{row.family} ({row.status.removeprefix('not fitted: ')})"
                                                      for row in skipped.itertuples(index=False)) + ".")

@@ -86,11 +86,11 @@ def training_steps_chart(training: pd.DataFrame, *, palette: Sequence[str] | Non
     color = family_color("family", palette or default_domain(families), families, title="run")
     sizes = training.sort_values("params", kind="stable")["size"].drop_duplicates().tolist()
     layers = [
-        alt.Chart().mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color, detail="family:N"),
         alt.Chart().mark_line().encode(x=x, y=y, color=color, detail="family:N"),
+        alt.Chart().mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color, detail="family:N"),
         alt.Chart().transform_filter(alt.datum.suspect).mark_point(shape="cross", size=50, filled=True).encode(
             x=x, y=y, color=color, tooltip=["model:N", "step:Q", alt.Tooltip("value:Q", format=".4f"), "suspect:N"]),
         _chance(),
     ]
-    return alt.layer(*layers, data=training).properties(width=PANEL_WIDTH, height=130).facet(
+    return alt.layer(*layers, data=training).properties(width=PANEL_WIDTH, height=150).facet(
         facet=alt.Facet("size:N", title="Pythia size", sort=sizes), columns=2)

@@ -10,7 +10,7 @@ when the profile's own numbers are not findings.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import pandas as pd
 
@@ -164,11 +164,11 @@ def lambada_sentence(folds: pd.DataFrame) -> str:
             qualifier = f"by {ratio_text(low)} to {ratio_text(high)}, less than tenfold in every family"
         else:
             tenfold = falling[falling["fold_change"] >= ORDER_OF_MAGNITUDE]["family"].tolist()
-            qualifier = (f"by {ratio_text(low)} to {ratio_text(high)}: tenfold or more only for "
-                         f"{listing(tenfold)}")
+            qualifier = (f"by {ratio_text(low)} to {ratio_text(high)} (tenfold or more only for "
+                         f"{listing(tenfold)})")
         subject = "every family" if rising.empty else listing(falling["family"].tolist())
         sentence = (f"Published LAMBADA perplexity of the target word falls from the smallest to the largest model "
-                    f"of {subject} {qualifier}: {'; '.join(parts)}.")
+                    f"of {subject}, {qualifier}: {'; '.join(parts)}.")
     if len(rising):
         sentence += (" " if sentence else "") + "It does not fall for " + listing(rising["family"].tolist()) + "."
     return sentence
@@ -179,16 +179,19 @@ def lambada_sentence(folds: pd.DataFrame) -> str:
 
 def scaling_summary(profile, *, changes: pd.DataFrame, fit_table: pd.DataFrame, chance: pd.DataFrame,
                     baselines: pd.DataFrame | None, trends: pd.DataFrame, folds: pd.DataFrame,
-                    labels: Mapping[str, str] | None = None) -> str:
+                    labels: Mapping[str, str] | None = None, caveats: Sequence[str] = ()) -> str:
     """The Summary section as Markdown bullets, every one generated from a table above it.
 
     ``profile``: :class:`~helpers.infra.profiles.Profile` (``config.profile``); when its
     ``findings`` is False the bullets on our own measurements say they are not findings.
+    ``caveats``: sentences about the models that qualify every comparison (e.g.
+    :func:`helpers.experiments.model_notes.quantization_confounds`), placed after them.
     """
     ours = "Our runs" if profile.findings else (f"Our runs (profile {profile.name}: random-weight models, "
                                                 "so these are not findings)")
-    bullets = [f"{ours}: {changes_summary(changes)}"]
-    bullets.extend(fit_sentences(fit_table))
+    counted = changes_summary(changes)
+    bullets = [f"{ours}: {counted[0].lower()}{counted[1:]}", *caveats]
+    bullets.extend(fit_sentences(fit_table, labels))
     bullets.append(trend_sentence(trends))
     bullets.extend(chance_sentences(chance, baselines))
     bullets.append(lambada_sentence(folds))

@@ -2,8 +2,11 @@
 
 Every point carries its interval (``mark_errorbar`` between the table's ``*_low``/``*_high``
 columns); accuracy panels carry the dashed chance line (0 for arithmetic exact match).
-Panels: one row per task kind, one column per (donor → recipient) pair. Missing columns
-raise :class:`SwapChartError` naming them.
+Panels: one row per task kind, one column per (donor → recipient) pair. Each chart fits the book's
+~680 px column (:data:`helpers.render.charts.MAX_CHART_WIDTH`): at most two pairs side by side
+(:data:`~helpers.render.charts.MAX_FACET_COLUMNS` panels of :data:`~helpers.render.charts.PANEL_WIDTH`
+px); with more pairs the grids are stacked, two pairs each. Missing columns raise
+:class:`SwapChartError` naming them.
 """
 
 from __future__ import annotations
@@ -13,9 +16,15 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
-from helpers.render.charts import require_table
+from helpers.render.charts import (
+    MAX_FACET_COLUMNS,
+    PANEL_WIDTH,
+    ROW_SPACING,
+    chart_title,
+    require_table,
+    wrap_lines,
+)
 
-PANEL_WIDTH = 260
 PANEL_HEIGHT = 150
 CHANCE_DASH = [5, 4]
 BASELINE_GREY = "#999999"  # the unswapped recipient in the per-layer chart
@@ -23,6 +32,9 @@ METRICS = {
     "accuracy": ("accuracy", "accuracy_low", "accuracy_high", "accuracy"),
     "loss": ("loss", "loss_low", "loss_high", "gold-answer loss per token (nats)"),
 }
+AXIS_TITLE_CHARS = 18
+"""Characters per line of a y axis title: a rotated title must not be taller than its panel."""
+COLUMN_SPACING = 12
 
 
 class SwapChartError(ValueError):
@@ -41,17 +53,34 @@ def _chance_rule() -> alt.Chart:
     return alt.Chart().mark_rule(color="#666666", strokeDash=CHANCE_DASH).encode(y=alt.Y("mean(chance):Q"))
 
 
-def _facet(layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool,
-           independent_x: bool = False) -> alt.FacetChart:
-    chart = (alt.layer(*layers, data=table).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
-             .facet(row=alt.Row("kind:N", title=None), column=alt.Column("pair:N", title=None)))
-    if independent_y:
-        chart = chart.resolve_scale(y="independent")
-    return chart.resolve_scale(x="independent") if independent_x else chart
+def _pair_groups(table: pd.DataFrame) -> list[list[str]]:
+    """The pairs in table order, :data:`MAX_FACET_COLUMNS` per grid."""
+    pairs = list(dict.fromkeys(table["pair"]))
+    return [pairs[start:start + MAX_FACET_COLUMNS] for start in range(0, len(pairs), MAX_FACET_COLUMNS)]
+
+
+def _facet(layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool, title: str,
+           independent_x: bool = False) -> alt.FacetChart | alt.VConcatChart:
+    """Rows: task kinds; columns: at most two pairs; more pairs: grids of two stacked below each other."""
+    kinds = list(dict.fromkeys(table["kind"]))
+    grids = []
+    for pairs in _pair_groups(table):
+        chart = (alt.layer(*layers, data=table[table["pair"].isin(pairs)])
+                 .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+                 .facet(row=alt.Row("kind:N", title=None, sort=kinds,
+                                    header=alt.Header(labelAngle=-90, labelAlign="center", labelFontWeight=600)),
+                        column=alt.Column("pair:N", title=None, sort=pairs),
+                        spacing={"row": ROW_SPACING, "column": COLUMN_SPACING}))
+        if independent_y:
+            chart = chart.resolve_scale(y="independent")
+        grids.append(chart.resolve_scale(x="independent") if independent_x else chart)
+    chart = grids[0] if len(grids) == 1 else alt.vconcat(*grids, spacing=ROW_SPACING)
+    return chart.properties(title=chart_title(title))
 
 
 def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None = None) -> list[alt.Chart]:
     value, low, high, title = METRICS[metric]
+    title = wrap_lines(title, AXIS_TITLE_CHARS)
     y_scale = alt.Scale(zero=metric == "accuracy", domain=[0, 1] if metric == "accuracy" else alt.Undefined)
     base = alt.Chart().encode(x=x)
     if color:
@@ -69,7 +98,11 @@ def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None 
     return marks
 
 
-def controls_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart:
+def _metric_name(metric: str) -> str:
+    return "Accuracy" if metric == "accuracy" else "Gold-answer loss"
+
+
+def controls_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:
     """Full swap beside the recipient alone and the controls (table: ``swap_views.controls_table``)."""
     value, _, _, _ = _check(table, ["label", "order", "n_items"], "controls_chart",
                             "helpers.experiments.swap.views.controls_table", metric)
@@ -77,24 +110,29 @@ def controls_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetCh
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30))
     tooltip = [alt.Tooltip("label:N", title="condition"), alt.Tooltip(f"{value}:Q", format=".3f"),
                alt.Tooltip("n_items:Q")]
-    return _facet(_layers(x, metric, tooltip, line=False, color="label:N"), table, metric == "loss")
+    return _facet(_layers(x, metric, tooltip, line=False, color="label:N"), table, metric == "loss",
+                  f"{_metric_name(metric)}: the recipient alone, with the donor's pattern and under the controls")
 
 
-def dose_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart:
+def dose_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:
     """Dose-response over alpha, all layers swapped (table: ``swap_views.dose_table``)."""
     value, _, _, _ = _check(table, ["alpha", "n_items"], "dose_chart", "helpers.experiments.swap.views.dose_table", metric)
-    x = alt.X("alpha:Q", title="alpha (weight of the donor's pattern)", scale=alt.Scale(domain=[0, 1]))
+    x = alt.X("alpha:Q", title="alpha (weight of the donor's pattern)", scale=alt.Scale(domain=[0, 1], nice=False),
+              axis=alt.Axis(tickCount=5))
     tooltip = [alt.Tooltip("alpha:Q"), alt.Tooltip(f"{value}:Q", format=".3f"), alt.Tooltip("n_items:Q")]
-    return _facet(_layers(x, metric, tooltip, line=True), table, metric == "loss")
+    return _facet(_layers(x, metric, tooltip, line=True), table, metric == "loss",
+                  f"{_metric_name(metric)} against alpha, all layers swapped")
 
 
-def layer_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart:
+def layer_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:
     """Swaps of one recipient layer at a time, with the unswapped baseline as a grey line
     (table: ``swap_views.layer_table``)."""
     value, _, _, _ = _check(table, ["layer", f"baseline_{metric}"], "layer_chart",
                             "helpers.experiments.swap.views.layer_table", metric)
-    x = alt.X("layer:Q", title="recipient layer swapped (alpha 1)", axis=alt.Axis(tickMinStep=1))
+    x = alt.X("layer:Q", title="recipient layer swapped (alpha 1)", axis=alt.Axis(tickMinStep=1),
+              scale=alt.Scale(zero=True, nice=False))
     tooltip = [alt.Tooltip("layer:Q"), alt.Tooltip(f"{value}:Q", format=".3f"), alt.Tooltip("n_items:Q")]
     baseline = alt.Chart().mark_rule(color=BASELINE_GREY, strokeWidth=2).encode(y=alt.Y(f"mean(baseline_{metric}):Q"))
-    return _facet([*_layers(x, metric, tooltip, line=True), baseline], table, metric == "loss", independent_x=True)
-
+    return _facet([*_layers(x, metric, tooltip, line=True), baseline], table, metric == "loss",
+                  f"{_metric_name(metric)} with one recipient layer swapped; grey: the recipient alone",
+                  independent_x=True)

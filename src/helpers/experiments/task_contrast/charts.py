@@ -94,6 +94,8 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
 
 def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) -> alt.Chart:
     """Within-family correlation with size (x) of each chain metric (y), per item and for model means."""
+    if isinstance(table, pd.DataFrame) and table.empty:
+        return _message("No chain metric was scored:\nno correlation to draw.")
     require_table(table, ["family", "kind_label", "metric_label", "level", "correlation", "correlation_low",
                           "correlation_high"], "chain_chart", "helpers.experiments.task_contrast.chain.chain_correlations")
     data = table[table["correlation"].notna()].copy()

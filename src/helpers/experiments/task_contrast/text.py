@@ -8,6 +8,7 @@ assembles the chapter's Summary, saying first when the profile's numbers are not
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import pandas as pd
 
@@ -134,12 +135,16 @@ def arithmetic_sentences(arithmetic: pd.DataFrame) -> list[str]:
 
 def contrast_summary(profile, *, positions: pd.DataFrame, majority: pd.DataFrame, chain: pd.DataFrame,
                      diagnosis: pd.DataFrame | None, tests: pd.DataFrame | None, published: pd.DataFrame | None,
-                     arithmetic: pd.DataFrame | None) -> str:
-    """The Summary section as Markdown bullets, every one generated from a table above it."""
-    bullets = []
+                     arithmetic: pd.DataFrame | None, caveats: Sequence[str] = ()) -> str:
+    """The Summary section as Markdown bullets, every one generated from a table above it.
+
+    ``caveats``: sentences about the models that qualify every comparison (e.g.
+    :func:`helpers.experiments.model_notes.quantization_confounds`), placed first.
+    """
+    bullets = list(caveats)
     if not profile.findings:
-        bullets.append(f"Profile {profile.name}: random-weight models. Every number from our own runs below "
-                       "exercises the analysis and is not a finding; only the published results are.")
+        bullets.insert(0, f"Profile {profile.name}: random-weight models. Every number from our own runs below "
+                          "exercises the analysis and is not a finding; only the published results are.")
     bullets.extend(side_sentences(positions))
     bullets.append(majority_sentence(majority))
     bullets.extend(chain_sentences(chain))
