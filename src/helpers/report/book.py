@@ -27,7 +27,7 @@ from helpers.experiments.registry import EXPERIMENTS
 from helpers.infra.files import atomic_write_text
 from helpers.infra.paths import REPO_ROOT
 from helpers.render import plots
-from helpers.report.pages import claims_pages, provenance_markdown, published_summary
+from helpers.report.pages import claims_pages, models_markdown, provenance_markdown, published_summary
 
 BOOK_DIR = REPO_ROOT / "book"
 GENERATED_DIRNAME = "_generated"
@@ -119,6 +119,7 @@ def write_generated(profile: str, book_dir: Path = BOOK_DIR) -> list[Path]:
     pages = {
         **claims_pages(profile),
         "provenance.md": provenance_markdown(profile),
+        "models.md": models_markdown(profile),
         "published.md": published_summary(profile),
     }
     written = []

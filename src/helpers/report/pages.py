@@ -47,6 +47,16 @@ def claims_pages(profile: str) -> dict[str, str]:
             "claims_details.md": parts["details"]}
 
 
+def models_markdown(profile: str) -> str:
+    """The models of the build's profile: size, instruct or base, the weights they were made from."""
+    from helpers.experiments.config import configure
+    from helpers.experiments.model_notes import model_table, model_table_markdown, profile_note
+
+    config = configure(profile, None, {}, experiment="scaling")
+    table = model_table(config)
+    return f"{profile_note(config.profile, table)}\n\n{model_table_markdown(table)}\n"
+
+
 def claims_markdown(profile: str) -> str:
     """The whole claims section (findings, table, details) of the book built with ``profile``."""
     from helpers.report.claims import claims_table
