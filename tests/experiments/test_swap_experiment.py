@@ -471,7 +471,8 @@ def _summary_of_pairs(n_pairs: int, n_layers: int = 24):
         for kind, n_choices in (("knowledge", 4), ("procedure", 1), ("pattern", 2)):
             for number, (condition, alpha, layers) in enumerate(conditions):
                 correct = [(index + number + item) % 3 == 0 for item in range(6)]
-                frame = _item_rows(condition, correct, [1.0 + item / 2 for item in range(6)], n_choices, kind)
+                losses = [10.85 + (index + number + item) % 5 / 40 for item in range(6)]  # labels like 10.925
+                frame = _item_rows(condition, correct, losses, n_choices, kind)
                 frame[["donor", "recipient", "alpha", "layers"]] = [donor, recipient, alpha, layers]
                 rows.append(frame)
     return condition_summary(pd.concat(rows, ignore_index=True), bootstrap=100)

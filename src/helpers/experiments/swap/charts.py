@@ -22,18 +22,17 @@ from helpers.render.charts import (
     ROW_SPACING,
     chart_title,
     require_table,
-    wrap_lines,
 )
 
 PANEL_HEIGHT = 150
 CHANCE_DASH = [5, 4]
 BASELINE_GREY = "#999999"  # the unswapped recipient in the per-layer chart
 METRICS = {
-    "accuracy": ("accuracy", "accuracy_low", "accuracy_high", "accuracy"),
-    "loss": ("loss", "loss_low", "loss_high", "gold-answer loss per token (nats)"),
+    "accuracy": ("accuracy", "accuracy_low", "accuracy_high", "Accuracy"),
+    "loss": ("loss", "loss_low", "loss_high", "Gold-answer loss per token (nats)"),
 }
-AXIS_TITLE_CHARS = 18
-"""Characters per line of a y axis title: a rotated title must not be taller than its panel."""
+"""metric -> (value, low, high columns, its name in the chart title). The y axes carry no title: with one
+y axis per panel, a title on each would take ~40 px of the column twice; the chart title names the metric."""
 COLUMN_SPACING = 12
 
 
@@ -79,8 +78,8 @@ def _facet(layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool, ti
 
 
 def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None = None) -> list[alt.Chart]:
-    value, low, high, title = METRICS[metric]
-    title = wrap_lines(title, AXIS_TITLE_CHARS)
+    value, low, high, _ = METRICS[metric]
+    title = None
     y_scale = alt.Scale(zero=metric == "accuracy", domain=[0, 1] if metric == "accuracy" else alt.Undefined)
     base = alt.Chart().encode(x=x)
     if color:
@@ -99,7 +98,7 @@ def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None 
 
 
 def _metric_name(metric: str) -> str:
-    return "Accuracy" if metric == "accuracy" else "Gold-answer loss"
+    return METRICS[metric][3]
 
 
 def controls_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:

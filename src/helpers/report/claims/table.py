@@ -43,15 +43,15 @@ def finding_sentence(result: ClaimResult) -> str:
     """One sentence a reader can take away: claim, verdict, what decides it, the data."""
     verdict = result.verdict
     if verdict.code == "not judged":
-        return f"**Claim {result.claim_id}** ({result.claim}): **not judged**: {verdict.reason}; it needs {verdict.data}."
+        return f"**Claim {result.claim_id}** ({result.claim}): **not judged**: {verdict.reason}."
     mde = ""
     if verdict.code == "inconclusive" and verdict.mde is not None:
         mde = (" The data cannot decide it: they are too few to detect any effect at 80% power."
                if not verdict.mde < float("inf") else
                f" The data cannot decide it: the smallest effect they would detect (80% power) is "
                f"{100 * verdict.mde:.1f} points.")
-    return (f"**Claim {result.claim_id}** ({result.claim}): **{verdict.code}**: {result.key_number}. "
-            f"Test: {verdict.test}. Data: {verdict.data}.{mde}")
+    return (f"**Claim {result.claim_id}** ({result.claim}): **{verdict.code}**: {result.key_number} "
+            f"({result.source}).{mde}")
 
 
 def _details(result: ClaimResult) -> str:
