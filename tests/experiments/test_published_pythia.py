@@ -62,7 +62,7 @@ def test_accuracy_view(frame):
 def test_scale_change_and_trend_views(frame):
     change = pv.scale_change_view(frame, shots=(0, 16), n_resamples=999)
     assert len(change) == 4 and set(change["largest"]) == {"pythia-12b (11.8B)"}
-    assert change["difference (95% CI, paired bootstrap)"].str.startswith("+").all()
+    assert change["change [95% CI]"].str.startswith("+").all()
     trend = pv.scale_trend_view(frame, shots=(16,))
     assert list(trend["residual df"]) == [5, 5]
     assert trend["slope per 10× parameters (95% CI)"].str.endswith(")").all()

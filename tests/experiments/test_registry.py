@@ -36,3 +36,13 @@ def test_the_runner_machinery_does_not_import_the_book():
     code = ("import sys, helpers.infra.run.workers, helpers.infra.run.notebooks, helpers.infra.jobs; "
             "print(any(m.startswith(('helpers.report', 'altair', 'helpers.experiments')) for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_papermill_recognises_every_declared_parameter():
+    """papermill warns "Passed unknown parameter" for names its inspector cannot parse (it reads
+    annotations with a regex that refuses ``X | None``); every parameter must be recognised."""
+    import papermill
+
+    for name in EXPERIMENTS:
+        path = NOTEBOOKS_DIR / f"{name}.ipynb"
+        assert set(papermill.inspect_notebook(str(path))) == set(declared_parameters(path)), name

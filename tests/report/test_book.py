@@ -77,8 +77,9 @@ WIDTHS_JS = """
     // The chart's own title (not a panel's or a header's): a title group right under the root.
     const title = chart.querySelector('g.root > g > g > g.role-title .role-title-text text');
     const lines = title ? [...title.querySelectorAll('tspan')].map(line => line.textContent) : [];
+    const figure = chart.closest('figure[id], div.cell[id], section[id]');
     return {
-      kind: 'chart', id: chart.id,
+      kind: 'chart', id: chart.id + (figure ? ` in #${figure.id}` : ''),
       title: title ? (lines.length ? lines.join(' ') : title.textContent) : '',
       container: width(chart), scroll: chart.scrollWidth,
       drawing: drawing ? Math.max(width(drawing), attribute) : 0,

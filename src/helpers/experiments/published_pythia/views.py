@@ -138,8 +138,9 @@ def scale_change_view(frame: pd.DataFrame, step: int = pa.FINAL_STEP, shots: Seq
     """Largest minus smallest model per operation and shots at ``step`` (exact match of greedy generation).
 
     Columns: ``operation``, ``shots``, ``smallest``, ``largest`` (model and parameters), ``accuracy
-    smallest``/``largest`` (95% cluster CI), ``difference (95% CI, paired bootstrap)`` in percentage
-    points (BCa over operands; "[percentile]" where BCa is undefined), ``operands better / worse``, ``p (paired t)``, ``p (sign-flip)``.
+    smallest``/``largest`` (95% cluster CI), ``change [95% CI]`` in percentage points (paired
+    bootstrap, BCa over operands; "[percentile]" where BCa is undefined), ``operands up / down``
+    (of 100), ``p (paired t)``, ``p (sign-flip)``.
     """
     accuracy = pa.accuracy_table(frame).set_index(["model", "step", "operation", "shots"])
     rows = []
@@ -154,9 +155,9 @@ def scale_change_view(frame: pd.DataFrame, step: int = pa.FINAL_STEP, shots: Seq
                 "largest": f"{model_label(large['size'])} ({format_params(large['n_params'])})",
                 "accuracy smallest": format_percent(small["acc"], small["low"], small["high"]),
                 "accuracy largest": format_percent(large["acc"], large["low"], large["high"]),
-                "difference (95% CI, paired bootstrap)": format_difference(change.difference, change.low, change.high)
+                "change [95% CI]": format_difference(change.difference, change.low, change.high)
                 + ("" if change.interval_method == "BCa" else f" [{change.interval_method}]"),
-                "operands better / worse": f"{change.n_better} / {change.n_worse} of {change.n_clusters}",
+                "operands up / down": f"{change.n_better} / {change.n_worse}",
                 "p (paired t)": format_p(change.p_value_t),
                 "p (sign-flip)": format_p(change.p_value_permutation),
             })

@@ -42,9 +42,9 @@ DEFAULT_KINDS = ("knowledge_fulltext", "knowledge", "procedure", "pattern")
 study's format (MMLU-math, full answer text, 0-shot) first, the letter format beside it."""
 
 KIND_NAMES = {
-    "knowledge_fulltext": "MMLU-math, full answer text",
-    "knowledge": "MMLU-math, answer letter",
-    "knowledge_5shot": "MMLU-math, answer letter",
+    "knowledge_fulltext": "MMLU-math full text",
+    "knowledge": "MMLU-math letter",
+    "knowledge_5shot": "MMLU-math letter",
     "procedure": "arithmetic",
     "pattern": "paraphrase",
 }
@@ -238,8 +238,8 @@ def kind_labels(settings: Mapping) -> dict[str, str]:
     labels = {}
     for kind, setting in settings.items():
         name = KIND_NAMES.get(kind, setting.task)
-        labels[kind] = f"{name}, {setting.shots}-shot" + (" (the study's format)"
-                                                          if kind == "knowledge_fulltext" and setting.shots == 0 else "")
+        labels[kind] = f"{name}, {setting.shots}-shot" + (" (study)" if kind == "knowledge_fulltext"
+                                                          and setting.shots == 0 else "")
     return labels
 
 

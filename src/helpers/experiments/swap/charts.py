@@ -49,7 +49,7 @@ def _check(table: pd.DataFrame, columns: Sequence[str], builder: str, source: st
 
 
 def _chance_rule() -> alt.Chart:
-    return alt.Chart().mark_rule(color="#666666", strokeDash=CHANCE_DASH).encode(y=alt.Y("mean(chance):Q"))
+    return alt.Chart().mark_rule(color="#666666", strokeDash=CHANCE_DASH).encode(y=alt.Y("mean(chance):Q", title=None))
 
 
 def _pair_groups(table: pd.DataFrame) -> list[list[str]]:
@@ -68,7 +68,7 @@ def _facet(layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool, ti
                  .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
                  .facet(row=alt.Row("kind:N", title=None, sort=kinds,
                                     header=alt.Header(labelAngle=-90, labelAlign="center", labelFontWeight=600)),
-                        column=alt.Column("pair:N", title=None, sort=pairs),
+                        column=alt.Column("pair:N", title=None, sort=pairs, header=alt.Header(labelLimit=PANEL_WIDTH)),
                         spacing={"row": ROW_SPACING, "column": COLUMN_SPACING}))
         if independent_y:
             chart = chart.resolve_scale(y="independent")
@@ -79,19 +79,18 @@ def _facet(layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool, ti
 
 def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None = None) -> list[alt.Chart]:
     value, low, high, _ = METRICS[metric]
-    title = None
     y_scale = alt.Scale(zero=metric == "accuracy", domain=[0, 1] if metric == "accuracy" else alt.Undefined)
     base = alt.Chart().encode(x=x)
     if color:
         base = base.encode(color=alt.Color(color, legend=None))
     marks = [
         base.transform_filter(f"isValid(datum.{low})").mark_errorbar(ticks=True).encode(
-            y=alt.Y(f"{low}:Q", title=title, scale=y_scale), y2=alt.Y2(f"{high}:Q")),
-        base.mark_point(filled=True, size=70).encode(y=alt.Y(f"{value}:Q", title=title, scale=y_scale),
+            y=alt.Y(f"{low}:Q", title=None, scale=y_scale), y2=alt.Y2(f"{high}:Q")),
+        base.mark_point(filled=True, size=70).encode(y=alt.Y(f"{value}:Q", title=None, scale=y_scale),
                                                      tooltip=tooltip),
     ]
     if line:
-        marks.insert(0, base.mark_line(opacity=0.6).encode(y=alt.Y(f"{value}:Q", title=title, scale=y_scale)))
+        marks.insert(0, base.mark_line(opacity=0.6).encode(y=alt.Y(f"{value}:Q", title=None, scale=y_scale)))
     if metric == "accuracy":
         marks.append(_chance_rule())
     return marks
@@ -116,8 +115,8 @@ def controls_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetCh
 def dose_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:
     """Dose-response over alpha, all layers swapped (table: ``swap_views.dose_table``)."""
     value, _, _, _ = _check(table, ["alpha", "n_items"], "dose_chart", "helpers.experiments.swap.views.dose_table", metric)
-    x = alt.X("alpha:Q", title="alpha (weight of the donor's pattern)", scale=alt.Scale(domain=[0, 1], nice=False),
-              axis=alt.Axis(tickCount=5))
+    x = alt.X("alpha:Q", title="alpha (weight of the donor's pattern)",
+              scale=alt.Scale(domain=[-0.04, 1.04], nice=False), axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1]))
     tooltip = [alt.Tooltip("alpha:Q"), alt.Tooltip(f"{value}:Q", format=".3f"), alt.Tooltip("n_items:Q")]
     return _facet(_layers(x, metric, tooltip, line=True), table, metric == "loss",
                   f"{_metric_name(metric)} against alpha, all layers swapped")
@@ -131,7 +130,8 @@ def layer_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart
     x = alt.X("layer:Q", title="recipient layer swapped (alpha 1)", axis=alt.Axis(tickMinStep=1),
               scale=alt.Scale(zero=True, nice=False))
     tooltip = [alt.Tooltip("layer:Q"), alt.Tooltip(f"{value}:Q", format=".3f"), alt.Tooltip("n_items:Q")]
-    baseline = alt.Chart().mark_rule(color=BASELINE_GREY, strokeWidth=2).encode(y=alt.Y(f"mean(baseline_{metric}):Q"))
+    baseline = alt.Chart().mark_rule(color=BASELINE_GREY, strokeWidth=2).encode(
+        y=alt.Y(f"mean(baseline_{metric}):Q", title=None))
     return _facet([*_layers(x, metric, tooltip, line=True), baseline], table, metric == "loss",
                   f"{_metric_name(metric)} with one recipient layer swapped; grey: the recipient alone",
                   independent_x=True)

@@ -183,6 +183,25 @@ def item_count_table(summary: pd.DataFrame) -> pd.DataFrame:
     return table.astype({column: int for column in table.columns if column.startswith("n_")})
 
 
+def item_count_view(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`item_count_table` with short labelled columns for readers (one row per pair and task kind)."""
+    return pd.DataFrame({
+        "pair": [f"{d} → {r}" for d, r in zip(table["donor"], table["recipient"])], "task kind": table["kind"],
+        "requested": table["n_items_requested"], "skipped (tokens differ)": table["n_skipped_tokenization"],
+        "scored": table["n_scored"], "scored, other item": table["n_scored_other_item"],
+        "conditions": table["n_conditions"]})
+
+
+def verification_view(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`verification_table` with short labelled columns (max |difference| in nats)."""
+    return pd.DataFrame({
+        "pair": [f"{short_name(d)} → {short_name(r)}" for d, r in zip(table["donor"], table["recipient"])],
+        "task kind": table["kind"], "requests": table["n_requests"],
+        "self: max |Δ|": table["self_max_abs_diff"].map("{:.1e}".format),
+        "α = 0: max |Δ|": table["alpha0_max_abs_diff"].map("{:.1e}".format),
+        "passes": table["passes"].map({True: "yes", False: "NO"})})
+
+
 def plan_table(plan) -> pd.DataFrame:
     """The validated settings of a :class:`helpers.experiments.swap.compute.SwapPlan`, one row per (pair, task kind)."""
     records = []
