@@ -96,7 +96,7 @@ def test_kind_labels_and_default_kinds():
     config = configure("ci", None, {"task_kinds": sv.default_task_kinds("ci"), "limit": 3}, experiment="scaling")
     assert list(config.settings) == ["knowledge_fulltext", "knowledge", "procedure", "pattern"]
     labels = sv.kind_labels(config.settings)
-    assert labels["knowledge_fulltext"] == "MMLU-math, full answer text, 0-shot (the study's format)"
+    assert labels["knowledge_fulltext"] == "MMLU-math full text, 0-shot (study)"
     table = sv.settings_table(config.families, config.settings)
     assert table.loc["procedure", "task"] == "arithmetic_core" and (table["limit"] == 3).all()
     assert "procedure_hard" not in sv.KIND_ORDER
