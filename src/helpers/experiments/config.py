@@ -146,8 +146,8 @@ def configure(profile: str = "ci", profiles_file: str | Path | None = None,
     """Validate ``overrides`` for ``experiment`` and resolve them against ``profile``.
 
     ``overrides`` may hold only the experiment's parameters (the registry lists them); any other
-    name is a :class:`ParameterError`. ``models`` replaces the profile's models (one family,
-    ``"custom"``); ``families``/``task_kinds`` keep only those; ``shots``/``limit`` override every
+    name is a :class:`ParameterError`. ``models`` replaces the profile's models, grouped by
+    family (:func:`families_of`); ``families``/``task_kinds`` keep only those; ``shots``/``limit`` override every
     task setting. Experiment-specific parameters are kept in ``extra`` (checked by the experiment).
     """
     spec = get_experiment(experiment)
@@ -179,12 +179,36 @@ def _families(chosen: Profile, merged: Mapping[str, Any]) -> dict[str, tuple[str
     family_lists = dict(chosen.families)
     models = _string_list("models", merged["models"], "[offline:smollm2-135m, offline:gemma3-270m]")
     if models is not None:
-        family_lists = {"custom": tuple(models)}
+        family_lists = families_of(models, chosen)
     families = _subset("families", _string_list("families", merged["families"], "[qwen2.5-coder]"),
                        family_lists, chosen.name)
     if families is not None:
         family_lists = {name: family_lists[name] for name in families}
     return family_lists
+
+
+def families_of(models: Sequence[str], chosen: Profile) -> dict[str, tuple[str, ...]]:
+    """Group ``models`` into families (models that differ in size only), in the given order.
+
+    A model's family is the profile family that lists it, else its registry family (Pythia, OPT),
+    else a family of its own, named by the model: nothing says two unknown models differ in size
+    only, and a fit or a smallest-to-largest change across families would mix architecture and
+    training data with size. To compare sizes of another family, list it in a profiles file
+    (``--profiles-file``).
+    """
+    from helpers.core.models import resolve_source
+    from helpers.core.models.offline import OfflineModelError
+
+    grouped: dict[str, list[str]] = {}
+    for model in models:
+        family = next((name for name, members in chosen.families.items() if model in members), None)
+        if family is None:
+            try:
+                family = resolve_source(model, device="cpu").family
+            except (ValueError, LookupError, OfflineModelError):  # reported by _check_models
+                family = None
+        grouped.setdefault(family or model, []).append(model)
+    return {family: tuple(members) for family, members in grouped.items()}
 
 
 def _settings(chosen: Profile, merged: Mapping[str, Any]) -> dict[str, TaskSetting]:
