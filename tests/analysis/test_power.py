@@ -22,6 +22,7 @@ from helpers.analysis.power import (
     n_paired_proportions,
     power_one_proportion,
 )
+from helpers.analysis.verdicts import InferenceError
 
 Z975, Z95, Z80 = stats.norm.ppf(0.975), stats.norm.ppf(0.95), stats.norm.ppf(0.80)
 
@@ -108,6 +109,14 @@ def test_mde_slope():
     assert mde_slope(0.01) == pytest.approx((Z975 + Z80) * 0.01)
     assert mde_slope(0.0) == 0.0
     assert math.isnan(mde_slope(math.nan))
+
+
+def test_mde_slope_with_few_models_uses_t_quantiles():
+    # 6 residual df (8 models, WLS): t_{0.975,6} = 2.4469, t_{0.8,6} = 0.9057 (printed tables)
+    assert mde_slope(0.01, df=6) == pytest.approx((2.4469 + 0.9057) * 0.01, abs=1e-5)
+    assert mde_slope(0.01, df=6) > mde_slope(0.01)  # z would promise more than the t interval delivers
+    with pytest.raises(InferenceError, match="df"):
+        mde_slope(0.01, df=0)
 
 
 @pytest.mark.parametrize(

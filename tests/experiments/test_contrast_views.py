@@ -189,7 +189,20 @@ def test_always_a_is_explained_by_letter_bias():
     assert (row["top_letter"], row["top_predicted_share"], row["top_gold_share"]) == ("A", 1.0, 0.05)
     assert row["bias_expected_accuracy"] == pytest.approx(0.05)
     assert (row["majority_letter"], row["majority_accuracy"]) == ("B", 0.35)
-    assert row["verdict"] == "below chance, explained by letter bias"
+    assert row["verdict"] == "below chance, consistent with letter bias"
+
+
+def test_mild_letter_preference_on_few_items_leaves_letter_bias_undecided():
+    # gold: A A | B x14 | C x12 | D x12; predictions 16 A, 8 B, 8 C, 8 D with 4 right (2 A, 2 B)
+    predicted = [0, 0] + [1, 1] + [0] * 6 + [2] * 3 + [3] * 3 + [0] * 4 + [1] * 3 + [3] * 5 + [0] * 4 + [1] * 3 + [2] * 5
+    row = cl.letter_diagnosis(letter_items({"mild": predicted}, GOLD_RARE_A)).iloc[0]
+    assert row["accuracy"] == pytest.approx(4 / 40) and row["p_below"] == pytest.approx(stats.binom.cdf(4, 40, 0.25))
+    assert row["chi2"] == pytest.approx(4.8) and row["letters_p"] > 0.05  # letters not significantly non-uniform
+    assert row["bias_expected_accuracy"] == pytest.approx(0.4 * 0.05 + 0.2 * 0.35 + 0.2 * 0.3 + 0.2 * 0.3)
+    assert row["accuracy_low"] <= row["bias_expected_accuracy"] <= row["accuracy_high"]
+    assert row["verdict"] == "below chance, letter bias undecided"  # consistent, but no evidence of a bias
+    text = cl.letter_verdict_markdown(pd.DataFrame([row]))
+    assert text.startswith("**Verdict: inconclusive.**")
 
 
 def test_letter_tests_are_holm_corrected_across_models():
@@ -203,8 +216,8 @@ def test_letter_tests_are_holm_corrected_across_models():
         multipletests(raw, method="holm")[1].tolist())
     assert (table["n_tests"] == 3).all()
     assert table.loc["shifted", "verdict"] == "below chance, not explained by letter bias"  # uniform letters
-    assert table.loc["half", "verdict"] == "not below chance"
-    assert table.loc["always-a", "verdict"] == "not below chance"  # 10/40 is exactly chance
+    assert table.loc["half", "verdict"] == "not significantly below chance"
+    assert table.loc["always-a", "verdict"] == "not significantly below chance"  # 10/40 is exactly chance
 
 
 def test_letter_uniformity_parity_with_the_chi_square_approximation_at_large_n():

@@ -80,9 +80,30 @@ def test_claim1_is_judged_on_the_trend_with_the_published_slopes(published_only)
 def test_claim2_counts_holm_corrected_models_and_names_the_artefact(published_only):
     result = published_only["2"]
     assert result.verdict.code == "partly"
-    assert "3 of 15 models below 25% in acc (Holm), 0 in acc_norm" in result.key_number
-    assert "scoring artefact" in result.verdict.reason and "Holm" in result.verdict.test
+    assert "3 of 15 models below 25% in acc (Holm over 15: pythia 2, opt 1), 0 in acc_norm" in result.key_number
+    assert "scoring artefact" in result.verdict.reason and "Holm across the 15 models" in result.verdict.test
+    assert "no model is significantly below chance" in result.verdict.reason
     assert any(line.startswith("baseline shortest answer: 20.9%") for line in result.details)
+
+
+def test_claim2_counts_match_holm_over_the_15_models_by_hand():
+    from scipy.stats import binomtest
+    from statsmodels.stats.multitest import multipletests
+
+    table = published_mmlu_accuracies()
+    for column, expected in (("k_acc", 3), ("k_norm", 0)):
+        raw = [binomtest(int(k), int(n), 0.25, alternative="less").pvalue for k, n in zip(table[column], table["n"])]
+        assert multipletests(raw, alpha=0.05, method="holm")[0].sum() == expected
+
+
+def test_claim2_absence_of_significance_is_not_evidence_against_the_claim():
+    from helpers.report.claims.knowledge import _below_chance_code
+
+    near = pd.DataFrame({"significant": [False, False], "low_one_sided": [0.215, 0.24]})  # 21.5% cannot be excluded
+    clear = pd.DataFrame({"significant": [False, False], "low_one_sided": [0.235, 0.26]})  # all at or above 23%
+    assert _below_chance_code(near) == "inconclusive"
+    assert _below_chance_code(clear) == "not reproduced"
+    assert _below_chance_code(pd.DataFrame({"significant": [True, False], "low_one_sided": [0.1, 0.3]})) == "partly"
 
 
 def test_claim2_without_holm_would_count_more_models():
@@ -202,6 +223,21 @@ def test_a_fall_far_from_31_percent_is_not_reproduced(empty_stack):
     assert result.verdict.code == "not reproduced"
 
 
+def test_a_loss_rank_test_and_a_mean_that_disagree_do_not_decide_claim_4b(empty_stack):
+    """59 items fall by 0.1 nats, one rises by 20: Wilcoxon says "fell", the mean rose; no verdict either way."""
+    procedure = load_profile("small").tasks["procedure"]
+    n = 60
+    after = np.full(n, 2.9)
+    after[0] = 23.0
+    _store(empty_stack, "pythia-70m", procedure,
+           _arithmetic_rows("pythia-70m", np.full(n, 3.0), np.zeros(n, bool), N_PARAMS["pythia-70m"]))
+    _store(empty_stack, "pythia-410m", procedure,
+           _arithmetic_rows("pythia-410m", after, np.zeros(n, bool), N_PARAMS["pythia-410m"]))
+    result = _by_id(claim_results("offline", stack=empty_stack))["4b"]
+    assert "Wilcoxon Holm p < 0.001" in result.verdict.reason and "change +0.235" in result.verdict.reason
+    assert result.verdict.code == "inconclusive"
+
+
 # ----------------------------------------------------------------------------- claim 5 by hand
 
 
@@ -245,6 +281,21 @@ def test_nan_losses_give_a_verdict_not_a_crash(empty_stack):
            _fulltext_rows("pythia-410m", _alternating(0.6, 0.8, n), np.arange(n) < 10, N_PARAMS["pythia-410m"]))
     result = _by_id(claim_results("offline", stack=empty_stack))["3"]
     assert result.verdict.code in ("inconclusive", "not judged") and "NaN" in result.verdict.reason
+
+
+def test_claim3_lines_survive_nan_losses_with_a_key():
+    """The key is built from values, not by parsing the detail sentence (which has no "fall" here)."""
+    from helpers.report.claims.evidence import FamilyRuns
+    from helpers.report.claims.scaling import loss_fall_lines
+
+    def table(model, losses):
+        return pd.DataFrame({"model_id": model, "task": "t", "item_id": ["a", "b", "c"], "gold_nll_per_token": losses,
+                             "gold_nll_per_byte": losses})
+
+    runs = FamilyRuns("small", "pythia", "knowledge_fulltext", 0, "mmlu_math_fulltext",
+                      (table("pythia-70m", [1.0, np.nan, 1.2]), table("pythia-410m", [0.7, 0.8, 0.9])))
+    codes, details, keys = loss_fall_lines([runs])
+    assert codes == ["inconclusive"] and "NaN" in details[0] and "no interval" in keys[0]
 
 
 def test_evidence_profile_is_checked():

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from numbers import Real
 
+import numpy as np
 from scipy import optimize, stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
@@ -172,13 +173,21 @@ def mde_paired_proportions(n, discordant, alpha=0.05, power=0.8) -> float:
     return float(optimize.brentq(needed, 1e-12 * discordant, discordant, xtol=1e-12))
 
 
-def mde_slope(se, alpha=0.05, power=0.8) -> float:
+def mde_slope(se, alpha=0.05, power=0.8, df=None) -> float:
     """Smallest slope a two-sided test detects: ``(z_{1-alpha/2} + z_power) * se``.
 
     ``se`` in proportion per decade (a :class:`~helpers.analysis.trend.Slope`'s ``se``); a
-    NaN ``se`` (no interval could be made) gives NaN.
+    NaN ``se`` (no interval could be made) gives NaN. ``df``: residual degrees of freedom when
+    the slope's interval is a t interval (WLS on a few models): t quantiles replace z, as in
+    the interval itself (``(t_{1-alpha/2, df} + t_{power, df}) * se``; Cohen 1988, ch. 9).
     """
     alpha, power = check_level(alpha, "alpha"), check_level(power, "power")
     if not isinstance(se, Real) or isinstance(se, bool) or se < 0:
         raise InferenceError(f"se must be a standard error >= 0 (or NaN); got {se!r}.")
-    return math.nan if math.isnan(se) else _z(alpha, power) * float(se)
+    if df is not None and (isinstance(df, bool) or not isinstance(df, (int, np.integer)) or df < 1):
+        raise InferenceError(f"df must be a positive integer (or None for a normal interval); got {df!r}.")
+    if math.isnan(se):
+        return math.nan
+    if df is None:
+        return _z(alpha, power) * float(se)
+    return float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * float(se)

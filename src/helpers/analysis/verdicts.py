@@ -45,7 +45,8 @@ class Verdict:
     ``test``: the test's name and family, e.g. "exact binomial test vs 25%, one-sided, Holm
     over 15 models". ``data``: models, n items, format (letter / full text), shots, acc or
     acc_norm. ``margin``: the equivalence margin, when one was used, as text with units.
-    ``mde``: minimum detectable effect at 80% power, given when the verdict is inconclusive.
+    ``mde``: minimum detectable effect at 80% power, given when the verdict is inconclusive, in
+    ``mde_unit`` (a proportion printed as points, or a slope printed as points per decade).
     """
 
     code: str
@@ -54,6 +55,7 @@ class Verdict:
     data: str
     margin: str | None = None
     mde: float | None = None
+    mde_unit: str = "points"
 
     def __post_init__(self):
         if self.code not in VERDICTS:

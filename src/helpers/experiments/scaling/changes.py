@@ -95,9 +95,9 @@ def _accuracy_status(row: Mapping, alpha: float) -> str:
 
 def _loss_status(row: Mapping, alpha: float) -> str:
     significant = row["loss_p_holm"] < alpha
-    if significant and row["loss_change"] < 0 and not row["loss_high"] >= 0:
+    if significant and row["loss_change"] < 0 and row["loss_high"] < 0:  # a NaN bound (no interval) decides nothing
         return "fell"
-    if significant and row["loss_change"] > 0 and not row["loss_low"] <= 0:
+    if significant and row["loss_change"] > 0 and row["loss_low"] > 0:
         return "rose"
     low, high, margin = row["loss_tost_low"], row["loss_tost_high"], row["loss_margin"]
     if math.isfinite(low) and math.isfinite(high) and -margin < low and high < margin:
@@ -171,7 +171,6 @@ def change_table(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *, 
     table["accuracy_p_holm"] = holm(table["accuracy_p"].to_numpy(), alpha)[1]
     loss_p = table["loss_p"].to_numpy()
     table["loss_p_holm"] = holm(loss_p, alpha)[1] if np.isfinite(loss_p).any() else np.nan
-    table["loss_p_holm"] = table["loss_p_holm"].fillna(1.0)
     table["n_comparisons"] = len(table)
     table["accuracy_status"] = [_accuracy_status(row, alpha) for row in table.to_dict("records")]
     table["loss_status"] = [_loss_status(row, alpha) for row in table.to_dict("records")]

@@ -140,7 +140,7 @@ def published_trend_table(mmlu: pd.DataFrame, setting: str = "0-shot acc", *,
         shape = slope_equivalence(slope, margin)
         records.append({"family": family, "setting": setting, "n_models": slope.n_models,
                         "residual_df": slope.df, "slope": slope.slope, "low": slope.low, "high": slope.high,
-                        "shape": shape, "mde": mde_slope(slope.se) if shape == "inconclusive" else np.nan,
+                        "shape": shape, "mde": mde_slope(slope.se, df=slope.df) if shape == "inconclusive" else np.nan,
                         "margin": margin})
     return pd.DataFrame.from_records(records)
 

@@ -100,5 +100,9 @@ def collapse_sentence(row) -> str:
         return f"{head}: not a complete collapse (the swapped accuracy stays more than {100 * COLLAPSE_MARGIN:g} points above chance)."
     if row.baseline_low <= row.chance:
         return f"{head}: undecided, the recipient alone is not clearly above chance, so there is nothing to lose."
+    if row.p_holm < ALPHA and row.drop < 0:  # the drop is detected; the bound is what is missing
+        return (f"{head}: undecided; the drop is significant, but the swapped accuracy's upper bound is more than "
+                f"{100 * COLLAPSE_MARGIN:g} points above chance and its lower bound not, so neither a complete "
+                "collapse nor its absence is shown (more items narrow the interval).")
     return (f"{head}: undecided; with {row.n_items} items a paired change smaller than {100 * row.mde:.0f} points "
             "would go undetected (80% power).")

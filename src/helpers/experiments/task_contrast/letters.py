@@ -13,10 +13,16 @@ answers, which may be below 25%. Per model (each model once), on the items it sc
 * ``bias_expected_accuracy``: the accuracy of a guesser that keeps the model's letter
   frequencies but ignores the question (sum over letters of predicted share x gold share).
 
-A model's below-chance accuracy is "explained by letter bias" only when it is significantly
-below chance, its letters are significantly non-uniform, its most-predicted letter is
-over-predicted relative to the gold answers, and the bias-expected accuracy is below chance and
-inside the accuracy's exact (Clopper-Pearson) interval.
+Verdicts (:data:`VERDICTS`) for a model significantly below chance:
+
+* *consistent with letter bias*: its letters are significantly non-uniform, its most-predicted
+  letter is over-predicted relative to the gold answers, and the bias-expected accuracy is below
+  chance and inside the accuracy's exact (Clopper-Pearson) 95% interval. "Consistent", not
+  "explained": the interval's width (printed) bounds how closely the guesser matches;
+* *not explained by letter bias*: the bias-expected accuracy is at or above chance (bias cannot
+  produce the deficit), or outside the accuracy's interval (the accuracy differs significantly
+  from the letter-biased guesser's);
+* *undecided* otherwise (for example, letters not significantly non-uniform on these items).
 """
 
 from __future__ import annotations
@@ -32,9 +38,10 @@ from helpers.analysis.inference import binomial_vs_chance, holm
 from helpers.experiments.task_contrast.views import ALPHA, ContrastInputError, check_alpha, check_size_column, require, short_model_name
 
 VERDICTS = (
-    "not below chance",
-    "below chance, explained by letter bias",
+    "not significantly below chance",
+    "below chance, consistent with letter bias",
     "below chance, not explained by letter bias",
+    "below chance, letter bias undecided",
 )
 N_DRAWS = 9_999
 
@@ -123,13 +130,13 @@ def letter_diagnosis(items: pd.DataFrame, kind: str = "knowledge", labels: Seque
 def _verdict(row, alpha: float) -> str:
     if row["p_below_holm"] >= alpha:
         return VERDICTS[0]
-    explained = (
-        row["letters_p_holm"] < alpha
-        and row["top_predicted_share"] > row["top_gold_share"]
-        and row["bias_expected_accuracy"] < row["chance"]
-        and row["accuracy_low"] <= row["bias_expected_accuracy"] <= row["accuracy_high"]
-    )
-    return VERDICTS[1] if explained else VERDICTS[2]
+    expected = row["bias_expected_accuracy"]
+    inside = row["accuracy_low"] <= expected <= row["accuracy_high"]
+    if expected >= row["chance"] or not inside:
+        return VERDICTS[2]
+    if row["letters_p_holm"] < alpha and row["top_predicted_share"] > row["top_gold_share"]:
+        return VERDICTS[1]
+    return VERDICTS[3]
 
 
 def letter_shares(items: pd.DataFrame, kind: str = "knowledge",
@@ -163,10 +170,12 @@ def letter_verdict_markdown(diagnosis: pd.DataFrame, alpha: float = ALPHA, findi
 
     ``findings=False`` (the ``ci`` profile) prefixes it with a note that it is not a finding.
     """
-    require(diagnosis, ["model", "accuracy", "p_below_holm", "verdict", "top_letter", "top_predicted_share",
-                        "top_gold_share", "bias_expected_accuracy", "n_tests"], "letter_verdict_markdown")
+    require(diagnosis, ["model", "accuracy", "accuracy_low", "accuracy_high", "p_below_holm", "verdict", "top_letter",
+                        "top_predicted_share", "top_gold_share", "bias_expected_accuracy", "n_tests"],
+            "letter_verdict_markdown")
     below = diagnosis[diagnosis["verdict"] != VERDICTS[0]]
     explained = below[below["verdict"] == VERDICTS[1]]
+    refuted = below[below["verdict"] == VERDICTS[2]]
     caveat = "" if findings else "(Random-weight models: this verdict exercises the test and is not a finding.) "
     if below.empty:
         head = (f"{caveat}**Verdict: not supported.** No model's letter-format accuracy is significantly below "
@@ -176,15 +185,19 @@ def letter_verdict_markdown(diagnosis: pd.DataFrame, alpha: float = ALPHA, findi
     lines = []
     for row in below.itertuples(index=False):
         p = "< 0.001" if row.p_below_holm < 0.001 else f"= {row.p_below_holm:.3f}"
-        lines.append(f"- `{row.model}`: accuracy {100 * row.accuracy:.1f}% (Holm p {p}); predicts {row.top_letter} "
+        lines.append(f"- `{row.model}`: accuracy {100 * row.accuracy:.1f}% [{100 * row.accuracy_low:.1f}%, "
+                     f"{100 * row.accuracy_high:.1f}%] (Holm p {p}); predicts {row.top_letter} "
                      f"for {row.top_predicted_share:.0%} of items, gold is {row.top_letter} for "
                      f"{row.top_gold_share:.0%}; a letter-biased guesser would score "
                      f"{100 * row.bias_expected_accuracy:.1f}%: {row.verdict}.")
     if len(explained) == len(below):
-        head = "**Verdict: supported.** Every model significantly below chance is explained by letter bias:"
-    elif explained.empty:
+        head = ("**Verdict: supported.** Every model significantly below chance is consistent with letter bias (a "
+                "guesser with its letter preferences and no knowledge scores within its 95% interval):")
+    elif len(refuted) == len(below):
         head = "**Verdict: refuted.** Models are significantly below chance, but letter bias does not account for it:"
+    elif explained.empty and refuted.empty:
+        head = "**Verdict: inconclusive.** These data cannot say whether letter bias accounts for the deficit:"
     else:
-        head = (f"**Verdict: partly supported.** Letter bias explains {len(explained)} of the "
-                f"{len(below)} models significantly below chance:")
+        head = (f"**Verdict: partly supported.** {len(explained)} of the {len(below)} models significantly below "
+                f"chance are consistent with letter bias, {len(refuted)} are not:")
     return "\n".join([caveat + head, *lines, "", tests_text(diagnosis)])

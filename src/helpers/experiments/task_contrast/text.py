@@ -152,7 +152,7 @@ def contrast_summary(profile, *, positions: pd.DataFrame, majority: pd.DataFrame
         below = diagnosis[diagnosis["verdict"] != VERDICTS[0]]
         explained = below[below["verdict"] == VERDICTS[1]]
         bullets.append(f"Letter format: {len(below)} of {count_text(len(diagnosis), 'model')} significantly below "
-                       f"chance (Holm), {len(explained)} of them explained by letter bias.")
+                       f"chance (Holm), {len(explained)} of them consistent with letter bias.")
     bullets.extend(format_sentences(tests, published))
     if arithmetic is not None and len(arithmetic):
         bullets.extend(arithmetic_sentences(arithmetic))

@@ -12,14 +12,17 @@ Claim 1, per family (Pythia, OPT):
   equivalence test (TOST at 5%: the 90% interval inside +-1 point per decade); a slope whose 95%
   interval excludes 0 is "rising"/"falling"; anything else is inconclusive, with the minimum
   detectable slope at 80% power.
-- *level*: each model's exact (Clopper-Pearson) 95% interval against the claimed band 19-20%
-  widened by 2 points (17-22%): all inside -> reproduced; any wholly outside -> not reproduced.
+- *level*: exact (Clopper-Pearson) intervals against the claimed band 19-20% widened by 2 points
+  (17-22%): every model's 90% interval inside -> reproduced (one TOST per model, all must pass);
+  any model's Bonferroni-simultaneous 95% interval wholly outside -> not reproduced.
 
-Claim 2, per family: exact one-sided binomial test of each model against 25%, Holm-corrected
-across the models of the family (each model counted once). Beside 25%, the length-aware views
-on the same 1,064 items: acc_norm (per-character normalisation; same test), and the baselines
-"always the shortest answer" and "always the most common gold letter" (Wilson intervals). When
-no model is below chance in acc_norm, the verdict says the effect is a scoring artefact.
+Claim 2: exact one-sided binomial test of each model against 25%, Holm-corrected across all the
+models judged (each counted once); per family, all below -> reproduced, some -> partly, none with
+every one-sided 95% lower bound at or above 23% -> not reproduced, else inconclusive. Beside 25%,
+the length-aware views on the same 1,064 items: acc_norm (per-character normalisation; same
+test), and the baselines "always the shortest answer" and "always the most common gold letter"
+(Wilson intervals). When no model is significantly below chance in acc_norm and the
+shortest-answer baseline's interval lies below 25%, the verdict calls the effect a scoring artefact.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ CLAIM_2 = "MMLU-math accuracy is below the 25% of chance"
 CLAIMED_BAND = (0.19, 0.20)
 LEVEL_MARGIN = 0.02  # points either side of the band
 FLAT_MARGIN = 0.01  # proportion per decade of parameters
+CHANCE_MARGIN = 0.02  # "not below chance": every model's one-sided 95% lower bound at or above 23%
 STUDY_FORMAT = "0-shot, full answer text (hendrycksTest v0), acc"
 
 
@@ -51,11 +55,17 @@ def _trend_code(slope: Slope) -> str:
     return {"flat": "reproduced", "rising": "not reproduced", "falling": "not reproduced"}.get(shape, "inconclusive")
 
 
-def _level_code(lows: np.ndarray, highs: np.ndarray) -> str:
+def _level_code(ks, ns) -> str:
+    """Level against the band 19-20% +- 2 pts: reproduced when every model's 90% interval lies inside
+    (one TOST per model at 5%, all must pass: an intersection-union test, no correction); not
+    reproduced when any model's simultaneous 95% interval (Bonferroni over the family's models)
+    lies wholly outside; else inconclusive. Intervals are exact (Clopper-Pearson)."""
     band_low, band_high = CLAIMED_BAND[0] - LEVEL_MARGIN, CLAIMED_BAND[1] + LEVEL_MARGIN
-    if ((lows >= band_low) & (highs <= band_high)).all():
+    inside = [binomial_vs_chance(k, n, MMLU_CHANCE, confidence=1 - 2 * ALPHA) for k, n in zip(ks, ns)]
+    if all(band_low <= t.low and t.high <= band_high for t in inside):
         return "reproduced"
-    if ((highs < band_low) | (lows > band_high)).any():
+    simultaneous = [binomial_vs_chance(k, n, MMLU_CHANCE, confidence=1 - ALPHA / len(ks)) for k, n in zip(ks, ns)]
+    if any(t.high < band_low or t.low > band_high for t in simultaneous):
         return "not reproduced"
     return "inconclusive"
 
@@ -66,12 +76,12 @@ def _slope_text(family: str, slope: Slope) -> str:
             f"({shape}; {slope.method}, {slope.n_models} models)")
 
 
-def _claim1_part(family: str, slope: Slope, lows, highs, levels) -> tuple[str, str, str, str]:
-    """(verdict code, detail line, mde, key text) of one family."""
-    trend, level = _trend_code(slope), _level_code(np.asarray(lows), np.asarray(highs))
+def _claim1_part(family: str, slope: Slope, ks, ns, levels) -> tuple[str, str, str, str]:
+    """(verdict code, detail line, mde, key text) of one family; ``ks``/``ns``: correct and items per model."""
+    trend, level = _trend_code(slope), _level_code([int(k) for k in ks], [int(n) for n in ns])
     detail = (f"{_slope_text(family, slope)}; level {pct(min(levels))}–{pct(max(levels))} "
               f"(level {level}, trend {trend})")
-    mde = mde_slope(slope.se) if trend == "inconclusive" else None
+    mde = mde_slope(slope.se, df=slope.df) if trend == "inconclusive" else None
     key = (f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')}, "
            f"levels {pct(min(levels))}–{pct(max(levels))}")
     return combine([trend, level]), detail, mde, key
@@ -81,9 +91,7 @@ def claim1_published(evidence: Evidence) -> tuple[list[str], list[str], list[flo
     codes, details, mdes, keys = [], [], [], []
     for family, group in evidence.mmlu.groupby("family", sort=False):
         slope = wls_slope(group["params"], group["acc"], group["acc_stderr"], n=group["n"])
-        tests = [binomial_vs_chance(k, n, MMLU_CHANCE, "two-sided") for k, n in zip(group["k_acc"], group["n"])]
-        code, detail, mde, key = _claim1_part(str(family), slope, [t.low for t in tests], [t.high for t in tests],
-                                              group["acc"].tolist())
+        code, detail, mde, key = _claim1_part(str(family), slope, group["k_acc"], group["n"], group["acc"].tolist())
         codes.append(code)
         details.append(detail)
         mdes.append(mde)
@@ -99,9 +107,8 @@ def _run_slope(runs: FamilyRuns) -> Slope:
 def claim1_runs(found: list[FamilyRuns]) -> tuple[list[str], list[str], list[float], list[str]]:
     codes, details, mdes, keys = [], [], [], []
     for runs in found:
-        tests = [binomial_vs_chance(int(t["correct"].sum()), len(t), MMLU_CHANCE, "two-sided") for t in runs.tables]
-        code, detail, mde, key = _claim1_part(runs.family, _run_slope(runs), [t.low for t in tests],
-                                              [t.high for t in tests], [t.estimate for t in tests])
+        ks, ns = [int(t["correct"].sum()) for t in runs.tables], [len(t) for t in runs.tables]
+        code, detail, mde, key = _claim1_part(runs.family, _run_slope(runs), ks, ns, [k / n for k, n in zip(ks, ns)])
         codes.append(code)
         details.append(f"{detail} [profile `{runs.profile}`]")
         mdes.append(mde)
@@ -126,7 +133,7 @@ def claim1(evidence: Evidence) -> ClaimResult:
     finite = [m for m in mdes if m is not None and not np.isnan(m)]
     verdict = Verdict(code, "; ".join(details), test, data,
                       margin=f"flat: slope within ±{100 * FLAT_MARGIN:g} pt per decade; level: 19–20% ±{100 * LEVEL_MARGIN:g} pts",
-                      mde=max(finite) if code == "inconclusive" and finite else None)
+                      mde=max(finite) if code == "inconclusive" and finite else None, mde_unit="points per decade")
     key = "slope per decade: " + "; ".join(keys)
     short = (f"our runs, profile `{runs[0].profile}`, {sum(len(r.tables) for r in runs)} models" if runs
              else f"published Pythia/OPT lm-eval results, {len(evidence.mmlu)} models x 1,064 items")
@@ -155,45 +162,66 @@ def other_format_lines(evidence: Evidence) -> tuple[str, ...]:
 # ----------------------------------------------------------------------------- claim 2
 
 
-def _family_counts(table: pd.DataFrame, k_column: str) -> pd.DataFrame:
-    return chance_family(table.rename(columns={k_column: "k"})[["model", "k", "n"]], MMLU_CHANCE, "less", ALPHA)
+def _chance_tests(mmlu: pd.DataFrame, k_column: str) -> pd.DataFrame:
+    """One exact one-sided binomial test per model against 25%, Holm across all the models (each once).
+
+    The family of "k of 15 models below chance" is the 15 tests (STATISTICS.md, rule 4). Adds
+    ``low_one_sided``: the one-sided 95% lower bound (Clopper-Pearson), for "not below chance".
+    """
+    table = mmlu.rename(columns={k_column: "k"})[["model", "family", "k", "n"]]
+    tests = chance_family(table, MMLU_CHANCE, "less", ALPHA)
+    tests["low_one_sided"] = [binomial_vs_chance(k, n, MMLU_CHANCE, "less", confidence=1 - 2 * ALPHA).low
+                              for k, n in zip(tests["k"], tests["n"])]
+    return tests
+
+
+def _below_chance_code(tests: pd.DataFrame) -> str:
+    """Per family: all models significantly below 25% (Holm) -> reproduced; some -> partly; none and every
+    model's one-sided 95% lower bound at or above 25% - 2 pts (an intersection-union test, no correction
+    needed) -> not reproduced; none otherwise -> inconclusive (absence of evidence decides nothing)."""
+    n_below = int(tests["significant"].sum())
+    if n_below:
+        return "reproduced" if n_below == len(tests) else "partly"
+    return "not reproduced" if (tests["low_one_sided"] >= MMLU_CHANCE - CHANCE_MARGIN).all() else "inconclusive"
 
 
 def claim2(evidence: Evidence) -> ClaimResult:
-    """Claim 2 on the published results (each model once, Holm within each family)."""
+    """Claim 2 on the published results (each model once, Holm across all of them)."""
     mmlu = evidence.mmlu
-    details, codes, acc_total, norm_total = [], [], 0, 0
-    for family, group in mmlu.groupby("family", sort=False):
-        acc, norm = _family_counts(group, "k_acc"), _family_counts(group, "k_norm")
-        n_acc, n_norm = int(acc["significant"].sum()), int(norm["significant"].sum())
-        acc_total, norm_total = acc_total + n_acc, norm_total + n_norm
-        below = ", ".join(f"{m} {pct(e)}" for m, e, s in zip(acc["model"], acc["estimate"], acc["significant"]) if s)
-        details.append(f"{family}: {n_acc} of {len(acc)} models significantly below 25% in acc"
-                       f"{' (' + below + ')' if below else ''}; {n_norm} of {len(norm)} in acc_norm")
-        codes.append("reproduced" if n_acc == len(acc) else "partly" if n_acc else "not reproduced")
+    acc, norm = _chance_tests(mmlu, "k_acc"), _chance_tests(mmlu, "k_norm")
+    details, codes, counts = [], [], []
+    for family in mmlu["family"].unique():
+        in_family = (acc["family"] == family).to_numpy()
+        family_acc, family_norm = acc[in_family], norm[in_family]
+        n_acc, n_norm = int(family_acc["significant"].sum()), int(family_norm["significant"].sum())
+        counts.append(f"{family} {n_acc}")
+        below = ", ".join(f"{m} {pct(e)}" for m, e, s in
+                          zip(family_acc["model"], family_acc["estimate"], family_acc["significant"]) if s)
+        details.append(f"{family}: {n_acc} of {len(family_acc)} models significantly below 25% in acc"
+                       f"{' (' + below + ')' if below else ''}; {n_norm} of {len(family_norm)} in acc_norm")
+        codes.append(_below_chance_code(family_acc))
+    acc_total, norm_total = int(acc["significant"].sum()), int(norm["significant"].sum())
     baselines = baseline_table(*evidence.fulltext_items)
     shortest = baselines[baselines["baseline"] == "shortest answer"].iloc[0]
-    letter = baselines[baselines["baseline"].str.startswith("always")].iloc[0]
     n_items = int(mmlu["n"].iloc[0])
-    mde = mde_one_proportion(n_items, MMLU_CHANCE, alternative="smaller")
     code = combine(codes)
-    if code == "not reproduced" and mde > 0.05:
-        code = "inconclusive"
-    artefact = norm_total == 0 and acc_total > 0 and shortest["accuracy"] < MMLU_CHANCE
+    artefact = norm_total == 0 and acc_total > 0 and shortest["high"] < MMLU_CHANCE
     reason = "; ".join(details) + (
-        f". A scoring artefact: with per-character normalisation (acc_norm) no model is below chance, and always "
-        f"choosing the shortest answer already scores {pct(shortest['accuracy'])} "
-        f"{interval(shortest['low'], shortest['high'])} on the same items" if artefact else "")
+        f". A scoring artefact: with per-character normalisation (acc_norm) no model is significantly below chance "
+        f"(Holm), and always choosing the shortest answer scores {pct(shortest['accuracy'])} "
+        f"{interval(shortest['low'], shortest['high'])} on the same items, below 25%" if artefact else "")
     data = (f"published lm-evaluation-harness results ({STUDY_FORMAT} and acc_norm), {len(mmlu)} Pythia/OPT models, "
             f"{n_items:,} items each")
-    test = ("exact binomial test vs 25%, one-sided, Holm across the models of each family (Pythia: "
-            f"{int((mmlu['family'] == 'pythia').sum())}, OPT: {int((mmlu['family'] == 'opt').sum())})")
+    test = (f"exact binomial test vs 25%, one-sided, Holm across the {len(mmlu)} models; 'not below chance' needs "
+            f"every one-sided 95% lower bound at or above {pct(MMLU_CHANCE - CHANCE_MARGIN, 0)}")
+    mde = mde_one_proportion(n_items, MMLU_CHANCE, alternative="smaller")
     verdict = Verdict(code, reason, test, data, margin="significance at 5% after Holm",
                       mde=mde if code == "inconclusive" else None)
     baseline_lines = tuple(f"baseline {row.baseline}: {pct(row.accuracy)} {interval(row.low, row.high)}"
                            for row in baselines.itertuples() if row.baseline != "uniform guess")
-    key = (f"{acc_total} of {len(mmlu)} models below 25% in acc (Holm), {norm_total} in acc_norm; shortest-answer "
-           f"baseline {pct(shortest['accuracy'])}" + (": a scoring artefact" if artefact else ""))
+    key = (f"{acc_total} of {len(mmlu)} models below 25% in acc (Holm over {len(mmlu)}: {', '.join(counts)}), "
+           f"{norm_total} in acc_norm; shortest-answer baseline {pct(shortest['accuracy'])} "
+           f"{interval(shortest['low'], shortest['high'])}" + (": a scoring artefact" if artefact else ""))
     short = f"published Pythia/OPT lm-eval results, {len(mmlu)} models x {n_items:,} items"
     return ClaimResult("2", CLAIM_2, verdict, key, short, (*details, *baseline_lines),
                        illustration=illustration_claim2(evidence))

@@ -49,7 +49,7 @@ def finding_sentence(result: ClaimResult) -> str:
         mde = (" The data cannot decide it: they are too few to detect any effect at 80% power."
                if not verdict.mde < float("inf") else
                f" The data cannot decide it: the smallest effect they would detect (80% power) is "
-               f"{100 * verdict.mde:.1f} points.")
+               f"{100 * verdict.mde:.1f} {verdict.mde_unit}.")
     return (f"**Claim {result.claim_id}** ({result.claim}): **{verdict.code}**: {result.key_number} "
             f"({result.source}).{mde}")
 
