@@ -201,3 +201,112 @@ def test_a_store_filled_in_one_clone_is_reused_from_another_path(tmp_path):
     second = subprocess.run([sys.executable, "-c", script, str(moved)], capture_output=True, text=True, cwd=tmp_path,
                             env={**os.environ, "HF_HUB_OFFLINE": "1", "CC_DATA_DIR": str(other_data)}, check=True)
     assert second.stdout.split() == ["0", "3"]  # zero recomputation
+
+
+# ----------------------------------------------------------------------------- shipping, after review
+
+
+def _shipped_rows(shipped: ResultStore) -> pd.DataFrame:
+    return pd.concat([shipped.load(record["key_fields"]) for record in shipped.records()], ignore_index=True)
+
+
+def test_shipping_again_replaces_changed_rows_and_leaves_equal_ones_untouched(tiny, capsys):
+    profile, local, shipped = tiny
+    files = sorted(shipped.root.rglob("*"))
+    stamps = {path: path.stat().st_mtime_ns for path in files if path.is_file()}
+    ship(profile, local=local, shipped=shipped)
+    assert "unchanged random:pythia-70m procedure" in capsys.readouterr().out
+    assert {path: path.stat().st_mtime_ns for path in stamps} == stamps  # nothing rewritten, provenance included
+
+    # the local table changes (a recomputation); shipping must carry the new numbers, not keep the old ones
+    setting = profile.tasks["procedure"]
+    local_key = {**result_key(ModelHandle("random:pythia-70m", device="cpu"), setting),
+                 "code_version": evaluation.evaluation_code_version()}
+    changed = local.load(local_key).assign(logprob=lambda f: f["logprob"] - 1.0)
+    for shard in local.path(local_key).glob("shard-*.parquet"):
+        shard.unlink()
+    local.get_or_compute(local_key, evaluation.build_setting_items(setting), lambda chunk: changed[
+        changed["item_id"].isin([item.item_id for item in chunk])].reset_index(drop=True), shard_size=64,
+        progress=False)
+    ship(profile, local=local, shipped=shipped, progress=False)
+    now = shipped.load(result_key(ModelHandle("random:pythia-70m", device="cpu"), setting))
+    assert now["logprob"].tolist() == changed["logprob"].tolist()
+    assert not list(shipped.root.rglob("*.old")) and not (shipped.root.parent / ".shipped-staging").exists()
+
+
+def test_a_table_missing_an_item_is_not_shipped(tmp_path, tiny):
+    from helpers.experiments.ship import ShipError
+
+    profile, local, _ = tiny
+    setting = profile.tasks["pattern"]
+    local_key = {**result_key(ModelHandle("random:pythia-70m", device="cpu"), setting),
+                 "code_version": evaluation.evaluation_code_version()}
+    rows = local.load(local_key)
+    gap = rows["item_id"].iloc[0]
+    broken = ResultStore(tmp_path / "broken")
+    broken.get_or_compute(local_key, ["all"], lambda _: rows[rows["item_id"] != gap].reset_index(drop=True),
+                          shard_size=1, progress=False)
+    with pytest.raises(ShipError, match=f"{gap}"):
+        ship(profile, local=broken, shipped=ResultStore(tmp_path / "new-shipped"), progress=False, partial=True)
+
+
+def test_two_matching_source_results_are_refused(tmp_path, tiny):
+    from helpers.experiments.ship import ShipError
+
+    profile, local, _ = tiny
+    source = ResultStore(tmp_path / "old-layout")
+    for record in local.records():
+        rows = local.load(record["key_fields"])
+        for version in ("a", "b"):  # two computations of the same settings under other code versions
+            source.get_or_compute({**record["key_fields"], "code_version": version}, ["all"], lambda _: rows,
+                                  shard_size=1, progress=False)
+    with pytest.raises(ShipError, match="2 complete results"):
+        ship(profile, from_store=source, shipped=ResultStore(tmp_path / "new-shipped"), progress=False)
+
+
+def test_shipped_files_name_no_machine(tiny):
+    _, _, shipped = tiny
+    for record in shipped.records():
+        assert "hostname" not in record["environment"] and "python_executable" not in record["environment"]
+    for shard in shipped.root.rglob("shard-*.parquet"):
+        metadata = pq.read_schema(shard).metadata[b"capability_ceilings.shard"].decode()
+        assert "hostname" not in metadata and "pid" not in metadata
+
+
+@pytest.mark.parametrize("column, change", [
+    ("n_tokens", lambda v: v + 1), ("token_logprobs", lambda v: [x - 0.01 for x in v]),
+    ("gold", lambda v: v + 1), ("logprob", lambda v: float("nan"))])
+def test_verification_compares_every_stored_column(tiny, column, change):
+    _, _, shipped = tiny
+    rows = _shipped_rows(shipped)
+    current = rows.copy()
+    current[column] = [change(value) for value in current[column]]
+    mismatches = verify.compare(rows, current, "random:pythia-70m")
+    assert len(mismatches) == len(rows) and {m.what for m in mismatches} == {column}
+
+
+def test_a_shipped_result_is_read_without_the_model_provenance(tiny, monkeypatch):
+    profile, _, shipped = tiny
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+
+    def unbuilt(handle):  # what an offline model that is not built yet raises
+        raise FileNotFoundError("model not built")
+
+    monkeypatch.setattr(evaluation, "model_provenance", unbuilt)
+    rows = evaluate(ModelHandle("random:pythia-70m", device="cpu"), profile.tasks["pattern"], stack=stack,
+                    progress=False)
+    assert len(rows) == 6
+
+
+def test_loading_refuses_a_table_computed_from_other_items(tmp_path, tiny):
+    from helpers.infra.store import StoreConflictError
+
+    profile, _, shipped = tiny
+    setting = profile.tasks["pattern"]
+    other = ResultStore(tmp_path / "other")
+    key = {**result_key(ModelHandle("random:pythia-70m", device="cpu"), setting),
+           "code_version": evaluation.evaluation_code_version()}
+    rows = shipped.load(result_key(ModelHandle("random:pythia-70m", device="cpu"), setting))
+    other.get_or_compute(key, ["not", "the", "items"], lambda chunk: rows.iloc[:0], shard_size=8, progress=False)
+    with pytest.raises(StoreConflictError):
+        evaluation.load_stored(ModelHandle("random:pythia-70m", device="cpu"), setting, stack=StoreStack(other))

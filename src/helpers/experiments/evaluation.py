@@ -174,12 +174,13 @@ def evaluate(handle: ModelHandle, setting: TaskSetting, *, seed: int | None = No
     stack = stack if stack is not None else default_stack()
     items = build_setting_items(setting, seed)
     key, version = result_key(handle, setting, seed), evaluation_code_version()
+    provenance = None  # stored rows need no model: a shipped result is read without the weights built
     if stack.find(key, version, items) is None:
         handle.loaded  # load before the store is touched: a model that fails leaves no entry
+        provenance = {"model": model_provenance(handle)}
     frame = stack.get_or_compute(
         key, version, items, lambda chunk: rows_for(handle, setting, chunk, batch_tokens, progress),
-        shard_size=SHARD_SIZE, progress=progress, extra_provenance={"model": model_provenance(handle)},
-        on_shard=on_shard)
+        shard_size=SHARD_SIZE, progress=progress, extra_provenance=provenance, on_shard=on_shard)
     return frame.assign(kind=setting.kind) if len(frame) else frame
 
 
@@ -188,7 +189,8 @@ def load_stored(handle: ModelHandle, setting: TaskSetting, *, seed: int | None =
     """The stored rows of ``setting`` on ``handle``, computing nothing
     (:class:`helpers.infra.store.ResultNotFoundError` naming where it looked when absent)."""
     stack = stack if stack is not None else default_stack()
-    frame = stack.load(result_key(handle, setting, seed), evaluation_code_version())
+    items = build_setting_items(setting, seed)  # a table computed from other items is refused, as in evaluate
+    frame = stack.load(result_key(handle, setting, seed), evaluation_code_version(), items)
     return frame.assign(kind=setting.kind) if len(frame) else frame
 
 

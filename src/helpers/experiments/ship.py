@@ -10,14 +10,23 @@ edits *because* every build re-scores a sample of it with the current code
 :func:`ship` copies the local results of a profile (keyed with the current code version) into
 the shipped store, rewriting each table under its shipped key shard by shard, with provenance
 (model sha256 and weight types, package versions, code versions, task settings) and without
-machine-specific fields. ``from_store`` reads the tables from another store whose keys came from
-an earlier layout of the code (matched on model, dtype, task, shots, limit and seed); the
-verification sample then shows that the current code reproduces them.
+machine-specific fields (:data:`helpers.infra.provenance.MACHINE_FIELDS`). ``from_store`` reads
+the tables from another store whose keys came from an earlier layout of the code (matched on
+model, dtype, task, shots, limit and seed; more than one match is an error); the verification
+sample then shows that the current code reproduces them.
+
+Every shipped table must hold rows for every item of the setting (every request; for swaps,
+every condition): a gap is an error naming the missing items, never a silently shorter table.
+A table already shipped is replaced when its rows differ (written beside it, then swapped in) and
+left untouched, provenance included, when they are equal.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
 
 import pandas as pd
 
@@ -29,11 +38,16 @@ from helpers.experiments.evaluation import (
     model_provenance,
     result_key,
 )
+from helpers.infra.files import atomic_write_json
 from helpers.infra.profiles import Profile, TaskSetting
-from helpers.infra.store import ResultNotFoundError, ResultStore
+from helpers.infra.provenance import MACHINE_FIELDS, portable_environment
+from helpers.infra.store import ResultNotFoundError, ResultStore, StoreError
 
-SCRUBBED_ENVIRONMENT = ("hostname", "python_executable")
 MATCH_FIELDS = ("model_id", "dtype", "task", "shots", "limit", "seed")
+
+
+class ShipError(StoreError):
+    """Results that cannot be shipped as they are (missing items, ambiguous sources)."""
 
 
 def planned_results(profile: Profile) -> Iterator[tuple[str, ModelHandle, TaskSetting]]:
@@ -44,33 +58,86 @@ def planned_results(profile: Profile) -> Iterator[tuple[str, ModelHandle, TaskSe
             yield f"{handle.model_id} {setting.kind}", handle, setting
 
 
-def _old_table(store: ResultStore, wanted: dict[str, Any]) -> pd.DataFrame:
-    """The complete table in ``store`` whose key fields match ``wanted`` on :data:`MATCH_FIELDS`."""
-    for record in store.records():
-        fields = record.get("key_fields", {})
-        if record.get("complete") and all(fields.get(name) == wanted.get(name) for name in MATCH_FIELDS):
-            return store.load(fields)
-    raise ResultNotFoundError(f"no complete result matching {dict((n, wanted.get(n)) for n in MATCH_FIELDS)} in "
-                              f"{store.root}")
+def _old_records(store: ResultStore, wanted: dict[str, Any]) -> list[dict[str, Any]]:
+    return [record for record in store.records() if record.get("complete")
+            and all(record.get("key_fields", {}).get(name) == wanted.get(name) for name in MATCH_FIELDS)]
 
 
-def _rows_for_units(table: pd.DataFrame, order_column: str = "item_id"):
-    """``compute(units)`` returning the rows of ``table`` for those items, in the units' order."""
-    def compute(units: Sequence) -> pd.DataFrame:
-        wanted = [unit.item_id for unit in units]
-        rank = {item_id: index for index, item_id in enumerate(wanted)}
-        part = table[table[order_column].isin(rank)]
-        return part.sort_values(order_column, key=lambda column: column.map(rank), kind="stable").reset_index(drop=True)
+def _old_table(store: ResultStore, wanted: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The one complete table in ``store`` whose key fields match ``wanted`` on :data:`MATCH_FIELDS`."""
+    matches = _old_records(store, wanted)
+    described = dict((name, wanted.get(name)) for name in MATCH_FIELDS)
+    if not matches:
+        raise ResultNotFoundError(f"no complete result matching {described} in {store.root}")
+    if len(matches) > 1:
+        raise ShipError(f"{len(matches)} complete results in {store.root} match {described} (keys "
+                        f"{', '.join(record['key'][:12] for record in matches)}); ship from a store holding one "
+                        "computation per setting, or remove the stale keys.")
+    return store.load(matches[0]["key_fields"]), matches[0]
+
+
+def _checked_rows(table: pd.DataFrame, units: Sequence, label: str, allowed_rows: Callable[[Any], set[int]],
+                  order: Callable[[pd.DataFrame, dict[str, int]], pd.DataFrame], absent: int = 0) -> Callable:
+    """``compute(units)`` for the shipped store: the rows of ``table`` for those items, in the units'
+    order. Refuses an item whose row count is not in ``allowed_rows(item)`` (0 allowed for exactly
+    ``absent`` items: swap items skipped for tokenization), so a gap never ships as a shorter table."""
+    counts = table.groupby("item_id").size()
+    wrong = [f"{unit.item_id} ({int(counts.get(unit.item_id, 0))} rows)" for unit in units
+             if counts.get(unit.item_id, 0) not in allowed_rows(unit) | ({0} if absent else set())]
+    n_absent = sum(1 for unit in units if counts.get(unit.item_id, 0) == 0)
+    if wrong or n_absent != absent:
+        raise ShipError(f"{label}: {len(wrong)} item(s) with missing or extra rows (e.g. {', '.join(wrong[:5]) or '—'}) "
+                        f"and {n_absent} item(s) with none ({absent} expected); the source table is incomplete or "
+                        "from other task data. Recompute it (`make run PROFILE=<profile>`) before shipping.")
+
+    def compute(chunk: Sequence) -> pd.DataFrame:
+        rank = {unit.item_id: index for index, unit in enumerate(chunk)}
+        return order(table[table["item_id"].isin(rank)], rank).reset_index(drop=True)
 
     return compute
 
 
+def _in_item_order(part: pd.DataFrame, rank: dict[str, int]) -> pd.DataFrame:
+    return part.sort_values("item_id", key=lambda column: column.map(rank), kind="stable")
+
+
+def _write_shipped(shipped: ResultStore, key: dict[str, Any], units: Sequence, compute: Callable, shard_size: int,
+                   provenance: dict[str, Any]) -> str:
+    """Ship one table: ``"unchanged"`` when the shipped rows are already these, else ``"shipped"``.
+
+    The table is written into a staging folder beside the shipped store, its provenance made
+    portable, then moved in place of the old folder (the old one is in git if a move fails).
+    """
+    new = pd.concat([compute(units[start:start + shard_size]) for start in range(0, len(units), shard_size)],
+                    ignore_index=True)
+    target = shipped.path(key)
+    if shipped.exists(key):
+        record = shipped.provenance(key)
+        clean = not any(name in (record.get("environment") or {}) for name in MACHINE_FIELDS)
+        if clean and shipped.units_match(key, units) and shipped.load(key).equals(new):
+            return "unchanged"
+    staging = ResultStore(shipped.root.parent / f".{shipped.root.name}-staging")
+    shutil.rmtree(staging.path(key), ignore_errors=True)
+    staging.get_or_compute(key, units, compute, shard_size=shard_size, progress=False, extra_provenance=provenance)
+    record_path = staging.path(key) / "provenance.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record["environment"] = portable_environment(record.get("environment"))
+    atomic_write_json(record_path, record)
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        target.rename(old)
+    Path(staging.path(key)).rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(staging.root, ignore_errors=True)
+    return "shipped"
+
+
 def _provenance(handle: ModelHandle, setting: TaskSetting, source_record: dict[str, Any] | None) -> dict[str, Any]:
-    environment = dict((source_record or {}).get("environment") or {})
-    for name in SCRUBBED_ENVIRONMENT:
-        environment.pop(name, None)
     return {"model": model_provenance(handle), "task_setting": {"task": setting.task, "shots": setting.shots,
-            "limit": setting.limit}, "computed_with": environment,
+            "limit": setting.limit},
+            "computed_with": portable_environment((source_record or {}).get("environment")),
             "evaluation_code_version_at_ship": evaluation_code_version(),
             "source_key_fields": (source_record or {}).get("key_fields")}
 
@@ -80,9 +147,10 @@ def ship(profile: Profile, *, local: ResultStore | None = None, from_store: Resu
     """Copy every evaluation result of ``profile`` into the shipped store; return what was shipped.
 
     Results come from ``local`` under the current code version (default: the local results
-    store), or, with ``from_store``, from any complete result matching the settings.
+    store), or, with ``from_store``, from the one complete result matching the settings.
     Raises :class:`ResultNotFoundError` naming the first result that is missing, unless
-    ``partial`` (ship what is there, say what is not: for a computation still running).
+    ``partial`` (ship what is there, say what is not: for a computation still running), and
+    :class:`ShipError` for a table with missing items or an ambiguous source.
     """
     local = local or ResultStore()
     shipped = shipped or ResultStore(SHIPPED_RESULTS_DIR)
@@ -92,9 +160,7 @@ def ship(profile: Profile, *, local: ResultStore | None = None, from_store: Resu
         key = result_key(handle, setting)
         try:
             if from_store is not None:
-                table = _old_table(from_store, {**key, "model_id": handle.model_id})
-                record = next(r for r in from_store.records() if r.get("complete")
-                              and all(r["key_fields"].get(n) == key.get(n) for n in MATCH_FIELDS))
+                table, record = _old_table(from_store, {**key, "model_id": handle.model_id})
             else:
                 local_key = {**key, "code_version": evaluation_code_version()}
                 table, record = local.load(local_key), local.provenance(local_key)
@@ -103,11 +169,11 @@ def ship(profile: Profile, *, local: ResultStore | None = None, from_store: Resu
                 raise
             print(f"not yet computed: {label}", flush=True)
             continue
-        shipped.get_or_compute(key, items, _rows_for_units(table), shard_size=64, progress=False,
-                               extra_provenance=_provenance(handle, setting, record))
+        compute = _checked_rows(table, items, label, lambda item: {len(item.requests)}, _in_item_order)
+        outcome = _write_shipped(shipped, key, items, compute, 64, _provenance(handle, setting, record))
         done.append(label)
         if progress:
-            print(f"shipped {label}: {len(table)} rows", flush=True)
+            print(f"{outcome} {label}: {len(table)} rows", flush=True)
     return done
 
 
@@ -156,7 +222,11 @@ def _swap_summary_rows(profile: Profile, stack) -> list[dict[str, Any]]:
 
 
 def _old_swap_table(store: ResultStore, donor: str, recipient: str, setting: TaskSetting) -> pd.DataFrame:
-    """Every stored condition of one (pair, task setting) in ``store``, whatever its key layout."""
+    """Every stored condition of one (pair, task setting) in ``store``, whatever its key layout.
+
+    Conditions may be spread over several keys; a row stored twice with different values is an
+    error (two computations disagree), not a choice.
+    """
     frames = []
     for record in store.records():
         fields = record.get("key_fields", {})
@@ -166,20 +236,26 @@ def _old_swap_table(store: ResultStore, donor: str, recipient: str, setting: Tas
             frames.append(store.load(fields))
     if not frames:
         raise ResultNotFoundError(f"no swap result {donor} -> {recipient} on {setting.task} in {store.root}")
-    return pd.concat(frames, ignore_index=True).drop_duplicates(["condition", "task", "item_id", "choice"])
+    table = pd.concat(frames, ignore_index=True)
+    keys = ["condition", "task", "item_id", "choice"]
+    repeated = table[table.duplicated(keys, keep=False)]
+    differing = repeated.groupby(keys)["logprob"].nunique()
+    if (differing > 1).any():
+        raise ShipError(f"swap {donor} -> {recipient} on {setting.task}: {int((differing > 1).sum())} rows are stored "
+                        f"twice in {store.root} with different log-probabilities, e.g. {differing[differing > 1].index[0]}; "
+                        "remove the stale keys before shipping.")
+    return table.drop_duplicates(keys)
 
 
-def _swap_rows_for_units(table: pd.DataFrame, condition_order: Sequence[str]):
+def _in_condition_order(condition_order: Sequence[str]):
     order = {name: index for index, name in enumerate(condition_order)}
-    table = table[table["condition"].isin(order)]
 
-    def compute(units: Sequence) -> pd.DataFrame:
-        rank = {unit.item_id: index for index, unit in enumerate(units)}
-        part = table[table["item_id"].isin(rank)].assign(_c=lambda f: f["condition"].map(order),
-                                                         _i=lambda f: f["item_id"].map(rank))
-        return part.sort_values(["_c", "_i", "choice"], kind="stable").drop(columns=["_c", "_i"]).reset_index(drop=True)
+    def sort(part: pd.DataFrame, rank: dict[str, int]) -> pd.DataFrame:
+        part = part[part["condition"].isin(order)].assign(_c=lambda f: f["condition"].map(order),
+                                                           _i=lambda f: f["item_id"].map(rank))
+        return part.sort_values(["_c", "_i", "choice"], kind="stable").drop(columns=["_c", "_i"])
 
-    return compute
+    return sort
 
 
 def ship_swap(profile: Profile, *, local: ResultStore | None = None, from_store: ResultStore | None = None,
@@ -197,7 +273,8 @@ def ship_swap(profile: Profile, *, local: ResultStore | None = None, from_store:
     done = []
     for donor_source, recipient_source in plan.pairs:
         donor, recipient = ModelHandle(donor_source), ModelHandle(recipient_source)
-        names = [condition.name for condition in conditions_for(plan, recipient_depth(recipient))]
+        conditions = conditions_for(plan, recipient_depth(recipient))
+        names = [condition.name for condition in conditions]
         for kind, setting in plan.settings.items():
             key = pair_key(donor, recipient, setting, plan)
             try:
@@ -213,11 +290,18 @@ def ship_swap(profile: Profile, *, local: ResultStore | None = None, from_store:
                 continue
             provenance = {"donor": model_provenance(donor), "recipient": model_provenance(recipient),
                           "swap_code_version_at_ship": swap_code_version(),
-                          "computed_with": {k: v for k, v in ((record or {}).get("environment") or {}).items()
-                                            if k not in SCRUBBED_ENVIRONMENT}}
-            shipped.get_or_compute(key, build_setting_items(setting, plan.seed), _swap_rows_for_units(table, names),
-                                   shard_size=16, progress=False, extra_provenance=provenance)
-            done.append(f"swap {donor.model_id} -> {recipient.model_id} {kind}")
+                          "computed_with": portable_environment((record or {}).get("environment"))}
+            table = table[table["condition"].isin(names)]
+            label = f"swap {donor.model_id} -> {recipient.model_id} {kind}"
+            items = build_setting_items(setting, plan.seed)
+            with_partner = len(names)  # an item with no partner of its length lacks the other-item control
+            without = len([condition for condition in conditions if condition.kind != "other_item"])
+            skipped = int(table["n_skipped_tokenization"].iloc[0]) if len(table) else 0
+            compute = _checked_rows(table, items, label,
+                                    lambda item: {with_partner * len(item.requests), without * len(item.requests)},
+                                    _in_condition_order(names), absent=skipped)
+            outcome = _write_shipped(shipped, key, items, compute, 16, provenance)
+            done.append(label)
             if progress:
-                print(f"shipped {done[-1]}: {len(table)} rows", flush=True)
+                print(f"{outcome} {label}: {len(table)} rows", flush=True)
     return done

@@ -7,8 +7,8 @@ setting whose rows come from the shipped store, :data:`SAMPLE_ITEMS` items drawn
 (seeded by the git commit, so successive commits check different items) are scored again with
 the current code and compared request by request; the swap results likewise, on
 :data:`SAMPLE_SWAP_ITEMS` items per task kind with every condition. Any |difference of
-log-probability| above :data:`TOLERANCE` or a different greedy flag fails the build with the
-model, task, item, both values and the remedy.
+log-probability| above :data:`TOLERANCE`, a different greedy flag or any other stored column that
+differs (:func:`compare`) fails the build with the model, task, item, both values and the remedy.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from __future__ import annotations
 import random
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from helpers.experiments.evaluation import (
@@ -48,7 +50,7 @@ class Mismatch:
     task: str
     item_id: str
     choice: int
-    what: str  # "logprob" or "is_greedy" (with the condition for swap rows)
+    what: str  # the column that differs, e.g. "logprob" or "is_greedy" (with the condition for swap rows)
     shipped: object
     current: object
 
@@ -58,12 +60,14 @@ class Mismatch:
 
 
 def commit_seed() -> int:
-    """An integer from the current git commit (0 outside a repository)."""
+    """An integer from the current git commit (0, with a warning, outside a repository)."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
                               timeout=10, check=True).stdout.strip()
         return int(head[:12], 16)
     except (OSError, subprocess.SubprocessError, ValueError):
+        warnings.warn("no git commit found: the verification sample uses seed 0 (the same items on every build)",
+                      stacklevel=2)
         return 0
 
 
@@ -73,9 +77,28 @@ def sample(items: Sequence, count: int, seed: int, label: str) -> list:
     return rng.sample(list(items), min(count, len(items)))
 
 
+def _differs(shipped: object, current: object) -> bool:
+    """Whether two stored values differ: numbers within :data:`TOLERANCE` (a NaN on either side
+    differs), sequences element by element, anything else exactly."""
+    if isinstance(shipped, (list, tuple, np.ndarray)) or isinstance(current, (list, tuple, np.ndarray)):
+        left, right = list(shipped), list(current)
+        return len(left) != len(right) or any(_differs(a, b) for a, b in zip(left, right))
+    if isinstance(shipped, (bool, np.bool_)) or isinstance(current, (bool, np.bool_)):
+        return bool(shipped) != bool(current)
+    if isinstance(shipped, (float, np.floating)) or isinstance(current, (float, np.floating)):
+        return not abs(float(shipped) - float(current)) <= TOLERANCE  # NaN compares False: a difference
+    return shipped != current
+
+
 def compare(shipped: pd.DataFrame, current: pd.DataFrame, model: str, extra_keys: Sequence[str] = ()) -> list[Mismatch]:
-    """Request-by-request differences between two row tables (matched on task, item, choice, ...)."""
+    """Request-by-request differences between two row tables (matched on task, item, choice, ...).
+
+    Every column both tables hold is compared (log-probabilities, greedy flags, token counts and
+    per-token values, gold, labels, parameter counts): floats within :data:`TOLERANCE`, the rest
+    exactly; a NaN is always a difference.
+    """
     keys = [*extra_keys, *KEYS]
+    columns = [name for name in shipped.columns if name in current.columns and name not in keys]
     merged = shipped.merge(current, on=keys, how="outer", suffixes=("_shipped", "_current"), indicator="side")
     found = []
     for row in merged.itertuples(index=False):
@@ -86,14 +109,19 @@ def compare(shipped: pd.DataFrame, current: pd.DataFrame, model: str, extra_keys
             found.append(Mismatch(model, record["task"], record["item_id"], record["choice"],
                                   f"{where}row present only in the {side} rows", None, None))
             continue
-        if abs(record["logprob_shipped"] - record["logprob_current"]) > TOLERANCE or (
-                record["logprob_shipped"] != record["logprob_shipped"]):
-            found.append(Mismatch(model, record["task"], record["item_id"], record["choice"], f"{where}logprob",
-                                  float(record["logprob_shipped"]), float(record["logprob_current"])))
-        if bool(record["is_greedy_shipped"]) != bool(record["is_greedy_current"]):
-            found.append(Mismatch(model, record["task"], record["item_id"], record["choice"], f"{where}is_greedy",
-                                  bool(record["is_greedy_shipped"]), bool(record["is_greedy_current"])))
+        for name in columns:
+            before, after = record[f"{name}_shipped"], record[f"{name}_current"]
+            if _differs(before, after):
+                found.append(Mismatch(model, record["task"], record["item_id"], record["choice"], f"{where}{name}",
+                                      _plain(before), _plain(after)))
     return found
+
+
+def _plain(value: object) -> object:
+    """A value as it reads in a message (numpy scalars and arrays as Python ones)."""
+    if isinstance(value, np.ndarray):
+        return [_plain(element) for element in value.tolist()]
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_ITEMS,

@@ -123,7 +123,7 @@ def environment(*, include_device: bool = True, import_torch: bool = False,
                 repo_root: Path = REPO_ROOT) -> dict[str, Any]:
     """Everything needed to say where and with what a result was computed.
 
-    Keys: ``python``, ``platform``, ``hostname``, ``packages`` (see :data:`TRACKED_PACKAGES`),
+    Keys: ``python``, ``python_executable``, ``platform``, ``hostname``, ``packages`` (see :data:`TRACKED_PACKAGES`),
     ``helpers_version``, ``device`` (see :func:`device_description`; omitted when
     ``include_device`` is False), ``git_commit``, ``git_dirty`` and ``recorded_at`` (UTC). The
     device is described from the torch a process already imported (one that scored a model has);
@@ -145,6 +145,15 @@ def environment(*, include_device: bool = True, import_torch: bool = False,
     if include_device:
         env["device"] = device_description()
     return env
+
+
+MACHINE_FIELDS = ("hostname", "python_executable")
+"""Fields of :func:`environment` that name the machine, not the computation (dropped from shipped results)."""
+
+
+def portable_environment(env: dict[str, Any] | None) -> dict[str, Any]:
+    """``env`` without :data:`MACHINE_FIELDS`: what may travel with results committed to the repository."""
+    return {name: value for name, value in (env or {}).items() if name not in MACHINE_FIELDS}
 
 
 def code_files(modules: Sequence[str], package_dir: Path = PACKAGE_DIR) -> list[Path]:

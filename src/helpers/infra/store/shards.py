@@ -9,8 +9,6 @@ found and recomputed instead of read.
 from __future__ import annotations
 
 import json
-import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -70,7 +68,9 @@ def read_shard(shard: Shard, key: str, expected_columns: Mapping[str, str] | Non
         return None
     try:
         table = pq.read_table(shard.path)
-    except Exception as error:  # pyarrow raises several types for damaged files
+    except PermissionError:
+        raise  # not a damaged file: recomputing would not help
+    except (pa.ArrowException, OSError, ValueError) as error:  # pyarrow's errors for damaged files
         return f"cannot be read ({type(error).__name__}: {error})"
     raw_metadata = (table.schema.metadata or {}).get(SHARD_METADATA_KEY)
     try:
@@ -93,8 +93,7 @@ def read_shard(shard: Shard, key: str, expected_columns: Mapping[str, str] | Non
 def write_shard(shard: Shard, key: str, frame: pd.DataFrame) -> None:
     """Write ``frame`` as ``shard`` of ``key`` (atomically), with its metadata."""
     metadata = {"schema_version": SCHEMA_VERSION, "key": key, "index": shard.index, "unit_start": shard.start,
-                "unit_stop": shard.stop, "n_rows": len(frame), "computed_at": utc_now(),
-                "hostname": socket.gethostname(), "pid": os.getpid()}
+                "unit_stop": shard.stop, "n_rows": len(frame), "computed_at": utc_now()}  # nothing machine-specific
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), SHARD_METADATA_KEY: json.dumps(metadata).encode()})

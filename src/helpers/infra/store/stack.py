@@ -85,7 +85,7 @@ class StoreStack:
             raise ResultNotFoundError(
                 f"no stored result for {dict(key_fields)} (looked in {', '.join(places)}); compute it with "
                 "`make run PROFILE=<profile>` or run the notebook with compute_missing=True")
-        return found.store.load(found.key_fields)
+        return found.store.load(found.key_fields, units)
 
     def get_or_compute(self, key_fields: Mapping[str, Any], code_version: str, units: Sequence[Any],
                        compute: Callable[[Sequence[Any]], pd.DataFrame], *, shard_size: int,

@@ -300,7 +300,8 @@ class ResultStore:
             found = read_shard(shard, key, _stored_columns(record))
             if not isinstance(found, tuple):
                 raise CorruptShardError(f"shard {shard.path} {found or 'is missing'}; run get_or_compute with "
-                                        "the same key fields to recompute it")
+                                        "the same key fields to recompute it (a shipped result under data/results: "
+                                        "`git checkout -- data/results` restores it)")
             frames.append(found[0])
         return self._concatenate(frames)
 
