@@ -310,3 +310,14 @@ def test_loading_refuses_a_table_computed_from_other_items(tmp_path, tiny):
     other.get_or_compute(key, ["not", "the", "items"], lambda chunk: rows.iloc[:0], shard_size=8, progress=False)
     with pytest.raises(StoreConflictError):
         evaluation.load_stored(ModelHandle("random:pythia-70m", device="cpu"), setting, stack=StoreStack(other))
+
+
+def test_data_fingerprint_is_the_content_not_the_place(tmp_path):
+    for place in ("a", "b"):
+        (tmp_path / place / "glue" / "QQP").mkdir(parents=True)
+        (tmp_path / place / "glue" / "QQP" / "dev.tsv").write_text("id\tq1\tq2\tlabel\n1\tx\ty\t0\n")
+    (tmp_path / "b" / ".DS_Store").write_bytes(b"finder")  # a hidden file of one machine
+    first, second = evaluation.data_fingerprint(str(tmp_path / "a")), evaluation.data_fingerprint(str(tmp_path / "b"))
+    assert first == second and first.startswith("sha256:")
+    (tmp_path / "b" / "glue" / "QQP" / "dev.tsv").rename(tmp_path / "b" / "glue" / "dev.tsv")
+    assert evaluation.data_fingerprint(str(tmp_path / "b")) != first  # the layout inside the folder counts

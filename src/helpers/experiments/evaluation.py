@@ -98,14 +98,20 @@ class ModelHandle:
 
 
 def data_fingerprint(path: str | None) -> str | None:
-    """``sha256:<hex>`` of a user-supplied data file (a folder: of its files), or None for none."""
+    """``sha256:<hex>`` of a user-supplied data file (a folder: of its files, by path relative to it,
+    hidden files such as ``.DS_Store`` left out), or None for none. Where the data lies never enters it."""
     if not path:
         return None
     target = Path(path).expanduser()
-    files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+    if target.is_dir():
+        files = sorted(p for p in target.rglob("*") if p.is_file()
+                       and not any(part.startswith(".") for part in p.relative_to(target).parts))
+        names = [file.relative_to(target).as_posix() for file in files]
+    else:
+        files, names = [target], [target.name]
     digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    for file, name in zip(files, names):
+        digest.update(name.encode() + b"\0" + file.read_bytes())
     return f"sha256:{digest.hexdigest()}"
 
 
