@@ -25,6 +25,7 @@ PARAMS ?=
 # `make lm-eval-tasks DIR=...`, `make import-lm-eval SAMPLES=...`
 DIR ?=
 SAMPLES ?=
+ARGS ?=
 export PYTHONUNBUFFERED := 1
 
 .PHONY: help venv test test-fast models models-ci run notebook book html verify results-summary lm-eval-tasks import-lm-eval clean-book clean
@@ -74,9 +75,9 @@ verify: venv  ## re-score a sample of the shipped results (data/results) with th
 results-summary: venv  ## CSV model,task,setting,n_items of what the stores (shipped and local) hold for PROFILE
 	@$(PY) -m helpers results-summary --profile $(PROFILE)
 
-lm-eval-tasks: venv  ## write lm-evaluation-harness task YAMLs of our tasks into DIR (make lm-eval-tasks DIR=lm_eval_tasks)
+lm-eval-tasks: venv  ## write lm-evaluation-harness task YAMLs into DIR (ARGS="--tasks ... --limit N --qqp-path TSV")
 	@if [ -z "$(DIR)" ]; then echo "DIR is required, e.g. make lm-eval-tasks DIR=lm_eval_tasks" >&2; exit 2; fi
-	$(PY) -m helpers lm-eval-tasks $(DIR)
+	$(PY) -m helpers lm-eval-tasks $(DIR) $(ARGS)
 
 import-lm-eval: venv  ## import lm-evaluation-harness --log_samples output (make import-lm-eval SAMPLES=DIR [PROFILE=paper])
 	@if [ -z "$(SAMPLES)" ]; then echo "SAMPLES is required, e.g. make import-lm-eval SAMPLES=lm_eval_out" >&2; exit 2; fi

@@ -114,3 +114,36 @@ def test_second_fill_computes_nothing(filled):
     status, out, _ = _main(filled["argv"])
     assert status == 0 and "computed nothing; cached procedure, pattern" in out
     assert {str(p): p.stat().st_mtime_ns for p in filled["store"].rglob("*") if p.is_file()} == before
+
+
+# ----------------------------------------------------------------------------- after a new user's trial
+
+
+def test_every_command_refuses_an_unknown_profile_in_one_line():
+    status, out, err = _main(["results-summary", "--profile", "bogus"])
+    assert status == 2 and err.startswith("error: Unknown profile 'bogus'") and "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("command, usage", [("models", "python -m helpers models"),
+                                            ("lm-eval-tasks", "lmeval_export"), ("import-lm-eval", "lmeval_import")])
+def test_pass_through_commands_show_their_own_help(command, usage):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as done:
+        cli.main([command, "--help"])
+    assert done.value.code == 0 and usage in out.getvalue()
+
+
+def test_notebooks_are_not_executed_when_computing_their_scores_failed(tmp_path, monkeypatch):
+    from helpers.infra.jobs import JobOutcome
+
+    monkeypatch.setattr(cli, "fill_before_notebooks",
+                        lambda *args: [JobOutcome("random:pythia-70m", False, 0.1, error_type="HubUnreachableError",
+                                                  message="no hub")])
+
+    def executed(*args, **kwargs):
+        raise AssertionError("the notebooks must not run after a failed fill")
+
+    monkeypatch.setattr("helpers.infra.run.notebooks.execute_notebooks", executed)
+    status, out, _ = _main(["notebook", "--profile", "tiny", "--profiles-file", str(_profiles(tmp_path)),
+                            "--notebooks", "scaling", "--store", str(tmp_path / "store")])
+    assert status == 1 and "not executing the notebooks" in out and "HubUnreachableError" in out

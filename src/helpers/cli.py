@@ -151,10 +151,14 @@ def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
         if notebooks:
             fill_outcomes = fill_before_notebooks(args, experiments, per_notebook, log_dir)
             job_outcomes += fill_outcomes
-            fixed = {"profile": args.profile, "profiles_file": str(Path(args.profiles_file).resolve())}
-            replaced_custom_runs(experiments, fixed, per_notebook)
-            notebook_outcomes = execute_notebooks({e.name: e.notebook for e in experiments},
-                                                  experiments[0].output.parent, fixed, overrides, log_dir=log_dir)
+            if any(not outcome.ok for outcome in fill_outcomes):
+                print("not executing the notebooks: computing their scores failed (see the table below); they "
+                      "would fail the same way.", flush=True)
+            else:
+                fixed = {"profile": args.profile, "profiles_file": str(Path(args.profiles_file).resolve())}
+                replaced_custom_runs(experiments, fixed, per_notebook)
+                notebook_outcomes = execute_notebooks({e.name: e.notebook for e in experiments},
+                                                      experiments[0].output.parent, fixed, overrides, log_dir=log_dir)
         print(f"\n{format_report(job_outcomes, notebook_outcomes)}\nTotal {time.perf_counter() - start:.1f} s.",
               flush=True)
         failed = any(not o.ok for o in job_outcomes) or any(not o.ok for o in notebook_outcomes)
@@ -223,9 +227,13 @@ def replaced_custom_runs(experiments, fixed: dict[str, Any], per_notebook: dict[
 
 
 def _html(args: argparse.Namespace) -> int:
-    from helpers.report.book import build
+    from helpers.report.book import BookBuildError, build
 
-    print(build(args.profile, strict=args.strict))
+    try:
+        print(build(args.profile, strict=args.strict))
+    except BookBuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -252,7 +260,7 @@ def _book(args: argparse.Namespace) -> int:
 
 
 def _ship(args: argparse.Namespace) -> int:
-    from helpers.experiments.ship import ship, ship_swap
+    from helpers.experiments.ship import ShipError, ship, ship_swap
     from helpers.infra.store import ResultNotFoundError, ResultStore
 
     profile = load_profile(args.profile, args.profiles_file)
@@ -263,6 +271,9 @@ def _ship(args: argparse.Namespace) -> int:
             ship_swap(profile, from_store=source, partial=args.partial)
         except ResultNotFoundError as error:
             print(f"error: {error}; compute it first with `make run PROFILE={args.profile}`", file=sys.stderr)
+            return EXIT_FAILED
+        except ShipError as error:
+            print(f"error: {error}", file=sys.stderr)
             return EXIT_FAILED
     return EXIT_OK
 
@@ -309,30 +320,43 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("results-summary", help="CSV model,task,setting,n_items of what the stores hold")
     _profile_arguments(summary)
     summary.add_argument("--store", default=None, help="local results store (default $CC_RESULTS or results/)")
-    models = commands.add_parser("models", help="offline stand-in models: list, build NAME..., path NAME")
+    models = commands.add_parser("models", help="offline stand-in models: list, build NAME..., path NAME",
+                                 add_help=False)  # --help goes to the command's own parser
     models.add_argument("rest", nargs=argparse.REMAINDER)
     for name, help_text in (("lm-eval-tasks", "write lm-evaluation-harness task YAML files (DIR ...)"),
                             ("import-lm-eval", "import lm-evaluation-harness --log_samples output (DIR ...)")):
-        sub = commands.add_parser(name, help=help_text)
+        sub = commands.add_parser(name, help=help_text, add_help=False)
         sub.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns 0 when everything ran, 1 when something failed, 2 for bad arguments."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in PASS_THROUGH:  # these commands parse their own arguments, --help included
+        return _pass_through(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
-    if args.command == "models":
-        from helpers.core.models.offline.build import main as models_main
+    try:
+        return _dispatch(args)
+    except ProfileError as error:  # an unknown profile or a bad profiles file, whatever the command
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
-        return models_main(args.rest)
-    if args.command == "lm-eval-tasks":
-        from helpers.experiments.lmeval_export import main as export_main
 
-        return export_main(args.rest)
-    if args.command == "import-lm-eval":
-        from helpers.experiments.lmeval_import import main as import_main
+PASS_THROUGH = {"models": "helpers.core.models.offline.build", "lm-eval-tasks": "helpers.experiments.lmeval_export",
+                "import-lm-eval": "helpers.experiments.lmeval_import"}
+"""Commands whose module's own ``main(argv)`` parses the rest of the command line."""
 
-        return import_main(args.rest)
+
+def _pass_through(command: str, rest: Sequence[str]) -> int:
+    import importlib
+
+    return importlib.import_module(PASS_THROUGH[command]).main(list(rest))
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command in PASS_THROUGH:
+        return _pass_through(args.command, args.rest)
     if args.command == "run":
         return _run(args, fill=not args.notebooks_only, notebooks=not args.fill_only)
     if args.command == "notebook":

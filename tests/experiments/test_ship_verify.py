@@ -321,3 +321,12 @@ def test_data_fingerprint_is_the_content_not_the_place(tmp_path):
     assert first == second and first.startswith("sha256:")
     (tmp_path / "b" / "glue" / "QQP" / "dev.tsv").rename(tmp_path / "b" / "glue" / "dev.tsv")
     assert evaluation.data_fingerprint(str(tmp_path / "b")) != first  # the layout inside the folder counts
+
+
+def test_the_shipped_results_are_in_the_repository():
+    """A fresh clone must hold them: nothing under data/results may be git-ignored (it once was)."""
+    files = sorted(str(path) for path in evaluation.SHIPPED_RESULTS_DIR.rglob("*") if path.is_file())
+    assert any(name.endswith(".parquet") for name in files), "no shipped results in data/results"
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *files], cwd=REPO_ROOT, capture_output=True,
+                             text=True).stdout.split()
+    assert ignored == []

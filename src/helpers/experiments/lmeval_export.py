@@ -219,7 +219,7 @@ def write_task_yamls(directory: str | os.PathLike, tasks: Sequence[str] = DEFAUL
 
 
 def lm_eval_command(directory: str | os.PathLike, tasks: Sequence[str] = DEFAULT_TASKS, *,
-                    model: str = "EleutherAI/pythia-410m", dtype: str = "float32", shots: int = 0,
+                    model: str = "EleutherAI/pythia-410m", dtype: str = "bfloat16", shots: int = 0,
                     output_path: str = "lm_eval_out", batch_size: str = "auto",
                     device: str = "cuda:0") -> str:
     """The ``lm_eval`` command line that runs ``tasks`` (exported to ``directory``) with logged samples."""
@@ -250,12 +250,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(f"wrote {len(paths)} task/group YAMLs to {Path(args.directory).expanduser().resolve()}")
     print("next, per model (MODEL = hub id such as EleutherAI/pythia-410m, or a model directory; "
-          "dtype float32 or bfloat16):")
+          "use dtype=bfloat16 on a GPU, float32 on a CPU):")
     print("  " + lm_eval_command(args.directory, tasks, model="MODEL"))
     letter = [t for t in tasks if t == "mmlu_math" or t.startswith("mmlu:")]
     if letter:
         print("  " + lm_eval_command(args.directory, letter, model="MODEL", shots=5))
-    print("then: python -m helpers.experiments.lmeval_import lm_eval_out [--profile NAME] [--dry-run]")
+    print("then: make import-lm-eval SAMPLES=lm_eval_out PROFILE=<small or paper>  (add --dry-run through "
+          "`python -m helpers import-lm-eval lm_eval_out --profile NAME --dry-run` to see what it would store)")
     return 0
 
 

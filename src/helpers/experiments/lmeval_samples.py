@@ -40,7 +40,8 @@ class LmEvalImportError(ValueError):
 
     def __init__(self, path: Path | str, line: int, field: str, reason: str):
         self.path, self.line, self.field, self.reason = Path(path), line, field, reason
-        super().__init__(f"{path}: line {line}: field {field!r}: {reason}")
+        where = "" if field == "(path)" else f"line {line}: field {field!r}: "  # "(path)": the path itself is wrong
+        super().__init__(f"{path}: {where}{reason}")
 
 
 @dataclass(frozen=True)

@@ -166,10 +166,40 @@ def jupyter_book_command(book_dir: Path, config_path: Path, strict: bool) -> lis
     return command
 
 
+def executed_profiles(book_dir: Path = BOOK_DIR) -> dict[str, str | None]:
+    """``{experiment: profile}`` of the executed notebooks in ``book_dir/experiments`` (papermill's record)."""
+    import nbformat
+
+    found = {}
+    for name in EXPERIMENTS:
+        notebook = Path(book_dir) / "experiments" / f"{name}.ipynb"
+        if notebook.is_file():
+            parameters = nbformat.read(str(notebook), as_version=4).metadata.get("papermill", {}).get("parameters", {})
+            found[name] = parameters.get("profile")
+    return found
+
+
+def check_notebook_profiles(profile: str, book_dir: Path = BOOK_DIR) -> None:
+    """Refuse to publish notebooks executed with another profile under ``profile``'s banner."""
+    other = {name: ran for name, ran in executed_profiles(book_dir).items() if ran != profile}
+    if other:
+        listed = ", ".join(f"{name} (profile {ran!r})" for name, ran in other.items())
+        first = next(iter(other))
+        raise BookBuildError(
+            f"the book is built for profile {profile!r}, but these notebooks were executed with another: {listed}. "
+            f"Re-run them for this profile (`make notebook NB={first} PROFILE={profile}`, or `make book "
+            f"PROFILE={profile}`), or build the HTML for theirs (`make html PROFILE={other[first]}`).")
+
+
 def build(profile: str, book_dir: Path = BOOK_DIR, strict: bool = True) -> Path:
-    """Prepare and build the HTML book for ``profile``; return the path of ``index.html``."""
+    """Prepare and build the HTML book for ``profile``; return the path of ``index.html``.
+
+    Raises :class:`BookBuildError` when an executed notebook ran with another profile (its numbers
+    would appear under this profile's banner) or jupyter-book fails.
+    """
     book_dir = Path(book_dir).resolve()
     check_profile(profile)
+    check_notebook_profiles(profile, book_dir)
     write_experiment_placeholders(profile, book_dir)
     write_generated(profile, book_dir)
     plots.write_vega_bundle(book_dir / "_static")

@@ -201,7 +201,7 @@ def _refuse_revision(revision: str | None, source: str) -> None:
 def _registry_spec(name: str, *, prefix: str):
     if name not in MODELS:
         raise UnknownModelError(
-            f"Unknown model {prefix}{name!r}: {name!r} is not in the registry. "
+            f"Unknown model {prefix + name!r}: {name!r} is not in the registry. "
             f"Known names: {', '.join(prefix + known for known in MODELS)}."
         )
     return MODELS[name]
