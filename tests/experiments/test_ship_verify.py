@@ -330,3 +330,11 @@ def test_the_shipped_results_are_in_the_repository():
     ignored = subprocess.run(["git", "check-ignore", "--no-index", *files], cwd=REPO_ROOT, capture_output=True,
                              text=True).stdout.split()
     assert ignored == []
+
+
+def test_not_applicable_values_agree_but_a_nan_score_never_does():
+    rows = pd.DataFrame({"condition": ["baseline", "swap a=1"], "task": "t", "item_id": "i", "choice": 0,
+                         "alpha": [float("nan"), 1.0], "logprob": [-1.0, -2.0], "token_logprobs": [[-1.0], [-2.0]]})
+    assert verify.compare(rows, rows.copy(), "m", ["condition"]) == []  # alpha NaN on both sides: not applicable
+    both_nan = rows.assign(logprob=[float("nan"), -2.0])
+    assert [m.what for m in verify.compare(both_nan, both_nan.copy(), "m", ["condition"])] == ["baseline logprob"]

@@ -77,16 +77,25 @@ def sample(items: Sequence, count: int, seed: int, label: str) -> list:
     return rng.sample(list(items), min(count, len(items)))
 
 
-def _differs(shipped: object, current: object) -> bool:
-    """Whether two stored values differ: numbers within :data:`TOLERANCE` (a NaN on either side
-    differs), sequences element by element, anything else exactly."""
+SCORE_COLUMNS = ("logprob", "token_logprobs")
+"""Columns that must be finite: a NaN there is always a difference (elsewhere NaN means "not applicable",
+e.g. the alpha of a control condition, and NaN on both sides agrees)."""
+
+
+def _differs(shipped: object, current: object, score: bool = False) -> bool:
+    """Whether two stored values differ: numbers within :data:`TOLERANCE`, sequences element by
+    element, anything else exactly. NaN against a number differs; NaN on both sides agrees unless
+    ``score`` (a log-probability, which must be finite)."""
     if isinstance(shipped, (list, tuple, np.ndarray)) or isinstance(current, (list, tuple, np.ndarray)):
         left, right = list(shipped), list(current)
-        return len(left) != len(right) or any(_differs(a, b) for a, b in zip(left, right))
+        return len(left) != len(right) or any(_differs(a, b, score) for a, b in zip(left, right))
     if isinstance(shipped, (bool, np.bool_)) or isinstance(current, (bool, np.bool_)):
         return bool(shipped) != bool(current)
     if isinstance(shipped, (float, np.floating)) or isinstance(current, (float, np.floating)):
-        return not abs(float(shipped) - float(current)) <= TOLERANCE  # NaN compares False: a difference
+        left, right = float(shipped), float(current)
+        if np.isnan(left) and np.isnan(right) and not score:
+            return False
+        return not abs(left - right) <= TOLERANCE  # NaN compares False: a difference
     return shipped != current
 
 
@@ -95,7 +104,7 @@ def compare(shipped: pd.DataFrame, current: pd.DataFrame, model: str, extra_keys
 
     Every column both tables hold is compared (log-probabilities, greedy flags, token counts and
     per-token values, gold, labels, parameter counts): floats within :data:`TOLERANCE`, the rest
-    exactly; a NaN is always a difference.
+    exactly; a NaN log-probability is always a difference.
     """
     keys = [*extra_keys, *KEYS]
     columns = [name for name in shipped.columns if name in current.columns and name not in keys]
@@ -111,7 +120,7 @@ def compare(shipped: pd.DataFrame, current: pd.DataFrame, model: str, extra_keys
             continue
         for name in columns:
             before, after = record[f"{name}_shipped"], record[f"{name}_current"]
-            if _differs(before, after):
+            if _differs(before, after, score=name in SCORE_COLUMNS):
                 found.append(Mismatch(model, record["task"], record["item_id"], record["choice"], f"{where}{name}",
                                       _plain(before), _plain(after)))
     return found
