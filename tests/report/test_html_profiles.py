@@ -28,5 +28,6 @@ def test_a_notebook_of_another_profile_is_refused_with_both_remedies(tmp_path):
 
 def test_notebooks_of_the_same_profile_pass(tmp_path):
     _executed(tmp_path, "scaling", "ci")
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "experiments" / "swap.ipynb"))  # run by hand
     check_notebook_profiles("ci", tmp_path)
     check_notebook_profiles("offline", tmp_path / "no-book")  # nothing executed: nothing to refuse

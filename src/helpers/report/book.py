@@ -180,8 +180,9 @@ def executed_profiles(book_dir: Path = BOOK_DIR) -> dict[str, str | None]:
 
 
 def check_notebook_profiles(profile: str, book_dir: Path = BOOK_DIR) -> None:
-    """Refuse to publish notebooks executed with another profile under ``profile``'s banner."""
-    other = {name: ran for name, ran in executed_profiles(book_dir).items() if ran != profile}
+    """Refuse to publish notebooks executed with another profile under ``profile``'s banner (a notebook
+    with no papermill record, executed by hand, cannot be checked and is let through)."""
+    other = {name: ran for name, ran in executed_profiles(book_dir).items() if ran is not None and ran != profile}
     if other:
         listed = ", ".join(f"{name} (profile {ran!r})" for name, ran in other.items())
         first = next(iter(other))
