@@ -16,6 +16,8 @@ from scipy import stats
 
 from helpers.analysis.power import (
     mde_one_proportion,
+    mde_paired_floor,
+    mde_paired_observed,
     mde_paired_proportions,
     mde_slope,
     n_one_proportion,
@@ -103,6 +105,24 @@ def test_mde_paired_proportions():
     approx = (Z975 + Z80) * math.sqrt(0.2 / 1064)
     assert mde_paired_proportions(1064, 0.2) == pytest.approx(approx, rel=0.02)
     assert mde_paired_proportions(3, 0.1) == math.inf
+
+
+def test_mde_paired_floor_solves_connor_with_every_discordant_item_one_way():
+    for n in (40, 500, 2500):
+        d = mde_paired_floor(n)
+        assert (Z975 + Z80 * math.sqrt(1 - d)) ** 2 / d == pytest.approx(n, rel=1e-9)  # Connor with psi = d
+    assert mde_paired_floor(500) == pytest.approx(0.0156, abs=2e-4)  # about (1.96 + 0.84)^2 / 500
+    assert mde_paired_floor(3) == math.inf  # even d = 1 needs 3.84 items
+
+
+def test_mde_paired_observed_floors_a_tiny_discordance():
+    floor = mde_paired_floor(500)
+    assert mde_paired_observed(500, 0.0) == pytest.approx(floor)  # no item changed: not "undetectable"
+    assert mde_paired_observed(500, 0.004) == pytest.approx(floor)
+    assert mde_paired_observed(500, 0.2) == mde_paired_proportions(500, 0.2)
+    assert mde_paired_observed(2, 0.5) == math.inf
+    with pytest.raises(InferenceError, match="discordant"):
+        mde_paired_observed(500, 1.5)
 
 
 def test_mde_slope():

@@ -16,7 +16,7 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers.analysis.power import mde_paired_proportions
+from helpers.analysis.power import mde_paired_floor, mde_paired_proportions
 from helpers.experiments.scaling import changes as sc
 from helpers.experiments.scaling import fits as sf
 from helpers.experiments.scaling import views as sv
@@ -211,7 +211,8 @@ def test_zero_of_n_and_n_of_n(n, correct, status):
     assert row.n_up == row.n_down == 0 and row.accuracy_p == 1.0
     assert row.accuracy_status == status  # the 90% Newcombe bound is +-0.063 at n = 40, +-0.026 at n = 100
     if status == "inconclusive":
-        assert math.isinf(row.accuracy_mde)  # nothing discordant: no change detectable at this discordance
+        # nothing discordant: the MDE is the smallest change 40 items can show (all flips one way), not "none"
+        assert row.accuracy_mde == pytest.approx(mde_paired_floor(40)) and 0.15 < row.accuracy_mde < 0.25
 
 
 def test_one_item():

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.analysis.power import mde_paired_floor
 from helpers.analysis.published import load_published, mmlu_math_summary
 from helpers.experiments.evaluation import ROW_COLUMNS, ModelHandle, evaluation_code_version, result_key
 from helpers.infra.profiles import ProfileError, load_profile
@@ -144,37 +145,45 @@ def test_unknown_profile_is_refused(empty_stack):
 # ----------------------------------------------------------------------------- synthetic runs
 
 
-def _fulltext_rows(model_id, gold_nll, correct, n_params, task="mmlu_fulltext:algebra"):
-    """4-choice full-text rows: the gold answer (choice 0) has loss ``gold_nll[i]`` per token
-    (2 tokens) and wins iff ``correct[i]``."""
+def _fulltext_rows(model_id, gold_nll, correct, n_params, items):
+    """Full-text rows for ``items`` (the setting's real items): the gold answer has loss
+    ``gold_nll[i]`` per token (2 tokens) and wins iff ``correct[i]``."""
     rows = []
-    for item, (nll, right) in enumerate(zip(gold_nll, correct)):
-        for choice in range(4):
-            logprob = -2 * nll if choice == 0 else (-2 * nll - 1.0 if right or choice > 1 else -2 * nll + 0.5)
-            rows.append({"model_id": model_id, "task": task, "kind": "knowledge_fulltext", "item_id": f"i{item}",
-                         "subject": "algebra", "choice": choice, "label": f"answer {choice}", "gold": 0,
-                         "is_gold": choice == 0, "continuation": f" answer {choice}", "logprob": logprob,
+    for item, nll, right in zip(items, gold_nll, correct):
+        for choice in range(len(item.requests)):
+            gold = choice == item.gold
+            rival = 1 if item.gold != 1 else 0  # the one wrong answer that beats gold when it loses
+            logprob = -2 * nll if gold else (-2 * nll + 0.5 if not right and choice == rival else -2 * nll - 1.0)
+            rows.append({"model_id": model_id, "task": item.task, "kind": "knowledge_fulltext", "item_id": item.item_id,
+                         "subject": item.task, "choice": choice, "label": f"answer {choice}", "gold": item.gold,
+                         "is_gold": gold, "continuation": f" answer {choice}", "logprob": logprob,
                          "is_greedy": False, "n_tokens": 2, "token_logprobs": [logprob / 2] * 2,
                          "token_is_greedy": [False, False], "n_params_total": n_params,
                          "n_params_nonembedding": n_params // 2})
     return rows
 
 
-def _arithmetic_rows(model_id, nll, correct, n_params, task="arithmetic_2da"):
-    return [{"model_id": model_id, "task": task, "kind": "procedure", "item_id": f"{task}/{item}", "subject": task,
-             "choice": 0, "label": "42", "gold": 0, "is_gold": True, "continuation": " 42", "logprob": -2 * loss,
-             "is_greedy": bool(right), "n_tokens": 2, "token_logprobs": [-loss, -loss],
+def _arithmetic_rows(model_id, nll, correct, n_params, items):
+    return [{"model_id": model_id, "task": item.task, "kind": "procedure", "item_id": item.item_id,
+             "subject": item.task, "choice": 0, "label": "42", "gold": 0, "is_gold": True, "continuation": " 42",
+             "logprob": -2 * loss, "is_greedy": bool(right), "n_tokens": 2, "token_logprobs": [-loss, -loss],
              "token_is_greedy": [bool(right)] * 2, "n_params_total": n_params, "n_params_nonembedding": n_params // 2}
-            for item, (loss, right) in enumerate(zip(nll, correct))]
+            for item, loss, right in zip(items, nll, correct)]
+
+
+def _items(setting):
+    from helpers.experiments.evaluation import build_setting_items
+
+    return build_setting_items(setting)
 
 
 def _store(stack, source, setting, rows):
+    """Store ``rows`` as the result of ``setting`` on ``source``, under the setting's real items (as a run would)."""
     handle = ModelHandle(source)
     frame = pd.DataFrame([{**row, "model_id": handle.model_id} for row in rows], columns=ROW_COLUMNS)
-    ids = list(dict.fromkeys(frame["item_id"]))
-    stack.get_or_compute(result_key(handle, setting), evaluation_code_version(), ids,
-                         lambda chunk: frame[frame["item_id"].isin(chunk)].reset_index(drop=True),
-                         shard_size=64, progress=False)
+    stack.get_or_compute(result_key(handle, setting), evaluation_code_version(), _items(setting),
+                         lambda chunk: frame[frame["item_id"].isin([item.item_id for item in chunk])].reset_index(
+                             drop=True), shard_size=64, progress=False)
 
 
 def _alternating(low, high, n):
@@ -184,15 +193,17 @@ def _alternating(low, high, n):
 def test_runs_of_a_pythia_opt_profile_judge_claims_3_and_4(empty_stack):
     small = load_profile("small")
     knowledge, procedure = small.tasks["knowledge_fulltext"], small.tasks["procedure"]
-    n = 200
-    # Pythia: loss 1.0 -> 0.69 per token (a 31% fall), accuracy 20% both; arithmetic 0% -> 30%, loss 3 -> 1
-    for name, loss, right in (("pythia-70m", (0.9, 1.1), np.arange(n) < 40),
-                              ("pythia-410m", (0.59, 0.79), np.arange(n) < 40)):
-        _store(empty_stack, name, knowledge, _fulltext_rows(name, _alternating(*loss, n), right, N_PARAMS[name]))
-    _store(empty_stack, "pythia-70m", procedure,
-           _arithmetic_rows("pythia-70m", _alternating(2.8, 3.2, n), np.zeros(n, bool), N_PARAMS["pythia-70m"]))
-    _store(empty_stack, "pythia-410m", procedure,
-           _arithmetic_rows("pythia-410m", _alternating(0.8, 1.2, n), np.arange(n) < 60, N_PARAMS["pythia-410m"]))
+    mmlu, arithmetic = _items(knowledge), _items(procedure)
+    n, m = len(mmlu), len(arithmetic)
+    # Pythia: loss 1.0 -> 0.69 per token (a 31% fall), accuracy 20% both; arithmetic 0% -> 30% in every
+    # difficulty, loss 3 -> 1
+    for name, loss in (("pythia-70m", (0.9, 1.1)), ("pythia-410m", (0.59, 0.79))):
+        _store(empty_stack, name, knowledge,
+               _fulltext_rows(name, _alternating(*loss, n), np.arange(n) < n // 5, N_PARAMS[name], mmlu))
+    _store(empty_stack, "pythia-70m", procedure, _arithmetic_rows(
+        "pythia-70m", _alternating(2.8, 3.2, m), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic))
+    _store(empty_stack, "pythia-410m", procedure, _arithmetic_rows(
+        "pythia-410m", _alternating(0.8, 1.2, m), np.arange(m) % 10 < 3, N_PARAMS["pythia-410m"], arithmetic))
     results = _by_id(claim_results("offline", stack=empty_stack))
     assert results["3"].verdict.code == "reproduced"  # the fall's interval lies inside 21-41%
     assert "fall 31.0%" in results["3"].verdict.reason
@@ -202,39 +213,46 @@ def test_runs_of_a_pythia_opt_profile_judge_claims_3_and_4(empty_stack):
 
 
 def test_two_items_going_0_to_2_do_not_make_an_improvement(empty_stack):
-    """The old percentile bootstrap gave [1, 1] and "improves"; the exact McNemar p is 0.5."""
+    """The old percentile bootstrap gave [1, 1] and "improves"; the exact McNemar p is 0.5, 1.0 after Holm
+    over the five difficulties; the MDE is the smallest change 500 items can show, not "none"."""
     procedure = load_profile("small").tasks["procedure"]
+    arithmetic = _items(procedure)
+    m = len(arithmetic)
     _store(empty_stack, "pythia-70m", procedure,
-           _arithmetic_rows("pythia-70m", [3.0, 3.0], [False, False], N_PARAMS["pythia-70m"]))
-    _store(empty_stack, "pythia-410m", procedure,
-           _arithmetic_rows("pythia-410m", [1.0, 1.0], [True, True], N_PARAMS["pythia-410m"]))
+           _arithmetic_rows("pythia-70m", np.full(m, 3.0), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic))
+    _store(empty_stack, "pythia-410m", procedure,  # two items go from wrong to right, nothing else changes
+           _arithmetic_rows("pythia-410m", np.full(m, 3.0), np.arange(m) < 2, N_PARAMS["pythia-410m"], arithmetic))
     result = _by_id(claim_results("offline", stack=empty_stack))["4a"]
-    assert result.verdict.code == "inconclusive" and "Holm p = 0.500" in result.verdict.reason
-    assert result.verdict.mde is not None and result.verdict.mde > 0.5
+    first = result.verdict.reason.split("; ")[0]
+    assert first.startswith("pythia arithmetic_2da") and "0.0% → 0.4%" in first and "Holm p = 1.000" in first
+    assert result.verdict.code == "inconclusive"
+    assert result.verdict.mde == pytest.approx(mde_paired_floor(500))  # 1.6 points
 
 
 def test_a_fall_far_from_31_percent_is_not_reproduced(empty_stack):
     knowledge = load_profile("small").tasks["knowledge_fulltext"]
-    n = 300
+    mmlu = _items(knowledge)
+    n = len(mmlu)
     for name, loss in (("opt-125m", (1.9, 2.1)), ("opt-350m", (1.8, 2.0))):  # about a 5% fall
-        _store(empty_stack, name, knowledge, _fulltext_rows(name, _alternating(*loss, n), np.arange(n) < 60,
-                                                            N_PARAMS[name]))
+        _store(empty_stack, name, knowledge, _fulltext_rows(name, _alternating(*loss, n), np.arange(n) < n // 5,
+                                                            N_PARAMS[name], mmlu))
     result = _by_id(claim_results("offline", stack=empty_stack))["3"]
     assert result.verdict.code == "not reproduced"
 
 
 def test_a_loss_rank_test_and_a_mean_that_disagree_do_not_decide_claim_4b(empty_stack):
-    """59 items fall by 0.1 nats, one rises by 20: Wilcoxon says "fell", the mean rose; no verdict either way."""
+    """59 items in 60 fall by 0.1 nats, one rises by 20: the rank test says "fell", the mean rose; neither decides."""
     procedure = load_profile("small").tasks["procedure"]
-    n = 60
-    after = np.full(n, 2.9)
-    after[0] = 23.0
+    arithmetic = _items(procedure)
+    m = len(arithmetic)
+    after = np.full(m, 2.9)
+    after[::60] = 23.0  # one item in 60 rises by 20 nats
     _store(empty_stack, "pythia-70m", procedure,
-           _arithmetic_rows("pythia-70m", np.full(n, 3.0), np.zeros(n, bool), N_PARAMS["pythia-70m"]))
+           _arithmetic_rows("pythia-70m", np.full(m, 3.0), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic))
     _store(empty_stack, "pythia-410m", procedure,
-           _arithmetic_rows("pythia-410m", after, np.zeros(n, bool), N_PARAMS["pythia-410m"]))
+           _arithmetic_rows("pythia-410m", after, np.zeros(m, bool), N_PARAMS["pythia-410m"], arithmetic))
     result = _by_id(claim_results("offline", stack=empty_stack))["4b"]
-    assert "Wilcoxon Holm p < 0.001" in result.verdict.reason and "change +0.235" in result.verdict.reason
+    assert "Wilcoxon Holm p < 0.001" in result.verdict.reason and "change +0.2" in result.verdict.reason
     assert result.verdict.code == "inconclusive"
 
 
@@ -272,13 +290,14 @@ def test_a_bug_in_the_swap_summary_is_not_hidden(empty_stack, monkeypatch):
 
 def test_nan_losses_give_a_verdict_not_a_crash(empty_stack):
     knowledge = load_profile("small").tasks["knowledge_fulltext"]
-    n = 50
+    mmlu = _items(knowledge)
+    n = len(mmlu)
     losses = _alternating(0.9, 1.1, n).astype(float)
     losses[3] = np.nan
-    _store(empty_stack, "pythia-70m", knowledge, _fulltext_rows("pythia-70m", losses, np.arange(n) < 10,
-                                                                 N_PARAMS["pythia-70m"]))
-    _store(empty_stack, "pythia-410m", knowledge,
-           _fulltext_rows("pythia-410m", _alternating(0.6, 0.8, n), np.arange(n) < 10, N_PARAMS["pythia-410m"]))
+    _store(empty_stack, "pythia-70m", knowledge, _fulltext_rows("pythia-70m", losses, np.arange(n) < n // 5,
+                                                                 N_PARAMS["pythia-70m"], mmlu))
+    _store(empty_stack, "pythia-410m", knowledge, _fulltext_rows(
+        "pythia-410m", _alternating(0.6, 0.8, n), np.arange(n) < n // 5, N_PARAMS["pythia-410m"], mmlu))
     result = _by_id(claim_results("offline", stack=empty_stack))["3"]
     assert result.verdict.code in ("inconclusive", "not judged") and "NaN" in result.verdict.reason
 

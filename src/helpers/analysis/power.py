@@ -15,7 +15,8 @@ probability ``power`` at level ``alpha``.
   :func:`n_paired_proportions`): Connor (1987), Biometrics 43:207-211,
   ``n = (z_a sqrt(psi) + z_b sqrt(psi - d^2))^2 / d^2`` with ``psi`` the share of discordant
   items and ``d`` the difference of the two accuracies; the MDE solves it for ``d``
-  (about ``(z_a + z_b) sqrt(psi / n)``).
+  (about ``(z_a + z_b) sqrt(psi / n)``). :func:`mde_paired_floor` is the smallest ``d`` any
+  discordance allows (``psi = d``); :func:`mde_paired_observed` floors the observed ``psi`` by it.
 * A slope (:func:`mde_slope`): ``(z_{1-a/2} + z_power) * se``.
 
 Units: proportions and differences of proportions in [0, 1]; slopes in proportion per decade.
@@ -40,6 +41,8 @@ __all__ = [
     "n_one_proportion",
     "power_one_proportion",
     "mde_paired_proportions",
+    "mde_paired_floor",
+    "mde_paired_observed",
     "n_paired_proportions",
     "mde_slope",
 ]
@@ -171,6 +174,39 @@ def mde_paired_proportions(n, discordant, alpha=0.05, power=0.8) -> float:
     if needed(discordant) > 0:
         return math.inf
     return float(optimize.brentq(needed, 1e-12 * discordant, discordant, xtol=1e-12))
+
+
+def mde_paired_floor(n, alpha=0.05, power=0.8) -> float:
+    """Smallest paired difference a two-sided McNemar test on ``n`` items can detect at all.
+
+    That is when every discordant item goes one way (``discordant = difference``): Connor's
+    (1987) formula becomes ``(z_{1-a/2} + z_power * sqrt(1 - d))**2 / d = n``, solved for ``d``
+    (about ``7.85 / n``: 1.6 points on 500 items). ``math.inf`` when ``n`` is too small even
+    for ``d = 1``.
+    """
+    n = _check_n(n)
+    alpha, power = check_level(alpha, "alpha"), check_level(power, "power")
+    needed = lambda d: _connor_n(d, d, alpha, power) - n  # noqa: E731
+    if needed(1.0) > 0:
+        return math.inf
+    return float(optimize.brentq(needed, 1e-12, 1.0, xtol=1e-12))
+
+
+def mde_paired_observed(n, discordant, alpha=0.05, power=0.8) -> float:
+    """MDE of a McNemar test on ``n`` items at the observed discordant share, floored.
+
+    A share below :func:`mde_paired_floor` (few or no items changed) would make every effect
+    look undetectable; the floor asks instead for the smallest effect the items could show.
+    ``discordant`` in [0, 1]. Used by the scaling views, claim 4a and the swap verdicts.
+    """
+    floor = mde_paired_floor(n, alpha, power)
+    if math.isinf(floor):
+        return math.inf
+    if not isinstance(discordant, Real) or not 0.0 <= discordant <= 1.0:
+        raise InferenceError(f"discordant must be a share in [0, 1]; got {discordant!r}.")
+    if discordant <= floor:
+        return floor  # = mde_paired_proportions(n, floor), without its rounding at the boundary
+    return mde_paired_proportions(n, float(discordant), alpha, power)
 
 
 def mde_slope(se, alpha=0.05, power=0.8, df=None) -> float:

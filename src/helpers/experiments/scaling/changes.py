@@ -10,7 +10,7 @@ compared on the items both scored, paired by item (``STATISTICS.md`` rules 1, 3,
   the 90% Newcombe interval lies inside +-``accuracy_margin`` (two one-sided tests at 5%,
   :func:`~helpers.analysis.inference.equivalence_paired_proportions`); anything else is
   "inconclusive", with the minimum detectable change at 80% power for its n and its observed
-  share of discordant items (:func:`helpers.analysis.power.mde_paired_proportions`).
+  share of discordant items (:func:`helpers.analysis.power.mde_paired_observed`).
 * **loss** (continuous, nats per token): paired BCa bootstrap of the relative change
   (:func:`~helpers.analysis.inference.paired_mean_change`) and the Wilcoxon signed-rank p,
   Holm across the table's loss comparisons. "fell"/"rose" when the Holm-adjusted p is below
@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.analysis.inference import equivalence_paired_proportions, holm, mcnemar_change, paired_mean_change
-from helpers.analysis.power import mde_paired_proportions, mde_slope
+from helpers.analysis.power import mde_paired_observed, mde_slope
 from helpers.experiments.scaling.display import (
     count_text,
     listing,
@@ -62,7 +62,7 @@ def _accuracy_part(before: np.ndarray, after: np.ndarray, margin: float, alpha: 
             "accuracy_change_high": change.high, "n_up": change.n_up, "n_down": change.n_down,
             "accuracy_p": change.pvalue, "accuracy_tost_low": tost["low"], "accuracy_tost_high": tost["high"],
             "accuracy_equivalent": tost["equivalent"], "accuracy_margin": margin,
-            "accuracy_mde": mde_paired_proportions(n, max(discordant, 1 / n), alpha=alpha)}
+            "accuracy_mde": mde_paired_observed(n, discordant, alpha=alpha)}
 
 
 def _loss_part(before: np.ndarray, after: np.ndarray, margin: float, alpha: float, bootstrap: int,

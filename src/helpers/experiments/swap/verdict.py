@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change
-from helpers.analysis.power import mde_paired_proportions
+from helpers.analysis.power import mde_paired_observed
 from helpers.analysis.summaries import chance_level
 
 ALPHA = 0.05
@@ -68,12 +68,11 @@ def collapse_table(items: pd.DataFrame) -> pd.DataFrame:
             null = chance if chance > 0 else 0.5  # the intervals do not depend on the null
             swapped = binomial_vs_chance(int(swap.sum()), len(swap), null, "greater")
             baseline = binomial_vs_chance(int(base.sum()), len(base), null, "greater")
-            discordant = max((change.n_up + change.n_down) / change.n, 0.01)
             rows.append({"donor": donor, "recipient": recipient, "kind": kind, "n_items": change.n,
                          "chance": chance, "baseline": change.before, "baseline_low": baseline.low,
                          "swapped": change.after, "swapped_low": swapped.low, "swapped_high": swapped.high,
                          "drop": change.difference, "drop_low": change.low, "drop_high": change.high,
-                         "p_mcnemar": change.pvalue, "mde": mde_paired_proportions(change.n, discordant)})
+                         "p_mcnemar": change.pvalue, "mde": mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n)})
         _, p_holm = holm([row["p_mcnemar"] for row in rows], ALPHA)
         for row, p in zip(rows, p_holm):
             row["p_holm"] = float(p)
