@@ -62,9 +62,9 @@ notebook: venv  ## re-run notebook(s) NB from the store, e.g. make notebook NB=s
 	@if [ -z "$(NB)" ]; then echo "NB is required, e.g. make notebook NB=scaling (scaling, task_contrast, published_pythia, swap)" >&2; exit 2; fi
 	$(PY) -m helpers notebook --profile $(PROFILE) --notebooks $(NB) $(PARAMS)
 
-book: venv  ## build the report for PROFILE (default offline): models, notebooks with their defaults, HTML
+book: venv  ## build the report for PROFILE (default offline): models, notebooks with their defaults, HTML (COMPUTE=1: compute unstored results)
 	@if [ "$(PROFILE)" = offline ]; then $(MAKE) --no-print-directory models; fi
-	$(PY) -m helpers book --profile $(PROFILE)
+	$(PY) -m helpers book --profile $(PROFILE) $(if $(filter 1 yes true,$(COMPUTE)),--compute-missing)
 
 html: venv  ## build the HTML from the executed notebooks as they are (keeps a custom `make notebook` run)
 	$(PY) -m helpers html --profile $(PROFILE)

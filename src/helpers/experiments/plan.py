@@ -110,6 +110,25 @@ def missing_work(config, stack=None) -> list[Work]:
     return work
 
 
+def unstored_models(config, stack=None) -> dict[str, list[str]]:
+    """``{model source: [task kinds]}`` for each of ``config``'s models that lacks a result.
+
+    Checks the stack only (shipped and local stores; no tokenizer, no weights). ``make book``
+    leaves these models out instead of computing them for hours (:func:`helpers.cli` ``book``).
+    """
+    from helpers.experiments.evaluation import build_setting_items, default_stack, evaluation_code_version, result_key
+
+    stack = stack if stack is not None else default_stack()
+    version, lacking = evaluation_code_version(), {}
+    for source, handle in zip(config.models, config.handles()):
+        kinds = [kind for kind, setting in config.settings.items()
+                 if stack.find(result_key(handle, setting, config.seed), version,
+                               build_setting_items(setting, config.seed)) is None]
+        if kinds:
+            lacking[source] = kinds
+    return lacking
+
+
 def missing_swap_work(config, stack=None) -> list[Work]:
     """Every swap (pair, task kind) of ``config`` the stack lacks; passes = conditions + donor."""
     from helpers.experiments.evaluation import ModelHandle, build_setting_items, default_stack
