@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import cli
+from helpers.experiments.plan import book_models
 from helpers.experiments.registry import EXPERIMENTS
 from helpers.infra.store import ResultStore
 
@@ -124,8 +125,8 @@ def test_book_leaves_out_a_model_whose_results_are_not_stored(filled, capsys):
     two.write_text(TINY_PROFILES.replace("tiny:", "two:").replace(
         "pythia: [random:pythia-70m]", "pythia: [random:pythia-70m, random:pythia-160m]"))
     with cli.results_env(str(filled["store"])):
-        assert cli.book_models("tiny", filled["store"].parent / "profiles.yml") is None  # all stored
-        assert cli.book_models("two", two) == ["random:pythia-70m"]
+        assert book_models("tiny", filled["store"].parent / "profiles.yml") is None  # all stored
+        assert book_models("two", two) == ["random:pythia-70m"]
     out = capsys.readouterr().out
     assert "random:pythia-160m has no stored results for procedure, pattern" in out
     assert "make run PROFILE=two" in out and "COMPUTE=1" in out
@@ -135,7 +136,7 @@ def test_book_leaves_out_a_model_whose_results_are_not_stored(filled, capsys):
 def test_book_runs_the_notebooks_on_the_kept_models_unless_asked_to_compute(monkeypatch):
     seen = []
     monkeypatch.setattr(cli, "_verify", lambda args: cli.EXIT_OK)
-    monkeypatch.setattr(cli, "book_models", lambda profile, profiles_file: ["offline:smollm2-135m"])
+    monkeypatch.setattr("helpers.experiments.plan.book_models", lambda profile, profiles_file: ["offline:smollm2-135m"])
     monkeypatch.setattr(cli, "_run", lambda args, **kw: seen.append(list(args.yaml_parameter)) or cli.EXIT_FAILED)
     assert cli.main(["book", "--profile", "offline"]) == cli.EXIT_FAILED
     assert cli.main(["book", "--profile", "offline", "--compute-missing"]) == cli.EXIT_FAILED

@@ -255,6 +255,8 @@ def _book(args: argparse.Namespace) -> int:
     if status != EXIT_OK:
         return status
     if not args.compute_missing:
+        from helpers.experiments.plan import book_models
+
         with results_env(args.store):
             kept = book_models(args.profile, args.profiles_file)
         if kept is not None:
@@ -263,30 +265,6 @@ def _book(args: argparse.Namespace) -> int:
     if status != EXIT_OK:
         return status
     return _html(args)
-
-
-def book_models(profile_name: str, profiles_file: Path) -> list[str] | None:
-    """The models ``make book`` runs the scoring notebooks on: None for all of the profile's, or,
-    when some have results neither shipped nor computed, the others (printed, with the remedy).
-
-    A build that reads shipped results must not start hours of scoring because one model's
-    results are still being computed; ``--compute-missing`` (``make book COMPUTE=1``) computes them.
-    """
-    from helpers.experiments.config import configure
-    from helpers.experiments.plan import unstored_models
-
-    config = configure(profile_name, profiles_file, {}, experiment="scaling")
-    lacking = unstored_models(config)
-    if not lacking:
-        return None
-    kept = [source for source in config.models if source not in lacking]
-    if not kept:
-        return None  # nothing stored at all: the notebooks compute everything, as `make run` would
-    for source, kinds in lacking.items():
-        print(f"note: {source} has no stored results for {', '.join(kinds)} (neither shipped nor computed); "
-              f"the book leaves it out. `make run PROFILE={profile_name}` computes them (resumable), or "
-              f"`make book PROFILE={profile_name} COMPUTE=1` computes them before building.", flush=True)
-    return kept
 
 
 def _ship(args: argparse.Namespace) -> int:

@@ -6,6 +6,9 @@ no weights loaded) and a time estimate: ``2 x parameters x tokens`` floating-poi
 (x conditions for the swap) at :data:`EFFICIENCY` of this machine's measured matmul rate in the
 run's dtype. The scoring engine reaches 55-80% of that rate on CPU (``benchmarks/RESULTS.md``),
 so the estimate is a rough guide (within a factor of about 2), printed as such.
+
+:func:`unstored_models` and :func:`book_models` say which models lack a stored result, so that
+``make book`` builds from what is shipped or computed instead of scoring for hours.
 """
 
 from __future__ import annotations
@@ -127,6 +130,29 @@ def unstored_models(config, stack=None) -> dict[str, list[str]]:
         if kinds:
             lacking[source] = kinds
     return lacking
+
+
+def book_models(profile_name: str, profiles_file) -> list[str] | None:
+    """The models ``make book`` runs the scoring notebooks on: None for all of the profile's, or,
+    when some have results neither shipped nor computed, the others (printed, with the remedy).
+
+    A build that reads shipped results must not start hours of scoring because one model's
+    results are still being computed; ``--compute-missing`` (``make book COMPUTE=1``) computes them.
+    """
+    from helpers.experiments.config import configure
+
+    config = configure(profile_name, profiles_file, {}, experiment="scaling")
+    lacking = unstored_models(config)
+    if not lacking:
+        return None
+    kept = [source for source in config.models if source not in lacking]
+    if not kept:
+        return None  # nothing stored at all: the notebooks compute everything, as `make run` would
+    for source, kinds in lacking.items():
+        print(f"note: {source} has no stored results for {', '.join(kinds)} (neither shipped nor computed); "
+              f"the book leaves it out. `make run PROFILE={profile_name}` computes them (resumable), or "
+              f"`make book PROFILE={profile_name} COMPUTE=1` computes them before building.", flush=True)
+    return kept
 
 
 def missing_swap_work(config, stack=None) -> list[Work]:
