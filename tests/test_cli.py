@@ -131,6 +131,14 @@ def test_book_leaves_out_a_model_whose_results_are_not_stored(filled, capsys):
     assert "random:pythia-160m has no stored results for procedure, pattern" in out
     assert "make run PROFILE=two" in out and "COMPUTE=1" in out
     assert "random:pythia-70m has" not in out
+    from helpers.experiments.config import configure
+    from helpers.report.pages import unstored_note
+
+    with cli.results_env(str(filled["store"])):  # the book's models page says it too
+        note = unstored_note(configure("two", two, {}, experiment="scaling"))
+        assert "`random:pythia-160m` (procedure, pattern)" in note and "pythia-70m" not in note
+        assert unstored_note(configure("tiny", filled["store"].parent / "profiles.yml", {},
+                                       experiment="scaling")) == ""
 
 
 def test_book_runs_the_notebooks_on_the_kept_models_unless_asked_to_compute(monkeypatch):

@@ -249,6 +249,17 @@ def test_equivalence_paired_proportions():
 # --------------------------------------------------------------------------- paired means
 
 
+def test_the_rank_direction_is_the_signed_rank_statistic_not_the_median():
+    # 300 differences of -0.01 (ranks 1-300) and 200 of +0.5 (ranks 301-500): the median is -0.01,
+    # but W+ = 301 + ... + 500 = 80,100 > W- = 1 + ... + 300 = 45,150, so the test points up
+    diffs = np.array([-0.01] * 300 + [0.5] * 200)
+    rose = paired_mean_change(np.ones(500), 1 + diffs, n_resamples=200)
+    assert np.median(diffs) < 0 and rose.rank_direction == 1 and rose.pvalue < 1e-6
+    fell = paired_mean_change(np.ones(500), 1 - diffs, n_resamples=200)
+    assert fell.rank_direction == -1
+    assert paired_mean_change(np.ones(4), np.ones(4), n_resamples=200).rank_direction == 0
+
+
 def test_paired_mean_change_hand_values():
     before = np.array([2.0, 2.5, 3.0, 2.5])
     after = before - np.array([0.1, 0.2, 0.3, 0.4])

@@ -113,6 +113,8 @@ def test_mde_paired_floor_solves_connor_with_every_discordant_item_one_way():
         assert (Z975 + Z80 * math.sqrt(1 - d)) ** 2 / d == pytest.approx(n, rel=1e-9)  # Connor with psi = d
     assert mde_paired_floor(500) == pytest.approx(0.0156, abs=2e-4)  # about (1.96 + 0.84)^2 / 500
     assert mde_paired_floor(3) == math.inf  # even d = 1 needs 3.84 items
+    # the exact two-sided test cannot reject at 5% with 5 one-way flips (p = 2 / 2**5 = 0.0625)
+    assert mde_paired_floor(5) == math.inf and math.isfinite(mde_paired_floor(6))
 
 
 def test_mde_paired_observed_floors_a_tiny_discordance():
@@ -121,8 +123,12 @@ def test_mde_paired_observed_floors_a_tiny_discordance():
     assert mde_paired_observed(500, 0.004) == pytest.approx(floor)
     assert mde_paired_observed(500, 0.2) == mde_paired_proportions(500, 0.2)
     assert mde_paired_observed(2, 0.5) == math.inf
-    with pytest.raises(InferenceError, match="discordant"):
-        mde_paired_observed(500, 1.5)
+    for bad in (1.5, -0.1, math.nan, True):
+        for n in (2, 500):  # checked before the floor, also where no effect is detectable
+            with pytest.raises(InferenceError, match="discordant"):
+                mde_paired_observed(n, bad)
+    just_above = mde_paired_floor(500) * 1.05
+    assert floor < mde_paired_observed(500, just_above) < just_above  # continuous above the floor
 
 
 def test_mde_slope():

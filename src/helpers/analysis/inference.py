@@ -255,8 +255,9 @@ class PairedMeanChange:
 
     ``difference = mean(after) - mean(before)``; ``relative = mean(after)/mean(before) - 1``
     (the "fall" is ``-relative``); intervals at the requested confidence; ``pvalue`` the
-    two-sided Wilcoxon signed-rank test (NaN when every difference is 0); ``method`` says
-    how the intervals were made (BCa, percentile fallback, point, or none).
+    two-sided Wilcoxon signed-rank test (NaN when every difference is 0), ``rank_direction``
+    the side its statistic points to (sign of ``W+ - W-``; not the sign of the median, which can
+    differ); ``method`` says how the intervals were made (BCa, percentile fallback, point, or none).
     """
 
     n: int
@@ -270,6 +271,16 @@ class PairedMeanChange:
     relative_high: float
     method: str
     pvalue: float
+    rank_direction: int = 0  # sign of W+ - W- of the signed-rank test: +1 rose, -1 fell, 0 balanced
+
+
+def _rank_direction(diffs: np.ndarray) -> int:
+    """Sign of ``W+ - W-`` (zeros dropped, ties at mean ranks, as ``scipy.stats.wilcoxon``)."""
+    nonzero = diffs[diffs != 0]
+    if not nonzero.size:
+        return 0
+    ranks = stats.rankdata(np.abs(nonzero))
+    return int(np.sign(ranks[nonzero > 0].sum() - ranks[nonzero < 0].sum()))
 
 
 def _difference(before, after, axis=-1):
@@ -315,7 +326,7 @@ def paired_mean_change(before, after, confidence=0.95, n_resamples=2000, seed=0)
     relative = mean_after / mean_before - 1.0 if mean_before != 0 else math.nan
     pvalue = math.nan if np.all(diffs == 0) else float(stats.wilcoxon(diffs).pvalue)
     base = dict(n=n, before=mean_before, after=mean_after, difference=mean_after - mean_before,
-                relative=relative, pvalue=pvalue)
+                relative=relative, pvalue=pvalue, rank_direction=_rank_direction(diffs))
     if n == 1:
         return PairedMeanChange(**base, low=math.nan, high=math.nan, relative_low=math.nan,
                                 relative_high=math.nan, method="none (n = 1: no interval)")

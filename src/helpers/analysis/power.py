@@ -181,15 +181,18 @@ def mde_paired_floor(n, alpha=0.05, power=0.8) -> float:
 
     That is when every discordant item goes one way (``discordant = difference``): Connor's
     (1987) formula becomes ``(z_{1-a/2} + z_power * sqrt(1 - d))**2 / d = n``, solved for ``d``
-    (about ``7.85 / n``: 1.6 points on 500 items). ``math.inf`` when ``n`` is too small even
-    for ``d = 1``.
+    (about ``7.85 / n``: 1.6 points on 500 items). The exact test also needs at least
+    ``k = ceil(log2(2 / alpha))`` one-way flips to reject at all (6 at 5%: ``2 * 0.5**6 = 0.031``),
+    so the floor is at least ``k / n``; ``math.inf`` when ``n < k``. A best case: the MDE at
+    any observed discordance is at least this.
     """
     n = _check_n(n)
     alpha, power = check_level(alpha, "alpha"), check_level(power, "power")
+    exact_minimum = math.ceil(math.log2(2.0 / alpha) - 1e-12)
     needed = lambda d: _connor_n(d, d, alpha, power) - n  # noqa: E731
-    if needed(1.0) > 0:
+    if n < exact_minimum or needed(1.0) > 0:
         return math.inf
-    return float(optimize.brentq(needed, 1e-12, 1.0, xtol=1e-12))
+    return max(float(optimize.brentq(needed, 1e-12, 1.0, xtol=1e-12)), exact_minimum / n)
 
 
 def mde_paired_observed(n, discordant, alpha=0.05, power=0.8) -> float:
@@ -199,11 +202,12 @@ def mde_paired_observed(n, discordant, alpha=0.05, power=0.8) -> float:
     look undetectable; the floor asks instead for the smallest effect the items could show.
     ``discordant`` in [0, 1]. Used by the scaling views, claim 4a and the swap verdicts.
     """
+    ok = isinstance(discordant, Real) and not isinstance(discordant, bool) and 0.0 <= discordant <= 1.0
+    if not ok:
+        raise InferenceError(f"discordant must be a share in [0, 1]; got {discordant!r}.")
     floor = mde_paired_floor(n, alpha, power)
     if math.isinf(floor):
         return math.inf
-    if not isinstance(discordant, Real) or not 0.0 <= discordant <= 1.0:
-        raise InferenceError(f"discordant must be a share in [0, 1]; got {discordant!r}.")
     if discordant <= floor:
         return floor  # = mde_paired_proportions(n, floor), without its rounding at the boundary
     return mde_paired_proportions(n, float(discordant), alpha, power)

@@ -147,7 +147,9 @@ def book_models(profile_name: str, profiles_file) -> list[str] | None:
         return None
     kept = [source for source in config.models if source not in lacking]
     if not kept:
-        return None  # nothing stored at all: the notebooks compute everything, as `make run` would
+        # every model lacks something: there is no book without computing; the notebooks do it,
+        # after printing the plan and its time estimate (fill_before_notebooks)
+        return None
     for source, kinds in lacking.items():
         print(f"note: {source} has no stored results for {', '.join(kinds)} (neither shipped nor computed); "
               f"the book leaves it out. `make run PROFILE={profile_name}` computes them (resumable), or "

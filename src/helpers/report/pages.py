@@ -54,7 +54,20 @@ def models_markdown(profile: str) -> str:
 
     config = configure(profile, None, {}, experiment="scaling")
     table = model_table(config)
-    return f"{profile_note(config.profile, table)}\n\n{model_table_markdown(table)}\n"
+    return f"{profile_note(config.profile, table)}\n\n{model_table_markdown(table)}\n{unstored_note(config)}"
+
+
+def unstored_note(config) -> str:
+    """A sentence naming the profile's models that have no stored results ("" when none): a build
+    reading shipped results leaves them out of its chapters (:func:`helpers.experiments.plan.book_models`)."""
+    from helpers.experiments.plan import unstored_models
+
+    lacking = unstored_models(config)
+    if not lacking or len(lacking) == len(config.models):
+        return ""
+    named = "; ".join(f"`{source}` ({', '.join(kinds)})" for source, kinds in lacking.items())
+    return (f"\n**Not in this build's chapters:** {named}: their results were neither shipped nor computed "
+            f"when the book was built. `make run PROFILE={config.profile.name}` computes them.\n")
 
 
 def claims_markdown(profile: str) -> str:

@@ -122,7 +122,9 @@ def accuracy_lines(found: list[FamilyRuns]) -> tuple[list[str], list[str], list[
         for task, change, significant, p in zip(tasks, changes, reject, p_holm):
             up = significant and change.difference > 0
             codes.append("reproduced" if up else "not reproduced" if significant else "inconclusive")
-            mdes.append(mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n))
+            # at Holm's first-step level (alpha / k): the level the most significant difficulty must reach
+            mdes.append(mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n,
+                                            alpha=ALPHA / len(tasks)))
             details.append(f"{runs.family} {task} ({runs.models[0]} → {runs.models[-1]}, {change.n} items): "
                            f"{pct(change.before)} → {pct(change.after)}, {points(change.difference)} "
                            f"{interval(change.low, change.high, 'pts')}, exact McNemar Holm {p_text(p)}")
@@ -189,29 +191,28 @@ def loss_lines(found: list[FamilyRuns]) -> tuple[list[str], list[str]]:
     for runs in found:
         small, large = runs.tables[0], runs.tables[-1]
         tasks = sorted(set(small["task"]) & set(large["task"]))
-        pairs = [_paired(small[small["task"] == t], large[large["task"] == t], "gold_nll_per_token") for t in tasks]
         try:
-            changes = [paired_mean_change(before, after) for before, after in pairs]
+            changes = [paired_mean_change(*_paired(small[small["task"] == t], large[large["task"] == t],
+                                                   "gold_nll_per_token")) for t in tasks]
         except InferenceError as error:
             codes.append("inconclusive")
             details.append(f"{runs.family}: losses contain NaN or infinite values, so no test ({error})")
             continue
         reject, p_holm = holm([c.pvalue for c in changes], ALPHA)
-        for task, change, (before, after), significant, p in zip(tasks, changes, pairs, reject, p_holm):
-            median = float(np.median(after - before))
-            codes.append(_loss_change_code(significant, median, change.low, change.high))
+        for task, change, significant, p in zip(tasks, changes, reject, p_holm):
+            codes.append(_loss_change_code(significant, change.rank_direction, change.low, change.high))
             details.append(f"{runs.family} {task}: loss {change.before:.3f} → {change.after:.3f} nats/token, change "
                            f"{change.difference:+.3f} [{change.low:+.3f}, {change.high:+.3f}], Wilcoxon Holm {p_text(p)}")
     return codes, details
 
 
-def _loss_change_code(significant: bool, median: float, low: float, high: float) -> str:
-    """Falls: Wilcoxon significant after Holm, the median change below 0 (the rank test's side) *and*
-    the 95% interval of the mean change below 0; rises: all three above 0; otherwise inconclusive
-    (the rank test and the mean can disagree: a few large rises among many small falls)."""
-    if significant and median < 0 and high < 0:
+def _loss_change_code(significant: bool, rank_direction: int, low: float, high: float) -> str:
+    """Falls: Wilcoxon significant after Holm, its statistic on the falling side (``W+ < W-``)
+    *and* the 95% interval of the mean change below 0; rises: all three the other way; otherwise
+    inconclusive (the rank test and the mean can disagree: a few large rises among many small falls)."""
+    if significant and rank_direction < 0 and high < 0:
         return "reproduced"
-    if significant and median > 0 and low > 0:
+    if significant and rank_direction > 0 and low > 0:
         return "not reproduced"
     return "inconclusive"
 
