@@ -497,6 +497,22 @@ def test_charts_fit_the_book_column(n_pairs):
             assert width <= MAX_CHART_WIDTH, f"{build.__name__} {metric}, {n_pairs} pairs: {width:.0f} px"
 
 
+def test_the_dose_axis_labels_the_alphas_exactly():
+    """Vega's default format printed alpha 0.25 as "0.3" and 0.75 as "0.8"."""
+    import re
+
+    import vl_convert
+
+    from helpers.experiments.swap.charts import dose_chart
+    from helpers.experiments.swap.views import dose_table
+
+    svg = vl_convert.vegalite_to_svg(dose_chart(dose_table(_summary_of_pairs(1)), "accuracy").to_dict())
+    x_axes = re.findall(r'aria-label="X-axis titled .alpha.*?</g></g></g>', svg, flags=re.S)
+    assert x_axes
+    for axis in x_axes:
+        assert re.findall(r">([0-9.]+)</text>", axis) == ["0", "0.25", "0.5", "0.75", "1"]
+
+
 def test_chart_input_errors_name_the_problem():
     from helpers.experiments.swap.charts import SwapChartError, dose_chart
     from helpers.experiments.swap.views import dose_table

@@ -116,7 +116,9 @@ def dose_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart 
     """Dose-response over alpha, all layers swapped (table: ``swap_views.dose_table``)."""
     value, _, _, _ = _check(table, ["alpha", "n_items"], "dose_chart", "helpers.experiments.swap.views.dose_table", metric)
     x = alt.X("alpha:Q", title="alpha (weight of the donor's pattern)",
-              scale=alt.Scale(domain=[-0.04, 1.04], nice=False), axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1]))
+              scale=alt.Scale(domain=[-0.04, 1.04], nice=False),
+              # ticks at the alphas run, labelled exactly (the default format printed 0.25 as "0.3")
+              axis=alt.Axis(values=sorted(float(a) for a in table["alpha"].unique()), format=".3~f"))
     tooltip = [alt.Tooltip("alpha:Q"), alt.Tooltip(f"{value}:Q", format=".3f"), alt.Tooltip("n_items:Q")]
     return _facet(_layers(x, metric, tooltip, line=True), table, metric == "loss",
                   f"{_metric_name(metric)} against alpha, all layers swapped")
