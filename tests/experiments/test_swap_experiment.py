@@ -511,6 +511,8 @@ def test_the_dose_axis_labels_the_alphas_exactly():
     assert x_axes
     for axis in x_axes:
         assert re.findall(r">([0-9.]+)</text>", axis) == ["0", "0.25", "0.5", "0.75", "1"]
+    # the pair's header in two lines, donor over recipient, neither cut off with an ellipsis
+    assert ">pythia-410m-deduped →</tspan>" in svg and ">pythia-1.4b-deduped</tspan>" in svg and "…" not in svg
 
 
 def test_chart_input_errors_name_the_problem():

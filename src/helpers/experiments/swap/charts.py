@@ -68,7 +68,10 @@ def _facet(layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool, ti
                  .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
                  .facet(row=alt.Row("kind:N", title=None, sort=kinds,
                                     header=alt.Header(labelAngle=-90, labelAlign="center", labelFontWeight=600)),
-                        column=alt.Column("pair:N", title=None, sort=pairs, header=alt.Header(labelLimit=PANEL_WIDTH)),
+                        column=alt.Column("pair:N", title=None, sort=pairs, header=alt.Header(
+                            labelLimit=PANEL_WIDTH,  # "donor →" over "recipient": two lines fit a panel
+                            labelExpr="[slice(datum.label, 0, indexof(datum.label, ' → ') + 2), "
+                                      "slice(datum.label, indexof(datum.label, ' → ') + 3)]")),
                         spacing={"row": ROW_SPACING, "column": COLUMN_SPACING}))
         if independent_y:
             chart = chart.resolve_scale(y="independent")
