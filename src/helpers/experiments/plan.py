@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -96,39 +97,40 @@ def _tokens(tokenizer, items) -> int | None:
     return sum(len(ids) for ids in tokenizer(texts)["input_ids"])
 
 
-def missing_work(config, stack=None) -> list[Work]:
-    """Every evaluation result ``config`` needs that the stack lacks."""
+def _unstored(config, stack=None) -> Iterator[tuple[str, Any, str, list]]:
+    """``(source, handle, task kind, items)`` of every evaluation result ``config`` needs that the
+    stack (shipped and local stores) lacks; nothing loaded but the items."""
     from helpers.experiments.evaluation import build_setting_items, default_stack, evaluation_code_version, result_key
 
     stack = stack if stack is not None else default_stack()
-    version, work = evaluation_code_version(), []
-    for handle in config.handles():
-        tokenizer = None
+    version = evaluation_code_version()
+    for source, handle in zip(config.models, config.handles()):
         for kind, setting in config.settings.items():
             items = build_setting_items(setting, config.seed)
-            if stack.find(result_key(handle, setting, config.seed), version, items) is not None:
-                continue
-            tokenizer = tokenizer or _tokenizer(handle)
-            work.append(Work(handle.model_id, kind, len(items), _tokens(tokenizer, items), _n_params(handle)))
+            if stack.find(result_key(handle, setting, config.seed), version, items) is None:
+                yield source, handle, kind, items
+
+
+def missing_work(config, stack=None) -> list[Work]:
+    """Every evaluation result ``config`` needs that the stack lacks, with its tokens counted."""
+    work, tokenizers = [], {}
+    for source, handle, kind, items in _unstored(config, stack):
+        if source not in tokenizers:  # loaded once per model, only for a model with work (None: unavailable)
+            tokenizers[source] = _tokenizer(handle)
+        tokenizer = tokenizers[source]
+        work.append(Work(handle.model_id, kind, len(items), _tokens(tokenizer, items), _n_params(handle)))
     return work
 
 
 def unstored_models(config, stack=None) -> dict[str, list[str]]:
     """``{model source: [task kinds]}`` for each of ``config``'s models that lacks a result.
 
-    Checks the stack only (shipped and local stores; no tokenizer, no weights). ``make book``
-    leaves these models out instead of computing them for hours (:func:`helpers.cli` ``book``).
+    Checks the stack only (no tokenizer, no weights). ``make book`` leaves these models out
+    instead of computing them for hours (:func:`book_models`).
     """
-    from helpers.experiments.evaluation import build_setting_items, default_stack, evaluation_code_version, result_key
-
-    stack = stack if stack is not None else default_stack()
-    version, lacking = evaluation_code_version(), {}
-    for source, handle in zip(config.models, config.handles()):
-        kinds = [kind for kind, setting in config.settings.items()
-                 if stack.find(result_key(handle, setting, config.seed), version,
-                               build_setting_items(setting, config.seed)) is None]
-        if kinds:
-            lacking[source] = kinds
+    lacking: dict[str, list[str]] = {}
+    for source, _, kind, _ in _unstored(config, stack):
+        lacking.setdefault(source, []).append(kind)
     return lacking
 
 
