@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--batch-tokens", type=int, default=4096, help="our token budget per batch")
     parser.add_argument("--max-batch-size", type=int, default=64, help="our cap on rows per batch")
+    parser.add_argument("--scorer-pass-overhead", type=int, default=None,
+                        help="our planner's cost of one forward pass, in positions (default: the device's)")
     parser.add_argument("--workloads", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
@@ -197,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                    device=str(model.device))
         for size in args.harness_batch_sizes
     }
-    scorer = Scorer(model, tokenizer, batch_tokens=args.batch_tokens, max_batch_size=args.max_batch_size, progress=False)
+    scorer = Scorer(model, tokenizer, batch_tokens=args.batch_tokens, max_batch_size=args.max_batch_size,
+                    pass_overhead=args.scorer_pass_overhead, progress=False)
     body_params = split_parameter_count(model)[1]  # FLOPs per position computed: 2 x this
     head_params = model.get_output_embeddings().weight.numel()  # per position with logits: 2 x this
     peak = matmul_peak_flops(model.device, dtype)
@@ -206,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         f"model `{args.model}` ({args.dtype}, {args.device}), {torch.get_num_threads()} torch threads, "
         f"{args.limit} items per subtask, best of {args.repeats}; harness batch sizes tried: "
         f"{', '.join(args.harness_batch_sizes)}; ours batch_tokens={args.batch_tokens}, "
-        f"max_batch_size={args.max_batch_size}; matmul peak {peak / 1e12:.2f} TFLOP/s; the vocabulary "
+        f"max_batch_size={args.max_batch_size}, pass_overhead={scorer.pass_overhead}; matmul peak {peak / 1e12:.2f} TFLOP/s; the vocabulary "
         f"projection is {head_params / (body_params + head_params):.0%} of the matmul work per position",
         "",
         "| workload | requests | req/s ours | req/s harness (best batch) | ratio | FLOP ratio | tokens/s ours "

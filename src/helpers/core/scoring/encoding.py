@@ -111,7 +111,7 @@ class _Encoder:
                 continue
             kwargs = {} if flag is None else {"add_special_tokens": flag}
             for text, ids in zip(batch, self.tokenizer(batch, **kwargs)["input_ids"], strict=True):
-                self.memo[(text, flag)] = tuple(int(i) for i in ids)
+                self.memo[(text, flag)] = tuple(map(int, ids))
         return [self.memo[key] for key in keys]
 
 
