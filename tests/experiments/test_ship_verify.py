@@ -3,6 +3,7 @@ and which code edits invalidate what (both directions)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from helpers.experiments import evaluation, registry, verify
+from helpers.experiments import evaluation, registry, seal, verify
 from helpers.experiments.evaluation import ModelHandle, evaluate, result_key
 from helpers.experiments.ship import results_summary, ship
 from helpers.infra.paths import DATA_DIR, REPO_ROOT
@@ -96,6 +97,71 @@ def test_an_altered_shipped_row_fails_with_the_model_task_item_values_and_remedy
     assert "random:pythia-70m" in message and f"item {frame.loc[0, 'item_id']}" in message
     assert f"task {frame.loc[0, 'task']}" in message and "logprob shipped" in message and "current code" in message
     assert "make run PROFILE=tiny" in message
+
+
+def _alter_an_unsampled_row(profile, shipped):
+    """Add 0.01 to the log-probability of an MRPC row whose item a one-item sample (seed 1) skips;
+    return that item's id."""
+    setting = profile.tasks["pattern"]
+    key = result_key(ModelHandle("random:pythia-70m", device="cpu"), setting)
+    sampled = verify.sample(evaluation.build_setting_items(setting), 1, 1, f"random:pythia-70m {setting.task} 0")
+    shard = next(shipped.path(key).glob("shard-*.parquet"))
+    table = pq.read_table(shard)
+    frame = table.to_pandas()
+    row = frame.index[~frame["item_id"].isin({item.item_id for item in sampled})][0]
+    frame.loc[row, "logprob"] += 0.01
+    pq.write_table(pa_table_like(frame, table), shard)
+    return frame.loc[row, "item_id"], shard.name
+
+
+def test_an_altered_row_outside_the_sample_is_found_through_the_seal(tiny):
+    profile, _, shipped = tiny
+    item_id, shard_name = _alter_an_unsampled_row(profile, shipped)
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+    found, _ = verify.verify_evaluations(profile, seed=1, stack=stack, count=1, say=lambda *_: None)
+    lines = [finding.line() for finding in found]
+    assert any(f"item {item_id}" in line and "logprob shipped" in line for line in lines), lines
+    assert any(f"shipped file {shard_name} changed since it was shipped" in line for line in lines), lines
+    with pytest.raises(verify.VerificationError, match="git checkout -- data/results"):
+        verify.verify(profile, seed=1, stack=stack, say=lambda *_: None)
+
+
+def test_without_the_seal_the_same_alteration_escapes_a_one_item_sample(tiny):
+    """What the seal adds: the sample alone does not see the altered row."""
+    import json
+
+    profile, _, shipped = tiny
+    _alter_an_unsampled_row(profile, shipped)
+    for path in shipped.root.rglob("provenance.json"):
+        record = json.loads(path.read_text())
+        record.pop(seal.SEAL_FIELD)
+        path.write_text(json.dumps(record))
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+    said = []
+    found, _ = verify.verify_evaluations(profile, seed=1, stack=stack, count=1, say=said.append)
+    assert found == [] and any("no seal" in line for line in said)
+
+
+def test_shipping_seals_every_table_with_its_shard_digests(tiny):
+    _, _, shipped = tiny
+    records = shipped.records()
+    assert records
+    for record in records:
+        directory = shipped.root / record["key"][:2] / record["key"]
+        files = sorted(path.name for path in directory.glob("shard-*.parquet"))
+        assert sorted(record[seal.SEAL_FIELD]) == files
+        assert all(record[seal.SEAL_FIELD][name] == hashlib.sha256((directory / name).read_bytes()).hexdigest()
+                   for name in files)
+
+
+def test_every_table_shipped_with_the_repository_is_sealed_and_unaltered():
+    store = ResultStore(evaluation.SHIPPED_RESULTS_DIR)
+    records = [record for record in store.records() if record.get("complete")]
+    assert records, f"no shipped results under {store.root}"
+    unsealed = [record["key"][:12] for record in records if seal.SEAL_FIELD not in record]
+    assert not unsealed, f"shipped tables without a seal: {unsealed}"
+    altered = {record["key"][:12]: seal.altered_shards(store, record["key_fields"]) for record in records}
+    assert not {key: found for key, found in altered.items() if found}
 
 
 def pa_table_like(frame: pd.DataFrame, table):

@@ -18,7 +18,8 @@ sample then shows that the current code reproduces them.
 Every shipped table must hold rows for every item of the setting (every request; for swaps,
 every condition): a gap is an error naming the missing items, never a silently shorter table.
 A table already shipped is replaced when its rows differ (written beside it, then swapped in) and
-left untouched, provenance included, when they are equal.
+left untouched when they are equal. Every shipped table is sealed: its provenance records the
+sha256 of each shard file (:mod:`helpers.experiments.seal`), which the verifier checks.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from helpers.experiments.evaluation import (
     model_provenance,
     result_key,
 )
+from helpers.experiments.seal import seal_directory
 from helpers.infra.files import atomic_write_json
 from helpers.infra.profiles import Profile, TaskSetting
 from helpers.infra.provenance import MACHINE_FIELDS, portable_environment
@@ -115,6 +117,7 @@ def _write_shipped(shipped: ResultStore, key: dict[str, Any], units: Sequence, c
         record = shipped.provenance(key)
         clean = not any(name in (record.get("environment") or {}) for name in MACHINE_FIELDS)
         if clean and shipped.units_match(key, units) and shipped.load(key).equals(new):
+            seal_directory(target)  # a table shipped before seals existed gets one; else nothing is written
             return "unchanged"
     staging = ResultStore(shipped.root.parent / f".{shipped.root.name}-staging")
     shutil.rmtree(staging.path(key), ignore_errors=True)
@@ -123,6 +126,7 @@ def _write_shipped(shipped: ResultStore, key: dict[str, Any], units: Sequence, c
     record = json.loads(record_path.read_text(encoding="utf-8"))
     record["environment"] = portable_environment(record.get("environment"))
     atomic_write_json(record_path, record)
+    seal_directory(staging.path(key))
     old = target.with_name(target.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)

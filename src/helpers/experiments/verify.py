@@ -9,6 +9,9 @@ the current code and compared request by request; the swap results likewise, on
 :data:`SAMPLE_SWAP_ITEMS` items per task kind with every condition. Any |difference of
 log-probability| above :data:`TOLERANCE`, a different greedy flag or any other stored column that
 differs (:func:`compare`) fails the build with the model, task, item, both values and the remedy.
+Besides the sample, every item of a shard file whose sha256 differs from the one recorded when
+it was shipped (:mod:`helpers.experiments.seal`) is re-scored, so an altered row is caught
+whichever items the sample draws.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.experiments.evaluation import (
+    SHIPPED_RESULTS_DIR,
     ModelHandle,
     build_setting_items,
     default_stack,
@@ -31,6 +35,7 @@ from helpers.experiments.evaluation import (
     result_key,
     rows_for,
 )
+from helpers.experiments.seal import altered_shards, item_ids_in
 from helpers.infra.paths import REPO_ROOT
 from helpers.infra.profiles import Profile
 
@@ -57,6 +62,39 @@ class Mismatch:
     def line(self) -> str:
         return (f"{self.model}, task {self.task}, item {self.item_id}, choice {self.choice}: {self.what} shipped "
                 f"{self.shipped!r}, current code {self.current!r}")
+
+
+@dataclass(frozen=True)
+class AlteredFile:
+    """A shipped shard file whose sha256 is not the one recorded when it was shipped."""
+
+    model: str
+    task: str
+    file: str
+    sealed: str | None
+    actual: str | None
+
+    def line(self) -> str:
+        now = "missing" if self.actual is None else f"sha256 {self.actual[:16]}"
+        then = "not shipped" if self.sealed is None else f"sha256 {self.sealed[:16]}"
+        return (f"{self.model}, task {self.task}: shipped file {self.file} changed since it was shipped ({then}, "
+                f"now {now}); every item in it was re-scored")
+
+
+def with_altered_items(found, items: Sequence, chosen: list, model: str, task: str,
+                       say=print) -> tuple[list, list[AlteredFile]]:
+    """``chosen`` plus every item of ``items`` held by a shard of the shipped table ``found`` whose
+    sha256 differs from its seal (:mod:`helpers.experiments.seal`), and one :class:`AlteredFile`
+    per such shard. A table without a seal keeps the sample alone, and says so."""
+    altered = altered_shards(found.store, found.key_fields)
+    if altered is None:
+        say(f"  {model} {task}: no seal in the shipped provenance, so only the sample is checked "
+            "(`python -m helpers ship` seals it)")
+        return chosen, []
+    ids = item_ids_in(found.store, found.key_fields, altered)
+    picked = {str(item.item_id) for item in chosen}
+    extra = [item for item in items if str(item.item_id) in ids and str(item.item_id) not in picked]
+    return chosen + extra, [AlteredFile(model, task, shard.file, shard.sealed, shard.actual) for shard in altered]
 
 
 def commit_seed() -> int:
@@ -134,8 +172,9 @@ def _plain(value: object) -> object:
 
 
 def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_ITEMS,
-                       say=print) -> tuple[list[Mismatch], int]:
-    """Re-score a sample of every shipped evaluation result of ``profile``; (mismatches, requests checked)."""
+                       say=print) -> tuple[list[Mismatch | AlteredFile], int]:
+    """Re-score a sample of every shipped evaluation result of ``profile``, plus every item of an
+    altered shard; (mismatches and altered files, requests checked)."""
     stack = stack if stack is not None else default_stack()
     mismatches, checked = [], 0
     for source in profile.models:
@@ -146,6 +185,8 @@ def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = 
             if found is None or found.layer != "shipped":
                 continue  # computed locally with the current code, or not there (the notebook will say)
             chosen = sample(items, count, seed, f"{handle.model_id} {setting.task} {setting.shots}")
+            chosen, altered = with_altered_items(found, items, chosen, handle.model_id, setting.task, say)
+            mismatches += altered
             ids = {item.item_id for item in chosen}
             shipped = found.store.load(found.key_fields)
             shipped = shipped[shipped["item_id"].isin(ids)]
@@ -158,8 +199,9 @@ def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = 
 
 
 def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_SWAP_ITEMS,
-                 say=print) -> tuple[list[Mismatch], int]:
-    """Re-score ``count`` items per task kind of every shipped swap result, every condition."""
+                 say=print) -> tuple[list[Mismatch | AlteredFile], int]:
+    """Re-score ``count`` items per task kind of every shipped swap result, every condition (plus
+    every item of an altered shard)."""
     from helpers.experiments.config import configure
     from helpers.experiments.swap.compute import PairScorer, pair_key, recipient_depth, swap_code_version
     from helpers.experiments.swap.plan import conditions_for, swap_plan
@@ -177,12 +219,15 @@ def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE
             if found is None or found.layer != "shipped":
                 continue
             chosen = sample(items, count, seed, f"swap {donor.model_id} {recipient.model_id} {kind}")
+            label = f"swap {donor.model_id} -> {recipient.model_id}"
+            chosen, altered = with_altered_items(found, items, chosen, label, setting.task, say)
+            mismatches += altered
             conditions = conditions_for(plan, recipient_depth(recipient))
             scorer = PairScorer(donor, recipient, setting, items, conditions)
             current = scorer(chosen)
             shipped = found.store.load(found.key_fields)
             shipped = shipped[shipped["item_id"].isin({item.item_id for item in chosen})]
-            mismatches += compare(shipped, current, f"swap {donor.model_id} -> {recipient.model_id}", ["condition"])
+            mismatches += compare(shipped, current, label, ["condition"])
             checked += len(current)
             say(f"  verified swap {recipient.model_id} {kind}: {len(chosen)} items x {len(conditions)} conditions")
         donor.release()
@@ -209,6 +254,8 @@ def verify(profile: Profile, *, seed: int | None = None, stack=None, say=print) 
             f"(tolerance {TOLERANCE:g} on log-probabilities, greedy flags equal):\n{lines}{more}\n"
             f"The scoring contract changed (tasks, encoding, engine, model loading or attention code), or a "
             f"shipped file was altered. Remedy: `make run PROFILE={profile.name}` recomputes every result with "
-            f"the current code (hours on a CPU); then `python -m helpers ship --profile {profile.name}` ships them.")
+            f"the current code (hours on a CPU); then `python -m helpers ship --profile {profile.name}` ships them. "
+            f"An altered file that should not have been: `git checkout -- {SHIPPED_RESULTS_DIR.relative_to(REPO_ROOT)}` "
+            "restores the shipped one.")
     say(f"verified {checked + swap_checked} requests in {time.perf_counter() - start:.0f} s: all agree")
     return checked + swap_checked
