@@ -4,7 +4,7 @@ The verification sample (:mod:`helpers.experiments.verify`) re-scores a few item
 on its own it would miss an edit of one row out of a thousand. Each shipped table's provenance
 therefore records the sha256 of each of its shard files (:data:`SEAL_FIELD`,
 ``{file name: hex digest}``), written by :mod:`helpers.experiments.ship`. On every build the
-verifier recomputes them (7 MB of files: well under a second) and adds every item of a shard
+verifier recomputes them (reading the shipped files once: a second or less) and adds every item of a shard
 whose digest changed to the items it re-scores, so an altered row is found and named whatever
 the sample.
 """
