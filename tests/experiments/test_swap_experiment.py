@@ -404,6 +404,24 @@ def test_a_complete_collapse_by_hand():
     assert row["collapse"] == "complete" and row["swapped_high"] <= 0.35 and row["p_holm"] < 1e-10
 
 
+def test_a_significant_rise_from_a_chance_level_recipient_is_said():
+    """Baseline 40% on yes/no (not above chance: nothing to lose), 70% under the swap: 30 of 100
+    items turn right and none wrong, so McNemar rejects and the sentence says the swap helped."""
+    from helpers.experiments.swap.verdict import collapse_sentence
+
+    rows = [_item_rows("baseline", [True] * 40 + [False] * 60, [1.0] * 100, n_choices=2, kind="pattern"),
+            _item_rows("swap a=1", [True] * 70 + [False] * 30, [1.0] * 100, n_choices=2, kind="pattern")]
+    items = pd.concat(rows, ignore_index=True).assign(donor="d", recipient="r", task="t",
+                                                        item_id=lambda f: f.groupby("condition").cumcount())
+    row = next(collapse_table(items).itertuples())
+    assert row.collapse == "inconclusive" and row.p_holm < 1e-8
+    sentence = collapse_sentence(row)
+    assert "nothing to lose" in sentence and "raised accuracy significantly" in sentence
+    same = items.assign(correct=lambda f: f["condition"].eq("baseline") & f["item_id"].lt(40)
+                        | f["condition"].eq("swap a=1") & f["item_id"].lt(41))
+    assert "raised" not in collapse_sentence(next(collapse_table(same).itertuples()))  # 1 item: no rise shown
+
+
 # ----------------------------------------------------------------------------- views and charts
 
 

@@ -98,7 +98,9 @@ def collapse_sentence(row) -> str:
     if row.collapse == "not complete":
         return f"{head}: not a complete collapse (the swapped accuracy stays more than {100 * COLLAPSE_MARGIN:g} points above chance)."
     if row.baseline_low <= row.chance:
-        return f"{head}: undecided, the recipient alone is not clearly above chance, so there is nothing to lose."
+        rose = (" The swap raised accuracy significantly: the donor's patterns helped this recipient."
+                if row.p_holm < ALPHA and row.drop > 0 else "")
+        return f"{head}: undecided, the recipient alone is not clearly above chance, so there is nothing to lose.{rose}"
     if row.p_holm < ALPHA and row.drop < 0:  # the drop is detected; the bound is what is missing
         return (f"{head}: undecided; the drop is significant, but the swapped accuracy's upper bound is more than "
                 f"{100 * COLLAPSE_MARGIN:g} points above chance and its lower bound not, so neither a complete "
