@@ -44,25 +44,25 @@ def requests_for_check() -> list:
 
 
 def on_cuda(model):
+    """A copy of ``model`` on the GPU (the CPU one is kept for the reference run)."""
     return copy.deepcopy(model).to("cuda")
 
 
-def scoring_check(model, tokenizer, requests) -> tuple[float, int]:
+def scoring_check(model, gpu_model, tokenizer, requests) -> tuple[float, int]:
     """Max |Δ log-likelihood| and the number of differing greedy flags, CPU vs CUDA."""
     cpu = Scorer(model, tokenizer, progress=False).score(requests)
-    gpu = Scorer(on_cuda(model), tokenizer, progress=False).score(requests)
+    gpu = Scorer(gpu_model, tokenizer, progress=False).score(requests)
     return (max(abs(a.logprob - b.logprob) for a, b in zip(cpu, gpu)),
             sum(a.is_greedy != b.is_greedy for a, b in zip(cpu, gpu)))
 
 
-def swap_check(donor, recipient, tokenizer, requests, alpha: float) -> float:
+def swap_check(models: dict, tokenizer, requests, alpha: float) -> float:
     """Max |Δ log-softmax| over real positions of one padded batch, CPU vs CUDA."""
     windows = [model_window(e, 512) for e in encode_requests(tokenizer, requests[:8])]
     input_ids, mask = right_padded([w.input_ids for w in windows], tokenizer.pad_token_id or 0)  # [8, seq]
     with torch.inference_mode():
-        cpu = run_pair_batch(donor, recipient, input_ids, mask, alpha=alpha).log_softmax(-1)  # [8, seq, vocab]
-        gpu = run_pair_batch(on_cuda(donor), on_cuda(recipient), input_ids.cuda(), mask.cuda(),
-                             alpha=alpha).log_softmax(-1).cpu()
+        cpu = run_pair_batch(*models["cpu"], input_ids, mask, alpha=alpha).log_softmax(-1)  # [8, seq, vocab]
+        gpu = run_pair_batch(*models["cuda"], input_ids.cuda(), mask.cuda(), alpha=alpha).log_softmax(-1).cpu()
     real = mask.bool()
     return float((cpu[real] - gpu[real]).abs().max())
 
@@ -94,13 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     del loaded
     recipient, tokenizer = build_random_model(args.recipient, seed=0)
     donor, _ = build_random_model(args.donor, seed=1)
+    models = {"cpu": (donor, recipient), "cuda": (on_cuda(donor), on_cuda(recipient))}  # (donor, recipient)
     requests = requests_for_check()
-    worst, flips = scoring_check(recipient, tokenizer, requests)
+    worst, flips = scoring_check(recipient, models["cuda"][1], tokenizer, requests)
     failed |= worst > args.tolerance or flips > 0
     print(f"scoring, random:{args.recipient} fp32, {len(requests)} requests: max |Δ log-likelihood| "
           f"{worst:.2e}, greedy flags differing {flips}")
     for alpha in (0.5, 1.0):
-        worst = swap_check(donor, recipient, tokenizer, requests, alpha)
+        worst = swap_check(models, tokenizer, requests, alpha)
         failed |= worst > args.tolerance
         print(f"swap random:{args.donor} -> random:{args.recipient}, alpha {alpha}: max |Δ log-softmax| {worst:.2e}")
     print("FAILED" if failed else f"all within {args.tolerance:g}")

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import hashlib
 import math
 import sys
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from helpers.experiments.evaluation import (
 from helpers.experiments.lmeval_samples import (
     LmEvalImportError, RunResults, Sample, find_runs, param_counts, read_results, read_samples, run_model, token_counter,
 )
+from helpers.infra.files import file_sha256
 from helpers.infra.profiles import Profile, TaskSetting, load_profile
 from helpers.infra.store import PROVENANCE_FILE, ResultStore, StoreStack
 
@@ -197,17 +197,13 @@ def _rows(tasks: Sequence[_Task], handle: ModelHandle, kind: str, params: tuple[
     return rows
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _run_provenance(run: RunResults, info: dict, tasks: Sequence[_Task], params_origin: str, counted: bool) -> dict:
     date = run.data.get("date")
     iso = (_dt.datetime.fromtimestamp(date, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
            if isinstance(date, (int, float)) and not isinstance(date, bool) else date)
     return {
-        **info, "results_file": str(run.path), "results_sha256": _sha256(run.path),
-        "samples_files": {t.name: {"file": str(run.samples_path(t.name)), "sha256": _sha256(run.samples_path(t.name))}
+        **info, "results_file": str(run.path), "results_sha256": file_sha256(run.path),
+        "samples_files": {t.name: {"file": str(run.samples_path(t.name)), "sha256": file_sha256(run.samples_path(t.name))}
                           for t in tasks},
         "lm_eval_version": run.data.get("lm_eval_version"), "lm_eval_git_hash": run.data.get("git_hash"),
         "transformers_version": run.data.get("transformers_version"), "date": iso,

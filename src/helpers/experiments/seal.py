@@ -11,7 +11,6 @@ the sample.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from helpers.infra.files import atomic_write_json
+from helpers.infra.files import atomic_write_json, file_sha256
 from helpers.infra.store import PROVENANCE_FILE, ResultStore
 
 SEAL_FIELD = "shipped_sha256"
@@ -33,10 +32,6 @@ class AlteredShard:
     file: str
     sealed: str | None
     actual: str | None  # None: the file is missing
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def shard_digests(directory: Path) -> dict[str, str]:

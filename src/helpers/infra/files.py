@@ -9,6 +9,7 @@ the file in progress.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -62,3 +63,12 @@ def atomic_write_json(path: str | os.PathLike[str], record: Mapping[str, Any]) -
     """:func:`atomic_write` of ``record`` as indented, key-sorted JSON (non-JSON values via ``str``)."""
     text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     return atomic_write_text(path, text + "\n")
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file's bytes, read in 8 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(8 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
