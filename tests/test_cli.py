@@ -5,14 +5,17 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
+import struct
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from helpers import cli
 from helpers.experiments.plan import book_models
 from helpers.experiments.registry import EXPERIMENTS
-from helpers.infra.store import ResultStore
+from helpers.infra.store import ResultStore, StoreWarning
 
 TINY_PROFILES = """
 tiny:
@@ -115,6 +118,30 @@ def test_second_fill_computes_nothing(filled):
     status, out, _ = _main(filled["argv"])
     assert status == 0 and "computed nothing; cached procedure, pattern" in out
     assert {str(p): p.stat().st_mtime_ns for p in filled["store"].rglob("*") if p.is_file()} == before
+
+
+def test_a_fill_over_a_shard_with_a_flipped_bit_says_recomputed_not_cached(filled, tmp_path):
+    """Issue 20, class 1: a bit flipped in a stored log-probability is caught by the shard's digest,
+    the shard recomputed, and the run summary says "recomputed", not "cached"."""
+    assert filled["status"] == 0
+    store = tmp_path / "store"
+    shutil.copytree(filled["store"], store)
+    listed = ResultStore(store).list()
+    folder = Path(listed.loc[listed["key_fields.task"] == "arithmetic_2da", "path"].item())
+    shard = next(folder.glob("shard-*.parquet"))
+    data = bytearray(shard.read_bytes())
+    packed = struct.pack("<d", pq.read_table(shard).column("logprob")[0].as_py())
+    position = -1
+    while (position := data.find(packed, position + 1)) >= 0:  # the value and its copies in statistics
+        data[position] ^= 1
+    shard.write_bytes(bytes(data))
+    assert pq.read_table(shard).column("logprob")[0].as_py() != struct.unpack("<d", packed)[0]  # read silently
+
+    argv = [*filled["argv"]]
+    argv[argv.index("--store") + 1] = str(store)
+    with pytest.warns(StoreWarning, match=rf"{shard.name} has content sha256 .* task arithmetic_2da"):
+        status, out, _ = _main(argv)
+    assert status == 0 and "computed nothing; cached pattern; recomputed procedure" in out, out
 
 
 def test_book_leaves_out_a_model_whose_results_are_not_stored(filled, capsys):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import struct
 import subprocess
 import sys
 import textwrap
@@ -32,6 +34,7 @@ from helpers.infra.store import (
     canonical_json,
     key_hash,
 )
+from helpers.infra.store.shards import DIGEST_FIELD, SHARD_METADATA_KEY, content_sha256
 
 # The compute function used in-process and in the subprocess (same source, exec'd in both):
 # two rows per unit, so row counts differ from unit counts; each call appends the first unit
@@ -299,6 +302,72 @@ def test_load_refuses_a_damaged_shard(store, tmp_path):
     shard_paths(store)[1].write_bytes(b"not parquet")
     with pytest.raises(CorruptShardError, match="shard-00001"):
         store.load(KEY_FIELDS)
+
+
+def flip_logprob_bit(path: Path) -> tuple[float, float]:
+    """Flip the lowest mantissa bit of the shard's first ``logprob`` value in the file's bytes (and
+    of its copies in the column statistics), as a failing disk would; returns (value before, value pyarrow now reads). Asserts the flip is
+    silent to pyarrow: the file still reads, with a slightly different, valid-looking number."""
+    before = pq.read_table(path)
+    value = before.column("logprob")[0].as_py()
+    data = bytearray(path.read_bytes())
+    packed = struct.pack("<d", value)
+    assert data.count(packed) >= 1, "the value's bytes are stored verbatim (dictionary page, snappy literal)"
+    position = -1
+    while (position := data.find(packed, position + 1)) >= 0:  # the value, and its copy in statistics
+        data[position] ^= 1  # lowest bit of the little-endian mantissa
+    path.write_bytes(bytes(data))
+    after = pq.read_table(path).column("logprob").to_pylist()
+    assert after.count(value) < before.column("logprob").to_pylist().count(value)
+    changed = next(new for old, new in zip(before.column("logprob").to_pylist(), after) if old != new)
+    assert changed != value and abs(changed - value) < 1e-12
+    return value, changed
+
+
+def test_a_flipped_bit_in_a_shard_is_caught_by_its_digest_and_recomputed(store, tmp_path):
+    """Issue 20, class 1: a bit flipped on disk reads back as another valid number; the shard's
+    content sha256 no longer matches, so it is named (file, model, task) and recomputed."""
+    calls = []
+
+    def compute(units):  # log-probabilities with full mantissas, like real ones
+        calls.append(units[0])
+        return pd.DataFrame([{"item": unit, "choice": choice, "logprob": -math.log(unit + 0.37 * choice)}
+                             for unit in units for choice in (0, 1)])
+
+    def fill_logged(**kwargs):
+        return store.get_or_compute(KEY_FIELDS, UNITS, compute, shard_size=SHARD_SIZE, progress=False, **kwargs)
+
+    reference = fill_logged()
+    damaged = shard_paths(store)[4]
+    flip_logprob_bit(damaged)
+    named = rf"{damaged.name} has content sha256 .* \(model EleutherAI/pythia-70m, task arithmetic_2da\)"
+    with pytest.raises(CorruptShardError, match=named):
+        store.load(KEY_FIELDS)
+
+    recomputed = []
+    with pytest.warns(StoreWarning, match=named):
+        repaired = fill_logged(on_recompute=lambda path, why: recomputed.append(path))
+    assert calls[7:] == [UNITS[4 * SHARD_SIZE]] and recomputed == [damaged]
+    pd.testing.assert_frame_equal(repaired, reference)
+    pd.testing.assert_frame_equal(store.load(KEY_FIELDS), reference)
+
+
+def test_every_written_shard_records_the_digest_of_what_is_read_back(store, tmp_path):
+    fill(store, tmp_path / "log.txt")
+    for path in shard_paths(store):
+        table = pq.read_table(path)
+        metadata = json.loads(table.schema.metadata[SHARD_METADATA_KEY])
+        assert metadata[DIGEST_FIELD] == content_sha256(table) and len(metadata[DIGEST_FIELD]) == 64
+
+
+def test_the_digest_covers_column_names_types_and_values():
+    table = pa.table({"a": [1.0, 2.0], "b": ["x", "y"]})
+    digests = {content_sha256(candidate) for candidate in (
+        table, table.rename_columns(["a", "c"]), table.set_column(0, "a", pa.array([1.0, 2.0000000000000004])),
+        table.set_column(0, "a", pa.array([1.0, 2.0], pa.float32())), table.slice(0, 1))}
+    assert len(digests) == 5
+    chunked = pa.concat_tables([table.slice(0, 1), table.slice(1, 1)])  # same content, two chunks
+    assert content_sha256(chunked) == content_sha256(table)
 
 
 def rewrite_shard(path: Path, transform) -> None:

@@ -171,11 +171,13 @@ def model_provenance(handle: ModelHandle) -> dict[str, Any]:
 
 def evaluate(handle: ModelHandle, setting: TaskSetting, *, seed: int | None = None, stack: StoreStack | None = None,
              batch_tokens: int = 4096, progress: bool = True,
-             on_shard: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+             on_shard: Callable[[int, int], None] | None = None,
+             on_recompute: Callable[[Path, str], None] | None = None) -> pd.DataFrame:
     """One row per request of ``setting`` scored on ``handle``'s model, from the stack when stored.
 
     ``seed`` drives few-shot sampling where a task samples (None: the task's harness default).
     The returned ``kind`` column is ``setting.kind`` (stored rows may carry an older label).
+    ``on_recompute(path, reason)`` is called for each stored shard found invalid and recomputed.
     """
     stack = stack if stack is not None else default_stack()
     items = build_setting_items(setting, seed)
@@ -186,7 +188,8 @@ def evaluate(handle: ModelHandle, setting: TaskSetting, *, seed: int | None = No
         provenance = {"model": model_provenance(handle)}
     frame = stack.get_or_compute(
         key, version, items, lambda chunk: rows_for(handle, setting, chunk, batch_tokens, progress),
-        shard_size=SHARD_SIZE, progress=progress, extra_provenance=provenance, on_shard=on_shard)
+        shard_size=SHARD_SIZE, progress=progress, extra_provenance=provenance, on_shard=on_shard,
+        on_recompute=on_recompute)
     return frame.assign(kind=setting.kind) if len(frame) else frame
 
 
@@ -228,23 +231,28 @@ def fill_model(source: str, settings: Sequence[Mapping[str, Any]], device: str |
     ``make run`` recomputes from scratch.
 
     Prints one line per stored shard with an ETA. Returns ``{"model_id", "computed": [kinds],
-    "cached": [kinds], "rows": {kind: n_rows}, "seconds": {kind: s}}``.
+    "cached": [kinds], "recomputed": [kinds], "rows": {kind: n_rows}, "seconds": {kind: s}}``:
+    "recomputed" lists the stored settings of which a shard was found invalid (damaged, digest
+    mismatch) and computed again, so they are not reported as cached.
     """
     stack = default_stack(shipped=shipped, local=store)
     handle = ModelHandle(source, device=device)
-    computed, cached, rows, seconds = [], [], {}, {}
+    computed, cached, recomputed, rows, seconds = [], [], [], {}, {}
     try:
         for fields in settings:
             setting = TaskSetting(**fields)
             was_stored = stack.exists(result_key(handle, setting, seed), evaluation_code_version())
             start = time.perf_counter()
+            invalid: list[Path] = []
             frame = evaluate(handle, setting, seed=seed, stack=stack, progress=progress,
-                             on_shard=_eta_printer(f"{handle.model_id} {setting.kind}", start))
-            (cached if was_stored else computed).append(setting.kind)
+                             on_shard=_eta_printer(f"{handle.model_id} {setting.kind}", start),
+                             on_recompute=lambda path, reason: invalid.append(path))
+            (computed if not was_stored else recomputed if invalid else cached).append(setting.kind)
             rows[setting.kind], seconds[setting.kind] = len(frame), round(time.perf_counter() - start, 1)
     finally:
         handle.release()
-    return {"model_id": handle.model_id, "computed": computed, "cached": cached, "rows": rows, "seconds": seconds}
+    return {"model_id": handle.model_id, "computed": computed, "cached": cached, "recomputed": recomputed,
+            "rows": rows, "seconds": seconds}
 
 
 def _eta_printer(label: str, start: float) -> Callable[[int, int], None]:

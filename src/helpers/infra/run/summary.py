@@ -16,7 +16,10 @@ def describe(outcome: JobOutcome) -> str:
     result = outcome.result
     if isinstance(result, dict) and "computed" in result:
         computed, cached = result.get("computed") or [], result.get("cached") or []
-        return f"computed {', '.join(computed) or 'nothing'}; cached {', '.join(cached) or 'nothing'}"
+        line = f"computed {', '.join(computed) or 'nothing'}; cached {', '.join(cached) or 'nothing'}"
+        if result.get("recomputed"):  # stored, but a shard was invalid (damaged, digest mismatch)
+            line += f"; recomputed {', '.join(result['recomputed'])}"
+        return line
     return "done"
 
 

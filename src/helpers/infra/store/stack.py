@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
@@ -90,11 +91,14 @@ class StoreStack:
     def get_or_compute(self, key_fields: Mapping[str, Any], code_version: str, units: Sequence[Any],
                        compute: Callable[[Sequence[Any]], pd.DataFrame], *, shard_size: int,
                        progress: bool = True, extra_provenance: Mapping[str, Any] | None = None,
-                       on_shard: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-        """The stored table if any (see :meth:`find`), else computed into the local store."""
+                       on_shard: Callable[[int, int], None] | None = None,
+                       on_recompute: Callable[[Path, str], None] | None = None) -> pd.DataFrame:
+        """The stored table if any (see :meth:`find`), else computed into the local store
+        (``on_shard``, ``on_recompute``: see :meth:`ResultStore.get_or_compute`)."""
         found = self.find(key_fields, code_version, units)
         if found is not None and found.layer == "shipped":
             return found.store.load(found.key_fields)
         return self.local.get_or_compute(self.local_fields(key_fields, code_version), units, compute,
                                          shard_size=shard_size, progress=progress,
-                                         extra_provenance=extra_provenance, on_shard=on_shard)
+                                         extra_provenance=extra_provenance, on_shard=on_shard,
+                                         on_recompute=on_recompute)

@@ -17,9 +17,11 @@ hash names a folder; the settings are never recovered by parsing names but read 
 only the shards that are missing or invalid, so an interrupted run resumes where it stopped.
 Every file is written atomically (:mod:`helpers.infra.files`), so several processes (one per
 GPU, or Slurm jobs) can fill the same store: two writers of one key compute identical content
-and the last replace wins. A shard that cannot be read, whose metadata disagrees with its place
-(key, index, unit range, row count, format version) or whose columns differ from the completed
-key's, is reported with a :class:`StoreWarning` naming the file and recomputed.
+and the last replace wins. A shard that cannot be read, whose content no longer has the sha256
+recorded when it was written (:func:`~helpers.infra.store.shards.content_sha256`), whose metadata
+disagrees with its place (key, index, unit range, row count, format version) or whose columns
+differ from the completed key's, is reported with a :class:`StoreWarning` naming the file, model
+and task, and recomputed.
 
 The returned table is always read back from the parquet files, so a fresh run and a resumed run
 return identical frames (same dtypes), with a default ``RangeIndex``.
@@ -69,6 +71,13 @@ def _stored_columns(record: Mapping[str, Any]) -> dict[str, str] | None:
     """The ``{name: type}`` column types recorded in a provenance record, if any."""
     columns = record.get("columns")
     return {name: type_name for name, type_name in columns} if isinstance(columns, list) else None
+
+
+def _described(key_fields: Mapping[str, Any]) -> str:
+    """`` (model <id>, task <name>)`` from the key fields that have them, else ``""``."""
+    parts = [f"{label} {key_fields[name]}" for name, label in (("model_id", "model"), ("task", "task"))
+             if key_fields.get(name) is not None]
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _layout(units: Sequence[Any], shard_size: int) -> dict[str, Any]:
@@ -157,7 +166,8 @@ class ResultStore:
     def get_or_compute(self, key_fields: Mapping[str, Any], units: Sequence[Any],
                        compute: Callable[[Sequence[Any]], pd.DataFrame], *, shard_size: int,
                        progress: bool = True, extra_provenance: Mapping[str, Any] | None = None,
-                       on_shard: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+                       on_shard: Callable[[int, int], None] | None = None,
+                       on_recompute: Callable[[Path, str], None] | None = None) -> pd.DataFrame:
         """The table for ``key_fields``, computing (and storing) only the missing shards.
 
         ``units`` (e.g. :class:`~helpers.core.requests.Item` s) are split into consecutive shards
@@ -165,7 +175,8 @@ class ResultStore:
         rows, the same columns for every shard). Valid stored shards are read instead of
         recomputed; invalid ones are warned about and recomputed. ``extra_provenance`` is
         recorded in ``provenance.json`` (e.g. the model's sha256). ``on_shard(done, total)`` is
-        called after each shard. Returns the shards' concatenation in unit order.
+        called after each shard; ``on_recompute(path, reason)`` for each stored shard found invalid
+        (damaged, digest mismatch, ...) and recomputed. Returns the shards' concatenation in unit order.
         """
         _check_arguments(units, compute, shard_size)
         key = self.key(key_fields)
@@ -181,7 +192,10 @@ class ResultStore:
             for shard in shards:
                 found = None if recompute_all else read_shard(shard, key, expected_columns)
                 if isinstance(found, str):
-                    warnings.warn(f"shard {shard.path} {found}; recomputing it", StoreWarning, stacklevel=2)
+                    warnings.warn(f"shard {shard.path} {found}{_described(key_fields)}; recomputing it",
+                                  StoreWarning, stacklevel=2)
+                    if on_recompute is not None:
+                        on_recompute(shard.path, found)
                 if not isinstance(found, tuple):
                     found = self._compute_shard(shard, key, units, compute)
                     n_computed += 1
@@ -299,7 +313,7 @@ class ResultStore:
         for shard in plan_shards(directory, layout["n_units"], layout["shard_size"]):
             found = read_shard(shard, key, _stored_columns(record))
             if not isinstance(found, tuple):
-                raise CorruptShardError(f"shard {shard.path} {found or 'is missing'}; run get_or_compute with "
+                raise CorruptShardError(f"shard {shard.path} {found or 'is missing'}{_described(key_fields)}; run get_or_compute with "
                                         "the same key fields to recompute it (a shipped result under data/results: "
                                         "`git checkout -- data/results` restores it)")
             frames.append(found[0])
