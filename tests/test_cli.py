@@ -75,6 +75,23 @@ def test_bad_parameters_fail_before_any_scoring(tmp_path, argv, message):
     assert not store.exists() or not any(store.rglob("*.parquet"))  # nothing was scored
 
 
+@pytest.mark.parametrize("value, typed", [("-1e-3", "limit=-0.001"), ("-inf", "limit=-inf")])
+def test_negative_float_parameters_reach_the_checks_as_papermill_types_them(tmp_path, value, typed):
+    """Issue 20, class 6: papermill's CLI takes `-p limit -1e-3` (a float); argparse used to read
+    the value as an option ("expected 2 arguments")."""
+    store = tmp_path / "store"
+    status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(store),
+                            "-p", "limit", value])
+    assert status == 2 and typed in err and "expected 2 arguments" not in err, err
+    assert not store.exists() or not any(store.rglob("*.parquet"))
+
+
+def test_a_parameter_flag_without_name_and_value_is_named(tmp_path):
+    status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(tmp_path),
+                            "-p", "limit"])
+    assert status == 2 and "-p needs a NAME and a VALUE" in err and "['limit']" in err
+
+
 def test_a_parameter_another_experiment_does_not_use_is_refused(tmp_path):
     status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "swap", "--store", str(tmp_path),
                             "-y", "models", "[random:pythia-70m]"])

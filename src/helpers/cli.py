@@ -346,7 +346,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in PASS_THROUGH:  # these commands parse their own arguments, --help included
         return _pass_through(argv[0], argv[1:])
+    pairs = None
+    if argv and argv[0] in ("run", "notebook", "book"):  # -p/-y pairs taken as papermill takes them
+        from helpers.infra.run.notebooks import take_parameter_pairs
+        from helpers.infra.run.workers import RunArgumentError
+
+        try:
+            argv, pairs = take_parameter_pairs(argv)
+        except RunArgumentError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
     args = build_parser().parse_args(argv)
+    if pairs is not None:
+        args.parameter, args.yaml_parameter = pairs["parameter"], pairs["yaml_parameter"]
     try:
         return _dispatch(args)
     except ProfileError as error:  # an unknown profile or a bad profiles file, whatever the command

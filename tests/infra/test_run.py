@@ -50,6 +50,27 @@ def test_p_values_are_read_exactly_as_papermill_reads_them(text):
     assert type(nb.resolve_value(text)) is type(_resolve_type(text))
 
 
+@pytest.mark.parametrize("text", [*PAPERMILL_VALUES, "-1e-3", "-inf", "-7.5", "-x", "--limit", "-p", "--"])
+def test_p_pairs_on_the_command_line_are_taken_and_typed_as_papermill_takes_them(text):
+    """Issue 20, class 6: whatever papermill's own CLI (click, ``nargs=2``) takes as a ``-p``
+    value, dashes included, is taken and typed the same."""
+    from papermill.cli import papermill as papermill_command
+
+    context = papermill_command.make_context("papermill", ["in.ipynb", "out.ipynb", "-p", "x", text, "-p", "y", "1"])
+    theirs = {name: _resolve_type(value) for name, value in context.params["parameters"]}
+    rest, pairs = nb.take_parameter_pairs(["notebook", "--profile", "ci", "-p", "x", text, "--parameter", "y", "1"])
+    assert rest == ["notebook", "--profile", "ci"] and pairs["yaml_parameter"] == []
+    ours = nb.parse_parameters(pairs["parameter"])
+    assert repr(ours) == repr(theirs) and [type(v) for v in ours.values()] == [type(v) for v in theirs.values()]
+
+
+def test_a_yaml_pair_is_taken_whole_and_a_short_pair_is_refused():
+    rest, pairs = nb.take_parameter_pairs(["notebook", "-y", "task_kinds", "[procedure]", "--store", "s"])
+    assert rest == ["notebook", "--store", "s"] and pairs == {"parameter": [], "yaml_parameter": [["task_kinds", "[procedure]"]]}
+    with pytest.raises(RunArgumentError, match=r"-y needs a NAME and a VALUE after it, got \['models'\]"):
+        nb.take_parameter_pairs(["notebook", "-y", "models"])
+
+
 def test_the_old_yaml_reading_cases_now_follow_papermill():
     parsed = nb.parse_parameters([("seed", "0042"), ("flag", "yes"), ("when", "1:30"), ("x", "null")])
     assert parsed == {"seed": 42, "flag": "yes", "when": "1:30", "x": "null"}  # YAML 1.1 gave 34, True, 90, None

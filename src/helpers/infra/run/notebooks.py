@@ -8,7 +8,10 @@ a half-executed notebook; a failed run keeps the previous output and leaves the 
 
 ``-p`` values are read exactly as papermill's own ``-p`` reads them (``True``, ``False``,
 ``None``, then ``int(text)``, then ``float(text)``, else the text): ``0042`` is 42, ``yes`` and
-``1:30`` stay text. Lists and dicts need ``-y NAME YAML`` (YAML, as papermill's ``-y``).
+``1:30`` stay text. Lists and dicts need ``-y NAME YAML`` (YAML, as papermill's ``-y``). The
+pairs are taken off the command line as papermill's (click's ``nargs=2``) takes them, two
+arguments whatever they look like, so ``-p x -1e-3`` and ``-p x -inf`` are values, not options
+(:func:`take_parameter_pairs`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import yaml
 
 from helpers.infra.run.workers import RunArgumentError, default_log_dir
 
-__all__ = ["NotebookOutcome", "resolve_value", "parse_parameters", "declared_parameters", "split_overrides",
+__all__ = ["NotebookOutcome", "resolve_value", "take_parameter_pairs", "parse_parameters", "declared_parameters", "split_overrides",
            "execute_notebook", "execute_notebooks", "RESERVED_PARAMETERS"]
 
 KERNEL_NAME = "python3"
@@ -61,6 +64,40 @@ def resolve_value(text: str) -> Any:
         except ValueError:
             pass
     return text
+
+
+PAIR_FLAGS = {"-p": "parameter", "--parameter": "parameter", "-y": "yaml_parameter",
+              "--yaml-parameter": "yaml_parameter"}
+"""The command line's ``NAME VALUE`` flags -> the argument they fill (see :func:`take_parameter_pairs`)."""
+
+
+def take_parameter_pairs(argv: Sequence[str]) -> tuple[list[str], dict[str, list[list[str]]]]:
+    """Take every ``-p NAME VALUE`` / ``-y NAME YAML`` out of ``argv``, the two arguments after the
+    flag taken as they are, as papermill's CLI takes them (click, ``nargs=2``): argparse would
+    refuse ``-p x -1e-3`` or ``-p x -inf`` ("expected 2 arguments"), reading the value as an option.
+
+    Returns (the other arguments, ``{"parameter": [[name, value], ...], "yaml_parameter": [...]}``);
+    arguments after ``--`` are left alone. A flag without two arguments after it is a
+    :class:`RunArgumentError`.
+    """
+    rest: list[str] = []
+    pairs: dict[str, list[list[str]]] = {"parameter": [], "yaml_parameter": []}
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            rest.extend(argv[index:])
+            break
+        if token not in PAIR_FLAGS:
+            rest.append(token)
+            index += 1
+            continue
+        if len(argv) - index < 3:
+            raise RunArgumentError(f"{token} needs a NAME and a VALUE after it, got {list(argv[index + 1:])!r} "
+                                   "(e.g. -p limit 30, or -y models '[offline:smollm2-135m]').")
+        pairs[PAIR_FLAGS[token]].append([argv[index + 1], argv[index + 2]])
+        index += 3
+    return rest, pairs
 
 
 def _check_name(name: str) -> None:
