@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
-from helpers.report.book import BookBuildError, check_notebook_profiles, executed_profiles
+from helpers.report.book import (
+    BookBuildError,
+    build,
+    check_notebook_profiles,
+    check_notebooks_succeeded,
+    executed_profiles,
+)
 
 
 def _executed(book_dir, name: str, profile: str) -> None:
@@ -31,3 +39,46 @@ def test_notebooks_of_the_same_profile_pass(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "experiments" / "swap.ipynb"))  # run by hand
     check_notebook_profiles("ci", tmp_path)
     check_notebook_profiles("offline", tmp_path / "no-book")  # nothing executed: nothing to refuse
+
+
+# --------------------------------------------------------------------------- issue 20, class 2
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_a_notebook_papermill_ran_into_an_exception_is_refused_naming_the_cell(tmp_path):
+    """A notebook papermill executed with an exception (e.g. run by hand with a parameter that
+    makes a cell raise) is refused by the book build: notebook, failing cell and the re-run named."""
+    import papermill
+
+    executed = tmp_path / "experiments" / "scaling.ipynb"
+    executed.parent.mkdir(parents=True)
+    with pytest.raises(papermill.PapermillExecutionError):
+        papermill.execute_notebook(str(DATA / "run_failing.ipynb"), str(executed), parameters={"profile": "ci"},
+                                   kernel_name="python3", progress_bar=False)
+    assert nbformat.read(str(executed), as_version=4).metadata["papermill"]["exception"] is True
+    with pytest.raises(BookBuildError) as error:
+        check_notebooks_succeeded("ci", tmp_path)
+    message = str(error.value)
+    assert str(executed) in message and "ZeroDivisionError: deliberate failure for the runner test" in message
+    assert "cell 6 (In [4]) raised" in message  # counting papermill's error banners and injected parameters
+    assert "make notebook NB=scaling PROFILE=ci" in message and "make book PROFILE=ci" in message
+    with pytest.raises(BookBuildError, match="failed and are not published"):
+        build("ci", tmp_path)  # refused before anything is generated or built
+    assert not (tmp_path / "_build").exists()
+
+
+def test_a_notebook_with_an_error_output_is_refused_and_clean_ones_pass(tmp_path):
+    _executed(tmp_path, "scaling", "ci")
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", execution_count=1),
+        nbformat.v4.new_code_cell("1 / 0", execution_count=2, outputs=[nbformat.v4.new_output(
+            "error", ename="ZeroDivisionError", evalue="division by zero", traceback=["..."])])])
+    nbformat.write(notebook, str(tmp_path / "experiments" / "swap.ipynb"))  # run by hand, no papermill record
+    with pytest.raises(BookBuildError) as error:
+        check_notebooks_succeeded("ci", tmp_path)
+    message = str(error.value)
+    assert "swap.ipynb (cell 1 (In [2]) raised ZeroDivisionError: division by zero)" in message
+    assert "scaling" not in message.split("Re-run")[0] and "make notebook NB=swap PROFILE=ci" in message
+    (tmp_path / "experiments" / "swap.ipynb").unlink()
+    check_notebooks_succeeded("ci", tmp_path)  # the clean one passes

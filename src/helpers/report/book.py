@@ -192,15 +192,57 @@ def check_notebook_profiles(profile: str, book_dir: Path = BOOK_DIR) -> None:
             f"PROFILE={profile}`), or build the HTML for theirs (`make html PROFILE={other[first]}`).")
 
 
+def failed_cells(notebook) -> list[str]:
+    """Each code cell of an executed notebook that holds an error output, or that papermill marked
+    as raising: ``"cell <index> (In [<count>]) raised <ename>: <evalue>"`` (index counts every cell,
+    papermill's injected ones included, as the executed file shows them)."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+        if errors or cell.get("metadata", {}).get("papermill", {}).get("exception"):
+            evalue = str(errors[0].get("evalue", "")).strip().splitlines() if errors else []
+            what = (f"{errors[0].get('ename')}: {evalue[0] if evalue else ''}" if errors
+                    else "an exception (no error output kept)")
+            found.append(f"cell {index} (In [{cell.get('execution_count')}]) raised {what}")
+    return found
+
+
+def check_notebooks_succeeded(profile: str, book_dir: Path = BOOK_DIR) -> None:
+    """Refuse to publish an executed notebook that failed: papermill recorded an exception in its
+    metadata (``papermill.exception``), or a cell holds an error output (a notebook run by hand).
+    The :class:`BookBuildError` names each notebook, its failing cells and how to re-run it."""
+    import nbformat
+
+    failed = {}
+    for name in EXPERIMENTS:
+        path = Path(book_dir) / "experiments" / f"{name}.ipynb"
+        if not path.is_file():
+            continue
+        notebook = nbformat.read(str(path), as_version=4)
+        cells = failed_cells(notebook)
+        if notebook.metadata.get("papermill", {}).get("exception") or cells:
+            failed[name] = f"{path} ({'; '.join(cells) or 'papermill recorded an exception'})"
+    if failed:
+        first = next(iter(failed))
+        raise BookBuildError(
+            f"these executed notebooks failed and are not published: {'; '.join(failed.values())}. Re-run them "
+            f"(`make notebook NB={first} PROFILE={profile}` with parameters that work, or `make book PROFILE={profile}` "
+            "to re-execute every notebook with its defaults), then build again.")
+
+
 def build(profile: str, book_dir: Path = BOOK_DIR, strict: bool = True) -> Path:
     """Prepare and build the HTML book for ``profile``; return the path of ``index.html``.
 
     Raises :class:`BookBuildError` when an executed notebook ran with another profile (its numbers
-    would appear under this profile's banner) or jupyter-book fails.
+    would appear under this profile's banner), failed (:func:`check_notebooks_succeeded`) or
+    jupyter-book fails.
     """
     book_dir = Path(book_dir).resolve()
     check_profile(profile)
     check_notebook_profiles(profile, book_dir)
+    check_notebooks_succeeded(profile, book_dir)
     write_experiment_placeholders(profile, book_dir)
     write_generated(profile, book_dir)
     plots.write_vega_bundle(book_dir / "_static")
