@@ -107,6 +107,28 @@ def test_an_unknown_model_in_the_profile_fails_before_the_store_is_touched(tmp_p
     assert not store.exists() or not any(store.rglob("provenance.json"))
 
 
+def test_a_malformed_profiles_file_is_named_in_full_before_anything_runs(tmp_path):
+    """Issue 20, class 3: tasks as a list (a traceback before), a family as a string (split into
+    characters before), `shots: yes` and an unknown task (scored up to them before), in one message."""
+    bad = TINY_PROFILES.replace("pythia: [random:pythia-70m]", "pythia: random:pythia-70m").replace(
+        "{task: mrpc, shots: 0, limit: 2}", "{task: mrpcc, shots: yes, limit: 2}") + """
+broken:
+  families: {pythia: [random:pythia-70m]}
+  tasks: [procedure]
+"""
+    store = tmp_path / "store"
+    status, out, err = _main(["run", "--profile", "tiny", "--profiles-file", str(_profiles(tmp_path, bad)),
+                              "--store", str(store), "--fill-only"])
+    assert status == 2 and "Traceback" not in err + out, err
+    assert err.startswith(f"error: {tmp_path / 'profiles.yml'}: 4 problem(s), nothing was run:"), err
+    for problem in ("tiny.families.pythia: must be a non-empty list of model sources, got 'random:pythia-70m'",
+                    "tiny.tasks.pattern.shots: YAML 1.1 reads this as True, got 'yes'",
+                    "tiny.tasks.pattern.task: is not a known task, got 'mrpcc'; did you mean mrpc?",
+                    "broken.tasks: must map a task kind to its setting, got ['procedure']"):
+        assert problem in err, (problem, err)
+    assert not store.exists() or not any(store.rglob("provenance.json"))
+
+
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory):
     """One fill of the tiny profile into a fresh store."""

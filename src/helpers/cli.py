@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from helpers.experiments.registry import EXPERIMENTS, UnknownExperimentError, chosen_experiments
-from helpers.infra.profiles import PROFILES_FILE, ProfileError, load_profile
+from helpers.infra.profiles import PROFILES_FILE, ProfileError, load_profile, load_profiles
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -348,8 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _pass_through(argv[0], argv[1:])
     pairs = None
     if argv and argv[0] in ("run", "notebook", "book"):  # -p/-y pairs taken as papermill takes them
-        from helpers.infra.run.notebooks import take_parameter_pairs
-        from helpers.infra.run.workers import RunArgumentError
+        from helpers.infra.run.notebooks import RunArgumentError, take_parameter_pairs
 
         try:
             argv, pairs = take_parameter_pairs(argv)
@@ -360,6 +359,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if pairs is not None:
         args.parameter, args.yaml_parameter = pairs["parameter"], pairs["yaml_parameter"]
     try:
+        if getattr(args, "profiles_file", None) is not None:  # every problem of the file, before any work
+            from helpers.core.tasks import list_tasks
+            load_profiles(args.profiles_file, list_tasks())
         return _dispatch(args)
     except ProfileError as error:  # an unknown profile or a bad profiles file, whatever the command
         print(f"error: {error}", file=sys.stderr)

@@ -158,7 +158,9 @@ def configure(profile: str = "ci", profiles_file: str | Path | None = None,
                              f"{', '.join(spec.parameters)}.")
     path = Path(profiles_file) if profiles_file is not None else PROFILES_FILE
     try:
-        chosen = load_profile(profile, path)
+        from helpers.core.tasks import list_tasks
+
+        chosen = load_profile(profile, path, list_tasks())
     except ProfileError as error:
         raise ParameterError(f"Parameter profile={profile!r}: {error}") from error
     merged = {**COMMON_DEFAULTS, **values}

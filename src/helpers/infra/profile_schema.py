@@ -1,0 +1,286 @@
+"""The schema of ``data/profiles.yml``: a YAML reader that refuses YAML 1.1's surprises, and every check.
+
+:func:`read_profiles_yaml` reads the file with PyYAML's safe loader, except that a plain scalar
+YAML 1.1 reads as something it does not look like is kept as a :class:`Yaml11Surprise` instead of
+being converted: ``010`` (octal: 8), ``1:30`` (base 60: 90), ``yes``/``no``/``on``/``off``/``y``/``n``
+(booleans). A key given twice is refused too (PyYAML keeps the last one silently).
+
+:func:`check_profiles` then checks the whole file against the schema below and returns *every*
+problem, each one line with its YAML path, the value found and the fix, so a malformed file is
+named in full before anything is scored. Own code rather than pydantic or jsonschema (both
+installed): the YAML 1.1 checks need the raw scalar text, which a schema library never sees, and
+the messages must name the fix in the project's terms.
+
+Schema (``?``: optional)::
+
+    <profile name>:                      a mapping
+      description?: text
+      findings?: true | false
+      device?: cpu | cuda | auto
+      families: {<family>: [<model source>, ...]}     non-empty mapping of non-empty lists of text
+      tasks: {<task kind>: {task: <task name>, shots?: int >= 0, limit?: int >= 1 | null, path?: text}}
+      swap?:
+        pairs: [[<donor>, <recipient>], ...]          two model sources each
+        alphas?: [<number in [0, 1]>, ...]
+        tasks?: [<task kind of this profile>, ...]
+        limit?: int >= 1 | {<each kind of swap.tasks>: int >= 1}
+        max_layers?: int >= 1
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Collection
+
+import yaml
+
+PROFILE_KEYS = ("description", "findings", "device", "families", "tasks", "swap")
+TASK_KEYS = ("task", "shots", "limit", "path")
+SWAP_KEYS = ("pairs", "alphas", "tasks", "limit", "max_layers")
+DEVICES = ("cpu", "cuda", "auto")
+
+
+@dataclass(frozen=True)
+class Yaml11Surprise:
+    """A plain scalar that YAML 1.1 reads as ``read_as`` though it looks like something else."""
+
+    raw: str
+    read_as: Any
+    fix: str
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, keeping YAML 1.1's surprising ints and booleans as :class:`Yaml11Surprise`."""
+
+
+def _int(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    raw = str(node.value)
+    digits = raw.lstrip("+-")
+    if re.fullmatch(r"0[0-9_]+", digits):
+        decimal = int(raw.replace("_", ""), 10)
+        return Yaml11Surprise(raw, value, f"a leading 0 makes it octal: write {decimal} without it")
+    if ":" in raw:
+        return Yaml11Surprise(raw, value, f"digits around a colon are base 60: write \"{raw}\" in quotes, or the number")
+    return value
+
+
+def _bool(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    value = yaml.SafeLoader.construct_yaml_bool(loader, node)
+    raw = str(node.value)
+    if raw.lower() in ("true", "false"):
+        return value
+    return Yaml11Surprise(raw, value, f"write true or false for a flag, a number for a count, or \"{raw}\" in "
+                                      "quotes for text")
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
+    keys = [loader.construct_object(key, deep=True) for key, _ in node.value]
+    for index, key in enumerate(keys):
+        if isinstance(key, (str, int, float, bool)) and key in keys[:index]:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice (YAML keeps only the last): delete one",
+                node.value[index][0].start_mark)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _bool)
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
+
+
+def read_profiles_yaml(path: Path) -> Any:
+    """The parsed file, with YAML 1.1 surprises kept as :class:`Yaml11Surprise` (``yaml.YAMLError``
+    for text that is not YAML, or a key given twice)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+
+
+class _Problems:
+    """Problems found so far, each ``<path>: <what>, got <value>; <fix>``."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, path: str, value: Any, what: str, fix: str) -> None:
+        shown = value.raw if isinstance(value, Yaml11Surprise) else value
+        self.lines.append(f"{path}: {what}, got {shown!r}; {fix}")
+
+
+def _surprises(value: Any, path: str, problems: _Problems) -> None:
+    """Report every :class:`Yaml11Surprise` anywhere under ``value``."""
+    if isinstance(value, Yaml11Surprise):
+        problems.add(path, value, f"YAML 1.1 reads this as {value.read_as!r}", value.fix)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _surprises(key, f"{path}.{key} (the key)", problems)
+            _surprises(item, f"{path}.{key}", problems)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _surprises(item, f"{path}[{index}]", problems)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _count(value: Any, path: str, minimum: int, problems: _Problems, *, nullable: bool = False) -> None:
+    """An integer >= ``minimum`` (or null when ``nullable``)."""
+    if isinstance(value, Yaml11Surprise) or (nullable and value is None):
+        return  # reported already / allowed
+    if not _is_int(value) or value < minimum:
+        null = " or null (all items)" if nullable else ""
+        problems.add(path, value, f"must be an integer >= {minimum}{null}",
+                     f"write e.g. {path.rsplit('.', 1)[-1]}: {max(minimum, 1) if minimum else 0}")
+
+
+def _text_list(value: Any, path: str, what: str, example: str, problems: _Problems) -> bool:
+    """A non-empty list of non-empty strings."""
+    if isinstance(value, Yaml11Surprise):
+        return False
+    if not isinstance(value, list) or not value:
+        problems.add(path, value, f"must be a non-empty list of {what}", f"write e.g. {example}")
+        return False
+    good = True
+    for index, item in enumerate(value):
+        if not isinstance(item, Yaml11Surprise) and (not isinstance(item, str) or not item.strip()):
+            problems.add(f"{path}[{index}]", item, f"must be a {what[:-1]} (text)", f"write e.g. {example}")
+            good = False
+    return good
+
+
+def _unknown_keys(raw: dict, allowed: Collection[str], path: str, problems: _Problems) -> None:
+    for key in raw:
+        if key not in allowed:
+            problems.add(f"{path}.{key}", key, "is not a known key", f"use one of {', '.join(allowed)}")
+
+
+def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | None, problems: _Problems) -> None:
+    if not isinstance(spec, dict):
+        problems.add(path, spec, "must be a mapping", "write e.g. {task: mmlu_math, shots: 0, limit: 10}")
+        return
+    _unknown_keys(spec, TASK_KEYS, path, problems)
+    task = spec.get("task")
+    if "task" not in spec:
+        problems.add(f"{path}.task", None, "is missing", "add task: <task name>, e.g. task: mmlu_math")
+    elif not isinstance(task, Yaml11Surprise) and (not isinstance(task, str) or not task):
+        problems.add(f"{path}.task", task, "must be a task name (text)", "write e.g. task: mmlu_math")
+    elif isinstance(task, str) and task_names is not None and task not in task_names:
+        close = difflib.get_close_matches(task, list(task_names), n=3, cutoff=0.6)
+        problems.add(f"{path}.task", task, "is not a known task",
+                     (f"did you mean {' or '.join(close)}? " if close else "")
+                     + "helpers.core.tasks.list_tasks() lists the task names")
+    _count(spec.get("shots", 0), f"{path}.shots", 0, problems)
+    _count(spec.get("limit"), f"{path}.limit", 1, problems, nullable=True)
+    data = spec.get("path")
+    if data is not None and not isinstance(data, (str, Yaml11Surprise)):
+        problems.add(f"{path}.path", data, "must be a file or folder path (text)", "write e.g. path: glue_data/QQP/dev.tsv")
+
+
+def _check_swap(swap: Any, path: str, kinds: Collection[str], problems: _Problems) -> None:
+    if not isinstance(swap, dict):
+        problems.add(path, swap, "must be a mapping", "write pairs, alphas, tasks, limit, max_layers under it")
+        return
+    _unknown_keys(swap, SWAP_KEYS, path, problems)
+    pairs = swap.get("pairs", [])
+    if not isinstance(pairs, list):
+        problems.add(f"{path}.pairs", pairs, "must be a list of [donor, recipient] pairs",
+                     "write e.g. pairs: [[random:pythia-410m, random:pythia-1.4b]]")
+    else:
+        for index, pair in enumerate(pairs):
+            if isinstance(pair, Yaml11Surprise):
+                continue
+            if (not isinstance(pair, list) or len(pair) != 2
+                    or not all(isinstance(model, str) and model.strip() for model in pair)):
+                problems.add(f"{path}.pairs[{index}]", pair, "must name two models, [donor, recipient]",
+                             "write e.g. [random:pythia-410m, random:pythia-1.4b]")
+    alphas = swap.get("alphas", [0.0, 1.0])
+    if not isinstance(alphas, list) or not alphas:
+        problems.add(f"{path}.alphas", alphas, "must be a non-empty list of numbers in [0, 1]",
+                     "write e.g. alphas: [0.0, 0.5, 1.0]")
+    else:
+        for index, alpha in enumerate(alphas):
+            if isinstance(alpha, Yaml11Surprise):
+                continue
+            if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 <= alpha <= 1.0:
+                problems.add(f"{path}.alphas[{index}]", alpha, "must be a number in [0, 1]",
+                             "write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)")
+    swap_kinds = swap.get("tasks", [])
+    if not isinstance(swap_kinds, list):
+        problems.add(f"{path}.tasks", swap_kinds, "must be a list of task kinds", "write e.g. tasks: [knowledge, procedure]")
+        swap_kinds = []
+    for index, kind in enumerate(swap_kinds):
+        if not isinstance(kind, Yaml11Surprise) and kind not in kinds:
+            problems.add(f"{path}.tasks[{index}]", kind, "is not a task kind of this profile",
+                         f"use one of {', '.join(map(str, kinds)) or '(none: add tasks first)'}")
+    limit = swap.get("limit", 20)
+    if isinstance(limit, dict):
+        for kind in swap_kinds:
+            if kind not in limit:
+                problems.add(f"{path}.limit", limit, f"has no limit for swap task {kind!r}",
+                             f"add {kind}: <items> (a limit for each of swap.tasks)")
+        for kind, value in limit.items():
+            if kind not in swap_kinds:
+                problems.add(f"{path}.limit.{kind}", value, "is not one of swap.tasks",
+                             f"delete it, or add {kind} to swap.tasks")
+            _count(value, f"{path}.limit.{kind}", 1, problems)
+    else:
+        _count(limit, f"{path}.limit", 1, problems)
+    _count(swap.get("max_layers", 8), f"{path}.max_layers", 1, problems)
+
+
+def _check_profile(name: Any, raw: Any, task_kinds: Collection[str], task_names: Collection[str] | None,
+                   problems: _Problems) -> None:
+    path = str(name)
+    if not isinstance(raw, dict):
+        problems.add(path, raw, "a profile must be a mapping",
+                     "give it description, findings, device, families and tasks keys (see the ci profile)")
+        return
+    _unknown_keys(raw, PROFILE_KEYS, path, problems)
+    if "description" in raw and not isinstance(raw["description"], (str, Yaml11Surprise)):
+        problems.add(f"{path}.description", raw["description"], "must be text", "write a sentence, or quote it")
+    if "findings" in raw and not isinstance(raw["findings"], (bool, Yaml11Surprise)):
+        problems.add(f"{path}.findings", raw["findings"], "must be true or false",
+                     "write findings: false for a profile whose numbers are not findings")
+    device = raw.get("device", "auto")
+    if not isinstance(device, Yaml11Surprise) and device not in DEVICES:
+        problems.add(f"{path}.device", device, "is not a device", f"use one of {', '.join(DEVICES)}")
+    families = raw.get("families")
+    if not isinstance(families, dict) or not families:
+        problems.add(f"{path}.families", families, "must map a family name to a list of model sources",
+                     "write e.g. families: {pythia: [random:pythia-70m, random:pythia-160m]}")
+    else:
+        for family, models in families.items():
+            _text_list(models, f"{path}.families.{family}", "model sources",
+                       f"{family}: [random:pythia-70m] (a list in brackets, even for one model)", problems)
+    tasks = raw.get("tasks")
+    if not isinstance(tasks, dict) or not tasks:
+        problems.add(f"{path}.tasks", tasks, "must map a task kind to its setting",
+                     "write e.g. tasks: {knowledge: {task: mmlu_math, shots: 0, limit: 4}}")
+        tasks = {}
+    for kind, spec in tasks.items():
+        if kind not in task_kinds:
+            problems.add(f"{path}.tasks.{kind}", kind, "is not a task kind", f"use one of {', '.join(task_kinds)}")
+        else:
+            _check_task(kind, spec, f"{path}.tasks.{kind}", task_names, problems)
+    if raw.get("swap") is not None:
+        _check_swap(raw["swap"], f"{path}.swap", [kind for kind in tasks if kind in task_kinds], problems)
+
+
+def check_profiles(raw: Any, task_kinds: Collection[str], task_names: Collection[str] | None = None) -> list[str]:
+    """Every problem of a parsed profiles file (empty: valid), one line each with its YAML path.
+
+    ``task_names``: the accepted task names (``helpers.core.tasks.list_tasks()``, passed in by a
+    layer that may import the tasks); None skips that cross-reference.
+    """
+    problems = _Problems()
+    _surprises(raw, "(file)" if not isinstance(raw, dict) else "", problems)
+    problems.lines = [line.lstrip(".") for line in problems.lines]
+    if not isinstance(raw, dict) or not raw:
+        problems.add("(file)", raw, "must be a mapping of profile names to profiles", "see the ci profile in git")
+        return problems.lines
+    for name, spec in raw.items():
+        _check_profile(name, spec, task_kinds, task_names, problems)
+    return problems.lines
