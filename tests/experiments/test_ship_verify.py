@@ -22,6 +22,7 @@ from helpers.infra.paths import DATA_DIR, REPO_ROOT
 from helpers.infra.profiles import load_profile, load_profiles
 from helpers.infra.provenance import PACKAGE_DIR, code_version
 from helpers.infra.store import ResultStore, StoreStack
+from helpers.infra.store.shards import SHARD_METADATA_KEY
 
 TINY = """
 tiny:
@@ -124,6 +125,48 @@ def test_an_altered_row_outside_the_sample_is_found_through_the_seal(tiny):
     assert any(f"shipped file {shard_name} changed since it was shipped" in line for line in lines), lines
     with pytest.raises(verify.VerificationError, match="git checkout -- data/results"):
         verify.verify(profile, seed=1, stack=stack, say=lambda *_: None)
+
+
+def test_a_row_edited_with_pandas_is_named_not_a_corrupt_shard_traceback(tiny):
+    """Issue 20, class 4: read_parquet, change a value, to_parquet (the store's metadata is lost);
+    the changed row is named as for a pyarrow edit."""
+    profile, _, shipped = tiny
+    setting = profile.tasks["pattern"]
+    key = result_key(ModelHandle("random:pythia-70m", device="cpu"), setting)
+    sampled = {item.item_id for item in verify.sample(evaluation.build_setting_items(setting), 1, 1,
+                                                      f"random:pythia-70m {setting.task} 0")}
+    shard = next(shipped.path(key).glob("shard-*.parquet"))
+    frame = pd.read_parquet(shard)
+    row = frame.index[~frame["item_id"].isin(sampled)][0]
+    before = frame.loc[row, "logprob"]
+    frame.loc[row, "logprob"] += 0.01
+    frame.to_parquet(shard)
+    assert SHARD_METADATA_KEY not in (pq.read_schema(shard).metadata or {})  # pandas dropped it
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+    found, _ = verify.verify_evaluations(profile, seed=1, stack=stack, count=1, say=lambda *_: None)
+    lines = [finding.line() for finding in found]
+    named = [line for line in lines if line.startswith(
+        f"random:pythia-70m, task mrpc, item {frame.loc[row, 'item_id']}, choice {frame.loc[row, 'choice']}: "
+        "logprob shipped ")]
+    assert len(named) == 1, lines
+    shipped_value, current_value = (float(part.split()[-1]) for part in named[0].split(", current code"))
+    assert abs(shipped_value - (before + 0.01)) < 1e-12 and abs(current_value - before) < 1e-4
+    assert any(f"shipped file {shard.name} changed since it was shipped" in line for line in lines), lines
+    with pytest.raises(verify.VerificationError, match=f"item {frame.loc[row, 'item_id']}"):
+        verify.verify(profile, seed=1, stack=stack, say=lambda *_: None)
+
+
+def test_an_unreadable_shipped_file_is_one_line_not_a_traceback(tiny):
+    profile, _, shipped = tiny
+    key = result_key(ModelHandle("random:pythia-70m", device="cpu"), profile.tasks["procedure"])
+    shard = next(shipped.path(key).glob("shard-*.parquet"))
+    shard.write_bytes(shard.read_bytes()[:100])  # cut short
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+    with pytest.raises(verify.VerificationError) as error:
+        verify.verify(profile, seed=1, stack=stack, say=lambda *_: None)
+    lines = [line for line in str(error.value).splitlines() if shard.name in line and "cannot be read" in line]
+    assert len(lines) == 1 and "random:pythia-70m, task arithmetic_2da: shipped file" in lines[0], str(error.value)
+    assert "so its rows were not compared" in lines[0]
 
 
 def test_without_the_seal_the_same_alteration_escapes_a_one_item_sample(tiny):
@@ -249,6 +292,7 @@ def test_a_store_filled_in_one_clone_is_reused_from_another_path(tmp_path):
         from helpers.experiments.evaluation import ModelHandle, evaluate
         from helpers.infra.profiles import TaskSetting
         from helpers.infra.store import ResultStore, StoreStack
+from helpers.infra.store.shards import SHARD_METADATA_KEY
         calls = []
         original = evaluation.rows_for
         evaluation.rows_for = lambda *a, **k: calls.append(1) or original(*a, **k)

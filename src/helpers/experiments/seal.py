@@ -17,9 +17,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
+import pyarrow as pa
 
 from helpers.infra.files import atomic_write_json, file_sha256
-from helpers.infra.store import PROVENANCE_FILE, ResultStore
+from helpers.infra.store import PROVENANCE_FILE, CorruptShardError, ResultStore
+from helpers.infra.store.shards import plan_shards, read_shard
+
+UNREADABLE = (pa.ArrowException, OSError, ValueError)
+"""What pandas / pyarrow raise for a file that is not (complete) parquet."""
 
 SEAL_FIELD = "shipped_sha256"
 """Provenance field of a shipped table: ``{shard file name: sha256 hex digest}``."""
@@ -63,10 +68,55 @@ def altered_shards(store: ResultStore, key_fields: Mapping[str, Any]) -> list[Al
 
 
 def item_ids_in(store: ResultStore, key_fields: Mapping[str, Any], shards: list[AlteredShard]) -> set[str]:
-    """The item ids held by the (present) ``shards`` of a table, as they now read."""
+    """The item ids held by the (present, readable) ``shards`` of a table, as they now read (an
+    unreadable one is named by :func:`read_rows`)."""
     directory = store.path(key_fields)
     ids: set[str] = set()
     for shard in shards:
         if shard.actual is not None:
-            ids |= set(pd.read_parquet(directory / shard.file, columns=["item_id"])["item_id"].astype(str))
+            try:
+                ids |= set(pd.read_parquet(directory / shard.file, columns=["item_id"])["item_id"].astype(str))
+            except UNREADABLE:
+                continue
     return ids
+
+
+def read_rows(store: ResultStore, key_fields: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The rows of a shipped table as its files now read, and ``{file name: why it was not read}``.
+
+    A shard the store accepts is read through it. One it refuses (a file edited with pandas or
+    another tool loses the store's metadata; one edited with pyarrow no longer has its recorded
+    digest) is read as plain parquet, so its changed rows are compared and named by the
+    verification rather than ending in a :class:`~helpers.infra.store.CorruptShardError`. A file
+    that cannot be read as parquet at all, or lacks a stored column, is only named (one line each).
+    """
+    try:
+        return store.load(key_fields), {}
+    except CorruptShardError:
+        pass  # at least one shard is refused: read them one by one
+    record = store.provenance(key_fields)
+    columns = [name for name, _ in record.get("columns", [])]
+    layout, key = record["layout"], store.key(key_fields)
+    frames, unread = [], {}
+    for shard in plan_shards(store.path(key_fields), layout["n_units"], layout["shard_size"]):
+        found = read_shard(shard, key, None)
+        if isinstance(found, tuple):
+            frames.append(found[0])
+            continue
+        try:
+            frame = pd.read_parquet(shard.path)
+        except UNREADABLE as error:
+            unread[shard.path.name] = f"cannot be read as parquet ({type(error).__name__}: {_first_line(error)})"
+            continue
+        missing = [name for name in columns if name not in frame.columns]
+        if missing:
+            unread[shard.path.name] = f"lacks the stored column(s) {missing}"
+            continue
+        frames.append(frame[columns].reset_index(drop=True))
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return rows, unread
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else ""

@@ -11,7 +11,9 @@ log-probability| above :data:`TOLERANCE`, a different greedy flag or any other s
 differs (:func:`compare`) fails the build with the model, task, item, both values and the remedy.
 Besides the sample, every item of a shard file whose sha256 differs from the one recorded when
 it was shipped (:mod:`helpers.experiments.seal`) is re-scored, so an altered row is caught
-whichever items the sample draws.
+whichever items the sample draws, whatever tool edited the file (pandas drops the store's own
+metadata: the file is then read as plain parquet and compared row by row). A file that is not
+parquet at all is named in one line.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from helpers.experiments.evaluation import (
     result_key,
     rows_for,
 )
-from helpers.experiments.seal import altered_shards, item_ids_in
+from helpers.experiments.seal import altered_shards, item_ids_in, read_rows
 from helpers.infra.paths import REPO_ROOT
 from helpers.infra.profiles import Profile
 
@@ -79,6 +81,26 @@ class AlteredFile:
         then = "not shipped" if self.sealed is None else f"sha256 {self.sealed[:16]}"
         return (f"{self.model}, task {self.task}: shipped file {self.file} changed since it was shipped ({then}, "
                 f"now {now}); every item in it was re-scored")
+
+
+@dataclass(frozen=True)
+class UnreadFile:
+    """A shipped shard file that could not be compared: not parquet, or a stored column gone."""
+
+    model: str
+    task: str
+    file: str
+    why: str
+
+    def line(self) -> str:
+        return f"{self.model}, task {self.task}: shipped file {self.file} {self.why}, so its rows were not compared"
+
+
+def shipped_rows(found, model: str, task: str) -> tuple[pd.DataFrame, list[UnreadFile]]:
+    """The rows of the shipped table ``found`` as its files now read
+    (:func:`helpers.experiments.seal.read_rows`), and one :class:`UnreadFile` per file not read."""
+    rows, unread = read_rows(found.store, found.key_fields)
+    return rows, [UnreadFile(model, task, file, why) for file, why in unread.items()]
 
 
 def with_altered_items(found, items: Sequence, chosen: list, model: str, task: str,
@@ -172,7 +194,7 @@ def _plain(value: object) -> object:
 
 
 def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_ITEMS,
-                       say=print) -> tuple[list[Mismatch | AlteredFile], int]:
+                       say=print) -> tuple[list[Mismatch | AlteredFile | UnreadFile], int]:
     """Re-score a sample of every shipped evaluation result of ``profile``, plus every item of an
     altered shard; (mismatches and altered files, requests checked)."""
     stack = stack if stack is not None else default_stack()
@@ -188,7 +210,8 @@ def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = 
             chosen, altered = with_altered_items(found, items, chosen, handle.model_id, setting.task, say)
             mismatches += altered
             ids = {item.item_id for item in chosen}
-            shipped = found.store.load(found.key_fields)
+            shipped, unread = shipped_rows(found, handle.model_id, setting.task)
+            mismatches += unread
             shipped = shipped[shipped["item_id"].isin(ids)]
             current = rows_for(handle, setting, chosen, batch_tokens=4096, progress=False)
             mismatches += compare(shipped, current, handle.model_id)
@@ -199,7 +222,7 @@ def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = 
 
 
 def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_SWAP_ITEMS,
-                 say=print) -> tuple[list[Mismatch | AlteredFile], int]:
+                 say=print) -> tuple[list[Mismatch | AlteredFile | UnreadFile], int]:
     """Re-score ``count`` items per task kind of every shipped swap result, every condition (plus
     every item of an altered shard)."""
     from helpers.experiments.config import configure
@@ -225,7 +248,8 @@ def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE
             conditions = conditions_for(plan, recipient_depth(recipient))
             scorer = PairScorer(donor, recipient, setting, items, conditions)
             current = scorer(chosen)
-            shipped = found.store.load(found.key_fields)
+            shipped, unread = shipped_rows(found, label, setting.task)
+            mismatches += unread
             shipped = shipped[shipped["item_id"].isin({item.item_id for item in chosen})]
             mismatches += compare(shipped, current, label, ["condition"])
             checked += len(current)
