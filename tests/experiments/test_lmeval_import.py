@@ -237,6 +237,13 @@ REFUSALS = {
     "another gold": (edit_sample(MMLU, 2, lambda s: s.update(target="3")), "target", "gold"),
     "a truncated line": (edit_sample(MRPC, 2, lambda s: '{"doc_id": 1, "doc": {'), "(JSON)", "not valid JSON"),
     "a missing samples file": (remove_file(MRPC), "(file)", "missing"),
+    # issue 20, class 5: a file cut at a line boundary is not a smaller run, whatever the limit's type
+    "a file cut at a line boundary": (drop_line(MRPC, 3), "doc_id",
+                                      "holds 2 documents, but the run scored 3 (mrpc: 1725 documents, limit 3 in"),
+    "a cut file under a float limit (as the lm_eval CLI writes it)": (
+        lambda out: (edit_json(("config", "limit"), 3.0)(out), drop_line(MRPC, 3)(out))[1], "doc_id",
+        "doc_id 2 missing. The file was cut short"),
+    "a limit that is not a number": (edit_json(("config", "limit"), "3"), "config.limit", "positive number or null"),
     "a non-HF model": (edit_json(("config", "model"), "openai-completions"), "config.model", "Hugging Face"),
     "an unknown dtype": (edit_json(("config", "model_args"), "pretrained=x/y,dtype=float64"), "config.model_args",
                          "dtype"),
@@ -261,6 +268,15 @@ def test_refusal_names_file_line_field_and_touches_nothing(tmp_path: Path, case:
     assert (caught.value.path.name, caught.value.line, caught.value.field) == (file_name, line, field)
     assert isinstance(caught.value, ValueError)
     assert snapshot(root) == before  # nothing written, nothing changed
+
+
+def test_a_float_limit_is_the_same_run_as_the_integer(tmp_path: Path) -> None:
+    """lm_eval's CLI records `--limit 3` as 3.0: the run imports under limit 3, as the API's 3 does."""
+    out = copy_fixture(tmp_path)
+    edit_json(("config", "limit"), 3.0)(out)
+    report = import_samples(out, store=ResultStore(tmp_path / "store"), source=SOURCE, dry_run=True)
+    assert sorted((s.setting.task, s.setting.limit, s.n_items) for s in report.settings) == [
+        ("arithmetic_2da", 3, 3), ("mmlu:abstract_algebra", 3, 3), ("mrpc", 3, 3)]
 
 
 def test_cli_refusal(tmp_path: Path, capsys) -> None:

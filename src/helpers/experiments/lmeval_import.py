@@ -140,13 +140,42 @@ def _check_task(run: RunResults, name: str, ours: str, meta: dict) -> _Task:
                                f"{sample.doc_id} follows a gap (document {index} is missing): only a prefix "
                                "of the documents (lm_eval --limit N) can be imported.")
         _compare(sample, full[index])
+    limit = _run_limit(run, name, ours, len(full), samples)
+    return _Task(name, ours, shots, seed, path, limit, full[:len(samples)], samples)
+
+
+def _run_limit(run: RunResults, name: str, ours: str, n_full: int, samples: Sequence[Sample]) -> int | None:
+    """Our ``limit`` for a task's samples, after checking the file holds every document the run scored.
+
+    lm-eval records ``--limit`` as given, an int or (as its CLI writes it) a float such as ``6.0``;
+    below 1 it is a fraction of the documents. The run scored ``min(int(limit), n_full)``
+    documents (``ceil(n_full * limit)`` for a fraction; ``n_full`` with no limit), whatever the
+    number's type: a samples file with fewer, e.g. cut at a line boundary, is refused naming the
+    file and the missing doc ids, never imported as a smaller run.
+    """
     limit_arg = run.data["config"].get("limit")
-    n = len(samples)
-    if isinstance(limit_arg, int) and not isinstance(limit_arg, bool) and n == min(limit_arg, len(full)):
-        limit = limit_arg
+    if limit_arg is not None and (isinstance(limit_arg, bool) or not isinstance(limit_arg, (int, float))
+                                  or not limit_arg > 0):
+        raise run.error(["config", "limit"], f"is {limit_arg!r}; lm_eval records --limit as a positive number or null.")
+    if limit_arg is None:
+        scored = n_full
     else:
-        limit = None if n == len(full) else n
-    return _Task(name, ours, shots, seed, path, limit, full[:n], samples)
+        scored = min(math.ceil(n_full * limit_arg) if limit_arg < 1 else int(limit_arg), n_full)
+    n = len(samples)
+    if n > scored:
+        raise LmEvalImportError(run.samples_path(name), scored + 1, "doc_id", (
+            f"holds {n} documents, more than the {scored} the run of {run.path.name} scored (limit {limit_arg!r}): "
+            "the samples file is from another run."))
+    if n < scored:
+        missing = list(range(n, scored))
+        shown = ", ".join(map(str, missing[:10])) + (f" ... ({len(missing)} in all)" if len(missing) > 10 else "")
+        path = run.samples_path(name)
+        raise LmEvalImportError(path, n + 1, "doc_id", (
+            f"holds {n} documents, but the run scored {scored} ({ours}: {n_full} documents, limit {limit_arg!r} in "
+            f"{run.path.name}): doc_id {shown} missing. The file was cut short; copy it whole, or re-run lm_eval."))
+    if limit_arg is None or scored == n_full and limit_arg < 1:
+        return None
+    return int(limit_arg) if limit_arg >= 1 else scored
 
 
 def _compare(sample: Sample, item: Item) -> None:
