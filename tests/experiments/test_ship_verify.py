@@ -292,7 +292,6 @@ def test_a_store_filled_in_one_clone_is_reused_from_another_path(tmp_path):
         from helpers.experiments.evaluation import ModelHandle, evaluate
         from helpers.infra.profiles import TaskSetting
         from helpers.infra.store import ResultStore, StoreStack
-from helpers.infra.store.shards import SHARD_METADATA_KEY
         calls = []
         original = evaluation.rows_for
         evaluation.rows_for = lambda *a, **k: calls.append(1) or original(*a, **k)

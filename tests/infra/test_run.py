@@ -66,7 +66,8 @@ def test_p_pairs_on_the_command_line_are_taken_and_typed_as_papermill_takes_them
 
 def test_a_yaml_pair_is_taken_whole_and_a_short_pair_is_refused():
     rest, pairs = nb.take_parameter_pairs(["notebook", "-y", "task_kinds", "[procedure]", "--store", "s"])
-    assert rest == ["notebook", "--store", "s"] and pairs == {"parameter": [], "yaml_parameter": [["task_kinds", "[procedure]"]]}
+    assert rest == ["notebook", "--store", "s"]
+    assert pairs == {"parameter": [], "yaml_parameter": [["task_kinds", "[procedure]"]]}
     with pytest.raises(RunArgumentError, match=r"-y needs a NAME and a VALUE after it, got \['models'\]"):
         nb.take_parameter_pairs(["notebook", "-y", "models"])
 

@@ -306,8 +306,9 @@ def test_load_refuses_a_damaged_shard(store, tmp_path):
 
 def flip_logprob_bit(path: Path) -> tuple[float, float]:
     """Flip the lowest mantissa bit of the shard's first ``logprob`` value in the file's bytes (and
-    of its copies in the column statistics), as a failing disk would; returns (value before, value pyarrow now reads). Asserts the flip is
-    silent to pyarrow: the file still reads, with a slightly different, valid-looking number."""
+    of its copies in the column statistics), as a failing disk would; returns (value before, value
+    pyarrow now reads). Asserts the flip is silent to pyarrow: the file still reads, with a
+    slightly different, valid-looking number."""
     before = pq.read_table(path)
     value = before.column("logprob")[0].as_py()
     data = bytearray(path.read_bytes())

@@ -64,7 +64,8 @@ def _int(loader: _Loader, node: yaml.ScalarNode) -> Any:
         decimal = int(raw.replace("_", ""), 10)
         return Yaml11Surprise(raw, value, f"a leading 0 makes it octal: write {decimal} without it")
     if ":" in raw:
-        return Yaml11Surprise(raw, value, f"digits around a colon are base 60: write \"{raw}\" in quotes, or the number")
+        return Yaml11Surprise(raw, value,
+                              f"digits around a colon are base 60: write \"{raw}\" in quotes, or the number")
     return value
 
 
@@ -176,7 +177,8 @@ def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | N
     _count(spec.get("limit"), f"{path}.limit", 1, problems, nullable=True)
     data = spec.get("path")
     if data is not None and not isinstance(data, (str, Yaml11Surprise)):
-        problems.add(f"{path}.path", data, "must be a file or folder path (text)", "write e.g. path: glue_data/QQP/dev.tsv")
+        problems.add(f"{path}.path", data, "must be a file or folder path (text)",
+                     "write e.g. path: glue_data/QQP/dev.tsv")
 
 
 def _check_swap(swap: Any, path: str, kinds: Collection[str], problems: _Problems) -> None:
@@ -209,7 +211,8 @@ def _check_swap(swap: Any, path: str, kinds: Collection[str], problems: _Problem
                              "write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)")
     swap_kinds = swap.get("tasks", [])
     if not isinstance(swap_kinds, list):
-        problems.add(f"{path}.tasks", swap_kinds, "must be a list of task kinds", "write e.g. tasks: [knowledge, procedure]")
+        problems.add(f"{path}.tasks", swap_kinds, "must be a list of task kinds",
+                     "write e.g. tasks: [knowledge, procedure]")
         swap_kinds = []
     for index, kind in enumerate(swap_kinds):
         if not isinstance(kind, Yaml11Surprise) and kind not in kinds:

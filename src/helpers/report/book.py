@@ -228,8 +228,8 @@ def check_notebooks_succeeded(profile: str, book_dir: Path = BOOK_DIR) -> None:
         first = next(iter(failed))
         raise BookBuildError(
             f"these executed notebooks failed and are not published: {'; '.join(failed.values())}. Re-run them "
-            f"(`make notebook NB={first} PROFILE={profile}` with parameters that work, or `make book PROFILE={profile}` "
-            "to re-execute every notebook with its defaults), then build again.")
+            f"(`make notebook NB={first} PROFILE={profile}` with parameters that work, or "
+            f"`make book PROFILE={profile}` to re-execute every notebook with its defaults), then build again.")
 
 
 def build(profile: str, book_dir: Path = BOOK_DIR, strict: bool = True) -> Path:

@@ -29,8 +29,8 @@ import yaml
 
 from helpers.infra.run.workers import RunArgumentError, default_log_dir
 
-__all__ = ["NotebookOutcome", "resolve_value", "take_parameter_pairs", "parse_parameters", "declared_parameters", "split_overrides",
-           "execute_notebook", "execute_notebooks", "RESERVED_PARAMETERS"]
+__all__ = ["NotebookOutcome", "resolve_value", "take_parameter_pairs", "parse_parameters", "declared_parameters",
+           "split_overrides", "execute_notebook", "execute_notebooks", "RESERVED_PARAMETERS"]
 
 KERNEL_NAME = "python3"
 RESERVED_PARAMETERS = ("profile", "profiles_file")

@@ -8,16 +8,17 @@ recomputed instead of read.
 
 Why a digest of the content and not parquet's page checksums: pyarrow 26 writes and verifies
 CRC-32 page checksums (``write_page_checksum`` / ``page_checksum_verification``), but they cover
-the data pages only, not the footer that holds the schema, the column names and the pandas
-metadata. Measured on a shipped 980-row shard rewritten with page checksums, one bit flipped in
-every third byte (9,569 files): of the 5,141 flips in the pages none changed the data silently
-(4,837 raised, 304 were in bytes the reader ignores), but of the 4,428 flips in the footer 84
-changed the table that was read back (a column name or type) with no error. The digest is
-computed over what the reader returns (pandas metadata, column names, arrow types and every
-value) and stored in the footer's own metadata, so it travels with the file (shipping copies it,
-an atomic write replaces both at once) and any change to the data, or to the digest, is a
-mismatch. Shards written before digests existed carry none and are read unchecked (shipped ones
-are covered by their seal, :mod:`helpers.experiments.seal`).
+the data pages only, not the footer that holds the schema, the column names and the metadata.
+Measured (``scripts/parquet_bitflips.py``) on a shipped 980-row shard rewritten with page
+checksums, one bit flipped in every third byte (9,569 damaged copies, each read as the store
+reads it): of the 5,141 flips in the pages none changed the data silently (4,837 raised, 304 hit
+bytes the reader ignores), but of the 4,428 flips in the footer 84 changed the table read back
+(a column name or type) with no error, and 283 the schema metadata. The digest is computed over
+what the reader returns (pandas metadata, column names, arrow types and every value) and stored
+in the footer's own metadata, so it travels with the file (shipping copies it; one atomic write
+replaces both) and any change to the data, or to the digest, is a mismatch. Shards written
+before digests existed carry none and are read unchecked (shipped ones are covered by their
+seal, :mod:`helpers.experiments.seal`).
 """
 
 from __future__ import annotations

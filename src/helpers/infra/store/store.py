@@ -313,7 +313,8 @@ class ResultStore:
         for shard in plan_shards(directory, layout["n_units"], layout["shard_size"]):
             found = read_shard(shard, key, _stored_columns(record))
             if not isinstance(found, tuple):
-                raise CorruptShardError(f"shard {shard.path} {found or 'is missing'}{_described(key_fields)}; run get_or_compute with "
+                raise CorruptShardError(f"shard {shard.path} {found or 'is missing'}{_described(key_fields)}; "
+                                        "run get_or_compute with "
                                         "the same key fields to recompute it (a shipped result under data/results: "
                                         "`git checkout -- data/results` restores it)")
             frames.append(found[0])
