@@ -353,6 +353,19 @@ def test_a_flipped_bit_in_a_shard_is_caught_by_its_digest_and_recomputed(store, 
     pd.testing.assert_frame_equal(store.load(KEY_FIELDS), reference)
 
 
+def test_a_shard_missing_from_a_complete_table_is_reported_as_recomputed(store, tmp_path):
+    log_path = tmp_path / "log.txt"
+    reference = fill(store, log_path)
+    gone = shard_paths(store)[6]
+    gone.unlink()
+    recomputed = []
+    with pytest.warns(StoreWarning, match=rf"{gone.name} is missing \(model EleutherAI/pythia-70m"):
+        repaired = store.get_or_compute(KEY_FIELDS, UNITS, make_compute(log_path), shard_size=SHARD_SIZE,
+                                        progress=False, on_recompute=lambda path, why: recomputed.append((path, why)))
+    assert recomputed == [(gone, "is missing")] and computed_starts(log_path)[7:] == [UNITS[6 * SHARD_SIZE]]
+    pd.testing.assert_frame_equal(repaired, reference)
+
+
 def test_every_written_shard_records_the_digest_of_what_is_read_back(store, tmp_path):
     fill(store, tmp_path / "log.txt")
     for path in shard_paths(store):

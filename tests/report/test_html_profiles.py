@@ -80,5 +80,8 @@ def test_a_notebook_with_an_error_output_is_refused_and_clean_ones_pass(tmp_path
     message = str(error.value)
     assert "swap.ipynb (cell 1 (In [2]) raised ZeroDivisionError: division by zero)" in message
     assert "scaling" not in message.split("Re-run")[0] and "make notebook NB=swap PROFILE=ci" in message
+    notebook.cells[1].metadata["tags"] = ["raises-exception"]  # an error shown on purpose
+    nbformat.write(notebook, str(tmp_path / "experiments" / "swap.ipynb"))
+    check_notebooks_succeeded("ci", tmp_path)
     (tmp_path / "experiments" / "swap.ipynb").unlink()
     check_notebooks_succeeded("ci", tmp_path)  # the clean one passes

@@ -193,15 +193,19 @@ def check_notebook_profiles(profile: str, book_dir: Path = BOOK_DIR) -> None:
 
 
 def failed_cells(notebook) -> list[str]:
-    """Each code cell of an executed notebook that holds an error output, or that papermill marked
-    as raising: ``"cell <index> (In [<count>]) raised <ename>: <evalue>"`` (index counts every cell,
-    papermill's injected ones included, as the executed file shows them)."""
+    """Each code cell of an executed notebook that holds an error output (unless tagged
+    ``raises-exception``), or that papermill marked as raising: ``"cell <index> (In [<count>])
+    raised <ename>: <evalue>"`` (index counts every cell, papermill's injected ones included, as
+    the executed file shows them)."""
     found = []
     for index, cell in enumerate(notebook.cells):
         if cell.get("cell_type") != "code":
             continue
+        metadata = cell.get("metadata", {})
         errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
-        if errors or cell.get("metadata", {}).get("papermill", {}).get("exception"):
+        if "raises-exception" in metadata.get("tags", []):  # an error shown on purpose (Jupyter Book's tag)
+            errors = []
+        if errors or metadata.get("papermill", {}).get("exception"):
             evalue = str(errors[0].get("evalue", "")).strip().splitlines() if errors else []
             what = (f"{errors[0].get('ename')}: {evalue[0] if evalue else ''}" if errors
                     else "an exception (no error output kept)")

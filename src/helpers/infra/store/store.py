@@ -176,7 +176,8 @@ class ResultStore:
         recomputed; invalid ones are warned about and recomputed. ``extra_provenance`` is
         recorded in ``provenance.json`` (e.g. the model's sha256). ``on_shard(done, total)`` is
         called after each shard; ``on_recompute(path, reason)`` for each stored shard found invalid
-        (damaged, digest mismatch, ...) and recomputed. Returns the shards' concatenation in unit order.
+        (damaged, digest mismatch, ..., or missing from a complete table) and recomputed. Returns the
+        shards' concatenation in unit order.
         """
         _check_arguments(units, compute, shard_size)
         key = self.key(key_fields)
@@ -191,6 +192,8 @@ class ResultStore:
         with tqdm(total=len(shards), desc=f"store {key[:8]}", unit="shard", disable=not progress) as bar:
             for shard in shards:
                 found = None if recompute_all else read_shard(shard, key, expected_columns)
+                if found is None and record.get("complete") and not recompute_all:
+                    found = "is missing"  # the table was complete: this shard was there
                 if isinstance(found, str):
                     warnings.warn(f"shard {shard.path} {found}{_described(key_fields)}; recomputing it",
                                   StoreWarning, stacklevel=2)
