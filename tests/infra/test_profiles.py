@@ -126,3 +126,19 @@ def test_task_names_are_checked_only_when_given(tmp_path):
     assert load_profiles(path)["tiny"].tasks["procedure"].task == "arithmetic_9zz"  # infra alone cannot know
     with pytest.raises(ProfileError, match=r"tiny.tasks.procedure.task: is not a known task, got 'arithmetic_9zz'"):
         load_profiles(path, list_tasks())
+
+
+def test_surprising_keys_are_named_as_written_and_merges_may_override(tmp_path):
+    text = GOOD + """
+yes:
+  families: {pythia: [random:pythia-70m]}
+  tasks: {procedure: {task: arithmetic_2da}}
+"""
+    with pytest.raises(ProfileError) as error:
+        load_profiles(_write(tmp_path, text), list_tasks())
+    assert "  profiles.yml: yes (the key): YAML 1.1 reads this as True, got 'yes'" in str(error.value)
+    merged = GOOD.replace("procedure: {task: arithmetic_2da, shots: 0, limit: 2}",
+                          "procedure: &setting {task: arithmetic_2da, shots: 0, limit: 2}").replace(
+        "pattern: {task: mrpc, shots: 0, limit: 2}", "pattern: {<<: *setting, task: mrpc}")
+    pattern = load_profiles(_write(tmp_path, merged), list_tasks())["tiny"].tasks["pattern"]
+    assert (pattern.task, pattern.shots, pattern.limit) == ("mrpc", 0, 2)  # a merge may override a key

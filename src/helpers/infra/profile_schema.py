@@ -79,12 +79,14 @@ def _bool(loader: _Loader, node: yaml.ScalarNode) -> Any:
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
-    keys = [loader.construct_object(key, deep=True) for key, _ in node.value]
-    for index, key in enumerate(keys):
-        if isinstance(key, (str, int, float, bool)) and key in keys[:index]:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} is given twice (YAML keeps only the last): delete one",
-                node.value[index][0].start_mark)
+    seen: set[tuple[str, str]] = set()
+    for key, _ in node.value:  # the keys as written (merge keys, ``<<``, may be overridden on purpose)
+        if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+            if (key.tag, key.value) in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key.value!r} is given twice (YAML keeps only the last): delete one",
+                    key.start_mark)
+            seen.add((key.tag, key.value))
     return yaml.SafeLoader.construct_mapping(loader, node, deep=True)
 
 
@@ -116,11 +118,16 @@ def _surprises(value: Any, path: str, problems: _Problems) -> None:
         problems.add(path, value, f"YAML 1.1 reads this as {value.read_as!r}", value.fix)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _surprises(key, f"{path}.{key} (the key)", problems)
-            _surprises(item, f"{path}.{key}", problems)
+            _surprises(key, f"{path}.{_name(key)} (the key)", problems)
+            _surprises(item, f"{path}.{_name(key)}", problems)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _surprises(item, f"{path}[{index}]", problems)
+
+
+def _name(key: Any) -> str:
+    """A mapping key as written in the file."""
+    return key.raw if isinstance(key, Yaml11Surprise) else str(key)
 
 
 def _is_int(value: Any) -> bool:
@@ -155,7 +162,7 @@ def _text_list(value: Any, path: str, what: str, example: str, problems: _Proble
 def _unknown_keys(raw: dict, allowed: Collection[str], path: str, problems: _Problems) -> None:
     for key in raw:
         if key not in allowed:
-            problems.add(f"{path}.{key}", key, "is not a known key", f"use one of {', '.join(allowed)}")
+            problems.add(f"{path}.{_name(key)}", key, "is not a known key", f"use one of {', '.join(allowed)}")
 
 
 def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | None, problems: _Problems) -> None:
@@ -226,9 +233,9 @@ def _check_swap(swap: Any, path: str, kinds: Collection[str], problems: _Problem
                              f"add {kind}: <items> (a limit for each of swap.tasks)")
         for kind, value in limit.items():
             if kind not in swap_kinds:
-                problems.add(f"{path}.limit.{kind}", value, "is not one of swap.tasks",
+                problems.add(f"{path}.limit.{_name(kind)}", value, "is not one of swap.tasks",
                              f"delete it, or add {kind} to swap.tasks")
-            _count(value, f"{path}.limit.{kind}", 1, problems)
+            _count(value, f"{path}.limit.{_name(kind)}", 1, problems)
     else:
         _count(limit, f"{path}.limit", 1, problems)
     _count(swap.get("max_layers", 8), f"{path}.max_layers", 1, problems)
@@ -236,7 +243,7 @@ def _check_swap(swap: Any, path: str, kinds: Collection[str], problems: _Problem
 
 def _check_profile(name: Any, raw: Any, task_kinds: Collection[str], task_names: Collection[str] | None,
                    problems: _Problems) -> None:
-    path = str(name)
+    path = _name(name)
     if not isinstance(raw, dict):
         problems.add(path, raw, "a profile must be a mapping",
                      "give it description, findings, device, families and tasks keys (see the ci profile)")
@@ -265,7 +272,7 @@ def _check_profile(name: Any, raw: Any, task_kinds: Collection[str], task_names:
         tasks = {}
     for kind, spec in tasks.items():
         if kind not in task_kinds:
-            problems.add(f"{path}.tasks.{kind}", kind, "is not a task kind", f"use one of {', '.join(task_kinds)}")
+            problems.add(f"{path}.tasks.{_name(kind)}", kind, "is not a task kind", f"use one of {', '.join(task_kinds)}")
         else:
             _check_task(kind, spec, f"{path}.tasks.{kind}", task_names, problems)
     if raw.get("swap") is not None:
