@@ -191,13 +191,18 @@ def exclusion_text(excluded: list[Exclusion]) -> str:
 
 
 @lru_cache(maxsize=4)
-def mmlu_subject_sizes(directory: str | None = None) -> tuple[int, ...]:
-    """Test-set sizes of the 57 MMLU subjects (sorted by subject; 14,042 items in all)."""
+def mmlu_subjects(directory: str | None = None) -> dict[str, int]:
+    """Test-set size of each of the 57 MMLU subjects, by subject name (14,042 items in all)."""
     folder = Path(directory) if directory is not None else MMLU_TEST_DIR
     files = sorted(folder.glob("*_test.csv"))
     if len(files) != 57:
         raise ObsScalingDataError(f"{folder}: expected 57 MMLU subject files (*_test.csv), found {len(files)}.")
-    return tuple(len(pd.read_csv(file, header=None)) for file in files)
+    return {file.name.removesuffix("_test.csv"): len(pd.read_csv(file, header=None)) for file in files}
+
+
+def mmlu_subject_sizes(directory: str | None = None) -> tuple[int, ...]:
+    """Test-set sizes of the 57 MMLU subjects, sorted by subject."""
+    return tuple(mmlu_subjects(directory).values())
 
 
 def leaderboard_mmlu_se(accuracy, sizes=None) -> np.ndarray:
