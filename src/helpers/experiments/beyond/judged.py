@@ -37,6 +37,8 @@ from helpers.analysis.obsscaling import (
 )
 from helpers.analysis.power import mde_slope
 
+
+
 ALPHA = 0.05
 PILE_FAMILIES = ("RWKV", "Pythia")
 NOT_BASE = {"RWKV/rwkv-raven-14b": "RWKV-4 Raven 14B is instruction-tuned, not one of the Pile base models"}
