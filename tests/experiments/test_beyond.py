@@ -94,3 +94,77 @@ def test_claim_rows_name_test_n_interval_and_exclusions(published):
     assert four.verdict.code == "reproduced" and "Holm across 2 families × 4 operations" in four.verdict.test
     assert "not monotone: peak 79.5% at pythia-2.8b-deduped" in " ".join(four.details)
     assert "2,000 items per task" in four.verdict.data and "unconfirmed" in four.verdict.data
+
+
+# ----------------------------------------------------------------------------- the chapter's views and charts
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return judged.benchmark()
+
+
+def test_every_chart_fits_the_content_column(frame):
+    import helpers.render.plots  # noqa: F401 (registers the theme)
+    from helpers.experiments.beyond import charts, views
+    from helpers.render.charts import MAX_CHART_WIDTH, rendered_size
+
+    families = views.check_parameters(frame, None, "flops", "mmlu")
+    built = {}
+    for axis in ("flops", "params", "tokens"):
+        points, _ = views.landscape(frame, families, axis, "mmlu")
+        built[f"landscape {axis}"] = charts.landscape_chart(points, axis, "MMLU", 0.25)
+    _, curve, _ = views.threshold_view(frame, 5, 0)
+    built["landscape with fit"] = charts.landscape_chart(points, "FLOPs", "MMLU", 0.25, curve)
+    pile = judged.rwkv_vs_pythia(frame)
+    lines = pd.concat([views.trend_line(t, pile["rows"].loc[pile["rows"]["family"] == f, "params"])
+                       for f, t in pile["trends"].items()])
+    built["pile"] = charts.pile_chart(pile["rows"], lines)
+    built["arithmetic"] = charts.arithmetic_chart(views.arithmetic_points())
+    built["lofo"] = charts.lofo_chart(views.lofo_view(frame, 5, 0)[0]["errors"])
+    built["contrast"] = charts.contrast_chart(views.contrast_view(frame)[0])
+    for name, chart in built.items():
+        width, _ = rendered_size(chart)
+        assert width <= MAX_CHART_WIDTH, f"{name}: {width:.0f} px wide"
+
+
+def test_bad_notebook_parameters_are_refused_with_the_choices(frame):
+    from helpers.analysis.obsscaling import ObsScalingDataError
+    from helpers.experiments.beyond import views
+
+    with pytest.raises(ObsScalingDataError, match="choose one of"):
+        views.check_parameters(frame, None, "compute", "mmlu")
+    with pytest.raises(ObsScalingDataError, match="'mmlu_pro'"):
+        views.check_parameters(frame, None, "flops", "mmlu_pro")
+    with pytest.raises(ObsScalingDataError, match=r"\['Gopher'\]"):
+        views.check_parameters(frame, ["Pythia", "Gopher"], "flops", "mmlu")
+    assert views.check_parameters(frame, ["Pythia", "OPT"], "params", "gsm8k") == ["Pythia", "OPT"]
+
+
+def test_chapter_views_name_every_model_they_leave_out(frame):
+    from helpers.experiments.beyond import views
+
+    points, excluded = views.landscape(frame, ["RWKV", "Pythia", "Jamba"], "flops", "mmlu")
+    assert set(points["family"]) == {"Pythia"}
+    assert {e.model for e in excluded} == set(frame.loc[frame["family"].isin(["RWKV", "Jamba"]), "model"])
+    changes, left_out = views.contrast_view(frame)
+    single = {e.model for e in left_out if "only model" in e.reason}
+    assert "ai21labs/Jamba-v0.1" in single and "Jamba" not in set(changes["family"])
+    assert len(changes) + 0 == changes["family"].nunique()
+
+
+def test_a_model_without_flops_in_the_file_is_named_by_the_pile_and_threshold_views(frame):
+    from helpers.experiments.beyond import views
+
+    broken = frame.assign(flops=frame["flops"].where(frame["model"] != "EleutherAI/pythia-12b-deduped"))
+    _, _, excluded = views.threshold_view(broken, 5, 0)
+    assert "EleutherAI/pythia-12b-deduped" in {e.model for e in excluded}
+    # the size-matched comparison uses parameters, so it keeps the model
+    assert "EleutherAI/pythia-12b-deduped" in set(judged.rwkv_vs_pythia(broken)["rows"]["model"])
+
+
+def test_a_one_model_family_gives_no_trend_and_says_so(frame):
+    one = frame[~((frame["family"] == "RWKV") & (frame["model"] != "RWKV/rwkv-4-14b-pile"))]
+    result = judged.rwkv_vs_pythia(one)
+    assert "no trend from fewer than 3 models" in result["trends"]["RWKV"].note
+    assert result["slope"].code == "inconclusive" and judged.pile_code(result["slope"], result["level"]) == "inconclusive"
