@@ -21,6 +21,7 @@ contradict it (the methods page defines the words).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from helpers.analysis.obsscaling import ARITHMETIC_N, ARITHMETIC_SHOTS, effective_n, exclusion_text
 from helpers.analysis.verdicts import Verdict, combine
@@ -38,6 +39,12 @@ def _per_decade(low: float, high: float) -> str:
 
 
 def claim6(evidence=None) -> ClaimResult:
+    """Claim 6 (published data only: the same for every profile, computed once per process)."""
+    return _claim6()
+
+
+@lru_cache(maxsize=1)
+def _claim6() -> ClaimResult:
     from helpers.experiments.beyond import judged
 
     pile = judged.rwkv_vs_pythia()
@@ -74,9 +81,20 @@ def claim6(evidence=None) -> ClaimResult:
 
 
 def claim7(evidence=None) -> ClaimResult:
+    """Claim 7; ``evidence.published`` (when set) replaces the bundled full-text results."""
+    published = getattr(evidence, "published", None)
+    return _claim7() if published is None else _claim7_from(published)
+
+
+@lru_cache(maxsize=1)
+def _claim7() -> ClaimResult:
+    return _claim7_from(None)
+
+
+def _claim7_from(published) -> ClaimResult:
     from helpers.experiments.beyond import judged
 
-    parts = judged.minimal_gains(published=getattr(evidence, "published", None))
+    parts = judged.minimal_gains(published=published)
     details, keys = [], []
     for part in parts:
         trend, rows = part["trend"], part["rows"]
@@ -105,6 +123,12 @@ def claim7(evidence=None) -> ClaimResult:
 
 
 def claim4c(evidence=None) -> ClaimResult:
+    """Claim 4c (published data only, computed once per process)."""
+    return _claim4c()
+
+
+@lru_cache(maxsize=1)
+def _claim4c() -> ClaimResult:
     from helpers.experiments.beyond import judged
 
     table, excluded = judged.arithmetic_trends()
