@@ -55,6 +55,8 @@ def landscape_chart(points: pd.DataFrame, x_title: str, y_title: str, chance: fl
     if curve is not None and len(curve):
         layers.append(alt.Chart(curve).mark_line(color="#333333", strokeDash=[2, 2]).encode(x="x:Q", y="y:Q"))
     subtitle = ("dashed grey: chance for a uniform guess" + (f" ({chance:.0%})" if chance is not None else "")
+                + ("; one-letter answers carry no length bias, so the length-aware baseline is the same"
+                   if chance == 0.25 else "")
                 + ("; dotted black: sigmoid fit across families" if curve is not None and len(curve) else ""))
     return alt.layer(*layers).properties(width=WIDE_PANEL_WIDTH, height=HEIGHT,
                                          title=chart_title(title or f"{y_title} against {x_title}", subtitle))
