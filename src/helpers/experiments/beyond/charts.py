@@ -29,9 +29,16 @@ GROUP_COLOURS = (OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], "#bbbbbb")
 HEIGHT = 300
 
 
-def _group_colour(title: str = "family") -> alt.Color:
-    return alt.Color("group:N", title=title, scale=alt.Scale(domain=list(GROUPS), range=list(GROUP_COLOURS)),
+def _group_colour(title: str = "family", present=None) -> alt.Color:
+    """Colour by group, each group its fixed colour; the legend lists the groups ``present`` (all when None)."""
+    pairs = [(g, c) for g, c in zip(GROUPS, GROUP_COLOURS) if present is None or g in set(present)]
+    return alt.Color("group:N", title=title, scale=alt.Scale(domain=[g for g, _ in pairs], range=[c for _, c in pairs]),
                      legend=bottom_legend(4))
+
+
+def _log_domain(values) -> list[float]:
+    values = [float(v) for v in values]
+    return [min(values) / 1.3, max(values) * 1.3]
 
 
 def _chance(value: float | None, y_field: str = "y") -> list[alt.Chart]:
@@ -41,19 +48,23 @@ def _chance(value: float | None, y_field: str = "y") -> list[alt.Chart]:
 
 
 def landscape_chart(points: pd.DataFrame, x_title: str, y_title: str, chance: float | None,
-                    curve: pd.DataFrame | None = None, title: str = "") -> alt.LayerChart:
-    """Every model: ``y`` against ``x`` (log), Pythia/OPT/RWKV in colour and joined within family."""
+                    curve: pd.DataFrame | None = None, title: str = "", x_format: str = "~s") -> alt.LayerChart:
+    """Every model: ``y`` against ``x`` (log), Pythia/OPT/RWKV in colour and joined within family.
+    ``x_format``: d3 format of the x labels (``~s``: 100M, 1G for parameters; ``.0e`` for FLOPs and tokens)."""
     require_table(points, ["family", "model", "x", "y", "group"], "landscape_chart", "views.landscape")
-    x = alt.X("x:Q", title=x_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~s"))
+    xs = list(points["x"]) + (list(curve["x"]) if curve is not None and len(curve) else [])
+    x = alt.X("x:Q", title=x_title, scale=alt.Scale(type="log", domain=_log_domain(xs)),
+              axis=alt.Axis(format=x_format, tickCount=8))
     y = alt.Y("y:Q", title=y_title, axis=alt.Axis(format="%"))
     base = alt.Chart(points)
+    colour = _group_colour(present=points["group"])
     dots = base.mark_circle(size=40, opacity=0.8).encode(
-        x=x, y=y, color=_group_colour(), tooltip=["model:N", "family:N", alt.Tooltip("y:Q", format=".1%")])
+        x=x, y=y, color=colour, tooltip=["model:N", "family:N", alt.Tooltip("y:Q", format=".1%")])
     lines = base.transform_filter(alt.datum.group != "other families").mark_line(strokeWidth=1.5).encode(
-        x=x, y=y, color=_group_colour(), detail="family:N", order="x:Q")
+        x=x, y=y, color=colour, detail="family:N", order="x:Q")
     layers = [dots, lines, *_chance(chance)]
     if curve is not None and len(curve):
-        layers.append(alt.Chart(curve).mark_line(color="#333333", strokeDash=[2, 2]).encode(x="x:Q", y="y:Q"))
+        layers.append(alt.Chart(curve).mark_line(color="#333333", strokeDash=[2, 2], clip=True).encode(x="x:Q", y="y:Q"))
     subtitle = ("dashed grey: chance for a uniform guess" + (f" ({chance:.0%})" if chance is not None else "")
                 + ("; one-letter answers carry no length bias, so the length-aware baseline is the same"
                    if chance == 0.25 else "")
@@ -67,15 +78,17 @@ def pile_chart(rows: pd.DataFrame, lines: pd.DataFrame, chance: float = 0.25) ->
     require_table(rows, ["family", "model", "params", "mmlu", "mmlu_se"], "pile_chart", "judged.rwkv_vs_pythia")
     data = rows.assign(group=rows["family"], low=rows["mmlu"] - 1.96 * rows["mmlu_se"],
                        high=rows["mmlu"] + 1.96 * rows["mmlu_se"])
-    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~s"))
+    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log", domain=_log_domain(data["params"])),
+              axis=alt.Axis(format="~s"))
     y = alt.Y("mmlu:Q", title="MMLU accuracy (letter, 5-shot)", axis=alt.Axis(format="%"),
               scale=alt.Scale(domain=[0.2, 0.3]))
+    colour = _group_colour(present=data["group"])
     base = alt.Chart(data)
-    dots = base.mark_circle(size=60).encode(x=x, y=y, color=_group_colour(), tooltip=["model:N",
+    dots = base.mark_circle(size=60).encode(x=x, y=y, color=colour, tooltip=["model:N",
                                             alt.Tooltip("mmlu:Q", format=".1%")])
-    bars = base.mark_rule().encode(x=x, y="low:Q", y2="high:Q", color=_group_colour())
+    bars = base.mark_rule().encode(x=x, y="low:Q", y2="high:Q", color=colour)
     fit = alt.Chart(lines.assign(group=lines["family"])).mark_line(strokeDash=[4, 2]).encode(
-        x="x:Q", y="y:Q", color=_group_colour())
+        x="x:Q", y="y:Q", color=colour)
     return alt.layer(dots, bars, fit, *_chance(chance, "mmlu")).properties(
         width=WIDE_PANEL_WIDTH, height=260,
         title=chart_title("RWKV-4 (recurrent) and Pythia (Transformer), both trained on the Pile",
@@ -88,9 +101,10 @@ def arithmetic_chart(points: pd.DataFrame) -> alt.FacetChart:
     require_table(points, ["family", "model", "params", "operation", "acc", "low", "high"], "arithmetic_chart",
                   "views.arithmetic_points")
     data = points.assign(group=points["family"])
-    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~s"))
+    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log", domain=_log_domain(data["params"])),
+              axis=alt.Axis(format="~s"))
     y = alt.Y("acc:Q", title="accuracy", axis=alt.Axis(format="%"))
-    base = alt.Chart().encode(x=x, color=_group_colour())
+    base = alt.Chart().encode(x=x, color=_group_colour(present=data["group"]))
     layer = alt.layer(base.mark_line(point=True).encode(y=y, tooltip=["model:N", alt.Tooltip("acc:Q", format=".1%")]),
                       base.mark_rule().encode(y="low:Q", y2="high:Q"), data=data)
     return layer.properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(

@@ -31,6 +31,8 @@ BENCHMARKS = {"mmlu": ("MMLU (5-shot, letter, 57 subjects)", 0.25), "arc_c": ("A
               "truthfulqa": ("TruthfulQA (mc2, 0-shot)", None), "gsm8k": ("GSM8K (5-shot)", None),
               "xwinograd": ("XWinograd", 0.5), "humaneval": ("HumanEval (pass@1)", None)}
 """Benchmark column -> (label, chance for a uniform guess or None where none applies)."""
+X_FORMAT = {"flops": ".0e", "tokens": ".0e", "params": "~s"}
+"""d3 format of each x axis's labels (1e+21 FLOPs; 100M, 1G parameters)."""
 
 
 def check_parameters(frame: pd.DataFrame, model_families, x_axis: str, benchmark: str) -> list[str]:
@@ -72,7 +74,7 @@ def pile_table(result: dict) -> pd.DataFrame:
     """RWKV-4 and Pythia-deduped side by side by size: MMLU with its 95% interval."""
     rows = result["rows"].sort_values(["params", "family"])
     return pd.DataFrame({
-        "family": rows["family"].to_numpy(), "model": rows["model"].to_numpy(),
+        "family": rows["family"].to_numpy(), "model": rows["model"].str.split("/").str[-1].to_numpy(),
         "parameters (B)": rows["params_b"].map("{:g}".format).to_numpy(),
         "MMLU (%)": (100 * rows["mmlu"]).map("{:.1f}".format).to_numpy(),
         "95% interval (%)": [f"[{100 * (a - 1.96 * s):.1f}, {100 * (a + 1.96 * s):.1f}]"
@@ -165,15 +167,25 @@ def arithmetic_points() -> pd.DataFrame:
                        high=np.clip(centre + 1.96 * se, 0, 1))
 
 
+def small_table(small: pd.DataFrame, rows: int = 12) -> pd.DataFrame:
+    """Claim 6b's models for readers: the ``rows`` highest, short names, MMLU and its exact interval."""
+    top = small.head(rows)
+    return pd.DataFrame({
+        "model": top["model"].str.split("/").str[-1], "family": top["family"],
+        "params (B)": (top["params"] / 1e9).map("{:g}".format), "MMLU (%)": (100 * top["mmlu"]).map("{:.1f}".format),
+        "95% CI (%)": [f"{100 * a:.1f}–{100 * b:.1f}" for a, b in zip(top["low"], top["high"])],
+        "> 30% (Holm)": top["clearly_above"].map({True: "yes", False: "no"})}).set_index("model")
+
+
 def gains_table(parts: list[dict]) -> pd.DataFrame:
-    """Claim 7's per-family slopes for readers."""
+    """Claim 7's per-family slopes for readers (slopes, intervals and MDE in points per decade)."""
     out = []
     for part in parts:
         s = part["trend"].slope
-        out.append({"format": part["format"].split(" (")[0].split(",")[0], "family": part["family"],
-                    "models (≥ 1B)": len(part["rows"]), "slope (pts/decade)": f"{100 * s.slope:+.1f}",
-                    "90% interval": f"[{100 * s.low90:+.1f}, {100 * s.high90:+.1f}]",
-                    "residual scale": f"{part['trend'].scale:.2f}", "verdict": part["code"],
-                    "MDE (pts/decade)": "—" if part["code"] != "inconclusive" or not math.isfinite(part["mde"])
+        out.append({"format": part["format"].split(" (")[0].split(",")[0].replace(" format", ""),
+                    "family": part["family"], "models": len(part["rows"]), "slope": f"{100 * s.slope:+.1f}",
+                    "90% CI": f"{100 * s.low90:+.1f} to {100 * s.high90:+.1f}",
+                    "scale": f"{part['trend'].scale:.2f}", "verdict": part["code"],
+                    "MDE": "—" if part["code"] != "inconclusive" or not math.isfinite(part["mde"])
                     else f"{100 * part['mde']:.1f}"})
     return pd.DataFrame(out).set_index(["format", "family"])
