@@ -170,3 +170,11 @@ def test_a_one_model_family_gives_no_trend_and_says_so(frame):
     result = judged.rwkv_vs_pythia(one)
     assert "no trend from fewer than 3 models" in result["trends"]["RWKV"].note
     assert result["slope"].code == "inconclusive" and judged.pile_code(result["slope"], result["level"]) == "inconclusive"
+
+
+def test_the_published_page_lists_every_model_with_its_flags():
+    from helpers.report.obsscaling_page import obsscaling_models_markdown
+
+    text = obsscaling_models_markdown()
+    assert "148 base models in 47 families" in text and text.count("\n| ") == 47 + 1
+    assert "rwkv-4-14b-pile°" in text and "opt-66b*" in text and "pythia-2.8b-deduped*" in text

@@ -53,7 +53,7 @@ def landscape_chart(points: pd.DataFrame, x_title: str, y_title: str, chance: fl
     ``x_format``: d3 format of the x labels (``~s``: 100M, 1G for parameters; ``.0e`` for FLOPs and tokens)."""
     require_table(points, ["family", "model", "x", "y", "group"], "landscape_chart", "views.landscape")
     xs = list(points["x"]) + (list(curve["x"]) if curve is not None and len(curve) else [])
-    x = alt.X("x:Q", title=x_title, scale=alt.Scale(type="log", domain=_log_domain(xs)),
+    x = alt.X("x:Q", title=x_title, scale=alt.Scale(type="log", nice=False, domain=_log_domain(xs)),
               axis=alt.Axis(format=x_format, tickCount=8))
     y = alt.Y("y:Q", title=y_title, axis=alt.Axis(format="%"))
     base = alt.Chart(points)
@@ -78,7 +78,7 @@ def pile_chart(rows: pd.DataFrame, lines: pd.DataFrame, chance: float = 0.25) ->
     require_table(rows, ["family", "model", "params", "mmlu", "mmlu_se"], "pile_chart", "judged.rwkv_vs_pythia")
     data = rows.assign(group=rows["family"], low=rows["mmlu"] - 1.96 * rows["mmlu_se"],
                        high=rows["mmlu"] + 1.96 * rows["mmlu_se"])
-    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log", domain=_log_domain(data["params"])),
+    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log", nice=False, domain=_log_domain(data["params"])),
               axis=alt.Axis(format="~s"))
     y = alt.Y("mmlu:Q", title="MMLU accuracy (letter, 5-shot)", axis=alt.Axis(format="%"),
               scale=alt.Scale(domain=[0.2, 0.3]))
@@ -101,7 +101,7 @@ def arithmetic_chart(points: pd.DataFrame) -> alt.FacetChart:
     require_table(points, ["family", "model", "params", "operation", "acc", "low", "high"], "arithmetic_chart",
                   "views.arithmetic_points")
     data = points.assign(group=points["family"])
-    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log", domain=_log_domain(data["params"])),
+    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log", nice=False, domain=_log_domain(data["params"])),
               axis=alt.Axis(format="~s"))
     y = alt.Y("acc:Q", title="accuracy", axis=alt.Axis(format="%"))
     base = alt.Chart().encode(x=x, color=_group_colour(present=data["group"]))
