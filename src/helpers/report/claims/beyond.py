@@ -104,8 +104,9 @@ def _claim7_from(published) -> ClaimResult:
                        f"{len(rows)} models): {pct(rows['mmlu'].iloc[0])} → {pct(rows['mmlu'].iloc[-1])}, slope "
                        f"{points(s.slope)} per decade, 90% {_per_decade(s.low90, s.high90)}, {trend.note} "
                        f"({part['code']}{mde})")
-        keys.append(f"{part['family']} {part['format'].split(',')[0]}: {points(s.slope)}/decade "
-                    f"90% {_per_decade(s.low90, s.high90)}")
+        name = {"pythia": "Pythia", "opt": "OPT"}.get(part["family"], part["family"])
+        keys.append(f"{name}, {part['format'].split(',')[0].replace(' format', '')}: {points(s.slope)} per decade, "
+                    f"90% {interval(s.low90, s.high90, 'pts')}")
     codes = [part["code"] for part in parts]
     code = combine(codes)
     mdes = [part["mde"] for part in parts if part["code"] == "inconclusive" and math.isfinite(part["mde"])]
