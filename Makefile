@@ -59,7 +59,7 @@ run: venv  ## fill the results store, then execute the notebooks for PROFILE (WO
 	$(PY) -m helpers run --profile $(PROFILE) --workers $(WORKERS) $(if $(filter 1 yes true,$(SLURM)),--slurm) $(RUN_ARGS)
 
 notebook: venv  ## re-run notebook(s) NB from the store, e.g. make notebook NB=scaling PARAMS="-p limit 30"
-	@if [ -z "$(NB)" ]; then echo "NB is required, e.g. make notebook NB=scaling (scaling, task_contrast, published_pythia, swap)" >&2; exit 2; fi
+	@if [ -z "$(NB)" ]; then echo "NB is required, e.g. make notebook NB=scaling (scaling, task_contrast, published_pythia, swap, beyond)" >&2; exit 2; fi
 	$(PY) -m helpers notebook --profile $(PROFILE) --notebooks $(NB) $(PARAMS)
 
 book: venv  ## build the report for PROFILE (default offline): models, notebooks with their defaults, HTML (COMPUTE=1: compute unstored results)

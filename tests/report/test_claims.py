@@ -131,7 +131,7 @@ def test_claims_without_pythia_opt_runs_are_not_judged(published_only, claim_id)
 
 def test_the_table_has_one_row_per_claim_and_findings_first(empty_stack):
     frame = claims_frame("offline", stack=empty_stack)
-    assert list(frame["id"]) == ["1", "2", "3", "4a", "4b", "5"] and len(frame) == len(CLAIM_RULES)
+    assert list(frame["id"]) == ["1", "2", "3", "4a", "4b", "4c", "5", "6", "7"] and len(frame) == len(CLAIM_RULES)
     text = claims_table("offline", stack=empty_stack)
     assert text.index("**Claim 1**") < text.index(":::{table}") < text.index(":::{dropdown}")
     assert text.count(":::{dropdown}") == len(CLAIM_RULES)

@@ -84,6 +84,9 @@ EXPERIMENTS: dict[str, Experiment] = {experiment.name: experiment for experiment
         parameters=("task_kinds", "shots", "seed", "device", "bootstrap", "compute_missing", "bootstrap_seed", "pairs",
                     "alphas", "layers", "max_layers", "swap_limit"),
         fill_jobs="helpers.experiments.swap.compute:fill_jobs", code=SWAP_CODE),
+    Experiment(
+        "beyond", "Beyond Pythia and OPT: is the ceiling architectural?",
+        parameters=("model_families", "x_axis", "benchmark", "fit_bootstrap", "bootstrap_seed"), fill_jobs=None, code=()),
 )}
 """Every experiment, in the book's order."""
 

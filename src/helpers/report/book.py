@@ -27,6 +27,7 @@ from helpers.experiments.registry import EXPERIMENTS
 from helpers.infra.files import atomic_write_text
 from helpers.infra.paths import REPO_ROOT
 from helpers.render import plots
+from helpers.report.obsscaling_page import obsscaling_models_markdown
 from helpers.report.pages import claims_pages, models_markdown, provenance_markdown, published_summary
 
 BOOK_DIR = REPO_ROOT / "book"
@@ -121,6 +122,7 @@ def write_generated(profile: str, book_dir: Path = BOOK_DIR) -> list[Path]:
         "provenance.md": provenance_markdown(profile),
         "models.md": models_markdown(profile),
         "published.md": published_summary(profile),
+        "obsscaling.md": obsscaling_models_markdown(),
     }
     written = []
     for filename, text in pages.items():

@@ -4,6 +4,7 @@
 - :mod:`.knowledge`: claims 1-2 (MMLU-math flat at 19-20%, below chance);
 - :mod:`.scaling`: claims 3, 4a, 4b (loss falls 31%; arithmetic accuracy and loss improve);
 - :mod:`.swap`: claim 5 (attention swaps collapse accuracy);
+- :mod:`.beyond`: claims 6, 7 and 4c (published data on 148 models: architecture, gains beyond 1-2B, OPT arithmetic);
 - :mod:`.table`: findings in words, the compact table, the details.
 """
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.report.claims.beyond import claim4c, claim6, claim7
 from helpers.report.claims.common import ClaimResult
 from helpers.report.claims.evidence import Evidence
 from helpers.report.claims.knowledge import claim1, claim2
@@ -18,7 +19,7 @@ from helpers.report.claims.scaling import claim3, claim4a, claim4b
 from helpers.report.claims.swap import claim5
 from helpers.render.markdown import markdown_table, table_directive
 
-CLAIM_RULES = (claim1, claim2, claim3, claim4a, claim4b, claim5)
+CLAIM_RULES = (claim1, claim2, claim3, claim4a, claim4b, claim4c, claim5, claim6, claim7)
 TABLE_COLUMNS = ("claim", "verdict", "key number", "source")
 
 

@@ -1,0 +1,180 @@
+"""Claims 6, 7 and 4c and the "Beyond Pythia and OPT" numbers, against independent computations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from helpers.analysis.obsscaling import mmlu_subjects
+from helpers.analysis.published import load_published
+from helpers.experiments.beyond import judged
+from helpers.report.claims.beyond import claim4c, claim6, claim7
+
+
+@pytest.fixture(scope="module")
+def published() -> pd.DataFrame:
+    return load_published()
+
+
+def test_small_decoder_only_models_are_tested_exactly_with_holm():
+    table, excluded = judged.small_above_chance()
+    assert {e.model for e in excluded} == {"RWKV/rwkv-4-169m-pile", "RWKV/rwkv-4-430m-pile", "RWKV/rwkv-4-1b5-pile"}
+    assert (table["params"] <= 2e9).all() and len(table) == 41
+    n = int(round(judged.effective_n()))
+    p = [stats.binomtest(int(round(a * n)), n, 0.30, alternative="greater").pvalue for a in table["mmlu"]]
+    reject, adjusted, _, _ = multipletests(p, alpha=0.05, method="holm")
+    assert np.allclose(table["p_holm"], adjusted) and list(table["clearly_above"]) == list(reject)
+    assert table.iloc[0]["model"] == "Qwen/Qwen2-1.5B" and 0 < reject.sum() < len(table)
+
+
+def test_fulltext_mmlu_is_the_unweighted_subject_mean_with_its_own_se(published):
+    frame = judged.fulltext_mmlu(published)
+    assert sorted(frame["model"][frame["family"] == "opt"]) == sorted(
+        ["opt-125m", "opt-350m", "opt-1.3b", "opt-2.7b", "opt-6.7b", "opt-13b", "opt-30b", "opt-66b"])
+    row = published[(published["model"] == "opt-66b") & published["task"].str.startswith("hendrycksTest-")
+                    & (published["metric"] == "acc") & (published["num_fewshot"] == 0)]
+    sizes = mmlu_subjects()
+    p = row["value"].to_numpy(float)
+    n = np.array([sizes[t.removeprefix("hendrycksTest-")] for t in row["task"]], float)
+    opt66 = frame[frame["model"] == "opt-66b"].iloc[0]
+    assert opt66["mmlu"] == pytest.approx(p.mean()) and opt66["mmlu_se"] == pytest.approx(math.sqrt((p * (1 - p) / n).sum()) / 57)
+
+
+def test_fulltext_mmlu_with_a_missing_subject_names_the_model(published):
+    broken = published[~((published["model"] == "opt-13b") & (published["task"] == "hendrycksTest-virology"))]
+    with pytest.raises(ValueError, match="opt-13b.*virology"):
+        judged.fulltext_mmlu(broken)
+
+
+def test_the_opt_gain_above_1b_matches_statsmodels_directly():
+    parts = judged.minimal_gains()
+    letter_opt = next(p for p in parts if p["family"] == "opt" and p["format"].startswith("letter"))
+    rows = letter_opt["rows"]
+    assert list(rows["model"]) == [f"facebook/opt-{s}" for s in ("1.3b", "2.7b", "6.7b", "13b", "30b", "66b")]
+    fit = sm.WLS(rows["mmlu"].to_numpy(), sm.add_constant(np.log10(rows["params"].to_numpy())),
+                 weights=1 / rows["mmlu_se"].to_numpy() ** 2).fit()
+    se = fit.bse[1] * math.sqrt(max(fit.scale, 1) / fit.scale)
+    slope = letter_opt["trend"].slope
+    assert slope.slope == pytest.approx(fit.params[1]) and slope.se == pytest.approx(se)
+    assert slope.high90 == pytest.approx(fit.params[1] + stats.t.ppf(0.95, 4) * se)
+    assert len(parts) == 4 and {p["format"].split(",")[0] for p in parts} == {"letter format", "full answer text"}
+
+
+@pytest.mark.parametrize(("low90", "high90", "code"), [(-0.01, 0.015, "reproduced"), (0.021, 0.05, "not reproduced"),
+                                                        (0.0, 0.03, "inconclusive")])
+def test_minimal_gain_rule(low90, high90, code):
+    class Trend:
+        slope = type("S", (), {"low90": low90, "high90": high90})()
+
+    assert judged.gain_code(Trend()) == code
+
+
+def test_the_pile_rule():
+    eq = type("D", (), {"code": "equivalent"})()
+    diff = type("D", (), {"code": "different"})()
+    unsure = type("D", (), {"code": "inconclusive"})()
+    assert judged.pile_code(eq, eq) == "not reproduced" and judged.pile_code(diff, eq) == "reproduced"
+    assert judged.pile_code(eq, unsure) == "inconclusive"
+
+
+def test_claim_rows_name_test_n_interval_and_exclusions(published):
+    six, seven, four = claim6(), claim7(type("E", (), {"published": published})()), claim4c()
+    assert six.verdict.code == "not reproduced" and "Holm over the 41 models" in six.verdict.test
+    assert "RWKV/rwkv-raven-14b" in six.details[0] and "90% [" in six.details[0]
+    assert seven.verdict.code in ("inconclusive", "reproduced", "not reproduced") and len(seven.details) == 4
+    assert all("90% [" in line and "models" in line for line in seven.details)
+    if seven.verdict.code == "inconclusive":
+        assert seven.verdict.mde is not None and seven.verdict.mde > 0
+    assert four.verdict.code == "reproduced" and "Holm across 2 families × 4 operations" in four.verdict.test
+    assert "not monotone: peak 79.5% at pythia-2.8b-deduped" in " ".join(four.details)
+    assert "2,000 items per task" in four.verdict.data and "unconfirmed" in four.verdict.data
+
+
+# ----------------------------------------------------------------------------- the chapter's views and charts
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return judged.benchmark()
+
+
+def test_every_chart_fits_the_content_column(frame):
+    import helpers.render.plots  # noqa: F401 (registers the theme)
+    from helpers.experiments.beyond import charts, views
+    from helpers.render.charts import MAX_CHART_WIDTH, rendered_size
+
+    families = views.check_parameters(frame, None, "flops", "mmlu")
+    built = {}
+    for axis in ("flops", "params", "tokens"):
+        points, _ = views.landscape(frame, families, axis, "mmlu")
+        built[f"landscape {axis}"] = charts.landscape_chart(points, axis, "MMLU", 0.25)
+    _, curve, _ = views.threshold_view(frame, 5, 0)
+    flops_points, _ = views.landscape(frame, families, "flops", "mmlu")
+    built["landscape with fit"] = charts.landscape_chart(flops_points, "FLOPs", "MMLU", 0.25, curve, x_format=".0e")
+    built["fit on another axis"] = charts.landscape_chart(points, "tokens", "MMLU", 0.25, curve)
+    pile = judged.rwkv_vs_pythia(frame)
+    lines = pd.concat([views.trend_line(t, pile["rows"].loc[pile["rows"]["family"] == f, "params"])
+                       for f, t in pile["trends"].items()])
+    built["pile"] = charts.pile_chart(pile["rows"], lines)
+    built["arithmetic"] = charts.arithmetic_chart(views.arithmetic_points())
+    built["lofo"] = charts.lofo_chart(views.lofo_view(frame, 5, 0)[0]["errors"])
+    built["contrast"] = charts.contrast_chart(views.contrast_view(frame)[0])
+    for name, chart in built.items():
+        width, _ = rendered_size(chart)
+        assert width <= MAX_CHART_WIDTH, f"{name}: {width:.0f} px wide"
+
+
+def test_bad_notebook_parameters_are_refused_with_the_choices(frame):
+    from helpers.analysis.obsscaling import ObsScalingDataError
+    from helpers.experiments.beyond import views
+
+    with pytest.raises(ObsScalingDataError, match="choose one of"):
+        views.check_parameters(frame, None, "compute", "mmlu")
+    with pytest.raises(ObsScalingDataError, match="'mmlu_pro'"):
+        views.check_parameters(frame, None, "flops", "mmlu_pro")
+    with pytest.raises(ObsScalingDataError, match=r"\['Gopher'\]"):
+        views.check_parameters(frame, ["Pythia", "Gopher"], "flops", "mmlu")
+    assert views.check_parameters(frame, ["Pythia", "OPT"], "params", "gsm8k") == ["Pythia", "OPT"]
+
+
+def test_chapter_views_name_every_model_they_leave_out(frame):
+    from helpers.experiments.beyond import views
+
+    points, excluded = views.landscape(frame, ["RWKV", "Pythia", "Jamba"], "flops", "mmlu")
+    assert set(points["family"]) == {"Pythia"}
+    assert {e.model for e in excluded} == set(frame.loc[frame["family"].isin(["RWKV", "Jamba"]), "model"])
+    changes, left_out = views.contrast_view(frame)
+    single = {e.model for e in left_out if "only model" in e.reason}
+    assert "ai21labs/Jamba-v0.1" in single and "Jamba" not in set(changes["family"])
+    assert len(changes) + 0 == changes["family"].nunique()
+
+
+def test_a_model_without_flops_in_the_file_is_named_by_the_pile_and_threshold_views(frame):
+    from helpers.experiments.beyond import views
+
+    broken = frame.assign(flops=frame["flops"].where(frame["model"] != "EleutherAI/pythia-12b-deduped"))
+    _, _, excluded = views.threshold_view(broken, 5, 0)
+    assert "EleutherAI/pythia-12b-deduped" in {e.model for e in excluded}
+    # the size-matched comparison uses parameters, so it keeps the model
+    assert "EleutherAI/pythia-12b-deduped" in set(judged.rwkv_vs_pythia(broken)["rows"]["model"])
+
+
+def test_a_one_model_family_gives_no_trend_and_says_so(frame):
+    one = frame[~((frame["family"] == "RWKV") & (frame["model"] != "RWKV/rwkv-4-14b-pile"))]
+    result = judged.rwkv_vs_pythia(one)
+    assert "no trend from fewer than 3 models" in result["trends"]["RWKV"].note
+    assert result["slope"].code == "inconclusive" and judged.pile_code(result["slope"], result["level"]) == "inconclusive"
+
+
+def test_the_published_page_lists_every_model_with_its_flags():
+    from helpers.report.obsscaling_page import obsscaling_models_markdown
+
+    text = obsscaling_models_markdown()
+    assert "148 base models in 47 families" in text and text.count("\n| ") == 47 + 1
+    assert "rwkv-4-14b-pile°" in text and "opt-66b*" in text and "pythia-2.8b-deduped*" in text
