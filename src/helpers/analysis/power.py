@@ -224,10 +224,10 @@ def mde_slope(se, alpha=0.05, power=0.8, df=None) -> float:
     alpha, power = check_level(alpha, "alpha"), check_level(power, "power")
     if not isinstance(se, Real) or isinstance(se, bool) or se < 0:
         raise InferenceError(f"se must be a standard error >= 0 (or NaN); got {se!r}.")
+    if math.isnan(se):  # no interval (e.g. a family of two models, zero residual df): no MDE either
+        return math.nan
     if df is not None and (isinstance(df, bool) or not isinstance(df, (int, np.integer)) or df < 1):
         raise InferenceError(f"df must be a positive integer (or None for a normal interval); got {df!r}.")
-    if math.isnan(se):
-        return math.nan
     if df is None:
         return _z(alpha, power) * float(se)
     return float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * float(se)

@@ -192,7 +192,8 @@ def scale_change(frame: pd.DataFrame, operation: str, shots: int, step: int = FI
 
     The per-operand pairs are resampled as clusters (``scipy.stats.bootstrap``, paired=True, BCa; percentile
     if BCa is undefined); p-values: paired t-test and seeded Monte Carlo sign-flip test
-    (``scipy.stats.permutation_test``). Equal differences everywhere: a point interval, p = 1 (if 0) or 0.
+    (``scipy.stats.permutation_test``, never below 1 / (n_resamples + 1), exact when all 2^n sign patterns fit).
+    Equal differences everywhere: a point interval, t-test p 1 if 0 else NaN (undefined), the sign-flip p as usual.
     """
     rows = _select(frame, operation, shots, step)
     models = rows.drop_duplicates("model").sort_values("n_params")["model"].tolist()
@@ -206,9 +207,13 @@ def scale_change(frame: pd.DataFrame, operation: str, shots: int, step: int = FI
     def mean_diff(x, y, axis=-1):
         return np.mean(x - y, axis=axis)
 
+    # the sign-flip test runs in every case: its p-value is at least 1 / (number of sign patterns drawn + 1),
+    # never 0, also when every operand differs by the same amount (issue 19, rule 9)
+    p_perm = float(stats.permutation_test((a, b), mean_diff, permutation_type="samples", vectorized=True,
+                                          n_resamples=n_resamples, rng=np.random.default_rng(seed)).pvalue)
     if np.ptp(diff) == 0:
         low = high = float(diff[0])
-        method, p_t, p_perm = "none (every operand differs equally)", float(diff[0] == 0), float(diff[0] == 0)
+        method, p_t = "none (every operand differs equally)", 1.0 if diff[0] == 0 else float("nan")  # t undefined
     else:
         for method in ("BCa", "percentile"):  # percentile only where BCa is undefined (NaN)
             boot = stats.bootstrap((a, b), mean_diff, paired=True, vectorized=True, method=method,
@@ -217,8 +222,6 @@ def scale_change(frame: pd.DataFrame, operation: str, shots: int, step: int = FI
             if np.isfinite(low) and np.isfinite(high):
                 break
         p_t = float(stats.ttest_rel(a, b).pvalue)
-        p_perm = float(stats.permutation_test((a, b), mean_diff, permutation_type="samples", vectorized=True,
-                                              n_resamples=n_resamples, rng=np.random.default_rng(seed)).pvalue)
     return ScaleChange(operation, int(shots), int(step), small, large, float(b.mean()), float(a.mean()),
                        float(diff.mean()), low, high, method, p_t, p_perm, len(diff), int((diff > 0).sum()),
                        int((diff < 0).sum()))

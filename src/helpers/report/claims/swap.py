@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.inference import rejects
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.experiments.swap.verdict import ALPHA, CODES, COLLAPSE_MARGIN, collapse_sentence, collapse_table
 from helpers.infra.store import ResultNotFoundError
@@ -41,7 +42,7 @@ def swap_items(profile: str, stack=None) -> pd.DataFrame | None:
 def collapse_lines(items: pd.DataFrame) -> tuple[list[str], list[str], list[float]]:
     """Per (pair, kind): verdict code, generated sentence and minimum detectable change."""
     table = collapse_table(items)
-    detected = (table["p_holm"] < ALPHA) & (table["drop"] < 0)  # a detected drop: the bound, not power, is missing
+    detected = rejects(table["p_holm"], ALPHA) & (table["drop"] < 0)  # a detected drop: the bound, not power, is missing
     mdes = table["mde"].where(~detected, np.nan)
     return ([CODES[code] for code in table["collapse"]], [collapse_sentence(row) for row in table.itertuples()],
             mdes.tolist())
