@@ -75,12 +75,15 @@ def test_verdict_mde_must_be_a_nonnegative_number():
         ([R, J], R),  # not judged parts are ignored
         ([N, J, J], N),
         ([I, J], I),
-        ([R, N], P),  # mixture
+        ([R, N], N),  # as much significant evidence against as for: not reproduced
+        ([R, R, N], P),  # more for than against
+        ([R, N, N, N, N], N),  # one part for, four significant contradictions (issue 19, rule 4)
         ([R, I], P),  # part reproduced, part undecided
         ([P], P),
-        ([P, N], P),
+        ([P, N], N),
         ([P, R], P),
-        ([R, N, I, J], P),
+        ([R, N, I, J], N),
+        ([R, R, N, I, J], P),
         ([N, I], N),  # nothing reproduced, every decided part against
         ([N, I, J], N),
     ],

@@ -10,6 +10,9 @@ from helpers.analysis.verdicts import Verdict
 ALPHA = 0.05
 """Significance level of every test (two-sided unless a rule says one-sided)."""
 
+ILLUSTRATION = "illustration on stand-in models, the same test's numbers (no verdict: verdicts rest on Pythia/OPT)"
+"""How every stand-in line starts: it reports numbers and what they show, never a verdict word."""
+
 
 @dataclass(frozen=True)
 class ClaimResult:
