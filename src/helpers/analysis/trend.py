@@ -29,7 +29,7 @@ from scipy import stats
 
 from helpers.analysis.verdicts import InferenceError, as_binary, as_finite, same_length
 
-__all__ = ["Slope", "MIN_MODELS", "wls_slope", "model_slope", "item_slope", "slope_equivalence"]
+__all__ = ["Slope", "MIN_MODELS", "item_floor", "wls_slope", "model_slope", "item_slope", "slope_equivalence"]
 
 @dataclass(frozen=True)
 class Slope:
@@ -71,7 +71,7 @@ MIN_MODELS = 3
 """No trend from fewer models: two models give a paired change, not a slope (and no residual df)."""
 
 
-def _item_floor(accuracy: np.ndarray, n) -> np.ndarray:
+def item_floor(accuracy: np.ndarray, n) -> np.ndarray:
     """Per-model variance the items alone imply: ``max(p_pool(1-p_pool), p~(1-p~)) / n``.
 
     ``p_pool`` is the family's pooled proportion and ``p~ = (k + 2)/(n + 4)`` the Wilson-adjusted
@@ -91,7 +91,7 @@ def wls_slope(n_params, accuracy, stderr=None, n=None) -> Slope:
 
     ``accuracy`` in [0, 1] per model; ``stderr`` its standard error (harness or cluster-robust;
     ``None``: items only); ``n`` items per model (scalar or per model). Each model's variance is
-    ``max(stderr**2, item floor)`` (:func:`_item_floor`, needs ``n``); the fit is weighted least
+    ``max(stderr**2, item floor)`` (:func:`item_floor`, needs ``n``); the fit is weighted least
     squares (``statsmodels`` WLS) with weights ``1 / variance`` whose residual scale is estimated
     from the scatter around the line (the models' own deviations) but **never below 1**, what the
     items alone imply (a quasi-likelihood dispersion floor; McCullagh & Nelder 1989, sec. 4.5).
@@ -123,7 +123,7 @@ def wls_slope(n_params, accuracy, stderr=None, n=None) -> Slope:
         raise InferenceError("stderr is 0 for some models (accuracy 0 or 1) or missing, so their weight would be "
                              "infinite; pass n (items per model) for the item-sampling floor.")
     if n is not None:
-        variance = np.maximum(variance, _item_floor(accuracy, n))
+        variance = np.maximum(variance, item_floor(accuracy, n))
     fit = sm.WLS(accuracy, sm.add_constant(x, has_constant="add"), weights=1.0 / variance).fit()
     slope, df = float(fit.params[1]), int(x.size - 2)
     scale = max(float(fit.scale), 1.0)
