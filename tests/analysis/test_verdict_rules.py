@@ -134,3 +134,57 @@ def test_sign_flip_p_value_is_never_zero_when_every_operand_changes_equally():
     # 12 operands: 4,096 sign patterns; the exact two-sided p is 2 / 4096 (all +, all -), or the Monte
     # Carlo floor 2 / (999 + 1) -- in every case at least 1 / (number of permutations)
     assert change.p_value_permutation >= 1 / 4096 and change.p_value_permutation > 0
+
+
+# ----------------------------------------------------------------------------- rule 4: weight of evidence
+
+
+def test_one_part_for_among_four_significant_contradictions_is_not_reproduced():
+    from helpers.analysis.verdicts import combine
+
+    assert combine(["reproduced"] + ["not reproduced"] * 4) == "not reproduced"
+    assert combine(["reproduced", "not reproduced"]) == "not reproduced"  # a tie goes against the claim
+    assert combine(["reproduced", "reproduced", "not reproduced", "inconclusive"]) == "partly"
+
+
+# ----------------------------------------------------------------------------- rule 8: 0% models cannot carry a fit
+
+
+def test_published_arithmetic_trend_is_not_carried_by_models_at_zero():
+    """Addition, 0-shot: three of seven Pythia models score 0/5,000. Inverse-variance weights gave them
+    ~20x the weight of the 12B model and a slope of +0.01 points per decade; pooled variances weigh
+    every model equally: the ordinary least-squares slope, +1.9 points per decade."""
+    from helpers.analysis import pythia_arithmetic as pa
+
+    trend = pa.scale_trend(pa.load_pythia_arithmetic(), "addition", 0)
+    points = trend.points
+    assert (points["acc"] == 0).sum() == 3
+    assert points["weight"].max() == pytest.approx(points["weight"].min())
+    ols = np.polyfit(np.log10(points["n_params"].to_numpy(dtype=float)), points["acc"].to_numpy(), 1)[0]
+    assert trend.slope == pytest.approx(ols, rel=1e-9) and trend.slope > 0.015
+
+
+# ----------------------------------------------------------------------------- rule 11: ties share the credit
+
+
+def test_shortest_answer_ties_share_the_credit():
+    from helpers.analysis.baselines import shortest_answer_correct
+
+    texts = [["ab", "cd", "efg"], ["ab", "cd", "efg"], ["abc", "d", "e"]]
+    assert shortest_answer_correct(texts, [0, 1, 0]).tolist() == [0.5, 0.5, 0.0]
+
+
+# ----------------------------------------------------------------------------- rule 13: exact where exact applies
+
+
+def test_gap_accuracy_change_of_0_1_outcomes_gets_newcombe_not_a_percentile_bootstrap():
+    """10 items, the large model gets 2 more right, none fewer: a percentile bootstrap puts the lower bound
+    at exactly 0 (a tenth of the resamples draw neither item); Newcombe's paired interval goes below 0."""
+    from helpers.analysis.inference import newcombe_paired_interval
+    from helpers.analysis.scaling import confidence_competence_gap
+
+    small, large = np.zeros(10), np.r_[1.0, 1.0, np.zeros(8)]
+    gap = confidence_competence_gap(np.full(10, 2.0), np.full(10, 1.5), small + 0.0, large, bootstrap=500)
+    low, high = gap.absolute_accuracy_change_interval
+    assert (low, high) == pytest.approx(newcombe_paired_interval(0, 2, 0, 8))
+    assert low < 0 < high

@@ -244,11 +244,9 @@ def scale_trend(frame: pd.DataFrame, operation: str, shots: int, step: int = FIN
                 confidence: float = 0.95) -> ScaleTrend:
     """Slope of accuracy (exact match of greedy generation) on log10(n_params): :func:`~helpers.analysis.trend.wls_slope`.
 
-    Pooled variances, equal weights: every model gets the mean over models of its sampling variance (the
-    larger of the cluster-robust variance of :func:`accuracy_table` and the binomial at the pooled or
-    Wilson-adjusted proportion), so a model with 0 successes weighs exactly as much as any other (its own
-    binomial variance is near 0: an inverse-variance weight would let it carry the fit). The residual
-    scale is estimated from the scatter, never below 1; t interval on ``n_models - 2`` df.
+    Pooled variances, equal weights: each model gets the models' mean sampling variance (each the larger of its
+    cluster-robust and its pooled/Wilson-adjusted binomial variance), so a model at 0% (binomial variance ~0)
+    cannot carry the fit. Residual scale from the scatter, never below 1; t interval on ``n_models - 2`` df.
     """
     points = accuracy_table(_select(frame, operation, shots, step), confidence)
     if len(points) < MIN_MODELS:

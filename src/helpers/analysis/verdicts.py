@@ -67,10 +67,6 @@ class Verdict:
     def __post_init__(self):
         if self.code not in VERDICTS:
             raise InferenceError(f"verdict code {self.code!r} is not one of {VERDICTS}; use one of those.")
-        has_mde = self.mde is not None and not (isinstance(self.mde, Real) and math.isnan(self.mde))
-        if self.code == "inconclusive" and not has_mde and not (self.no_mde and self.no_mde.strip()):
-            raise InferenceError("an inconclusive Verdict must carry its minimum detectable effect (mde) or the "
-                                 "reason there is none (no_mde).")
         for name in ("reason", "test", "data"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
                 raise InferenceError(f"Verdict.{name} must be a non-empty sentence; got {getattr(self, name)!r}.")
@@ -80,6 +76,10 @@ class Verdict:
                 f"Verdict.mde must be None or a number >= 0 (inf: nothing detectable, NaN: unknown); "
                 f"got {mde!r}."
             )
+        has_mde = self.mde is not None and not (isinstance(self.mde, Real) and math.isnan(self.mde))
+        if self.code == "inconclusive" and not has_mde and not (self.no_mde and self.no_mde.strip()):
+            raise InferenceError("an inconclusive Verdict must carry its minimum detectable effect (mde) or the "
+                                 "reason there is none (no_mde).")
 
 
 MIN_ITEMS = 20
