@@ -10,7 +10,7 @@ from helpers.analysis.verdicts import Verdict
 ALPHA = 0.05
 """Significance level of every test (two-sided unless a rule says one-sided)."""
 
-ILLUSTRATION = "illustration on stand-in models, the same test's numbers (no verdict: verdicts rest on Pythia/OPT)"
+ILLUSTRATION = "the same test on stand-in models, numbers only"
 """How every stand-in line starts: it reports numbers and what they show, never a verdict word."""
 
 

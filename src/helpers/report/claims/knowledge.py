@@ -35,7 +35,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from helpers.analysis.baselines import baseline_table
 from helpers.analysis.inference import binomial_vs_chance, chance_family
-from helpers.analysis.power import mde_one_proportion, mde_slope
+from helpers.analysis.power import mde_one_proportion, mde_slope, power_flat
 from helpers.analysis.trend import MIN_MODELS, Slope, item_slope, model_slope, slope_equivalence
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.report.claims.common import ALPHA, ILLUSTRATION, ClaimResult, interval, pct, points
@@ -101,8 +101,11 @@ def _claim1_part(family: str, slope: Slope, ks, ns, models, illustrate: bool = F
     no_trend = slope.n_models < MIN_MODELS
     head = _two_model_change(family, ks, ns, models) if no_trend else _slope_text(family, slope)
     outcome = (LEVEL_WORDS[level] if illustrate else f"level {level}, trend {trend}")
-    detail = f"{head}; level {pct(min(levels))}–{pct(max(levels))} ({outcome})"
     mde = mde_slope(slope.se, df=slope.df) if trend == "inconclusive" and not no_trend else None
+    power = "" if no_trend else (f"; power to call a truly flat family flat: "
+                                 f"{100 * power_flat(slope.se, FLAT_MARGIN, slope.df):.0f}%"
+                                 + (f", MDE {100 * mde:.1f} pts/decade" if mde is not None else ""))
+    detail = f"{head}{power}; level {pct(min(levels))}–{pct(max(levels))} ({outcome})"
     why = f"{family} has {slope.n_models} model sizes: no trend from fewer than {MIN_MODELS}" if no_trend else None
     key = (f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')}, "
            f"levels {pct(min(levels))}–{pct(max(levels))}")

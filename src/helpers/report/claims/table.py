@@ -68,7 +68,8 @@ def _details(result: ClaimResult) -> str:
     lines += [f"- {line}" for line in result.details]
     lines += [f"- *Other format, not judged:* {line}" for line in result.other_lines]
     if result.illustration:
-        lines.append(f"- *Illustration on this profile's models (not a verdict on Pythia/OPT):* {result.illustration}")
+        lines.append(f"- *Illustration on this profile's stand-in models (no verdict: verdicts rest on Pythia/OPT "
+                     f"evidence only):* {result.illustration}")
     body = "\n".join(lines)
     return f":::{{dropdown}} Claim {result.claim_id}: {verdict.code}: how it was decided\n{body}\n:::\n"
 
