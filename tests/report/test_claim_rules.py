@@ -131,3 +131,25 @@ def test_stand_in_illustrations_carry_no_verdict_words():
     assert shown, "the offline profile ships stand-in runs: at least one illustration"
     for text in shown:
         assert not VERDICT_WORDS.search(text), text
+
+
+# ----------------------------------------------------------------------------- what a referee asks
+
+
+def test_sensitivity_subjects_and_checkpoints_on_the_published_results():
+    from helpers.report.claims.sensitivity import checkpoint_lines, sensitivity_lines, subject_lines
+
+    published = load_published()
+    one, two = sensitivity_lines(published)
+    assert len(one) == len(two) == 4 and all(line.startswith("sensitivity, ") for line in one + two)
+    assert "OPT-66B added" in one[2] and "8 models" in one[2]
+    subjects = subject_lines(published, families=("opt",))[0]
+    assert "one common slope: Wald chi²" in subjects and "on 4 df" in subjects
+    # the per-subject slope of one subject equals a model-level fit on that subject alone (same weights)
+    rows = published[(published["family"] == "opt") & (published["num_fewshot"] == 0) & (published["metric"] == "acc")
+                     & (published["task"] == "hendrycksTest-abstract_algebra") & (published["params"] <= 30e9)]
+    from helpers.analysis.trend import wls_slope
+
+    alone = wls_slope(rows["params"].astype(float), rows["value"], rows["stderr"], n=100)
+    assert f"abstract algebra {100 * alone.slope:+.1f} pts/decade" in subjects
+    assert len(checkpoint_lines(published)) == 8  # one line per Pythia size

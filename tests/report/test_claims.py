@@ -87,7 +87,8 @@ def test_claim2_counts_holm_corrected_models_and_names_the_artefact(published_on
     assert "3 of 15 models below 25% in acc (Holm over 15: pythia 2, opt 1), 0 in acc_norm" in result.key_number
     assert "scoring artefact" in result.verdict.reason and "Holm across the 15 models" in result.verdict.test
     assert "no model is significantly below chance" in result.verdict.reason
-    assert any(line.startswith("baseline shortest answer: 20.9%") for line in result.details)
+    # ties share the credit (issue 19, rule 11): 21.6%, not the 20.9% of first-on-ties
+    assert any(line.startswith("baseline shortest answer: 21.6%") for line in result.details)
 
 
 def test_claim2_counts_match_holm_over_the_15_models_by_hand():

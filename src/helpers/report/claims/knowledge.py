@@ -168,8 +168,25 @@ def claim1(evidence: Evidence) -> ClaimResult:
     key = "slope per decade: " + "; ".join(keys)
     short = (f"our runs, profile `{runs[0].profile}`, {sum(len(r.tables) for r in runs)} models" if runs
              else f"published Pythia/OPT lm-eval results, {len(evidence.mmlu)} models x 1,064 items")
-    return ClaimResult("1", CLAIM_1, verdict, key, short, tuple(details),
+    return ClaimResult("1", CLAIM_1, verdict, key, short, (*details, *referee_lines(evidence)[0]),
                        illustration=illustration_claim1(evidence), other_lines=other_format_lines(evidence))
+
+
+def referee_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
+    """(claim 1, claim 2) lines a referee asks for, on the published results: sensitivity of the verdict,
+    per-subject slopes and the checkpoint axis (``helpers.report.claims.sensitivity``)."""
+    from helpers.analysis.published import load_published
+    from helpers.report.claims.sensitivity import checkpoint_lines, sensitivity_lines, subject_lines
+
+    if "_referee" in evidence.__dict__:  # computed once per Evidence, shared by claims 1 and 2
+        return evidence.__dict__["_referee"]
+    published = evidence.published if evidence.published is not None else load_published()
+    one, two = sensitivity_lines(published)
+    steps = "; ".join(checkpoint_lines(published))
+    one += subject_lines(published) + ([f"checkpoint axis (published Pythia, 0-shot acc, steps 1,000 to 143,000; "
+                                        f"checkpoints share items, so read as descriptive): {steps}"] if steps else [])
+    evidence.__dict__["_referee"] = (one, two)
+    return one, two
 
 
 def illustration_claim1(evidence: Evidence) -> str | None:
@@ -254,7 +271,7 @@ def claim2(evidence: Evidence) -> ClaimResult:
            f"{norm_total} in acc_norm; shortest-answer baseline {pct(shortest['accuracy'])} "
            f"{interval(shortest['low'], shortest['high'])}" + (": a scoring artefact" if artefact else ""))
     short = f"published Pythia/OPT lm-eval results, {len(mmlu)} models x {n_items:,} items"
-    return ClaimResult("2", CLAIM_2, verdict, key, short, (*details, *baseline_lines),
+    return ClaimResult("2", CLAIM_2, verdict, key, short, (*details, *baseline_lines, *referee_lines(evidence)[1]),
                        illustration=illustration_claim2(evidence))
 
 
