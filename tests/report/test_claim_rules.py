@@ -77,7 +77,7 @@ def test_claim3_shows_the_per_token_and_the_per_byte_fall():
 
     rng = np.random.default_rng(3)
     before = rng.uniform(0.8, 1.2, 200)
-    codes, details = loss_fall_lines([_runs(before, before * 0.69)])[:2]
+    codes, details = loss_fall_lines([_runs(before, before * 0.69 + rng.normal(0, 0.02, 200))])[:2]
     assert codes == ["reproduced"] and "per-token loss" in details[0] and "per-byte loss fall" in details[0]
 
 
@@ -153,3 +153,12 @@ def test_sensitivity_subjects_and_checkpoints_on_the_published_results():
     alone = wls_slope(rows["params"].astype(float), rows["value"], rows["stderr"], n=100)
     assert f"abstract algebra {100 * alone.slope:+.1f} pts/decade" in subjects
     assert len(checkpoint_lines(published)) == 8  # one line per Pythia size
+
+
+def test_a_change_identical_on_every_item_does_not_decide_claim4b():
+    """Every item's loss falls by exactly 2 nats (up to rounding): the interval has no width; it decides nothing."""
+    from helpers.report.claims.scaling import loss_lines
+
+    before = np.where(np.arange(60) % 2 == 0, 2.8, 3.2)
+    codes, details = loss_lines([_runs(before, before - 2.0)])[:2]
+    assert codes == ["inconclusive"] and "zero width" in details[0]

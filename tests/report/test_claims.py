@@ -206,8 +206,9 @@ def test_runs_of_a_pythia_opt_profile_judge_claims_3_and_4(empty_stack):
                _fulltext_rows(name, _alternating(*loss, n), np.arange(n) < n // 5, N_PARAMS[name], mmlu))
     _store(empty_stack, "pythia-70m", procedure, _arithmetic_rows(
         "pythia-70m", _alternating(2.8, 3.2, m), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic))
-    _store(empty_stack, "pythia-410m", procedure, _arithmetic_rows(
-        "pythia-410m", _alternating(0.8, 1.2, m), np.arange(m) % 10 < 3, N_PARAMS["pythia-410m"], arithmetic))
+    _store(empty_stack, "pythia-410m", procedure, _arithmetic_rows(  # every third item falls 0.1 less: an interval
+        "pythia-410m", _alternating(0.8, 1.2, m) + 0.1 * (np.arange(m) % 3 == 0), np.arange(m) % 10 < 3,
+        N_PARAMS["pythia-410m"], arithmetic))
     results = _by_id(claim_results("offline", stack=empty_stack))
     assert results["3"].verdict.code == "reproduced"  # the fall's interval lies inside 21-41%
     assert "fall 31.0%" in results["3"].verdict.reason

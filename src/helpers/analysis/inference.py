@@ -17,7 +17,6 @@ the value and the fix.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np

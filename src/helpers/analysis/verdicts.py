@@ -94,7 +94,7 @@ def undecidable(n: int, low: float, high: float, min_n: int = MIN_ITEMS) -> str 
         return f"{n} items, fewer than the {min_n} an interval needs to decide"
     if not (math.isfinite(low) and math.isfinite(high)):
         return "no interval could be made"
-    if not high > low:
+    if not high - low > 1e-9 * max(1.0, abs(low), abs(high)):  # zero up to rounding (0.8 - 2.8 vs 1.2 - 3.2)
         return "the interval has zero width (every item changed identically): sampling error cannot be estimated"
     return None
 

@@ -82,6 +82,9 @@ def subject_lines(published: pd.DataFrame, families=("pythia", "opt")) -> list[s
     for family in families:
         rows = _subject_rows(published, family).reset_index(drop=True)
         subjects = sorted(rows["task"].unique())
+        if rows["model"].nunique() < 3:
+            lines.append(f"per-subject slopes, {family}: fewer than 3 models, no slopes")
+            continue
         variance = rows["stderr"].to_numpy(dtype=float) ** 2
         for _, part in rows.groupby("task", sort=False):  # each subject's binomial floor (pooled / Wilson-adjusted)
             floor = item_floor(part["value"].to_numpy(dtype=float), part["n"].to_numpy())
