@@ -139,8 +139,10 @@ def test_stand_in_illustrations_carry_no_verdict_words():
 def test_sensitivity_subjects_and_checkpoints_on_the_published_results():
     from helpers.report.claims.sensitivity import checkpoint_lines, sensitivity_lines, subject_lines
 
+    from helpers.report.claims.knowledge import _below_chance_code, _chance_tests, _claim1_part
+
     published = load_published()
-    one, two = sensitivity_lines(published)
+    one, two = sensitivity_lines(published, _claim1_part, _chance_tests, _below_chance_code)
     assert len(one) == len(two) == 4 and all(line.startswith("sensitivity, ") for line in one + two)
     assert "OPT-66B added" in one[2] and "8 models" in one[2]
     subjects = subject_lines(published, families=("opt",))[0]

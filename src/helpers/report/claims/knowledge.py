@@ -181,7 +181,7 @@ def referee_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
     if "_referee" in evidence.__dict__:  # computed once per Evidence, shared by claims 1 and 2
         return evidence.__dict__["_referee"]
     published = evidence.published if evidence.published is not None else load_published()
-    one, two = sensitivity_lines(published)
+    one, two = sensitivity_lines(published, _claim1_part, _chance_tests, _below_chance_code)
     steps = "; ".join(checkpoint_lines(published))
     one += subject_lines(published) + ([f"checkpoint axis (published Pythia, 0-shot acc, steps 1,000 to 143,000; "
                                         f"checkpoints share items, so read as descriptive): {steps}"] if steps else [])

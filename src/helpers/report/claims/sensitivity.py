@@ -22,6 +22,7 @@ from helpers.analysis.published import MMLU_MATH_SIZES, final_checkpoint, mmlu_m
 from helpers.analysis.trend import item_floor, model_slope, slope_equivalence
 from helpers.analysis.verdicts import combine
 from helpers.report.claims.common import interval, p_text, points
+from helpers.report.claims.evidence import MMLU_CHANCE
 
 FIRST_STEP = 1000
 """Checkpoints before step 1,000 (a few million tokens) are left out of the checkpoint axis: the
@@ -46,10 +47,12 @@ VARIANTS = (  # (label, shots, families, max params, metric)
 )
 
 
-def sensitivity_lines(published: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """(claim-1 lines, claim-2 lines): each variant's verdict by the claims' own rules, labelled."""
-    from helpers.report.claims.knowledge import MMLU_CHANCE, _below_chance_code, _chance_tests, _claim1_part
+def sensitivity_lines(published: pd.DataFrame, claim1_part, chance_tests, below_chance_code) -> tuple[list[str], list[str]]:
+    """(claim-1 lines, claim-2 lines): each variant's verdict by the claims' own rules, labelled.
 
+    The rules are passed in (``knowledge._claim1_part``, ``_chance_tests``, ``_below_chance_code``), so
+    this module does not import the module that shows its lines.
+    """
     one, two = [], []
     for label, shots, families, max_params, metric in VARIANTS:
         table = _variant_table(published, shots, families, max_params)
@@ -57,13 +60,13 @@ def sensitivity_lines(published: pd.DataFrame) -> tuple[list[str], list[str]]:
         codes, parts = [], []
         for family, group in table.groupby("family", sort=False):
             slope = model_slope(group["params"], group[k], group["n"], group[se])
-            code = _claim1_part(str(family), slope, group[k], group["n"], group["model"].tolist())[0]
+            code = claim1_part(str(family), slope, group[k], group["n"], group["model"].tolist())[0]
             codes.append(code)
             parts.append(f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')} "
                          f"({slope_equivalence(slope, 0.01)}; {len(group)} models)")
         one.append(f"sensitivity, {label}: {combine(codes)} ({'; '.join(parts)})")
-        tests = _chance_tests(table, k)
-        below = [_below_chance_code(tests[tests["family"] == f]) for f in tests["family"].unique()]
+        tests = chance_tests(table, k)
+        below = [below_chance_code(tests[tests["family"] == f]) for f in tests["family"].unique()]
         two.append(f"sensitivity, {label}: {combine(below)} ({int(tests['significant'].sum())} of {len(tests)} models "
                    f"significantly below {100 * MMLU_CHANCE:.0f}%, Holm over {len(tests)})")
     return one, two
