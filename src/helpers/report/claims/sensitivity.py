@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from helpers.analysis.power import mde_one_proportion
 from helpers.analysis.published import MMLU_MATH_SIZES, final_checkpoint, mmlu_math_summary
 from helpers.analysis.trend import item_floor, model_slope, slope_equivalence
 from helpers.analysis.verdicts import combine
@@ -60,15 +61,20 @@ def sensitivity_lines(published: pd.DataFrame, claim1_part, chance_tests, below_
         codes, parts = [], []
         for family, group in table.groupby("family", sort=False):
             slope = model_slope(group["params"], group[k], group["n"], group[se])
-            code = claim1_part(str(family), slope, group[k], group["n"], group["model"].tolist())[0]
+            code, _, mde, _, why = claim1_part(str(family), slope, group[k], group["n"], group["model"].tolist())
             codes.append(code)
+            shape = slope_equivalence(slope, 0.01)
+            extra = (f", MDE {100 * mde:.1f} pts/decade" if mde is not None and np.isfinite(mde) else f", {why}" if why
+                     else "")
             parts.append(f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')} "
-                         f"({slope_equivalence(slope, 0.01)}; {len(group)} models)")
+                         f"({shape}; {len(group)} models{extra})")
         one.append(f"sensitivity, {label}: {combine(codes)} ({'; '.join(parts)})")
         tests = chance_tests(table, k)
-        below = [below_chance_code(tests[tests["family"] == f]) for f in tests["family"].unique()]
-        two.append(f"sensitivity, {label}: {combine(below)} ({int(tests['significant'].sum())} of {len(tests)} models "
-                   f"significantly below {100 * MMLU_CHANCE:.0f}%, Holm over {len(tests)})")
+        below = combine([below_chance_code(tests[tests["family"] == f]) for f in tests["family"].unique()])
+        mde = (f"; MDE {100 * mde_one_proportion(int(table['n'].iloc[0]), MMLU_CHANCE, alternative='smaller'):.1f} "
+               "pts below 25%" if below == "inconclusive" else "")
+        two.append(f"sensitivity, {label}: {below} ({int(tests['significant'].sum())} of {len(tests)} models "
+                   f"significantly below {100 * MMLU_CHANCE:.0f}%, Holm over {len(tests)}{mde})")
     return one, two
 
 
