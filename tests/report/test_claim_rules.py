@@ -164,3 +164,18 @@ def test_a_change_identical_on_every_item_does_not_decide_claim4b():
     before = np.where(np.arange(60) % 2 == 0, 2.8, 3.2)
     codes, details = loss_lines([_runs(before, before - 2.0)])[:2]
     assert codes == ["inconclusive"] and "zero width" in details[0]
+
+
+def test_claim1_on_runs_of_two_models_gives_the_paired_change():
+    from helpers.report.claims.knowledge import claim1_runs
+
+    def table(model, right, size):
+        return pd.DataFrame({"model_id": model, "task": "t", "item_id": [f"i{i}" for i in range(40)],
+                             "correct": right, "n_params_total": size})
+
+    small, large = np.arange(40) < 8, np.arange(40) < 20  # 12 items turn right, none wrong
+    runs = FamilyRuns("small", "pythia", "knowledge_fulltext", 0, "mmlu_math_fulltext",
+                      (table("pythia-70m", small, 7e7), table("pythia-410m", large, 4e8)))
+    detail = claim1_runs([runs])[1][0]
+    assert "no trend from two models" in detail and "paired by item, 40 items" in detail
+    assert f"exact McNemar p = {2 * 0.5 ** 12:.3g}" in detail  # 12 discordant items, all one way

@@ -34,7 +34,7 @@ import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from helpers.analysis.baselines import baseline_table
-from helpers.analysis.inference import binomial_vs_chance, chance_family
+from helpers.analysis.inference import binomial_vs_chance, chance_family, mcnemar_change
 from helpers.analysis.power import mde_one_proportion, mde_slope, power_flat
 from helpers.analysis.trend import MIN_MODELS, Slope, item_slope, model_slope, slope_equivalence
 from helpers.analysis.verdicts import Verdict, combine
@@ -92,14 +92,23 @@ def _two_model_change(family: str, ks, ns, models) -> str:
             f"{points(ks[-1] / ns[-1] - ks[0] / ns[0])} {interval(low, high, 'pts')} (Newcombe 95%)")
 
 
-def _claim1_part(family: str, slope: Slope, ks, ns, models, illustrate: bool = False):
+def _paired_two_model_change(family: str, runs: FamilyRuns) -> str:
+    """Two models scored on the same items: the paired change, exact McNemar and Newcombe's paired interval."""
+    merged = runs.tables[0].merge(runs.tables[-1], on=["task", "item_id"], suffixes=("_small", "_large"))
+    change = mcnemar_change(merged["correct_small"].astype(int), merged["correct_large"].astype(int))
+    return (f"{family}: no trend from two models; change {runs.models[0]} → {runs.models[-1]} "
+            f"{points(change.difference)} {interval(change.low, change.high, 'pts')} (paired by item, {change.n} items, "
+            f"Newcombe 95%, exact McNemar p = {change.pvalue:.3g})")
+
+
+def _claim1_part(family: str, slope: Slope, ks, ns, models, illustrate: bool = False, change: str | None = None):
     """(verdict code, detail line, mde, key text, why no mde) of one family; ``ks``/``ns``: correct and
     items per model, smallest model first. ``illustrate``: the test's outcomes in words, no verdict words."""
     ks, ns = [int(k) for k in ks], [int(n) for n in ns]
     levels = [k / n for k, n in zip(ks, ns)]
     trend, level = _trend_code(slope), _level_code(ks, ns)
     no_trend = slope.n_models < MIN_MODELS
-    head = _two_model_change(family, ks, ns, models) if no_trend else _slope_text(family, slope)
+    head = (change or _two_model_change(family, ks, ns, models)) if no_trend else _slope_text(family, slope)
     outcome = (LEVEL_WORDS[level] if illustrate else f"level {level}, trend {trend}")
     mde = mde_slope(slope.se, df=slope.df) if trend == "inconclusive" and not no_trend else None
     power = "" if no_trend else (f"; power to call a truly flat family flat: "
@@ -135,7 +144,9 @@ def claim1_runs(found: list[FamilyRuns], illustrate: bool = False):
     codes, details, mdes, keys, whys = [], [], [], [], []
     for runs in found:
         ks, ns = [int(t["correct"].sum()) for t in runs.tables], [len(t) for t in runs.tables]
-        code, detail, mde, key, why = _claim1_part(runs.family, _run_slope(runs), ks, ns, runs.models, illustrate)
+        change = _paired_two_model_change(runs.family, runs) if len(runs.tables) == 2 else None
+        code, detail, mde, key, why = _claim1_part(runs.family, _run_slope(runs), ks, ns, runs.models, illustrate,
+                                                   change)
         codes.append(code)
         details.append(f"{detail} [profile `{runs.profile}`]")
         mdes.append(mde)
