@@ -20,7 +20,7 @@ from helpers.analysis.baselines import (
 TEXTS = [
     ["a", "bb", "ccc", "dddd"],  # shortest 0
     ["xx", "y", "zzz", "ww"],  # shortest 1
-    ["11", "2", "3", "44"],  # tie between 1 and 2: first shortest is 1
+    ["11", "2", "3", "44"],  # tie between 1 and 2: each gets half the credit
     ["élan", "ab", "abc", "abcd"],  # characters, not bytes: 'élan' is 4 chars, 'ab' shortest
     ["long answer", "longer answer", "x", "yy"],  # shortest 2
 ]
@@ -28,8 +28,8 @@ GOLD = [0, 2, 2, 1, 2]
 
 
 def test_shortest_answer_by_hand():
-    assert shortest_answer_correct(TEXTS, GOLD).tolist() == [1, 0, 0, 1, 1]
-    assert shortest_answer_correct(TEXTS, [0, 1, 1, 1, 2]).tolist() == [1, 1, 1, 1, 1]
+    assert shortest_answer_correct(TEXTS, GOLD).tolist() == [1, 0, 0.5, 1, 1]
+    assert shortest_answer_correct(TEXTS, [0, 1, 1, 1, 2]).tolist() == [1, 1, 0.5, 1, 1]
 
 
 def test_shortest_answer_one_item():
@@ -55,9 +55,9 @@ def test_baseline_table_by_hand():
     table = baseline_table(TEXTS, GOLD).set_index("baseline")
     assert list(table.index) == ["uniform guess", "shortest answer", "always C"]
     assert table.loc["uniform guess", ["accuracy", "low", "high"]].tolist() == [0.25, 0.25, 0.25]
-    assert table.loc["shortest answer", "accuracy"] == pytest.approx(3 / 5)
+    assert table.loc["shortest answer", "accuracy"] == pytest.approx(3.5 / 5)  # the tie shares its credit
     assert table.loc["always C", "accuracy"] == pytest.approx(3 / 5)
-    low, high = proportion_confint(3, 5, alpha=0.05, method="wilson")
+    low, high = proportion_confint(3.5, 5, alpha=0.05, method="wilson")
     assert table.loc["shortest answer", ["low", "high"]].tolist() == pytest.approx([low, high])
     assert table["n"].tolist() == [5, 5, 5]
     assert table.loc["always C", "k"] == 3 and table.loc["uniform guess", "k"] is pd.NA

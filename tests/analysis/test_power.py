@@ -165,3 +165,18 @@ def test_mde_slope_with_few_models_uses_t_quantiles():
 def test_bad_input_raises(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_power_flat_by_hand_and_by_simulation():
+    """se 0.004, margin 0.01, normal: room = 2.5 - 1.645 = 0.855 -> power 2 Phi(0.855) - 1 = 0.607."""
+    from scipy import stats as st
+
+    from helpers.analysis.power import power_flat
+
+    assert power_flat(0.004, 0.01) == pytest.approx(2 * st.norm.cdf(0.01 / 0.004 - st.norm.ppf(0.95)) - 1)
+    rng = np.random.default_rng(0)
+    b = rng.normal(0, 0.004, 20_000)  # a truly flat slope's estimates
+    flat = np.mean((b - 1.645 * 0.004 > -0.01) & (b + 1.645 * 0.004 < 0.01))
+    assert power_flat(0.004, 0.01) == pytest.approx(flat, abs=0.01)
+    assert power_flat(0.0065, 0.01, df=6) == 0.0  # the 90% interval is wider than the margin whatever b is
+    assert math.isnan(power_flat(math.nan, 0.01))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import csv
 import shutil
 import subprocess
@@ -201,9 +203,13 @@ def test_scale_trend_real(frame):
     trend = pa.scale_trend(frame, "multiplication", 16)
     assert trend.df_resid == 5 and len(trend.points) == 7
     assert 0 < trend.low < trend.slope < trend.high
-    assert trend.slope == pytest.approx(0.117, abs=0.01)
-    wide = pa.scale_trend(frame, "addition", 2)
-    assert wide.low < 0 < wide.high  # the 2.8b > 6.9b reversal leaves the linear trend uncertain
+    # pooled variances, equal weights (issue 19, rule 8): the ordinary least-squares slope; its se by hand,
+    # the residual variance floored at the models' mean sampling variance
+    x, y = np.log10(trend.points["n_params"].to_numpy(dtype=float)), trend.points["acc"].to_numpy()
+    slope, intercept = np.polyfit(x, y, 1)
+    assert trend.slope == pytest.approx(slope, rel=1e-9) and trend.points["weight"].nunique() == 1
+    rss, sxx = float(((y - intercept - slope * x) ** 2).sum()), float(((x - x.mean()) ** 2).sum())
+    assert trend.se == pytest.approx(math.sqrt(max(rss / 5, trend.points["se_used"].iloc[0] ** 2) / sxx), rel=1e-9)
 
 
 # ------------------------------------------------------------------------------------- fit

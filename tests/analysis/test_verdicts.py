@@ -25,7 +25,7 @@ R, P, N, I, J = VERDICTS  # reproduced, partly, not reproduced, inconclusive, no
 def _verdict(**changes) -> Verdict:
     fields = dict(code="inconclusive", reason="18.9% (201/1064), 95% CI 16.6-21.3%.",
                   test="exact binomial test vs 25%, one-sided, Holm over 15 models",
-                  data="15 models, 1,064 items, full text, 0-shot, acc")
+                  data="15 models, 1,064 items, full text, 0-shot, acc", mde=0.036)
     fields.update(changes)
     return Verdict(**fields)
 
@@ -55,7 +55,7 @@ def test_verdict_needs_every_sentence(field):
 
 def test_verdict_mde_must_be_a_nonnegative_number():
     assert _verdict(mde=math.inf).mde == math.inf  # nothing detectable at this n
-    assert math.isnan(_verdict(mde=math.nan).mde)  # could not be computed
+    assert math.isnan(_verdict(mde=math.nan, no_mde="two models").mde)  # could not be computed: say why
     for bad in (-0.01, "5 points", True):
         with pytest.raises(InferenceError, match="mde"):
             _verdict(mde=bad)
@@ -75,12 +75,15 @@ def test_verdict_mde_must_be_a_nonnegative_number():
         ([R, J], R),  # not judged parts are ignored
         ([N, J, J], N),
         ([I, J], I),
-        ([R, N], P),  # mixture
+        ([R, N], N),  # as much significant evidence against as for: not reproduced
+        ([R, R, N], P),  # more for than against
+        ([R, N, N, N, N], N),  # one part for, four significant contradictions (issue 19, rule 4)
         ([R, I], P),  # part reproduced, part undecided
         ([P], P),
-        ([P, N], P),
+        ([P, N], N),
         ([P, R], P),
-        ([R, N, I, J], P),
+        ([R, N, I, J], N),
+        ([R, R, N, I, J], P),
         ([N, I], N),  # nothing reproduced, every decided part against
         ([N, I, J], N),
     ],

@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
 
 from helpers.analysis.intervals import wilson_interval
 from helpers.analysis.metrics import choice_lengths
@@ -60,13 +61,17 @@ def _lengths(choice_texts, gold) -> tuple[np.ndarray, np.ndarray]:
 
 
 def shortest_answer_correct(choice_texts: Sequence[Sequence[str]], gold) -> np.ndarray:
-    """0/1 per item: is the shortest answer text (in characters) the gold one?
+    """Credit per item of "pick the shortest answer text (in characters)": its expected accuracy.
 
-    Ties go to the first shortest choice, as ``argmax(-length)`` would break them (the same
-    tie rule as lm-evaluation-harness's argmax). Every item needs the same number of choices.
+    Ties share the credit: a rule that picks at random among the ``t`` shortest choices is right
+    with probability ``1/t`` when the gold answer is one of them, else 0. (Breaking ties towards
+    the first choice would score a position bias, not a length rule.) Floats in [0, 1]; every
+    item needs the same number of choices.
     """
     lengths, gold = _lengths(choice_texts, gold)
-    return (np.argmax(-lengths, axis=1) == gold).astype(np.int64)
+    shortest = lengths == lengths.min(axis=1, keepdims=True)  # [n_items, n_choices]
+    gold_is_shortest = shortest[np.arange(gold.size), gold]
+    return np.where(gold_is_shortest, 1.0 / shortest.sum(axis=1), 0.0)
 
 
 def always_letter_correct(gold, index) -> np.ndarray:
@@ -94,9 +99,14 @@ def majority_label_share(gold) -> tuple[int, float]:
     return label, float(counts[label] / gold.size)
 
 
-def _row(name: str, k: int, n: int, note: str) -> dict:
-    interval = wilson_interval(k, n)
-    return {"baseline": name, "accuracy": k / n, "low": interval.low, "high": interval.high,
+def _row(name: str, k: float, n: int, note: str) -> dict:
+    """A baseline row; ``k`` may be an expected count (ties sharing credit): Wilson at that count."""
+    if float(k).is_integer():
+        interval = wilson_interval(int(k), n)
+        low, high = interval.low, interval.high
+    else:
+        low, high = (float(b) for b in proportion_confint(k, n, alpha=0.05, method="wilson"))
+    return {"baseline": name, "accuracy": k / n, "low": low, "high": high,
             "k": k, "n": n, "note": note}
 
 
@@ -115,16 +125,16 @@ def baseline_table(choice_texts, gold, labels=("A", "B", "C", "D")) -> pd.DataFr
     if len(labels) < n_choices:
         raise InferenceError(f"labels {labels} name fewer than the {n_choices} choices; pass one label per choice.")
     index, _ = most_common_gold(gold, n_choices)
-    shortest = int(shortest_answer_correct(choice_texts, gold).sum())
+    shortest = float(shortest_answer_correct(choice_texts, gold).sum())  # expected count, ties share credit
     always = int(always_letter_correct(gold, index).sum())
     uniform = {"baseline": "uniform guess", "accuracy": 1.0 / n_choices, "low": 1.0 / n_choices,
                "high": 1.0 / n_choices, "k": pd.NA, "n": n_items,
                "note": f"expected accuracy of a uniform guess over {n_choices} choices (exact)"}
     rows = [
         uniform,
-        _row("shortest answer", shortest, n_items, "pick the shortest answer text (characters), first on ties"),
+        _row("shortest answer", shortest, n_items, "pick the shortest answer text (characters); ties share the credit (expected accuracy)"),
         _row(f"always {labels[index]}", always, n_items, "always pick the gold letter most common on these items (chosen on them: optimistic)"),
     ]
     table = pd.DataFrame(rows)
-    table["k"] = table["k"].astype("Int64")
+    table["k"] = table["k"].astype("Float64")
     return table

@@ -17,7 +17,8 @@ probability ``power`` at level ``alpha``.
   items and ``d`` the difference of the two accuracies; the MDE solves it for ``d``
   (about ``(z_a + z_b) sqrt(psi / n)``). :func:`mde_paired_floor` is the smallest ``d`` any
   discordance allows (``psi = d``); :func:`mde_paired_observed` floors the observed ``psi`` by it.
-* A slope (:func:`mde_slope`): ``(z_{1-a/2} + z_power) * se``.
+* A slope (:func:`mde_slope`): ``(z_{1-a/2} + z_power) * se``; the power of the "flat" test
+  at a true slope of 0 (:func:`power_flat`).
 
 Units: proportions and differences of proportions in [0, 1]; slopes in proportion per decade.
 An effect no proportion in [0, 1] can reach gives ``math.inf``. Bad input raises
@@ -45,6 +46,7 @@ __all__ = [
     "mde_paired_observed",
     "n_paired_proportions",
     "mde_slope",
+    "power_flat",
 ]
 
 ALTERNATIVES = ("two-sided", "smaller", "larger")
@@ -224,10 +226,30 @@ def mde_slope(se, alpha=0.05, power=0.8, df=None) -> float:
     alpha, power = check_level(alpha, "alpha"), check_level(power, "power")
     if not isinstance(se, Real) or isinstance(se, bool) or se < 0:
         raise InferenceError(f"se must be a standard error >= 0 (or NaN); got {se!r}.")
+    if math.isnan(se):  # no interval (e.g. a family of two models, zero residual df): no MDE either
+        return math.nan
     if df is not None and (isinstance(df, bool) or not isinstance(df, (int, np.integer)) or df < 1):
         raise InferenceError(f"df must be a positive integer (or None for a normal interval); got {df!r}.")
-    if math.isnan(se):
-        return math.nan
     if df is None:
         return _z(alpha, power) * float(se)
     return float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * float(se)
+
+
+def power_flat(se, margin, df=None, alpha=0.05) -> float:
+    """Power of the "flat" test (TOST at ``alpha``: the ``1 - 2 alpha`` interval inside ``±margin``)
+    when the true slope is exactly 0: ``P(|b| < margin - q se) = 2 F((margin - q se)/se) - 1`` with
+    ``b / se`` following t on ``df`` (normal when ``df`` is None) and ``q`` its ``1 - alpha`` quantile;
+    0 when the interval is wider than the margin whatever the estimate. NaN ``se``: NaN.
+    """
+    alpha = check_level(alpha, "alpha")
+    if not isinstance(se, Real) or isinstance(se, bool) or se < 0:
+        raise InferenceError(f"se must be a standard error >= 0 (or NaN); got {se!r}.")
+    if not isinstance(margin, Real) or not margin > 0:
+        raise InferenceError(f"margin must be a positive number; got {margin!r}.")
+    if math.isnan(se):
+        return math.nan
+    if se == 0:
+        return 1.0
+    law = stats.norm if df is None else stats.t(df)
+    room = float(margin) / float(se) - float(law.ppf(1 - alpha))
+    return max(0.0, 2.0 * float(law.cdf(room)) - 1.0)

@@ -22,6 +22,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from helpers.analysis import published as reference
+from helpers.analysis.trend import MIN_MODELS, item_floor, wls_slope
 from helpers.infra.paths import DATA_DIR
 
 ARITHMETIC_DIR = DATA_DIR / "reference" / "pythia_arithmetic"
@@ -186,13 +187,13 @@ class ScaleChange:
 
 
 def scale_change(frame: pd.DataFrame, operation: str, shots: int, step: int = FINAL_STEP, *, small: str | None = None,
-                 large: str | None = None, confidence: float = 0.95, n_resamples: int = 9999,
-                 seed: int = 0) -> ScaleChange:
+                 large: str | None = None, confidence: float = 0.95, n_resamples: int = 9999, seed: int = 0) -> ScaleChange:
     """Largest vs smallest model (by n_params, or ``small``/``large``) at ``step``, exact match of greedy generation.
 
     The per-operand pairs are resampled as clusters (``scipy.stats.bootstrap``, paired=True, BCa; percentile
     if BCa is undefined); p-values: paired t-test and seeded Monte Carlo sign-flip test
-    (``scipy.stats.permutation_test``). Equal differences everywhere: a point interval, p = 1 (if 0) or 0.
+    (``scipy.stats.permutation_test``, never below 1 / (n_resamples + 1), exact when all 2^n sign patterns fit).
+    Equal differences everywhere: a point interval, t-test p 1 if 0 else NaN (undefined), the sign-flip p as usual.
     """
     rows = _select(frame, operation, shots, step)
     models = rows.drop_duplicates("model").sort_values("n_params")["model"].tolist()
@@ -206,9 +207,12 @@ def scale_change(frame: pd.DataFrame, operation: str, shots: int, step: int = FI
     def mean_diff(x, y, axis=-1):
         return np.mean(x - y, axis=axis)
 
+    # the sign-flip test runs in every case (issue 19, rule 9): never p = 0, also when every operand differs equally
+    p_perm = float(stats.permutation_test((a, b), mean_diff, permutation_type="samples", vectorized=True,
+                                          n_resamples=n_resamples, rng=np.random.default_rng(seed)).pvalue)
     if np.ptp(diff) == 0:
         low = high = float(diff[0])
-        method, p_t, p_perm = "none (every operand differs equally)", float(diff[0] == 0), float(diff[0] == 0)
+        method, p_t = "none (every operand differs equally)", 1.0 if diff[0] == 0 else float("nan")  # t undefined
     else:
         for method in ("BCa", "percentile"):  # percentile only where BCa is undefined (NaN)
             boot = stats.bootstrap((a, b), mean_diff, paired=True, vectorized=True, method=method,
@@ -217,11 +221,8 @@ def scale_change(frame: pd.DataFrame, operation: str, shots: int, step: int = FI
             if np.isfinite(low) and np.isfinite(high):
                 break
         p_t = float(stats.ttest_rel(a, b).pvalue)
-        p_perm = float(stats.permutation_test((a, b), mean_diff, permutation_type="samples", vectorized=True,
-                                              n_resamples=n_resamples, rng=np.random.default_rng(seed)).pvalue)
-    return ScaleChange(operation, int(shots), int(step), small, large, float(b.mean()), float(a.mean()),
-                       float(diff.mean()), low, high, method, p_t, p_perm, len(diff), int((diff > 0).sum()),
-                       int((diff < 0).sum()))
+    return ScaleChange(operation, int(shots), int(step), small, large, float(b.mean()), float(a.mean()), float(
+        diff.mean()), low, high, method, p_t, p_perm, len(diff), int((diff > 0).sum()), int((diff < 0).sum()))
 
 
 @dataclass(frozen=True)
@@ -235,30 +236,30 @@ class ScaleTrend:
     low: float
     high: float
     p_value: float
-    df_resid: float
+    df_resid: float  # n_models - 2
     points: pd.DataFrame  # model, n_params, acc, se_used, weight
 
 
 def scale_trend(frame: pd.DataFrame, operation: str, shots: int, step: int = FINAL_STEP,
                 confidence: float = 0.95) -> ScaleTrend:
-    """Slope of accuracy (exact match of greedy generation) on log10(n_params) by ``statsmodels.WLS``.
+    """Slope of accuracy (exact match of greedy generation) on log10(n_params): :func:`~helpers.analysis.trend.wls_slope`.
 
-    Weights 1 / se², se = the cluster-robust SE (:func:`accuracy_table`) floored at the binomial SE of
-    (k + ½) / (n + 1): a model with every operand at 0 gets a large, finite weight (and dominates). The
-    residual scale is estimated, so the t interval on ``df_resid`` covers scatter beyond sampling error.
+    Pooled variances, equal weights: each model gets the models' mean sampling variance (each the larger of its
+    cluster-robust and its pooled/Wilson-adjusted binomial variance), so a model at 0% (binomial variance ~0)
+    cannot carry the fit. Residual scale from the scatter, never below 1; t interval on ``n_models - 2`` df.
     """
     points = accuracy_table(_select(frame, operation, shots, step), confidence)
-    if len(points) < 3:
-        raise ArithmeticAnalysisError(f"scale_trend needs at least 3 models; got {len(points)}.")
-    smoothed = (points["k"] + 0.5) / (points["n"] + 1)
-    points["se_used"] = np.maximum(points["se_cluster"], np.sqrt(smoothed * (1 - smoothed) / points["n"]))
+    if len(points) < MIN_MODELS:
+        raise ArithmeticAnalysisError(f"scale_trend needs at least {MIN_MODELS} models; got {len(points)}.")
+    acc, n = points["acc"].to_numpy(dtype=float), points["n"].to_numpy(dtype=float)
+    own = np.maximum(points["se_cluster"].to_numpy(dtype=float) ** 2, item_floor(acc, n))
+    points["se_used"] = np.sqrt(np.full(len(points), own.mean()))  # pooled: the models' mean sampling variance
     points["weight"] = 1.0 / points["se_used"] ** 2
-    x = sm.add_constant(np.log10(points["n_params"].to_numpy(dtype=float)))
-    result = sm.WLS(points["acc"].to_numpy(), x, weights=points["weight"].to_numpy()).fit()
-    low, high = result.conf_int(alpha=1 - confidence)[1]
-    return ScaleTrend(operation, int(shots), int(step), float(result.params[1]), float(result.bse[1]), float(low),
-                      float(high), float(result.pvalues[1]), float(result.df_resid),
-                      points[["model", "n_params", "acc", "se_used", "weight"]].reset_index(drop=True))
+    fit = wls_slope(points["n_params"].to_numpy(dtype=float), acc, points["se_used"].to_numpy())
+    half = float(stats.t.ppf(0.5 + confidence / 2, fit.df)) * fit.se
+    p_value = float(2 * stats.t.sf(abs(fit.slope / fit.se), fit.df))
+    return ScaleTrend(operation, int(shots), int(step), fit.slope, fit.se, fit.slope - half, fit.slope + half,
+                      p_value, float(fit.df), points[["model", "n_params", "acc", "se_used", "weight"]].reset_index(drop=True))
 
 
 def _design(compute, shots) -> np.ndarray:

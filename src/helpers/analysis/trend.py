@@ -3,12 +3,12 @@
 "Flat across scale" is judged on the slope of accuracy against ``log10`` of the parameter
 count, with its interval, then an equivalence test against a margin per decade:
 
-* :func:`wls_slope`: per-model accuracies with their standard errors (when only aggregates
-  exist): weighted least squares, weights ``1 / stderr**2`` (``statsmodels`` WLS), t intervals
-  with ``n_models - 2`` residual degrees of freedom.
-* :func:`item_slope`: per-item 0/1 correctness of every model: a linear probability model fitted
-  by GEE with items as clusters and robust (sandwich) standard errors (``statsmodels`` GEE;
-  Liang & Zeger 1986), normal intervals.
+* :func:`wls_slope` / :func:`model_slope`: per-model accuracies (from aggregates or counts):
+  weighted least squares whose error carries both sources of variance, the items (each model's
+  binomial variance, Wilson-adjusted and pooled so no 0% model dominates) and the models (their
+  scatter around the line: the residual scale, floored at 1), t intervals with ``n_models - 2``
+  df; no trend from fewer than three models.
+* :func:`item_slope`: per-item 0/1 correctness of every model, aggregated per model, same fit.
 * :func:`slope_equivalence`: "flat" / "rising" / "falling" / "inconclusive".
 
 Units: slopes are in proportion (accuracy in [0, 1]) per decade of parameters, i.e. per unit of
@@ -29,13 +29,7 @@ from scipy import stats
 
 from helpers.analysis.verdicts import InferenceError, as_binary, as_finite, same_length
 
-__all__ = ["Slope", "wls_slope", "item_slope", "slope_equivalence"]
-
-Z95, Z90 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.95))
-PERFECT_FIT_SCALE = 1e-10
-"""WLS residual scale (1 = scatter as large as the stderrs say) below which the fit counts as
-perfect (e.g. identical accuracies): the scatter then cannot estimate the scale, no interval."""
-
+__all__ = ["Slope", "MIN_MODELS", "item_floor", "wls_slope", "model_slope", "item_slope", "slope_equivalence"]
 
 @dataclass(frozen=True)
 class Slope:
@@ -73,75 +67,91 @@ def _log_sizes(n_params) -> np.ndarray:
     return np.log10(sizes)
 
 
-def _filled_stderr(accuracy: np.ndarray, stderr: np.ndarray, n) -> tuple[np.ndarray, str]:
-    """Replace zero stderr (accuracy 0 or 1) by the stderr at the 0.5/n continuity point."""
-    zero = stderr == 0
-    if not zero.any():
-        return stderr, ""
-    if n is None:
-        raise InferenceError(
-            f"stderr is 0 for models {np.flatnonzero(zero).tolist()} (accuracy 0 or 1), so their "
-            "weight would be infinite; pass n (items per model) to use the 0.5/n continuity stderr."
-        )
+MIN_MODELS = 3
+"""No trend from fewer models: two models give a paired change, not a slope (and no residual df)."""
+
+
+def item_floor(accuracy: np.ndarray, n) -> np.ndarray:
+    """Per-model variance the items alone imply: ``max(p_pool(1-p_pool), p~(1-p~)) / n``.
+
+    ``p_pool`` is the family's pooled proportion and ``p~ = (k + 2)/(n + 4)`` the Wilson-adjusted
+    (Agresti-Coull) proportion of the model, so a model at 0% (or 100%) keeps a variance of the
+    size its neighbours have and cannot carry an inverse-variance fit (STATISTICS.md, rule 2).
+    """
     counts = as_finite(np.broadcast_to(np.asarray(n, dtype=float), accuracy.shape), "n")
     if np.any(counts < 1) or np.any(counts != np.round(counts)):
         raise InferenceError(f"n must hold positive integer item counts; got {np.asarray(n).tolist()}.")
-    shifted = np.clip(accuracy, 0.5 / counts, 1.0 - 0.5 / counts)
-    filled = np.where(zero, np.sqrt(shifted * (1.0 - shifted) / counts), stderr)
-    return filled, f"; stderr 0 replaced by sqrt(p'(1-p')/n), p' = 0.5/n from 0 or 1, for {int(zero.sum())} model(s)"
+    pooled = float((accuracy * counts).sum() / counts.sum())
+    adjusted = (accuracy * counts + 2.0) / (counts + 4.0)
+    return np.maximum(pooled * (1.0 - pooled), adjusted * (1.0 - adjusted)) / counts
 
 
-def wls_slope(n_params, accuracy, stderr, n=None) -> Slope:
-    """Slope of per-model accuracy on ``log10(n_params)`` by weighted least squares.
+def wls_slope(n_params, accuracy, stderr=None, n=None) -> Slope:
+    """Slope of per-model accuracy on ``log10(n_params)``: both sources of variance in its error.
 
-    ``accuracy`` in [0, 1], ``stderr`` its standard error (e.g. the harness stderr), one per
-    model; weights ``1 / stderr**2``; the residual scale is estimated from the scatter (as
-    ``statsmodels.WLS`` does), intervals are t with ``n_models - 2`` degrees of freedom.
-    A zero stderr (accuracy 0 or 1) is replaced by ``sqrt(p'(1 - p')/n)`` with
-    ``p' = 0.5/n`` (or ``1 - 0.5/n``) when ``n`` (items per model, scalar or per model) is
-    given, else raises. Two models: exact line, no interval (zero residual df). Fewer than
-    two sizes: NaN slope. All accuracies identical with zero stderr, or a perfect fit:
-    no interval. Source: weighted regression, e.g. Draper & Smith (1998), ch. 9.
+    ``accuracy`` in [0, 1] per model; ``stderr`` its standard error (harness or cluster-robust;
+    ``None``: items only); ``n`` items per model (scalar or per model). Each model's variance is
+    ``max(stderr**2, item floor)`` (:func:`item_floor`, needs ``n``); the fit is weighted least
+    squares (``statsmodels`` WLS) with weights ``1 / variance`` whose residual scale is estimated
+    from the scatter around the line (the models' own deviations) but **never below 1**, what the
+    items alone imply (a quasi-likelihood dispersion floor; McCullagh & Nelder 1989, sec. 4.5).
+    Intervals are t with ``n_models - 2`` df (conservative where the floor binds). Identical
+    accuracies give the binomial interval, not "no interval"; one item's difference cannot shrink it.
+    Fewer than :data:`MIN_MODELS` distinct sizes: no trend (NaN interval; two models give the
+    line through both points as ``slope`` and a note to compare them as a paired change).
     """
     x = _log_sizes(n_params)
-    accuracy, stderr = as_finite(accuracy, "accuracy"), as_finite(stderr, "stderr")
+    accuracy = as_finite(accuracy, "accuracy")
     same_length(x, accuracy, "n_params and accuracy")
-    same_length(x, stderr, "n_params and stderr")
     if np.any((accuracy < 0) | (accuracy > 1)):
         raise InferenceError(f"accuracy must be proportions in [0, 1]; got {accuracy.tolist()}.")
-    if np.any(stderr < 0):
-        raise InferenceError(f"stderr must be >= 0; got {stderr.tolist()}.")
-    n_models, method = int(np.unique(x).size), "WLS of accuracy on log10 N, weights 1/stderr^2"
-    if n_models < 2:
-        return _no_interval(math.nan, None, n_models, None, method, "fewer than 2 distinct model sizes: no slope")
-    if np.all(stderr == 0) and np.all(accuracy == accuracy[0]) and n is None:
-        return _no_interval(0.0, x.size - 2, n_models, None, method,
-                            "all accuracies identical with zero stderr: no interval")
-    stderr, fill_note = _filled_stderr(accuracy, stderr, n)
-    fit = sm.WLS(accuracy, sm.add_constant(x, has_constant="add"), weights=1.0 / stderr**2).fit()
-    slope, df = float(fit.params[1]), int(round(fit.df_resid))
-    if df < 1:
-        return _no_interval(slope, df, n_models, None, method,
-                            f"{x.size} models: zero residual df, no interval{fill_note}")
-    if not fit.scale > PERFECT_FIT_SCALE:
-        return _no_interval(slope, df, n_models, None, method,
-                            f"perfect fit (zero residual scatter): the scale cannot be estimated{fill_note}")
-    (low, high), (low90, high90) = fit.conf_int(0.05)[1], fit.conf_int(0.10)[1]
-    note = f"residual scale {fit.scale:.3g} (1 = binomial scatter only){fill_note}"
-    return Slope(slope, float(fit.bse[1]), float(low), float(high), float(low90), float(high90),
+    variance = np.zeros_like(accuracy)
+    if stderr is not None:
+        stderr = as_finite(stderr, "stderr")
+        same_length(x, stderr, "n_params and stderr")
+        if np.any(stderr < 0):
+            raise InferenceError(f"stderr must be >= 0; got {stderr.tolist()}.")
+        variance = stderr**2
+    n_models = int(np.unique(x).size)
+    method = "WLS of per-model accuracy on log10 N, variance max(stderr², items), residual scale >= 1"
+    if n_models < MIN_MODELS:
+        slope = float(np.polyfit(x, accuracy, 1)[0]) if n_models == 2 else math.nan
+        return _no_interval(slope, None, n_models, None, method,
+                            f"{n_models} model size(s): no trend from fewer than {MIN_MODELS} models "
+                            "(two models give a paired change, not a slope)")
+    if n is None and np.any(variance == 0):
+        raise InferenceError("stderr is 0 for some models (accuracy 0 or 1) or missing, so their weight would be "
+                             "infinite; pass n (items per model) for the item-sampling floor.")
+    if n is not None:
+        variance = np.maximum(variance, item_floor(accuracy, n))
+    fit = sm.WLS(accuracy, sm.add_constant(x, has_constant="add"), weights=1.0 / variance).fit()
+    slope, df = float(fit.params[1]), int(x.size - 2)
+    scale = max(float(fit.scale), 1.0)
+    se = math.sqrt(float(fit.normalized_cov_params[1, 1]) * scale)
+    t95, t90 = float(stats.t.ppf(0.975, df)), float(stats.t.ppf(0.95, df))
+    note = (f"residual scale {fit.scale:.3g} (1 = the items' binomial scatter only; used "
+            f"{'as estimated' if fit.scale > 1 else 'floored at 1'}), {df} residual df")
+    return Slope(slope, se, slope - t95 * se, slope + t95 * se, slope - t90 * se, slope + t90 * se,
                  df, n_models, None, method, note)
 
 
-def item_slope(correct, n_params, item_ids, cov_struct="independence") -> Slope:
-    """Item-level slope of 0/1 correctness on ``log10 N``, items as clusters.
+def model_slope(n_params, k, n, stderr=None) -> Slope:
+    """:func:`wls_slope` from counts: ``k`` correct of ``n`` items per model."""
+    k, n = as_finite(k, "k"), as_finite(n, "n")
+    same_length(k, n, "k and n")
+    if np.any(n < 1) or np.any((k < 0) | (k > n)):
+        raise InferenceError(f"need 0 <= k <= n and n >= 1 per model; got k={k.tolist()}, n={n.tolist()}.")
+    return wls_slope(n_params, k / n, stderr, n)
 
-    ``correct``, ``n_params`` and ``item_ids`` are long and aligned: one entry per (model,
-    item). Linear probability model fitted by ``statsmodels`` GEE (Gaussian family, identity
-    link, ``cov_struct`` "independence" or "exchangeable" working correlation), robust
-    (sandwich) standard errors, normal intervals (``df`` None). With every model scoring the
-    same items the slope equals the OLS slope of per-model accuracy on ``log10 N``.
-    Fewer than 2 distinct sizes or 2 items: NaN slope; all outcomes identical: no interval.
-    Source: Liang & Zeger (1986), Biometrika 73:13-22.
+
+def item_slope(correct, n_params, item_ids) -> Slope:
+    """Slope from per-item 0/1 correctness of every model (long and aligned: one entry per (model, item)).
+
+    Aggregated to one accuracy per model size and fitted by :func:`wls_slope` with the item floor:
+    the models are a sample too, so the slope's error carries their scatter around the line as well
+    as the items' sampling. (An item-clustered GEE treats the models as points exactly on the line
+    and calls a flat family "rising" about a quarter of the time when models scatter a point or two;
+    STATISTICS.md, rule 2.) ``n_items``: distinct items.
     """
     y = as_binary(correct, "correct").astype(float)
     x = _log_sizes(n_params)
@@ -149,26 +159,10 @@ def item_slope(correct, n_params, item_ids, cov_struct="independence") -> Slope:
     items = np.asarray(item_ids)
     if items.ndim != 1 or items.size != y.size:
         raise InferenceError(f"item_ids must be 1-D and aligned with correct; got shape {items.shape}, {y.size} rows.")
-    structures = {"independence": sm.cov_struct.Independence, "exchangeable": sm.cov_struct.Exchangeable}
-    if cov_struct not in structures:
-        raise InferenceError(f"cov_struct must be one of {sorted(structures)}; got {cov_struct!r}.")
-    groups = np.unique(items, return_inverse=True)[1]
-    n_models, n_items = int(np.unique(x).size), int(groups.max() + 1)
-    method = f"GEE linear probability model, items as clusters, {cov_struct} working correlation, robust SE"
-    if n_models < 2 or n_items < 2:
-        return _no_interval(math.nan, None, n_models, n_items, method,
-                            f"{n_models} distinct model size(s), {n_items} item(s): need 2 of each")
-    if np.all(y == y[0]):
-        return _no_interval(0.0, None, n_models, n_items, method,
-                            "all outcomes identical: the robust SE is 0, no interval")
-    model = sm.GEE(y, sm.add_constant(x, has_constant="add"), groups=groups,
-                   family=sm.families.Gaussian(), cov_struct=structures[cov_struct]())
-    fit = model.fit()
-    slope, se = float(fit.params[1]), float(fit.bse[1])
-    if not se > 0:
-        return _no_interval(slope, None, n_models, n_items, method, "robust SE is 0: no interval", se)
-    return Slope(slope, se, slope - Z95 * se, slope + Z95 * se, slope - Z90 * se, slope + Z90 * se,
-                 None, n_models, n_items, method, f"{n_items} item clusters, {y.size} rows")
+    sizes, which = np.unique(x, return_inverse=True)
+    k, n = np.bincount(which, weights=y), np.bincount(which).astype(float)
+    slope = model_slope(10.0**sizes, k, n)
+    return Slope(**{**slope.__dict__, "n_items": int(np.unique(items).size)})
 
 
 def slope_equivalence(slope: Slope, margin: float) -> str:

@@ -28,6 +28,8 @@ __all__ = [
     "Verdict",
     "combine",
     "InferenceError",
+    "MIN_ITEMS",
+    "undecidable",
 ]
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not judged")
@@ -46,7 +48,11 @@ class Verdict:
     over 15 models". ``data``: models, n items, format (letter / full text), shots, acc or
     acc_norm. ``margin``: the equivalence margin, when one was used, as text with units.
     ``mde``: minimum detectable effect at 80% power, given when the verdict is inconclusive, in
-    ``mde_unit`` (a proportion printed as points, or a slope printed as points per decade).
+    ``mde_unit`` (a proportion printed as points, or a slope printed as points per decade; a unit
+    not in points, e.g. "nats per token", is printed as it is). ``no_mde``: when inconclusive
+    without an MDE, the reason there is none (two models, zero-width interval, too few items).
+    An inconclusive verdict without either raises: every inconclusive verdict says what n could
+    detect, or why nothing can be said (issue 19, rule 10).
     """
 
     code: str
@@ -56,6 +62,7 @@ class Verdict:
     margin: str | None = None
     mde: float | None = None
     mde_unit: str = "points"
+    no_mde: str | None = None
 
     def __post_init__(self):
         if self.code not in VERDICTS:
@@ -69,22 +76,44 @@ class Verdict:
                 f"Verdict.mde must be None or a number >= 0 (inf: nothing detectable, NaN: unknown); "
                 f"got {mde!r}."
             )
+        has_mde = self.mde is not None and not (isinstance(self.mde, Real) and math.isnan(self.mde))
+        if self.code == "inconclusive" and not has_mde and not (self.no_mde and self.no_mde.strip()):
+            raise InferenceError("an inconclusive Verdict must carry its minimum detectable effect (mde) or the "
+                                 "reason there is none (no_mde).")
+
+
+MIN_ITEMS = 20
+"""Fewest paired items an interval may decide a verdict on: below it a bootstrap interval's coverage
+is not to be trusted (the resampling distribution has few distinct values) and an exact paired test
+of 0/1 outcomes cannot reach 5% with Holm over a family (issue 19, rule 6)."""
+
+
+def undecidable(n: int, low: float, high: float, min_n: int = MIN_ITEMS) -> str | None:
+    """Why an interval cannot decide a verdict (too few items, no interval, zero width), else ``None``."""
+    if n < min_n:
+        return f"{n} items, fewer than the {min_n} an interval needs to decide"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "no interval could be made"
+    if not high - low > 1e-9 * max(1.0, abs(low), abs(high)):  # zero up to rounding (0.8 - 2.8 vs 1.2 - 3.2)
+        return "the interval has zero width (every item changed identically): sampling error cannot be estimated"
+    return None
 
 
 def combine(parts: Sequence[str]) -> str:
-    """Combine per-family or per-part verdict codes into one claim verdict.
+    """Combine per-family or per-part verdict codes into one claim verdict, by the weight of evidence.
 
-    The rule, in order:
+    Each decided part is a significant finding: "reproduced" and "partly" parts support the claim,
+    "not reproduced" parts contradict it significantly; "inconclusive" parts weigh nothing either way.
+    The rule (defined on the methods page), in order:
 
     1. "not judged" parts are ignored when any other part exists; no parts, or only
        "not judged" parts -> "not judged".
-    2. All remaining parts equal -> that code (all "reproduced" -> "reproduced", all
-       "not reproduced" -> "not reproduced", all "inconclusive" -> "inconclusive", all
-       "partly" -> "partly").
-    3. Otherwise, if any part is "reproduced" or "partly" -> "partly" (some of the claim
-       holds, not all of it: reproduced + not reproduced, reproduced + inconclusive, ...).
-    4. Otherwise the parts are "not reproduced" and "inconclusive" -> "not reproduced":
-       nothing was reproduced and every part that could be decided went against the claim.
+    2. All remaining parts equal -> that code.
+    3. Contradictions at least as many as supports (and at least one) -> "not reproduced": a claim
+       with as much significant evidence against it as for it, or more, is not reproduced
+       (one "reproduced" part among four significant contradictions is not "partly").
+    4. Otherwise (more supports than contradictions, at least one support) -> "partly": some of the
+       claim holds and the evidence against it, if any, is outweighed.
 
     Unknown codes raise :class:`InferenceError`.
     """
@@ -94,14 +123,16 @@ def combine(parts: Sequence[str]) -> str:
     unknown = [part for part in parts if part not in VERDICTS]
     if unknown:
         raise InferenceError(f"unknown verdict codes {unknown}; each part must be one of {VERDICTS}.")
-    judged = {part for part in parts if part != "not judged"}
+    judged = [part for part in parts if part != "not judged"]
     if not judged:
         return "not judged"
-    if len(judged) == 1:
-        return judged.pop()
-    if judged & {"reproduced", "partly"}:
-        return "partly"
-    return "not reproduced"
+    if len(set(judged)) == 1:
+        return judged[0]
+    support = sum(part in ("reproduced", "partly") for part in judged)
+    against = judged.count("not reproduced")
+    if against and against >= support:
+        return "not reproduced"
+    return "partly"
 
 
 # --------------------------------------------------------------------------- shared input checks

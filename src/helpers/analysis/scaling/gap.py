@@ -4,8 +4,9 @@
 * :func:`accuracy_change`: absolute and relative accuracy gain;
 * :func:`confidence_competence_gap`: how much more *confident* the large model is on the right
   answer (relative fall of the loss) against how much more often it is *right* (relative rise
-  of the accuracy), with percentile bootstrap intervals over items (paired when both models
-  scored the same items).
+  of the accuracy), with bootstrap intervals over items (paired when both models scored the
+  same items); the accuracy change of 0/1 outcomes gets Newcombe's exact-coverage score interval
+  instead (paired or not), never a percentile bootstrap of 0/1 differences.
 """
 
 from __future__ import annotations
@@ -133,6 +134,25 @@ def _item_arrays(loss_items, acc_items, which: str) -> tuple[np.ndarray, np.ndar
     return losses, accuracies
 
 
+def _exact_accuracy_interval(acc_small, acc_large, paired: bool, level: float) -> tuple[float, float] | None:
+    """Newcombe's interval of the accuracy change when every accuracy is 0/1 (paired: method 10 over the
+    2x2 table; unpaired: the hybrid score interval, statsmodels), else None (probabilities: bootstrap)."""
+    binary = all(np.all((a == 0) | (a == 1)) for a in (acc_small, acc_large))
+    if not binary:
+        return None
+    if paired:
+        from helpers.analysis.inference import newcombe_paired_interval
+
+        small, large = acc_small.astype(bool), acc_large.astype(bool)
+        return newcombe_paired_interval(int((small & large).sum()), int((~small & large).sum()),
+                                        int((small & ~large).sum()), int((~small & ~large).sum()), level)
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    low, high = confint_proportions_2indep(int(acc_large.sum()), acc_large.size, int(acc_small.sum()), acc_small.size,
+                                           method="newcomb", alpha=1 - level)
+    return float(low), float(high)
+
+
 def confidence_competence_gap(
     loss_small_items: Sequence[float],
     loss_large_items: Sequence[float],
@@ -200,6 +220,7 @@ def confidence_competence_gap(
     else:
         ratio_interval = (-math.inf, math.inf)
 
+    accuracy_interval = _exact_accuracy_interval(acc_small, acc_large, paired, level)
     return GapResult(
         loss_small=float(loss_small.mean()),
         loss_large=float(loss_large.mean()),
@@ -208,7 +229,7 @@ def confidence_competence_gap(
         relative_loss_reduction=float(reduction),
         relative_loss_reduction_interval=_percentile_interval(replicates[:, 0], level),
         absolute_accuracy_change=float(absolute),
-        absolute_accuracy_change_interval=_percentile_interval(replicates[:, 1], level),
+        absolute_accuracy_change_interval=accuracy_interval or _percentile_interval(replicates[:, 1], level),
         relative_accuracy_change=float(relative),
         relative_accuracy_change_interval=relative_interval,
         ratio=float(ratio),

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers.analysis.inference import equivalence_paired_proportions, holm, mcnemar_change, paired_mean_change
+from helpers.analysis.inference import equivalence_paired_proportions, holm, mcnemar_change, paired_mean_change, rejects
 from helpers.analysis.power import mde_paired_observed, mde_slope
 from helpers.experiments.scaling.display import (
     count_text,
@@ -88,13 +88,13 @@ def _loss_part(before: np.ndarray, after: np.ndarray, margin: float, alpha: floa
 
 
 def _accuracy_status(row: Mapping, alpha: float) -> str:
-    if row["accuracy_p_holm"] < alpha:
+    if rejects(row["accuracy_p_holm"], alpha):
         return "rose" if row["accuracy_change"] > 0 else "fell"
     return "no change" if row["accuracy_equivalent"] else "inconclusive"
 
 
 def _loss_status(row: Mapping, alpha: float) -> str:
-    significant = row["loss_p_holm"] < alpha
+    significant = bool(rejects(row["loss_p_holm"], alpha))
     if significant and row["loss_change"] < 0 and row["loss_high"] < 0:  # a NaN bound (no interval) decides nothing
         return "fell"
     if significant and row["loss_change"] > 0 and row["loss_low"] > 0:

@@ -125,11 +125,12 @@ def published_trend_table(mmlu: pd.DataFrame, setting: str = "0-shot acc", *,
                           margin: float = FLAT_MARGIN) -> pd.DataFrame:
     """Slope of published accuracy against log10(parameters), one family at a time.
 
-    WLS on per-model accuracies with their published standard errors (``helpers.analysis.trend.wls_slope``),
-    t intervals with ``n_models - 2`` residual df; ``shape`` from :func:`~helpers.analysis.trend.slope_equivalence`
+    The model-level slope of ``helpers.analysis.trend.wls_slope`` (published standard errors floored by the
+    items' binomial variance, residual scale >= 1), t intervals with ``n_models - 2`` residual df; a family of
+    two models gives no trend (NaN interval and MDE, ``note`` says why); ``shape`` from :func:`~helpers.analysis.trend.slope_equivalence`
     ("flat" only if the 90% interval lies within +-``margin`` per decade), ``mde`` for
     inconclusive slopes. Columns: ``family, setting, n_models, residual_df, slope, low, high,
-    shape, mde, margin``.
+    shape, mde, margin, note``.
     """
     rows = mmlu[mmlu["setting"] == setting]
     if rows.empty:
@@ -141,7 +142,7 @@ def published_trend_table(mmlu: pd.DataFrame, setting: str = "0-shot acc", *,
         records.append({"family": family, "setting": setting, "n_models": slope.n_models,
                         "residual_df": slope.df, "slope": slope.slope, "low": slope.low, "high": slope.high,
                         "shape": shape, "mde": mde_slope(slope.se, df=slope.df) if shape == "inconclusive" else np.nan,
-                        "margin": margin})
+                        "margin": margin, "note": slope.note})
     return pd.DataFrame.from_records(records)
 
 

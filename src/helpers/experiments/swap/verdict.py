@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change
+from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change, rejects
 from helpers.analysis.power import mde_paired_observed
 from helpers.analysis.summaries import chance_level
 
@@ -34,7 +34,7 @@ def collapse_code(difference: float, swapped_low: float, swapped_high: float, ba
     """``complete``, ``not complete`` or ``inconclusive`` (see the module docstring)."""
     if baseline_low <= chance:  # the recipient alone is not clearly above chance: nothing to lose
         return "inconclusive"
-    if p_holm < ALPHA and difference < 0 and swapped_high <= chance + COLLAPSE_MARGIN:
+    if rejects(p_holm, ALPHA) and difference < 0 and swapped_high <= chance + COLLAPSE_MARGIN:
         return "complete"
     if swapped_low > chance + COLLAPSE_MARGIN:
         return "not complete"
@@ -99,9 +99,9 @@ def collapse_sentence(row) -> str:
         return f"{head}: not a complete collapse (the swapped accuracy stays more than {100 * COLLAPSE_MARGIN:g} points above chance)."
     if row.baseline_low <= row.chance:
         rose = (" The swap raised accuracy significantly: the donor's patterns helped this recipient."
-                if row.p_holm < ALPHA and row.drop > 0 else "")
+                if rejects(row.p_holm, ALPHA) and row.drop > 0 else "")
         return f"{head}: undecided, the recipient alone is not clearly above chance, so there is nothing to lose.{rose}"
-    if row.p_holm < ALPHA and row.drop < 0:  # the drop is detected; the bound is what is missing
+    if rejects(row.p_holm, ALPHA) and row.drop < 0:  # the drop is detected; the bound is what is missing
         return (f"{head}: undecided; the drop is significant, but the swapped accuracy's upper bound is more than "
                 f"{100 * COLLAPSE_MARGIN:g} points above chance and its lower bound not, so neither a complete "
                 "collapse nor its absence is shown (more items narrow the interval).")

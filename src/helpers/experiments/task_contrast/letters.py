@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.analysis.baselines import most_common_gold
-from helpers.analysis.inference import binomial_vs_chance, holm
+from helpers.analysis.inference import binomial_vs_chance, holm, rejects
 from helpers.experiments.task_contrast.views import ALPHA, ContrastInputError, check_alpha, check_size_column, require, short_model_name
 
 VERDICTS = (
@@ -134,7 +134,7 @@ def _verdict(row, alpha: float) -> str:
     inside = row["accuracy_low"] <= expected <= row["accuracy_high"]
     if expected >= row["chance"] or not inside:
         return VERDICTS[2]
-    if row["letters_p_holm"] < alpha and row["top_predicted_share"] > row["top_gold_share"]:
+    if rejects(row["letters_p_holm"], alpha) and row["top_predicted_share"] > row["top_gold_share"]:
         return VERDICTS[1]
     return VERDICTS[3]
 

@@ -12,6 +12,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from helpers.analysis.inference import rejects
 from helpers.experiments.scaling.display import count_text, listing, number, pct
 from helpers.experiments.task_contrast.chain import MIN_MODELS
 from helpers.experiments.task_contrast.letters import VERDICTS
@@ -72,7 +73,7 @@ def chain_sentences(chain: pd.DataFrame) -> list[str]:
     for family, part in means.groupby("family", sort=False):
         n_models = int(part["n_models"].iloc[0])
         floor = smallest_exact_p(n_models)
-        significant = part[part["p_holm"] < 0.05]
+        significant = part[rejects(part["p_holm"], 0.05)]
         text = (f"Within {family} ({count_text(n_models, 'model')}), the smallest possible exact two-sided p-value "
                 f"of a model-means correlation is {number(floor, 3)}")
         if floor >= 0.05:

@@ -10,6 +10,9 @@ from helpers.analysis.verdicts import Verdict
 ALPHA = 0.05
 """Significance level of every test (two-sided unless a rule says one-sided)."""
 
+ILLUSTRATION = "the same test on stand-in models, numbers only"
+"""How every stand-in line starts: it reports numbers and what they show, never a verdict word."""
+
 
 @dataclass(frozen=True)
 class ClaimResult:

@@ -6,9 +6,11 @@ other formats (answer letter, 5-shot) are shown as their own labelled lines, nev
 
 Claim 1, per family (Pythia, OPT):
 
-- *trend*: the slope of accuracy against log10(parameters): weighted least squares on per-model
-  accuracies with their standard errors (published aggregates), or an item-level linear
-  probability model with items as clusters (GEE) for stored runs. "Flat" only through an
+- *trend*: the slope of accuracy against log10(parameters): a model-level weighted least squares
+  fit on per-model accuracies whose error carries the items' binomial sampling (floor) and the
+  models' scatter around the line (:func:`helpers.analysis.trend.wls_slope`), for published
+  aggregates and stored runs alike; no trend from fewer than three models (two give a change with
+  its Newcombe interval and "no trend from two models"). "Flat" only through an
   equivalence test (TOST at 5%: the 90% interval inside +-1 point per decade); a slope whose 95%
   interval excludes 0 is "rising"/"falling"; anything else is inconclusive, with the minimum
   detectable slope at 80% power.
@@ -29,13 +31,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from helpers.analysis.baselines import baseline_table
-from helpers.analysis.inference import binomial_vs_chance, chance_family
-from helpers.analysis.power import mde_one_proportion, mde_slope
-from helpers.analysis.trend import Slope, item_slope, slope_equivalence, wls_slope
+from helpers.analysis.inference import binomial_vs_chance, chance_family, mcnemar_change
+from helpers.analysis.power import mde_one_proportion, mde_slope, power_flat
+from helpers.analysis.trend import MIN_MODELS, Slope, item_slope, model_slope, slope_equivalence
 from helpers.analysis.verdicts import Verdict, combine
-from helpers.report.claims.common import ALPHA, ClaimResult, interval, pct, points
+from helpers.report.claims.common import ALPHA, ILLUSTRATION, ClaimResult, interval, pct, points
 from helpers.report.claims.evidence import MMLU_CHANCE, Evidence, FamilyRuns
 
 CLAIM_1 = "MMLU-math accuracy is flat across scale at 19–20%"
@@ -76,27 +79,60 @@ def _slope_text(family: str, slope: Slope) -> str:
             f"({shape}; {slope.method}, {slope.n_models} models)")
 
 
-def _claim1_part(family: str, slope: Slope, ks, ns, levels) -> tuple[str, str, str, str]:
-    """(verdict code, detail line, mde, key text) of one family; ``ks``/``ns``: correct and items per model."""
-    trend, level = _trend_code(slope), _level_code([int(k) for k in ks], [int(n) for n in ns])
-    detail = (f"{_slope_text(family, slope)}; level {pct(min(levels))}–{pct(max(levels))} "
-              f"(level {level}, trend {trend})")
-    mde = mde_slope(slope.se, df=slope.df) if trend == "inconclusive" else None
+LEVEL_WORDS = {"reproduced": "every model's 90% interval inside 17–22%",
+               "not reproduced": "a model's simultaneous 95% interval outside 17–22%",
+               "inconclusive": "the level undecided against 17–22%"}
+"""The level test's outcome in words, for illustrations (no verdict words on stand-in evidence)."""
+
+
+def _two_model_change(family: str, ks, ns, models) -> str:
+    """Two models give a change, not a trend: larger minus smaller accuracy, Newcombe 95% (independent samples)."""
+    low, high = confint_proportions_2indep(ks[-1], ns[-1], ks[0], ns[0], method="newcomb")
+    return (f"{family}: no trend from two models; change {models[0]} → {models[-1]} "
+            f"{points(ks[-1] / ns[-1] - ks[0] / ns[0])} {interval(low, high, 'pts')} (Newcombe 95%)")
+
+
+def _paired_two_model_change(family: str, runs: FamilyRuns) -> str:
+    """Two models scored on the same items: the paired change, exact McNemar and Newcombe's paired interval."""
+    merged = runs.tables[0].merge(runs.tables[-1], on=["task", "item_id"], suffixes=("_small", "_large"))
+    change = mcnemar_change(merged["correct_small"].astype(int), merged["correct_large"].astype(int))
+    return (f"{family}: no trend from two models; change {runs.models[0]} → {runs.models[-1]} "
+            f"{points(change.difference)} {interval(change.low, change.high, 'pts')} (paired by item, {change.n} items, "
+            f"Newcombe 95%, exact McNemar p = {change.pvalue:.3g})")
+
+
+def _claim1_part(family: str, slope: Slope, ks, ns, models, illustrate: bool = False, change: str | None = None):
+    """(verdict code, detail line, mde, key text, why no mde) of one family; ``ks``/``ns``: correct and
+    items per model, smallest model first. ``illustrate``: the test's outcomes in words, no verdict words."""
+    ks, ns = [int(k) for k in ks], [int(n) for n in ns]
+    levels = [k / n for k, n in zip(ks, ns)]
+    trend, level = _trend_code(slope), _level_code(ks, ns)
+    no_trend = slope.n_models < MIN_MODELS
+    head = (change or _two_model_change(family, ks, ns, models)) if no_trend else _slope_text(family, slope)
+    outcome = (LEVEL_WORDS[level] if illustrate else f"level {level}, trend {trend}")
+    mde = mde_slope(slope.se, df=slope.df) if trend == "inconclusive" and not no_trend else None
+    power = "" if no_trend else (f"; power to call a truly flat family flat: "
+                                 f"{100 * power_flat(slope.se, FLAT_MARGIN, slope.df):.0f}%"
+                                 + (f", MDE {100 * mde:.1f} pts/decade" if mde is not None else ""))
+    detail = f"{head}{power}; level {pct(min(levels))}–{pct(max(levels))} ({outcome})"
+    why = f"{family} has {slope.n_models} model sizes: no trend from fewer than {MIN_MODELS}" if no_trend else None
     key = (f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')}, "
            f"levels {pct(min(levels))}–{pct(max(levels))}")
-    return combine([trend, level]), detail, mde, key
+    return combine([trend, level]), detail, mde, key, why
 
 
-def claim1_published(evidence: Evidence) -> tuple[list[str], list[str], list[float], list[str]]:
-    codes, details, mdes, keys = [], [], [], []
+def claim1_published(evidence: Evidence):
+    codes, details, mdes, keys, whys = [], [], [], [], []
     for family, group in evidence.mmlu.groupby("family", sort=False):
-        slope = wls_slope(group["params"], group["acc"], group["acc_stderr"], n=group["n"])
-        code, detail, mde, key = _claim1_part(str(family), slope, group["k_acc"], group["n"], group["acc"].tolist())
+        slope = model_slope(group["params"], group["k_acc"], group["n"], group["acc_stderr"])
+        code, detail, mde, key, why = _claim1_part(str(family), slope, group["k_acc"], group["n"],
+                                                   group["model"].tolist())
         codes.append(code)
         details.append(detail)
         mdes.append(mde)
         keys.append(key)
-    return codes, details, mdes, keys
+        whys.append(why)
+    return codes, details, mdes, keys, whys
 
 
 def _run_slope(runs: FamilyRuns) -> Slope:
@@ -104,16 +140,19 @@ def _run_slope(runs: FamilyRuns) -> Slope:
     return item_slope(frame["correct"].astype(float), frame["n_params_total"], frame["task"] + "/" + frame["item_id"])
 
 
-def claim1_runs(found: list[FamilyRuns]) -> tuple[list[str], list[str], list[float], list[str]]:
-    codes, details, mdes, keys = [], [], [], []
+def claim1_runs(found: list[FamilyRuns], illustrate: bool = False):
+    codes, details, mdes, keys, whys = [], [], [], [], []
     for runs in found:
         ks, ns = [int(t["correct"].sum()) for t in runs.tables], [len(t) for t in runs.tables]
-        code, detail, mde, key = _claim1_part(runs.family, _run_slope(runs), ks, ns, [k / n for k, n in zip(ks, ns)])
+        change = _paired_two_model_change(runs.family, runs) if len(runs.tables) == 2 else None
+        code, detail, mde, key, why = _claim1_part(runs.family, _run_slope(runs), ks, ns, runs.models, illustrate,
+                                                   change)
         codes.append(code)
         details.append(f"{detail} [profile `{runs.profile}`]")
         mdes.append(mde)
         keys.append(key)
-    return codes, details, mdes, keys
+        whys.append(why)
+    return codes, details, mdes, keys, whys
 
 
 def claim1(evidence: Evidence) -> ClaimResult:
@@ -121,32 +160,52 @@ def claim1(evidence: Evidence) -> ClaimResult:
     runs = evidence.judging_runs("knowledge_fulltext")
     runs = [r for r in runs if r.shots == 0]
     if runs:
-        codes, details, mdes, keys = claim1_runs(runs)
+        codes, details, mdes, keys, whys = claim1_runs(runs)
         data = f"our runs of profile `{runs[0].profile}` ({STUDY_FORMAT}), {sum(len(r.tables) for r in runs)} models"
-        test = "item-level slope (GEE, items as clusters) with TOST ±1 pt/decade; exact binomial level intervals"
     else:
-        codes, details, mdes, keys = claim1_published(evidence)
+        codes, details, mdes, keys, whys = claim1_published(evidence)
         n_models = len(evidence.mmlu)
         data = f"published lm-evaluation-harness results ({STUDY_FORMAT}), {n_models} Pythia/OPT models, 1,064 items each"
-        test = "WLS slope on per-model accuracies (weights 1/stderr²) with TOST ±1 pt/decade; exact binomial level intervals"
+    test = ("model-level slope: WLS on per-model accuracies, variance max(stderr², binomial at the pooled or "
+            "Wilson-adjusted proportion), residual scale >= 1 (items and models), t on n_models - 2 df, TOST "
+            f"±1 pt/decade, no trend from fewer than {MIN_MODELS} models; exact binomial level intervals")
     code = combine(codes)
     finite = [m for m in mdes if m is not None and not np.isnan(m)]
+    why = "; ".join(w for w in whys if w) or "no slope interval could be made"
     verdict = Verdict(code, "; ".join(details), test, data,
                       margin=f"flat: slope within ±{100 * FLAT_MARGIN:g} pt per decade; level: 19–20% ±{100 * LEVEL_MARGIN:g} pts",
-                      mde=max(finite) if code == "inconclusive" and finite else None, mde_unit="points per decade")
+                      mde=max(finite) if code == "inconclusive" and finite else None, mde_unit="points per decade",
+                      no_mde=why if code == "inconclusive" and not finite else None)
     key = "slope per decade: " + "; ".join(keys)
     short = (f"our runs, profile `{runs[0].profile}`, {sum(len(r.tables) for r in runs)} models" if runs
              else f"published Pythia/OPT lm-eval results, {len(evidence.mmlu)} models x 1,064 items")
-    return ClaimResult("1", CLAIM_1, verdict, key, short, tuple(details),
+    return ClaimResult("1", CLAIM_1, verdict, key, short, (*details, *referee_lines(evidence)[0]),
                        illustration=illustration_claim1(evidence), other_lines=other_format_lines(evidence))
+
+
+def referee_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
+    """(claim 1, claim 2) lines a referee asks for, on the published results: sensitivity of the verdict,
+    per-subject slopes and the checkpoint axis (``helpers.report.claims.sensitivity``)."""
+    from helpers.analysis.published import load_published
+    from helpers.report.claims.sensitivity import checkpoint_lines, sensitivity_lines, subject_lines
+
+    if "_referee" in evidence.__dict__:  # computed once per Evidence, shared by claims 1 and 2
+        return evidence.__dict__["_referee"]
+    published = evidence.published if evidence.published is not None else load_published()
+    one, two = sensitivity_lines(published, _claim1_part, _chance_tests, _below_chance_code)
+    steps = "; ".join(checkpoint_lines(published))
+    one += subject_lines(published) + ([f"checkpoint axis (published Pythia, 0-shot acc, steps 1,000 to 143,000; "
+                                        f"checkpoints share items, so read as descriptive): {steps}"] if steps else [])
+    evidence.__dict__["_referee"] = (one, two)
+    return one, two
 
 
 def illustration_claim1(evidence: Evidence) -> str | None:
     found = [r for r in evidence.illustration_runs("knowledge_fulltext") if r.shots == 0]
     if not found:
         return None
-    codes, details, _, _ = claim1_runs(found)
-    return f"stand-ins, same rule: {combine(codes)}: " + "; ".join(details)
+    details = claim1_runs(found, illustrate=True)[1]
+    return f"{ILLUSTRATION}: " + "; ".join(details)
 
 
 def other_format_lines(evidence: Evidence) -> tuple[str, ...]:
@@ -223,21 +282,25 @@ def claim2(evidence: Evidence) -> ClaimResult:
            f"{norm_total} in acc_norm; shortest-answer baseline {pct(shortest['accuracy'])} "
            f"{interval(shortest['low'], shortest['high'])}" + (": a scoring artefact" if artefact else ""))
     short = f"published Pythia/OPT lm-eval results, {len(mmlu)} models x {n_items:,} items"
-    return ClaimResult("2", CLAIM_2, verdict, key, short, (*details, *baseline_lines),
+    return ClaimResult("2", CLAIM_2, verdict, key, short, (*details, *baseline_lines, *referee_lines(evidence)[1]),
                        illustration=illustration_claim2(evidence))
 
 
 def illustration_claim2(evidence: Evidence) -> str | None:
-    lines = []
-    for runs in evidence.runs(evidence.profile_name, "knowledge_fulltext", pythia_opt_only=False):
-        if evidence.profile_name in ("small", "paper"):
-            return None
-        table = pd.DataFrame({"model": [str(t["model_id"].iloc[0]) for t in runs.tables],
-                              "k": [int(t["correct"].sum()) for t in runs.tables],
-                              "k_norm": [int(t["correct_norm"].sum()) for t in runs.tables],
-                              "n": [len(t) for t in runs.tables]})
-        acc = chance_family(table[["model", "k", "n"]], MMLU_CHANCE, "less", ALPHA)
-        norm = chance_family(table[["model", "k_norm", "n"]].rename(columns={"k_norm": "k"}), MMLU_CHANCE, "less", ALPHA)
-        lines += [f"{m}: acc {pct(e)} (Holm p {p:.3g}), acc_norm {pct(en)}"
-                  for m, e, p, en in zip(acc["model"], acc["estimate"], acc["p_holm"], norm["estimate"])]
-    return ("stand-ins (full text, 0-shot), same test: " + "; ".join(lines)) if lines else None
+    """The same test on the stand-in models shown, Holm across all of them (one family: the models shown)."""
+    if evidence.profile_name in ("small", "paper"):
+        return None
+    tables = [t for runs in evidence.runs(evidence.profile_name, "knowledge_fulltext", pythia_opt_only=False)
+              for t in runs.tables]
+    if not tables:
+        return None
+    table = pd.DataFrame({"model": [str(t["model_id"].iloc[0]) for t in tables],
+                          "k": [int(t["correct"].sum()) for t in tables],
+                          "k_norm": [int(t["correct_norm"].sum()) for t in tables],
+                          "n": [len(t) for t in tables]})
+    acc = chance_family(table[["model", "k", "n"]], MMLU_CHANCE, "less", ALPHA)
+    norm = chance_family(table[["model", "k_norm", "n"]].rename(columns={"k_norm": "k"}), MMLU_CHANCE, "less", ALPHA)
+    lines = [f"{m}: acc {pct(e)} (Holm p {p:.3g}), acc_norm {pct(en)} (Holm p {pn:.3g})"
+             for m, e, p, en, pn in zip(acc["model"], acc["estimate"], acc["p_holm"], norm["estimate"], norm["p_holm"])]
+    return (f"{ILLUSTRATION} (full text, 0-shot; exact binomial test vs 25%, one-sided, Holm across the "
+            f"{len(tables)} models shown): " + "; ".join(lines))

@@ -3,16 +3,19 @@
 Claim 3 needs per-item losses, which published results do not give: it is judged on stored runs
 of a Pythia/OPT profile in the study's format (MMLU-math, 0-shot, full answer text). The loss is
 the mean over items of the per-token cross-entropy of the gold answer (nats per token); per
-byte beside it. The relative fall from the smallest to the largest model of a family has a
-paired bootstrap interval over items (BCa, 90%); the claim is reproduced only when that interval
-lies inside 31% +- 10 points (two one-sided tests at 5%), not reproduced when it lies wholly
-outside, else inconclusive.
+byte beside it (shown, not judged: the study names no formula). The relative fall from the smallest
+to the largest model of a family has paired bootstrap intervals over items (BCa, 90% and 95%). It
+is reproduced only when it is consistent with the study's 31% (the 95% interval contains it) and
+placed within 31% +- 10 points (the 90% interval inside: two one-sided tests at 5%); a 95%
+interval excluding 31% says the fall is smaller (or larger) than the study's: not reproduced;
+otherwise inconclusive with the minimum detectable departure from 31%. Fewer than ``MIN_ITEMS``
+items or a zero-width interval decide nothing (inconclusive, with the reason).
 
 Claim 4 has two halves, two rows:
 
 - 4a *accuracy*: from stored runs (lm-evaluation-harness arithmetic, log-likelihood, exact
   match of every answer token), smallest vs largest model per difficulty by the exact McNemar
-  test, Holm across difficulties; without runs, from the published Pythia deduped v0 arithmetic
+  test, Holm across every (family, difficulty) test; without runs, from the published Pythia deduped v0 arithmetic
   (free generation with exact match, a different metric: said so), 160M vs 12B at the final
   checkpoint, paired by first operand (cluster bootstrap interval, sign-flip test), Holm across
   operations and shot counts.
@@ -21,7 +24,9 @@ Claim 4 has two halves, two rows:
   interval of the mean change below 0.
 
 In both, "improves" needs a significant change in the right direction; a family of
-non-significant changes is inconclusive, with the minimum detectable change printed.
+non-significant changes is inconclusive, with the minimum detectable change printed. Stand-in
+models get the same tests as an illustration: their numbers, Holm across every model shown, no
+verdict words.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scipy import stats
+
 from helpers.analysis.inference import holm, mcnemar_change, paired_mean_change
-from helpers.analysis.power import mde_paired_observed
-from helpers.analysis.verdicts import InferenceError, Verdict, combine
-from helpers.report.claims.common import ALPHA, ClaimResult, interval, not_judged, p_text, pct, points
+from helpers.analysis.power import mde_paired_observed, mde_slope
+from helpers.analysis.verdicts import MIN_ITEMS, InferenceError, Verdict, combine, undecidable
+from helpers.report.claims.common import ALPHA, ILLUSTRATION, ClaimResult, interval, not_judged, p_text, pct, points
 from helpers.report.claims.evidence import Evidence, FamilyRuns
 
 CLAIM_3 = "The loss on the MMLU-math answers falls 31% from the smallest to the largest model"
@@ -52,42 +59,79 @@ def _paired(small: pd.DataFrame, large: pd.DataFrame, column: str) -> tuple[np.n
 # ----------------------------------------------------------------------------- claim 3
 
 
-def _fall_code(low: float, high: float) -> str:
-    band_low, band_high = CLAIMED_FALL - FALL_MARGIN, CLAIMED_FALL + FALL_MARGIN
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return "inconclusive"
-    if band_low <= low and high <= band_high:
-        return "reproduced"
-    return "not reproduced" if high < band_low or low > band_high else "inconclusive"
+def _se_from(low: float, high: float, confidence: float = 0.95) -> float:
+    """Standard error implied by a symmetric-normal reading of an interval (for the MDE only)."""
+    return (high - low) / (2.0 * float(stats.norm.ppf(0.5 + confidence / 2.0)))
 
 
-def loss_fall_lines(found: list[FamilyRuns]) -> tuple[list[str], list[str], list[str]]:
-    """(codes, details, keys) per family: the relative fall with its 90% paired BCa interval.
+def fall_code(n: int, fall: float, low90: float, high90: float, low95: float, high95: float):
+    """(code, words, mde, why) of a relative fall against the study's 31%.
 
-    The 90% interval inside 31% +- 10 points is two one-sided tests at 5% (as for claim 1's
-    "flat"); wholly outside, a one-sided test at 5% in each direction.
+    Undecidable (fewer than ``MIN_ITEMS`` items, no interval, zero width) -> inconclusive with the reason;
+    the 95% interval excluding 31% -> not reproduced: the fall is smaller (or larger) than the study's;
+    the 95% interval containing 31% *and* the 90% interval inside 31% +- 10 points (two one-sided tests
+    at 5%) -> reproduced; else inconclusive with the MDE (the smallest departure from 31% the items detect).
     """
-    codes, details, keys = [], [], []
+    why = undecidable(n, low95, high95)
+    if why:
+        return "inconclusive", f"undecided: {why}", None, why
+    if high95 < CLAIMED_FALL or low95 > CLAIMED_FALL:
+        side = "smaller" if high95 < CLAIMED_FALL else "larger"
+        return "not reproduced", f"the fall is {side} than the study's {pct(CLAIMED_FALL, 0)} (95% interval excludes it)", \
+            None, None
+    if CLAIMED_FALL - FALL_MARGIN <= low90 and high90 <= CLAIMED_FALL + FALL_MARGIN:
+        return "reproduced", f"consistent with {pct(CLAIMED_FALL, 0)} and within ±{100 * FALL_MARGIN:g} pts of it", \
+            None, None
+    return "inconclusive", f"consistent with {pct(CLAIMED_FALL, 0)} but too wide to place within ±{100 * FALL_MARGIN:g} pts", \
+        mde_slope(_se_from(low95, high95)), None
+
+
+def _fall(before, after):
+    """(n, fall, low90, high90, low95, high95, method) of the relative fall of the mean, paired BCa intervals."""
+    c90 = paired_mean_change(before, after, confidence=1 - 2 * ALPHA)
+    c95 = paired_mean_change(before, after, confidence=1 - ALPHA)
+    return (c90.n, -c90.relative, -c90.relative_high, -c90.relative_low, -c95.relative_high, -c95.relative_low,
+            c90.method)
+
+
+def loss_fall_lines(found: list[FamilyRuns], illustrate: bool = False):
+    """(codes, details, keys, mdes, whys) per family: the relative fall of the per-token loss (judged) and of
+    the per-byte loss (shown), each with its 90% and 95% paired BCa intervals. ``illustrate``: no verdict words."""
+    codes, details, keys, mdes, whys = [], [], [], [], []
     for runs in found:
         small, large = runs.tables[0], runs.tables[-1]
         before, after = _paired(small, large, "gold_nll_per_token")
         label = f"{runs.family} ({runs.models[0]} → {runs.models[-1]})"
         try:
-            change = paired_mean_change(before, after, confidence=1 - 2 * ALPHA)
+            n, fall, low90, high90, low95, high95, method = _fall(before, after)
+            byte = _fall(*_paired(small, large, "gold_nll_per_byte"))
         except InferenceError as error:  # NaN or infinite losses: no verdict on this family, no crash
             codes.append("inconclusive")
             details.append(f"{label}: losses contain NaN or infinite values, so no interval ({error})")
             keys.append(f"{label}: no interval (NaN or infinite losses)")
+            mdes.append(None)
+            whys.append("NaN or infinite losses: no interval")
             continue
-        fall, low, high = -change.relative, -change.relative_high, -change.relative_low
-        bytes_before, bytes_after = _paired(small, large, "gold_nll_per_byte")
-        code = _fall_code(low, high)
+        code, words, mde, why = fall_code(n, fall, low90, high90, low95, high95)
         codes.append(code)
-        details.append(f"{runs.family} ({runs.models[0]} → {runs.models[-1]}, {change.n} items): loss per token "
-                       f"{before.mean():.3f} → {after.mean():.3f} nats, fall {pct(fall)}, 90% {interval(low, high)} "
-                       f"({change.method}); per byte {bytes_before.mean():.3f} → {bytes_after.mean():.3f} ({code})")
-        keys.append(f"{label}: fall {pct(fall)}, 90% {interval(low, high)}")
-    return codes, details, keys
+        mdes.append(mde)
+        whys.append(why)
+        details.append(f"{label}, {n} items: per-token loss {before.mean():.3f} → {after.mean():.3f} nats, fall "
+                       f"{pct(fall)}, 90% {interval(low90, high90)}, 95% {interval(low95, high95)} ({method}): {words}"
+                       f"{'' if illustrate else f' ({code})'}; per-byte loss fall {pct(byte[1])}, 90% "
+                       f"{interval(byte[2], byte[3])}, 95% {interval(byte[4], byte[5])} (shown, not judged)")
+        keys.append(f"{label}: per-token loss fall {pct(fall)}, 95% {interval(low95, high95)}; per byte {pct(byte[1])}")
+    return codes, details, keys, mdes, whys
+
+
+def _no_mde(code: str, mdes, whys) -> dict:
+    """The ``mde``/``no_mde`` of an inconclusive verdict: the largest MDE of its parts, or their reasons."""
+    if code != "inconclusive":
+        return {}
+    finite = [m for m in mdes if m is not None and np.isfinite(m)]
+    if finite:
+        return {"mde": max(finite)}
+    return {"no_mde": "; ".join(dict.fromkeys(w for w in whys if w)) or "no part could detect an effect"}
 
 
 def claim3(evidence: Evidence) -> ClaimResult:
@@ -96,12 +140,16 @@ def claim3(evidence: Evidence) -> ClaimResult:
     if not runs:
         return not_judged("3", CLAIM_3, "published results give no per-item loss" + _problems(evidence), NEEDS_RUN,
                           illustration)
-    codes, details, keys = loss_fall_lines(runs)
-    verdict = Verdict(combine(codes), "; ".join(details),
-                      "relative fall of the mean per-token gold-answer loss, 90% paired bootstrap (BCa) interval over "
-                      "items inside the margin (two one-sided tests at 5%)",
+    codes, details, keys, mdes, whys = loss_fall_lines(runs)
+    code = combine(codes)
+    verdict = Verdict(code, "; ".join(details),
+                      "relative fall of the mean per-token gold-answer loss (the per-byte fall shown beside it), paired "
+                      "bootstrap (BCa) intervals over items: the 95% interval must contain 31% and the 90% interval lie "
+                      "within the margin (two one-sided tests at 5%); a 95% interval excluding 31% says the fall is "
+                      f"smaller or larger; fewer than {MIN_ITEMS} items or a zero-width interval decide nothing",
                       f"our runs of profile `{runs[0].profile}` (MMLU-math, 0-shot, full answer text)",
-                      margin=f"{pct(CLAIMED_FALL, 0)} ± {100 * FALL_MARGIN:g} pts")
+                      margin=f"{pct(CLAIMED_FALL, 0)} ± {100 * FALL_MARGIN:g} pts", mde_unit="points of relative fall",
+                      **_no_mde(code, mdes, whys))
     return ClaimResult("3", CLAIM_3, verdict, "; ".join(keys), f"our runs, profile `{runs[0].profile}`",
                        tuple(details), illustration)
 
@@ -109,26 +157,30 @@ def claim3(evidence: Evidence) -> ClaimResult:
 # ----------------------------------------------------------------------------- claim 4a
 
 
-def accuracy_lines(found: list[FamilyRuns]) -> tuple[list[str], list[str], list[float]]:
-    codes, details, mdes = [], [], []
+def accuracy_lines(found: list[FamilyRuns], illustrate: bool = False):
+    """(codes, details, mdes, whys) per (family, difficulty): exact McNemar, Holm across every test shown."""
+    tests = []
     for runs in found:
         small, large = runs.tables[0], runs.tables[-1]
-        tasks = sorted(set(small["task"]) & set(large["task"]))
-        changes = []
-        for task in tasks:
+        for task in sorted(set(small["task"]) & set(large["task"])):
             before, after = _paired(small[small["task"] == task], large[large["task"] == task], "correct")
-            changes.append(mcnemar_change(before.astype(int), after.astype(int)))
-        reject, p_holm = holm([c.pvalue for c in changes], ALPHA)
-        for task, change, significant, p in zip(tasks, changes, reject, p_holm):
-            up = significant and change.difference > 0
-            codes.append("reproduced" if up else "not reproduced" if significant else "inconclusive")
-            # at Holm's first-step level (alpha / k): the level the most significant difficulty must reach
-            mdes.append(mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n,
-                                            alpha=ALPHA / len(tasks)))
-            details.append(f"{runs.family} {task} ({runs.models[0]} → {runs.models[-1]}, {change.n} items): "
-                           f"{pct(change.before)} → {pct(change.after)}, {points(change.difference)} "
-                           f"{interval(change.low, change.high, 'pts')}, exact McNemar Holm {p_text(p)}")
-    return codes, details, mdes
+            tests.append((runs, task, mcnemar_change(before.astype(int), after.astype(int))))
+    reject, p_holm = holm([change.pvalue for _, _, change in tests], ALPHA) if tests else ([], [])
+    codes, details, mdes, whys = [], [], [], []
+    for (runs, task, change), significant, p in zip(tests, reject, p_holm):
+        why = f"{change.n} items, fewer than the {MIN_ITEMS} a test needs to decide" if change.n < MIN_ITEMS else None
+        up = significant and change.difference > 0
+        code = "inconclusive" if why else "reproduced" if up else "not reproduced" if significant else "inconclusive"
+        codes.append(code)
+        whys.append(why)
+        # at Holm's first-step level (alpha / k): the level the most significant test must reach
+        mdes.append(None if why else mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n,
+                                                         alpha=ALPHA / len(tests)))
+        details.append(f"{runs.family} {task} ({runs.models[0]} → {runs.models[-1]}, {change.n} items): "
+                       f"{pct(change.before)} → {pct(change.after)}, {points(change.difference)} "
+                       f"{interval(change.low, change.high, 'pts')}, exact McNemar Holm {p_text(p)}"
+                       + (f" ({why})" if why else ""))
+    return codes, details, mdes, whys
 
 
 def published_arithmetic_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
@@ -151,9 +203,10 @@ def published_arithmetic_lines(evidence: Evidence) -> tuple[list[str], list[str]
 
 def claim4a(evidence: Evidence) -> ClaimResult:
     runs = evidence.judging_runs("procedure")
-    illustration = _illustration(evidence, "procedure", lambda found: accuracy_lines(found)[:2])
+    illustration = _illustration(evidence, "procedure", accuracy_lines)
+    whys = []
     if runs:
-        codes, details, mdes = accuracy_lines(runs)
+        codes, details, mdes, whys = accuracy_lines(runs)
         data = f"our runs of profile `{runs[0].profile}` (GPT-3 arithmetic, log-likelihood, exact match)"
         test = "exact McNemar test smallest vs largest model per difficulty, Holm across difficulties"
     else:
@@ -165,8 +218,10 @@ def claim4a(evidence: Evidence) -> ClaimResult:
         test = ("cluster-paired comparison 160M vs 12B over 100 first operands (BCa bootstrap interval, "
                 "sign-flip test), Holm across 2 operations x 2 shot counts")
     code = combine(codes)
+    no_mde = {} if mdes or code != "inconclusive" else {
+        "no_mde": "the published arithmetic is per operand cluster: no paired MDE (sign-flip test over 100 operands)"}
     verdict = Verdict(code, "; ".join(details), test, data, margin="a significant increase at 5% after Holm",
-                      mde=max(mdes) if code == "inconclusive" and mdes else None)
+                      **(_no_mde(code, mdes, whys) if mdes else no_mde))
     key = _accuracy_key(details, runs=bool(runs))
     short = (f"our runs, profile `{runs[0].profile}`" if runs
              else "published Pythia deduped v0 arithmetic (free generation), 160M and 12B")
@@ -186,24 +241,32 @@ def _accuracy_key(details: list[str], runs: bool) -> str:
 # ----------------------------------------------------------------------------- claim 4b
 
 
-def loss_lines(found: list[FamilyRuns]) -> tuple[list[str], list[str]]:
-    codes, details = [], []
+def loss_lines(found: list[FamilyRuns], illustrate: bool = False):
+    """(codes, details, mdes, whys) per (family, difficulty): paired change of the per-token loss, Wilcoxon
+    signed-rank, Holm across every test shown; the MDE of the mean change in nats per token."""
+    tests, codes, details, mdes, whys = [], [], [], [], []
     for runs in found:
         small, large = runs.tables[0], runs.tables[-1]
         tasks = sorted(set(small["task"]) & set(large["task"]))
         try:
-            changes = [paired_mean_change(*_paired(small[small["task"] == t], large[large["task"] == t],
-                                                   "gold_nll_per_token")) for t in tasks]
+            tests += [(runs, t, paired_mean_change(*_paired(small[small["task"] == t], large[large["task"] == t],
+                                                            "gold_nll_per_token"))) for t in tasks]
         except InferenceError as error:
             codes.append("inconclusive")
             details.append(f"{runs.family}: losses contain NaN or infinite values, so no test ({error})")
-            continue
-        reject, p_holm = holm([c.pvalue for c in changes], ALPHA)
-        for task, change, significant, p in zip(tasks, changes, reject, p_holm):
-            codes.append(_loss_change_code(significant, change.rank_direction, change.low, change.high))
-            details.append(f"{runs.family} {task}: loss {change.before:.3f} → {change.after:.3f} nats/token, change "
-                           f"{change.difference:+.3f} [{change.low:+.3f}, {change.high:+.3f}], Wilcoxon Holm {p_text(p)}")
-    return codes, details
+            mdes.append(None)
+            whys.append("NaN or infinite losses: no test")
+    reject, p_holm = holm([c.pvalue for _, _, c in tests], ALPHA) if tests else ([], [])
+    for (runs, task, change), significant, p in zip(tests, reject, p_holm):
+        why = undecidable(change.n, change.low, change.high)
+        code = "inconclusive" if why else _loss_change_code(significant, change.rank_direction, change.low, change.high)
+        codes.append(code)
+        whys.append(why)
+        mdes.append(None if why else mde_slope(_se_from(change.low, change.high)))
+        details.append(f"{runs.family} {task}: loss {change.before:.3f} → {change.after:.3f} nats/token, change "
+                       f"{change.difference:+.3f} [{change.low:+.3f}, {change.high:+.3f}], Wilcoxon Holm {p_text(p)}"
+                       + (f" ({why})" if why else ""))
+    return codes, details, mdes, whys
 
 
 def _loss_change_code(significant: bool, rank_direction: int, low: float, high: float) -> str:
@@ -223,12 +286,15 @@ def claim4b(evidence: Evidence) -> ClaimResult:
     if not runs:
         return not_judged("4b", CLAIM_4B, "the published arithmetic results give accuracy only, no loss"
                           + _problems(evidence), NEEDS_RUN, illustration)
-    codes, details = loss_lines(runs)
-    verdict = Verdict(combine(codes), "; ".join(details),
+    codes, details, mdes, whys = loss_lines(runs)
+    code = combine(codes)
+    verdict = Verdict(code, "; ".join(details),
                       "paired change of the per-token gold-answer loss: Wilcoxon signed-rank, Holm across difficulties, "
-                      "and the paired bootstrap interval of the mean change on the same side of 0",
+                      "and the paired bootstrap interval of the mean change on the same side of 0; fewer than "
+                      f"{MIN_ITEMS} items or a zero-width interval decide nothing",
                       f"our runs of profile `{runs[0].profile}` (GPT-3 arithmetic)",
-                      margin="a significant decrease at 5% after Holm")
+                      margin="a significant decrease at 5% after Holm", mde_unit="nats per token (mean change)",
+                      **_no_mde(code, mdes, whys))
     return ClaimResult("4b", CLAIM_4B, verdict, details[0].split(", Wilcoxon")[0], f"our runs, profile `{runs[0].profile}`",
                        tuple(details), illustration)
 
@@ -238,8 +304,9 @@ def _problems(evidence: Evidence) -> str:
 
 
 def _illustration(evidence: Evidence, kind: str, lines) -> str | None:
+    """The same test on this profile's stand-in models: its numbers and what they show, no verdict words,
+    one Holm family across every model shown."""
     found = evidence.illustration_runs(kind)
     if not found:
         return None
-    codes, details = lines(found)[:2]
-    return f"stand-ins, same rule: {combine(codes)}: " + "; ".join(details)
+    return f"{ILLUSTRATION}: " + "; ".join(lines(found, illustrate=True)[1])

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.inference import rejects
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.experiments.swap.verdict import ALPHA, CODES, COLLAPSE_MARGIN, collapse_sentence, collapse_table
 from helpers.infra.store import ResultNotFoundError
-from helpers.report.claims.common import ClaimResult, not_judged
+from helpers.report.claims.common import ILLUSTRATION, ClaimResult, not_judged
 from helpers.report.claims.evidence import JUDGING_PROFILES, Evidence
 
 CLAIM_5 = "Swapping attention patterns between models collapses accuracy completely"
@@ -41,7 +42,7 @@ def swap_items(profile: str, stack=None) -> pd.DataFrame | None:
 def collapse_lines(items: pd.DataFrame) -> tuple[list[str], list[str], list[float]]:
     """Per (pair, kind): verdict code, generated sentence and minimum detectable change."""
     table = collapse_table(items)
-    detected = (table["p_holm"] < ALPHA) & (table["drop"] < 0)  # a detected drop: the bound, not power, is missing
+    detected = rejects(table["p_holm"], ALPHA) & (table["drop"] < 0)  # a detected drop: the bound, not power, is missing
     mdes = table["mde"].where(~detected, np.nan)
     return ([CODES[code] for code in table["collapse"]], [collapse_sentence(row) for row in table.itertuples()],
             mdes.tolist())
@@ -52,8 +53,8 @@ def claim5(evidence: Evidence) -> ClaimResult:
     if evidence.profile_name not in JUDGING_PROFILES:
         own = swap_items(evidence.profile_name, evidence.stack)
         if own is not None:
-            codes, details, _ = collapse_lines(own)
-            illustration = f"stand-ins, same rule: {combine(codes)}: " + "; ".join(details)
+            details = collapse_lines(own)[1]  # the test's numbers and outcome; no verdict words on stand-ins
+            illustration = f"{ILLUSTRATION}: " + "; ".join(details)
     for name in JUDGING_PROFILES:
         items = swap_items(name, evidence.stack)
         if items is None:
@@ -65,7 +66,9 @@ def claim5(evidence: Evidence) -> ClaimResult:
                           "exact McNemar baseline vs full swap (Holm across task kinds) and exact upper bound of "
                           "the swapped accuracy", f"our swap experiment, profile `{name}`",
                           margin=f"upper bound within {100 * COLLAPSE_MARGIN:g} pts of chance",
-                          mde=max(finite) if code == "inconclusive" and finite else None)
+                          mde=max(finite) if code == "inconclusive" and finite else None,
+                          no_mde="every undecided part has a significant drop; what is missing is the bound near chance"
+                          if code == "inconclusive" and not finite else None)
         return ClaimResult("5", CLAIM_5, verdict, details[0].split(" (")[0] if details else "—",
                            f"our swap experiment, profile `{name}`", tuple(details), illustration)
     return not_judged("5", CLAIM_5, "the published results have no attention swaps",

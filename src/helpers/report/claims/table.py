@@ -46,13 +46,21 @@ def finding_sentence(result: ClaimResult) -> str:
     if verdict.code == "not judged":
         return f"**Claim {result.claim_id}** ({result.claim}): **not judged**: {verdict.reason}."
     mde = ""
-    if verdict.code == "inconclusive" and verdict.mde is not None:
-        mde = (" The data cannot decide it: they are too few to detect any effect at 80% power."
-               if not verdict.mde < float("inf") else
-               f" The data cannot decide it: the smallest effect they would detect (80% power) is "
-               f"{100 * verdict.mde:.1f} {verdict.mde_unit}.")
+    if verdict.code == "inconclusive":
+        mde = f" The data cannot decide it: {mde_text(verdict)}."
     return (f"**Claim {result.claim_id}** ({result.claim}): **{verdict.code}**: {result.key_number} "
             f"({result.source}).{mde}")
+
+
+def mde_text(verdict) -> str:
+    """What an inconclusive verdict could have detected (80% power), or why nothing can be said."""
+    value = verdict.mde
+    if value is None or value != value:  # None or NaN: the reason there is no MDE
+        return verdict.no_mde or "no minimum detectable effect"
+    if value == float("inf"):
+        return "they are too few to detect any effect at 80% power"
+    shown = f"{100 * value:.1f}" if verdict.mde_unit.startswith("points") else f"{value:.3f}"
+    return f"the smallest effect they would detect (80% power) is {shown} {verdict.mde_unit}"
 
 
 def _details(result: ClaimResult) -> str:
@@ -61,7 +69,8 @@ def _details(result: ClaimResult) -> str:
     lines += [f"- {line}" for line in result.details]
     lines += [f"- *Other format, not judged:* {line}" for line in result.other_lines]
     if result.illustration:
-        lines.append(f"- *Illustration on this profile's models (not a verdict on Pythia/OPT):* {result.illustration}")
+        lines.append(f"- *Illustration on this profile's stand-in models (no verdict: verdicts rest on Pythia/OPT "
+                     f"evidence only):* {result.illustration}")
     body = "\n".join(lines)
     return f":::{{dropdown}} Claim {result.claim_id}: {verdict.code}: how it was decided\n{body}\n:::\n"
 
