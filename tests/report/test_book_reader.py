@@ -268,8 +268,8 @@ def test_same_size_axis_in_every_chapter():
 
 
 FOLD_JS = "() => [...document.querySelectorAll('div.cell.tag_hide-input')].length"
-# Words split over two lines inside a table cell (outside code): one text range per word, more than one
-# line box means the word was broken.
+# Words split over two lines inside a table cell (outside code): one text range per word (the parts of
+# a hyphenated name such as pythia-160m-deduped count as words), more than one line box: broken.
 BROKEN_WORDS_JS = """
 () => {
   const broken = [];
@@ -279,7 +279,7 @@ BROKEN_WORDS_JS = """
     while ((node = walker.nextNode())) {
       if (node.parentElement.closest('code')) continue;
       const text = node.textContent;
-      const re = /\\S+/g;
+      const re = /[^\\s\\-\u2010\u2013\u2014]+/g;  // a break after a hyphen or dash is not inside a word
       let match;
       while ((match = re.exec(text))) {
         const range = document.createRange();
@@ -409,3 +409,91 @@ def test_built_pages_load_no_remote_script_or_stylesheet(built_book):  # noqa: F
             if remote.match(tag) and ("<script" in tag or "stylesheet" in tag):
                 offenders.setdefault(html_path.name, []).append(tag[:120])
     assert offenders == {}
+
+
+# --------------------------------------------------------------------------- 5. explorable and downloadable
+
+
+def test_item_rows_show_prompt_choices_and_each_models_log_probabilities_and_answer():
+    import pandas as pd
+
+    from helpers.experiments import item_explorer
+    from helpers.experiments.evaluation import build_setting_items
+    from helpers.infra.profiles import load_profile
+
+    settings = load_profile("ci").tasks
+    items = build_setting_items(settings["pattern"])[:3]
+    rows = pd.DataFrame([
+        {"model_id": model, "task": item.task, "kind": "pattern", "item_id": item.item_id, "choice": choice,
+         "label": item.choice_labels[choice] if item.choice_labels else str(choice), "gold": item.gold,
+         "is_gold": choice == item.gold, "continuation": request.continuation,
+         "logprob": -1.0 - choice if model == "random:a" else -2.0 + choice, "is_greedy": False,
+         "condition": condition}
+        for model in ("random:a", "random:b") for item in items
+        for choice, request in enumerate(item.requests) for condition in ("baseline",)])
+    table = item_explorer.item_rows(rows, settings)
+    assert len(table) == 3
+    assert {"prompt (end)", "choices", "a: answer", "a: log p per choice", "b: answer"} <= set(table.columns)
+    assert table["prompt (end)"].str.len().gt(0).all() and table["choices"].str.contains("(gold)", regex=False).all()
+    assert table["a: log p per choice"].iloc[0] == "-1.00 / -2.00"
+    swap = item_explorer.item_rows(rows[rows["model_id"] == "random:a"], settings, condition="condition")
+    assert "baseline: answer" in swap.columns
+
+
+def test_interactive_table_is_offline_searchable_and_downloadable():
+    import base64
+    import gzip
+
+    import pandas as pd
+
+    from helpers.render import tables
+
+    tables._initialised = False
+    frame = pd.DataFrame({"item": [f"i{k}" for k in range(30)], "answer": ["A ✓"] * 30})
+    first = str(tables.interactive_table(frame, filename="items.csv"))
+    second = str(tables.interactive_table(frame, filename="items.csv"))
+    assert "_itables_" in first and len(first) > len(second) + 100_000  # the offline bundle, once per kernel
+    for html in (first, second):
+        assert not re.search(r"""<(?:script|link)[^>]*\s(?:src|href)=["']?(?:https?:)?//""", html)
+        assert '"topEnd": "search"' in html and tables.DOWNLOAD_CLASS in html
+    encoded = re.search(r'base64,([^"]+)"', second).group(1)
+    assert base64.b64decode(encoded).decode("utf-8") == frame.to_csv(index=False)
+    big = pd.DataFrame({"text": ["x" * 100] * 5000})
+    link = str(tables.csv_link(big, "big.csv"))
+    assert 'download="big.csv.gz"' in link
+    assert gzip.decompress(base64.b64decode(re.search(r'base64,([^"]+)"', link).group(1))).decode() == big.to_csv(index=False)
+
+
+def test_every_chart_has_a_csv_download_of_its_data():
+    spec = {"title": "Loss against size", "data": {"values": [{"a": 1, "b": 2}, {"a": 3, "b": 4}]}, "mark": "point"}
+    html = plots.chart_html(spec)
+    assert 'download="loss-against-size.csv"' in html
+    assert "Download the chart" in html
+
+
+ITEM_TABLE_JS = """
+() => [...document.querySelectorAll('.cc-item-table')].map(box => ({
+    ready: !!box.querySelector('table.dataTable'),
+    search: !!box.querySelector('input[type=search]'),
+    sortable: box.querySelectorAll('th.dt-orderable-asc, th.dt-orderable-desc, th.sorting').length,
+    download: !!(box.nextElementSibling && box.nextElementSibling.querySelector('a[download]')),
+}))
+"""
+
+
+@pytest.mark.book
+def test_item_table_is_interactive_offline_and_every_chart_downloadable(built_book):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = _open(browser.new_context(viewport=DESKTOP), built_book / "experiments" / "scaling.html")
+            page.wait_for_function("() => document.querySelector('.cc-item-table table.dataTable')", timeout=20_000)
+            boxes = page.evaluate(ITEM_TABLE_JS)
+            charts = page.locator(".cc-altair-chart").count()
+            links = page.locator(".cc-altair-chart ~ p.cc-download a[download]").count()
+        finally:
+            browser.close()
+    assert boxes and all(box["ready"] and box["search"] and box["download"] and box["sortable"] for box in boxes), boxes
+    assert charts > 0 and links == charts

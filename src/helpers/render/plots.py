@@ -190,8 +190,34 @@ def readable_tooltips(spec: Any) -> Any:
     return spec
 
 
+def chart_data(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows a chart draws: its largest inline data set (``datasets`` or ``data.values``)."""
+    candidates = [value for value in (spec.get("datasets") or {}).values() if isinstance(value, list)]
+    values = (spec.get("data") or {}).get("values") if isinstance(spec.get("data"), dict) else None
+    if isinstance(values, list):
+        candidates.append(values)
+    return max(candidates, key=len, default=[])
+
+
+def _data_link(spec: dict[str, Any]) -> str:
+    """A CSV download of the chart's data, named after its title ("" for a chart without inline data)."""
+    import pandas as pd
+
+    from helpers.render.tables import csv_link
+
+    rows = chart_data(spec)
+    if not rows:
+        return ""
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    text = " ".join(text) if isinstance(text, list) else str(text or "chart data")
+    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())[:60] or "chart-data"
+    return str(csv_link(pd.DataFrame(rows), f"{slug}.csv", "Download the chart's data (CSV)"))
+
+
 def chart_html(spec: dict[str, Any]) -> str:
-    """HTML snippet that draws a Vega-Lite ``spec`` with the page's shared ``vegaEmbed``."""
+    """HTML snippet that draws a Vega-Lite ``spec`` with the page's shared ``vegaEmbed``, and a CSV
+    download of its data below it."""
     spec = readable_tooltips(json.loads(json.dumps(spec)))
     chart_id = _chart_id(spec)
     bundle_hint = html.escape(f"_static/{BUNDLE_FILENAME}")
@@ -220,7 +246,8 @@ def chart_html(spec: dict[str, Any]) -> str:
     window.addEventListener("load", draw);
   }}
 }})();
-</script>"""
+</script>
+{_data_link(spec)}"""
 
 
 def _interactive_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:

@@ -28,7 +28,7 @@ from helpers.report.claims.common import pct
 
 CHANCE = 0.25
 N_STDERR = 2
-FIGURE_WIDTH, FIGURE_HEIGHT = 520, 200
+FIGURE_WIDTH, FIGURE_HEIGHT = 500, 200
 SHORTEST_STYLE = {"color": "#444444", "strokeDash": [2, 3], "strokeWidth": 1.5}
 VERDICT_ORDER = ("reproduced", "partly", "not reproduced", "inconclusive", "not judged")
 
@@ -50,28 +50,29 @@ def key_figure_chart(points: pd.DataFrame, shortest: float) -> alt.LayerChart:
     labels = dict(zip(points["family"], points["family_label"]))
     colour = alt.Color("family_label:N", title=None, sort=[labels[f] for f in families],
                        scale=alt.Scale(domain=[labels[f] for f in families], range=[colours[f] for f in families]),
-                       legend=alt.Legend(orient="top-right", direction="vertical"))
+                       legend=alt.Legend(orient="top", direction="horizontal", symbolType="circle"))
     low, high = float(points["params"].min()) / 1.4, float(points["params"].max()) * 1.4
     x = alt.X("params:Q", title="total parameters (log scale)", scale=alt.Scale(type="log", domain=[low, high], nice=False),
-              axis=alt.Axis(labelExpr="replace(format(datum.value, '~s'), 'G', 'B')", grid=False, tickCount=6))
-    lows = [float(points["low"].min()), CHANCE, shortest]
-    highs = [float(points["high"].max()), CHANCE, shortest]
-    y = alt.Y("acc:Q", title="MMLU-math accuracy", axis=alt.Axis(format=".0%", tickCount=5),
-              scale=alt.Scale(domain=[min(lows) - 0.01, max(highs) + 0.01], nice=False))
+              axis=alt.Axis(labelExpr="replace(format(datum.value, '~s'), 'G', 'B')", grid=False,
+                            values=[m * 10.0 ** e for e in range(6, 13) for m in (1, 3) if low <= m * 10.0 ** e <= high]))
+    y_scale = alt.Scale(domain=[min(float(points["low"].min()), CHANCE, shortest) - 0.01,
+                                max(float(points["high"].max()), CHANCE, shortest) + 0.01], nice=False, zero=False)
+    y = alt.Y("acc:Q", title="MMLU-math accuracy", axis=alt.Axis(format=".0%", tickCount=5), scale=y_scale)
     tooltip = [alt.Tooltip("model:N", title="model"), alt.Tooltip("parameters:N", title="total parameters"),
                alt.Tooltip("acc:Q", title="accuracy", format=".1%"),
                alt.Tooltip("acc_stderr:Q", title="standard error", format=".1%"),
                alt.Tooltip("n:Q", title="items", format=",")]
     base = alt.Chart(points).encode(x=x, color=colour)
     lines = pd.DataFrame({"y": [CHANCE, shortest],
-                          "label": [f"uniform guess {pct(CHANCE, 0)}", f"shortest answer {pct(shortest)}"]})
+                          "label": [f"chance {pct(CHANCE, 0)}", f"shortest {pct(shortest)}"]})
     rule = alt.Chart(lines)
+    line_y = alt.Y("y:Q", scale=y_scale, title="MMLU-math accuracy")
     return alt.layer(
-        rule.transform_filter(alt.datum.y == CHANCE).mark_rule(**CHANCE_STYLE).encode(y="y:Q"),
-        rule.transform_filter(alt.datum.y != CHANCE).mark_rule(**SHORTEST_STYLE).encode(y="y:Q"),
-        rule.mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#333333").encode(
-            x=alt.value(0), y="y:Q", text="label:N"),
-        base.mark_rule(strokeWidth=1.5).encode(y="low:Q", y2="high:Q"),
+        rule.transform_filter(alt.datum.y == CHANCE).mark_rule(**CHANCE_STYLE).encode(y=line_y),
+        rule.transform_filter(alt.datum.y != CHANCE).mark_rule(**SHORTEST_STYLE).encode(y=line_y),
+        rule.mark_text(align="left", baseline="middle", dx=4, fontSize=11, color="#333333").encode(
+            x=alt.value(FIGURE_WIDTH), y=line_y, text="label:N"),
+        base.mark_rule(strokeWidth=1.5).encode(y=alt.Y("low:Q", scale=y_scale, title="MMLU-math accuracy"), y2="high:Q"),
         base.mark_line(opacity=0.7).encode(y=y, detail="family:N"),
         base.mark_point(filled=True, size=55, opacity=1).encode(y=y, tooltip=tooltip),
     ).properties(width=FIGURE_WIDTH, height=FIGURE_HEIGHT)
