@@ -455,7 +455,7 @@ def test_interactive_table_is_offline_searchable_and_downloadable():
     assert "_itables_" in first and len(first) > len(second) + 100_000  # the offline bundle, once per kernel
     for html in (first, second):
         assert not re.search(r"""<(?:script|link)[^>]*\s(?:src|href)=["']?(?:https?:)?//""", html)
-        assert '"topEnd": "search"' in html and tables.DOWNLOAD_CLASS in html
+        assert '"topEnd": {"search"' in html and tables.DOWNLOAD_CLASS in html
     encoded = re.search(r'base64,([^"]+)"', second).group(1)
     assert base64.b64decode(encoded).decode("utf-8") == frame.to_csv(index=False)
     big = pd.DataFrame({"text": ["x" * 100] * 5000})

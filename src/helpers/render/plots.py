@@ -210,7 +210,7 @@ def _data_link(spec: dict[str, Any]) -> str:
         return ""
     title = spec.get("title")
     text = title.get("text") if isinstance(title, dict) else title
-    text = " ".join(text) if isinstance(text, list) else str(text or "chart data")
+    text = " ".join(text) if isinstance(text, list) else str(text or spec.get("description") or "chart data")
     slug = "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())[:60] or "chart-data"
     return str(csv_link(pd.DataFrame(rows), f"{slug}.csv", "Download the chart's data (CSV)"))
 

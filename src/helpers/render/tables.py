@@ -79,8 +79,9 @@ def interactive_table(table: pd.DataFrame, *, filename: str, caption: str = "", 
     from itables import to_html_datatable
 
     settings = {"pageLength": 10, "lengthMenu": [10, 25, 100], "classes": "display compact",
-                "layout": {"topStart": "pageLength", "topEnd": "search", "bottomStart": "info",
-                           "bottomEnd": "paging"},
+                # not itables' default layout, which it empties for a table of one page: search always shows
+                "layout": {"topStart": "pageLength", "topEnd": {"search": {"placeholder": "search every column"}},
+                           "bottomStart": "info", "bottomEnd": "paging"},
                 "maxBytes": 0, "showIndex": False, **options}
     body = to_html_datatable(table, caption=caption or None, connected=False, **settings)
     return Html(f'{_offline_bundle()}<div class="{TABLE_CLASS}">{body}</div>\n{csv_link(table, filename)}')

@@ -75,7 +75,8 @@ def key_figure_chart(points: pd.DataFrame, shortest: float) -> alt.LayerChart:
         base.mark_rule(strokeWidth=1.5).encode(y=alt.Y("low:Q", scale=y_scale, title="MMLU-math accuracy"), y2="high:Q"),
         base.mark_line(opacity=0.7).encode(y=y, detail="family:N"),
         base.mark_point(filled=True, size=55, opacity=1).encode(y=y, tooltip=tooltip),
-    ).properties(width=FIGURE_WIDTH, height=FIGURE_HEIGHT)
+    ).properties(width=FIGURE_WIDTH, height=FIGURE_HEIGHT,
+                 description="Published MMLU-math accuracy of Pythia and OPT against total parameters")
 
 
 def key_figure_markdown(points: pd.DataFrame, shortest: float) -> str:
