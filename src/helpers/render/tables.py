@@ -74,7 +74,7 @@ def interactive_table(table: pd.DataFrame, *, filename: str, caption: str = "", 
     """A searchable, sortable table of ``table`` (itables, offline) with a CSV download beside it.
 
     ``options`` go to :func:`itables.to_html_datatable` (e.g. ``pageLength``); search, sorting and
-    paging are on for any number of rows.
+    paging are on for any number of rows, and a table wider than the column scrolls inside it.
     """
     from itables import to_html_datatable
 
@@ -82,6 +82,6 @@ def interactive_table(table: pd.DataFrame, *, filename: str, caption: str = "", 
                 # not itables' default layout, which it empties for a table of one page: search always shows
                 "layout": {"topStart": "pageLength", "topEnd": {"search": {"placeholder": "search every column"}},
                            "bottomStart": "info", "bottomEnd": "paging"},
-                "maxBytes": 0, "showIndex": False, **options}
+                "maxBytes": 0, "showIndex": False, "scrollX": True, **options}
     body = to_html_datatable(table, caption=caption or None, connected=False, **settings)
     return Html(f'{_offline_bundle()}<div class="{TABLE_CLASS}">{body}</div>\n{csv_link(table, filename)}')
