@@ -34,6 +34,7 @@ def prompts(settings: Mapping, kinds, seed: int | None = None) -> dict[tuple[str
         for item in build_setting_items(settings[kind], seed):
             context = item.requests[0].context
             tail = context if len(context) <= PROMPT_CHARS else "…" + context[-PROMPT_CHARS:]
+            tail = tail.replace("\n", " ↵ ")  # line breaks shown, not lost, in a one-line cell
             found[(item.task, str(item.item_id))] = (tail, [r.continuation for r in item.requests], item.gold)
     return found
 
