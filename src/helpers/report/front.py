@@ -161,10 +161,12 @@ def build_box(profile_name: str, verification: dict | None, commit: str) -> str:
         verified = (f"**Verification:** none recorded for profile `{profile_name}`: `make book` re-scores a sample of "
                     "the shipped results before it builds; a profile that ships none computes every score itself.")
     return (f":::{{admonition}} What this build computed\n:class: note cc-build-box\n"
-            f"Profile `{profile_name}`: {len(profile.models)} models ({', '.join(f'`{m}`' for m in profile.models)}) "
-            f"on {settings}; task data from `data/` (`mmlu`, `arithmetic`, `mrpc`); the published reference from "
-            f"`data/reference`. "
-            f"Code `{commit[:10]}`. {verified}\n:::\n")
+            f"Every number, table, chart and verdict of this book (profile `{profile_name}`, code `{commit[:10]}`) was "
+            f"computed by this build from: the scores of {len(profile.models)} models "
+            f"({', '.join(f'`{m}`' for m in profile.models)}) on {settings}, read from the shipped results in "
+            "`data/results` where they exist and otherwise scored by this build; the task data in `data/`; and the "
+            "published lm-evaluation-harness results in `data/reference`. "
+            f"{verified}\n:::\n")
 
 
 def front_pages(profile_name: str, results=None) -> dict[str, str]:
