@@ -18,11 +18,14 @@ parquet at all is named in one line.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import random
 import subprocess
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -38,7 +41,8 @@ from helpers.experiments.evaluation import (
     rows_for,
 )
 from helpers.experiments.seal import altered_shards, item_ids_in, read_rows
-from helpers.infra.paths import REPO_ROOT
+from helpers.infra.files import atomic_write_text
+from helpers.infra.paths import REPO_ROOT, results_dir
 from helpers.infra.profiles import Profile
 
 TOLERANCE = 1e-4
@@ -281,5 +285,33 @@ def verify(profile: Profile, *, seed: int | None = None, stack=None, say=print) 
             f"the current code (hours on a CPU); then `python -m helpers ship --profile {profile.name}` ships them. "
             f"An altered file that should not have been: `git checkout -- {SHIPPED_RESULTS_DIR.relative_to(REPO_ROOT)}` "
             "restores the shipped one.")
-    say(f"verified {checked + swap_checked} requests in {time.perf_counter() - start:.0f} s: all agree")
+    seconds = time.perf_counter() - start
+    say(f"verified {checked + swap_checked} requests in {seconds:.0f} s: all agree")
+    record_verification(profile.name, checked + swap_checked, seed, seconds)
     return checked + swap_checked
+
+
+def verification_record_path(profile_name: str) -> Path:
+    """Where the last passed verification of ``profile_name`` is recorded (read by the book's first page)."""
+    return results_dir() / "verification" / f"{profile_name}.json"
+
+
+def record_verification(profile_name: str, requests: int, seed: int, seconds: float) -> Path:
+    """Record a passed verification: profile, requests re-scored, seed, commit, time (UTC)."""
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+    record = {"profile": profile_name, "passed": True, "requests": int(requests), "seed": int(seed),
+              "commit": commit or "unknown", "seconds": round(float(seconds), 1),
+              "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")}
+    path = verification_record_path(profile_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(record, indent=1) + "\n")
+    return path
+
+
+def verification_record(profile_name: str) -> dict | None:
+    """The last passed verification of ``profile_name`` (:func:`record_verification`), or None."""
+    path = verification_record_path(profile_name)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

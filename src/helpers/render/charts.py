@@ -34,7 +34,8 @@ from typing import Any, Iterable, Sequence
 import altair as alt
 import pandas as pd
 
-from helpers.render.plots import OKABE_ITO, theme_config
+from helpers.render import palette
+from helpers.render.plots import theme_config
 
 MAX_CHART_WIDTH = 680
 """Widest a chart may render, legend and titles included (the book's content column at 1280 px)."""
@@ -60,8 +61,8 @@ FAMILY_ORDER = ("pythia", "pythia-deduped", "opt", "bloom")
 """The published model families, in the fixed order that gives each its colour."""
 PYTHIA_SIZE_ORDER = ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b")
 """Pythia sizes, smallest first: each size keeps its colour in every chart."""
-MODEL_PALETTE = (*OKABE_ITO[:6], "#999999", OKABE_ITO[7])
-"""Okabe-Ito (colour-blind safe) with grey instead of yellow, which is too pale on white."""
+MODEL_PALETTE = palette.MODEL_PALETTE
+"""Okabe-Ito (colour-blind safe) with grey instead of yellow, which is too pale on white (:mod:`helpers.render.palette`)."""
 KNOWN_ORDERS = (FAMILY_ORDER, PYTHIA_SIZE_ORDER)
 
 
@@ -143,10 +144,8 @@ def colour_order(models: Iterable[Any], order: Sequence[str] | None = None) -> l
 def model_colours(models: Iterable[Any], order: Sequence[str] | None = None) -> dict[str, str]:
     """``{model: colour}`` for the models present, in the fixed order (see :func:`colour_order`)."""
     models = [str(model) for model in models]
-    present = set(models)
-    domain = colour_order(models, order)
-    return {name: MODEL_PALETTE[index % len(MODEL_PALETTE)]
-            for index, name in enumerate(domain) if name in present}
+    colours = palette.colours_for(colour_order(models, order), models)
+    return {name: colours[name] for name in colour_order(models, order) if name in colours}
 
 
 def model_colour_scale(models: Iterable[Any], order: Sequence[str] | None = None) -> alt.Scale:

@@ -44,6 +44,9 @@ BUNDLE_FILENAME = "vega-bundle.js"
 CHART_CLASS = "cc-altair-chart"
 """CSS class of every interactive chart container (the browser test looks for it)."""
 MODES = ("interactive", "svg")
+EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+"""Vega-Embed options of every chart: SVG drawing, and the "…" menu offers "Save as SVG" and "Save as PNG"
+only (drawn in the browser; the editor and source links would leave the offline book)."""
 
 OKABE_ITO = (
     "#0072B2",  # blue
@@ -56,6 +59,8 @@ OKABE_ITO = (
     "#000000",  # black
 )
 """Okabe & Ito (2008) colour-blind-safe palette, darkest and most distinct colours first."""
+PALE_ON_WHITE = ("#F0E442",)
+"""Colours of :data:`OKABE_ITO` that data never get: unreadable on the white page."""
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 """Local system fonts only: a web font would need the network."""
@@ -92,7 +97,8 @@ def theme_config() -> dict[str, Any]:
             },
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "symbolSize": 90},
             "header": {"labelFontSize": 12, "titleFontSize": 13},
-            "range": {"category": list(OKABE_ITO)},
+            # Okabe-Ito without its yellow (too pale on white): the same list as helpers.render.palette.
+            "range": {"category": [colour for colour in OKABE_ITO if colour not in PALE_ON_WHITE]},
             "mark": {"color": OKABE_ITO[0]},
             "point": {"size": 60, "filled": True},
             "line": {"strokeWidth": 2},
@@ -155,8 +161,64 @@ def _json_for_script(value: Any) -> str:
     )
 
 
+TOOLTIP_TITLES = {
+    "n_params": "total parameters", "params": "total parameters", "n_params_total": "total parameters",
+    "n_params_nonembedding": "non-embedding parameters", "model_id": "model", "kind": "task kind",
+    "kind_label": "task kind", "loss": "loss (nats per token)", "loss_low": "loss, 95% low", "loss_high": "loss, 95% high",
+    "accuracy": "accuracy", "acc": "accuracy", "acc_norm": "accuracy (length-normalised)", "n_items": "items",
+    "ppl": "perplexity", "step": "training step", "alpha": "alpha (weight of the donor's pattern)",
+    "layer": "recipient layer swapped", "metric_label": "metric", "correlation": "correlation with size",
+    "share": "share of answers", "compute": "training compute (FLOP)", "held_out": "held out",
+    "suspect": "suspect checkpoint", "setting": "setting", "label": "condition",
+}
+"""Readable tooltip titles (with units) for the column names the chart builders use."""
+
+
+def readable_tooltips(spec: Any) -> Any:
+    """``spec`` with every tooltip entry that has no title named from :data:`TOOLTIP_TITLES` (in place)."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "tooltip":
+                for entry in value if isinstance(value, list) else [value]:
+                    if isinstance(entry, dict) and "title" not in entry and entry.get("field") in TOOLTIP_TITLES:
+                        entry["title"] = TOOLTIP_TITLES[entry["field"]]
+            else:
+                readable_tooltips(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            readable_tooltips(value)
+    return spec
+
+
+def chart_data(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows a chart draws: its largest inline data set (``datasets`` or ``data.values``)."""
+    candidates = [value for value in (spec.get("datasets") or {}).values() if isinstance(value, list)]
+    values = (spec.get("data") or {}).get("values") if isinstance(spec.get("data"), dict) else None
+    if isinstance(values, list):
+        candidates.append(values)
+    return max(candidates, key=len, default=[])
+
+
+def _data_link(spec: dict[str, Any]) -> str:
+    """A CSV download of the chart's data, named after its title ("" for a chart without inline data)."""
+    import pandas as pd
+
+    from helpers.render.tables import csv_link
+
+    rows = chart_data(spec)
+    if not rows:
+        return ""
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    text = " ".join(text) if isinstance(text, list) else str(text or spec.get("description") or "chart data")
+    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())[:60] or "chart-data"
+    return str(csv_link(pd.DataFrame(rows), f"{slug}.csv", "Download the chart's data (CSV)"))
+
+
 def chart_html(spec: dict[str, Any]) -> str:
-    """HTML snippet that draws a Vega-Lite ``spec`` with the page's shared ``vegaEmbed``."""
+    """HTML snippet that draws a Vega-Lite ``spec`` with the page's shared ``vegaEmbed``, and a CSV
+    download of its data below it."""
+    spec = readable_tooltips(json.loads(json.dumps(spec)))
     chart_id = _chart_id(spec)
     bundle_hint = html.escape(f"_static/{BUNDLE_FILENAME}")
     return f"""<div id="{chart_id}" class="{CHART_CLASS}"></div>
@@ -175,7 +237,7 @@ def chart_html(spec: dict[str, Any]) -> str:
            + "{bundle_hint} on every page; in Jupyter use helpers.render.plots.enable('svg').");
       return;
     }}
-    window.vegaEmbed(target, spec, {{"renderer": "svg", "actions": false}})
+    window.vegaEmbed(target, spec, {_json_for_script(EMBED_OPTIONS)})
       .catch(function (err) {{ fail(String(err)); }});
   }}
   if (typeof window.vegaEmbed === "function" || document.readyState === "complete") {{
@@ -184,7 +246,8 @@ def chart_html(spec: dict[str, Any]) -> str:
     window.addEventListener("load", draw);
   }}
 }})();
-</script>"""
+</script>
+{_data_link(spec)}"""
 
 
 def _interactive_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:

@@ -8,8 +8,10 @@ A build has four steps, each a function here so tests can run them on a copy of 
    (and is removed again once the notebook exists). The TOC therefore never depends on the
    profile, and cross-references to experiments always resolve.
 2. :func:`write_generated`: the pages' generated includes in ``book/_generated/``
-   (:mod:`helpers.report.pages`): the claims table, the provenance of the build, and the
-   published-reference summary.
+   (:mod:`helpers.report.pages`, :mod:`helpers.report.front`, :mod:`helpers.report.citation`): the
+   bottom line, key figure and build box of the first page, the claims table, the provenance of the
+   build, the published-reference summary and how to cite; the executed chapters are labelled when
+   their models are stand-ins and their code folded (:mod:`helpers.report.chapters`).
 3. :func:`helpers.render.plots.write_vega_bundle`: the shared chart library in ``book/_static/``.
 4. :func:`build`: a per-profile copy of ``_config.yml`` with the profile banner
    (``html.announcement``), then ``jupyter-book build --builder html -W -n --keep-going``.
@@ -27,6 +29,9 @@ from helpers.experiments.registry import EXPERIMENTS
 from helpers.infra.files import atomic_write_text
 from helpers.infra.paths import REPO_ROOT
 from helpers.render import plots
+from helpers.report import citation
+from helpers.report.chapters import prepare_chapters
+from helpers.report.front import front_pages
 from helpers.report.obsscaling_page import obsscaling_models_markdown
 from helpers.report.pages import claims_pages, models_markdown, provenance_markdown, published_summary
 
@@ -117,12 +122,17 @@ def write_generated(profile: str, book_dir: Path = BOOK_DIR) -> list[Path]:
     check_profile(profile)
     generated_dir = Path(book_dir) / GENERATED_DIRNAME
     generated_dir.mkdir(parents=True, exist_ok=True)
+    from helpers.report.claims.table import claim_results
+
+    results = claim_results(profile)  # judged once: the claims table and the bottom line share them
     pages = {
-        **claims_pages(profile),
+        **claims_pages(profile, results),
         "provenance.md": provenance_markdown(profile),
         "models.md": models_markdown(profile),
         "published.md": published_summary(profile),
         "obsscaling.md": obsscaling_models_markdown(),
+        **front_pages(profile, results),
+        "cite.md": citation.cite_markdown(),
     }
     written = []
     for filename, text in pages.items():
@@ -144,6 +154,10 @@ def write_profile_config(profile: str, book_dir: Path = BOOK_DIR) -> Path:
     book_dir = Path(book_dir)
     config = yaml.safe_load((book_dir / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("html", {})["announcement"] = PROFILE_BANNERS[check_profile(profile)]
+    # Version and build date on every page; the copyright year is the build's, never a typed-in one.
+    when = citation.build_date()
+    config["html"]["extra_footer"] = citation.footer_html(profile, when)
+    config["copyright"] = f"{when.year}"
     # Jupyter Book resolves local extension folders against the config file's folder.
     local_extensions = config.get("sphinx", {}).get("local_extensions") or {}
     for extension, folder in local_extensions.items():
@@ -250,6 +264,7 @@ def build(profile: str, book_dir: Path = BOOK_DIR, strict: bool = True) -> Path:
     check_notebook_profiles(profile, book_dir)
     check_notebooks_succeeded(profile, book_dir)
     write_experiment_placeholders(profile, book_dir)
+    prepare_chapters(profile, book_dir)
     write_generated(profile, book_dir)
     plots.write_vega_bundle(book_dir / "_static")
     config_path = write_profile_config(profile, book_dir)

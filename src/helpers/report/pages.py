@@ -37,12 +37,12 @@ PROVENANCE_PACKAGES = (
 )
 
 
-def claims_pages(profile: str) -> dict[str, str]:
+def claims_pages(profile: str, results=None) -> dict[str, str]:
     """The first page's generated parts: ``findings.md`` (one sentence per claim), ``claims.md``
     (the compact table) and ``claims_details.md`` (how each verdict was decided)."""
     from helpers.report.claims.table import claims_markdown_parts
 
-    parts = claims_markdown_parts(profile)
+    parts = claims_markdown_parts(profile, results=results)
     return {"findings.md": parts["findings"] + "\n", "claims.md": parts["table"],
             "claims_details.md": parts["details"]}
 

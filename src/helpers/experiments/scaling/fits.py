@@ -208,3 +208,19 @@ def fit_sentences(table: pd.DataFrame, labels: Mapping[str, str] | None = None) 
         sentences.append("Not fitted: " + "; ".join(f"{row.family} ({row.status.removeprefix('not fitted: ')})"
                                                      for row in skipped.itertuples(index=False)) + ".")
     return sentences
+
+
+def no_fit_sentence(table: pd.DataFrame) -> str | None:
+    """The one sentence shown instead of the fit chart when no family was fitted (None when one was).
+
+    A chart of fits with no fit in it would only repeat the measured points: the chapter says why
+    there is none (for instance a family of two sizes where the power law needs three).
+    """
+    if not table.empty and (table["status"] == "fitted").any():
+        return None
+    if table.empty:
+        return "No power law is drawn: no family was scored."
+    skipped = table.drop_duplicates("family")
+    return ("No power law is drawn: no family could be fitted ("
+            + "; ".join(f"{row.family}: {row.status.removeprefix('not fitted: ')}" for row in skipped.itertuples(index=False))
+            + "), and the measured losses are in the charts above.")

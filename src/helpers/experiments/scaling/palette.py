@@ -4,7 +4,7 @@ The colour of a family is fixed by its position in one ordered list, the *palett
 the profile's families first (``config.families``), then the published families (Pythia,
 Pythia-deduped, OPT, BLOOM). A chart draws only the families it has, but each keeps the colour
 its position gives it (Okabe-Ito, colour-blind safe), so "opt" is the same orange in every
-figure of a chapter. Parameter axes are logarithmic with a domain fitted to the data (a chart
+figure of a chapter (the colours themselves, fixed per name, are :mod:`helpers.render.palette`'s). Parameter axes are logarithmic with a domain fitted to the data (a chart
 of models up to 1.8B does not run to 10B) and labels in M/B.
 """
 
@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 import altair as alt
 
 from helpers.analysis.published import FAMILIES as PUBLISHED_FAMILIES
-from helpers.render.plots import OKABE_ITO
+from helpers.render.palette import colours_for
 
 MAX_WIDTH = 680
 """Widest a chart may render (legend included) to fit the book's ~700 px content column."""
@@ -44,8 +44,8 @@ def family_colors(domain: Sequence[str], present: Iterable[str]) -> tuple[list[s
     A present family missing from ``domain`` is appended after it (and gets the next colour).
     """
     domain = palette_domain(domain, present)
-    shown = [name for name in domain if name in set(map(str, present))]
-    return shown, [OKABE_ITO[domain.index(name) % len(OKABE_ITO)] for name in shown]
+    colours = colours_for(domain, [str(name) for name in present])
+    return list(colours), list(colours.values())
 
 
 def family_color(field: str, domain: Sequence[str], present: Iterable[str], title: str = "family",
@@ -64,7 +64,7 @@ def log_domain(values: Iterable[float]) -> list[float]:
     return [min(finite) / AXIS_PADDING, max(finite) * AXIS_PADDING]
 
 
-def size_axis(field: str, values: Iterable[float], title: str = "parameters (log scale)") -> alt.X:
+def size_axis(field: str, values: Iterable[float], title: str = "total parameters (log scale)") -> alt.X:
     """Log x axis for parameter counts (or steps) whose domain fits ``values``; labels 70M, 1.8B."""
     return alt.X(f"{field}:Q", title=title,
                  scale=alt.Scale(type="log", domain=log_domain(values), nice=False),

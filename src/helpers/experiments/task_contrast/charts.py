@@ -23,8 +23,8 @@ from helpers.render.charts import CHANCE_STYLE, ChartInputError, require_table  
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 150
-OTHER_COLOURS = ("#332288", "#88CCEE", "#CC6677", "#DDCC77")
-"""Paul Tol's muted colours, for encodings that are not families (never the Okabe-Ito family colours)."""
+OTHER_COLOURS = ("#332288", "#88CCEE", "#CC6677", "#882255")
+"""Paul Tol's muted colours (his sand yellow left out: too pale on white), for encodings that are not families."""
 LETTER_GREYS = ("#252525", "#636363", "#969696", "#cccccc")
 
 
@@ -74,7 +74,7 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
              for title in ("accuracy", "loss (nats/token)")]
     families = list(dict.fromkeys(data["family"]))
     color = family_color("family", palette or default_domain(families), families)
-    x = size_axis("n_params", data["n_params"], "parameters (log scale)")
+    x = size_axis("n_params", data["n_params"])
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
     tooltip = ["model:N", "family:N", alt.Tooltip("n_params:Q", format=",.0f"), alt.Tooltip("value:Q", format=".3f"),
                alt.Tooltip("n_items:Q")]
@@ -207,7 +207,7 @@ def arithmetic_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = Non
     data = table[table["task"] == "all"] if "task" in table and (table["task"] == "all").any() else table
     families = list(dict.fromkeys(data["family"]))
     color = family_color("family", palette or default_domain(families), families)
-    x = size_axis("n_params", data["n_params"], "parameters (log scale)")
+    x = size_axis("n_params", data["n_params"])
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
     layers = [
         alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),

@@ -75,9 +75,10 @@ def _details(result: ClaimResult) -> str:
     return f":::{{dropdown}} Claim {result.claim_id}: {verdict.code}: how it was decided\n{body}\n:::\n"
 
 
-def claims_markdown_parts(profile: str, *, stack=None) -> dict[str, str]:
-    """``{"findings": ..., "table": ..., "details": ...}``: MyST markdown for the first page."""
-    results = claim_results(profile, stack=stack)
+def claims_markdown_parts(profile: str, *, stack=None, results: list[ClaimResult] | None = None) -> dict[str, str]:
+    """``{"findings": ..., "table": ..., "details": ...}``: MyST markdown for the first page (``results``:
+    the claims already judged for ``profile``, e.g. shared with the first page's bottom line)."""
+    results = claim_results(profile, stack=stack) if results is None else results
     findings = "\n".join(f"- {finding_sentence(result)}" for result in results)
     rows = [(f"{r.claim_id}. {r.claim}", f"**{r.verdict.code}**", r.key_number, r.source) for r in results]
     table = table_directive(f"Claims of the study and our verdicts (built with profile {profile})", "claims-table",
