@@ -179,3 +179,24 @@ def test_claim1_on_runs_of_two_models_gives_the_paired_change():
     detail = claim1_runs([runs])[1][0]
     assert "no trend from two models" in detail and "paired by item, 40 items" in detail
     assert f"exact McNemar p = {2 * 0.5 ** 12:.3g}" in detail  # 12 discordant items, all one way
+
+
+def test_an_open_question_reads_supported_or_not_supported_and_a_claim_reads_reproduced():
+    from helpers.analysis.verdicts import Verdict
+    from helpers.report.claims.common import ClaimResult
+    from helpers.report.claims.table import finding_sentence
+
+    against = Verdict("not reproduced", "RWKV-4 sits on Pythia's plateau.", "TOST", "published")
+    question = ClaimResult("6", "a question", against, "k", "s", question=True)
+    claim = ClaimResult("7", "a claim", against, "k", "s")
+    assert question.verdict_word == "not supported"
+    assert "**not supported**" in finding_sentence(question)
+    assert claim.verdict_word == "not reproduced"
+    assert "**not reproduced**" in finding_sentence(claim)
+
+
+def test_a_rounded_negative_zero_prints_as_plus_zero():
+    from helpers.report.claims.common import interval, points
+
+    assert points(-0.0004) == "+0.0 pts"
+    assert interval(-0.019, -0.0004, "pts") == "[-1.9, +0.0] pts"

@@ -105,7 +105,7 @@ def verdict_summary(results) -> str:
     """``"2 reproduced (claims 1, 2), 1 partly (3) and 3 not judged (4a, 4b, 5)"``."""
     groups: dict[str, list[str]] = {}
     for result in results:
-        groups.setdefault(result.verdict.code, []).append(result.claim_id)
+        groups.setdefault(result.verdict_word, []).append(result.claim_id)
     order = [code for code in VERDICT_ORDER if code in groups] + [c for c in groups if c not in VERDICT_ORDER]
     parts = [f"{len(groups[code])} {code} ({'claim' if len(groups[code]) == 1 else 'claims'} "
              f"{', '.join(groups[code])})" for code in order]

@@ -14,8 +14,10 @@ and OPT" shows the same numbers):
 - **4c**, claim 4's accuracy half on OPT and Pythia-deduped (GPT-3 arithmetic, few-shot): exact
   Spearman per family and operation, Holm across the 8 tests.
 
-For these rows *reproduced* means the data support the statement, *not reproduced* that they
-contradict it (the methods page defines the words).
+For rows 7 and 4c (statements the study makes) *reproduced* means the data support the statement,
+*not reproduced* that they contradict it; row 6 judges a question the study left open, so the table
+prints the same codes as *supported* / *not supported* (``ClaimResult.question``; the methods page
+defines the words).
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def _claim6() -> ClaimResult:
            f"(both within ±2 pts: {slope.code}/{level.code}); {len(above)} of {len(small)} decoder-only ≤ 2B models "
            f"> 30%, best {pct(best['mmlu'])}")
     return ClaimResult("6", CLAIM_6, verdict, key, f"published: RWKV-4, Pythia, {len(small)} decoder-only models ≤ 2B",
-                       (line_a, line_b))
+                       (line_a, line_b), question=True)
 
 
 def claim7(evidence=None) -> ClaimResult:

@@ -26,6 +26,17 @@ class ClaimResult:
     details: tuple[str, ...] = ()  # one line per family / format / part
     illustration: str | None = None  # the same rule on this profile's stand-in models (not a verdict)
     other_lines: tuple[str, ...] = field(default_factory=tuple)  # other formats, labelled, never judged
+    question: bool = False  # an open question the study raised, not a result it reports (claim 6)
+
+    @property
+    def verdict_word(self) -> str:
+        """The verdict as the table prints it: the code, or for an open question *supported* / *not supported*."""
+        return QUESTION_WORDS.get(self.verdict.code, self.verdict.code) if self.question else self.verdict.code
+
+
+QUESTION_WORDS = {"reproduced": "supported", "partly": "partly supported", "not reproduced": "not supported"}
+"""How a verdict code reads on a row that judges a question the study left open rather than a result
+it reports: there is nothing to reproduce, only a statement the data support or contradict."""
 
 
 def pct(value: float, digits: int = 1) -> str:
@@ -35,7 +46,12 @@ def pct(value: float, digits: int = 1) -> str:
 
 def points(value: float, digits: int = 1) -> str:
     """A difference of proportions in percentage points, signed: ``+2.0 pts``."""
-    return "—" if value is None or not math.isfinite(value) else f"{100 * value:+.{digits}f} pts"
+    return "—" if value is None or not math.isfinite(value) else f"{_no_minus_zero(100 * value, digits):+.{digits}f} pts"
+
+
+def _no_minus_zero(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits``, with -0.0 made 0.0 (so -0.04 prints as +0.0, never -0.0)."""
+    return round(value, digits) + 0.0
 
 
 def interval(low: float, high: float, unit: str = "pct", digits: int = 1) -> str:
@@ -44,7 +60,8 @@ def interval(low: float, high: float, unit: str = "pct", digits: int = 1) -> str
         return "(no interval)"
     if unit == "pct":
         return f"[{pct(low, digits)}, {pct(high, digits)}]"
-    return f"[{100 * low:+.{digits}f}, {100 * high:+.{digits}f}] pts"
+    low, high = _no_minus_zero(100 * low, digits), _no_minus_zero(100 * high, digits)
+    return f"[{low:+.{digits}f}, {high:+.{digits}f}] pts"
 
 
 def p_text(p: float) -> str:

@@ -36,7 +36,7 @@ def claim_results(profile: str, *, stack=None, published: pd.DataFrame | None = 
 def claims_frame(profile: str, *, stack=None, published: pd.DataFrame | None = None) -> pd.DataFrame:
     """The compact table as a DataFrame (columns :data:`TABLE_COLUMNS` plus ``id``)."""
     results = claim_results(profile, stack=stack, published=published)
-    return pd.DataFrame([(r.claim_id, f"{r.claim_id}. {r.claim}", r.verdict.code, r.key_number, r.source)
+    return pd.DataFrame([(r.claim_id, f"{r.claim_id}. {r.claim}", r.verdict_word, r.key_number, r.source)
                          for r in results], columns=["id", *TABLE_COLUMNS])
 
 
@@ -48,7 +48,7 @@ def finding_sentence(result: ClaimResult) -> str:
     mde = ""
     if verdict.code == "inconclusive":
         mde = f" The data cannot decide it: {mde_text(verdict)}."
-    return (f"**Claim {result.claim_id}** ({result.claim}): **{verdict.code}**: {result.key_number} "
+    return (f"**Claim {result.claim_id}** ({result.claim}): **{result.verdict_word}**: {result.key_number} "
             f"({result.source}).{mde}")
 
 
@@ -72,7 +72,7 @@ def _details(result: ClaimResult) -> str:
         lines.append(f"- *Illustration on this profile's stand-in models (no verdict: verdicts rest on Pythia/OPT "
                      f"evidence only):* {result.illustration}")
     body = "\n".join(lines)
-    return f":::{{dropdown}} Claim {result.claim_id}: {verdict.code}: how it was decided\n{body}\n:::\n"
+    return f":::{{dropdown}} Claim {result.claim_id}: {result.verdict_word}: how it was decided\n{body}\n:::\n"
 
 
 def claims_markdown_parts(profile: str, *, stack=None, results: list[ClaimResult] | None = None) -> dict[str, str]:
@@ -80,7 +80,7 @@ def claims_markdown_parts(profile: str, *, stack=None, results: list[ClaimResult
     the claims already judged for ``profile``, e.g. shared with the first page's bottom line)."""
     results = claim_results(profile, stack=stack) if results is None else results
     findings = "\n".join(f"- {finding_sentence(result)}" for result in results)
-    rows = [(f"{r.claim_id}. {r.claim}", f"**{r.verdict.code}**", r.key_number, r.source) for r in results]
+    rows = [(f"{r.claim_id}. {r.claim}", f"**{r.verdict_word}**", r.key_number, r.source) for r in results]
     table = table_directive(f"Claims of the study and our verdicts (built with profile {profile})", "claims-table",
                             markdown_table(list(TABLE_COLUMNS), rows))
     details = "\n".join(_details(result) for result in results)
