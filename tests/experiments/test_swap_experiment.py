@@ -586,3 +586,23 @@ def test_chart_input_errors_name_the_problem():
         dose_chart(table, "acc")
     with pytest.raises(SwapChartError, match=r"lacks columns \['alpha'\]"):
         dose_chart(table.drop(columns="alpha"))
+
+
+def test_charts_and_dose_sentences_carry_the_majority_baseline_and_name_constant_answerers():
+    """Issue 22: charts draw the majority baseline, sentences name a near-constant answerer."""
+    from helpers.experiments.swap.charts import dose_chart
+    from helpers.experiments.swap.text import dose_sentences
+    from helpers.experiments.swap.views import condition_summary, dose_table
+
+    gold = ["yes"] * 58 + ["no"] * 22
+    rows = [_yes_no_rows("swap a=0", gold, ["no"] * 40 + ["yes"] * 40),
+            _yes_no_rows("swap a=1", gold, ["yes"] * 80)]
+    items = pd.concat(rows, ignore_index=True).assign(donor="d", recipient="r", task="t", condition_kind="swap",
+                                                      item_id=lambda f: f.groupby("condition").cumcount())
+    summary = condition_summary(items, bootstrap=0)
+    assert summary["majority"].tolist() == [pytest.approx(0.725)] * 2
+    assert summary.set_index("condition").loc["swap a=1", "top_share"] == 1.0
+    sentence = dose_sentences(dose_table(summary))[0]
+    assert "72.5%" in sentence and 'near-constant answerer ("yes" on 100% at α = 1)' in sentence
+    spec = json.dumps(dose_chart(dose_table(summary), "accuracy").to_dict())
+    assert "mean(majority)" in spec or '"field": "majority"' in spec
