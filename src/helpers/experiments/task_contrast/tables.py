@@ -157,6 +157,8 @@ def arithmetic_markdown(arithmetic: pd.DataFrame) -> str:
     rows = []
     for (family, model, n_params, task), _ in arithmetic.groupby(key, sort=False):
         def cell(metric, percent=True):
+            if (family, model, n_params, task, metric) not in wide.index:
+                return "— (no per-token data)"  # rows imported from lm-evaluation-harness
             value = wide.loc[(family, model, n_params, task, metric)]
             if percent:
                 return pct_interval(value["value"], value["low"], value["high"])
