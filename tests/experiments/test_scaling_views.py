@@ -285,3 +285,18 @@ def test_a_rise_to_a_near_constant_answerer_below_the_majority_baseline_is_not_a
     assert 's answers "no" on 90% of them (a near-constant answerer)' in sentence
     assert "rose, but not above always answering" in sentence
     assert sentence.index("near-constant") < sentence.index("rose")
+
+
+def test_the_accuracy_chart_draws_the_majority_baseline_of_unbalanced_labels():
+    import json
+
+    from helpers.experiments.scaling.charts import scale_chart
+
+    gold = np.array(["yes"] * 7 + ["no"] * 3)
+    frames = [_items(m, n, kind="pattern", correct=[True] * 5 + [False] * 5, losses=2.0, n_choices=2)
+              .assign(gold_label=gold) for m, n in (("s", 10), ("l", 100))]
+    summary = sv.model_summary(_table(*frames), {"f": ["s", "l"]}, bootstrap=0)
+    assert summary["majority"].tolist() == [pytest.approx(0.7)] * 2
+    spec = json.dumps(scale_chart(summary, "accuracy").to_dict())
+    assert "mean(majority)" in spec or '"field": "majority"' in spec
+    assert "majority" not in json.dumps(scale_chart(summary.drop(columns="majority"), "accuracy").to_dict())
