@@ -35,6 +35,7 @@ from scipy import stats
 from helpers.analysis.baselines import answer_share, is_near_constant
 from helpers.analysis.inference import equivalence_paired_proportions, holm, mcnemar_change, paired_mean_change
 from helpers.analysis.power import mde_paired_observed, mde_slope
+from helpers.render.markdown import whole_words
 from helpers.experiments.scaling.display import (
     count_text,
     listing,
@@ -290,10 +291,10 @@ def changes_markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = Non
         "accuracy": [f"{pct(a, 0)} → {pct(b, 0)}" for a, b in zip(table["accuracy_small"], table["accuracy_large"])],
         "change": [points_interval(d, lo, hi) for d, lo, hi in
                    zip(table["accuracy_change"], table["accuracy_change_low"], table["accuracy_change_high"])],
-        "acc_verdict": [_verdict_cell(row, "accuracy") for row in table.to_dict("records")],
+        "acc_verdict": [whole_words(_verdict_cell(row, "accuracy")) for row in table.to_dict("records")],
         "loss": [relative_interval(r, lo, hi) for r, lo, hi in
                  zip(table["loss_relative"], table["loss_relative_low"], table["loss_relative_high"])],
-        "loss_verdict": [_verdict_cell(row, "loss") for row in table.to_dict("records")],
+        "loss_verdict": [whole_words(_verdict_cell(row, "loss")) for row in table.to_dict("records")],
     })
     return reader_table(frame, {"family": "family", "kind": "task kind", "models": "smallest → largest",
                                 "n": "paired items", "accuracy": "accuracy", "change": "change [95%]",
