@@ -22,6 +22,7 @@ from helpers.analysis.baselines import answer_share
 from helpers.analysis.intervals import bootstrap_mean_ci, wilson_interval
 from helpers.analysis.items import item_table
 from helpers.analysis.summaries import chance_level
+from helpers.render.markdown import whole_words
 
 PAIR_KEYS = ["donor", "recipient", "kind"]
 CONDITION_COLUMNS = ["condition", "condition_kind", "alpha", "layers"]
@@ -258,5 +259,5 @@ def collapse_view(table: pd.DataFrame) -> pd.DataFrame:
         "change [95% CI]": [f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pts" for d, lo, hi in
                             zip(table["drop"], table["drop_low"], table["drop_high"])],
         "McNemar p (Holm)": table["p_holm"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}").to_numpy(),
-        "collapse": table["collapse"].to_numpy(),
+        "collapse verdict": [whole_words(code) for code in table["collapse"]],  # never broken inside a word
     })
