@@ -157,9 +157,12 @@ def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
                       "would fail the same way.", flush=True)
             else:
                 fixed = {"profile": args.profile, "profiles_file": str(Path(args.profiles_file).resolve())}
-                replaced_custom_runs(experiments, fixed, per_notebook)
+                book = getattr(args, "book_run", False)
+                if not book:  # `make book` said so at its start, and kept a copy
+                    replaced_custom_runs(experiments, fixed, per_notebook)
                 notebook_outcomes = execute_notebooks({e.name: e.notebook for e in experiments},
-                                                      experiments[0].output.parent, fixed, overrides, log_dir=log_dir)
+                                                      experiments[0].output.parent, fixed, overrides, log_dir=log_dir,
+                                                      banner=not book)
         print(f"\n{format_report(job_outcomes, notebook_outcomes)}\nTotal {time.perf_counter() - start:.1f} s.",
               flush=True)
         failed = any(not o.ok for o in job_outcomes) or any(not o.ok for o in notebook_outcomes)
@@ -209,22 +212,15 @@ def config_fill_jobs(config, overrides: dict[str, Any]) -> list:
                  "progress": sys.stderr.isatty(), "shipped": True}) for source in config.models]
 
 
-def replaced_custom_runs(experiments, fixed: dict[str, Any], per_notebook: dict[str, dict]) -> list[str]:
-    """Say which executed notebooks, run with other parameters, this run replaces; return their names."""
-    import nbformat
+def replaced_custom_runs(experiments, fixed: dict[str, Any], per_notebook: dict[str, dict],
+                         keep: bool = False) -> list[str]:
+    """Say which executed notebooks, run with other parameters, this run replaces (``keep``: copy each to
+    ``custom_runs/`` beside the book first); return their names."""
+    from helpers.infra.run.notebooks import replaced_custom_runs as replaced
 
-    replaced = []
-    for experiment in experiments:
-        if not experiment.output.is_file():
-            continue
-        previous = nbformat.read(str(experiment.output), as_version=4).metadata.get("papermill", {}).get("parameters", {})
-        wanted = {**fixed, **per_notebook.get(experiment.name, {})}
-        custom = {name: value for name, value in previous.items() if wanted.get(name, "<default>") != value}
-        if custom:
-            replaced.append(experiment.name)
-            print(f"note: replacing {experiment.output} (executed with {custom}); to publish a custom run, "
-                  "build with `make html PROFILE=...` instead of `make book`.", flush=True)
-    return replaced
+    outputs = {experiment.name: experiment.output for experiment in experiments}
+    keep_dir = experiments[0].output.parent.parent.parent / "custom_runs" if keep and experiments else None
+    return replaced(outputs, {name: {**fixed, **per_notebook.get(name, {})} for name in outputs}, keep_dir)
 
 
 def _html(args: argparse.Namespace) -> int:
@@ -250,10 +246,10 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _book(args: argparse.Namespace) -> int:
-    args.notebooks, args.parameter, args.yaml_parameter = None, [], []
-    status = _verify(args)
-    if status != EXIT_OK:
-        return status
+    from helpers.infra.run.notebooks import split_overrides
+
+    args.notebooks, args.parameter, args.yaml_parameter, args.book_run = None, [], [], True
+    kept = None
     if not args.compute_missing:
         from helpers.experiments.plan import book_models
 
@@ -261,6 +257,13 @@ def _book(args: argparse.Namespace) -> int:
             kept = book_models(args.profile, args.profiles_file)
         if kept is not None:
             args.yaml_parameter = [["models", json.dumps(kept)]]
+    experiments = chosen_experiments(None)  # first, before verification: which custom runs go, kept where
+    fixed = {"profile": args.profile, "profiles_file": str(Path(args.profiles_file).resolve())}
+    replaced_custom_runs(experiments, fixed, split_overrides({e.name: e.notebook for e in experiments},
+                                                             {"models": kept} if kept is not None else {}), keep=True)
+    status = _verify(args)
+    if status != EXIT_OK:
+        return status
     status = _run(args, fill=False, notebooks=True)
     if status != EXIT_OK:
         return status

@@ -147,3 +147,17 @@ def test_builders_reject_wrong_tables():
         cc.side_by_side_chart(pd.DataFrame({"accuracy": [0.5]}))
     with pytest.raises(cc.ChartInputError, match="DataFrame"):
         cc.letter_chart([1, 2, 3])
+
+
+def test_side_by_side_draws_the_majority_baseline_of_unbalanced_labels():
+    """Issue 22: paraphrase gold labels 9 of 12 "1": the accuracy panel draws always-"1" (75%) beside 50%."""
+    import json
+
+    items = synthetic_items()
+    pattern = items["kind"] == "pattern"
+    items.loc[pattern, "gold"] = (items.loc[pattern, "item_id"].str.split("/").str[1].astype(int) < 9).astype(int)
+    side = cv.side_by_side(items, FAMILIES, bootstrap=0)
+    assert side.loc[side["kind"] == "pattern", "majority"].tolist() == [pytest.approx(0.75)] * len(SIZES)
+    assert side.loc[side["kind"] == "procedure", "majority"].isna().all()
+    spec = json.dumps(cc.side_by_side_chart(side, palette=DOMAIN).to_dict())
+    assert '"field": "majority"' in spec and "isValid(datum.majority)" in spec

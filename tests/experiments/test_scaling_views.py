@@ -264,3 +264,39 @@ def test_change_table_orders_by_parameters_not_by_the_list():
     items = _table(_items("s", 10), _items("m", 50), _items("l", 100))
     row = sc.change_table(items, {"fam": ["l", "m", "s"]}, bootstrap=0).iloc[0]
     assert (row.small_model, row.large_model) == ("s", "l")
+
+
+def test_a_rise_to_a_near_constant_answerer_below_the_majority_baseline_is_not_a_plain_rise():
+    """Issue 22: on 100 yes/no items with 70 "yes", a small model answering "no" on 90 (20% right) and a
+    large one answering "yes" on 85 (65% right): accuracy rises significantly, but stays below always
+    "yes" (70%); the sentence names the majority baseline and the near-constant answerer before the verdict."""
+    gold = np.array(["yes"] * 70 + ["no"] * 30)
+    small = np.array(["no"] * 90 + ["yes"] * 10)   # right: the gold-"no" items 70..89
+    large = np.array(["yes"] * 60 + ["no"] * 10 + ["yes"] * 25 + ["no"] * 5)  # right: 60 + 5 = 65
+    frames = []
+    for model, n_params, predicted in (("s", 10, small), ("l", 100, large)):
+        frame = _items(model, n_params, kind="pattern", correct=predicted == gold, losses=2.0, n_choices=2)
+        frames.append(frame.assign(gold_label=gold, predicted_label=predicted))
+    row = sc.change_table(_table(*frames), {"f": ["s", "l"]}, bootstrap=0).to_dict("records")[0]
+    assert row["majority"] == pytest.approx(0.70) and row["majority_label"] == "yes"
+    assert row["top_small"] == pytest.approx(0.90) and row["top_large"] == pytest.approx(0.85)
+    sentence = sc.change_sentence(row)
+    assert 'always answering "yes" scores 70% on these items' in sentence
+    assert 's answers "no" on 90% of them (a near-constant answerer)' in sentence
+    assert "rose, but not above always answering" in sentence
+    assert sentence.index("near-constant") < sentence.index("rose")
+
+
+def test_the_accuracy_chart_draws_the_majority_baseline_of_unbalanced_labels():
+    import json
+
+    from helpers.experiments.scaling.charts import scale_chart
+
+    gold = np.array(["yes"] * 7 + ["no"] * 3)
+    frames = [_items(m, n, kind="pattern", correct=[True] * 5 + [False] * 5, losses=2.0, n_choices=2)
+              .assign(gold_label=gold) for m, n in (("s", 10), ("l", 100))]
+    summary = sv.model_summary(_table(*frames), {"f": ["s", "l"]}, bootstrap=0)
+    assert summary["majority"].tolist() == [pytest.approx(0.7)] * 2
+    spec = json.dumps(scale_chart(summary, "accuracy").to_dict())
+    assert "mean(majority)" in spec or '"field": "majority"' in spec
+    assert "majority" not in json.dumps(scale_chart(summary.drop(columns="majority"), "accuracy").to_dict())

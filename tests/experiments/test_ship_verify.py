@@ -84,6 +84,18 @@ def test_verification_passes_on_a_faithful_copy(tiny):
     assert verify.verify(profile, seed=1, stack=stack, say=lambda *_: None) == 3 + 6  # 3 sums + 3 pairs x 2
 
 
+def test_verification_prints_progress_with_an_eta(tiny):
+    """Issue 22: a long verification says how far it is and how long it has left, step by step."""
+    profile, _, shipped = tiny
+    stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
+    said: list[str] = []
+    verify.verify(profile, seed=1, stack=stack, say=said.append)
+    steps = [line for line in said if line.lstrip().startswith("[")]
+    total = len(profile.models) * len(profile.tasks)
+    assert len(steps) == total and steps[0].lstrip().startswith(f"[1/{total}] verified")
+    assert all("s so far, ETA" in line for line in steps) and steps[-1].endswith("ETA 0 s)")
+
+
 def test_an_altered_shipped_row_fails_with_the_model_task_item_values_and_remedy(tiny):
     profile, _, shipped = tiny
     shard = next(shipped.root.rglob("shard-*.parquet"))

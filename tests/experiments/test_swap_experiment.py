@@ -422,6 +422,50 @@ def test_a_significant_rise_from_a_chance_level_recipient_is_said():
     assert "raised" not in collapse_sentence(next(collapse_table(same).itertuples()))  # 1 item: no rise shown
 
 
+def _yes_no_rows(condition, gold, predicted):
+    rows = _item_rows(condition, [g == p for g, p in zip(gold, predicted)], [1.0] * len(gold), n_choices=2,
+                      kind="pattern")
+    return rows.assign(gold_label=gold, predicted_label=predicted)
+
+
+def test_a_near_constant_answerer_on_unbalanced_labels_is_not_said_to_be_helped():
+    """Issue 22, the MRPC swap: 58 of 80 gold labels are "yes" (72.5%). Alone the recipient answers
+    "no" on 62 pairs (42.5% right); under the swap "yes" on 65 (81%; 71.2% right): a rise that
+    McNemar detects, to a near-constant answerer below the always-"yes" baseline, not help."""
+    from helpers.experiments.swap.verdict import collapse_sentence
+
+    gold = ["yes"] * 58 + ["no"] * 22
+    alone = ["yes"] * 16 + ["no"] * 42 + ["yes"] * 4 + ["no"] * 18     # 34 right (42.5%), "no" on 75%
+    swapped = ["yes"] * 50 + ["no"] * 8 + ["yes"] * 15 + ["no"] * 7    # 57 right (71.2%), "yes" on 81%
+    items = pd.concat([_yes_no_rows("baseline", gold, alone), _yes_no_rows("swap a=1", gold, swapped)],
+                      ignore_index=True).assign(donor="d", recipient="r", task="t",
+                                                item_id=lambda f: f.groupby("condition").cumcount())
+    row = next(collapse_table(items).itertuples())
+    assert row.majority == pytest.approx(58 / 80) and row.majority_label == "yes"
+    assert row.baseline == pytest.approx(34 / 80) and row.swapped == pytest.approx(57 / 80)
+    assert row.swapped_top == pytest.approx(65 / 80) and row.swapped_top_label == "yes"
+    assert row.p_holm < 0.05 and row.drop > 0 and row.collapse == "inconclusive"
+    sentence = collapse_sentence(row)
+    assert "near-constant answerer" in sentence and '"yes" on 81%' in sentence
+    assert "72.5%" in sentence and "majority baseline" in sentence
+    assert "helped this recipient" not in sentence and "no evidence that the donor's patterns helped" in sentence
+    # the near-constant answerer is named before the verdict says anything about a rise
+    assert sentence.index("near-constant") < sentence.index("raised")
+
+
+def test_a_real_rise_above_the_majority_baseline_is_still_called_help():
+    gold = ["yes"] * 58 + ["no"] * 22
+    alone = ["no"] * 58 + ["yes"] * 22                    # 0% right, answers vary by item
+    swapped = ["yes"] * 56 + ["no"] * 2 + ["no"] * 20 + ["yes"] * 2  # 76 / 80 right, "yes" on 58 / 80
+    from helpers.experiments.swap.verdict import collapse_sentence
+
+    items = pd.concat([_yes_no_rows("baseline", gold, alone), _yes_no_rows("swap a=1", gold, swapped)],
+                      ignore_index=True).assign(donor="d", recipient="r", task="t",
+                                                item_id=lambda f: f.groupby("condition").cumcount())
+    sentence = collapse_sentence(next(collapse_table(items).itertuples()))
+    assert "helped this recipient" in sentence and "near-constant" not in sentence
+
+
 # ----------------------------------------------------------------------------- views and charts
 
 
@@ -542,3 +586,23 @@ def test_chart_input_errors_name_the_problem():
         dose_chart(table, "acc")
     with pytest.raises(SwapChartError, match=r"lacks columns \['alpha'\]"):
         dose_chart(table.drop(columns="alpha"))
+
+
+def test_charts_and_dose_sentences_carry_the_majority_baseline_and_name_constant_answerers():
+    """Issue 22: charts draw the majority baseline, sentences name a near-constant answerer."""
+    from helpers.experiments.swap.charts import dose_chart
+    from helpers.experiments.swap.text import dose_sentences
+    from helpers.experiments.swap.views import condition_summary, dose_table
+
+    gold = ["yes"] * 58 + ["no"] * 22
+    rows = [_yes_no_rows("swap a=0", gold, ["no"] * 40 + ["yes"] * 40),
+            _yes_no_rows("swap a=1", gold, ["yes"] * 80)]
+    items = pd.concat(rows, ignore_index=True).assign(donor="d", recipient="r", task="t", condition_kind="swap",
+                                                      item_id=lambda f: f.groupby("condition").cumcount())
+    summary = condition_summary(items, bootstrap=0)
+    assert summary["majority"].tolist() == [pytest.approx(0.725)] * 2
+    assert summary.set_index("condition").loc["swap a=1", "top_share"] == 1.0
+    sentence = dose_sentences(dose_table(summary))[0]
+    assert "72.5%" in sentence and 'near-constant answerer ("yes" on 100% at α = 1)' in sentence
+    spec = json.dumps(dose_chart(dose_table(summary), "accuracy").to_dict())
+    assert "mean(majority)" in spec or '"field": "majority"' in spec

@@ -202,3 +202,46 @@ def test_missing_notebook_is_a_collected_failure(tmp_path):
 def test_slurm_without_a_cluster_fails_with_a_remedy(tmp_path):
     with pytest.raises(RunArgumentError, match="--workers N"):
         run_jobs(_stdlib_jobs(tmp_path), slurm=SlurmOptions(), log_dir=tmp_path)
+
+
+def test_a_custom_run_carries_a_banner_with_its_parameters(tmp_path, monkeypatch):
+    """Issue 22: a chapter published from `make notebook` with parameters says so under its title."""
+    monkeypatch.setenv("CC_RESULTS", str(tmp_path / "store"))
+    out = tmp_path / "out"
+    assert nb.execute_notebooks({"run_params": DATA / "run_params.ipynb"}, out, {"profile": "ci"},
+                                {"limit": 7}, log_dir=tmp_path / "logs")[0].ok
+    cells = nbformat.read(out / "run_params.ipynb", as_version=4).cells
+    banner = [cell for cell in cells if nb.CUSTOM_RUN_TAG in cell.metadata.get("tags", [])]
+    assert len(banner) == 1 and cells[1] is banner[0]
+    assert "Custom run" in banner[0].source and "`limit = 7`" in banner[0].source
+    assert banner[0].source.startswith(":::{warning}")
+    # the defaults (what `make book` runs) carry none
+    assert nb.execute_notebooks({"run_params": DATA / "run_params.ipynb"}, out, {"profile": "ci"}, {},
+                                log_dir=tmp_path / "logs")[0].ok
+    cells = nbformat.read(out / "run_params.ipynb", as_version=4).cells
+    assert not [cell for cell in cells if nb.CUSTOM_RUN_TAG in cell.metadata.get("tags", [])]
+
+
+def test_replaced_custom_runs_are_named_and_kept(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CC_RESULTS", str(tmp_path / "store"))
+    out = tmp_path / "out"
+    assert nb.execute_notebooks({"run_params": DATA / "run_params.ipynb"}, out, {"profile": "ci"},
+                                {"limit": 7}, log_dir=tmp_path / "logs")[0].ok
+    capsys.readouterr()
+    outputs = {"run_params": out / "run_params.ipynb", "absent": out / "absent.ipynb"}
+    assert nb.replaced_custom_runs(outputs, {"run_params": {"profile": "ci"}}, tmp_path / "kept") == ["run_params"]
+    printed = capsys.readouterr().out
+    assert "will replace" in printed and "'limit': 7" in printed and str(tmp_path / "kept") in printed
+    (copy,) = (tmp_path / "kept").glob("run_params.*.ipynb")
+    assert copy.read_bytes() == (out / "run_params.ipynb").read_bytes()
+    assert nb.replaced_custom_runs(outputs, {"run_params": {"profile": "ci", "limit": 7}}, tmp_path / "k2") == []
+
+
+def test_the_kernel_runs_quietly_over_ipc(tmp_path, monkeypatch, capfd):
+    """Issue 22: no "Kernel is running over TCP without encryption" warning per notebook."""
+    monkeypatch.setenv("CC_RESULTS", str(tmp_path / "store"))
+    assert nb.execute_notebooks({"run_params": DATA / "run_params.ipynb"}, tmp_path / "out", {"profile": "ci"},
+                                log_dir=tmp_path / "logs")[0].ok
+    captured = capfd.readouterr()
+    assert "without encryption" not in captured.err + captured.out
+    assert not list(tmp_path.glob("kernel-*")) and not list(Path.cwd().glob("kernel-*-ipc*"))

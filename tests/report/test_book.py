@@ -4,10 +4,18 @@ The browser tests copy ``book/`` to a temporary folder, execute ``tests/data/boo
 there as the ``scaling`` experiment (so the current ``helpers.render.plots`` renderer is what gets
 tested) and the real notebooks of the experiments that need no model (published data only, such as
 ``published_pythia``), build with profile ``ci`` and warnings as errors, then open every page in
-headless Chromium (1280 x 900) with every non-file request aborted. A broken chart never fails the
-Sphinx build, so only this check catches it. Every chart (its Vega container and the svg/canvas
-drawn in it) and every table must fit the content column of its page. Screenshots go to
-``<tmp>/book/_build/screenshots/``, with ``widths.json``: every measured element of every page.
+headless Chromium (1280 x 900, then again at phone width, 390 x 844) with every non-file request
+aborted. A broken chart never fails the Sphinx build, so only this check catches it. Every chart
+(its Vega container and the svg/canvas drawn in it) and every table must fit the content column of
+its page at both widths (a chart wider than a phone's column is clipped or scrolls away), no chart
+may be empty, no page's visible text may contain a raw ``| … |`` pipe table (a Markdown table
+that was not rendered), and no word in a verdict column may be broken across lines. Screenshots
+go to ``<tmp>/book/_build/screenshots/`` (``<page>.png`` and ``<page>.phone.png``), with
+``widths.json``: every measured element of every page.
+
+``CC_BOOK_HTML=path/to/_build/html pytest -m book tests/report/test_book.py`` runs the same page
+checks on a book built elsewhere (e.g. the offline book of ``make book``) instead of building the
+ci book; the checks that only the ci test build can pass (its sample chapter, its banner) skip.
 
 The unit tests at the end need neither a build nor a browser.
 """
@@ -15,6 +23,7 @@ The unit tests at the end need neither a build nor a browser.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -45,6 +54,9 @@ REAL_NOTEBOOKS = tuple(name for name, experiment in EXPERIMENTS.items()
                        if experiment.fill_jobs is None and name != "scaling")
 """Experiments that score no model (published data only): their real notebooks run in the test build."""
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+EXTERNAL_BOOK = os.environ.get("CC_BOOK_HTML", "")
+"""A built book's ``_build/html`` folder to check instead of building the ci book (empty: build it)."""
 WIDTH_TOLERANCE_PX = 1.0
 """Sub-pixel rounding allowed between an element's width and its column's."""
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
@@ -109,6 +121,65 @@ FINDINGS_JS = """
   return before.map(item => item.textContent.trim().slice(0, 60));
 }
 """
+# Visible text that is a Markdown pipe table left unrendered: a paragraph or list item (not code)
+# with a line such as "| model | accuracy |" or a "|---|---|" separator row.
+RAW_PIPE_TABLES_JS = """
+() => [...document.querySelectorAll('article p, article li, article dd, article div.output.text_markdown')]
+    .filter(element => !element.closest('pre, code, .highlight, table'))
+    .map(element => element.innerText)
+    .filter(text => /(^|\\n)\\s*\\|[^\\n|]*\\|[^\\n|]*\\|/.test(text) || /\\|\\s*[-\u2013\u2014:]{3,}\\s*\\|/.test(text))
+    .map(text => text.trim().slice(0, 120))
+"""
+# Words broken across lines inside a verdict column (a header cell naming "verdict"): for every
+# word of every cell in that column, the boxes its letters occupy must lie on one line. Breaks at
+# a hyphen, a dash or a slash are allowed.
+MID_WORD_WRAPS_JS = """
+() => {
+  const broken = [];
+  for (const table of document.querySelectorAll('article table')) {
+    const headers = [...table.querySelectorAll('thead th, thead td')];
+    const columns = headers.map((cell, index) => /verdict/i.test(cell.textContent) ? index : -1)
+        .filter(index => index >= 0);
+    if (!columns.length) continue;
+    for (const row of table.querySelectorAll('tbody tr')) {
+      for (const index of columns) {
+        const cell = row.children[index];
+        if (!cell) continue;
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const match of node.textContent.matchAll(/[^\\s\\-\u2010-\u2014\\/]+/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const tops = new Set([...range.getClientRects()].filter(rect => rect.width > 0)
+                .map(rect => Math.round(rect.top)));
+            if (tops.size > 1) broken.push(`${table.id || 'table'}: ${match[0]}`);
+          }
+        }
+      }
+    }
+  }
+  return broken;
+}
+"""
+# At phone width: every chart as the reader sees it (its box, or what it scrolls to) against the
+# column. A drawing scaled down to the column (report.css) fits; one cut off or scrolled does not.
+PHONE_CHARTS_JS = """
+() => {
+  const article = document.querySelector('main article.bd-article')
+      || document.querySelector('main article') || document.querySelector('article');
+  const style = getComputedStyle(article);
+  const column = article.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const charts = [...article.querySelectorAll('.cc-altair-chart')].map(chart => {
+    const drawing = chart.querySelector('svg.marks, canvas.marks') || chart.querySelector('svg, canvas');
+    const figure = chart.closest('figure[id], div.cell[id], section[id]');
+    return {id: chart.id + (figure ? ` in #${figure.id}` : ''),
+            width: Math.max(chart.getBoundingClientRect().width, chart.scrollWidth,
+                            drawing ? drawing.getBoundingClientRect().width : 0)};
+  });
+  return {column: column, charts: charts};
+}
+"""
 CHARTS_SETTLED_JS = """
 () => [...document.querySelectorAll('.cc-altair-chart')].every(
     chart => chart.querySelector('svg g.role-mark') || chart.classList.contains('cc-chart-error'))
@@ -147,11 +218,25 @@ def _execute_real_into(experiments_dir: Path, name: str) -> Path:
     return target
 
 
+def ci_build_only() -> None:
+    """Skip a check that only the ci test build (its sample chapter and banner) can pass."""
+    if EXTERNAL_BOOK:
+        pytest.skip(f"checks the ci test build; CC_BOOK_HTML={EXTERNAL_BOOK} is another book")
+
+
 @pytest.fixture(scope="module")
 def built_book(tmp_path_factory) -> Path:
-    """A freshly built copy of the book (profile ci); returns its ``_build/html`` folder."""
+    """A freshly built copy of the book (profile ci); returns its ``_build/html`` folder.
+
+    With ``CC_BOOK_HTML`` set, that already built book instead (nothing is built).
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install -y chromium`.")
+    if EXTERNAL_BOOK:
+        html = Path(EXTERNAL_BOOK).resolve()
+        if not (html / "index.html").is_file():
+            pytest.fail(f"CC_BOOK_HTML={EXTERNAL_BOOK}: no index.html there (give a book's _build/html folder)")
+        return html
     book_dir = _copy_book(tmp_path_factory.mktemp("book") / "book")
     experiments_dir = book_dir / "experiments"
     experiments_dir.mkdir()
@@ -167,8 +252,9 @@ def browsed_pages(built_book: Path) -> dict[str, dict]:
     """Open every page offline in headless Chromium; record errors, requests and charts."""
     from playwright.sync_api import sync_playwright
 
-    screenshots = built_book.parent / "screenshots"
-    screenshots.mkdir(exist_ok=True)
+    screenshots = (built_book.parent / "screenshots" if not EXTERNAL_BOOK
+                   else Path(os.environ.get("CC_SCREENSHOTS", built_book.parent / "screenshots")))
+    screenshots.mkdir(parents=True, exist_ok=True)
     report: dict[str, dict] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -198,12 +284,31 @@ def browsed_pages(built_book: Path) -> dict[str, dict]:
                 widths = page.evaluate(WIDTHS_JS)
                 findings = page.evaluate(FINDINGS_JS)
                 banner = page.locator(".bd-header-announcement").inner_text()
+                raw_tables = page.evaluate(RAW_PIPE_TABLES_JS)
+                wraps = page.evaluate(MID_WORD_WRAPS_JS)
                 page.screenshot(path=str(screenshots / f"{page_name.replace('/', '__')}.png"),
                                 full_page=True)
                 page.close()
                 report[page_name] = {"blocked": blocked, "console_errors": console_errors,
                                      "charts": charts, "claims_rows": claims_rows,
-                                     "banner": banner, "widths": widths, "findings": findings}
+                                     "banner": banner, "widths": widths, "findings": findings,
+                                     "raw_tables": raw_tables, "mid_word_wraps": wraps}
+            context.close()
+            phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, device_scale_factor=2)
+            for page_name in PAGES:
+                page = phone.new_page()
+                page.route("**/*", lambda route_request: (
+                    route_request.continue_() if route_request.request.url.startswith(LOCAL_SCHEMES)
+                    else route_request.abort()))
+                page.goto((built_book / f"{page_name}.html").as_uri(), wait_until="load")
+                page.wait_for_function(CHARTS_SETTLED_JS, timeout=20_000)
+                report[page_name]["phone_charts"] = page.evaluate(PHONE_CHARTS_JS)
+                report[page_name]["mid_word_wraps"] += [
+                    f"{wrap} (at {PHONE_VIEWPORT['width']} px)" for wrap in page.evaluate(MID_WORD_WRAPS_JS)]
+                page.screenshot(path=str(screenshots / f"{page_name.replace('/', '__')}.phone.png"),
+                                full_page=True)
+                page.close()
+            phone.close()
         finally:
             browser.close()
     (screenshots / "widths.json").write_text(
@@ -225,7 +330,50 @@ def test_no_console_errors(browsed_pages):
 
 
 @pytest.mark.book
+def test_no_page_shows_a_raw_pipe_table(browsed_pages):
+    """Generated tables (notebook ``text/markdown`` outputs included) render as tables, never as text."""
+    raw = {name: page["raw_tables"] for name, page in browsed_pages.items() if page["raw_tables"]}
+    assert raw == {}
+
+
+@pytest.mark.book
+def test_no_chart_is_empty(browsed_pages):
+    empty = [f"{name}: {chart['id']}" + (f" ({chart['error']})" if chart["error"] else "")
+             for name, page in browsed_pages.items() for chart in page["charts"]
+             if chart["marks"] == 0 or chart["error"]]
+    assert not empty, "charts with no data drawn:\n" + "\n".join(empty)
+
+
+@pytest.mark.book
+def test_no_word_wraps_inside_a_verdict_column(browsed_pages):
+    wraps = {name: page["mid_word_wraps"] for name, page in browsed_pages.items() if page["mid_word_wraps"]}
+    assert wraps == {}
+
+
+@pytest.mark.book
+def test_the_sample_results_table_is_rendered(browsed_pages, built_book):
+    """The sample chapter prints a pipe table as a notebook output: it must become a <table>."""
+    ci_build_only()
+    html = (built_book / "experiments" / "scaling.html").read_text(encoding="utf-8")
+    assert re.search(r"<th[^>]*>\s*(<p>)?verdict(</p>)?\s*</th>", html), "the sample's results table is not a <table>"
+
+
+@pytest.mark.book
+def test_no_chart_is_clipped_at_phone_width(browsed_pages):
+    """At 390 px every chart (legend included) fits the column: nothing is cut off or scrolled away."""
+    clipped = []
+    for page_name, page in browsed_pages.items():
+        charts = page["phone_charts"]
+        for chart in charts["charts"]:
+            if chart["width"] > charts["column"] + WIDTH_TOLERANCE_PX:
+                clipped.append(f"{page_name}: chart {chart['id']} is {chart['width']:.0f} px wide at "
+                               f"{PHONE_VIEWPORT['width']} px; column {charts['column']:.0f} px")
+    assert not clipped, "\n".join(clipped)
+
+
+@pytest.mark.book
 def test_every_chart_is_drawn_with_its_data(browsed_pages):
+    ci_build_only()
     charts = browsed_pages["experiments/scaling"]["charts"]
     # The sample shows two charts: a line chart with points (2 tasks x 3 sizes) and a bar
     # chart of the mean accuracy of each of the 2 tasks.
@@ -242,6 +390,7 @@ def test_every_chart_is_drawn_with_its_data(browsed_pages):
 
 @pytest.mark.book
 def test_claims_table_has_a_row_per_claim(browsed_pages):
+    ci_build_only()
     # helpers.report.claims may not exist yet; either way the table must list every claim.
     assert browsed_pages["intro"]["claims_rows"] == len(CLAIM_RULES)  # one row per claim, exactly
 
@@ -280,6 +429,7 @@ def test_findings_come_before_the_claims_table(browsed_pages):
 
 @pytest.mark.book
 def test_every_page_names_the_profile(browsed_pages):
+    ci_build_only()
     for page_name, page in browsed_pages.items():
         assert "Profile ci" in page["banner"], page_name
         assert "not findings" in page["banner"], page_name
@@ -287,6 +437,7 @@ def test_every_page_names_the_profile(browsed_pages):
 
 @pytest.mark.book
 def test_figure_is_numbered_and_cited(built_book):
+    ci_build_only()
     scaling_html = (built_book / "experiments" / "scaling.html").read_text(encoding="utf-8")
     assert 'id="fig-sample-scaling"' in scaling_html
     # The {numref} in the first markdown cell resolved to the figure's number.
@@ -295,6 +446,7 @@ def test_figure_is_numbered_and_cited(built_book):
 
 @pytest.mark.book
 def test_missing_experiments_get_placeholder_pages(built_book):
+    ci_build_only()
     for name in ("task_contrast", "swap"):
         page = (built_book / "experiments" / f"{name}.html").read_text(encoding="utf-8")
         assert "has not been executed for profile" in page

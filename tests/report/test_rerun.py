@@ -47,6 +47,7 @@ def test_make_notebook_then_make_html_publishes_the_custom_run(tmp_path, monkeyp
     page = (index.parent / "experiments" / "scaling.html").read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))  # the page's text, highlighting removed
     assert "limit = 3" in text  # papermill's injected parameters, as run
+    assert "Custom run. This chapter was executed by make notebook with limit = 3" in text  # the banner
     status, out, _ = _main(["notebook", "--profile", "ci", "--notebooks", "scaling", "--store",
                             str(tmp_path / "store")])  # what `make book` does: defaults again
-    assert "note: replacing" in out and "'limit': 3" in out
+    assert "will replace" in out and "'limit': 3" in out

@@ -10,7 +10,10 @@ from the items themselves and shown beside 25%:
 * :func:`always_letter_correct`, :func:`most_common_gold`: "always pick choice ``index``";
 * :func:`majority_label_share`: for binary tasks (MRPC), the majority label's share of the items
   actually scored, beside 50%;
-* :func:`baseline_table`: all of them with Wilson 95% intervals.
+* :func:`baseline_table`: all of them with Wilson 95% intervals;
+* :func:`answer_share` and :func:`is_near_constant`: how often a model gives its most common
+  answer; a model that gives one answer on at least :data:`NEAR_CONSTANT_SHARE` of the items is a
+  (near-)constant answerer, and its accuracy says more about the label balance than about it.
 
 Units: accuracies and shares are proportions in [0, 1]; lengths are Python characters (as
 lm-evaluation-harness ``acc_norm`` counts them). Bad input raises
@@ -37,7 +40,13 @@ __all__ = [
     "most_common_gold",
     "majority_label_share",
     "baseline_table",
+    "answer_share",
+    "is_near_constant",
+    "NEAR_CONSTANT_SHARE",
 ]
+
+NEAR_CONSTANT_SHARE = 0.8
+"""A model that gives its most common answer on at least this share of the items is near-constant."""
 
 
 def _gold(gold, n_choices: int | None = None) -> np.ndarray:
@@ -97,6 +106,24 @@ def majority_label_share(gold) -> tuple[int, float]:
     counts = np.bincount(gold)
     label = int(np.argmax(counts))
     return label, float(counts[label] / gold.size)
+
+
+def answer_share(predicted) -> tuple[object, float]:
+    """The most common predicted answer (any label: index, letter, "yes") and its share of the items.
+
+    Ties go to the answer seen first. An empty sequence gives ``(None, nan)``.
+    """
+    answers = pd.Series(list(predicted), dtype=object)
+    if answers.empty:
+        return None, float("nan")
+    counts = answers.value_counts(sort=False)
+    label = counts.idxmax()
+    return label, float(counts[label] / len(answers))
+
+
+def is_near_constant(share: float) -> bool:
+    """Whether an answer share from :func:`answer_share` marks a (near-)constant answerer."""
+    return bool(share == share and share >= NEAR_CONSTANT_SHARE)
 
 
 def _row(name: str, k: float, n: int, note: str) -> dict:

@@ -9,7 +9,9 @@
   (``log_p_vocab_correct`` ... ``brier``), and the gold answer's loss per token and per byte;
 - single continuation (arithmetic): ``correct`` = exact match (every token greedy), the
   fraction of answer tokens that are greedy (teacher-forced "digits correct"), and the loss
-  per token and per byte.
+  per token and per byte. Rows imported from lm-evaluation-harness carry no per-token data
+  (empty ``token_is_greedy``): their digits-correct fraction is NaN (:func:`lacking` names what
+  such rows lack), everything else is computed from the summed log-probability and greedy flag.
 
 ``gold_nll_per_token`` is "the loss on the answers" of the reproduced study.
 """
@@ -73,8 +75,29 @@ def _single_continuation(group: pd.DataFrame) -> pd.DataFrame:
     frame["gold_n_tokens"] = group["n_tokens"].to_numpy(dtype=float)
     frame["gold_nll_per_token"] = metrics.nll_per_token(frame["log_p_vocab_correct"], frame["gold_n_tokens"])
     frame["gold_nll_per_byte"] = metrics.nll_per_byte(frame["log_p_vocab_correct"], group["continuation"].tolist())
-    frame["greedy_token_fraction"] = metrics.greedy_token_fraction(group["token_is_greedy"].tolist())
+    per_token = group["token_is_greedy"].map(lambda values: values is not None and len(values) > 0).to_numpy()
+    fractions = np.full(len(group), np.nan)
+    if per_token.any():
+        fractions[per_token] = metrics.greedy_token_fraction(group.loc[per_token, "token_is_greedy"].tolist())
+    frame["greedy_token_fraction"] = fractions
     return frame
+
+
+def lacking(items: pd.DataFrame) -> dict[str, list[str]]:
+    """``{metric: [model_id, ...]}`` of the per-item metrics some models' single-continuation items lack.
+
+    Rows imported from lm-evaluation-harness carry no per-token data (no digits-correct fraction)
+    and, when the model's tokenizer was not available at import, no token counts (no loss per
+    token). Multiple-choice items never have a digits-correct fraction and are not counted.
+    """
+    missing: dict[str, list[str]] = {}
+    single = items[items["n_choices"] == 1] if "n_choices" in items.columns else items.iloc[0:0]
+    for metric in ("greedy_token_fraction", "gold_nll_per_token"):
+        if metric in single.columns:
+            models = single.loc[single[metric].isna(), "model_id"].drop_duplicates().tolist()
+            if models:
+                missing[metric] = models
+    return missing
 
 
 def item_table(rows: pd.DataFrame) -> pd.DataFrame:

@@ -70,6 +70,7 @@ class ImportedSetting:
     n_items: int
     status: str  # "validated" (dry run), "written", or "present" (key already stored; not touched)
     store_path: Path | None = None
+    unused: str = ""  # why the profile's notebooks never read this key ('' when they do, or no profile)
     rows: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
     provenance: dict[str, Any] = field(default_factory=dict, repr=False)  # recorded as extra.lm_eval
     items: list[Item] = field(default_factory=list, repr=False)  # the setting's units, as evaluate builds them
@@ -90,7 +91,8 @@ class ImportReport:
         for s in self.settings:
             lines.append(f"  {s.status:9} {s.handle.model_id} {s.setting.task} shots={s.setting.shots} "
                          f"limit={s.setting.limit} kind={s.setting.kind}: {s.n_items} items, {len(s.rows)} rows"
-                         + (f" -> {s.store_path}" if s.store_path else ""))
+                         + (f" -> {s.store_path}" if s.store_path else "")
+                         + (f"\n            UNUSED: {s.unused}" if s.unused else ""))
         lines += [f"  skipped (not a capability-ceilings task): {t}" for t in self.skipped]
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
@@ -298,6 +300,25 @@ def _plan_run(run: RunResults, report: ImportReport, profile: Profile | None, so
     return planned
 
 
+def unused_reason(planned: ImportedSetting, profile: Profile | None) -> str:
+    """Why ``profile``'s notebooks would never read ``planned`` ('' when they would, or without a profile)."""
+    if profile is None:
+        return ""
+    name, setting = profile.name, planned.setting
+    if planned.handle.model_id not in {ModelHandle(source).model_id for source in profile.models}:
+        return f"profile {name} has no model {planned.handle.model_id}"
+    same = [s for s in profile.tasks.values() if s.task == setting.task and s.shots == setting.shots]
+    if not same:
+        return f"profile {name} does not run {setting.task} {setting.shots}-shot"
+    if all(s.limit != setting.limit for s in same):
+        limits = ", ".join("none (all items)" if s.limit is None else str(s.limit) for s in same)
+        return (f"profile {name} runs {setting.task} {setting.shots}-shot with limit {limits}; this run used "
+                f"limit {setting.limit} (lm_eval --limit), so the book never reads it: re-run lm_eval with the "
+                f"profile's limit, or read it in a custom run (make notebook NB=scaling PROFILE={name} "
+                f"PARAMS=\"-p limit {setting.limit}\")")
+    return ""
+
+
 # ----------------------------------------------------------------------------- entry points
 
 
@@ -335,6 +356,7 @@ def import_samples(samples_dir: str | Path, *, store: ResultStore | StoreStack |
         seen[marker] = planned.results_file
     stack = store if isinstance(store, StoreStack) else StoreStack(store if store is not None else ResultStore(), [])
     for planned in report.settings:
+        planned.unused = unused_reason(planned, profile)
         local = stack.local_fields(planned.key, version)
         planned.store_path = stack.local.path(local)
         if dry_run:

@@ -225,3 +225,28 @@ def profile_note(profile, table: pd.DataFrame) -> str:
         described = ", ".join(f"`{row.model}` ({row.parameters}, {row.training})" for row in hub.itertuples(index=False))
         lines.append(f"**Profile {profile.name}:** {described}; weights as published, not quantized.")
     return "\n\n".join(lines) if lines else f"**Profile {profile.name}.**"
+
+
+LACKING_METRICS = {
+    "greedy_token_fraction": "the teacher-forced digits-correct fraction (it needs per-token greedy flags)",
+    "gold_nll_per_token": "the loss per token (it needs the answer's token count: the model's tokenizer was not "
+                          "available at import)",
+}
+
+
+def lacking_note(items) -> str:
+    """A sentence naming what some models' rows lack (rows imported from lm-evaluation-harness), or ''.
+
+    lm-evaluation-harness ``--log_samples`` output gives one summed log-probability and one greedy
+    flag per request, no per-token values: what is computed from those is shown, the rest is named here.
+    """
+    from helpers.analysis.items import lacking
+
+    missing = lacking(items)
+    if not missing:
+        return ""
+    parts = [f"{LACKING_METRICS.get(metric, metric)} for {', '.join(f'`{m}`' for m in models)}"
+             for metric, models in missing.items()]
+    return ("*Some arithmetic rows carry no per-token data (results imported from lm-evaluation-harness, "
+            "whose samples give one summed log-probability and one greedy flag per answer): this chapter "
+            f"lacks {'; and '.join(parts)}. Exact match and everything else is computed as usual.*")

@@ -196,7 +196,27 @@ def results_summary(profile: Profile, stack=None) -> pd.DataFrame:
         records.append({"model": handle.model_id, "task": setting.task, "setting": settings,
                         "n_items": int(rows.groupby(["task", "item_id"]).ngroups)})
     records += _swap_summary_rows(profile, stack)
+    records += _unused_import_rows(profile, stack)
     return pd.DataFrame(records, columns=["model", "task", "setting", "n_items"])
+
+
+def _unused_import_rows(profile: Profile, stack) -> list[dict[str, Any]]:
+    """lm-evaluation-harness imports in the local store that ``profile``'s notebooks never read (another
+    ``--limit``, shots, task or model), each listed with the setting it was stored under."""
+    used = {(handle.model_id, setting.task, setting.shots, setting.limit) for _, handle, setting in planned_results(profile)}
+    records = []
+    for record in stack.local.records():
+        fields = record.get("key_fields", {})
+        if not record.get("complete") or "lm_eval" not in (record.get("extra") or {}):
+            continue
+        if (fields.get("model_id"), fields.get("task"), fields.get("shots"), fields.get("limit")) in used:
+            continue
+        limit = fields.get("limit")
+        records.append({"model": fields.get("model_id"), "task": fields.get("task"),
+                        "setting": f"UNUSED by profile {profile.name}: lm-eval import, {fields.get('shots')}-shot, "
+                                   f"limit {limit if limit else 'all'}",
+                        "n_items": int(stack.local.load(fields).groupby(["task", "item_id"]).ngroups)})
+    return records
 
 
 def _swap_summary_rows(profile: Profile, stack) -> list[dict[str, Any]]:

@@ -197,8 +197,23 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
+class Progress:
+    """``[k/N]`` with the time so far and an ETA, for one step (a model's setting or a swap task kind) at a time."""
+
+    def __init__(self, total: int, say=print):
+        self.total, self.done, self.say, self.start = max(total, 1), 0, say, time.perf_counter()
+
+    def step(self, message: str | None = None) -> None:
+        self.done += 1
+        if message is None:
+            return  # a step with nothing shipped to check: counted, not printed
+        elapsed = time.perf_counter() - self.start
+        eta = elapsed / self.done * (self.total - self.done)
+        self.say(f"  [{self.done}/{self.total}] {message.strip()} ({elapsed:.0f} s so far, ETA {eta:.0f} s)")
+
+
 def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_ITEMS,
-                       say=print) -> tuple[list[Mismatch | AlteredFile | UnreadFile], int]:
+                       say=print, progress: Progress | None = None) -> tuple[list[Mismatch | AlteredFile | UnreadFile], int]:
     """Re-score a sample of every shipped evaluation result of ``profile``, plus every item of an
     altered shard; (mismatches and altered files, requests checked)."""
     stack = stack if stack is not None else default_stack()
@@ -209,6 +224,8 @@ def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = 
             items = build_setting_items(setting)
             found = stack.find(result_key(handle, setting), evaluation_code_version(), items)
             if found is None or found.layer != "shipped":
+                if progress:
+                    progress.step()
                 continue  # computed locally with the current code, or not there (the notebook will say)
             chosen = sample(items, count, seed, f"{handle.model_id} {setting.task} {setting.shots}")
             chosen, altered = with_altered_items(found, items, chosen, handle.model_id, setting.task, say)
@@ -220,13 +237,25 @@ def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = 
             current = rows_for(handle, setting, chosen, batch_tokens=4096, progress=False)
             mismatches += compare(shipped, current, handle.model_id)
             checked += len(current)
-            say(f"  verified {handle.model_id} {setting.kind}: {len(chosen)} items, {len(current)} requests")
+            message = f"verified {handle.model_id} {setting.kind}: {len(chosen)} items, {len(current)} requests"
+            progress.step(message) if progress else say(f"  {message}")
         handle.release()
     return mismatches, checked
 
 
+def swap_steps(profile: Profile) -> int:
+    """How many (pair, task kind) steps :func:`verify_swaps` takes for ``profile``."""
+    from helpers.experiments.config import configure
+    from helpers.experiments.swap.plan import swap_plan
+
+    if profile.swap is None:
+        return 0
+    plan = swap_plan(configure(profile.name, None, {}, experiment="swap"))
+    return len(plan.pairs) * len(plan.settings)
+
+
 def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_SWAP_ITEMS,
-                 say=print) -> tuple[list[Mismatch | AlteredFile | UnreadFile], int]:
+                 say=print, progress: Progress | None = None) -> tuple[list[Mismatch | AlteredFile | UnreadFile], int]:
     """Re-score ``count`` items per task kind of every shipped swap result, every condition (plus
     every item of an altered shard)."""
     from helpers.experiments.config import configure
@@ -244,6 +273,8 @@ def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE
             items = build_setting_items(setting, plan.seed)
             found = stack.find(pair_key(donor, recipient, setting, plan), swap_code_version(), items)
             if found is None or found.layer != "shipped":
+                if progress:
+                    progress.step()
                 continue
             chosen = sample(items, count, seed, f"swap {donor.model_id} {recipient.model_id} {kind}")
             label = f"swap {donor.model_id} -> {recipient.model_id}"
@@ -257,7 +288,8 @@ def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE
             shipped = shipped[shipped["item_id"].isin({item.item_id for item in chosen})]
             mismatches += compare(shipped, current, label, ["condition"])
             checked += len(current)
-            say(f"  verified swap {recipient.model_id} {kind}: {len(chosen)} items x {len(conditions)} conditions")
+            message = f"verified swap {recipient.model_id} {kind}: {len(chosen)} items x {len(conditions)} conditions"
+            progress.step(message) if progress else say(f"  {message}")
         donor.release()
         recipient.release()
     return mismatches, checked
@@ -271,8 +303,9 @@ def verify(profile: Profile, *, seed: int | None = None, stack=None, say=print) 
     seed = commit_seed() if seed is None else seed
     start = time.perf_counter()
     say(f"verifying the shipped results of profile {profile.name!r} (sample seed {seed})")
-    mismatches, checked = verify_evaluations(profile, seed=seed, stack=stack, say=say)
-    swap_mismatches, swap_checked = verify_swaps(profile, seed=seed, stack=stack, say=say)
+    progress = Progress(len(profile.models) * len(profile.tasks) + swap_steps(profile), say)
+    mismatches, checked = verify_evaluations(profile, seed=seed, stack=stack, say=say, progress=progress)
+    swap_mismatches, swap_checked = verify_swaps(profile, seed=seed, stack=stack, say=say, progress=progress)
     mismatches += swap_mismatches
     if mismatches:
         lines = "\n".join(f"  - {m.line()}" for m in mismatches[:40])

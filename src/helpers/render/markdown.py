@@ -23,6 +23,15 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+WHOLE_WORDS_CLASS = "cc-whole-words"
+
+
+def whole_words(text: Any) -> str:
+    """``text`` in a span that wraps between words only (``report.css``): for a verdict column, whose
+    words must never break inside ("reprodu|ced") when the table squeezes its columns to fit."""
+    return f'<span class="{WHOLE_WORDS_CLASS}">{text}</span>'
+
+
 def table_directive(caption: str, name: str, table: str) -> str:
     """Wrap a pipe table in a MyST ``{table}`` directive so it has a caption and a label."""
     return f":::{{table}} {caption}\n:name: {name}\n\n{table}\n:::\n"

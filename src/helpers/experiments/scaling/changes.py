@@ -32,8 +32,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers.analysis.baselines import answer_share, is_near_constant
 from helpers.analysis.inference import equivalence_paired_proportions, holm, mcnemar_change, paired_mean_change, rejects
 from helpers.analysis.power import mde_paired_observed, mde_slope
+from helpers.render.markdown import whole_words
 from helpers.experiments.scaling.display import (
     count_text,
     listing,
@@ -44,7 +46,9 @@ from helpers.experiments.scaling.display import (
     reader_table,
     relative_interval,
 )
-from helpers.experiments.scaling.views import LOSS_COLUMN, check_bootstrap, family_groups, paired_values, short_name
+from helpers.experiments.scaling.views import (
+    ITEM_KEY, LOSS_COLUMN, check_bootstrap, family_groups, paired_values, short_name,
+)
 
 ALPHA = 0.05
 ACCURACY_MARGIN = 0.05  # +-5 accuracy points: "no change"
@@ -163,6 +167,7 @@ def change_table(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *, 
                         "n_params_small": int(sizes[small]), "n_params_large": int(sizes[large]),
                         **_accuracy_part(acc_small, acc_large, accuracy_margin, alpha),
                         **_loss_part(loss_small, loss_large, loss_margin, alpha, bootstrap, seed),
+                        **label_balance(frame, small, large),
                         "_arrays": ((loss_small, loss_large), (acc_small, acc_large))})
     if not records:
         return pd.DataFrame(columns=["family", "kind", "small_model", "large_model", "n_items",
@@ -195,11 +200,48 @@ def methods_text(table: pd.DataFrame, alpha: float = ALPHA) -> str:
             "Otherwise the row is inconclusive and gives the smallest change detectable at 80% power.")
 
 
+def label_balance(frame: pd.DataFrame, small: str, large: str) -> dict:
+    """On the paired items of a task with a fixed label set: the majority baseline (always the most common
+    gold answer) and each model's most common answer with its share (NaN/None otherwise)."""
+    result = {"majority": math.nan, "majority_label": None, "top_small": math.nan, "top_small_label": None,
+              "top_large": math.nan, "top_large_label": None}
+    needed = {"gold_label", "predicted_label", "n_choices"}
+    if not needed <= set(frame.columns) or int(frame["n_choices"].min()) < 2:
+        return result
+    columns = [*ITEM_KEY, "gold_label", "predicted_label"]
+    merged = frame.loc[frame["model_id"] == small, columns].merge(
+        frame.loc[frame["model_id"] == large, columns], on=ITEM_KEY, suffixes=("_small", "_large"))
+    if merged.empty:
+        return result
+    result["majority_label"], result["majority"] = answer_share(merged["gold_label_small"].astype(str))
+    result["top_small_label"], result["top_small"] = answer_share(merged["predicted_label_small"].astype(str))
+    result["top_large_label"], result["top_large"] = answer_share(merged["predicted_label_large"].astype(str))
+    return result
+
+
+def balance_words(row: Mapping) -> str:
+    """The majority baseline of the paired items and any near-constant answerer, said before the verdict."""
+    majority = row.get("majority", math.nan)
+    if not majority == majority:
+        return ""
+    words = [f"always answering \"{row['majority_label']}\" scores {pct(majority, 0)} on these items"]
+    for side in ("small", "large"):
+        share = row.get(f"top_{side}", math.nan)
+        if is_near_constant(share):
+            words.append(f"{short_name(row[f'{side}_model'])} answers \"{row[f'top_{side}_label']}\" on "
+                         f"{pct(share, 0)} of them (a near-constant answerer)")
+    return " (" + "; ".join(words) + ")"
+
+
 def _accuracy_words(row: Mapping) -> str:
     status = row["accuracy_status"]
     base = (f"accuracy {pct(row['accuracy_small'], 0)} → {pct(row['accuracy_large'], 0)}, "
             f"{points_interval(row['accuracy_change'], row['accuracy_change_low'], row['accuracy_change_high'])}, "
-            f"exact McNemar {p_text(row['accuracy_p_holm'])} (Holm)")
+            f"exact McNemar {p_text(row['accuracy_p_holm'])} (Holm){balance_words(row)}")
+    majority = row.get("majority", math.nan)
+    if status == "rose" and majority == majority and row["accuracy_large"] <= majority:
+        return (f"{base}: rose, but not above always answering \"{row['majority_label']}\" ({pct(majority, 0)}): "
+                "this may be no more than a shift toward that answer")
     if status == "no change":
         return f"{base}: no change (90% interval within ±{100 * row['accuracy_margin']:g} pts)"
     if status == "inconclusive":
@@ -249,10 +291,10 @@ def changes_markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = Non
         "accuracy": [f"{pct(a, 0)} → {pct(b, 0)}" for a, b in zip(table["accuracy_small"], table["accuracy_large"])],
         "change": [points_interval(d, lo, hi) for d, lo, hi in
                    zip(table["accuracy_change"], table["accuracy_change_low"], table["accuracy_change_high"])],
-        "acc_verdict": [_verdict_cell(row, "accuracy") for row in table.to_dict("records")],
+        "acc_verdict": [whole_words(_verdict_cell(row, "accuracy")) for row in table.to_dict("records")],
         "loss": [relative_interval(r, lo, hi) for r, lo, hi in
                  zip(table["loss_relative"], table["loss_relative_low"], table["loss_relative_high"])],
-        "loss_verdict": [_verdict_cell(row, "loss") for row in table.to_dict("records")],
+        "loss_verdict": [whole_words(_verdict_cell(row, "loss")) for row in table.to_dict("records")],
     })
     return reader_table(frame, {"family": "family", "kind": "task kind", "models": "smallest → largest",
                                 "n": "paired items", "accuracy": "accuracy", "change": "change [95%]",

@@ -24,6 +24,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.baselines import answer_share
 from helpers.analysis.intervals import bootstrap_mean_ci, wilson_interval
 from helpers.analysis.summaries import chance_level
 from helpers.experiments.model_notes import param_label
@@ -136,7 +137,8 @@ def model_summary(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
 
     Columns: ``family, model_id, kind, n_params_total, n_params_nonembedding, n_items, n_correct,
     accuracy, accuracy_low, accuracy_high`` (Wilson), ``loss, loss_low, loss_high`` (bootstrap
-    over items; NaN when ``bootstrap=0`` or one item), ``chance`` (:func:`helpers.analysis.summaries.chance_level`).
+    over items; NaN when ``bootstrap=0`` or one item), ``chance`` (:func:`helpers.analysis.summaries.chance_level`),
+    ``majority`` (always the gold answer most common on the model's items; NaN for exact-match tasks).
     """
     check_bootstrap(bootstrap)
     records = []
@@ -159,6 +161,8 @@ def model_summary(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
                 "accuracy_low": accuracy_interval.low, "accuracy_high": accuracy_interval.high,
                 "loss": float(losses.mean()), "loss_low": loss_low, "loss_high": loss_high,
                 "chance": chance_level(rows["n_choices"]),
+                "majority": (answer_share(rows["gold_label"].astype(str))[1] if "gold_label" in rows.columns
+                             and int(rows["n_choices"].min()) >= 2 else math.nan),
             })
     return pd.DataFrame.from_records(records)
 

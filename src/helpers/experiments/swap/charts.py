@@ -1,7 +1,9 @@
 """Altair charts of the swap notebook, one builder per table of :mod:`helpers.experiments.swap.views`.
 
 Every point carries its interval (``mark_errorbar`` between the table's ``*_low``/``*_high``
-columns); accuracy panels carry the dashed chance line (0 for arithmetic exact match).
+columns); accuracy panels carry the dashed chance line (0 for arithmetic exact match) and, where
+the table has a ``majority`` column (a task with a fixed label set), a dotted orange line at the
+majority baseline: always giving the gold answer most common on the items scored.
 Panels: one row per task kind, one column per (donor → recipient) pair. Each chart fits the book's
 ~680 px column (:data:`helpers.render.charts.MAX_CHART_WIDTH`): at most two pairs side by side
 (:data:`~helpers.render.charts.MAX_FACET_COLUMNS` panels of :data:`~helpers.render.charts.PANEL_WIDTH`
@@ -52,6 +54,17 @@ def _chance_rule() -> alt.Chart:
     return alt.Chart().mark_rule(color="#666666", strokeDash=CHANCE_DASH).encode(y=alt.Y("mean(chance):Q", title=None))
 
 
+MAJORITY_COLOUR = "#D55E00"
+MAJORITY_DASH = [2, 2]
+
+
+def _majority_rule() -> alt.Chart:
+    return (alt.Chart().transform_filter("isValid(datum.majority)")
+            .mark_rule(color=MAJORITY_COLOUR, strokeDash=MAJORITY_DASH, strokeWidth=1.5)
+            .encode(y=alt.Y("mean(majority):Q", title=None),
+                    tooltip=[alt.Tooltip("mean(majority):Q", title="majority baseline", format=".1%")]))
+
+
 def _pair_groups(table: pd.DataFrame) -> list[list[str]]:
     """The pairs in table order, :data:`MAX_FACET_COLUMNS` per grid."""
     pairs = list(dict.fromkeys(table["pair"]))
@@ -80,7 +93,8 @@ def _facet(layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool, ti
     return chart.properties(title=chart_title(title))
 
 
-def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None = None) -> list[alt.Chart]:
+def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None = None,
+            majority: bool = False) -> list[alt.Chart]:
     value, low, high, _ = METRICS[metric]
     y_scale = alt.Scale(zero=metric == "accuracy", domain=[0, 1] if metric == "accuracy" else alt.Undefined)
     base = alt.Chart().encode(x=x)
@@ -96,7 +110,20 @@ def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None 
         marks.insert(0, base.mark_line(opacity=0.6).encode(y=alt.Y(f"{value}:Q", title=None, scale=y_scale)))
     if metric == "accuracy":
         marks.append(_chance_rule())
+        if majority:
+            marks.append(_majority_rule())
     return marks
+
+
+def _has_majority(table: pd.DataFrame) -> bool:
+    return "majority" in table.columns and bool(table["majority"].notna().any())
+
+
+def _majority_words(metric: str, table: pd.DataFrame) -> str:
+    """The title's key to the lines: dashed chance, dotted orange majority baseline (accuracy only)."""
+    if metric != "accuracy":
+        return ""
+    return "; dashed: chance" + ("; dotted orange: always the most common gold answer" if _has_majority(table) else "")
 
 
 def _metric_name(metric: str) -> str:
@@ -111,8 +138,9 @@ def controls_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetCh
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30))
     tooltip = [alt.Tooltip("label:N", title="condition"), alt.Tooltip(f"{value}:Q", format=".3f"),
                alt.Tooltip("n_items:Q")]
-    return _facet(_layers(x, metric, tooltip, line=False, color="label:N"), table, metric == "loss",
-                  f"{_metric_name(metric)}: the recipient alone, with the donor's pattern and under the controls")
+    return _facet(_layers(x, metric, tooltip, line=False, color="label:N", majority=_has_majority(table)), table,
+                  metric == "loss", f"{_metric_name(metric)}: the recipient alone, with the donor's pattern and under "
+                  "the controls" + _majority_words(metric, table))
 
 
 def dose_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:
@@ -123,8 +151,8 @@ def dose_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart 
               # ticks at the alphas run, labelled exactly (the default format printed 0.25 as "0.3")
               axis=alt.Axis(values=sorted(float(a) for a in table["alpha"].unique()), format=".3~f"))
     tooltip = [alt.Tooltip("alpha:Q"), alt.Tooltip(f"{value}:Q", format=".3f"), alt.Tooltip("n_items:Q")]
-    return _facet(_layers(x, metric, tooltip, line=True), table, metric == "loss",
-                  f"{_metric_name(metric)} against alpha, all layers swapped")
+    return _facet(_layers(x, metric, tooltip, line=True, majority=_has_majority(table)), table, metric == "loss",
+                  f"{_metric_name(metric)} against alpha, all layers swapped" + _majority_words(metric, table))
 
 
 def layer_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:
@@ -137,6 +165,7 @@ def layer_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart
     tooltip = [alt.Tooltip("layer:Q"), alt.Tooltip(f"{value}:Q", format=".3f"), alt.Tooltip("n_items:Q")]
     baseline = alt.Chart().mark_rule(color=BASELINE_GREY, strokeWidth=2).encode(
         y=alt.Y(f"mean(baseline_{metric}):Q", title=None))
-    return _facet([*_layers(x, metric, tooltip, line=True), baseline], table, metric == "loss",
-                  f"{_metric_name(metric)} with one recipient layer swapped; grey: the recipient alone",
+    return _facet([*_layers(x, metric, tooltip, line=True, majority=_has_majority(table)), baseline], table,
+                  metric == "loss", f"{_metric_name(metric)} with one recipient layer swapped; grey: the recipient "
+                  "alone" + _majority_words(metric, table),
                   independent_x=True)

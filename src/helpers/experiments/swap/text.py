@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.analysis.baselines import is_near_constant
 from helpers.experiments.swap.verdict import collapse_sentence
 from helpers.experiments.swap.views import short_name
 
@@ -36,6 +37,25 @@ def verification_sentence(verification: pd.DataFrame, tolerance: float = 1e-4) -
             "the swap results below are not interpretable until this is fixed.")
 
 
+def balance_clause(group: pd.DataFrame, where: str) -> str:
+    """The majority baseline of these items and the settings (``where`` column) with a near-constant answerer.
+
+    Said before anything about a fall or a rise ('' for exact-match tasks or rows without answers).
+    """
+    clauses = []
+    majority = group["majority"].dropna() if "majority" in group.columns else pd.Series(dtype=float)
+    if len(majority) and float(majority.max()) > float(group["chance"].max()):
+        clauses.append(f"always giving the most common gold answer scores {_pct(float(majority.max()))}")
+    if "top_share" in group.columns:
+        constant = group[[is_near_constant(share) for share in group["top_share"]]]
+        if len(constant):
+            name = "α =" if where == "alpha" else where
+            at = ", ".join(f"\"{answer}\" on {100 * share:.0f}% at {name} {float(value):g}"
+                           for answer, share, value in zip(constant["top_answer"], constant["top_share"], constant[where]))
+            clauses.append(f"a near-constant answerer ({at})")
+    return f" ({'; '.join(clauses)})" if clauses else ""
+
+
 def dose_sentences(doses: pd.DataFrame) -> list[str]:
     """Per (pair, kind): accuracy at each alpha and whether it falls gradually or at once."""
     sentences = []
@@ -49,8 +69,9 @@ def dose_sentences(doses: pd.DataFrame) -> list[str]:
             half = float(middle.iloc[(middle["alpha"] - 0.5).abs().argmin()]["accuracy"])
             lost = (start - half) / (start - end)
             shape = (f"; at α ≈ 0.5 it has lost {100 * lost:.0f}% of the full drop"
-                     + (" (most of it at once)" if lost > 0.75 else " (gradually)" if lost < 0.6 else ""))
-        sentences.append(f"{pair}, {kind}: {values}{shape}.")
+                     + (" (most of it at once)" if lost > 0.75 else " (almost all of it after α = 0.5)" if lost < 0.25
+                        else " (gradually)" if lost < 0.6 else ""))
+        sentences.append(f"{pair}, {kind}: {values}{balance_clause(group, 'alpha')}{shape}.")
     return sentences
 
 
@@ -61,7 +82,7 @@ def layer_sentences(per_layer: pd.DataFrame) -> list[str]:
         change = group["accuracy"] - group["baseline_accuracy"]
         worst = group.loc[change.idxmin()]
         layers = ", ".join(str(layer) for layer in group["layer"])
-        sentences.append(f"{pair}, {kind} (layers {layers}): the largest change from one layer is "
+        sentences.append(f"{pair}, {kind} (layers {layers}){balance_clause(group, 'layer')}: the largest change from one layer is "
                          f"{100 * float(change.min()):+.1f} points at layer {int(worst['layer'])} "
                          f"({_pct(worst['baseline_accuracy'])} → {_pct(worst['accuracy'])}).")
     return sentences
@@ -70,6 +91,15 @@ def layer_sentences(per_layer: pd.DataFrame) -> list[str]:
 def collapse_sentences(collapse: pd.DataFrame) -> list[str]:
     """The collapse verdict per (pair, kind): :func:`helpers.experiments.swap.verdict.collapse_sentence`."""
     return [collapse_sentence(row) for row in collapse.itertuples()]
+
+
+def collapse_note(config) -> str:
+    """Above the collapse table: on stand-in or random models it illustrates the rule, it is not evidence."""
+    if config.findings and config.profile.name != "offline":
+        return ""
+    models = "random-weight models" if not config.findings else "stand-in models (not Pythia/OPT)"
+    return (f"*These are {models}: the table shows how the rule reads a swap; it is not evidence for or "
+            "against claim 5, which the claims table judges only on Pythia/OPT runs.*")
 
 
 def summary_markdown(config, verification: pd.DataFrame, collapse: pd.DataFrame) -> str:

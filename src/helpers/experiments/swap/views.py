@@ -18,9 +18,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.baselines import answer_share
 from helpers.analysis.intervals import bootstrap_mean_ci, wilson_interval
 from helpers.analysis.items import item_table
 from helpers.analysis.summaries import chance_level
+from helpers.render.markdown import whole_words
 
 PAIR_KEYS = ["donor", "recipient", "kind"]
 CONDITION_COLUMNS = ["condition", "condition_kind", "alpha", "layers"]
@@ -74,8 +76,10 @@ def condition_summary(rows: pd.DataFrame, *, bootstrap: int = 1000, seed: int = 
     Columns: ``donor, recipient, kind, condition, condition_kind, alpha, layers, n_items,
     n_correct, accuracy, accuracy_low, accuracy_high`` (Wilson), ``loss, loss_low, loss_high``
     (mean gold-answer loss per token, percentile bootstrap over items; NaN when
-    ``bootstrap=0`` or a single item), ``chance`` and the skip counts. ``rows`` may be the
-    per-request rows or the output of :func:`condition_items`.
+    ``bootstrap=0`` or a single item), ``chance``, ``majority`` (the accuracy of always giving the
+    gold answer most common on these items; NaN for exact-match tasks or rows without gold
+    answers), ``top_answer`` and ``top_share`` (the model's most common answer and its share) and
+    the skip counts. ``rows`` may be the per-request rows or the output of :func:`condition_items`.
     """
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or (0 < bootstrap < MIN_BOOTSTRAP) or bootstrap < 0:
         raise SwapViewError(f"bootstrap={bootstrap!r}: give 0 (no loss intervals) or at least {MIN_BOOTSTRAP}.")
@@ -98,8 +102,23 @@ def condition_summary(rows: pd.DataFrame, *, bootstrap: int = 1000, seed: int = 
             "accuracy_low": accuracy.low, "accuracy_high": accuracy.high,
             "loss": float(losses.mean()), "loss_low": loss_low, "loss_high": loss_high,
             "chance": chance_level(group["n_choices"]),
+            **_label_balance(group),
         })
     return pd.DataFrame.from_records(records)
+
+
+def _label_balance(group: pd.DataFrame) -> dict:
+    """``majority`` and ``top_answer``/``top_share`` of one condition's items (NaN/None when unknown)."""
+    result = {"majority": math.nan, "top_answer": None, "top_share": math.nan}
+    if int(group["n_choices"].min()) < 2:
+        return result  # exact match: no fixed set of answers to always give
+    gold = next((group[c] for c in ("gold_label", "gold") if c in group.columns), None)
+    predicted = next((group[c] for c in ("predicted_label", "predicted") if c in group.columns), None)
+    if gold is not None:
+        result["majority"] = answer_share(gold.astype(str))[1]
+    if predicted is not None:
+        result["top_answer"], result["top_share"] = answer_share(predicted.astype(str))
+    return result
 
 
 def _max_diff(frame: pd.DataFrame, condition: str) -> tuple[float, int]:
@@ -230,8 +249,15 @@ def collapse_view(table: pd.DataFrame) -> pd.DataFrame:
         "full swap [95% CI]": [f"{pct(a)} [{pct(lo)}, {pct(hi)}]" for a, lo, hi in
                                zip(table["swapped"], table["swapped_low"], table["swapped_high"])],
         "chance": table["chance"].map(pct).to_numpy(),
+        "majority baseline": [pct(m) + f" (\"{label}\")" if m == m else "—"
+                              for m, label in zip(table.get("majority", pd.Series(math.nan, table.index)),
+                                                  table.get("majority_label", pd.Series(None, table.index)))],
+        "most common answer, swapped": [f"\"{label}\" on {100 * share:.0f}%" if share == share else "—"
+                                        for share, label in zip(
+                                            table.get("swapped_top", pd.Series(math.nan, table.index)),
+                                            table.get("swapped_top_label", pd.Series(None, table.index)))],
         "change [95% CI]": [f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pts" for d, lo, hi in
                             zip(table["drop"], table["drop_low"], table["drop_high"])],
         "McNemar p (Holm)": table["p_holm"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}").to_numpy(),
-        "collapse": table["collapse"].to_numpy(),
+        "collapse verdict": [whole_words(code) for code in table["collapse"]],  # never broken inside a word
     })

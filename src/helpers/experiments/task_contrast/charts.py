@@ -67,6 +67,7 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
         part = table[["family", "model", "n_params", "kind_label", "n_items"]].copy()
         part["value"], part["low"], part["high"] = table[metric], table[f"{metric}_low"], table[f"{metric}_high"]
         part["chance"] = table["chance"] if metric == "accuracy" else float("nan")
+        part["majority"] = table.get("majority", float("nan")) if metric == "accuracy" else float("nan")
         part["panel"] = table["kind_label"] + " · " + title
         frames.append(part)
     data = pd.concat(frames, ignore_index=True)
@@ -85,6 +86,9 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
         alt.Chart().mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
         _chance_rule(),
     ]
+    if data["majority"].notna().any():  # unbalanced labels: always the most common gold answer, dotted orange
+        layers.append(alt.Chart().transform_filter("isValid(datum.majority)").mark_rule(
+            color="#D55E00", strokeDash=[2, 2], strokeWidth=1.5).encode(y=alt.Y("mean(majority):Q")))
     return alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
         facet=alt.Facet("panel:N", sort=order, title=None), columns=2).resolve_scale(y="independent")
 

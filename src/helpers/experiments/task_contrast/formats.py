@@ -119,6 +119,8 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
     continuous metrics a bootstrap interval of the mean (NaN when ``bootstrap == 0``).
     ``by_task=True`` gives one group per difficulty (``task``), else the kind pools them
     (``task`` is then "all"). ``kinds=None`` takes the present kinds of :data:`ARITHMETIC_KINDS`.
+    A metric a model's rows lack (no per-token data in rows imported from lm-evaluation-harness:
+    :func:`helpers.analysis.items.lacking`) has no row for that model.
     """
     require(items, ["model_id", "kind", "task", "correct", "greedy_token_fraction", "gold_nll_per_token",
                     size_column], "arithmetic_metric_view")
@@ -128,9 +130,10 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
     rows = []
     for kind in chosen:
         of_kind = items[items["kind"] == kind]
-        if of_kind["greedy_token_fraction"].isna().any():
+        several = (of_kind["n_choices"] > 1) if "n_choices" in of_kind.columns else of_kind["greedy_token_fraction"].isna()
+        if several.any():
             raise ContrastInputError(
-                f"kind {kind!r} has items without greedy_token_fraction (multiple-choice?); "
+                f"kind {kind!r} has multiple-choice items (no greedy_token_fraction); "
                 "pass an arithmetic kind such as 'procedure'."
             )
         groups = of_kind.groupby("task", sort=False) if by_task else [("all", of_kind)]
@@ -141,6 +144,8 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
                     continue
                 for column, label in ARITHMETIC_METRICS:
                     values = model_items[column].to_numpy(dtype=float)  # [n_items]
+                    if np.isnan(values).all():
+                        continue  # rows without per-token data (lm-eval imports): the metric is absent
                     if column == "correct":
                         accuracy = accuracy_row(values.astype(bool), confidence)
                         value, low, high = accuracy["accuracy"], accuracy["accuracy_low"], accuracy["accuracy_high"]

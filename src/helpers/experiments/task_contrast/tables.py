@@ -19,6 +19,7 @@ from helpers.experiments.scaling.display import (
     reader_table,
 )
 from helpers.experiments.task_contrast.views import KIND_LABELS, short_model_name
+from helpers.render.markdown import whole_words
 
 
 def counts_markdown(items: pd.DataFrame, families: dict) -> str:
@@ -104,7 +105,7 @@ def diagnosis_markdown(diagnosis: pd.DataFrame) -> str:
                 zip(diagnosis["top_letter"], diagnosis["top_predicted_share"], diagnosis["top_gold_share"])],
         "uniform": [p_text(p) for p in diagnosis["letters_p_holm"]],
         "biased": [pct(b, 1) for b in diagnosis["bias_expected_accuracy"]],
-        "verdict": diagnosis["verdict"],
+        "verdict": [whole_words(verdict) for verdict in diagnosis["verdict"]],
     })
     return reader_table(frame, {"model": "model", "n": "items", "accuracy": "accuracy [95% exact]",
                                 "below": "below chance: Holm p", "top": "most predicted letter",
@@ -157,6 +158,8 @@ def arithmetic_markdown(arithmetic: pd.DataFrame) -> str:
     rows = []
     for (family, model, n_params, task), _ in arithmetic.groupby(key, sort=False):
         def cell(metric, percent=True):
+            if (family, model, n_params, task, metric) not in wide.index:
+                return "— (no per-token data)"  # rows imported from lm-evaluation-harness
             value = wide.loc[(family, model, n_params, task, metric)]
             if percent:
                 return pct_interval(value["value"], value["low"], value["high"])

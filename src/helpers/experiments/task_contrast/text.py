@@ -125,6 +125,9 @@ def arithmetic_sentences(arithmetic: pd.DataFrame) -> list[str]:
         moved = []
         for metric, label, fmt in (("correct", "exact match", "pct"), ("greedy_token_fraction", "digits correct", "pct"),
                                    ("gold_nll_per_token", "loss per token", "num")):
+            if (small, metric) not in values.index or (large, metric) not in values.index:
+                moved.append(f"{label}: not available (no per-token data in imported rows)")
+                continue
             a, b = values[(small, metric)], values[(large, metric)]
             text = f"{pct(a, 1)} → {pct(b, 1)}" if fmt == "pct" else f"{number(a)} → {number(b)} nats"
             disjoint = (overlap.loc[(large, metric), "low"] > overlap.loc[(small, metric), "high"]) or (

@@ -235,6 +235,9 @@ def side_by_side(items: pd.DataFrame, families: Mapping[str, Sequence[str]], kin
                 **model._asdict(), "kind": kind, "kind_label": KIND_LABELS.get(kind, kind),
                 **accuracy_row(model_items["correct"].to_numpy(dtype=bool), confidence),
                 "chance": chance_level(model_items["n_choices"]),
+                "majority": (majority_label_share(model_items["gold"])[1]  # always the most common gold answer
+                             if "gold" in model_items.columns and int(model_items["n_choices"].min()) >= 2
+                             else float("nan")),
                 "loss": float(loss.mean()), "loss_low": loss_low, "loss_high": loss_high,
             })
     return pd.DataFrame(rows)

@@ -173,8 +173,77 @@ def split_overrides(paths: Mapping[str, Path], overrides: Mapping[str, Any]) -> 
     return per_notebook
 
 
+KERNEL_MANAGER = "helpers.infra.run.notebooks.IPCKernelManager"
+"""papermill's kernel manager: local IPC sockets instead of TCP (ipykernel warns on every start that
+unencrypted TCP can be eavesdropped; IPC is neither reachable from the network nor noisy)."""
+
+
+def __getattr__(name: str):
+    if name == "IPCKernelManager":  # built on first use: jupyter_client is imported only when a notebook runs
+        from jupyter_client.manager import AsyncKernelManager
+
+        class IPCKernelManager(AsyncKernelManager):
+            """An :class:`AsyncKernelManager` whose kernels talk over IPC sockets."""
+
+            def __init__(self, **kwargs):
+                kwargs.setdefault("transport", "ipc")
+                super().__init__(**kwargs)
+
+        globals()["IPCKernelManager"] = IPCKernelManager
+        return IPCKernelManager
+    raise AttributeError(name)
+
+
+CUSTOM_RUN_TAG = "cc-custom-run"
+
+
+def custom_run_banner(parameters: Mapping[str, Any]) -> str:
+    """The warning a chapter executed with non-default ``parameters`` shows under its title (MyST)."""
+    listed = ", ".join(f"`{name} = {value!r}`" for name, value in parameters.items())
+    return (":::{warning}\n**Custom run.** This chapter was executed by `make notebook` with " + listed
+            + " instead of the defaults `make book` uses: its numbers are not the report's default run "
+            "(`make book` replaces it, keeping a copy).\n:::")
+
+
+def mark_custom_run(path: Path, parameters: Mapping[str, Any]) -> None:
+    """Insert :func:`custom_run_banner` after the first cell (the title) of the executed notebook ``path``."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    notebook.cells = [cell for cell in notebook.cells if CUSTOM_RUN_TAG not in cell.metadata.get("tags", [])]
+    cell = nbformat.v4.new_markdown_cell(custom_run_banner(parameters), metadata={"tags": [CUSTOM_RUN_TAG]})
+    notebook.cells.insert(1, cell)
+    nbformat.write(notebook, str(path))
+
+
+def replaced_custom_runs(outputs: Mapping[str, Path], wanted: Mapping[str, Mapping[str, Any]],
+                         keep_dir: Path | None = None) -> list[str]:
+    """Say which executed notebooks (``outputs``: name -> path), run with parameters other than
+    ``wanted[name]``, a run will replace; copy each into ``keep_dir`` (when given). Returns their names."""
+    import nbformat
+
+    replaced = []
+    for name, output in outputs.items():
+        if not Path(output).is_file():
+            continue
+        previous = nbformat.read(str(output), as_version=4).metadata.get("papermill", {}).get("parameters", {})
+        custom = {key: value for key, value in previous.items() if wanted.get(name, {}).get(key, "<default>") != value}
+        if not custom:
+            continue
+        replaced.append(name)
+        kept = ""
+        if keep_dir is not None:
+            copy = Path(keep_dir) / f"{name}.{time.strftime('%Y%m%dT%H%M%S')}.ipynb"
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(output, copy)
+            kept = f" A copy is kept in {copy}."
+        print(f"note: this run will replace {output} (a custom run, executed with {custom}).{kept} To publish a "
+              "custom run, build with `make html PROFILE=...` instead of `make book`.", flush=True)
+    return replaced
+
+
 def execute_notebook(name: str, source: Path, output_dir: Path, parameters: Mapping[str, Any], *,
-                     log_dir: Path | None = None) -> NotebookOutcome:
+                     log_dir: Path | None = None, custom: Mapping[str, Any] | None = None) -> NotebookOutcome:
     """Execute ``source`` with papermill into ``<output_dir>/<name>.ipynb`` (see the module docstring)."""
     import papermill
 
@@ -187,12 +256,14 @@ def execute_notebook(name: str, source: Path, output_dir: Path, parameters: Mapp
     temp = target.with_name(f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb")
     try:
         papermill.execute_notebook(str(source), str(temp), parameters=dict(parameters), kernel_name=KERNEL_NAME,
-                                   cwd=str(source.parent), progress_bar=False)
+                                   cwd=str(source.parent), progress_bar=False, kernel_manager_class=KERNEL_MANAGER)
     except Exception as error:  # noqa: BLE001 - collected and reported at the end
         return _failed_notebook(name, error, time.perf_counter() - start, temp, log_dir)
     except BaseException:  # Ctrl-C: leave nothing half-written behind
         temp.unlink(missing_ok=True)
         raise
+    if custom:
+        mark_custom_run(temp, custom)
     os.replace(temp, target)
     return NotebookOutcome(name, True, time.perf_counter() - start, output_path=str(target))
 
@@ -220,15 +291,17 @@ def _failed_notebook(name: str, error: Exception, seconds: float, temp: Path,
 
 def execute_notebooks(paths: Mapping[str, Path], output_dir: Path, fixed: Mapping[str, Any],
                       overrides: Mapping[str, Any] | None = None, *,
-                      log_dir: Path | None = None) -> list[NotebookOutcome]:
+                      log_dir: Path | None = None, banner: bool = True) -> list[NotebookOutcome]:
     """Execute each notebook in turn with ``fixed`` (profile, profiles_file) and its share of
-    ``overrides`` (:func:`split_overrides`); failures are collected, not raised."""
+    ``overrides`` (:func:`split_overrides`); failures are collected, not raised. With ``banner``, a
+    notebook run with overrides carries :func:`custom_run_banner` under its title."""
     per_notebook = split_overrides(paths, overrides or {})
     log_root = Path(log_dir) if log_dir is not None else default_log_dir()
     outcomes = []
     for index, (name, path) in enumerate(paths.items(), start=1):
         print(f"notebook {name}: started (parameters {per_notebook[name] or 'defaults'})", flush=True)
-        outcome = execute_notebook(name, path, output_dir, {**fixed, **per_notebook[name]}, log_dir=log_root)
+        outcome = execute_notebook(name, path, output_dir, {**fixed, **per_notebook[name]}, log_dir=log_root,
+                                   custom=per_notebook[name] if banner else None)
         status = "ok" if outcome.ok else "FAILED"
         detail = outcome.output_path if outcome.ok else f"{outcome.error_type}: {outcome.message}"
         print(f"[{index}/{len(paths)}] notebook {name}: {status} in {outcome.seconds:.1f} s ({detail})", flush=True)

@@ -17,7 +17,7 @@ from helpers.report.claims.evidence import Evidence
 from helpers.report.claims.knowledge import claim1, claim2
 from helpers.report.claims.scaling import claim3, claim4a, claim4b
 from helpers.report.claims.swap import claim5
-from helpers.render.markdown import markdown_table, table_directive
+from helpers.render.markdown import markdown_table, table_directive, whole_words
 
 CLAIM_RULES = (claim1, claim2, claim3, claim4a, claim4b, claim4c, claim5, claim6, claim7)
 TABLE_COLUMNS = ("claim", "verdict", "key number", "source")
@@ -80,7 +80,7 @@ def claims_markdown_parts(profile: str, *, stack=None, results: list[ClaimResult
     the claims already judged for ``profile``, e.g. shared with the first page's bottom line)."""
     results = claim_results(profile, stack=stack) if results is None else results
     findings = "\n".join(f"- {finding_sentence(result)}" for result in results)
-    rows = [(f"{r.claim_id}. {r.claim}", f"**{r.verdict_word}**", r.key_number, r.source) for r in results]
+    rows = [(f"{r.claim_id}. {r.claim}", whole_words(f"**{r.verdict_word}**"), r.key_number, r.source) for r in results]
     table = table_directive(f"Claims of the study and our verdicts (built with profile {profile})", "claims-table",
                             markdown_table(list(TABLE_COLUMNS), rows))
     details = "\n".join(_details(result) for result in results)
