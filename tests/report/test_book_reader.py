@@ -113,6 +113,7 @@ class _Verdict:
 class _Result:
     def __init__(self, claim_id, code):
         self.claim_id, self.verdict = claim_id, _Verdict(code)
+        self.verdict_word = code
 
 
 def _points():

@@ -26,15 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, stats
 
-from helpers.analysis.trend import Slope
+from helpers.analysis.trend import MIN_MODELS as MIN_TREND_MODELS, Slope, floored_wls
 
 __all__ = ["FamilyTrend", "family_trend", "Difference", "compare_trends", "equivalence_code",
            "threshold_fit", "leave_one_family_out", "span_changes"]
 
-MIN_TREND_MODELS = 3
 
 
 @dataclass(frozen=True)
@@ -77,10 +75,8 @@ def family_trend(family: str, models, x, accuracy, se, x0: float = 9.0) -> Famil
                 + (" (two models give a change, not a slope)" if n == 2 else ""))
         return FamilyTrend(family, models, Slope(nan, nan, nan, nan, nan, nan, None, n, None, method, note),
                            nan, nan, x0, nan, note)
-    fit = sm.WLS(y, sm.add_constant(logx, has_constant="add"), weights=1.0 / s**2).fit()
-    df = int(round(fit.df_resid))
-    scale = float(fit.scale)
-    cov = np.asarray(fit.normalized_cov_params) * max(scale, 1.0)
+    fit = floored_wls(logx, y, s**2)
+    df, scale, cov = fit.df, fit.scale, fit.cov
     slope, slope_se = float(fit.params[1]), float(math.sqrt(cov[1, 1]))
     t95, t90 = stats.t.ppf(0.975, df), stats.t.ppf(0.95, df)
     point = np.array([1.0, x0])

@@ -86,6 +86,31 @@ def item_floor(accuracy: np.ndarray, n) -> np.ndarray:
     return np.maximum(pooled * (1.0 - pooled), adjusted * (1.0 - adjusted)) / counts
 
 
+@dataclass(frozen=True)
+class FlooredFit:
+    """A model-level weighted line ``y = params[0] + params[1] * x`` (see :func:`floored_wls`)."""
+
+    params: np.ndarray  # (2,): intercept, slope
+    cov: np.ndarray  # (2, 2): WLS covariance times max(residual scale, 1)
+    scale: float  # the residual scale as estimated (chi-square / df; 1 = item sampling only)
+    df: int  # residual degrees of freedom, n - 2
+
+
+def floored_wls(x, y, variance) -> FlooredFit:
+    """Weighted least squares of ``y`` on ``x`` (``statsmodels`` WLS, weights ``1 / variance``)
+    whose covariance is scaled by the residual scale **floored at 1**: the points' scatter around
+    the line adds to their sampling variance and never counts for less than it (a
+    quasi-likelihood dispersion floor; McCullagh & Nelder 1989, sec. 4.5; Thompson & Sharp 1999).
+    The one fit behind :func:`wls_slope` and ``family_fits.family_trend``; ``x``, ``y``,
+    ``variance``: (n,) arrays, n >= 3, variance > 0.
+    """
+    x, y, variance = (np.asarray(v, dtype=float) for v in (x, y, variance))
+    fit = sm.WLS(y, sm.add_constant(x, has_constant="add"), weights=1.0 / variance).fit()
+    scale = float(fit.scale)
+    cov = np.asarray(fit.normalized_cov_params, dtype=float) * max(scale, 1.0)
+    return FlooredFit(np.asarray(fit.params, dtype=float), cov, scale, int(x.size - 2))
+
+
 def wls_slope(n_params, accuracy, stderr=None, n=None) -> Slope:
     """Slope of per-model accuracy on ``log10(n_params)``: both sources of variance in its error.
 
@@ -124,10 +149,9 @@ def wls_slope(n_params, accuracy, stderr=None, n=None) -> Slope:
                              "infinite; pass n (items per model) for the item-sampling floor.")
     if n is not None:
         variance = np.maximum(variance, item_floor(accuracy, n))
-    fit = sm.WLS(accuracy, sm.add_constant(x, has_constant="add"), weights=1.0 / variance).fit()
-    slope, df = float(fit.params[1]), int(x.size - 2)
-    scale = max(float(fit.scale), 1.0)
-    se = math.sqrt(float(fit.normalized_cov_params[1, 1]) * scale)
+    fit = floored_wls(x, accuracy, variance)
+    slope, df = float(fit.params[1]), fit.df
+    se = math.sqrt(float(fit.cov[1, 1]))
     t95, t90 = float(stats.t.ppf(0.975, df)), float(stats.t.ppf(0.95, df))
     note = (f"residual scale {fit.scale:.3g} (1 = the items' binomial scatter only; used "
             f"{'as estimated' if fit.scale > 1 else 'floored at 1'}), {df} residual df")
