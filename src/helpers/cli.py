@@ -20,36 +20,18 @@ Every parameter and profile entry is checked before anything is scored
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from helpers.experiments.registry import EXPERIMENTS, UnknownExperimentError, chosen_experiments
+from helpers.infra.paths import results_env
 from helpers.infra.profiles import PROFILES_FILE, ProfileError, load_profile, load_profiles
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-@contextlib.contextmanager
-def results_env(store: str | None) -> Iterator[None]:
-    """Point ``$CC_RESULTS`` at ``store`` for this run (workers, Slurm jobs and notebook kernels
-    inherit it), restoring the previous value afterwards."""
-    if store is None:
-        yield
-        return
-    previous = os.environ.get("CC_RESULTS")
-    os.environ["CC_RESULTS"] = str(Path(store).expanduser().resolve())
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("CC_RESULTS", None)
-        else:
-            os.environ["CC_RESULTS"] = previous
 
 
 # ----------------------------------------------------------------------------- run / notebook / book

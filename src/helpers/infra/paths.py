@@ -7,8 +7,10 @@ the same files.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+from typing import Iterator
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 """The repository root (``src/helpers/infra/paths.py`` -> three levels up from ``src``)."""
@@ -32,3 +34,21 @@ def cache_dir() -> Path:
 def results_dir() -> Path:
     """The results store (parquet + provenance): ``$CC_RESULTS`` or ``<repo>/results``."""
     return Path(os.environ.get("CC_RESULTS", REPO_ROOT / "results")).expanduser()
+
+
+@contextlib.contextmanager
+def results_env(store: str | None) -> Iterator[None]:
+    """Point ``$CC_RESULTS`` at ``store`` for this run (workers, Slurm jobs and notebook kernels
+    inherit it), restoring the previous value afterwards."""
+    if store is None:
+        yield
+        return
+    previous = os.environ.get("CC_RESULTS")
+    os.environ["CC_RESULTS"] = str(Path(store).expanduser().resolve())
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("CC_RESULTS", None)
+        else:
+            os.environ["CC_RESULTS"] = previous
