@@ -142,8 +142,9 @@ def bottom_line(profile_name: str, points: pd.DataFrame, shortest: float, result
             f"({smallest} to {largest} total parameters), MMLU-math accuracy (0-shot, full answer text, "
             f"{int(points['n'].iloc[0]):,} items) lies between {pct(points['acc'].min())} and "
             f"{pct(points['acc'].max())} at every size, against {pct(CHANCE, 0)} for a uniform guess and "
-            f"{pct(shortest)} for always picking the shortest answer. Of the study's {len(results)} claims, "
-            f"this build finds {verdict_summary(results)}.{own}\n")
+            f"{pct(shortest)} for always picking the shortest answer. Across the claims table's {len(results)} rows "
+            f"(the study's claims, its open question and its engineering conclusion), this build finds "
+            f"{verdict_summary(results)}.{own}\n")
 
 
 def build_box(profile_name: str, verification: dict | None, commit: str) -> str:
