@@ -132,14 +132,14 @@ def contrast_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Exclusion]]:
 
 
 def contrast_table(changes: pd.DataFrame) -> pd.DataFrame:
-    """:func:`contrast_view` for readers: changes in points, decades spanned."""
+    """:func:`contrast_view` for readers: changes in percentage points (the Δ columns), decades spanned."""
     return pd.DataFrame({
         "family": changes["family"], "models": changes["n_models"],
         "from → to": [f"{a.split('/')[-1]} → {b.split('/')[-1]}" for a, b in zip(changes["smallest"], changes["largest"])],
         "decades": changes["decades"].map("{:.1f}".format),
-        "Δ MMLU (pts)": (100 * changes["d_mmlu"]).map("{:+.1f}".format),
-        "Δ 2-digit addition (pts)": (100 * changes["d_arith_2da"]).map("{:+.1f}".format),
-        "Δ GSM8K (pts)": (100 * changes["d_gsm8k"]).map("{:+.1f}".format)}).set_index("family")
+        "Δ MMLU": (100 * changes["d_mmlu"]).map("{:+.1f}".format),
+        "Δ 2-digit add.": (100 * changes["d_arith_2da"]).map("{:+.1f}".format),
+        "Δ GSM8K": (100 * changes["d_gsm8k"]).map("{:+.1f}".format)}).set_index("family")
 
 
 def arithmetic_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -31,12 +31,17 @@ class ClaimResult:
     @property
     def verdict_word(self) -> str:
         """The verdict as the table prints it: the code, or for an open question *supported* / *not supported*."""
-        return QUESTION_WORDS.get(self.verdict.code, self.verdict.code) if self.question else self.verdict.code
+        return question_word(self.verdict.code) if self.question else self.verdict.code
 
 
 QUESTION_WORDS = {"reproduced": "supported", "partly": "partly supported", "not reproduced": "not supported"}
 """How a verdict code reads on a row that judges a question the study left open rather than a result
 it reports: there is nothing to reproduce, only a statement the data support or contradict."""
+
+
+def question_word(code: str) -> str:
+    """A verdict code as it reads for an open question: ``"not reproduced"`` -> ``"not supported"``."""
+    return QUESTION_WORDS.get(code, code)
 
 
 def pct(value: float, digits: int = 1) -> str:
