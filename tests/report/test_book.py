@@ -98,13 +98,24 @@ WIDTHS_JS = """
       width: Math.max(width(chart), chart.scrollWidth, drawing ? Math.max(width(drawing), attribute) : 0),
     };
   });
+  // A table wider than the column is fine inside a box that scrolls sideways (the theme's
+  // .pst-scrollable-table-container, the item explorer's scroller): the reader scrolls, nothing is
+  // cut off. Then the box is what must fit the column.
+  const scroller = table => {
+    for (let box = table.parentElement; box && box !== article; box = box.parentElement) {
+      if (['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) return box;
+    }
+    return null;
+  };
   const tables = [...article.querySelectorAll('table')].map((table, index) => {
     const caption = table.querySelector('caption .caption-text') || table.querySelector('caption');
     const section = table.closest('section[id]');
+    const box = scroller(table);
     return {
       kind: 'table', id: table.id || `${section ? section.id : 'table'}#${index + 1}`,
       title: caption ? caption.textContent.trim().slice(0, 80) : '',
-      width: Math.max(width(table), table.scrollWidth),
+      scrolls: box !== null && table.scrollWidth > box.clientWidth,
+      width: box ? width(box) : Math.max(width(table), table.scrollWidth),
     };
   });
   return {column: column, elements: [...charts, ...tables]};

@@ -212,12 +212,13 @@ def item_count_view(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def verification_view(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`verification_table` with short labelled columns (max |difference| in nats)."""
+    """:func:`verification_table` with short labelled columns (max |difference| in nats; word joiners
+    (U+2060) keep "|Δ|" whole, since a line may break after "|")."""
     return pd.DataFrame({
         "pair": [f"{short_name(d)} → {short_name(r)}" for d, r in zip(table["donor"], table["recipient"])],
         "task kind": table["kind"], "requests": table["n_requests"],
-        "self: max |Δ|": table["self_max_abs_diff"].map("{:.1e}".format),
-        "α = 0: max |Δ|": table["alpha0_max_abs_diff"].map("{:.1e}".format),
+        "self: max |\u2060Δ\u2060|": table["self_max_abs_diff"].map("{:.1e}".format),
+        "α = 0: max |\u2060Δ\u2060|": table["alpha0_max_abs_diff"].map("{:.1e}".format),
         "passes": table["passes"].map({True: "yes", False: "NO"})})
 
 
