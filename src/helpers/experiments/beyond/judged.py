@@ -36,6 +36,7 @@ from helpers.analysis.obsscaling import (
     usable,
 )
 from helpers.analysis.power import mde_slope
+from helpers.analysis.trend import item_floor
 
 
 
@@ -158,7 +159,8 @@ def minimal_gains(frame: pd.DataFrame | None = None, published: pd.DataFrame | N
             rows = table[(table["family"] == family) & (table["params"] >= GAIN_MIN_PARAMS)].sort_values("params")
             trend = _trend(rows, family)
             parts.append({"format": label, "family": family, "rows": rows, "trend": trend, "code": gain_code(trend),
-                          "mde": mde_slope(trend.slope.se, df=trend.df) if trend.df else math.nan})
+                          # the one-sided test at 5% against the margin: (t_.95 + t_.80) * se from it
+                          "mde": mde_slope(trend.slope.se, alpha=2 * ALPHA, df=trend.df) if trend.df else math.nan})
     return parts
 
 
@@ -176,7 +178,10 @@ def arithmetic_trends(emergent: pd.DataFrame | None = None) -> tuple[pd.DataFram
         for family in ARITHMETIC_FAMILIES:
             part = rows[rows["family"] == family].sort_values("params")
             rho, p = spearman_exact(np.log10(part["params"]), part[column])
-            se = adjusted_se(part[column].to_numpy(float), ARITHMETIC_N)
+            accuracy = part[column].to_numpy(float)
+            # the larger of the model's Agresti-Coull variance and the family's pooled one, so the
+            # models at 0% cannot carry the weighted slope (methods page, "Trends are slopes")
+            se = np.sqrt(np.maximum(adjusted_se(accuracy, ARITHMETIC_N) ** 2, item_floor(accuracy, ARITHMETIC_N)))
             trend = family_trend(family, part["model"], part["params"], part[column], se)
             peak = part.iloc[int(np.argmax(part[column].to_numpy()))]
             out.append({"family": family, "operation": label, "column": column, "n_models": len(part),

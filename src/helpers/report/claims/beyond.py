@@ -59,7 +59,11 @@ def _claim6() -> ClaimResult:
     line_a = (f"(a) RWKV-4 ({len(trends['RWKV'].models)} Pile models) minus Pythia-deduped "
               f"({len(trends['Pythia'].models)}), letter-format MMLU: slope {points(slope.estimate)} per decade, "
               f"90% {_per_decade(slope.low90, slope.high90)} ({slope.code}); level at 1B {points(level.estimate)}, "
-              f"90% {interval(level.low90, level.high90, 'pts')} ({level.code}); {exclusion_text(pile['excluded'])}")
+              f"90% {interval(level.low90, level.high90, 'pts')} ({level.code}); fitted levels at 1B: RWKV-4 "
+              f"{pct(trends['RWKV'].level)}, Pythia {pct(trends['Pythia'].level)}"
+              + (" (both at the 25% floor: the same plateau is what (a) asks, but it cannot show that the two "
+                 "architectures would also agree off the floor)" if _at_floor(trends) else "")
+              + f"; {exclusion_text(pile['excluded'])}")
     best = small.iloc[0]
     line_b = (f"(b) {len(above)} of {len(small)} decoder-only models of at most 2B parameters are significantly above "
               f"30% (Holm); the highest, {best['model']}, {pct(best['mmlu'])} "
@@ -75,11 +79,20 @@ def _claim6() -> ClaimResult:
         "model's aggregate accuracy: per-subject numbers are not published)",
         margin="(a) ±2 pts per decade and ±2 pts at 1B; (b) 5 pts above chance",
         mde=max(slope.mde, level.mde) if code == "inconclusive" else None)
+    agreement = ("both within ±2 pts" if slope.code == level.code == "equivalent"
+                 else f"slope {slope.code}, level {level.code} against ±2 pts")
     key = (f"RWKV-4 − Pythia: slope {points(slope.estimate)}/decade, level {points(level.estimate)} "
-           f"(both within ±2 pts: {slope.code}/{level.code}); {len(above)} of {len(small)} decoder-only ≤ 2B models "
+           f"({agreement}); {len(above)} of {len(small)} decoder-only ≤ 2B models "
            f"> 30%, best {pct(best['mmlu'])}")
     return ClaimResult("6", CLAIM_6, verdict, key, f"published: RWKV-4, Pythia, {len(small)} decoder-only models ≤ 2B",
                        (line_a, line_b), question=True)
+
+
+def _at_floor(trends) -> bool:
+    """Whether every family's fitted level at 1B has its 95% upper bound below chance + 5 points."""
+    from helpers.experiments.beyond.judged import CLEAR_LIFT, MMLU_CHANCE
+
+    return all(t.level + 1.96 * t.level_se < MMLU_CHANCE + CLEAR_LIFT for t in trends.values())
 
 
 def claim7(evidence=None) -> ClaimResult:
@@ -101,7 +114,8 @@ def _claim7_from(published) -> ClaimResult:
     for part in parts:
         trend, rows = part["trend"], part["rows"]
         s = trend.slope
-        mde = f"; MDE {100 * part['mde']:.1f} pts/decade" if part["code"] == "inconclusive" else ""
+        mde = (f"; detectable at 80% power: a slope {100 * part['mde']:.1f} pts/decade from the margin"
+               if part["code"] == "inconclusive" else "")
         details.append(f"{part['family']} ({part['format']}; {rows['model'].iloc[0]} → {rows['model'].iloc[-1]}, "
                        f"{len(rows)} models): {pct(rows['mmlu'].iloc[0])} → {pct(rows['mmlu'].iloc[-1])}, slope "
                        f"{points(s.slope)} per decade, 90% {_per_decade(s.low90, s.high90)}, {trend.note} "
@@ -120,7 +134,8 @@ def _claim7_from(published) -> ClaimResult:
         f"letter: {SOURCE} (MMLU 5-shot, OPT to 66B); full text: published lm-evaluation-harness hendrycksTest v0, "
         "0-shot (the study's format), unweighted mean of 57 subjects, SE from each subject's accuracy and size",
         margin="+2 accuracy points per tenfold increase in parameters",
-        mde=max(mdes) if code == "inconclusive" and mdes else None, mde_unit="points per decade")
+        mde=max(mdes) if code == "inconclusive" and mdes else None,
+        mde_unit="points per decade away from the +2-point margin (one-sided test at 5%)")
     return ClaimResult("7", CLAIM_7, verdict, "; ".join(keys),
                        "published: Pythia and OPT ≥ 1B, letter and full-text MMLU", tuple(details))
 
