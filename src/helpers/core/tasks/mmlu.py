@@ -34,6 +34,8 @@ from helpers.core.requests import Item, Request
 from helpers.core.tasks._io import TaskError, display_path, fewshot_prefix, read_csv_rows, require_file
 
 LETTERS = ("A", "B", "C", "D")
+CHANCE = 1 / len(LETTERS)
+"""Accuracy of a uniform guess among the four answer letters (0.25): the one home of MMLU's chance level."""
 MATH_SUBJECTS = (
     "abstract_algebra", "college_mathematics", "elementary_mathematics",
     "high_school_mathematics", "high_school_statistics",
