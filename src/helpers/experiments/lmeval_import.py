@@ -6,7 +6,7 @@ reads ``OUT`` (``results_<ts>.json`` + ``samples_<task>_<ts>.jsonl``, parsed str
 :mod:`helpers.experiments.lmeval_samples`), rebuilds our items for each task setting (shots
 from the results file, few-shot seed from its ``fewshot_seed``), checks every sample against
 our item (number of requests, context and continuation strings, gold, doc ids a prefix of our
-item order) and lays out exactly the rows :func:`helpers.experiments.evaluation.evaluate`
+item order; :mod:`helpers.experiments.lmeval_tasks`) and lays out exactly the rows :func:`helpers.experiments.evaluation.evaluate`
 stores (:data:`~helpers.experiments.evaluation.ROW_COLUMNS`): ``token_logprobs`` and
 ``token_is_greedy`` are empty lists (the harness gives none); ``n_tokens`` comes from the
 model's tokenizer when it is available offline (bundled Pythia/OPT tokenizers, a local or
@@ -30,8 +30,6 @@ Command line: ``python -m helpers.experiments.lmeval_import OUT [--store PATH] [
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,22 +38,31 @@ from typing import Any, Sequence
 import pandas as pd
 
 from helpers.core.requests import Item
-from helpers.core.tasks import DEFAULT_SEED, GROUPS, TaskError, arithmetic, build_items
-from helpers.experiments.lmeval_export import FORMAT_VERSION, ZERO_SHOT_ONLY, lmeval_name, our_task
+from helpers.core.tasks import GROUPS, TaskError
 from helpers.experiments.evaluation import (
-    ROW_COLUMNS, SHARD_SIZE, ModelHandle, build_setting_items, evaluation_code_version, model_provenance, result_key,
+    ROW_COLUMNS,
+    SHARD_SIZE,
+    ModelHandle,
+    build_setting_items,
+    evaluation_code_version,
+    model_provenance,
+    result_key,
 )
+from helpers.experiments.lmeval_export import lmeval_name, our_task
 from helpers.experiments.lmeval_samples import (
-    LmEvalImportError, RunResults, Sample, find_runs, param_counts, read_results, read_samples, run_model, token_counter,
+    LmEvalImportError,
+    RunResults,
+    find_runs,
+    param_counts,
+    read_results,
+    run_model,
+    token_counter,
 )
-from helpers.infra.files import file_sha256
+from helpers.experiments.lmeval_tasks import ImportedTask, check_task, run_provenance, task_rows
 from helpers.infra.profiles import Profile, TaskSetting, load_profile
 from helpers.infra.store import PROVENANCE_FILE, ResultStore, StoreStack
 
 __all__ = ["ImportReport", "ImportedSetting", "LmEvalImportError", "import_samples", "main"]
-
-RANDOM_FEWSHOT = (*arithmetic.FILES, "mrpc", "qqp", "qqp_sample")  # tasks whose shots are drawn at random
-
 
 @dataclass
 class ImportedSetting:
@@ -97,105 +104,7 @@ class ImportReport:
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
 
-# ----------------------------------------------------------------------------- one task of a run
-
-
-@dataclass
-class _Task:
-    name: str  # lm-eval task name
-    ours: str
-    shots: int
-    seed: int | None  # our key's seed (None = the task's default)
-    path: str | None
-    limit: int | None
-    items: list[Item]  # the imported items, our order
-    samples: list[Sample]
-
-
-def _check_task(run: RunResults, name: str, ours: str, meta: dict) -> _Task:
-    version = run.get(["versions", name], (int, float, str), "the task version")
-    if version != FORMAT_VERSION:
-        raise run.error(["versions", name], f"task version {version!r}; this importer reads version "
-                        f"{FORMAT_VERSION} of the exported tasks: re-export (make lm-eval-tasks) and re-run lm_eval.")
-    shots = run.get(["n-shot", name], int, "the number of few-shot examples")
-    if shots and ours.startswith(ZERO_SHOT_ONLY):
-        raise run.error(["n-shot", name], f"{shots}-shot: the full-text MMLU format is imported 0-shot only "
-                        "(its v0 few-shot sampler cannot be reproduced by an lm-eval YAML).")
-    fewshot_seed = run.data["config"].get("fewshot_seed", DEFAULT_SEED)
-    random_shots = bool(shots) and ours in RANDOM_FEWSHOT
-    if random_shots and not isinstance(fewshot_seed, int):
-        raise run.error(["config", "fewshot_seed"], f"is {fewshot_seed!r}: random few-shot draws cannot be rebuilt.")
-    seed = fewshot_seed if random_shots and fewshot_seed != DEFAULT_SEED else None
-    path = meta.get("cc_path")
-    try:
-        full = build_items(ours, shots=shots, seed=seed, path=path)
-    except TaskError as error:
-        raise run.error(["configs", name, "metadata"], f"cannot rebuild our items of {ours!r}: {error}") from None
-    samples = sorted(read_samples(run.samples_path(name)), key=lambda s: (s.doc_id, s.line))
-    for sample in samples:
-        if sample.doc_id >= len(full):
-            raise sample.error("doc_id", f"{sample.doc_id} is out of range: {ours} has {len(full)} documents.")
-    for index, sample in enumerate(samples):
-        if sample.doc_id != index:
-            duplicate = index and samples[index - 1].doc_id == sample.doc_id
-            raise sample.error("doc_id", f"{sample.doc_id} is a duplicate" if duplicate else
-                               f"{sample.doc_id} follows a gap (document {index} is missing): only a prefix "
-                               "of the documents (lm_eval --limit N) can be imported.")
-        _compare(sample, full[index])
-    limit = _run_limit(run, name, ours, len(full), samples)
-    return _Task(name, ours, shots, seed, path, limit, full[:len(samples)], samples)
-
-
-def _run_limit(run: RunResults, name: str, ours: str, n_full: int, samples: Sequence[Sample]) -> int | None:
-    """Our ``limit`` for a task's samples, after checking the file holds every document the run scored.
-
-    lm-eval records ``--limit`` as given, an int or (as its CLI writes it) a float such as ``6.0``;
-    below 1 it is a fraction of the documents. The run scored ``min(int(limit), n_full)``
-    documents (``ceil(n_full * limit)`` for a fraction; ``n_full`` with no limit), whatever the
-    number's type: a samples file with fewer, e.g. cut at a line boundary, is refused naming the
-    file and the missing doc ids, never imported as a smaller run.
-    """
-    limit_arg = run.data["config"].get("limit")
-    if limit_arg is not None and (isinstance(limit_arg, bool) or not isinstance(limit_arg, (int, float))
-                                  or not limit_arg > 0):
-        raise run.error(["config", "limit"], f"is {limit_arg!r}; lm_eval records --limit as a positive number or null.")
-    if limit_arg is None:
-        scored = n_full
-    else:
-        scored = min(math.ceil(n_full * limit_arg) if limit_arg < 1 else int(limit_arg), n_full)
-    n = len(samples)
-    if n > scored:
-        raise LmEvalImportError(run.samples_path(name), scored + 1, "doc_id", (
-            f"holds {n} documents, more than the {scored} the run of {run.path.name} scored (limit {limit_arg!r}): "
-            "the samples file is from another run."))
-    if n < scored:
-        missing = list(range(n, scored))
-        shown = ", ".join(map(str, missing[:10])) + (f" ... ({len(missing)} in all)" if len(missing) > 10 else "")
-        path = run.samples_path(name)
-        raise LmEvalImportError(path, n + 1, "doc_id", (
-            f"holds {n} documents, but the run scored {scored} ({ours}: {n_full} documents, limit {limit_arg!r} in "
-            f"{run.path.name}): doc_id {shown} missing. The file was cut short; copy it whole, or re-run lm_eval."))
-    if limit_arg is None or scored == n_full and limit_arg < 1:
-        return None
-    return int(limit_arg) if limit_arg >= 1 else scored
-
-
-def _compare(sample: Sample, item: Item) -> None:
-    if len(sample.requests) != len(item.requests):
-        raise sample.error("arguments", f"has {len(sample.requests)} requests; our item {item.item_id} has "
-                           f"{len(item.requests)} (one per choice).")
-    for i, ((context, continuation), request) in enumerate(zip(sample.requests, item.requests)):
-        for part, theirs, ours in (("arg_0", context, request.context), ("arg_1", continuation, request.continuation)):
-            if theirs != ours:
-                at = next((k for k, (a, b) in enumerate(zip(theirs, ours)) if a != b), min(len(theirs), len(ours)))
-                raise sample.error(f"arguments.gen_args_{i}.{part}", f"differs from our item {item.item_id} at "
-                                   f"character {at}: {theirs[at:at + 40]!r} vs ours {ours[at:at + 40]!r}.")
-    expected = item.requests[0].continuation if len(item.requests) == 1 else str(item.gold)
-    if sample.target != expected:
-        raise sample.error("target", f"{sample.target!r}; our item {item.item_id} has gold {expected!r}.")
-
-
-# ----------------------------------------------------------------------------- settings and rows
+# ----------------------------------------------------------------------------- settings
 
 
 def _kind(task: str, shots: int, profile: Profile | None) -> str:
@@ -207,44 +116,6 @@ def _kind(task: str, shots: int, profile: Profile | None) -> str:
     if task.startswith("mmlu"):
         return "knowledge_5shot" if shots else "knowledge"
     return "procedure" if task.startswith("arithmetic") else "pattern"
-
-
-def _rows(tasks: Sequence[_Task], handle: ModelHandle, kind: str, params: tuple[float, float], counter) -> list[dict]:
-    rows = []
-    for task in tasks:
-        requests = [r for item in task.items for r in item.requests]
-        counts = iter(counter(requests) if counter else [math.nan] * len(requests))
-        for item, sample in zip(task.items, task.samples):
-            for choice, (request, (logprob, greedy)) in enumerate(zip(item.requests, sample.scores)):
-                rows.append({
-                    "model_id": handle.model_id, "task": item.task, "kind": kind, "item_id": item.item_id,
-                    "subject": str(item.meta.get("subject", "")), "choice": choice,
-                    "label": item.choice_labels[choice] if item.choice_labels else request.continuation.strip(),
-                    "gold": item.gold, "is_gold": choice == item.gold, "continuation": request.continuation,
-                    "logprob": logprob, "is_greedy": greedy, "n_tokens": next(counts),
-                    "token_logprobs": [], "token_is_greedy": [],
-                    "n_params_total": params[0], "n_params_nonembedding": params[1],
-                })
-    return rows
-
-
-def _run_provenance(run: RunResults, info: dict, tasks: Sequence[_Task], params_origin: str, counted: bool) -> dict:
-    date = run.data.get("date")
-    iso = (_dt.datetime.fromtimestamp(date, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-           if isinstance(date, (int, float)) and not isinstance(date, bool) else date)
-    return {
-        **info, "results_file": str(run.path), "results_sha256": file_sha256(run.path),
-        "samples_files": {t.name: {"file": str(run.samples_path(t.name)), "sha256": file_sha256(run.samples_path(t.name))}
-                          for t in tasks},
-        "lm_eval_version": run.data.get("lm_eval_version"), "lm_eval_git_hash": run.data.get("git_hash"),
-        "transformers_version": run.data.get("transformers_version"), "date": iso,
-        "limit": run.data["config"].get("limit"), "fewshot_seed": run.data["config"].get("fewshot_seed"),
-        "tasks": {t.name: {"task": t.ours, "shots": t.shots, "n_docs": len(t.samples),
-                           "version": run.data["versions"].get(t.name),
-                           "generated_by": run.data["configs"][t.name].get("metadata", {}).get("generated_by")}
-                  for t in tasks},
-        "n_params_from": params_origin, "n_tokens_from": "tokenizer" if counted else "unavailable (NaN)",
-    }
 
 
 def _plan_run(run: RunResults, report: ImportReport, profile: Profile | None, source: str | None) -> list[ImportedSetting]:
@@ -262,10 +133,10 @@ def _plan_run(run: RunResults, report: ImportReport, profile: Profile | None, so
     if not found:
         return []
     handle, info = run_model(run, source)
-    tasks = {name: _check_task(run, name, ours, meta) for name, (ours, meta) in found.items()}
+    tasks = {name: check_task(run, name, ours, meta) for name, (ours, meta) in found.items()}
     total, nonembedding, params_origin = param_counts(handle, info)
     counter = token_counter(handle)
-    units: list[tuple[str, list[_Task]]] = []
+    units: list[tuple[str, list[ImportedTask]]] = []
     covered: set[str] = set()
     for group_name, members in (run.data.get("group_subtasks") or {}).items():
         try:
@@ -288,7 +159,7 @@ def _plan_run(run: RunResults, report: ImportReport, profile: Profile | None, so
         setting = TaskSetting(_kind(task_name, first.shots, profile), task_name, first.shots, first.limit, first.path)
         items = build_setting_items(setting, first.seed)
         by_id: dict[tuple[str, str], list[dict]] = {}
-        for row in _rows(members, handle, setting.kind, (total, nonembedding), counter):
+        for row in task_rows(members, handle, setting.kind, (total, nonembedding), counter):
             by_id.setdefault((row["task"], row["item_id"]), []).append(row)
         if [(i.task, i.item_id) for i in items] != list(by_id):
             raise run.error(["configs", first.name], f"the imported documents do not give the items of {setting}.")
@@ -296,7 +167,7 @@ def _plan_run(run: RunResults, report: ImportReport, profile: Profile | None, so
         planned.append(ImportedSetting(
             run.path, tuple(t.name for t in members), handle, setting, first.seed, result_key(handle, setting, first.seed),
             len(items), "validated", rows=frame,
-            provenance=_run_provenance(run, info, members, params_origin, counter is not None), items=items))
+            provenance=run_provenance(run, info, members, params_origin, counter is not None), items=items))
     return planned
 
 
