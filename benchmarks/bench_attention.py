@@ -1,8 +1,8 @@
 """Cost of attention swaps: plain eager forward vs record vs donor+recipient lockstep.
 
 Prints one table row per phase: minimum and median wall time over ``--reps`` round-robin
-runs, the ratio of the minimum to the plain eager forward's, and peak memory (CUDA: peak allocated during the phase; CPU: the bytes
-of attention patterns the phase keeps, plus the process's peak RSS at the end).
+runs, the ratio of the minimum to the plain eager forward's, and peak memory (CUDA: peak allocated during
+the phase; CPU: the bytes of attention patterns the phase keeps, plus the process's peak RSS at the end).
 
     .venv/bin/python benchmarks/bench_attention.py --recipient pythia-410m --donor pythia-410m --batch 8 --seq 128
 

@@ -152,7 +152,7 @@ def measure_pass_overhead(model) -> str:
     with torch.inference_mode():
         for batch, length in shapes:
             input_ids = torch.randint(0, 1000, (batch, length), device=model.device)
-            seconds.append(best_seconds(lambda: body(input_ids=input_ids), model.device, repeats=5))
+            seconds.append(best_seconds(lambda input_ids=input_ids: body(input_ids=input_ids), model.device, repeats=5))
     design = torch.tensor([[1.0, float(batch * length)] for batch, length in shapes], dtype=torch.float64)
     fixed, per_position = torch.linalg.lstsq(design, torch.tensor(seconds, dtype=torch.float64)[:, None]).solution[:, 0].tolist()
     return (
@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         f"model `{args.model}` ({args.dtype}, {args.device}), {torch.get_num_threads()} torch threads, "
         f"{args.limit} items per subtask, best of {args.repeats}; harness batch sizes tried: "
         f"{', '.join(args.harness_batch_sizes)}; ours batch_tokens={args.batch_tokens}, "
-        f"max_batch_size={args.max_batch_size}, pass_overhead={scorer.pass_overhead}; matmul peak {peak / 1e12:.2f} TFLOP/s; the vocabulary "
+        f"max_batch_size={args.max_batch_size}, pass_overhead={scorer.pass_overhead}; "
+        f"matmul peak {peak / 1e12:.2f} TFLOP/s; the vocabulary "
         f"projection is {head_params / (body_params + head_params):.0%} of the matmul work per position",
         "",
         "| workload | requests | req/s ours | req/s harness (best batch) | ratio | FLOP ratio | tokens/s ours "
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         ours_runs: list[Timing] = []
         theirs_runs: dict[str, list[Timing]] = {size: [] for size in harnesses}
         for _ in range(args.repeats):
-            timing, ours = timed(lambda: (scorer.score(requests), synchronize(model.device))[0])
+            timing, ours = timed(lambda requests=requests: (scorer.score(requests), synchronize(model.device))[0])
             ours_runs.append(timing)
             for size, harness in harnesses.items():
                 timing, theirs = harness_run(harness, instances)

@@ -163,7 +163,7 @@ def edit_json(key_path: tuple, value) -> Callable[[Path], tuple[str, int]]:
         needle = json.dumps(key_path[-1]) + ":"
         parent_line = next(i for i, line in enumerate(text.splitlines()) if line.strip().startswith(
             json.dumps(key_path[0]) + ":"))
-        line = next(i for i, l in enumerate(text.splitlines()) if i >= parent_line and l.strip().startswith(needle))
+        line = next(i for i, row in enumerate(text.splitlines()) if i >= parent_line and row.strip().startswith(needle))
         return path.name, line + 1
     return corrupt
 

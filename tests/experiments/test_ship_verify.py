@@ -379,7 +379,7 @@ def test_two_matching_source_results_are_refused(tmp_path, tiny):
     for record in local.records():
         rows = local.load(record["key_fields"])
         for version in ("a", "b"):  # two computations of the same settings under other code versions
-            source.get_or_compute({**record["key_fields"], "code_version": version}, ["all"], lambda _: rows,
+            source.get_or_compute({**record["key_fields"], "code_version": version}, ["all"], lambda _, rows=rows: rows,
                                   shard_size=1, progress=False)
     with pytest.raises(ShipError, match="2 complete results"):
         ship(profile, from_store=source, shipped=ResultStore(tmp_path / "new-shipped"), progress=False)

@@ -43,6 +43,7 @@ from helpers.experiments.swap.compute import SwapResultMissing, _kept_items, fil
 from helpers.experiments.swap.plan import SwapExperimentError, conditions_for, layer_subset
 from helpers.experiments.swap.plan import swap_plan as plan_from_config
 from helpers.experiments.swap.verdict import collapse_table
+from helpers.experiments.swap.views import condition_summary, verification_table
 from helpers.infra.profiles import load_profile
 from helpers.infra.store import StoreStack
 
@@ -50,7 +51,7 @@ from helpers.infra.store import StoreStack
 def swap_plan(profile: str, pairs=None, **overrides):
     """The plan of ``profile`` with swap-experiment overrides (as the notebook passes them)."""
     return plan_from_config(configure(profile, None, overrides, experiment="swap"), pairs=pairs)
-from helpers.experiments.swap.views import condition_summary, verification_table
+
 
 REQUESTS = [
     Request("Question: What is 17 plus 25?\nAnswer:", " 42"),

@@ -345,8 +345,8 @@ def reader_book(request, tmp_path_factory) -> Path:
 def reader_views(reader_book: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
-    built_book = reader_book
-    shots = built_book.parent / "screenshots"
+    html_dir = reader_book
+    shots = html_dir.parent / "screenshots"
     shots.mkdir(exist_ok=True)
     report: dict = {"desktop": {}, "phone": {}}
     with sync_playwright() as playwright:
@@ -355,7 +355,7 @@ def reader_views(reader_book: Path) -> dict:
             for view, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
                 context = browser.new_context(viewport=viewport)
                 for name in PAGES:
-                    page = _open(context, built_book / f"{name}.html")
+                    page = _open(context, html_dir / f"{name}.html")
                     report[view][name] = {
                         "footer": page.locator("footer").all_inner_texts(),
                         "title": page.locator("article h1").first.inner_text(),
@@ -421,10 +421,10 @@ def test_table_cells_never_break_inside_a_word(reader_views):
 
 @pytest.mark.book
 def test_built_pages_load_no_remote_script_or_stylesheet(reader_book):
-    built_book = reader_book
+    html_dir = reader_book
     remote = re.compile(r"""<(?:script[^>]*\ssrc|link[^>]*\shref)=["'](?:https?:)?//""", re.I)
     offenders = {}
-    for html_path in built_book.rglob("*.html"):
+    for html_path in html_dir.rglob("*.html"):
         for tag in re.findall(r"<(?:script|link)\b[^>]*>", html_path.read_text(encoding="utf-8")):
             if remote.match(tag) and ("<script" in tag or "stylesheet" in tag):
                 offenders.setdefault(html_path.name, []).append(tag[:120])
@@ -503,13 +503,13 @@ ITEM_TABLE_JS = """
 
 @pytest.mark.book
 def test_item_table_is_interactive_offline_and_every_chart_downloadable(reader_book):
-    built_book = reader_book
+    html_dir = reader_book
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = _open(browser.new_context(viewport=DESKTOP), built_book / "experiments" / "scaling.html")
+            page = _open(browser.new_context(viewport=DESKTOP), html_dir / "experiments" / "scaling.html")
             page.wait_for_function("() => document.querySelector('.cc-item-table table.dataTable')", timeout=20_000)
             boxes = page.evaluate(ITEM_TABLE_JS)
             charts = page.locator(".cc-altair-chart").count()

@@ -241,7 +241,8 @@ class ScaleTrend:
 
 def scale_trend(frame: pd.DataFrame, operation: str, shots: int, step: int = FINAL_STEP,
                 confidence: float = 0.95) -> ScaleTrend:
-    """Slope of accuracy (exact match of greedy generation) on log10(n_params): :func:`~helpers.analysis.trend.wls_slope`.
+    """Slope of accuracy (exact match of greedy generation) on log10(n_params), by
+    :func:`~helpers.analysis.trend.wls_slope`.
 
     Pooled variances, equal weights: each model gets the models' mean sampling variance (each the larger of its
     cluster-robust and its pooled/Wilson-adjusted binomial variance), so a model at 0% (binomial variance ~0)

@@ -6,9 +6,9 @@ reads ``OUT`` (``results_<ts>.json`` + ``samples_<task>_<ts>.jsonl``, parsed str
 :mod:`helpers.experiments.lmeval_samples`), rebuilds our items for each task setting (shots
 from the results file, few-shot seed from its ``fewshot_seed``), checks every sample against
 our item (number of requests, context and continuation strings, gold, doc ids a prefix of our
-item order; :mod:`helpers.experiments.lmeval_tasks`) and lays out exactly the rows :func:`helpers.experiments.evaluation.evaluate`
-stores (:data:`~helpers.experiments.evaluation.ROW_COLUMNS`): ``token_logprobs`` and
-``token_is_greedy`` are empty lists (the harness gives none); ``n_tokens`` comes from the
+item order; :mod:`helpers.experiments.lmeval_tasks`) and lays out exactly the rows
+:func:`helpers.experiments.evaluation.evaluate` stores (:data:`~helpers.experiments.evaluation.ROW_COLUMNS`):
+``token_logprobs`` and ``token_is_greedy`` are empty lists (the harness gives none); ``n_tokens`` comes from the
 model's tokenizer when it is available offline (bundled Pythia/OPT tokenizers, a local or
 offline model directory), else NaN; parameter counts from the registry (Pythia/OPT) or the
 model directory's config, else the results file's ``model_num_parameters`` (total only), else NaN.
@@ -201,6 +201,12 @@ def _model_provenance(handle: ModelHandle) -> dict[str, Any]:
         return {"source": handle.source, "model_id": handle.model_id, "revision": handle.revision}
 
 
+def _rows_by_item(frame: pd.DataFrame):
+    """A store compute function that hands back the imported rows of each chunk of items."""
+    by_item = {key: group for key, group in frame.groupby(["task", "item_id"], sort=False)}
+    return lambda chunk: pd.concat([by_item[(item.task, item.item_id)] for item in chunk], ignore_index=True)
+
+
 def import_samples(samples_dir: str | Path, *, store: ResultStore | StoreStack | None = None, dry_run: bool = False,
                    profile: str | Profile | None = None, source: str | None = None) -> ImportReport:
     """Validate, then (unless ``dry_run``) store, every ``cc_`` task of the lm-eval runs under ``samples_dir``.
@@ -223,7 +229,8 @@ def import_samples(samples_dir: str | Path, *, store: ResultStore | StoreStack |
         marker = repr(sorted(planned.key.items()))
         if marker in seen:
             raise read_results(planned.results_file).error(["configs", planned.lm_eval_tasks[0]], (
-                f"{planned.setting.task} of {planned.handle.model_id} is also in {seen[marker]}; import one run at a time."))
+                f"{planned.setting.task} of {planned.handle.model_id} is also in {seen[marker]}; "
+                "import one run at a time."))
         seen[marker] = planned.results_file
     stack = store if isinstance(store, StoreStack) else StoreStack(store if store is not None else ResultStore(), [])
     for planned in report.settings:
@@ -237,18 +244,16 @@ def import_samples(samples_dir: str | Path, *, store: ResultStore | StoreStack |
             report.notes.append(f"{planned.store_path} already holds {planned.setting.task} of "
                                 f"{planned.handle.model_id}: kept, not overwritten")
             continue
-        frame = planned.rows
-        by_item = {key: group for key, group in frame.groupby(["task", "item_id"], sort=False)}
         stack.local.get_or_compute(
-            local, planned.items, lambda chunk: pd.concat([by_item[(i.task, i.item_id)] for i in chunk], ignore_index=True),
-            shard_size=SHARD_SIZE, progress=False,
+            local, planned.items, _rows_by_item(planned.rows), shard_size=SHARD_SIZE, progress=False,
             extra_provenance={"model": _model_provenance(planned.handle), "lm_eval": planned.provenance})
         planned.status = "written"
     return report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m helpers.experiments.lmeval_import DIR [--store PATH] [--dry-run] [--profile NAME] [--source MODEL]``."""
+    """The command line: ``python -m helpers.experiments.lmeval_import DIR [--store PATH] [--dry-run]
+    [--profile NAME] [--source MODEL]``; 0 when imported, 2 when refused (the reason on stderr)."""
     parser = argparse.ArgumentParser(prog="python -m helpers.experiments.lmeval_import",
                                      description="Import lm-eval --log_samples output of cc_ tasks into the results store.")
     parser.add_argument("directory", help="lm_eval --output_path (or one results_<timestamp>.json)")

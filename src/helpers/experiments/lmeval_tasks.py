@@ -41,7 +41,8 @@ class ImportedTask:
 
 
 def check_task(run: RunResults, name: str, ours: str, meta: dict) -> ImportedTask:
-    """Task ``name`` (our ``ours``, its YAML ``metadata`` ``meta``) of ``run``, every sample checked against our items."""
+    """Task ``name`` of ``run`` (our task ``ours``, its YAML ``metadata`` ``meta``), each sample checked against
+    our items; :class:`~helpers.experiments.lmeval_samples.LmEvalImportError` at the first difference."""
     version = run.get(["versions", name], (int, float, str), "the task version")
     if version != FORMAT_VERSION:
         raise run.error(["versions", name], f"task version {version!r}; this importer reads version "

@@ -1,4 +1,5 @@
-"""Infrastructure at the bottom layer: paths, profiles, provenance, atomic files, the results store, jobs and the runner's machinery.
+"""Infrastructure at the bottom layer: paths, profiles, provenance, atomic files, the results store, jobs and the
+runner's machinery.
 
 Nothing here knows about models or experiments; nothing here imports torch.
 """

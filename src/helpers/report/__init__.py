@@ -1,1 +1,3 @@
-"""The book: the claims and their verdicts, the generated pages and the build; it reads experiments and computes nothing new."""
+"""The book: the claims and their verdicts, the generated pages and the build; it reads experiments and computes
+nothing new.
+"""

@@ -95,7 +95,8 @@ def changes_markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = Non
         return "(no family has two model sizes: nothing to compare)"
     frame = pd.DataFrame({
         "family": table["family"], "kind": [(labels or {}).get(k, k) for k in table["kind"]],
-        "models": [f"`{short_name(s)}` → `{short_name(l)}`" for s, l in zip(table["small_model"], table["large_model"])],
+        "models": [f"`{short_name(small)}` → `{short_name(large)}`"
+                   for small, large in zip(table["small_model"], table["large_model"])],
         "n": [f"{n:,}" for n in table["n_items"]],
         "accuracy": [f"{pct(a, 0)} → {pct(b, 0)}" for a, b in zip(table["accuracy_small"], table["accuracy_large"])],
         "change": [points_interval(d, lo, hi) for d, lo, hi in

@@ -4,8 +4,9 @@ The colour of a family is fixed by its position in one ordered list, the *palett
 the profile's families first (``config.families``), then the published families (Pythia,
 Pythia-deduped, OPT, BLOOM). A chart draws only the families it has, but each keeps the colour
 its position gives it (Okabe-Ito, colour-blind safe), so "opt" is the same orange in every
-figure of a chapter (the colours themselves, fixed per name, are :mod:`helpers.render.palette`'s). Parameter axes are logarithmic with a domain fitted to the data (a chart
-of models up to 1.8B does not run to 10B) and labels in M/B.
+figure of a chapter (the colours themselves, fixed per name, are :mod:`helpers.render.palette`'s).
+Parameter axes are logarithmic with a domain fitted to the data (a chart of models up to 1.8B does
+not run to 10B) and labels in M/B.
 """
 
 from __future__ import annotations

@@ -127,10 +127,10 @@ def published_trend_table(mmlu: pd.DataFrame, setting: str = "0-shot acc", *,
 
     The model-level slope of ``helpers.analysis.trend.wls_slope`` (published standard errors floored by the
     items' binomial variance, residual scale >= 1), t intervals with ``n_models - 2`` residual df; a family of
-    two models gives no trend (NaN interval and MDE, ``note`` says why); ``shape`` from :func:`~helpers.analysis.trend.slope_equivalence`
-    ("flat" only if the 90% interval lies within +-``margin`` per decade), ``mde`` for
-    inconclusive slopes. Columns: ``family, setting, n_models, residual_df, slope, low, high,
-    shape, mde, margin, note``.
+    two models gives no trend (NaN interval and MDE, ``note`` says why); ``shape`` from
+    :func:`~helpers.analysis.trend.slope_equivalence` ("flat" only if the 90% interval lies within
+    +-``margin`` per decade), ``mde`` for inconclusive slopes. Columns: ``family, setting, n_models,
+    residual_df, slope, low, high, shape, mde, margin, note``.
     """
     rows = mmlu[mmlu["setting"] == setting]
     if rows.empty:

@@ -138,8 +138,9 @@ def lambada_markdown(folds: pd.DataFrame) -> str:
     """:func:`~helpers.experiments.scaling.published.lambada_fold_changes` for readers."""
     frame = pd.DataFrame({
         "family": folds["family"],
-        "models": [f"`{s}` ({param_label(sp)}) → `{l}` ({param_label(lp)})" for s, sp, l, lp in
-                   zip(folds["smallest_model"], folds["smallest_params"], folds["largest_model"], folds["largest_params"])],
+        "models": [f"`{small}` ({param_label(small_n)}) → `{large}` ({param_label(large_n)})"
+                   for small, small_n, large, large_n in zip(folds["smallest_model"], folds["smallest_params"],
+                                                             folds["largest_model"], folds["largest_params"])],
         "ppl": [f"{a:.1f} → {b:.1f}" for a, b in zip(folds["smallest_ppl"], folds["largest_ppl"])],
         "fold": [ratio_text(r) for r in folds["fold_change"]],
     })

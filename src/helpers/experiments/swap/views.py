@@ -231,7 +231,7 @@ def plan_table(plan) -> pd.DataFrame:
                 "donor": short_name(donor), "recipient": short_name(recipient), "kind": kind, "task": setting.task,
                 "shots": setting.shots, "limit per task": setting.limit,
                 "alphas": ", ".join(f"{alpha:g}" for alpha in plan.alphas),
-                "layers": "every k-th, at most %d" % plan.max_layers if plan.layers is None
+                "layers": f"every k-th, at most {plan.max_layers:d}" if plan.layers is None
                 else ", ".join(map(str, plan.layers)),
             })
     return pd.DataFrame.from_records(records)

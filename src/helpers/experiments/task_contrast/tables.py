@@ -155,18 +155,21 @@ def arithmetic_markdown(arithmetic: pd.DataFrame) -> str:
     """Section 4 per model and difficulty: exact match, digits correct and loss, each with its interval."""
     key = ["family", "model", "n_params", "task"]
     wide = arithmetic.drop_duplicates([*key, "metric"]).set_index([*key, "metric"])
+
+    def cell(where: tuple, metric: str, percent: bool = True) -> str:  # where = (family, model, n_params, task)
+        if (*where, metric) not in wide.index:
+            return "— (no per-token data)"  # rows imported from lm-evaluation-harness
+        value = wide.loc[(*where, metric)]
+        if percent:
+            return pct_interval(value["value"], value["low"], value["high"])
+        return number_interval(value["value"], value["low"], value["high"])
+
     rows = []
-    for (family, model, n_params, task), _ in arithmetic.groupby(key, sort=False):
-        def cell(metric, percent=True):
-            if (family, model, n_params, task, metric) not in wide.index:
-                return "— (no per-token data)"  # rows imported from lm-evaluation-harness
-            value = wide.loc[(family, model, n_params, task, metric)]
-            if percent:
-                return pct_interval(value["value"], value["low"], value["high"])
-            return number_interval(value["value"], value["low"], value["high"])
+    for where, _ in arithmetic.groupby(key, sort=False):
+        family, model, _n_params, task = where
         rows.append({"family": family, "model": f"`{model}`", "task": task,
-                     "exact": cell("correct"), "digits": cell("greedy_token_fraction"),
-                     "loss": cell("gold_nll_per_token", percent=False)})
+                     "exact": cell(where, "correct"), "digits": cell(where, "greedy_token_fraction"),
+                     "loss": cell(where, "gold_nll_per_token", percent=False)})
     return reader_table(pd.DataFrame(rows), {"family": "family", "model": "model", "task": "difficulty",
                                              "exact": "exact match [95% Wilson]",
                                              "digits": "digits correct [95% bootstrap]",

@@ -256,7 +256,7 @@ def chance_positions(side: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
             "chance_positions")
     check_alpha(alpha)
     frames = []
-    for kind, part in side.drop_duplicates(["kind", "model_id"]).groupby("kind", sort=False):
+    for _, part in side.drop_duplicates(["kind", "model_id"]).groupby("kind", sort=False):
         part = part.reset_index(drop=True)
         chance = float(part["chance"].iloc[0])
         base = part[["kind", "kind_label", "model_id", "model", "n_items", "n_correct", "accuracy", "chance"]].copy()
