@@ -10,6 +10,16 @@ Over every ``src/helpers/**/*.py``:
   ``experiments/*/views.py`` / ``charts.py`` module: neither imported by the module itself (at
   module level or in a function), nor reached through the ``helpers`` modules it imports at
   module level (importing such a module would load torch).
+* a chapter package (``helpers.experiments.<chapter>``, one per experiment notebook) imports only
+  itself, the registry, ``config``, ``evaluation`` and the layers below (analysis, core, infra,
+  render): never another chapter, nor another experiments module;
+* an experiment notebook (``notebooks/<chapter>.ipynb``, code cells without ``%``/``!`` magics)
+  imports only its own chapter package, ``helpers.experiments.{config,evaluation,registry}``, the
+  layers below and third-party libraries;
+* each experiment's code-version rule (``Experiment.code`` globs, hashed by
+  :func:`helpers.infra.provenance.code_version` into every local results-store key) matches every
+  module of the import closure of its fill-job module that can change a stored score (see
+  :data:`NOT_SCORE_CODE` for what is left out and why), so an edit there recomputes the results.
 
 Violations that exist and belong to someone else's files are listed in
 :data:`KNOWN_VIOLATIONS`, each with a reason; the owner removes the entry with the fix (an entry
@@ -19,7 +29,8 @@ that no longer matches anything fails :func:`test_known_violations_are_current`)
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+import json
+from functools import cache
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -30,12 +41,79 @@ TOP_MODULES = {"helpers", "helpers.__main__", "helpers.cli"}  # the cli layer
 HEAVY = {"torch", "transformers"}
 LIGHT_LAYERS = {"analysis", "render", "infra"}
 LIGHT_EXPERIMENT_MODULES = {"views", "charts"}  # helpers.experiments.<name>.<views|charts>
+NOTEBOOKS = SRC.parent / "notebooks"
+CHAPTERS = frozenset(
+    path.parent.name
+    for path in (SRC / ROOT_PACKAGE / "experiments").glob("*/__init__.py")
+    if (NOTEBOOKS / f"{path.parent.name}.ipynb").is_file()
+)
+"""The chapter packages: ``helpers.experiments.<name>`` with a notebook ``notebooks/<name>.ipynb``."""
+LOWER_LAYERS = ("analysis", "core", "infra", "render")
+SHARED_EXPERIMENT_MODULES = frozenset(
+    {
+        "helpers.experiments",
+        "helpers.experiments.registry",
+        "helpers.experiments.config",
+        "helpers.experiments.evaluation",
+    }
+)
+"""What a chapter package or notebook may import from the experiments layer besides its own chapter."""
+NOT_SCORE_CODE: dict[str, str] = {
+    "helpers": "the package root: a docstring and __version__",
+    "helpers.infra": "where and when rows are stored (paths, files, jobs, the store, provenance, profiles, the "
+    "runner): it decides which settings run and where their rows go, and the settings are part of "
+    "the result key, so it cannot change a stored score",
+    "helpers.render": "drawing and tables, after the scores",
+    "helpers.experiments.registry": "names the experiments and their code rules; computes nothing",
+    "helpers.experiments.config": "validates the settings of a run once; the settings are part of the result key",
+}
+"""Modules (and everything under them; ``helpers`` itself alone) left out of the code-version closure check,
+with the reason.
+A package ``__init__`` that holds only a docstring is left out too (it has no code to hash)."""
 
 LINE_EXCEPTIONS: dict[str, str] = {}
 """Modules that truly cannot be split, module -> reason (none so far)."""
 
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
-"""Current violations in files this test's author does not own: (check, subject) -> reason."""
+_MODEL_NOTES = (
+    "helpers.experiments.model_notes is shared by the chapters but is neither the registry, config nor "
+    "evaluation: its model facts belong in core/models (issue 21 section 4) and its table in a lower layer"
+)
+_SCALING_DISPLAY = (
+    "the number formatters of helpers.experiments.scaling.display serve every chapter: they move to "
+    "one home below the experiments layer with the formatter merge (issue 21 section 4, i21-records)"
+)
+_SCALING_PALETTE = (
+    "the family palette of helpers.experiments.scaling.palette serves every chapter's charts: it moves "
+    "beside helpers.render.palette (branches i21-render / i21-records)"
+)
+_ITEM_EXPLORER = (
+    "helpers.experiments.item_explorer (the per-item table of every chapter) is a shared experiments "
+    "module: it moves to render/ or into the chapters (branch i21-render)"
+)
+_CLAIMS = (
+    "the notebook reads the verdicts of the report's claims: with verdicts as records (issue 21 section 2, "
+    "branch i21-records) the chapter computes them and report/claims reads the chapter"
+)
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
+    ("chapter", "helpers.experiments.scaling.text -> helpers.experiments.model_notes"): _MODEL_NOTES,
+    ("chapter", "helpers.experiments.scaling.views -> helpers.experiments.model_notes"): _MODEL_NOTES,
+    ("chapter", "helpers.experiments.task_contrast.tables -> helpers.experiments.model_notes"): _MODEL_NOTES,
+    ("chapter", "helpers.experiments.task_contrast.charts -> helpers.experiments.scaling.palette"): _SCALING_PALETTE,
+    ("chapter", "helpers.experiments.task_contrast.tables -> helpers.experiments.scaling.display"): _SCALING_DISPLAY,
+    ("chapter", "helpers.experiments.task_contrast.text -> helpers.experiments.scaling.display"): _SCALING_DISPLAY,
+    ("notebook", "notebooks/beyond.ipynb -> helpers.report.claims.beyond"): _CLAIMS,
+    ("notebook", "notebooks/beyond.ipynb -> helpers.report.claims.common"): _CLAIMS,
+    ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.common"): _CLAIMS,
+    ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.evidence"): _CLAIMS,
+    ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.scaling"): _CLAIMS,
+    ("notebook", "notebooks/scaling.ipynb -> helpers.experiments.item_explorer"): _ITEM_EXPLORER,
+    ("notebook", "notebooks/swap.ipynb -> helpers.experiments.item_explorer"): _ITEM_EXPLORER,
+    ("notebook", "notebooks/scaling.ipynb -> helpers.experiments.model_notes"): _MODEL_NOTES,
+    ("notebook", "notebooks/task_contrast.ipynb -> helpers.experiments.model_notes"): _MODEL_NOTES,
+    ("notebook", "notebooks/task_contrast.ipynb -> helpers.experiments.scaling.palette"): _SCALING_PALETTE,
+}
+"""Current violations in files this test's author does not own: (check, subject) -> reason.
+Checks: lines, cycle, layer, heavy, heavy-transitive, chapter, notebook, code-version."""
 
 
 # --------------------------------------------------------------------------- reading the tree
@@ -48,7 +126,7 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _modules() -> dict[str, Path]:
     """``helpers`` module name -> file, for every ``src/helpers/**/*.py``."""
     return {_module_name(path): path for path in sorted((SRC / ROOT_PACKAGE).rglob("*.py"))}
@@ -96,7 +174,7 @@ def _targets(module: str, node: ast.Import | ast.ImportFrom) -> list[str]:
     return [f"{prefix}.{alias.name}" for alias in node.names]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _imports() -> dict[str, list[tuple[str, bool]]]:
     """module -> [(imported dotted name, lazy)]; a from-import resolves to a module when it names one."""
     result = {}
@@ -131,8 +209,11 @@ def _must_stay_light(module: str) -> bool:
 
 def _report(check: str, violations: dict[str, str]) -> list[str]:
     """Violations not excused by :data:`KNOWN_VIOLATIONS`, as printable lines."""
-    return [f"{subject}: {detail}" for subject, detail in sorted(violations.items())
-            if (check, subject) not in KNOWN_VIOLATIONS]
+    return [
+        f"{subject}: {detail}"
+        for subject, detail in sorted(violations.items())
+        if (check, subject) not in KNOWN_VIOLATIONS
+    ]
 
 
 # --------------------------------------------------------------------------- the rules
@@ -234,8 +315,11 @@ def _heavy_imports() -> dict[str, str]:
 def _loads_heavy_transitively() -> dict[str, str]:
     """Light modules whose module-level ``helpers`` imports (and their packages) load torch/transformers."""
     modules = _modules()
-    direct_heavy = {module for module, names in _imports().items()
-                    if any(name.split(".")[0] in HEAVY and not lazy for name, lazy in names)}
+    direct_heavy = {
+        module
+        for module, names in _imports().items()
+        if any(name.split(".")[0] in HEAVY and not lazy for name, lazy in names)
+    }
     eager = _internal_edges(include_lazy=False)
     for module in list(eager):  # importing a.b.c runs a/__init__.py and a/b/__init__.py first
         for target in list(eager[module]):
@@ -262,6 +346,157 @@ def _loads_heavy_transitively() -> dict[str, str]:
     return found
 
 
+def _is_allowed_for_chapter(target: str, chapter: str) -> bool:
+    """Whether chapter ``chapter`` (its package or its notebook) may import the dotted name ``target``."""
+    parts = target.split(".")
+    if parts[0] != ROOT_PACKAGE:
+        return True  # the standard library or a third-party package
+    if len(parts) > 1 and parts[1] in LOWER_LAYERS:
+        return True
+    if target in SHARED_EXPERIMENT_MODULES:
+        return True
+    return len(parts) > 2 and parts[1] == "experiments" and parts[2] == chapter
+
+
+def _chapter_of(module: str, chapters: frozenset[str] = CHAPTERS) -> str | None:
+    parts = module.split(".")
+    if len(parts) > 2 and parts[1] == "experiments" and parts[2] in chapters:
+        return parts[2]
+    return None
+
+
+def _chapter_imports(imports: dict[str, list[tuple[str, bool]]], chapters: frozenset[str] = CHAPTERS) -> dict[str, str]:
+    """Chapter-package modules importing another chapter or an experiments module beyond the shared ones.
+
+    ``imports``: module -> [(imported dotted name, lazy)], as :func:`_imports` gives it (function-level
+    imports count too: they run when the function does).
+    """
+    found = {}
+    for module, names in imports.items():
+        chapter = _chapter_of(module, chapters)
+        if chapter is None:
+            continue
+        for name, lazy in names:
+            if not _is_allowed_for_chapter(name, chapter):
+                where = "in a function" if lazy else "at module level"
+                found.setdefault(f"{module} -> {name}", f"chapter {chapter} imports {name} {where}")
+    return found
+
+
+def _notebook_code(notebook_json: str) -> str:
+    """The code cells of a notebook as one module: ``%``/``!`` magic lines become ``pass`` (same indent)."""
+    cells = []
+    for cell in json.loads(notebook_json)["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        lines = source.splitlines()
+        if lines and lines[0].lstrip().startswith("%%"):
+            lines = lines[1:]  # a cell magic: the rest of the cell is the code it runs
+        cells.append(
+            "\n".join(
+                line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+                for line in lines
+            )
+        )
+    return "\n\n".join(cells) + "\n"
+
+
+def _notebook_imports(notebooks: dict[str, str], chapters: frozenset[str] = CHAPTERS) -> dict[str, str]:
+    """Notebooks importing another chapter, the report, the command line or an experiments module
+    beyond the shared ones. ``notebooks``: chapter name -> the notebook's JSON text."""
+    found = {}
+    for chapter, notebook_json in sorted(notebooks.items()):
+        tree = ast.parse(_notebook_code(notebook_json), f"notebooks/{chapter}.ipynb")
+        for node, _ in _collect_imports(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                target = _internal(name) or name
+                if not _is_allowed_for_chapter(target, chapter):
+                    found.setdefault(
+                        f"notebooks/{chapter}.ipynb -> {target}",
+                        f"imports {target} (allowed: helpers.experiments.{chapter}, "
+                        f"helpers.experiments.{{config,evaluation,registry}}, {', '.join(LOWER_LAYERS)})",
+                    )
+    return found
+
+
+def _experiment_notebooks() -> dict[str, str]:
+    return {chapter: (NOTEBOOKS / f"{chapter}.ipynb").read_text(encoding="utf-8") for chapter in sorted(CHAPTERS)}
+
+
+def _docstring_only(module: str) -> bool:
+    """A module whose body is at most a docstring (nothing to hash, nothing that runs)."""
+    body = ast.parse(_modules()[module].read_text(encoding="utf-8")).body
+    return all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body)
+
+
+def _affects_scores(module: str, docstring_only=_docstring_only) -> bool:
+    if module in NOT_SCORE_CODE or any(
+        module.startswith(prefix + ".") for prefix in NOT_SCORE_CODE if prefix != ROOT_PACKAGE
+    ):  # the root entry is the root module alone
+        return False
+    return not docstring_only(module)
+
+
+def _import_closure(start: str, edges: dict[str, set[str]]) -> set[str]:
+    """``start`` and every ``helpers`` module it imports, transitively (function-level imports and the
+    packages whose ``__init__`` runs on the way included)."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        parts = module.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in edges]
+        todo += sorted(edges.get(module, ()))
+    return seen
+
+
+def _uncovered_score_modules(
+    start: str, covered: set[str], edges: dict[str, set[str]], docstring_only=_docstring_only
+) -> list[str]:
+    """Modules of ``start``'s import closure that can change a score but no code glob matches (sorted)."""
+    closure = _import_closure(start, edges)
+    return sorted(m for m in closure if m not in covered and _affects_scores(m, docstring_only))
+
+
+def _fill_job_modules(experiment) -> list[str]:
+    """The module(s) of an experiment's fill jobs: ``"module:function"`` strings or functions."""
+    jobs = experiment.fill_jobs
+    jobs = jobs if isinstance(jobs, (list, tuple)) else [jobs]
+    return [job.split(":")[0] if isinstance(job, str) else job.__module__ for job in jobs if job is not None]
+
+
+def _code_version_gaps() -> dict[str, str]:
+    """Per experiment with fill jobs, the score-affecting modules its ``code`` globs miss."""
+    from helpers.experiments.registry import EXPERIMENTS  # light: paths and provenance only
+    from helpers.infra.provenance import PACKAGE_DIR, code_files
+
+    edges = _internal_edges(include_lazy=True)
+    found = {}
+    for experiment in EXPERIMENTS.values():
+        starts = _fill_job_modules(experiment)
+        if not starts:
+            continue
+        package_dir = Path(PACKAGE_DIR).resolve()
+        files = code_files(tuple(experiment.code), package_dir) if experiment.code else []
+        covered = {_module_name(SRC / ROOT_PACKAGE / path.relative_to(package_dir)) for path in files}
+        for start in starts:
+            for module in _uncovered_score_modules(start, covered, edges):
+                found.setdefault(
+                    f"{experiment.name}: {module}",
+                    f"imported (transitively) by its fill jobs in {start} but matched by none of its "
+                    f"code globs {tuple(experiment.code)}: an edit there would not recompute its results",
+                )
+    return found
+
+
 # --------------------------------------------------------------------------- the tests
 
 
@@ -269,7 +504,8 @@ def test_the_tree_is_found():
     modules = _modules()
     assert "helpers.cli" in modules and "helpers.analysis.metrics" in modules, sorted(modules)[:10]
     assert all(_layer(module) in LAYER_RANK for module in modules), sorted(
-        module for module in modules if _layer(module) not in LAYER_RANK)
+        module for module in modules if _layer(module) not in LAYER_RANK
+    )
 
 
 def test_modules_are_at_most_400_lines():
@@ -301,14 +537,130 @@ def test_light_modules_do_not_import_torch_or_transformers():
 def test_light_modules_do_not_load_torch_through_helpers():
     offenders = _report("heavy-transitive", _loads_heavy_transitively())
     assert not offenders, "light modules that load torch through a module-level helpers import:\n" + "\n".join(
-        offenders)
+        offenders
+    )
 
 
 def test_known_violations_are_current():
     current = {
-        "lines": _long_modules(), "cycle": _cycles(), "layer": _upward_imports(),
-        "heavy": _heavy_imports(), "heavy-transitive": _loads_heavy_transitively(),
+        "lines": _long_modules(),
+        "cycle": _cycles(),
+        "layer": _upward_imports(),
+        "heavy": _heavy_imports(),
+        "heavy-transitive": _loads_heavy_transitively(),
+        "chapter": _chapter_imports(_imports()),
+        "notebook": _notebook_imports(_experiment_notebooks()),
+        "code-version": _code_version_gaps(),
     }
-    stale = [f"{check}: {subject}" for check, subject in KNOWN_VIOLATIONS
-             if subject not in current.get(check, {})]
+    stale = [f"{check}: {subject}" for check, subject in KNOWN_VIOLATIONS if subject not in current.get(check, {})]
     assert not stale, "fixed (remove from KNOWN_VIOLATIONS in tests/test_architecture.py):\n" + "\n".join(stale)
+
+
+def test_chapter_packages_import_only_shared_experiment_modules_and_lower_layers():
+    assert {"scaling", "swap"} <= CHAPTERS, sorted(CHAPTERS)
+    offenders = _report("chapter", _chapter_imports(_imports()))
+    assert not offenders, (
+        "a chapter package imports only itself, helpers.experiments.{registry,config,evaluation} and "
+        "analysis/core/infra/render:\n" + "\n".join(offenders)
+    )
+
+
+def test_notebooks_import_only_their_own_chapter_and_lower_layers():
+    notebooks = _experiment_notebooks()
+    assert set(notebooks) == set(CHAPTERS)
+    offenders = _report("notebook", _notebook_imports(notebooks))
+    assert not offenders, "notebook imports outside its chapter and the layers below:\n" + "\n".join(offenders)
+
+
+def test_code_version_rules_cover_the_import_closure_of_the_fill_jobs():
+    offenders = _report("code-version", _code_version_gaps())
+    assert not offenders, (
+        "add a glob to the experiment's code rule in helpers/experiments/registry.py (or, for a module that "
+        "cannot change a score, to NOT_SCORE_CODE here with the reason):\n" + "\n".join(offenders)
+    )
+
+
+# --------------------------------------------------------------------------- the checkers can fail
+
+
+def test_the_chapter_rule_flags_another_chapter_and_another_experiments_module():
+    imports = {
+        "helpers.experiments.scaling.views": [
+            ("helpers.experiments.swap.views", False),
+            ("helpers.analysis.metrics", False),
+            ("helpers.experiments.registry", True),
+            ("helpers.experiments.scaling.display", False),
+            ("pandas", False),
+            ("helpers.experiments.ship", True),
+            ("helpers.report.book", False),
+        ],
+        "helpers.experiments.ship": [("helpers.experiments.swap.compute", False)],  # not a chapter: not checked
+    }
+    found = _chapter_imports(imports, frozenset({"scaling", "swap"}))
+    assert sorted(found) == [
+        "helpers.experiments.scaling.views -> helpers.experiments.ship",
+        "helpers.experiments.scaling.views -> helpers.experiments.swap.views",
+        "helpers.experiments.scaling.views -> helpers.report.book",
+    ]
+    assert found["helpers.experiments.scaling.views -> helpers.experiments.ship"].endswith("in a function")
+
+
+def test_the_notebook_rule_flags_other_chapters_and_skips_magics():
+    cells = [
+        {"cell_type": "markdown", "source": ["import helpers.report.book\n"]},  # prose, not code
+        {
+            "cell_type": "code",
+            "source": [
+                "%matplotlib inline\n",
+                "!ls\n",
+                "import numpy as np\n",
+                "from helpers.experiments.scaling import changes\n",
+            ],
+        },
+        {"cell_type": "code", "source": "if True:\n    %time x = 1\nfrom helpers.experiments import swap\n"},
+        {
+            "cell_type": "code",
+            "source": [
+                "%%time\n",
+                "from helpers.analysis import metrics\n",
+                "import helpers.experiments.task_contrast.views as tv\n",
+            ],
+        },
+        {
+            "cell_type": "code",
+            "source": ["from helpers.experiments.registry import EXPERIMENTS\n", "from helpers.cli import main\n"],
+        },
+    ]
+    notebook = json.dumps({"cells": cells})
+    found = _notebook_imports({"scaling": notebook}, frozenset({"scaling", "swap", "task_contrast"}))
+    assert sorted(found) == [
+        "notebooks/scaling.ipynb -> helpers.cli",
+        "notebooks/scaling.ipynb -> helpers.experiments.swap",
+        "notebooks/scaling.ipynb -> helpers.experiments.task_contrast.views",
+    ]
+
+
+def test_the_code_version_rule_flags_an_unmatched_module_of_the_closure():
+    edges = {
+        "helpers": set(),
+        "helpers.core": set(),
+        "helpers.experiments": set(),
+        "helpers.experiments.evaluation": {"helpers.core.scoring", "helpers.infra.paths"},
+        "helpers.core.scoring": {"helpers.core.models", "helpers.render.plots"},
+        "helpers.core.models": {"helpers.core.tokens"},  # reached in two steps
+        "helpers.core.tokens": set(),
+        "helpers.infra.paths": set(),
+        "helpers.render.plots": set(),
+    }
+    docstring_only = {"helpers", "helpers.core", "helpers.experiments"}.__contains__
+    covered = {"helpers.experiments.evaluation", "helpers.core.scoring", "helpers.core.models"}
+    assert _import_closure("helpers.experiments.evaluation", edges) == set(edges)
+    assert _uncovered_score_modules("helpers.experiments.evaluation", covered, edges, docstring_only) == [
+        "helpers.core.tokens"
+    ]  # infra and render are left out; package docstrings have no code
+    assert (
+        _uncovered_score_modules(
+            "helpers.experiments.evaluation", covered | {"helpers.core.tokens"}, edges, docstring_only
+        )
+        == []
+    )
