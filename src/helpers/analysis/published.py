@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.infra.paths import DATA_DIR
 
 PUBLISHED_CSV = DATA_DIR / "reference" / "lm_eval_published.csv.gz"
@@ -345,7 +346,7 @@ def over_training(
 
 
 def chance_check(
-    summary: pd.DataFrame, column: str = "acc", chance: float = 0.25, n_stderr: float = 2.0
+    summary: pd.DataFrame, column: str = "acc", chance: float = MMLU_CHANCE, n_stderr: float = 2.0
 ) -> pd.DataFrame:
     """Whether each model's accuracy is within ``n_stderr`` standard errors of ``chance``.
 

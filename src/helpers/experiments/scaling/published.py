@@ -31,9 +31,9 @@ from helpers.analysis.baselines import baseline_table
 from helpers.analysis.inference import binomial_vs_chance, chance_family
 from helpers.analysis.power import mde_slope
 from helpers.analysis.trend import slope_equivalence, wls_slope
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.scaling.views import ScalingViewError
 
-MMLU_CHANCE = 0.25
 ALPHA = 0.05
 FLAT_MARGIN = 0.01  # proportion per decade of parameters: "flat" within +-1 point per decade
 MMLU_MATH_PATTERN = "hendrycksTest-(" + "|".join(

@@ -18,6 +18,7 @@ import pandas as pd
 
 from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change
 from helpers.analysis.summaries import chance_level
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.task_contrast.views import (
     KIND_LABELS,
     ContrastInputError,
@@ -102,7 +103,7 @@ def published_formats(summary: pd.DataFrame) -> pd.DataFrame:
         frame["stderr"] = summary[f"{metric}_stderr"].astype(float).to_numpy()
         frames.append(frame)
     long = pd.concat(frames, ignore_index=True)
-    tests = [binomial_vs_chance(k, n, 0.25, "two-sided") for k, n in zip(long["k"], long["n"])]
+    tests = [binomial_vs_chance(k, n, MMLU_CHANCE, "two-sided") for k, n in zip(long["k"], long["n"])]
     long["low"] = [test.low for test in tests]
     long["high"] = [test.high for test in tests]
     return long
