@@ -17,15 +17,13 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change
-from helpers.analysis.summaries import chance_level
+from helpers.analysis.resampling import check_resamples
+from helpers.analysis.summaries import accuracy_summary, chance_level, mean_interval
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.task_contrast.views import (
     KIND_LABELS,
     ContrastInputError,
-    accuracy_row,
-    check_bootstrap,
     kinds_present,
-    mean_interval,
     model_families,
     require,
     short_model_name,
@@ -78,7 +76,7 @@ def format_comparison(items: pd.DataFrame, families: Mapping[str, Sequence[str]]
             if model_items.empty:
                 continue
             rows.append({**model._asdict(), "format": FORMAT_LABELS[key],
-                         **accuracy_row(model_items[column].to_numpy(dtype=bool), confidence),
+                         **accuracy_summary(model_items[column].to_numpy(dtype=bool), confidence),
                          "chance": chance_level(model_items["n_choices"])})
     return pd.DataFrame(rows)
 
@@ -125,7 +123,7 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
     """
     require(items, ["model_id", "kind", "task", "correct", "greedy_token_fraction", "gold_nll_per_token",
                     size_column], "arithmetic_metric_view")
-    check_bootstrap(bootstrap)
+    check_resamples(bootstrap, error=ContrastInputError)
     chosen = kinds_present(items, kinds, ARITHMETIC_KINDS)
     models = model_families(items, families, size_column)
     rows = []
@@ -148,7 +146,7 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
                     if np.isnan(values).all():
                         continue  # rows without per-token data (lm-eval imports): the metric is absent
                     if column == "correct":
-                        accuracy = accuracy_row(values.astype(bool), confidence)
+                        accuracy = accuracy_summary(values.astype(bool), confidence)
                         value, low, high = accuracy["accuracy"], accuracy["accuracy_low"], accuracy["accuracy_high"]
                     else:
                         value = float(values.mean())
