@@ -16,10 +16,10 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change
+from helpers.analysis.inference import holm, mcnemar_change
+from helpers.analysis.published import mmlu_math_long
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import accuracy_summary, chance_level, mean_interval
-from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.task_contrast.views import (
     KIND_LABELS,
     ContrastInputError,
@@ -89,22 +89,7 @@ def published_formats(summary: pd.DataFrame) -> pd.DataFrame:
     """
     require(summary, ["family", "model", "params", "n_items", "acc", "acc_stderr", "acc_norm", "acc_norm_stderr"],
             "published_formats")
-    frames = []
-    for metric in ("acc", "acc_norm"):
-        frame = summary[["family", "model", "params"]].copy()
-        frame["family"] = frame["family"].astype(str)
-        frame["model"] = frame["model"].astype(str)
-        frame["metric"] = metric
-        frame["n"] = summary["n_items"].astype(int).to_numpy()
-        frame["value"] = summary[metric].astype(float).to_numpy()
-        frame["k"] = np.rint(frame["value"] * frame["n"]).astype(int)
-        frame["stderr"] = summary[f"{metric}_stderr"].astype(float).to_numpy()
-        frames.append(frame)
-    long = pd.concat(frames, ignore_index=True)
-    tests = [binomial_vs_chance(k, n, MMLU_CHANCE, "two-sided") for k, n in zip(long["k"], long["n"])]
-    long["low"] = [test.low for test in tests]
-    long["high"] = [test.high for test in tests]
-    return long
+    return mmlu_math_long(summary)
 
 
 def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
