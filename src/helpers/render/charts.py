@@ -4,7 +4,9 @@ Each builder takes a tidy table from :mod:`helpers.experiments.scaling.views` (o
 returns an Altair chart; styling (fonts, palette, sizes) comes from the theme that
 :func:`helpers.render.plots.enable` switches on, so the builders set only what the chart means:
 encodings, log scales, interval rules, chance lines and facets. Every point estimate carries an
-interval (``mark_rule`` from ``low`` to ``high``) and every accuracy axis a dashed chance line.
+interval (``mark_rule`` from ``low`` to ``high``) and every accuracy axis a dashed chance line, drawn
+by :func:`baseline_rule`, the one function for chance, majority and shortest-answer lines (each
+named in its tooltip); the chance value comes from the caller (e.g. ``helpers.core.tasks.mmlu.CHANCE``).
 
 Facetted charts layer marks over one shared data set (Vega-Lite's facet needs the data at the
 top level), so layers with different roles select their rows with ``transform_filter``.
