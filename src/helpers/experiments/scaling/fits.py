@@ -180,7 +180,7 @@ def fits_markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = None) 
     })
     return reader_table(frame, {"family": "family", "kind": "task kind", "basis": "size basis",
                                 "models": "models", "df": "residual df", "alpha": "alpha [95%]",
-                                "c": "c, nats/token [95%]", "bound": "at a bound", "note": "interval"})
+                                "c": "c, nats/token [95%]", "bound": "at a bound", "note": "interval"}, filename="scaling-fits.csv")
 
 
 def fit_sentences(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> list[str]:

@@ -178,7 +178,7 @@ def counts_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = No
     for kind in counts.columns:
         frame[kind] = ["—" if pd.isna(value) else f"{int(value):,}" for value in counts[kind]]
         column_labels[kind] = (labels or {}).get(kind, kind)
-    return reader_table(frame, column_labels)
+    return reader_table(frame, column_labels, filename="scaling-counts.csv")
 
 
 def summary_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
@@ -208,7 +208,7 @@ def summary_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = N
                                 "parameters": "parameters", "items": "items",
                                 "accuracy": "accuracy [95% Wilson]", "chance": "chance",
                                 "loss": "gold-answer loss, nats/token [95% bootstrap]"},
-                        summary=f"Show every model and task kind ({len(frame)} rows)")
+                        summary=f"Show every model and task kind ({len(frame)} rows)", filename="scaling-summary.csv")
 
 
 # ----------------------------------------------------------------------------- settings
@@ -248,7 +248,7 @@ def settings_markdown(families: Mapping[str, Sequence[str]], settings: Mapping) 
     rows = pd.DataFrame([{"kind": kind, "task": f"`{setting.task}`", "shots": str(setting.shots),
                           "limit": "all items" if setting.limit is None else f"first {setting.limit} per subject or file"}
                          for kind, setting in settings.items()])
-    table = reader_table(rows, {"kind": "task kind", "task": "task", "shots": "shots", "limit": "items"})
+    table = reader_table(rows, {"kind": "task kind", "task": "task", "shots": "shots", "limit": "items"}, filename="scaling-settings.csv")
     members = "; ".join(f"**{family}**: {', '.join(f'`{source}`' for source in sources)}"
                         for family, sources in families.items())
     return f"{table}\n\nFamilies (smallest first): {members}."
