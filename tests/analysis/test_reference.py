@@ -264,3 +264,17 @@ def test_chance_check(published):
     assert not checked.loc["bloom-7b1", "within_chance"]
     with pytest.raises(ReferenceDataError, match="lacks columns"):
         reference.chance_check(checked.reset_index(), column="ppl")
+
+
+def test_mmlu_math_long_has_one_row_per_metric_with_exact_intervals():
+    from helpers.analysis.published import mmlu_math_long
+
+    summary = pd.DataFrame({"family": ["pythia"], "model": ["pythia-70m"], "params": [70e6], "n_items": [4],
+                            "acc": [0.5], "acc_stderr": [0.25], "acc_norm": [0.25], "acc_norm_stderr": [0.2]})
+    long = mmlu_math_long(summary)
+    assert long["metric"].tolist() == ["acc", "acc_norm"] and long["k"].tolist() == [2, 1]
+    # Clopper-Pearson 95% for 2 of 4: [0.0676, 0.9324]; for 1 of 4: [0.0063, 0.8059]
+    assert long["low"].tolist() == pytest.approx([0.0676, 0.0063], abs=1e-4)
+    assert long["high"].tolist() == pytest.approx([0.9324, 0.8059], abs=1e-4)
+    with pytest.raises(ReferenceDataError, match=r"lacks columns \['acc_norm'\]; pass mmlu_math_summary"):
+        mmlu_math_long(summary.drop(columns="acc_norm"))

@@ -118,7 +118,7 @@ def test_fit_families_within_each_family_with_residual_df():
     sizes = [100, 1_000, 10_000, 100_000]
     items = _table(_power_law_items(sizes), _items("lone1", 50), _items("lone2", 60), _items("solo", 70))
     families = {"law": [f"m{s}" for s in sizes], "pair": ["lone1", "lone2"], "single": ["solo"]}
-    fits = sf.fit_families(items, families, size_bases=["total"], bootstrap=20, seed=0)
+    fits = sf.fit_families(items, families, size_bases=["total"], bootstrap=100, seed=0)
     table = sf.fits_table(fits)
     law = table[table.family == "law"].iloc[0]
     assert law.status == "fitted" and law.paired and law.residual_df == 1  # 4 sizes - 3 parameters
@@ -135,7 +135,7 @@ def test_fit_families_within_each_family_with_residual_df():
 
 def test_three_sizes_have_zero_residual_df_and_say_so():
     items = _power_law_items([100, 1_000, 10_000])
-    fits = sf.fit_families(items, {"law": ["m100", "m1000", "m10000"]}, size_bases=["total"], bootstrap=20)
+    fits = sf.fit_families(items, {"law": ["m100", "m1000", "m10000"]}, size_bases=["total"], bootstrap=100)
     table = sf.fits_table(fits)
     assert table.residual_df.iloc[0] == 0
     assert "item noise only" in table.interval_note.iloc[0]

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from helpers.analysis.trend import MIN_MODELS as MIN_TREND_MODELS, Slope, floored_wls
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 
 __all__ = ["FamilyTrend", "family_trend", "Difference", "compare_trends", "equivalence_code",
            "threshold_fit", "leave_one_family_out", "span_changes"]
@@ -163,7 +164,7 @@ def _departure(top, mid, width, chance, lift):
     return mid - width * math.log((top - chance) / lift - 1.0) if top - chance > lift else math.nan
 
 
-def threshold_fit(logx, accuracy, families, chance=0.25, lift=0.05, n_boot=1000, seed=0) -> dict:
+def threshold_fit(logx, accuracy, families, chance=MMLU_CHANCE, lift=0.05, n_boot=1000, seed=0) -> dict:
     """Sigmoid of accuracy on ``logx`` with its floor fixed at ``chance``; bootstrap over families.
 
     Returns ``top, mid, width, departure`` (where the curve reaches ``chance + lift``), their 95%
@@ -211,7 +212,7 @@ def _logistic_predictor(features, y, chance):
     return lambda new: model(np.column_stack([np.ones(len(new)), new]), *params)
 
 
-def leave_one_family_out(frame: pd.DataFrame, y: str = "mmlu", chance=0.25, n_boot=1000, seed=0) -> dict:
+def leave_one_family_out(frame: pd.DataFrame, y: str = "mmlu", chance=MMLU_CHANCE, n_boot=1000, seed=0) -> dict:
     """Leave-one-family-out absolute error of size alone vs size plus training tokens.
 
     ``frame``: one row per model with ``family, params, tokens`` and ``y`` (no missing values;

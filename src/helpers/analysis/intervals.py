@@ -21,6 +21,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from helpers.analysis.metrics import MetricError
+from helpers.analysis.resampling import check_resamples
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,7 @@ def bootstrap_mean_ci(
     if not np.all(np.isfinite(array)):
         bad = int(np.argmax(~np.isfinite(array)))
         raise MetricError(f"values[{bad}] is not finite; drop or fix it first.")
-    is_integer = isinstance(n_resamples, (int, np.integer)) and not isinstance(n_resamples, bool)
-    if not is_integer or n_resamples < 100:
-        raise MetricError(f"n_resamples must be an integer >= 100; got {n_resamples!r}.")
+    check_resamples(n_resamples, name="n_resamples", allow_zero=False, error=MetricError)
     if method not in ("percentile", "basic", "BCa"):
         raise MetricError(f"method must be 'percentile', 'basic' or 'BCa'; got {method!r}.")
     confidence = _check_confidence(confidence)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.core.tasks.mmlu import CHANCE
 from helpers.infra.paths import DATA_DIR
 
 OBS_DIR = DATA_DIR / "reference" / "obsscaling"
@@ -58,8 +59,8 @@ ARITHMETIC_N = 2000
 ARITHMETIC_SHOTS = "few-shot, as labelled in the file (`_2`, i.e. 2-shot), unconfirmed in the paper"
 GSM8K_N = 1319
 """GSM8K test problems (the leaderboard scores all of them)."""
-MMLU_CHANCE = 0.25
-"""Chance for a uniform guess among four letters; in the letter format the answer-length bias of
+MMLU_CHANCE = CHANCE
+"""Chance for a uniform guess among four letters (:data:`helpers.core.tasks.mmlu.CHANCE`); in the letter format the answer-length bias of
 full-text scoring does not apply, so the length-aware baseline is also about 25%."""
 X_AXES = {"flops": ("flops", "training FLOPs"), "params": ("params", "parameters"),
           "tokens": ("tokens", "training tokens")}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from helpers.analysis.resampling import check_resamples
 from helpers.analysis.verdicts import InferenceError, as_finite, check_level, same_length
 
 __all__ = ["PairedMeanChange", "paired_mean_change", "relative_fall_within"]
@@ -91,8 +92,7 @@ def paired_mean_change(before, after, confidence=0.95, n_resamples=2000, seed=0)
     before, after = as_finite(before, "before"), as_finite(after, "after")
     same_length(before, after, "before and after")
     confidence = check_level(confidence)
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
-        raise InferenceError(f"n_resamples must be an integer >= 100; got {n_resamples!r}.")
+    check_resamples(n_resamples, name="n_resamples", allow_zero=False, error=InferenceError)
     n, diffs = before.size, after - before
     mean_before, mean_after = float(before.mean()), float(after.mean())
     relative = mean_after / mean_before - 1.0 if mean_before != 0 else math.nan

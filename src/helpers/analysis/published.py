@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.inference import binomial_vs_chance
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.infra.paths import DATA_DIR
 
 PUBLISHED_CSV = DATA_DIR / "reference" / "lm_eval_published.csv.gz"
@@ -232,6 +234,34 @@ def mmlu_math_summary(df: pd.DataFrame, shots: int = 0) -> pd.DataFrame:
     return _order_models(summary)
 
 
+def mmlu_math_long(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`mmlu_math_summary` with one row per (model, metric in acc/acc_norm) and exact intervals.
+
+    Columns: ``family, model, params, metric, n`` (items), ``value, k`` (items right: ``value * n``
+    rounded), ``stderr`` (as published), ``low, high`` (exact Clopper-Pearson 95% from ``k`` of ``n``).
+    """
+    needed = ["family", "model", "params", "n_items", "acc", "acc_stderr", "acc_norm", "acc_norm_stderr"]
+    missing = [column for column in needed if column not in summary.columns]
+    if missing:
+        raise ReferenceDataError(f"mmlu_math_long: the summary lacks columns {missing}; pass mmlu_math_summary(...).")
+    frames = []
+    for metric in ("acc", "acc_norm"):
+        frame = summary[["family", "model", "params"]].copy()
+        frame["family"] = frame["family"].astype(str)
+        frame["model"] = frame["model"].astype(str)
+        frame["metric"] = metric
+        frame["n"] = summary["n_items"].astype(int).to_numpy()
+        frame["value"] = summary[metric].astype(float).to_numpy()
+        frame["k"] = np.rint(frame["value"] * frame["n"]).astype(int)
+        frame["stderr"] = summary[f"{metric}_stderr"].astype(float).to_numpy()
+        frames.append(frame)
+    long = pd.concat(frames, ignore_index=True)
+    tests = [binomial_vs_chance(k, n, MMLU_CHANCE, "two-sided") for k, n in zip(long["k"], long["n"])]
+    long["low"] = [test.low for test in tests]
+    long["high"] = [test.high for test in tests]
+    return long
+
+
 def lambada_summary(df: pd.DataFrame, shots: int = 0) -> pd.DataFrame:
     """LAMBADA (OpenAI) perplexity and accuracy per model at the final checkpoint.
 
@@ -345,7 +375,7 @@ def over_training(
 
 
 def chance_check(
-    summary: pd.DataFrame, column: str = "acc", chance: float = 0.25, n_stderr: float = 2.0
+    summary: pd.DataFrame, column: str = "acc", chance: float = MMLU_CHANCE, n_stderr: float = 2.0
 ) -> pd.DataFrame:
     """Whether each model's accuracy is within ``n_stderr`` standard errors of ``chance``.
 

@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from helpers.analysis.resampling import check_resamples
 from helpers.experiments.registry import get_experiment
 from helpers.infra.profiles import PROFILES_FILE, Profile, ProfileError, TaskSetting, load_profile, unique_models
 
@@ -88,10 +89,7 @@ def _strict_bool(name: str, value: Any) -> bool:
 
 
 def _bootstrap(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or (value != 0 and value < 100):
-        raise ParameterError(f"Parameter bootstrap={value!r}: expected 0 (no bootstrap intervals) or an integer "
-                             ">= 100 (fewer resamples cannot give a 95% interval).")
-    return value
+    return check_resamples(value, name="Parameter bootstrap", error=ParameterError)
 
 
 def _string_list(name: str, value: Any, example: str) -> list[str] | None:

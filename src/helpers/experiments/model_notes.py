@@ -30,6 +30,7 @@ from typing import Mapping
 import pandas as pd
 
 from helpers.render.markdown import markdown_table
+from helpers.render.tables import with_download
 
 TABLE_COLUMNS = ["model", "families", "parameters", "n_params", "training", "weights", "source"]
 STAND_IN_NOTE = ("These models are stand-ins that illustrate the method; claims about Pythia/OPT rest on "
@@ -177,11 +178,13 @@ def model_table(config, sizes: Mapping[str, float] | None = None) -> pd.DataFram
 
 
 def model_table_markdown(table: pd.DataFrame) -> str:
-    """:func:`model_table` as a pipe table for readers (no raw dump)."""
+    """:func:`model_table` as a pipe table for readers (no raw dump), with the CSV download of its rows
+    (exact parameter counts and model ids included)."""
     header = ["model", "family", "parameters", "training", "weights", "source"]
     rows = [[f"`{row.model}`", row.families, row.parameters, row.training, row.weights, row.source]
             for row in table.itertuples(index=False)]
-    return markdown_table(header, rows)
+    shown = table[[column for column in (*TABLE_COLUMNS, "model_id") if column in table.columns]]
+    return with_download(markdown_table(header, rows), shown, "models.csv")
 
 
 # ----------------------------------------------------------------------------- sentences

@@ -4,7 +4,9 @@ Each builder takes a tidy table from :mod:`helpers.experiments.scaling.views` (o
 returns an Altair chart; styling (fonts, palette, sizes) comes from the theme that
 :func:`helpers.render.plots.enable` switches on, so the builders set only what the chart means:
 encodings, log scales, interval rules, chance lines and facets. Every point estimate carries an
-interval (``mark_rule`` from ``low`` to ``high``) and every accuracy axis a dashed chance line.
+interval (``mark_rule`` from ``low`` to ``high``) and every accuracy axis a dashed chance line, drawn
+by :func:`baseline_rule`, the one function for chance, majority and shortest-answer lines (each
+named in its tooltip); the chance value comes from the caller (e.g. ``helpers.core.tasks.mmlu.CHANCE``).
 
 Facetted charts layer marks over one shared data set (Vega-Lite's facet needs the data at the
 top level), so layers with different roles select their rows with ``transform_filter``.
@@ -67,6 +69,16 @@ KNOWN_ORDERS = (FAMILY_ORDER, PYTHIA_SIZE_ORDER)
 
 
 CHANCE_STYLE = {"color": "#666666", "strokeDash": [5, 4], "strokeWidth": 1.5}
+"""Dashed grey: the chance line (and other reference lines, such as zero correlation)."""
+BASELINE_STYLES = {
+    "chance": CHANCE_STYLE,
+    "majority": {"color": "#D55E00", "strokeDash": [2, 2], "strokeWidth": 1.5},
+    "shortest": {"color": "#444444", "strokeDash": [2, 3], "strokeWidth": 1.5},
+}
+"""Look of each baseline line: chance (a uniform guess), majority (always the most common gold answer),
+shortest (always the shortest answer text)."""
+BASELINE_LABELS = {"chance": "chance", "majority": "majority baseline", "shortest": "shortest-answer baseline"}
+"""Default tooltip label of each baseline line."""
 METRICS = {
     "loss": ("loss", "gold-answer cross-entropy (nats per token)"),
     "accuracy": ("accuracy", "accuracy"),
@@ -90,22 +102,38 @@ def require_table(table: pd.DataFrame, columns: Sequence[str], builder: str, sou
         raise error(f"{builder}: the table is empty; {source} found nothing to show.")
 
 
+def baseline_rule(value: float | str = "chance", kind: str = "chance", *, axis: str = "y", data: Any = None,
+                  label: str | None = None, **encoding: Any) -> alt.Chart:
+    """A rule at a baseline accuracy: the one way every chart draws its chance or majority line.
 
-
-
-def log_x(field: str, title: str) -> alt.X:
-    """Log-scaled x axis with SI labels (100M, 1G) for parameter counts and steps."""
-    return alt.X(f"{field}:Q", scale=alt.Scale(type="log"), title=title, axis=alt.Axis(format="~s", grid=False))
-
-
-def chance_rule(value_field: str = "chance") -> alt.Chart:
-    """Dashed horizontal line at the (mean) chance level of each facet; rows without one are skipped."""
-    return (
-        alt.Chart()
-        .transform_filter(f"isValid(datum.{value_field})")
-        .mark_rule(**CHANCE_STYLE)
-        .encode(y=f"mean({value_field}):Q")
-    )
+    ``value``: a number (the rule sits there, e.g. ``helpers.core.tasks.mmlu.CHANCE`` passed in by
+    the caller) or the name of a column (the rule sits at that column's mean in each facet; rows
+    where it is missing are skipped, so loss panels of a shared table draw none). ``kind`` picks
+    the look from :data:`BASELINE_STYLES` ("chance": dashed grey, "majority": dotted orange,
+    "shortest": dotted dark grey); ``label`` (default :data:`BASELINE_LABELS` of ``kind``) names
+    the line in its tooltip. ``axis``: "y" for a horizontal rule, "x" for a vertical one. ``data``:
+    the rule's rows; None inherits the layer's or facet's (a chart without top-level data must pass
+    some, any non-empty table will do for a number). ``encoding``: more options of the axis channel
+    (``scale``, ``title``: without one the axis keeps the title the other layers give it).
+    Raises :class:`ChartInputError` for an unknown ``kind`` or ``axis``, or a value that is neither.
+    """
+    if kind not in BASELINE_STYLES:
+        raise ChartInputError(f"baseline_rule: kind={kind!r}; choose one of {list(BASELINE_STYLES)}.")
+    if axis not in ("x", "y"):
+        raise ChartInputError(f"baseline_rule: axis={axis!r}; choose 'x' (vertical rule) or 'y' (horizontal).")
+    label = BASELINE_LABELS[kind] if label is None else label
+    if isinstance(value, str):
+        field = value
+        chart = alt.Chart(alt.Undefined if data is None else data).transform_filter(f"isValid(datum.{field})")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        field = f"{kind}_level"
+        chart = alt.Chart(alt.Undefined if data is None else data).transform_calculate(**{field: repr(float(value))})
+    else:
+        raise ChartInputError(f"baseline_rule: value={value!r}; give a number (e.g. 0.25) or the column that holds it.")
+    channel = alt.X if axis == "x" else alt.Y
+    position = channel(f"mean({field}):Q", **encoding)
+    tooltip = alt.Tooltip(f"mean({field}):Q", title=label, format=".1%")
+    return chart.mark_rule(**BASELINE_STYLES[kind]).encode(**{axis: position}, tooltip=[tooltip])
 
 
 # --------------------------------------------------------------------------- colours and legends

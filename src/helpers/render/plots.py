@@ -203,7 +203,7 @@ def _data_link(spec: dict[str, Any]) -> str:
     """A CSV download of the chart's data, named after its title ("" for a chart without inline data)."""
     import pandas as pd
 
-    from helpers.render.tables import csv_link
+    from helpers.render.tables import csv_filename, csv_link
 
     rows = chart_data(spec)
     if not rows:
@@ -211,8 +211,7 @@ def _data_link(spec: dict[str, Any]) -> str:
     title = spec.get("title")
     text = title.get("text") if isinstance(title, dict) else title
     text = " ".join(text) if isinstance(text, list) else str(text or spec.get("description") or "chart data")
-    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())[:60] or "chart-data"
-    return str(csv_link(pd.DataFrame(rows), f"{slug}.csv", "Download the chart's data (CSV)"))
+    return str(csv_link(pd.DataFrame(rows), csv_filename(text, "chart-data"), "Download the chart's data (CSV)"))
 
 
 def chart_html(spec: dict[str, Any]) -> str:
@@ -274,6 +273,9 @@ def enable(mode: str = "interactive") -> None:
     if RENDERER_NAME not in alt.renderers.names():
         alt.renderers.register(RENDERER_NAME, _interactive_renderer)
     alt.renderers.enable(RENDERER_NAME if mode == "interactive" else "svg")
+    from helpers.render import tables
+
+    tables.enable()  # every table the notebook shows gets its CSV download, as every chart does
 
 
 def figure_metadata(name: str, caption: str) -> dict[str, Any]:

@@ -6,6 +6,10 @@
   (DataTables) in its offline mode: the first table of a kernel also emits itables' offline
   bundle (DataTables inlined, loaded as a ``blob:`` module, no request leaves the page), later ones
   reuse it. A CSV link of the same rows sits beside it.
+* :func:`with_download`: a results table a chapter shows as markdown (a pipe table) with the CSV
+  link of its rows below it; :func:`enable` does the same for every DataFrame (and pandas Styler)
+  a notebook displays, so every table of every chapter has its download, by the one
+  :func:`csv_link`.
 
 Both return :class:`Html`, which notebooks display as HTML (``text/html``) and tests read as text.
 """
@@ -56,6 +60,58 @@ def csv_link(table: pd.DataFrame, filename: str, label: str = "Download the data
     return Html(f'<p class="{DOWNLOAD_CLASS}"><a download="{html.escape(filename)}" '
                 f'href="data:{mime};base64,{encoded}">{html.escape(label)}</a> '
                 f'<span class="cc-download-size">({len(table):,} rows, {html.escape(filename)})</span></p>')
+
+
+def csv_filename(text: str, default: str = "table") -> str:
+    """A plain file name from ``text`` (a title or column names): ``"Loss against size" -> "loss-against-size.csv"``."""
+    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in str(text).lower()).split())[:60]
+    return f"{slug or default}.csv"
+
+
+def download_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows a download holds: the index (when it names rows, e.g. ``set_index("model")``) as columns."""
+    named = any(name is not None for name in table.index.names) or not isinstance(table.index, pd.RangeIndex)
+    return table.reset_index() if named else table
+
+
+def with_download(markdown: str, table: pd.DataFrame, filename: str | None = None) -> str:
+    """``markdown`` (a results table) followed by the CSV download of ``table`` (its rows as shown).
+
+    ``filename`` defaults to one made from the table's column names. The link is a raw HTML
+    block, which MyST renders in notebook markdown outputs and generated pages alike.
+    """
+    name = filename or csv_filename(" ".join(map(str, table.columns[:4])))
+    return f"{markdown}\n\n{csv_link(download_rows(table), name, 'Download the table (CSV)')}\n"
+
+
+def dataframe_html(table: Any) -> Html:
+    """A DataFrame or pandas Styler as a notebook shows it, with the CSV download of its rows below."""
+    frame = table.data if hasattr(table, "data") and isinstance(table.data, pd.DataFrame) else table
+    shown = table._repr_html_()
+    if shown is None or not isinstance(frame, pd.DataFrame) or frame.empty:
+        return Html(shown or "")
+    name = csv_filename(" ".join(map(str, [*filter(None, frame.index.names), *frame.columns[:4]])))
+    return Html(f"{shown}\n{csv_link(download_rows(frame), name, 'Download the table (CSV)')}")
+
+
+def enable() -> bool:
+    """Show every DataFrame and Styler a notebook displays with its CSV download (:func:`dataframe_html`).
+
+    Registers the HTML formatter of the running IPython kernel; returns False outside one (nothing to do).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with every notebook kernel
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    from pandas.io.formats.style import Styler
+
+    formatter = shell.display_formatter.formatters["text/html"]
+    for kind in (pd.DataFrame, Styler):
+        formatter.for_type(kind, dataframe_html)
+    return True
 
 
 def _offline_bundle() -> str:

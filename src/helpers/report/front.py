@@ -19,17 +19,17 @@ import altair as alt
 import pandas as pd
 
 from helpers.analysis.baselines import baseline_table
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.model_notes import param_label
 from helpers.infra.profiles import load_profile
 from helpers.render import plots
-from helpers.render.charts import CHANCE_STYLE
+from helpers.render.charts import baseline_rule
 from helpers.render.palette import colours_for
 from helpers.report.claims.common import pct
 
-CHANCE = 0.25
+CHANCE = MMLU_CHANCE  # a uniform guess among MMLU's four letters
 N_STDERR = 2
 FIGURE_WIDTH, FIGURE_HEIGHT = 500, 200
-SHORTEST_STYLE = {"color": "#444444", "strokeDash": [2, 3], "strokeWidth": 1.5}
 VERDICT_ORDER = ("reproduced", "partly", "not reproduced", "inconclusive", "not judged")
 
 
@@ -68,8 +68,8 @@ def key_figure_chart(points: pd.DataFrame, shortest: float) -> alt.LayerChart:
     rule = alt.Chart(lines)
     line_y = alt.Y("y:Q", scale=y_scale, title="MMLU-math accuracy")
     return alt.layer(
-        rule.transform_filter(alt.datum.y == CHANCE).mark_rule(**CHANCE_STYLE).encode(y=line_y),
-        rule.transform_filter(alt.datum.y != CHANCE).mark_rule(**SHORTEST_STYLE).encode(y=line_y),
+        baseline_rule(CHANCE, data=lines, scale=y_scale, title="MMLU-math accuracy"),
+        baseline_rule(shortest, "shortest", data=lines, scale=y_scale, title="MMLU-math accuracy"),
         rule.mark_text(align="left", baseline="middle", dx=4, fontSize=11, color="#333333").encode(
             x=alt.value(FIGURE_WIDTH), y=line_y, text="label:N"),
         base.mark_rule(strokeWidth=1.5).encode(y=alt.Y("low:Q", scale=y_scale, title="MMLU-math accuracy"), y2="high:Q"),

@@ -26,6 +26,7 @@ from helpers.analysis.published import (
     load_published,
     mmlu_math_summary,
 )
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.infra.paths import REPO_ROOT
 from helpers.infra.profiles import load_profile
 from helpers.render.markdown import markdown_table, table_directive
@@ -211,7 +212,7 @@ def published_summary(profile: str, path: str | Path | None = None) -> str:
     load_profile(profile)
     df = load_published(path)
     mmlu_table, merged = _mmlu_math_table(df)
-    chance = 0.25
+    chance = MMLU_CHANCE
     n_items = sum(MMLU_MATH_SIZES.values())
     subjects = ", ".join(f"{task.split('-', 1)[1].replace('_', ' ')} ({size})"
                          for task, size in MMLU_MATH_SIZES.items())

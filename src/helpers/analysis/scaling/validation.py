@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from helpers.analysis.resampling import check_resamples
+
 
 class ScalingInputError(ValueError):
     """Bad input to a scaling function (shapes, non-finite or non-positive values)."""
@@ -24,8 +26,9 @@ def _as_1d(values, name: str, *, positive: bool = False) -> np.ndarray:
 
 
 def _check_bootstrap(bootstrap: int, level: float) -> None:
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise ScalingInputError(f"bootstrap must be a non-negative integer, got {bootstrap!r}")
+    """Raise :class:`ScalingInputError` unless ``bootstrap`` is 0 or >= 100 (:mod:`helpers.analysis.resampling`)
+    and ``level`` is in (0, 1)."""
+    check_resamples(bootstrap, error=ScalingInputError)
     if not 0 < level < 1:
         raise ScalingInputError(f"level must be in (0, 1), e.g. 0.95, got {level!r}")
 

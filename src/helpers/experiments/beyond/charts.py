@@ -13,11 +13,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.render.charts import (
-    CHANCE_STYLE,
     PANEL_HEIGHT,
     PANEL_WIDTH,
     WIDE_PANEL_WIDTH,
+    baseline_rule,
     bottom_legend,
     chart_title,
     require_table,
@@ -41,12 +42,6 @@ def _log_domain(values) -> list[float]:
     return [min(values) / 1.3, max(values) * 1.3]
 
 
-def _chance(value: float | None, y_field: str = "y") -> list[alt.Chart]:
-    if value is None:
-        return []
-    return [alt.Chart(pd.DataFrame({y_field: [value]})).mark_rule(**CHANCE_STYLE).encode(y=f"{y_field}:Q")]
-
-
 def landscape_chart(points: pd.DataFrame, x_title: str, y_title: str, chance: float | None,
                     curve: pd.DataFrame | None = None, title: str = "", x_format: str = "~s") -> alt.LayerChart:
     """Every model: ``y`` against ``x`` (log), Pythia/OPT/RWKV in colour and joined within family.
@@ -62,18 +57,18 @@ def landscape_chart(points: pd.DataFrame, x_title: str, y_title: str, chance: fl
         x=x, y=y, color=colour, tooltip=["model:N", "family:N", alt.Tooltip("y:Q", format=".1%")])
     lines = base.transform_filter(alt.datum.group != "other families").mark_line(strokeWidth=1.5).encode(
         x=x, y=y, color=colour, detail="family:N", order="x:Q")
-    layers = [dots, lines, *_chance(chance)]
+    layers = [dots, lines, *([baseline_rule(chance, data=points)] if chance is not None else [])]
     if curve is not None and len(curve):
         layers.append(alt.Chart(curve).mark_line(color="#333333", strokeDash=[2, 2], clip=True).encode(x="x:Q", y="y:Q"))
     subtitle = ("dashed grey: chance for a uniform guess" + (f" ({chance:.0%})" if chance is not None else "")
                 + ("; one-letter answers carry no length bias, so the length-aware baseline is the same"
-                   if chance == 0.25 else "")
+                   if chance == MMLU_CHANCE else "")
                 + ("; dotted black: sigmoid fit across families" if curve is not None and len(curve) else ""))
     return alt.layer(*layers).properties(width=WIDE_PANEL_WIDTH, height=HEIGHT,
                                          title=chart_title(title or f"{y_title} against {x_title}", subtitle))
 
 
-def pile_chart(rows: pd.DataFrame, lines: pd.DataFrame, chance: float = 0.25) -> alt.LayerChart:
+def pile_chart(rows: pd.DataFrame, lines: pd.DataFrame, chance: float = MMLU_CHANCE) -> alt.LayerChart:
     """RWKV-4 and Pythia-deduped (both trained on the Pile): MMLU with 95% intervals, fitted trends."""
     require_table(rows, ["family", "model", "params", "mmlu", "mmlu_se"], "pile_chart", "judged.rwkv_vs_pythia")
     data = rows.assign(group=rows["family"], low=rows["mmlu"] - 1.96 * rows["mmlu_se"],
@@ -89,11 +84,11 @@ def pile_chart(rows: pd.DataFrame, lines: pd.DataFrame, chance: float = 0.25) ->
     bars = base.mark_rule().encode(x=x, y="low:Q", y2="high:Q", color=colour)
     fit = alt.Chart(lines.assign(group=lines["family"])).mark_line(strokeDash=[4, 2]).encode(
         x="x:Q", y="y:Q", color=colour)
-    return alt.layer(dots, bars, fit, *_chance(chance, "mmlu")).properties(
+    return alt.layer(dots, bars, fit, baseline_rule(chance, data=data)).properties(
         width=WIDE_PANEL_WIDTH, height=260,
         title=chart_title("RWKV-4 (recurrent) and Pythia (Transformer), both trained on the Pile",
                           "bars: 95% intervals (SE from the 57 subject sizes); dashed lines: weighted fits; "
-                          "grey: chance 25%"))
+                          f"grey: chance {chance:.0%}"))
 
 
 def arithmetic_chart(points: pd.DataFrame) -> alt.FacetChart:

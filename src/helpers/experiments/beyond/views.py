@@ -22,12 +22,15 @@ from helpers.analysis.obsscaling import (
     read_emergent,
     usable,
 )
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.beyond import judged
 
 HIGHLIGHT = ("Pythia", "OPT", "RWKV")
 """Families drawn in colour (the study's two, and the recurrent model trained on Pythia's corpus)."""
-BENCHMARKS = {"mmlu": ("MMLU (5-shot, letter, 57 subjects)", 0.25), "arc_c": ("ARC-Challenge (25-shot)", 0.25),
-              "hellaswag": ("HellaSwag (10-shot)", 0.25), "winogrande": ("Winogrande (5-shot)", 0.5),
+FOUR_WAY_CHANCE = 1 / 4  # ARC-Challenge and HellaSwag: four answer options
+BENCHMARKS = {"mmlu": ("MMLU (5-shot, letter, 57 subjects)", MMLU_CHANCE),
+              "arc_c": ("ARC-Challenge (25-shot)", FOUR_WAY_CHANCE), "hellaswag": ("HellaSwag (10-shot)", FOUR_WAY_CHANCE),
+              "winogrande": ("Winogrande (5-shot)", 0.5),
               "truthfulqa": ("TruthfulQA (mc2, 0-shot)", None), "gsm8k": ("GSM8K (5-shot)", None),
               "xwinograd": ("XWinograd", 0.5), "humaneval": ("HumanEval (pass@1)", None)}
 """Benchmark column -> (label, chance for a uniform guess or None where none applies)."""

@@ -26,6 +26,7 @@ from helpers.render.charts import (  # noqa: F401 (ChartInputError re-exported)
     PANEL_WIDTH,
     ROW_SPACING,
     ChartInputError,
+    baseline_rule,
     bottom_legend,
     chart_title,
     model_colour,
@@ -226,7 +227,7 @@ def compute_comparison_chart(comparison: pd.DataFrame) -> alt.HConcatChart:
         layers = [base.mark_line(opacity=0.8).encode(y=y), base.mark_rule().encode(y="low:Q", y2="high:Q"),
                   base.mark_point(filled=True, size=30).encode(y=y, tooltip=tooltip)]
         if chance is not None:
-            layers.append(alt.Chart(data).mark_rule(color="#666666", strokeDash=[5, 4]).encode(y=alt.datum(chance)))
+            layers.append(baseline_rule(chance, data=data))
         setting = str(data["setting"].iloc[0])
         lines = wrap_lines(title, PANEL_TITLE_CHARS)
         return alt.layer(*layers).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT,

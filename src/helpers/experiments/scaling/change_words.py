@@ -109,7 +109,7 @@ def changes_markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = Non
     return reader_table(frame, {"family": "family", "kind": "task kind", "models": "smallest → largest",
                                 "n": "paired items", "accuracy": "accuracy", "change": "change [95%]",
                                 "acc_verdict": "accuracy verdict (McNemar, Holm)", "loss": "loss change [95% BCa]",
-                                "loss_verdict": "loss verdict (Wilcoxon, Holm)"})
+                                "loss_verdict": "loss verdict (Wilcoxon, Holm)"}, filename="scaling-changes.csv")
 
 
 def _verdict_cell(row: Mapping, part: str) -> str:

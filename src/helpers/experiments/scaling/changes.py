@@ -38,13 +38,14 @@ from scipy import stats
 from helpers.analysis.baselines import answer_share
 from helpers.analysis.inference import equivalence_paired_proportions, holm, mcnemar_change, paired_mean_change, rejects
 from helpers.analysis.power import mde_paired_observed, mde_slope
+from helpers.analysis.resampling import check_resamples
 from helpers.experiments.scaling.change_words import balance_words as balance_words
 from helpers.experiments.scaling.change_words import change_sentence as change_sentence
 from helpers.experiments.scaling.change_words import changes_markdown as changes_markdown
 from helpers.experiments.scaling.change_words import changes_summary as changes_summary
 from helpers.experiments.scaling.change_words import gap_words as gap_words
 from helpers.experiments.scaling.display import count_text
-from helpers.experiments.scaling.views import ITEM_KEY, LOSS_COLUMN, check_bootstrap, family_groups, paired_values
+from helpers.experiments.scaling.views import ITEM_KEY, LOSS_COLUMN, ScalingViewError, family_groups, paired_values
 
 ALPHA = 0.05
 ACCURACY_MARGIN = 0.05  # +-5 accuracy points: "no change"
@@ -148,7 +149,7 @@ def change_table(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *, 
     ``loss_p, loss_p_holm, loss_tost_low/high, loss_margin, loss_mde, loss_status``), the gap
     (``gap, gap_low, gap_high, gap_status``) and ``n_comparisons`` (the Holm family size).
     """
-    check_bootstrap(bootstrap)
+    check_resamples(bootstrap, error=ScalingViewError)
     records = []
     for family, kind, frame, model_ids in family_groups(items, families):
         sizes = frame.groupby("model_id")["n_params_total"].first()

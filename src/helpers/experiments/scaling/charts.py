@@ -16,10 +16,7 @@ import pandas as pd
 
 from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
 from helpers.experiments.scaling.views import SIZE_BASES, kind_rank, size_long
-from helpers.render.charts import CHANCE_STYLE, ChartInputError, require_table
-
-MAJORITY_COLOUR = "#D55E00"
-"""The dotted majority-baseline line (always the most common gold answer), as in the swap chapter."""
+from helpers.render.charts import ChartInputError, baseline_rule, require_table
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 170
@@ -73,13 +70,9 @@ def scale_chart(summary: pd.DataFrame, metric: str = "loss", *, size_basis: str 
         alt.Chart().mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
     ]
     if metric == "accuracy":
-        layers.append(alt.Chart().transform_filter("isValid(datum.chance)").mark_rule(**CHANCE_STYLE)
-                      .encode(y="mean(chance):Q"))
+        layers.append(baseline_rule("chance"))
         if "majority" in data.columns and data["majority"].notna().any():  # unbalanced labels: always the majority
-            layers.append(alt.Chart().transform_filter("isValid(datum.majority)")
-                          .mark_rule(color=MAJORITY_COLOUR, strokeDash=[2, 2], strokeWidth=1.5)
-                          .encode(y="mean(majority):Q", tooltip=[alt.Tooltip("mean(majority):Q", format=".1%",
-                                                                             title="majority baseline")]))
+            layers.append(baseline_rule("majority", "majority"))
     kinds = _kind_sort(data["kind"])
     return alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
         facet=_facet(kinds, data), columns=FACET_COLUMNS,

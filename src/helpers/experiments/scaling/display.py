@@ -21,6 +21,7 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from helpers.render.markdown import markdown_table
+from helpers.render.tables import with_download
 
 MAX_ROWS = 12
 """Tables longer than this are collapsed (``<details>``) in the notebooks."""
@@ -136,12 +137,14 @@ def listing(items: Sequence[str]) -> str:
 
 
 def reader_table(frame: pd.DataFrame, labels: Mapping[str, str], *, summary: str | None = None,
-                 max_rows: int = MAX_ROWS) -> str:
-    """Markdown pipe table of the columns in ``labels`` (column -> header), cells as text.
+                 max_rows: int = MAX_ROWS, filename: str | None = None) -> str:
+    """Markdown pipe table of the columns in ``labels`` (column -> header), cells as text, with the
+    CSV download of its rows below it (:func:`helpers.render.tables.with_download`).
 
     Tables longer than ``max_rows`` are wrapped in ``<details>`` with ``summary`` (default: the
-    row count), so the page stays short and nothing is hidden for good. An empty frame gives
-    ``"(no rows)"``.
+    row count), so the page stays short and nothing is hidden for good; the download stays
+    visible below. ``filename`` names the download (default: from the headers). An empty frame
+    gives ``"(no rows)"``.
     """
     missing = [column for column in labels if column not in frame.columns]
     if missing:
@@ -151,10 +154,11 @@ def reader_table(frame: pd.DataFrame, labels: Mapping[str, str], *, summary: str
     rows = [[MISSING if _is_missing(value) else value for value in record]
             for record in frame[list(labels)].itertuples(index=False)]
     table = markdown_table(list(labels.values()), rows)
-    if len(frame) <= max_rows:
-        return table
-    label = summary or f"Show the table ({len(frame)} rows)"
-    return f"<details>\n<summary>{label}</summary>\n\n{table}\n\n</details>"
+    if len(frame) > max_rows:
+        label = summary or f"Show the table ({len(frame)} rows)"
+        table = f"<details>\n<summary>{label}</summary>\n\n{table}\n\n</details>"
+    shown = pd.DataFrame(rows, columns=list(labels.values()))
+    return with_download(table, shown, filename)
 
 
 def _is_missing(value) -> bool:

@@ -20,6 +20,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.resampling import check_resamples
 from helpers.analysis.scaling import FitFailure, PowerLawFit, ScalingInputError, fit_power_law_items
 from helpers.experiments.scaling.display import count_text, listing, number_interval, reader_table
 from helpers.experiments.scaling.views import (
@@ -74,8 +75,7 @@ def fit_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
     unknown = [basis for basis in size_bases if basis not in SIZE_BASES]
     if unknown or not size_bases:
         raise ScalingViewError(f"size_bases={list(size_bases)!r}: choose from {list(SIZE_BASES)}.")
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise ScalingViewError(f"bootstrap={bootstrap!r}: use a non-negative integer (0: no intervals).")
+    check_resamples(bootstrap, error=ScalingViewError)
     fits = []
     for family, kind, frame, model_ids in family_groups(items, families):
         losses, paired = per_model(frame, model_ids, LOSS_COLUMN)
@@ -180,7 +180,7 @@ def fits_markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = None) 
     })
     return reader_table(frame, {"family": "family", "kind": "task kind", "basis": "size basis",
                                 "models": "models", "df": "residual df", "alpha": "alpha [95%]",
-                                "c": "c, nats/token [95%]", "bound": "at a bound", "note": "interval"})
+                                "c": "c, nats/token [95%]", "bound": "at a bound", "note": "interval"}, filename="scaling-fits.csv")
 
 
 def fit_sentences(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> list[str]:

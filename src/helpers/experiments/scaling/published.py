@@ -28,12 +28,12 @@ import pandas as pd
 
 from helpers.analysis import published as reference
 from helpers.analysis.baselines import baseline_table
-from helpers.analysis.inference import binomial_vs_chance, chance_family
+from helpers.analysis.inference import chance_family
 from helpers.analysis.power import mde_slope
 from helpers.analysis.trend import slope_equivalence, wls_slope
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.scaling.views import ScalingViewError
 
-MMLU_CHANCE = 0.25
 ALPHA = 0.05
 FLAT_MARGIN = 0.01  # proportion per decade of parameters: "flat" within +-1 point per decade
 MMLU_MATH_PATTERN = "hendrycksTest-(" + "|".join(
@@ -66,25 +66,11 @@ def published_mmlu_table(published: pd.DataFrame | None = None, *, shots: Sequen
     table = _published(published)
     frames = []
     for shot in shots:
-        summary = reference.mmlu_math_summary(table, shots=shot)
-        for metric in ("acc", "acc_norm"):
-            part = summary[["family", "model", "params"]].copy()
-            part["shots"] = shot
-            part["metric"] = metric
-            part["setting"] = f"{shot}-shot {metric}"
-            part["n"] = summary["n_items"].astype(int).to_numpy()
-            part["value"] = summary[metric].to_numpy(dtype=float)
-            part["k"] = np.rint(part["value"] * part["n"]).astype(int)
-            part["stderr"] = summary[f"{metric}_stderr"].to_numpy(dtype=float)
-            frames.append(part)
-    long = pd.concat(frames, ignore_index=True)
-    tests = [binomial_vs_chance(k, n, MMLU_CHANCE, "two-sided") for k, n in zip(long["k"], long["n"])]
-    long["low"] = [test.low for test in tests]
-    long["high"] = [test.high for test in tests]
-    long["chance"] = MMLU_CHANCE
-    long["family"] = long["family"].astype(str)
-    long["model"] = long["model"].astype(str)
-    return long
+        part = reference.mmlu_math_long(reference.mmlu_math_summary(table, shots=shot))
+        frames.append(part.assign(shots=shot, setting=part["metric"].map(lambda metric: f"{shot}-shot {metric}")))
+    long = pd.concat(frames, ignore_index=True).assign(chance=MMLU_CHANCE)
+    return long[["family", "model", "params", "shots", "metric", "setting", "n", "value", "k", "stderr", "low", "high",
+                 "chance"]]
 
 
 def published_chance_table(mmlu: pd.DataFrame, *, alpha: float = ALPHA) -> pd.DataFrame:

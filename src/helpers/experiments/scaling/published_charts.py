@@ -13,14 +13,10 @@ import altair as alt
 import pandas as pd
 
 from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
-from helpers.render.charts import CHANCE_STYLE, require_table
+from helpers.render.charts import baseline_rule, require_table
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 170
-
-
-def _chance() -> alt.Chart:
-    return alt.Chart().mark_rule(**CHANCE_STYLE).encode(y="mean(chance):Q")
 
 
 def published_mmlu_chart(mmlu: pd.DataFrame, *, palette: Sequence[str] | None = None) -> alt.FacetChart:
@@ -43,7 +39,7 @@ def published_mmlu_chart(mmlu: pd.DataFrame, *, palette: Sequence[str] | None = 
             tooltip=["model:N", alt.Tooltip("params:Q", format=",.0f"), "setting:N",
                      alt.Tooltip("value:Q", format=".4f"), alt.Tooltip("low:Q", format=".4f"),
                      alt.Tooltip("high:Q", format=".4f")]),
-        _chance(),
+        baseline_rule("chance"),
     ]
     settings = mmlu["setting"].drop_duplicates().tolist()
     return alt.layer(*layers, data=mmlu).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
@@ -90,7 +86,7 @@ def training_steps_chart(training: pd.DataFrame, *, palette: Sequence[str] | Non
         alt.Chart().mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color, detail="family:N"),
         alt.Chart().transform_filter(alt.datum.suspect).mark_point(shape="cross", size=50, filled=True).encode(
             x=x, y=y, color=color, tooltip=["model:N", "step:Q", alt.Tooltip("value:Q", format=".4f"), "suspect:N"]),
-        _chance(),
+        baseline_rule("chance"),
     ]
     return alt.layer(*layers, data=training).properties(width=PANEL_WIDTH, height=150).facet(
         facet=alt.Facet("size:N", title="Pythia size", sort=sizes), columns=2)

@@ -58,7 +58,7 @@ def chance_markdown(chance: pd.DataFrame, shots: int = 0) -> str:
     return reader_table(frame, {"family": "family", "model": "model", "parameters": "parameters",
                                 "acc": f"{shots}-shot acc [95% exact] vs 25%",
                                 "acc_norm": f"{shots}-shot acc_norm [95% exact] vs 25%"},
-                        summary=f"Show all {len(frame)} models ({shots}-shot)")
+                        summary=f"Show all {len(frame)} models ({shots}-shot)", filename=f"scaling-chance-{shots}-shot.csv")
 
 
 def baselines_markdown(baselines: pd.DataFrame) -> str:
@@ -70,7 +70,7 @@ def baselines_markdown(baselines: pd.DataFrame) -> str:
                                              baselines["high"])],
         "note": baselines["note"],
     })
-    return reader_table(frame, {"baseline": "baseline", "accuracy": "accuracy [95% Wilson]", "note": "rule"})
+    return reader_table(frame, {"baseline": "baseline", "accuracy": "accuracy [95% Wilson]", "note": "rule"}, filename="scaling-baselines.csv")
 
 
 def _models_text(rows: pd.DataFrame) -> str:
@@ -145,7 +145,7 @@ def lambada_markdown(folds: pd.DataFrame) -> str:
         "fold": [ratio_text(r) for r in folds["fold_change"]],
     })
     return reader_table(frame, {"family": "family", "models": "smallest → largest", "ppl": "perplexity",
-                                "fold": "fold change"})
+                                "fold": "fold change"}, filename="scaling-lambada.csv")
 
 
 def lambada_sentence(folds: pd.DataFrame) -> str:

@@ -17,16 +17,14 @@ intervals, loss intervals percentile bootstraps over items (:mod:`helpers.analys
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.baselines import answer_share
-from helpers.analysis.intervals import bootstrap_mean_ci, wilson_interval
-from helpers.analysis.summaries import chance_level
+from helpers.analysis.resampling import check_resamples
+from helpers.analysis.summaries import group_summary
 from helpers.experiments.model_notes import param_label
 from helpers.experiments.scaling.display import number_interval, pct_interval, reader_table
 
@@ -36,7 +34,6 @@ LOSS_COLUMN = "gold_nll_per_token"
 KIND_ORDER = ("knowledge_fulltext", "knowledge", "knowledge_5shot", "procedure", "pattern")
 ITEM_KEY = ["task", "item_id"]  # identifies an item within one task kind
 REQUIRED_COLUMNS = ["model_id", "kind", *ITEM_KEY, "n_choices", "correct", LOSS_COLUMN, *SIZE_BASES.values()]
-MIN_BOOTSTRAP = 100  # helpers.analysis.intervals.bootstrap_mean_ci needs at least this many resamples
 
 DEFAULT_KINDS = ("knowledge_fulltext", "knowledge", "procedure", "pattern")
 """Task kinds the scaling notebook uses unless its ``task_kinds`` parameter says otherwise: the
@@ -66,14 +63,6 @@ def check_items(items: pd.DataFrame) -> None:
     if missing:
         raise ScalingViewError(
             f"the item table lacks columns {missing}; pass helpers.analysis.items.item_table(config.rows(...)).")
-
-
-def check_bootstrap(bootstrap: int, *, allow_zero: bool = True) -> None:
-    """Raise unless ``bootstrap`` is 0 (no intervals) or an integer >= :data:`MIN_BOOTSTRAP`."""
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or not (
-            (allow_zero and bootstrap == 0) or bootstrap >= MIN_BOOTSTRAP):
-        raise ScalingViewError(
-            f"bootstrap={bootstrap!r}: use 0 (no intervals) or an integer >= {MIN_BOOTSTRAP}.")
 
 
 def kind_rank(kind: str) -> tuple[int, str]:
@@ -138,31 +127,19 @@ def model_summary(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
     Columns: ``family, model_id, kind, n_params_total, n_params_nonembedding, n_items, n_correct,
     accuracy, accuracy_low, accuracy_high`` (Wilson), ``loss, loss_low, loss_high`` (bootstrap
     over items; NaN when ``bootstrap=0`` or one item), ``chance`` (:func:`helpers.analysis.summaries.chance_level`),
-    ``majority`` (always the gold answer most common on the model's items; NaN for exact-match tasks).
+    ``majority`` (always the gold answer most common on the model's items; NaN for exact-match tasks):
+    :func:`helpers.analysis.summaries.group_summary` of each model's items.
     """
-    check_bootstrap(bootstrap)
+    check_resamples(bootstrap, error=ScalingViewError)
     records = []
     for family, kind, frame, model_ids in family_groups(items, families):
         for model in model_ids:
             rows = frame[frame["model_id"] == model]
-            n_items, n_correct = len(rows), int(rows["correct"].astype(bool).sum())
-            accuracy_interval = wilson_interval(n_correct, n_items, confidence)
-            losses = rows[LOSS_COLUMN].to_numpy(dtype=float)  # [n_items]
-            if bootstrap and n_items >= 2:
-                loss_interval = bootstrap_mean_ci(losses, n_resamples=bootstrap, confidence=confidence, seed=seed)
-                loss_low, loss_high = loss_interval.low, loss_interval.high
-            else:
-                loss_low = loss_high = math.nan
             records.append({
                 "family": family, "model_id": model, "kind": kind,
                 "n_params_total": int(rows["n_params_total"].iloc[0]),
                 "n_params_nonembedding": int(rows["n_params_nonembedding"].iloc[0]),
-                "n_items": n_items, "n_correct": n_correct, "accuracy": n_correct / n_items,
-                "accuracy_low": accuracy_interval.low, "accuracy_high": accuracy_interval.high,
-                "loss": float(losses.mean()), "loss_low": loss_low, "loss_high": loss_high,
-                "chance": chance_level(rows["n_choices"]),
-                "majority": (answer_share(rows["gold_label"].astype(str))[1] if "gold_label" in rows.columns
-                             and int(rows["n_choices"].min()) >= 2 else math.nan),
+                **group_summary(rows, bootstrap=bootstrap, confidence=confidence, seed=seed, loss_column=LOSS_COLUMN),
             })
     return pd.DataFrame.from_records(records)
 
@@ -201,7 +178,7 @@ def counts_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = No
     for kind in counts.columns:
         frame[kind] = ["—" if pd.isna(value) else f"{int(value):,}" for value in counts[kind]]
         column_labels[kind] = (labels or {}).get(kind, kind)
-    return reader_table(frame, column_labels)
+    return reader_table(frame, column_labels, filename="scaling-counts.csv")
 
 
 def summary_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
@@ -231,7 +208,7 @@ def summary_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = N
                                 "parameters": "parameters", "items": "items",
                                 "accuracy": "accuracy [95% Wilson]", "chance": "chance",
                                 "loss": "gold-answer loss, nats/token [95% bootstrap]"},
-                        summary=f"Show every model and task kind ({len(frame)} rows)")
+                        summary=f"Show every model and task kind ({len(frame)} rows)", filename="scaling-summary.csv")
 
 
 # ----------------------------------------------------------------------------- settings
@@ -271,7 +248,7 @@ def settings_markdown(families: Mapping[str, Sequence[str]], settings: Mapping) 
     rows = pd.DataFrame([{"kind": kind, "task": f"`{setting.task}`", "shots": str(setting.shots),
                           "limit": "all items" if setting.limit is None else f"first {setting.limit} per subject or file"}
                          for kind, setting in settings.items()])
-    table = reader_table(rows, {"kind": "task kind", "task": "task", "shots": "shots", "limit": "items"})
+    table = reader_table(rows, {"kind": "task kind", "task": "task", "shots": "shots", "limit": "items"}, filename="scaling-settings.csv")
     members = "; ".join(f"**{family}**: {', '.join(f'`{source}`' for source in sources)}"
                         for family, sources in families.items())
     return f"{table}\n\nFamilies (smallest first): {members}."

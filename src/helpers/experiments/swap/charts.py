@@ -22,12 +22,12 @@ from helpers.render.charts import (
     MAX_FACET_COLUMNS,
     PANEL_WIDTH,
     ROW_SPACING,
+    baseline_rule,
     chart_title,
     require_table,
 )
 
 PANEL_HEIGHT = 150
-CHANCE_DASH = [5, 4]
 BASELINE_GREY = "#999999"  # the unswapped recipient in the per-layer chart
 METRICS = {
     "accuracy": ("accuracy", "accuracy_low", "accuracy_high", "Accuracy"),
@@ -48,21 +48,6 @@ def _check(table: pd.DataFrame, columns: Sequence[str], builder: str, source: st
     needed = [*columns, "pair", "kind", *METRICS[metric][:3], "chance"]
     require_table(table, needed, builder, source, error=SwapChartError)
     return METRICS[metric]
-
-
-def _chance_rule() -> alt.Chart:
-    return alt.Chart().mark_rule(color="#666666", strokeDash=CHANCE_DASH).encode(y=alt.Y("mean(chance):Q", title=None))
-
-
-MAJORITY_COLOUR = "#D55E00"
-MAJORITY_DASH = [2, 2]
-
-
-def _majority_rule() -> alt.Chart:
-    return (alt.Chart().transform_filter("isValid(datum.majority)")
-            .mark_rule(color=MAJORITY_COLOUR, strokeDash=MAJORITY_DASH, strokeWidth=1.5)
-            .encode(y=alt.Y("mean(majority):Q", title=None),
-                    tooltip=[alt.Tooltip("mean(majority):Q", title="majority baseline", format=".1%")]))
 
 
 def _pair_groups(table: pd.DataFrame) -> list[list[str]]:
@@ -109,9 +94,9 @@ def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None 
     if line:
         marks.insert(0, base.mark_line(opacity=0.6).encode(y=alt.Y(f"{value}:Q", title=None, scale=y_scale)))
     if metric == "accuracy":
-        marks.append(_chance_rule())
+        marks.append(baseline_rule("chance", title=None))
         if majority:
-            marks.append(_majority_rule())
+            marks.append(baseline_rule("majority", "majority", title=None))
     return marks
 
 

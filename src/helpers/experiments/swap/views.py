@@ -19,15 +19,14 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.baselines import answer_share
-from helpers.analysis.intervals import bootstrap_mean_ci, wilson_interval
 from helpers.analysis.items import item_table
-from helpers.analysis.summaries import chance_level
+from helpers.analysis.resampling import check_resamples
+from helpers.analysis.summaries import group_summary
 from helpers.render.markdown import whole_words
 
 PAIR_KEYS = ["donor", "recipient", "kind"]
 CONDITION_COLUMNS = ["condition", "condition_kind", "alpha", "layers"]
 COUNT_COLUMNS = ["n_items_requested", "n_skipped_tokenization", "n_skipped_no_partner"]
-MIN_BOOTSTRAP = 100
 CONTROL_ORDER = ("baseline", "swap a=1", "self", "other_item", "uniform", "shuffled_heads")
 """Conditions of the controls chart, in display order."""
 CONTROL_LABELS = {
@@ -81,41 +80,26 @@ def condition_summary(rows: pd.DataFrame, *, bootstrap: int = 1000, seed: int = 
     answers), ``top_answer`` and ``top_share`` (the model's most common answer and its share) and
     the skip counts. ``rows`` may be the per-request rows or the output of :func:`condition_items`.
     """
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or (0 < bootstrap < MIN_BOOTSTRAP) or bootstrap < 0:
-        raise SwapViewError(f"bootstrap={bootstrap!r}: give 0 (no loss intervals) or at least {MIN_BOOTSTRAP}.")
+    check_resamples(bootstrap, error=SwapViewError)
     items = rows if "correct" in rows.columns else condition_items(rows)
     records = []
     for keys, group in items.groupby([*PAIR_KEYS, "condition"], sort=False):
-        n_items, n_correct = len(group), int(group["correct"].astype(bool).sum())
-        accuracy = wilson_interval(n_correct, n_items, confidence)
-        losses = group["gold_nll_per_token"].to_numpy(dtype=float)  # [n_items]
-        if bootstrap and n_items >= 2:
-            loss_interval = bootstrap_mean_ci(losses, n_resamples=bootstrap, confidence=confidence, seed=seed)
-            loss_low, loss_high = loss_interval.low, loss_interval.high
-        else:
-            loss_low = loss_high = math.nan
         first = group.iloc[0]
         records.append({
             **dict(zip([*PAIR_KEYS, "condition"], keys)),
             **{column: first[column] for column in CONDITION_COLUMNS[1:] + COUNT_COLUMNS},
-            "n_items": n_items, "n_correct": n_correct, "accuracy": n_correct / n_items,
-            "accuracy_low": accuracy.low, "accuracy_high": accuracy.high,
-            "loss": float(losses.mean()), "loss_low": loss_low, "loss_high": loss_high,
-            "chance": chance_level(group["n_choices"]),
-            **_label_balance(group),
+            **group_summary(group, bootstrap=bootstrap, confidence=confidence, seed=seed),
+            **_top_answer(group),
         })
     return pd.DataFrame.from_records(records)
 
 
-def _label_balance(group: pd.DataFrame) -> dict:
-    """``majority`` and ``top_answer``/``top_share`` of one condition's items (NaN/None when unknown)."""
-    result = {"majority": math.nan, "top_answer": None, "top_share": math.nan}
+def _top_answer(group: pd.DataFrame) -> dict:
+    """``top_answer``/``top_share``: one condition's most common answer and its share (None/NaN when unknown)."""
+    result = {"top_answer": None, "top_share": math.nan}
     if int(group["n_choices"].min()) < 2:
         return result  # exact match: no fixed set of answers to always give
-    gold = next((group[c] for c in ("gold_label", "gold") if c in group.columns), None)
     predicted = next((group[c] for c in ("predicted_label", "predicted") if c in group.columns), None)
-    if gold is not None:
-        result["majority"] = answer_share(gold.astype(str))[1]
     if predicted is not None:
         result["top_answer"], result["top_share"] = answer_share(predicted.astype(str))
     return result

@@ -29,10 +29,11 @@ import pandas as pd
 from scipy import stats
 
 from helpers.analysis.inference import holm, spearman_exact
+from helpers.analysis.resampling import check_resamples
 from helpers.experiments.task_contrast.views import (
     ALPHA,
     KIND_LABELS,
-    check_bootstrap,
+    ContrastInputError,
     check_size_column,
     kinds_present,
     model_families,
@@ -132,7 +133,7 @@ def chain_correlations(items: pd.DataFrame, families: Mapping[str, Sequence[str]
     """
     require(items, ["model_id", "task", "kind", "item_id", size_column], "chain_correlations")
     check_size_column(size_column)
-    check_bootstrap(bootstrap)
+    check_resamples(bootstrap, error=ContrastInputError)
     chosen = kinds_present(items, kinds, tuple(KIND_LABELS))
     members = model_families(items, families, size_column)
     rng = np.random.default_rng(seed)

@@ -19,7 +19,8 @@ import pandas as pd
 from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
 from helpers.experiments.task_contrast.chain import CHAIN_LEVELS, CHAIN_METRICS
 from helpers.experiments.task_contrast.views import KIND_LABELS
-from helpers.render.charts import CHANCE_STYLE, ChartInputError, require_table  # noqa: F401 (re-exported)
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
+from helpers.render.charts import CHANCE_STYLE, ChartInputError, baseline_rule, require_table  # noqa: F401 (re-exported)
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 150
@@ -32,12 +33,6 @@ def _kind_order(labels) -> list[str]:
     present = list(dict.fromkeys(labels))
     known = [label for label in KIND_LABELS.values() if label in present]
     return known + [label for label in present if label not in known]
-
-
-def _chance_rule(field: str = "chance") -> alt.Chart:
-    """Dashed horizontal line at the mean of ``field`` in each panel (rows without one skipped)."""
-    return alt.Chart().transform_filter(f"isValid(datum.{field})").mark_rule(**CHANCE_STYLE).encode(
-        y=alt.Y(f"mean({field}):Q"))
 
 
 def _other_color(field: str, values: Sequence[str], title: str) -> alt.Color:
@@ -84,11 +79,10 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
         alt.Chart().transform_filter("isValid(datum.low)").mark_errorbar(ticks=True).encode(
             x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
         alt.Chart().mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
-        _chance_rule(),
+        baseline_rule("chance"),
     ]
     if data["majority"].notna().any():  # unbalanced labels: always the most common gold answer, dotted orange
-        layers.append(alt.Chart().transform_filter("isValid(datum.majority)").mark_rule(
-            color="#D55E00", strokeDash=[2, 2], strokeWidth=1.5).encode(y=alt.Y("mean(majority):Q")))
+        layers.append(baseline_rule("majority", "majority"))
     return alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
         facet=alt.Facet("panel:N", sort=order, title=None), columns=2).resolve_scale(y="independent")
 
@@ -176,11 +170,11 @@ def format_chart(table: pd.DataFrame) -> alt.LayerChart:
     bars = alt.Chart().mark_errorbar(ticks=True).encode(
         x=alt.X("accuracy_low:Q", title="accuracy", scale=x_scale), x2="accuracy_high:Q", y=y, yOffset=y_offset,
         color=color)
-    chance = alt.Chart().mark_rule(**CHANCE_STYLE).encode(x="mean(chance):Q")
+    chance = baseline_rule("chance", axis="x")
     return alt.layer(bars, points, chance, data=table).properties(width=440, height=alt.Step(10))
 
 
-def published_chart(table: pd.DataFrame, chance: float = 0.25, *, palette: Sequence[str] | None = None) -> alt.FacetChart:
+def published_chart(table: pd.DataFrame, chance: float = MMLU_CHANCE, *, palette: Sequence[str] | None = None) -> alt.FacetChart:
     """Published MMLU-math ``acc`` vs ``acc_norm`` against size, one panel per family (2 columns)."""
     require_table(table, ["family", "model", "params", "metric", "value", "low", "high"], "published_chart",
                   "helpers.experiments.task_contrast.formats.published_formats")
@@ -193,7 +187,7 @@ def published_chart(table: pd.DataFrame, chance: float = 0.25, *, palette: Seque
         tooltip=["model:N", "metric:N", alt.Tooltip("value:Q", format=".3f")])
     bars = alt.Chart().mark_errorbar(ticks=True).encode(x=x, y=alt.Y("low:Q", title="accuracy"), y2="high:Q",
                                                         color=color)
-    chance_line = alt.Chart().mark_rule(**CHANCE_STYLE).encode(y=alt.datum(chance))
+    chance_line = baseline_rule(chance)
     families = list(dict.fromkeys(table["family"]))
     return alt.layer(line, bars, points, chance_line, data=table).properties(
         width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(

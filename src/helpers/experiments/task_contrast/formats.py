@@ -16,15 +16,14 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change
-from helpers.analysis.summaries import chance_level
+from helpers.analysis.inference import holm, mcnemar_change
+from helpers.analysis.published import mmlu_math_long
+from helpers.analysis.resampling import check_resamples
+from helpers.analysis.summaries import accuracy_summary, chance_level, mean_interval
 from helpers.experiments.task_contrast.views import (
     KIND_LABELS,
     ContrastInputError,
-    accuracy_row,
-    check_bootstrap,
     kinds_present,
-    mean_interval,
     model_families,
     require,
     short_model_name,
@@ -77,7 +76,7 @@ def format_comparison(items: pd.DataFrame, families: Mapping[str, Sequence[str]]
             if model_items.empty:
                 continue
             rows.append({**model._asdict(), "format": FORMAT_LABELS[key],
-                         **accuracy_row(model_items[column].to_numpy(dtype=bool), confidence),
+                         **accuracy_summary(model_items[column].to_numpy(dtype=bool), confidence),
                          "chance": chance_level(model_items["n_choices"])})
     return pd.DataFrame(rows)
 
@@ -90,22 +89,7 @@ def published_formats(summary: pd.DataFrame) -> pd.DataFrame:
     """
     require(summary, ["family", "model", "params", "n_items", "acc", "acc_stderr", "acc_norm", "acc_norm_stderr"],
             "published_formats")
-    frames = []
-    for metric in ("acc", "acc_norm"):
-        frame = summary[["family", "model", "params"]].copy()
-        frame["family"] = frame["family"].astype(str)
-        frame["model"] = frame["model"].astype(str)
-        frame["metric"] = metric
-        frame["n"] = summary["n_items"].astype(int).to_numpy()
-        frame["value"] = summary[metric].astype(float).to_numpy()
-        frame["k"] = np.rint(frame["value"] * frame["n"]).astype(int)
-        frame["stderr"] = summary[f"{metric}_stderr"].astype(float).to_numpy()
-        frames.append(frame)
-    long = pd.concat(frames, ignore_index=True)
-    tests = [binomial_vs_chance(k, n, 0.25, "two-sided") for k, n in zip(long["k"], long["n"])]
-    long["low"] = [test.low for test in tests]
-    long["high"] = [test.high for test in tests]
-    return long
+    return mmlu_math_long(summary)
 
 
 def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
@@ -124,7 +108,7 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
     """
     require(items, ["model_id", "kind", "task", "correct", "greedy_token_fraction", "gold_nll_per_token",
                     size_column], "arithmetic_metric_view")
-    check_bootstrap(bootstrap)
+    check_resamples(bootstrap, error=ContrastInputError)
     chosen = kinds_present(items, kinds, ARITHMETIC_KINDS)
     models = model_families(items, families, size_column)
     rows = []
@@ -147,7 +131,7 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
                     if np.isnan(values).all():
                         continue  # rows without per-token data (lm-eval imports): the metric is absent
                     if column == "correct":
-                        accuracy = accuracy_row(values.astype(bool), confidence)
+                        accuracy = accuracy_summary(values.astype(bool), confidence)
                         value, low, high = accuracy["accuracy"], accuracy["accuracy_low"], accuracy["accuracy_high"]
                     else:
                         value = float(values.mean())

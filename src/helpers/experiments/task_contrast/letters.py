@@ -35,6 +35,7 @@ from scipy import stats
 
 from helpers.analysis.baselines import most_common_gold
 from helpers.analysis.inference import binomial_vs_chance, holm, rejects
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.task_contrast.views import ALPHA, ContrastInputError, check_alpha, check_size_column, require, short_model_name
 
 VERDICTS = (
@@ -158,7 +159,7 @@ def letter_shares(items: pd.DataFrame, kind: str = "knowledge",
 def tests_text(diagnosis: pd.DataFrame) -> str:
     """The family of tests behind :func:`letter_diagnosis`, in one sentence."""
     n = int(diagnosis["n_tests"].iloc[0]) if len(diagnosis) else 0
-    chance = diagnosis["chance"].iloc[0] if len(diagnosis) else 0.25
+    chance = diagnosis["chance"].iloc[0] if len(diagnosis) else MMLU_CHANCE
     return (f"Tests: exact one-sided binomial test of each model's accuracy against {100 * chance:.0f}%, and a "
             f"chi-square test of uniform predicted letters with a Monte Carlo p-value ({N_DRAWS:,} draws); "
             f"each Holm-corrected across the {n} model{'s' if n != 1 else ''} scored in the letter format, "

@@ -39,7 +39,7 @@ def counts_markdown(items: pd.DataFrame, families: dict) -> str:
     for kind in kinds:
         frame[kind] = [f"{int(counts.loc[m, kind]):,}" for m in sizes.index]
         labels[kind] = KIND_LABELS.get(kind, kind)
-    return reader_table(frame, labels)
+    return reader_table(frame, labels, filename="task-contrast-counts.csv")
 
 
 def side_markdown(positions: pd.DataFrame, side: pd.DataFrame) -> str:
@@ -56,7 +56,7 @@ def side_markdown(positions: pd.DataFrame, side: pd.DataFrame) -> str:
     return reader_table(pd.DataFrame(rows), {
         "kind": "task kind", "model": "model", "n": "items", "accuracy": "accuracy [95% Wilson]",
         "chance": "chance", "test": "vs chance (exact binomial)", "loss": "loss, nats/token [95% bootstrap]"},
-        summary=f"Show every model and task kind ({len(rows)} rows)")
+        summary=f"Show every model and task kind ({len(rows)} rows)", filename="task-contrast-side.csv")
 
 
 def majority_markdown(majority: pd.DataFrame) -> str:
@@ -69,7 +69,7 @@ def majority_markdown(majority: pd.DataFrame) -> str:
                           "majority": [f"{pct(s, 1)} (\"{label}\")" for s, label in
                                        zip(majority["majority_share"], majority["majority_label"])]})
     return reader_table(frame, {"model": "model", "n": "items scored", "accuracy": "accuracy", "chance": "chance",
-                                "majority": "majority label's share of these items"})
+                                "majority": "majority label's share of these items"}, filename="task-contrast-majority.csv")
 
 
 def chain_markdown(chain: pd.DataFrame) -> str:
@@ -91,7 +91,7 @@ def chain_markdown(chain: pd.DataFrame) -> str:
     return reader_table(pd.DataFrame(rows), {
         "family": "family", "kind": "task kind", "metric": "metric", "models": "models",
         "per_item": "per item: median rho [95% bootstrap]", "means": "model means: rho",
-        "p": "exact p (Holm)"}, summary=f"Show every correlation ({len(rows)} rows)")
+        "p": "exact p (Holm)"}, summary=f"Show every correlation ({len(rows)} rows)", filename="task-contrast-chain.csv")
 
 
 def diagnosis_markdown(diagnosis: pd.DataFrame) -> str:
@@ -110,7 +110,7 @@ def diagnosis_markdown(diagnosis: pd.DataFrame) -> str:
     return reader_table(frame, {"model": "model", "n": "items", "accuracy": "accuracy [95% exact]",
                                 "below": "below chance: Holm p", "top": "most predicted letter",
                                 "uniform": "letters uniform: Holm p", "biased": "letter-biased guesser",
-                                "verdict": "verdict"})
+                                "verdict": "verdict"}, filename="task-contrast-diagnosis.csv")
 
 
 def formats_markdown(formats: pd.DataFrame, tests: pd.DataFrame | None = None) -> str:
@@ -132,7 +132,7 @@ def formats_markdown(formats: pd.DataFrame, tests: pd.DataFrame | None = None) -
     labels = {"model": "model", **{label: f"{label} [95% Wilson]" for label in dict.fromkeys(formats["format"])}}
     if by_model is not None:
         labels["change"] = "acc_norm − acc (full text) [95%]"
-    return reader_table(pd.DataFrame(rows), labels)
+    return reader_table(pd.DataFrame(rows), labels, filename="task-contrast-formats.csv")
 
 
 def published_formats_markdown(published: pd.DataFrame) -> str:
@@ -148,7 +148,7 @@ def published_formats_markdown(published: pd.DataFrame) -> str:
     })
     return reader_table(frame, {"family": "family", "model": "model", "parameters": "parameters",
                                 "acc": "acc [95% exact]", "acc_norm": "acc_norm [95% exact]",
-                                "gap": "acc_norm − acc"}, summary=f"Show all {len(frame)} published models")
+                                "gap": "acc_norm − acc"}, summary=f"Show all {len(frame)} published models", filename="task-contrast-published-formats.csv")
 
 
 def arithmetic_markdown(arithmetic: pd.DataFrame) -> str:
@@ -174,4 +174,4 @@ def arithmetic_markdown(arithmetic: pd.DataFrame) -> str:
                                              "exact": "exact match [95% Wilson]",
                                              "digits": "digits correct [95% bootstrap]",
                                              "loss": "loss, nats/token [95% bootstrap]"},
-                        summary=f"Show every model and difficulty ({len(rows)} rows)")
+                        summary=f"Show every model and difficulty ({len(rows)} rows)", filename="task-contrast-arithmetic.csv")

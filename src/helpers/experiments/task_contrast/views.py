@@ -23,16 +23,15 @@ the bad value and the remedy.
 
 from __future__ import annotations
 
-import math
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from helpers.analysis import intervals
 from helpers.analysis.baselines import majority_label_share
 from helpers.analysis.inference import chance_family
-from helpers.analysis.summaries import chance_level
+from helpers.analysis.resampling import check_resamples
+from helpers.analysis.summaries import chance_level, group_summary
 
 SIZE_COLUMNS = ("n_params_nonembedding", "n_params_total")
 """Columns of the item table that can serve as model size."""
@@ -48,6 +47,9 @@ KIND_LABELS = {
 
 SIDE_BY_SIDE_KINDS = ("knowledge", "procedure", "pattern")
 """The three kinds of task the report contrasts."""
+SIDE_BY_SIDE_COLUMNS = ("n_items", "n_correct", "accuracy", "accuracy_low", "accuracy_high", "chance", "majority",
+                        "loss", "loss_low", "loss_high")
+"""Columns of :func:`side_by_side` from :func:`helpers.analysis.summaries.group_summary`, in its order."""
 ALPHA = 0.05
 POSITIONS = ("below chance", "above chance", "not distinguishable from chance", "any item right", "no item right")
 
@@ -84,15 +86,6 @@ def check_size_column(size_column: str) -> None:
     """Raise :class:`ContrastInputError` unless ``size_column`` is one of :data:`SIZE_COLUMNS`."""
     if size_column not in SIZE_COLUMNS:
         raise ContrastInputError(f"size_column={size_column!r}: choose one of {list(SIZE_COLUMNS)}.")
-
-
-def check_bootstrap(bootstrap: int) -> None:
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or (
-        bootstrap != 0 and bootstrap < 100
-    ):
-        raise ContrastInputError(
-            f"bootstrap={bootstrap!r}: expected 0 (no bootstrap intervals) or an integer >= 100."
-        )
 
 
 def check_alpha(alpha: float) -> None:
@@ -163,23 +156,6 @@ def model_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
     return table.sort_values(["_rank", "n_params", "model_id"], kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 
-def accuracy_row(correct_values: np.ndarray, confidence: float) -> dict[str, float]:
-    """Accuracy with its Wilson interval from 0/1 values."""
-    n_items = int(correct_values.size)
-    n_correct = int(np.sum(correct_values))
-    wilson = intervals.wilson_interval(n_correct, n_items, confidence)
-    return {"n_items": n_items, "n_correct": n_correct, "accuracy": n_correct / n_items,
-            "accuracy_low": wilson.low, "accuracy_high": wilson.high}
-
-
-def mean_interval(values: np.ndarray, bootstrap: int, confidence: float, seed: int) -> tuple[float, float]:
-    """Bootstrap interval of a mean, or NaNs when ``bootstrap == 0`` or fewer than 2 values."""
-    if bootstrap == 0 or values.size < 2:
-        return math.nan, math.nan
-    interval = intervals.bootstrap_mean_ci(values, n_resamples=int(bootstrap), confidence=confidence, seed=seed)
-    return interval.low, interval.high
-
-
 def settings_table(families: Mapping[str, Sequence[str]], settings: Mapping[str, object]) -> pd.DataFrame:
     """The validated run settings: one row per task kind (task, shots, limit) plus the model lists."""
     rows = [{"setting": f"task kind {kind}", "value": f"{setting.task}, {setting.shots}-shot, "
@@ -219,7 +195,7 @@ def side_by_side(items: pd.DataFrame, families: Mapping[str, Sequence[str]], kin
     """
     require(items, ["model_id", "kind", "item_id", "n_choices", "correct", "gold_nll_per_token", size_column],
             "side_by_side")
-    check_bootstrap(bootstrap)
+    check_resamples(bootstrap, error=ContrastInputError)
     chosen = kinds_present(items, kinds, SIDE_BY_SIDE_KINDS)
     models = model_families(items, families, size_column)
     rows = []
@@ -229,17 +205,9 @@ def side_by_side(items: pd.DataFrame, families: Mapping[str, Sequence[str]], kin
             model_items = of_kind[of_kind["model_id"] == model.model_id]
             if model_items.empty:
                 continue
-            loss = model_items["gold_nll_per_token"].to_numpy(dtype=float)  # [n_items]
-            loss_low, loss_high = mean_interval(loss, bootstrap, confidence, seed)
-            rows.append({
-                **model._asdict(), "kind": kind, "kind_label": KIND_LABELS.get(kind, kind),
-                **accuracy_row(model_items["correct"].to_numpy(dtype=bool), confidence),
-                "chance": chance_level(model_items["n_choices"]),
-                "majority": (majority_label_share(model_items["gold"])[1]  # always the most common gold answer
-                             if "gold" in model_items.columns and int(model_items["n_choices"].min()) >= 2
-                             else float("nan")),
-                "loss": float(loss.mean()), "loss_low": loss_low, "loss_high": loss_high,
-            })
+            summary = group_summary(model_items, bootstrap=bootstrap, confidence=confidence, seed=seed)
+            rows.append({**model._asdict(), "kind": kind, "kind_label": KIND_LABELS.get(kind, kind),
+                         **{column: summary[column] for column in SIDE_BY_SIDE_COLUMNS}})
     return pd.DataFrame(rows)
 
 
