@@ -66,6 +66,7 @@ NOT_SCORE_CODE: dict[str, str] = {
     "helpers.render": "drawing and tables, after the scores",
     "helpers.experiments.registry": "names the experiments and their code rules; computes nothing",
     "helpers.experiments.config": "validates the settings of a run once; the settings are part of the result key",
+    "helpers.analysis.resampling": "checks a bootstrap resample count (reached through config); computes no score",
 }
 """Modules (and everything under them; ``helpers`` itself alone) left out of the code-version closure check,
 with the reason.
