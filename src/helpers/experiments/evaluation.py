@@ -58,7 +58,12 @@ def default_stack(*, shipped: bool = True, local: str | Path | None = None) -> S
 
 @dataclass
 class ModelHandle:
-    """A model source resolved once (id, revision, dtype, device); weights loaded on first use."""
+    """A model source resolved once (id, revision, dtype, device); weights loaded on first use.
+
+    ``facts`` is the source's :class:`~helpers.core.models.ModelFacts` (memoised per process by
+    :func:`~helpers.core.models.model_facts`): ask it, not the handle's fields, for the family,
+    tokenizer, parameter count or build record.
+    """
 
     source: str
     revision: str | None = None
@@ -68,12 +73,16 @@ class ModelHandle:
     _loaded: Any = None
 
     def __post_init__(self) -> None:
-        from helpers.core.models import resolve_source
+        from helpers.core.models import model_facts
 
-        resolved = resolve_source(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
-        self.resolved = resolved
-        self.model_id, self.revision = resolved.model_id, resolved.revision
-        self.dtype, self.device = resolved.dtype, resolved.device
+        self.facts = model_facts(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
+        self.model_id, self.revision = self.facts.model_id, self.facts.revision
+        self.dtype, self.device = self.facts.dtype, self.facts.device
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the weights are in memory (reading :attr:`loaded` would not load them)."""
+        return self._loaded is not None
 
     @property
     def loaded(self):
@@ -158,14 +167,7 @@ def build_setting_items(setting: TaskSetting, seed: int | None = None) -> list:
 def model_provenance(handle: ModelHandle) -> dict[str, Any]:
     """What the store records about the model beside its rows (offline: sha256, weight types, build id)."""
     record: dict[str, Any] = {"source": handle.source, "model_id": handle.model_id, "revision": handle.revision}
-    if handle.resolved.kind == "offline":
-        import json
-
-        from helpers.core.models.offline import model_dir
-
-        built = json.loads((model_dir(handle.resolved.location) / "provenance.json").read_text())
-        record.update({name: built.get(name) for name in
-                       ("upstream", "gguf_sha256", "gguf_weight_types", "build_id", "stored_dtype", "licence")})
+    record.update(handle.facts.build_record())
     return record
 
 

@@ -154,7 +154,7 @@ def model_table(config, sizes: Mapping[str, float] | None = None) -> pd.DataFram
     their scaled-down random versions) are counted on the meta device. Columns:
     :data:`TABLE_COLUMNS` plus ``model_id``, ``source_name`` and ``weight_types`` (a dict).
     """
-    from helpers.core.models import resolve_source
+    from helpers.core.models import model_facts
 
     families: dict[str, list[str]] = {}
     for family, sources in config.families.items():
@@ -162,7 +162,7 @@ def model_table(config, sizes: Mapping[str, float] | None = None) -> pd.DataFram
             families.setdefault(source, []).append(family)
     rows = []
     for source, member_of in families.items():
-        resolved = resolve_source(source, device=config.device)
+        resolved = model_facts(source, device=config.device)
         facts = _source_facts(source, resolved.model_id, resolved.dtype)
         n_params = facts["n_params"]
         if sizes is not None and resolved.model_id in sizes:

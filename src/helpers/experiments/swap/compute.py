@@ -85,7 +85,7 @@ def recipient_depth(handle: ModelHandle) -> int:
     """Number of layers of ``handle``'s model, from its config (no weights are loaded)."""
     from helpers.core.models import model_config
 
-    config = handle.loaded.model.config if handle._loaded is not None else model_config(handle.source)
+    config = handle.loaded.model.config if handle.is_loaded else model_config(handle.source)
     return int(config.get_text_config().num_hidden_layers)
 
 
