@@ -139,22 +139,32 @@ def rows_for(handle: ModelHandle, setting: TaskSetting, items: Sequence, batch_t
     requests = [request for item in items for request in item.requests]
     scorer = Scorer(loaded.model, loaded.tokenizer, max_length=loaded.max_length, batch_tokens=batch_tokens,
                     progress=progress)
-    scores = iter(scorer.score(requests, return_token_values=True, desc=f"{handle.model_id} {setting.task}"))
-    rows = []
+    scores = scorer.score(requests, return_token_values=True, desc=f"{handle.model_id} {setting.task}")
+    records = request_rows(items, scores, model_id=handle.model_id, kind=setting.kind,
+                           n_params=(loaded.n_params_total, loaded.n_params_nonembedding))
+    return pd.DataFrame(records, columns=ROW_COLUMNS)
+
+
+def request_rows(items: Sequence, scores: Sequence, *, model_id: str, kind: str,
+                 n_params: tuple[float, float]) -> list[dict[str, Any]]:
+    """One record per request of ``items`` (in order) with its :class:`~helpers.core.requests.Score`:
+    the :data:`ROW_COLUMNS`, the one layout of a stored per-request row (the swap adds its condition's
+    columns to these). ``n_params``: ``(total, non-embedding)`` parameters of the scored model."""
+    records, score_iter = [], iter(scores)
     for item in items:
         for choice, request in enumerate(item.requests):
-            score = next(scores)
-            label = item.choice_labels[choice] if item.choice_labels else request.continuation.strip()
-            rows.append({
-                "model_id": handle.model_id, "task": item.task, "kind": setting.kind, "item_id": item.item_id,
-                "subject": str(item.meta.get("subject", "")), "choice": choice, "label": label,
+            score = next(score_iter)
+            records.append({
+                "model_id": model_id, "task": item.task, "kind": kind, "item_id": item.item_id,
+                "subject": str(item.meta.get("subject", "")), "choice": choice,
+                "label": item.choice_labels[choice] if item.choice_labels else request.continuation.strip(),
                 "gold": item.gold, "is_gold": choice == item.gold, "continuation": request.continuation,
                 "logprob": score.logprob, "is_greedy": score.is_greedy, "n_tokens": score.n_tokens,
                 "token_logprobs": list(score.token_logprobs or ()),
                 "token_is_greedy": list(score.token_is_greedy or ()),
-                "n_params_total": loaded.n_params_total, "n_params_nonembedding": loaded.n_params_nonembedding,
+                "n_params_total": n_params[0], "n_params_nonembedding": n_params[1],
             })
-    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+    return records
 
 
 def build_setting_items(setting: TaskSetting, seed: int | None = None) -> list:
