@@ -17,8 +17,8 @@ MOVING_FUNCTIONS = {"move", "rmtree", "copytree", "rename", "replace"}  # shutil
 STORE_MARKS = (".path(", ".root")
 
 
-def _is_store_derived(node: ast.AST, source: str, derived: set[str]) -> bool:
-    segment = ast.get_source_segment(source, node) or ""
+def _is_store_derived(node: ast.AST, derived: set[str]) -> bool:
+    segment = ast.unparse(node)
     if any(mark in segment for mark in STORE_MARKS):
         return True
     return any(isinstance(name, ast.Name) and name.id in derived for name in ast.walk(node))
@@ -34,18 +34,22 @@ def layout_uses(source: str) -> list[str]:
         if isinstance(node, ast.ImportFrom) and node.module in LAYOUT_MODULES:
             found.append(f"line {node.lineno}: imports {node.module}")
     for function in [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]:
+        assignments = [node for node in ast.walk(function) if isinstance(node, ast.Assign)]
         derived: set[str] = set()
-        for node in ast.walk(function):  # assignments in source order (walk is breadth-first; good enough)
-            if isinstance(node, ast.Assign) and _is_store_derived(node.value, source, derived):
-                derived |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+        while True:  # names assigned from a store path, or from such a name, until nothing new
+            found_now = {target.id for node in assignments if _is_store_derived(node.value, derived)
+                         for target in node.targets if isinstance(target, ast.Name)}
+            if found_now <= derived:
+                break
+            derived |= found_now
         for node in ast.walk(function):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
                 continue
             receiver, name = node.func.value, node.func.attr
-            if name in PATH_OPERATIONS and _is_store_derived(receiver, source, derived):
+            if name in PATH_OPERATIONS and _is_store_derived(receiver, derived):
                 found.append(f"line {node.lineno}: .{name}() on a store path")
             if (isinstance(receiver, ast.Name) and receiver.id in {"shutil", "os"} and name in MOVING_FUNCTIONS
-                    and any(_is_store_derived(arg, source, derived) for arg in node.args)):
+                    and any(_is_store_derived(arg, derived) for arg in node.args)):
                 found.append(f"line {node.lineno}: {receiver.id}.{name}() of a store path")
     return found
 

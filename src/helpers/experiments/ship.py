@@ -94,6 +94,23 @@ def _in_item_order(part: pd.DataFrame, rank: dict[str, int]) -> pd.DataFrame:
     return part.sort_values("item_id", key=lambda column: column.map(rank), kind="stable")
 
 
+def _source_table(old: Callable[[], tuple[pd.DataFrame, dict[str, Any] | None]], from_store: ResultStore | None,
+                  local: ResultStore, local_key: dict[str, Any], partial: bool,
+                  label: str) -> tuple[pd.DataFrame, dict[str, Any] | None] | None:
+    """``(table, provenance)`` to ship: ``old()`` when shipping ``from_store``, else the local table of
+    ``local_key``. A missing one raises :class:`ResultNotFoundError`, or, when ``partial``, is
+    named ("not yet computed: <label>") and gives None."""
+    try:
+        if from_store is not None:
+            return old()
+        return local.load(local_key), local.provenance(local_key)
+    except ResultNotFoundError:
+        if not partial:
+            raise
+        print(f"not yet computed: {label}", flush=True)
+        return None
+
+
 def _provenance(handle: ModelHandle, setting: TaskSetting, source_record: dict[str, Any] | None) -> dict[str, Any]:
     return {"model": model_provenance(handle), "task_setting": {"task": setting.task, "shots": setting.shots,
             "limit": setting.limit},
@@ -118,20 +135,14 @@ def ship(profile: Profile, *, local: ResultStore | None = None, from_store: Resu
     for label, handle, setting in planned_results(profile):
         items = build_setting_items(setting)
         key = result_key(handle, setting)
-        try:
-            if from_store is not None:
-                table, record = _old_table(from_store, {**key, "model_id": handle.model_id})
-            else:
-                local_key = {**key, "code_version": evaluation_code_version()}
-                table, record = local.load(local_key), local.provenance(local_key)
-        except ResultNotFoundError:
-            if not partial:
-                raise
-            print(f"not yet computed: {label}", flush=True)
+        found = _source_table(lambda: _old_table(from_store, {**key, "model_id": handle.model_id}), from_store,
+                              local, {**key, "code_version": evaluation_code_version()}, partial, label)
+        if found is None:
             continue
+        table, record = found
         compute = _checked_rows(table, items, label, lambda item: {len(item.requests)}, _in_item_order)
         outcome = ship_table(shipped, key, items, compute, shard_size=64,
-                               extra_provenance=_provenance(handle, setting, record))
+                             extra_provenance=_provenance(handle, setting, record))
         done.append(label)
         if progress:
             print(f"{outcome} {label}: {len(table)} rows", flush=True)
@@ -254,17 +265,12 @@ def ship_swap(profile: Profile, *, local: ResultStore | None = None, from_store:
         names = [condition.name for condition in conditions]
         for kind, setting in plan.settings.items():
             key = pair_key(donor, recipient, setting, plan)
-            try:
-                if from_store is not None:
-                    table, record = _old_swap_table(from_store, donor.model_id, recipient.model_id, setting), None
-                else:
-                    local_key = {**key, "code_version": swap_code_version()}
-                    table, record = local.load(local_key), local.provenance(local_key)
-            except ResultNotFoundError:
-                if not partial:
-                    raise
-                print(f"not yet computed: swap {recipient.model_id} {kind}", flush=True)
+            found = _source_table(
+                lambda: (_old_swap_table(from_store, donor.model_id, recipient.model_id, setting), None), from_store,
+                local, {**key, "code_version": swap_code_version()}, partial, f"swap {recipient.model_id} {kind}")
+            if found is None:
                 continue
+            table, record = found
             provenance = {"donor": model_provenance(donor), "recipient": model_provenance(recipient),
                           "swap_code_version_at_ship": swap_code_version(),
                           "computed_with": portable_environment((record or {}).get("environment"))}
