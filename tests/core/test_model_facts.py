@@ -89,3 +89,14 @@ def test_the_loaded_models_count_agrees_with_the_fact():
 def test_model_provenance_of_a_random_model_names_it_only():
     handle = ModelHandle("random:opt-125m", device="cpu")
     assert model_provenance(handle) == {"source": "random:opt-125m", "model_id": "random:opt-125m", "revision": None}
+
+
+def test_a_local_model_loads_through_a_handle(tmp_path):
+    """The handle's revision of a local folder is its fingerprint; loading must not pass it back
+    (resolve_source refuses a revision for a folder), memoised or not."""
+    built = load_model("random:pythia-70m", device="cpu")
+    built.model.save_pretrained(tmp_path)
+    built.tokenizer.save_pretrained(tmp_path)
+    handle = ModelHandle(f"local:{tmp_path}", device="cpu")
+    forget_model_facts()
+    assert handle.revision.startswith("files-") and handle.loaded.model_id == f"local:{tmp_path.name}"

@@ -95,7 +95,9 @@ class ModelHandle:
             log.info("loading %s (%s, %s)", self.source, self.dtype, self.device)
             hf_logging.disable_progress_bar()  # keep "Loading weights" bars out of executed notebooks
             loader = self.loader or load_model
-            self._loaded = loader(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
+            # a local folder's revision is its files' fingerprint, which the loader refuses as an argument
+            revision = None if self.facts.kind == "local" else self.revision
+            self._loaded = loader(self.source, revision=revision, dtype=self.dtype, device=self.device)
         return self._loaded
 
     def release(self) -> None:
