@@ -15,13 +15,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from helpers.experiments import evaluation, registry, seal, verify
+from helpers.experiments import evaluation, registry, verify
 from helpers.experiments.evaluation import ModelHandle, evaluate, result_key
 from helpers.experiments.ship import results_summary, ship
 from helpers.infra.paths import DATA_DIR, REPO_ROOT
 from helpers.infra.profiles import load_profile, load_profiles
 from helpers.infra.provenance import PACKAGE_DIR, code_version
-from helpers.infra.store import ResultStore, StoreStack
+from helpers.infra.store import SEAL_FIELD, ResultStore, StoreStack, altered_shards
 from helpers.infra.store.shards import SHARD_METADATA_KEY
 
 TINY = """
@@ -189,7 +189,7 @@ def test_without_the_seal_the_same_alteration_escapes_a_one_item_sample(tiny):
     _alter_an_unsampled_row(profile, shipped)
     for path in shipped.root.rglob("provenance.json"):
         record = json.loads(path.read_text())
-        record.pop(seal.SEAL_FIELD)
+        record.pop(SEAL_FIELD)
         path.write_text(json.dumps(record))
     stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
     said = []
@@ -204,8 +204,8 @@ def test_shipping_seals_every_table_with_its_shard_digests(tiny):
     for record in records:
         directory = shipped.root / record["key"][:2] / record["key"]
         files = sorted(path.name for path in directory.glob("shard-*.parquet"))
-        assert sorted(record[seal.SEAL_FIELD]) == files
-        assert all(record[seal.SEAL_FIELD][name] == hashlib.sha256((directory / name).read_bytes()).hexdigest()
+        assert sorted(record[SEAL_FIELD]) == files
+        assert all(record[SEAL_FIELD][name] == hashlib.sha256((directory / name).read_bytes()).hexdigest()
                    for name in files)
 
 
@@ -213,9 +213,9 @@ def test_every_table_shipped_with_the_repository_is_sealed_and_unaltered():
     store = ResultStore(evaluation.SHIPPED_RESULTS_DIR)
     records = [record for record in store.records() if record.get("complete")]
     assert records, f"no shipped results under {store.root}"
-    unsealed = [record["key"][:12] for record in records if seal.SEAL_FIELD not in record]
+    unsealed = [record["key"][:12] for record in records if SEAL_FIELD not in record]
     assert not unsealed, f"shipped tables without a seal: {unsealed}"
-    altered = {record["key"][:12]: seal.altered_shards(store, record["key_fields"]) for record in records}
+    altered = {record["key"][:12]: altered_shards(store, record["key_fields"]) for record in records}
     assert not {key: found for key, found in altered.items() if found}
 
 
@@ -303,7 +303,7 @@ def test_a_store_filled_in_one_clone_is_reused_from_another_path(tmp_path):
         from helpers.experiments import evaluation
         from helpers.experiments.evaluation import ModelHandle, evaluate
         from helpers.infra.profiles import TaskSetting
-        from helpers.infra.store import ResultStore, StoreStack
+        from helpers.infra.store import SEAL_FIELD, ResultStore, StoreStack, altered_shards
         calls = []
         original = evaluation.rows_for
         evaluation.rows_for = lambda *a, **k: calls.append(1) or original(*a, **k)

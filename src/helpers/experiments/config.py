@@ -120,12 +120,12 @@ def _subset(name: str, wanted: list[str] | None, available: Mapping[str, Any], p
 
 def _check_models(sources: Sequence[str], device: str | None) -> None:
     """Resolve every source once (no weights, no hub): a typo fails here, before any scoring."""
-    from helpers.core.models import resolve_source
+    from helpers.core.models import model_facts
     from helpers.core.models.offline import OfflineModelError
 
     for source in sources:
         try:
-            resolve_source(source, device=device)
+            model_facts(source, device=device)
         except (ValueError, LookupError, OfflineModelError) as error:
             raise ParameterError(f"Model {source!r}: {error}") from error
 
@@ -196,7 +196,7 @@ def families_of(models: Sequence[str], chosen: Profile) -> dict[str, tuple[str, 
     training data with size. To compare sizes of another family, list it in a profiles file
     (``--profiles-file``).
     """
-    from helpers.core.models import resolve_source
+    from helpers.core.models import model_facts
     from helpers.core.models.offline import OfflineModelError
 
     grouped: dict[str, list[str]] = {}
@@ -204,7 +204,7 @@ def families_of(models: Sequence[str], chosen: Profile) -> dict[str, tuple[str, 
         family = next((name for name, members in chosen.families.items() if model in members), None)
         if family is None:
             try:
-                family = resolve_source(model, device="cpu").family
+                family = model_facts(model, device="cpu").family
             except (ValueError, LookupError, OfflineModelError):  # reported by _check_models
                 family = None
         grouped.setdefault(family or model, []).append(model)

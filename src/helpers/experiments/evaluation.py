@@ -58,7 +58,12 @@ def default_stack(*, shipped: bool = True, local: str | Path | None = None) -> S
 
 @dataclass
 class ModelHandle:
-    """A model source resolved once (id, revision, dtype, device); weights loaded on first use."""
+    """A model source resolved once (id, revision, dtype, device); weights loaded on first use.
+
+    ``facts`` is the source's :class:`~helpers.core.models.ModelFacts` (memoised per process by
+    :func:`~helpers.core.models.model_facts`): ask it, not the handle's fields, for the family,
+    tokenizer, parameter count or build record.
+    """
 
     source: str
     revision: str | None = None
@@ -68,12 +73,16 @@ class ModelHandle:
     _loaded: Any = None
 
     def __post_init__(self) -> None:
-        from helpers.core.models import resolve_source
+        from helpers.core.models import model_facts
 
-        resolved = resolve_source(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
-        self.resolved = resolved
-        self.model_id, self.revision = resolved.model_id, resolved.revision
-        self.dtype, self.device = resolved.dtype, resolved.device
+        self.facts = model_facts(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
+        self.model_id, self.revision = self.facts.model_id, self.facts.revision
+        self.dtype, self.device = self.facts.dtype, self.facts.device
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the weights are in memory (reading :attr:`loaded` would not load them)."""
+        return self._loaded is not None
 
     @property
     def loaded(self):
@@ -86,7 +95,9 @@ class ModelHandle:
             log.info("loading %s (%s, %s)", self.source, self.dtype, self.device)
             hf_logging.disable_progress_bar()  # keep "Loading weights" bars out of executed notebooks
             loader = self.loader or load_model
-            self._loaded = loader(self.source, revision=self.revision, dtype=self.dtype, device=self.device)
+            # a local folder's revision is its files' fingerprint, which the loader refuses as an argument
+            revision = None if self.facts.kind == "local" else self.revision
+            self._loaded = loader(self.source, revision=revision, dtype=self.dtype, device=self.device)
         return self._loaded
 
     def release(self) -> None:
@@ -130,22 +141,32 @@ def rows_for(handle: ModelHandle, setting: TaskSetting, items: Sequence, batch_t
     requests = [request for item in items for request in item.requests]
     scorer = Scorer(loaded.model, loaded.tokenizer, max_length=loaded.max_length, batch_tokens=batch_tokens,
                     progress=progress)
-    scores = iter(scorer.score(requests, return_token_values=True, desc=f"{handle.model_id} {setting.task}"))
-    rows = []
+    scores = scorer.score(requests, return_token_values=True, desc=f"{handle.model_id} {setting.task}")
+    records = request_rows(items, scores, model_id=handle.model_id, kind=setting.kind,
+                           n_params=(loaded.n_params_total, loaded.n_params_nonembedding))
+    return pd.DataFrame(records, columns=ROW_COLUMNS)
+
+
+def request_rows(items: Sequence, scores: Sequence, *, model_id: str, kind: str,
+                 n_params: tuple[float, float]) -> list[dict[str, Any]]:
+    """One record per request of ``items`` (in order) with its :class:`~helpers.core.requests.Score`:
+    the :data:`ROW_COLUMNS`, the one layout of a stored per-request row (the swap adds its condition's
+    columns to these). ``n_params``: ``(total, non-embedding)`` parameters of the scored model."""
+    records, score_iter = [], iter(scores)
     for item in items:
         for choice, request in enumerate(item.requests):
-            score = next(scores)
-            label = item.choice_labels[choice] if item.choice_labels else request.continuation.strip()
-            rows.append({
-                "model_id": handle.model_id, "task": item.task, "kind": setting.kind, "item_id": item.item_id,
-                "subject": str(item.meta.get("subject", "")), "choice": choice, "label": label,
+            score = next(score_iter)
+            records.append({
+                "model_id": model_id, "task": item.task, "kind": kind, "item_id": item.item_id,
+                "subject": str(item.meta.get("subject", "")), "choice": choice,
+                "label": item.choice_labels[choice] if item.choice_labels else request.continuation.strip(),
                 "gold": item.gold, "is_gold": choice == item.gold, "continuation": request.continuation,
                 "logprob": score.logprob, "is_greedy": score.is_greedy, "n_tokens": score.n_tokens,
                 "token_logprobs": list(score.token_logprobs or ()),
                 "token_is_greedy": list(score.token_is_greedy or ()),
-                "n_params_total": loaded.n_params_total, "n_params_nonembedding": loaded.n_params_nonembedding,
+                "n_params_total": n_params[0], "n_params_nonembedding": n_params[1],
             })
-    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+    return records
 
 
 def build_setting_items(setting: TaskSetting, seed: int | None = None) -> list:
@@ -158,14 +179,7 @@ def build_setting_items(setting: TaskSetting, seed: int | None = None) -> list:
 def model_provenance(handle: ModelHandle) -> dict[str, Any]:
     """What the store records about the model beside its rows (offline: sha256, weight types, build id)."""
     record: dict[str, Any] = {"source": handle.source, "model_id": handle.model_id, "revision": handle.revision}
-    if handle.resolved.kind == "offline":
-        import json
-
-        from helpers.core.models.offline import model_dir
-
-        built = json.loads((model_dir(handle.resolved.location) / "provenance.json").read_text())
-        record.update({name: built.get(name) for name in
-                       ("upstream", "gguf_sha256", "gguf_weight_types", "build_id", "stored_dtype", "licence")})
+    record.update(handle.facts.build_record())
     return record
 
 

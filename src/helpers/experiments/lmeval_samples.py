@@ -297,7 +297,7 @@ def param_counts(handle: ModelHandle, info: dict[str, Any]) -> tuple[float, floa
         registered = [s for s in MODELS.values() if s.hub_id == handle.model_id]
         if registered:
             return (*count_parameters(hf_config(registered[0])), "registry")
-        directory = _directory(handle)
+        directory = handle.facts.directory()
         if directory is not None:
             from transformers import AutoConfig
 
@@ -310,31 +310,12 @@ def param_counts(handle: ModelHandle, info: dict[str, Any]) -> tuple[float, floa
     return math.nan, math.nan, "unknown"
 
 
-def _directory(handle: ModelHandle) -> str | None:
-    if handle.resolved.kind == "local":
-        return handle.resolved.location
-    if handle.resolved.kind == "offline":
-        from helpers.core.models.offline import model_dir
-
-        return str(model_dir(handle.resolved.location))
-    return None
-
-
 def token_counter(handle: ModelHandle) -> Callable[[Sequence[Request]], list[int]] | None:
     """``requests -> [n continuation tokens]`` with the model's tokenizer, or None if not available offline."""
     from helpers.core.scoring.encoding import encode_requests
 
     try:
-        if handle.resolved.family in ("pythia", "opt"):
-            from helpers.core.models import family_tokenizer
-
-            tokenizer = family_tokenizer(handle.resolved.family)
-        else:
-            from transformers import AutoTokenizer
-
-            directory = _directory(handle)
-            tokenizer = AutoTokenizer.from_pretrained(directory) if directory else AutoTokenizer.from_pretrained(
-                handle.model_id, revision=handle.revision, local_files_only=True)
+        tokenizer = handle.facts.tokenizer()  # bundled (Pythia/OPT), the model folder, or the hub cache
     except Exception:  # noqa: BLE001 - no tokenizer offline: n_tokens stays NaN
         return None
     return lambda requests: [len(e.continuation_ids) for e in encode_requests(tokenizer, requests)]

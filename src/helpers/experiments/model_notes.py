@@ -23,7 +23,6 @@ Nothing here loads weights; core modules (which import torch) are imported insid
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Mapping
 
@@ -79,15 +78,14 @@ def dominant_weight_type(types: Mapping[str, int]) -> str | None:
 # ----------------------------------------------------------------------------- one model
 
 
-def _offline_row(name: str) -> dict:
-    from helpers.core.models.offline.catalog import OFFLINE_MODELS, PROVENANCE_FILE, OfflineModelError, model_dir
+def _offline_row(name: str, resolved) -> dict:
+    from helpers.core.models.offline.catalog import OFFLINE_MODELS, OfflineModelError
 
     if name not in OFFLINE_MODELS:
         raise ModelNotesError(f"offline model {name!r} is not in the catalog ({', '.join(OFFLINE_MODELS)}).")
     spec = OFFLINE_MODELS[name]
     try:
-        provenance = json.loads((model_dir(name) / PROVENANCE_FILE).read_text(encoding="utf-8"))
-        types = dict(provenance.get("gguf_weight_types") or {})
+        types = dict(resolved.build_record().get("gguf_weight_types") or {})  # the GGUF's quantization, as built
     except (OfflineModelError, OSError, ValueError):
         types = {}
     upstream_id = spec.upstream.split(" (")[0]
@@ -113,20 +111,13 @@ def _registry_row(name: str, *, random: bool, dtype: str | None) -> dict:
             "source": spec.hub_id}
 
 
-def _registry_count(name: str, random: bool) -> int:
-    """Total parameters of registry model ``name`` (scaled down when ``random``), on the meta device."""
-    from helpers.core.models.params import count_parameters
-    from helpers.core.models.random_init import random_config
+def _source_facts(source: str, resolved) -> dict:
+    """The table's facts about ``source`` (``resolved``: its :class:`~helpers.core.models.ModelFacts`)."""
     from helpers.core.models.registry import MODELS
 
-    return count_parameters(random_config(MODELS[name], full_size=not random))[0]
-
-
-def _source_facts(source: str, model_id: str, dtype: str | None) -> dict:
-    from helpers.core.models.registry import MODELS
-
+    model_id, dtype = resolved.model_id, resolved.dtype
     if source.startswith("offline:"):
-        return _offline_row(source.removeprefix("offline:"))
+        return _offline_row(source.removeprefix("offline:"), resolved)
     if source.startswith("random:"):
         name = source.removeprefix("random:")
         if name not in MODELS:
@@ -155,7 +146,7 @@ def model_table(config, sizes: Mapping[str, float] | None = None) -> pd.DataFram
     their scaled-down random versions) are counted on the meta device. Columns:
     :data:`TABLE_COLUMNS` plus ``model_id``, ``source_name`` and ``weight_types`` (a dict).
     """
-    from helpers.core.models import resolve_source
+    from helpers.core.models import model_facts
 
     families: dict[str, list[str]] = {}
     for family, sources in config.families.items():
@@ -163,13 +154,13 @@ def model_table(config, sizes: Mapping[str, float] | None = None) -> pd.DataFram
             families.setdefault(source, []).append(family)
     rows = []
     for source, member_of in families.items():
-        resolved = resolve_source(source, device=config.device)
-        facts = _source_facts(source, resolved.model_id, resolved.dtype)
+        resolved = model_facts(source, device=config.device)
+        facts = _source_facts(source, resolved)
         n_params = facts["n_params"]
         if sizes is not None and resolved.model_id in sizes:
             n_params = float(sizes[resolved.model_id])
         elif not math.isfinite(n_params) and facts["registry"] is not None:
-            n_params = float(_registry_count(facts["registry"], facts["random"]))
+            n_params = float(resolved.n_params_total())  # counted on the meta device (random: scaled down)
         rows.append({"model": resolved.model_id.split(":", 1)[-1].rsplit("/", 1)[-1], "model_id": resolved.model_id,
                      "source_name": source, "families": ", ".join(member_of), "parameters": param_label(n_params),
                      "n_params": n_params, "training": facts["training"], "weights": facts["weights"],

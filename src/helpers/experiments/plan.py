@@ -57,37 +57,16 @@ def matmul_rate(size: int = 1024) -> float:
 
 
 def _tokenizer(handle):
-    """The model's tokenizer without its weights (None when it cannot be had, e.g. no hub access)."""
+    """The model's tokenizer without its weights (None when it cannot be had, e.g. not cached)."""
     try:
-        if handle.resolved.kind == "random":
-            from helpers.core.models import family_tokenizer, get_spec
-
-            return family_tokenizer(get_spec(handle.resolved.location).family)
-        from transformers import AutoTokenizer
-
-        if handle.resolved.kind == "offline":
-            from helpers.core.models.offline import model_dir
-
-            return AutoTokenizer.from_pretrained(str(model_dir(handle.resolved.location)))
-        return AutoTokenizer.from_pretrained(handle.resolved.location)
+        return handle.facts.tokenizer()
     except Exception:  # noqa: BLE001 - an estimate only: unknown is an honest answer
         return None
 
 
 def _n_params(handle) -> int | None:
-    kind, location = handle.resolved.kind, handle.resolved.location
-    if kind == "offline":
-        from helpers.core.models.offline import OFFLINE_MODELS
-
-        return OFFLINE_MODELS[location].n_parameters
-    from helpers.core.models import registry_param_counts
-
-    counts = registry_param_counts()
-    column = "name" if kind == "random" else "hub_id"
-    found = counts[counts[column] == location]
-    if kind == "random":  # scaled-down random models: a tiny fraction of the real size; no useful estimate
-        return None
-    return int(found["n_params_total"].iloc[0]) if len(found) else None
+    """Total parameters of the published model; None for the scaled-down random ones (no useful estimate)."""
+    return None if handle.facts.kind == "random" else handle.facts.n_params_total()
 
 
 def _tokens(tokenizer, items) -> int | None:

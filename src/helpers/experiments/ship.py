@@ -17,16 +17,14 @@ sample then shows that the current code reproduces them.
 
 Every shipped table must hold rows for every item of the setting (every request; for swaps,
 every condition): a gap is an error naming the missing items, never a silently shorter table.
-A table already shipped is replaced when its rows differ (written beside it, then swapped in) and
-left untouched when they are equal. Every shipped table is sealed: its provenance records the
-sha256 of each shard file (:mod:`helpers.experiments.seal`), which the verifier checks.
+A table already shipped is replaced when its rows differ and left untouched when they are equal;
+every shipped table is sealed (the sha256 of each shard file, which the verifier checks). Both are
+operations of the store (:func:`helpers.infra.store.ship_table`, :mod:`helpers.infra.store.seal`):
+this module decides what to ship, never how it lies on disk.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import pandas as pd
@@ -39,11 +37,9 @@ from helpers.experiments.evaluation import (
     model_provenance,
     result_key,
 )
-from helpers.experiments.seal import seal_directory
-from helpers.infra.files import atomic_write_json
 from helpers.infra.profiles import Profile, TaskSetting
-from helpers.infra.provenance import MACHINE_FIELDS, portable_environment
-from helpers.infra.store import ResultNotFoundError, ResultStore, StoreError
+from helpers.infra.provenance import portable_environment
+from helpers.infra.store import ResultNotFoundError, ResultStore, StoreError, ship_table
 
 MATCH_FIELDS = ("model_id", "dtype", "task", "shots", "limit", "seed")
 
@@ -60,15 +56,10 @@ def planned_results(profile: Profile) -> Iterator[tuple[str, ModelHandle, TaskSe
             yield f"{handle.model_id} {setting.kind}", handle, setting
 
 
-def _old_records(store: ResultStore, wanted: dict[str, Any]) -> list[dict[str, Any]]:
-    return [record for record in store.records() if record.get("complete")
-            and all(record.get("key_fields", {}).get(name) == wanted.get(name) for name in MATCH_FIELDS)]
-
-
 def _old_table(store: ResultStore, wanted: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The one complete table in ``store`` whose key fields match ``wanted`` on :data:`MATCH_FIELDS`."""
-    matches = _old_records(store, wanted)
-    described = dict((name, wanted.get(name)) for name in MATCH_FIELDS)
+    described = {name: wanted.get(name) for name in MATCH_FIELDS}
+    matches = store.find(described)
     if not matches:
         raise ResultNotFoundError(f"no complete result matching {described} in {store.root}")
     if len(matches) > 1:
@@ -103,39 +94,21 @@ def _in_item_order(part: pd.DataFrame, rank: dict[str, int]) -> pd.DataFrame:
     return part.sort_values("item_id", key=lambda column: column.map(rank), kind="stable")
 
 
-def _write_shipped(shipped: ResultStore, key: dict[str, Any], units: Sequence, compute: Callable, shard_size: int,
-                   provenance: dict[str, Any]) -> str:
-    """Ship one table: ``"unchanged"`` when the shipped rows are already these, else ``"shipped"``.
-
-    The table is written into a staging folder beside the shipped store, its provenance made
-    portable, then moved in place of the old folder (the old one is in git if a move fails).
-    """
-    new = pd.concat([compute(units[start:start + shard_size]) for start in range(0, len(units), shard_size)],
-                    ignore_index=True)
-    target = shipped.path(key)
-    if shipped.exists(key):
-        record = shipped.provenance(key)
-        clean = not any(name in (record.get("environment") or {}) for name in MACHINE_FIELDS)
-        if clean and shipped.units_match(key, units) and shipped.load(key).equals(new):
-            seal_directory(target)  # a table shipped before seals existed gets one; else nothing is written
-            return "unchanged"
-    staging = ResultStore(shipped.root.parent / f".{shipped.root.name}-staging")
-    shutil.rmtree(staging.path(key), ignore_errors=True)
-    staging.get_or_compute(key, units, compute, shard_size=shard_size, progress=False, extra_provenance=provenance)
-    record_path = staging.path(key) / "provenance.json"
-    record = json.loads(record_path.read_text(encoding="utf-8"))
-    record["environment"] = portable_environment(record.get("environment"))
-    atomic_write_json(record_path, record)
-    seal_directory(staging.path(key))
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        target.rename(old)
-    Path(staging.path(key)).rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(staging.root, ignore_errors=True)
-    return "shipped"
+def _source_table(old: Callable[[], tuple[pd.DataFrame, dict[str, Any] | None]], from_store: ResultStore | None,
+                  local: ResultStore, local_key: dict[str, Any], partial: bool,
+                  label: str) -> tuple[pd.DataFrame, dict[str, Any] | None] | None:
+    """``(table, provenance)`` to ship: ``old()`` when shipping ``from_store``, else the local table of
+    ``local_key``. A missing one raises :class:`ResultNotFoundError`, or, when ``partial``, is
+    named ("not yet computed: <label>") and gives None."""
+    try:
+        if from_store is not None:
+            return old()
+        return local.load(local_key), local.provenance(local_key)
+    except ResultNotFoundError:
+        if not partial:
+            raise
+        print(f"not yet computed: {label}", flush=True)
+        return None
 
 
 def _provenance(handle: ModelHandle, setting: TaskSetting, source_record: dict[str, Any] | None) -> dict[str, Any]:
@@ -162,19 +135,14 @@ def ship(profile: Profile, *, local: ResultStore | None = None, from_store: Resu
     for label, handle, setting in planned_results(profile):
         items = build_setting_items(setting)
         key = result_key(handle, setting)
-        try:
-            if from_store is not None:
-                table, record = _old_table(from_store, {**key, "model_id": handle.model_id})
-            else:
-                local_key = {**key, "code_version": evaluation_code_version()}
-                table, record = local.load(local_key), local.provenance(local_key)
-        except ResultNotFoundError:
-            if not partial:
-                raise
-            print(f"not yet computed: {label}", flush=True)
+        found = _source_table(lambda: _old_table(from_store, {**key, "model_id": handle.model_id}), from_store,
+                              local, {**key, "code_version": evaluation_code_version()}, partial, label)
+        if found is None:
             continue
+        table, record = found
         compute = _checked_rows(table, items, label, lambda item: {len(item.requests)}, _in_item_order)
-        outcome = _write_shipped(shipped, key, items, compute, 64, _provenance(handle, setting, record))
+        outcome = ship_table(shipped, key, items, compute, shard_size=64,
+                             extra_provenance=_provenance(handle, setting, record))
         done.append(label)
         if progress:
             print(f"{outcome} {label}: {len(table)} rows", flush=True)
@@ -251,13 +219,9 @@ def _old_swap_table(store: ResultStore, donor: str, recipient: str, setting: Tas
     Conditions may be spread over several keys; a row stored twice with different values is an
     error (two computations disagree), not a choice.
     """
-    frames = []
-    for record in store.records():
-        fields = record.get("key_fields", {})
-        if (record.get("complete") and fields.get("experiment") == "attention_swap" and fields.get("donor") == donor
-                and fields.get("recipient") == recipient and fields.get("task") == setting.task
-                and fields.get("limit") == setting.limit and fields.get("shots") == setting.shots):
-            frames.append(store.load(fields))
+    match = {"experiment": "attention_swap", "donor": donor, "recipient": recipient, "task": setting.task,
+             "limit": setting.limit, "shots": setting.shots}
+    frames = [store.load(record["key_fields"]) for record in store.find(match)]
     if not frames:
         raise ResultNotFoundError(f"no swap result {donor} -> {recipient} on {setting.task} in {store.root}")
     table = pd.concat(frames, ignore_index=True)
@@ -301,17 +265,12 @@ def ship_swap(profile: Profile, *, local: ResultStore | None = None, from_store:
         names = [condition.name for condition in conditions]
         for kind, setting in plan.settings.items():
             key = pair_key(donor, recipient, setting, plan)
-            try:
-                if from_store is not None:
-                    table, record = _old_swap_table(from_store, donor.model_id, recipient.model_id, setting), None
-                else:
-                    local_key = {**key, "code_version": swap_code_version()}
-                    table, record = local.load(local_key), local.provenance(local_key)
-            except ResultNotFoundError:
-                if not partial:
-                    raise
-                print(f"not yet computed: swap {recipient.model_id} {kind}", flush=True)
+            found = _source_table(
+                lambda: (_old_swap_table(from_store, donor.model_id, recipient.model_id, setting), None), from_store,
+                local, {**key, "code_version": swap_code_version()}, partial, f"swap {recipient.model_id} {kind}")
+            if found is None:
                 continue
+            table, record = found
             provenance = {"donor": model_provenance(donor), "recipient": model_provenance(recipient),
                           "swap_code_version_at_ship": swap_code_version(),
                           "computed_with": portable_environment((record or {}).get("environment"))}
@@ -324,7 +283,7 @@ def ship_swap(profile: Profile, *, local: ResultStore | None = None, from_store:
             compute = _checked_rows(table, items, label,
                                     lambda item: {with_partner * len(item.requests), without * len(item.requests)},
                                     _in_condition_order(names), absent=skipped)
-            outcome = _write_shipped(shipped, key, items, compute, 16, provenance)
+            outcome = ship_table(shipped, key, items, compute, shard_size=16, extra_provenance=provenance)
             done.append(label)
             if progress:
                 print(f"{outcome} {label}: {len(table)} rows", flush=True)

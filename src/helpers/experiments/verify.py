@@ -14,7 +14,7 @@ forward's attention pattern (``other_item``, shuffled heads, swaps with alpha > 
 within :data:`~helpers.experiments.compare_rows.SPREAD_TOLERANCE` instead (their fp32 values depend
 on the order of float accumulation; see there).
 Besides the sample, every item of a shard file whose sha256 differs from the one recorded when
-it was shipped (:mod:`helpers.experiments.seal`) is re-scored, so an altered row is caught
+it was shipped (:mod:`helpers.infra.store.seal`) is re-scored, so an altered row is caught
 whichever items the sample draws, whatever tool edited the file (pandas drops the store's own
 metadata: the file is then read as plain parquet and compared row by row). A file that is not
 parquet at all is named in one line.
@@ -43,7 +43,7 @@ from helpers.experiments.evaluation import (
     result_key,
     rows_for,
 )
-from helpers.experiments.seal import altered_shards, item_ids_in, read_rows
+from helpers.infra.store.seal import altered_shards, item_ids_in, read_rows
 from helpers.infra.files import atomic_write_text
 from helpers.infra.paths import REPO_ROOT, results_dir
 from helpers.infra.profiles import Profile
@@ -58,7 +58,7 @@ class VerificationError(RuntimeError):
 
 def shipped_rows(found, model: str, task: str) -> tuple[pd.DataFrame, list[UnreadFile]]:
     """The rows of the shipped table ``found`` as its files now read
-    (:func:`helpers.experiments.seal.read_rows`), and one :class:`UnreadFile` per file not read."""
+    (:func:`helpers.infra.store.seal.read_rows`), and one :class:`UnreadFile` per file not read."""
     rows, unread = read_rows(found.store, found.key_fields)
     return rows, [UnreadFile(model, task, file, why) for file, why in unread.items()]
 
@@ -66,7 +66,7 @@ def shipped_rows(found, model: str, task: str) -> tuple[pd.DataFrame, list[Unrea
 def with_altered_items(found, items: Sequence, chosen: list, model: str, task: str,
                        say=print) -> tuple[list, list[AlteredFile]]:
     """``chosen`` plus every item of ``items`` held by a shard of the shipped table ``found`` whose
-    sha256 differs from its seal (:mod:`helpers.experiments.seal`), and one :class:`AlteredFile`
+    sha256 differs from its seal (:mod:`helpers.infra.store.seal`), and one :class:`AlteredFile`
     per such shard. A table without a seal keeps the sample alone, and says so."""
     altered = altered_shards(found.store, found.key_fields)
     if altered is None:

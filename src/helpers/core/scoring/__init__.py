@@ -3,9 +3,11 @@
 ``score_requests(model, tokenizer, requests)`` (or ``Scorer(model, tokenizer).score(requests)``)
 returns one :class:`helpers.core.requests.Score` per :class:`helpers.core.requests.Request`, in order.
 Modules: ``encoding`` (the harness's token contract), ``planning`` (shared prefixes and
-batches), ``engine`` (the forward passes).
+batches), ``assembly`` (distinct inputs and a request's score, shared with the swap scorer),
+``engine`` (the forward passes).
 """
 
+from helpers.core.scoring.assembly import InputRow, assemble_score, distinct_inputs
 from helpers.core.scoring.encoding import (
     EncodedRequest,
     ModelWindow,
@@ -17,6 +19,9 @@ from helpers.core.scoring.encoding import (
 from helpers.core.scoring.engine import Scorer, WorkCounts, score_requests
 
 __all__ = [
+    "InputRow",
+    "assemble_score",
+    "distinct_inputs",
     "EncodedRequest",
     "ModelWindow",
     "Scorer",

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
 from helpers.core.requests import Request, Score
+from helpers.core.scoring.assembly import assemble_score, distinct_inputs
 from helpers.core.scoring.encoding import ScoringInputError, encode_requests, model_window, resolve_max_length
 from helpers.core.scoring.planning import PrefixNode, pack_batches, plan_prefix_tree
 
@@ -53,15 +54,6 @@ class WorkCounts:
     real: int = 0  # positions holding a token (shared prefixes counted once)
     padded: int = 0  # real + padding positions, i.e. what was computed
     scored: int = 0  # positions whose logits were computed
-
-
-@dataclass
-class _Row:
-    """One distinct model input and the requests scored on it."""
-
-    input_ids: tuple[int, ...]
-    n_scored: int  # last positions of input_ids whose logits are needed (longest continuation)
-    requests: list[int]  # indices into the caller's request list
 
 
 def _is_out_of_memory(error: BaseException) -> bool:
@@ -189,12 +181,7 @@ class Scorer:
         """One :class:`Score` per request, in input order."""
         requests = list(requests)
         windows = [model_window(encoded, self.max_length) for encoded in encode_requests(self.tokenizer, requests)]
-        rows_by_input: dict[tuple[int, ...], _Row] = {}
-        for index, window in enumerate(windows):
-            row = rows_by_input.setdefault(window.input_ids, _Row(window.input_ids, 0, []))
-            row.n_scored = max(row.n_scored, len(window.targets))
-            row.requests.append(index)
-        rows = list(rows_by_input.values())
+        rows = distinct_inputs(windows)
         tree = plan_prefix_tree(
             [row.input_ids for row in rows],
             [len(row.input_ids) - row.n_scored for row in rows],
@@ -286,13 +273,7 @@ class Scorer:
             values = token_log_probs[cursor : cursor + n_tokens]
             flags = token_greedy[cursor : cursor + n_tokens]
             cursor += n_tokens
-            results[request_index] = Score(
-                logprob=float(sum(values)),
-                is_greedy=all(flags),
-                n_tokens=n_tokens,
-                token_logprobs=tuple(values) if token_values else None,
-                token_is_greedy=tuple(bool(flag) for flag in flags) if token_values else None,
-            )
+            results[request_index] = assemble_score(values, flags, token_values=token_values)
 
 
 def _first_row(node: PrefixNode) -> int:

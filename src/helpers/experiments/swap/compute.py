@@ -40,6 +40,7 @@ from helpers.experiments.evaluation import (
     data_fingerprint,
     default_stack,
     model_provenance,
+    request_rows,
 )
 from helpers.experiments.swap.plan import SwapPlan, conditions_for
 from helpers.infra.profiles import TaskSetting
@@ -85,7 +86,7 @@ def recipient_depth(handle: ModelHandle) -> int:
     """Number of layers of ``handle``'s model, from its config (no weights are loaded)."""
     from helpers.core.models import model_config
 
-    config = handle.loaded.model.config if handle._loaded is not None else model_config(handle.source)
+    config = handle.loaded.model.config if handle.is_loaded else model_config(handle.source)
     return int(config.get_text_config().num_hidden_layers)
 
 
@@ -133,23 +134,12 @@ def item_partners(items: Sequence[Item], tokenizer, max_length: int) -> tuple[li
 def _rows(items: Sequence[Item], scores: Sequence, setting: TaskSetting, loaded, donor_id: str,
           condition: Condition, counts: Mapping[str, int]) -> pd.DataFrame:
     """Per-request rows (the columns of :func:`helpers.experiments.evaluation.evaluate` plus the condition's)."""
-    records, score_iter = [], iter(scores)
-    for item in items:
-        for choice, request in enumerate(item.requests):
-            score = next(score_iter)
-            records.append({
-                "model_id": loaded.model_id, "task": item.task, "kind": setting.kind, "item_id": item.item_id,
-                "subject": str(item.meta.get("subject", "")), "choice": choice,
-                "label": item.choice_labels[choice] if item.choice_labels else request.continuation.strip(),
-                "gold": item.gold, "is_gold": choice == item.gold, "continuation": request.continuation,
-                "logprob": score.logprob, "is_greedy": score.is_greedy, "n_tokens": score.n_tokens,
-                "token_logprobs": list(score.token_logprobs or ()), "token_is_greedy": list(score.token_is_greedy or ()),
-                "n_params_total": loaded.n_params_total, "n_params_nonembedding": loaded.n_params_nonembedding,
-                "donor_id": donor_id, "condition": condition.name, "condition_kind": condition.kind,
-                "alpha": math.nan if condition.alpha is None else float(condition.alpha),
-                "layers": "all" if condition.layers is None else ",".join(map(str, condition.layers)),
-                **counts,
-            })
+    swap_fields = {"donor_id": donor_id, "condition": condition.name, "condition_kind": condition.kind,
+                   "alpha": math.nan if condition.alpha is None else float(condition.alpha),
+                   "layers": "all" if condition.layers is None else ",".join(map(str, condition.layers)), **counts}
+    records = [{**record, **swap_fields} for record in request_rows(
+        items, scores, model_id=loaded.model_id, kind=setting.kind,
+        n_params=(loaded.n_params_total, loaded.n_params_nonembedding))]
     return pd.DataFrame(records, columns=ROW_COLUMNS + SWAP_ROW_COLUMNS)
 
 

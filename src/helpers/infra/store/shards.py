@@ -18,7 +18,7 @@ what the reader returns (pandas metadata, column names, arrow types and every va
 in the footer's own metadata, so it travels with the file (shipping copies it; one atomic write
 replaces both) and any change to the data, or to the digest, is a mismatch. Shards written
 before digests existed carry none and are read unchecked (shipped ones are covered by their
-seal, :mod:`helpers.experiments.seal`).
+seal, :mod:`helpers.infra.store.seal`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ SCHEMA_VERSION = 1
 """On-disk format version; stored data with another version is recomputed."""
 
 SHARD_PATTERN = "shard-{index:05d}.parquet"
+SHARD_GLOB = "shard-*.parquet"
+"""Matches every file named by :data:`SHARD_PATTERN` (and only those) in a key's folder."""
 SHARD_METADATA_KEY = b"capability_ceilings.shard"
 DIGEST_FIELD = "sha256"
 """Field of a shard's store metadata: :func:`content_sha256` of its table, hex."""

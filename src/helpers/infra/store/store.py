@@ -25,12 +25,17 @@ and task, and recomputed.
 
 The returned table is always read back from the parquet files, so a fresh run and a resumed run
 return identical frames (same dtypes), with a default ``RangeIndex``.
+
+The store owns its layout: callers find tables by their key fields (:meth:`ResultStore.find`),
+seal them (:func:`~helpers.infra.store.seal.seal`, :func:`~helpers.infra.store.seal.altered_shards`)
+and ship them into a shipped store (:func:`~helpers.infra.store.shipping.ship_table`); no module
+outside ``helpers.infra.store`` globs shard files or renames key folders
+(``tests/infra/test_store_layout.py``).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import warnings
 from pathlib import Path
@@ -47,12 +52,20 @@ from helpers.infra.store.errors import (
     InvalidKeyError,
     ResultNotFoundError,
     StoreArgumentError,
-    StoreConflictError,
     StoreError,
     StoreSchemaError,
     StoreWarning,
 )
 from helpers.infra.store.keys import key_hash, units_fingerprint
+from helpers.infra.store.record import (
+    PROVENANCE_FILE,
+    check_arguments,
+    check_layout,
+    described,
+    layout_of,
+    read_provenance,
+    stored_columns,
+)
 from helpers.infra.store.shards import (
     SCHEMA_VERSION,
     Shard,
@@ -63,36 +76,7 @@ from helpers.infra.store.shards import (
     write_shard,
 )
 
-PROVENANCE_FILE = "provenance.json"
 LIST_LEADING_COLUMNS = ("key", "complete", "n_rows", "created_at", "completed_at")
-
-
-def _stored_columns(record: Mapping[str, Any]) -> dict[str, str] | None:
-    """The ``{name: type}`` column types recorded in a provenance record, if any."""
-    columns = record.get("columns")
-    return {name: type_name for name, type_name in columns} if isinstance(columns, list) else None
-
-
-def _described(key_fields: Mapping[str, Any]) -> str:
-    """`` (model <id>, task <name>)`` from the key fields that have them, else ``""``."""
-    parts = [f"{label} {key_fields[name]}" for name, label in (("model_id", "model"), ("task", "task"))
-             if key_fields.get(name) is not None]
-    return f" ({', '.join(parts)})" if parts else ""
-
-
-def _layout(units: Sequence[Any], shard_size: int) -> dict[str, Any]:
-    return {"n_units": len(units), "shard_size": shard_size, "n_shards": math.ceil(len(units) / shard_size),
-            "units_fingerprint": units_fingerprint(units)}
-
-
-def _check_arguments(units: Sequence[Any], compute: Callable, shard_size: int) -> None:
-    if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
-        raise StoreArgumentError(f"shard_size must be a positive integer, got {shard_size!r}")
-    if not isinstance(units, Sequence) or isinstance(units, (str, bytes)):
-        raise StoreArgumentError(
-            f"units must be a sequence (list or tuple), got {type(units).__name__}: wrap it in list(...)")
-    if not callable(compute):
-        raise StoreArgumentError(f"compute must be callable, got {compute!r}")
 
 
 class ResultStore:
@@ -126,41 +110,6 @@ class ResultStore:
 
     # ---- provenance
 
-    def _read_provenance(self, directory: Path, key: str) -> dict[str, Any] | None:
-        """The stored provenance, ``None`` when absent or unreadable, ``{"stale": True}`` when
-        written by another format version or for another key (with a warning)."""
-        path = directory / PROVENANCE_FILE
-        if not path.exists():
-            return None
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            warnings.warn(f"unreadable provenance {path} ({error}); rewriting it", StoreWarning, stacklevel=3)
-            return None
-        if not isinstance(record, dict) or record.get("schema_version") != SCHEMA_VERSION:
-            found = record.get("schema_version") if isinstance(record, dict) else None
-            warnings.warn(f"provenance {path} has schema version {found!r}, this code writes {SCHEMA_VERSION}; "
-                          "recomputing every shard of this key", StoreWarning, stacklevel=3)
-            return {"stale": True}
-        if record.get("key") != key:
-            warnings.warn(f"provenance {path} names key {record.get('key')!r}, expected {key}; recomputing "
-                          "every shard of this key", StoreWarning, stacklevel=3)
-            return {"stale": True}
-        return record
-
-    @staticmethod
-    def _check_layout(record: Mapping[str, Any], layout: Mapping[str, Any], directory: Path) -> None:
-        """Raise :class:`StoreConflictError` if the stored units or shard size differ."""
-        stored = record.get("layout", {})
-        for name in ("n_units", "shard_size", "units_fingerprint"):
-            if stored.get(name) != layout[name]:
-                raise StoreConflictError(
-                    f"the store at {directory} holds this key with {name}={stored.get(name)!r}, but this call "
-                    f"has {name}={layout[name]!r}. The units (items) differ from the stored ones for the same "
-                    "settings: the task data or its builder changed, or a setting that selects the units is "
-                    "missing from the key. Recompute into a fresh store (set CC_RESULTS to an empty folder, "
-                    "or `make run` after deleting this folder if it is yours).")
-
     # ---- computing
 
     def get_or_compute(self, key_fields: Mapping[str, Any], units: Sequence[Any],
@@ -179,13 +128,13 @@ class ResultStore:
         (damaged, digest mismatch, ..., or missing from a complete table) and recomputed. Returns the
         shards' concatenation in unit order.
         """
-        _check_arguments(units, compute, shard_size)
+        check_arguments(units, compute, shard_size)
         key = self.key(key_fields)
         directory = self._directory(key)
         directory.mkdir(parents=True, exist_ok=True)
-        layout = _layout(units, shard_size)
+        layout = layout_of(units, shard_size)
         record, recompute_all = self._open_record(directory, key, key_fields, layout)
-        expected_columns = _stored_columns(record) if record.get("complete") else None
+        expected_columns = stored_columns(record) if record.get("complete") else None
         shards = plan_shards(directory, len(units), shard_size)
         found_shards: list[ShardContent] = []
         n_computed = 0
@@ -195,7 +144,7 @@ class ResultStore:
                 if found is None and record.get("complete") and not recompute_all:
                     found = "is missing"  # the table was complete: this shard was there
                 if isinstance(found, str):
-                    warnings.warn(f"shard {shard.path} {found}{_described(key_fields)}; recomputing it",
+                    warnings.warn(f"shard {shard.path} {found}{described(key_fields)}; recomputing it",
                                   StoreWarning, stacklevel=2)
                     if on_recompute is not None:
                         on_recompute(shard.path, found)
@@ -213,10 +162,10 @@ class ResultStore:
     def _open_record(self, directory: Path, key: str, key_fields: Mapping[str, Any],
                      layout: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
         """The key's provenance record (created if absent) and whether to recompute all."""
-        record = self._read_provenance(directory, key)
+        record = read_provenance(directory, key)
         recompute_all = record is not None and record.get("stale", False)
         if record is not None and not recompute_all:
-            self._check_layout(record, layout, directory)
+            check_layout(record, layout, directory)
             return record, False
         record = {"schema_version": SCHEMA_VERSION, "key": key, "key_fields": dict(key_fields),
                   "layout": dict(layout), "created_at": utc_now(), "complete": False}
@@ -297,7 +246,7 @@ class ResultStore:
         """The stored table of ``key_fields``, without computing anything.
 
         With ``units``, also checks they are the units the table was computed from
-        (:class:`StoreConflictError` if not). Raises :class:`ResultNotFoundError` when the key is
+        (:class:`~helpers.infra.store.errors.StoreConflictError` if not). Raises :class:`ResultNotFoundError` when the key is
         absent or incomplete and :class:`CorruptShardError` when a shard is missing or invalid
         (running :meth:`get_or_compute` with the same arguments repairs both).
         """
@@ -311,12 +260,12 @@ class ResultStore:
                 "these key fields to finish it")
         layout = record["layout"]
         if units is not None:
-            self._check_layout(record, _layout(units, layout["shard_size"]), directory)
+            check_layout(record, layout_of(units, layout["shard_size"]), directory)
         frames = []
         for shard in plan_shards(directory, layout["n_units"], layout["shard_size"]):
-            found = read_shard(shard, key, _stored_columns(record))
+            found = read_shard(shard, key, stored_columns(record))
             if not isinstance(found, tuple):
-                raise CorruptShardError(f"shard {shard.path} {found or 'is missing'}{_described(key_fields)}; "
+                raise CorruptShardError(f"shard {shard.path} {found or 'is missing'}{described(key_fields)}; "
                                         "run get_or_compute with "
                                         "the same key fields to recompute it (a shipped result under data/results: "
                                         "`git checkout -- data/results` restores it)")
@@ -327,6 +276,16 @@ class ResultStore:
         """Whether the stored result of ``key_fields`` was computed from exactly ``units``."""
         layout = self.provenance(key_fields).get("layout", {})
         return layout.get("n_units") == len(units) and layout.get("units_fingerprint") == units_fingerprint(units)
+
+    # ---- finding tables
+
+    def find(self, match: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The provenance records of the complete tables whose key fields equal ``match`` on each of
+        its names (a name absent from a key counts as None), sorted by folder."""
+        return [record for record in self.records() if record.get("complete")
+                and all(record.get("key_fields", {}).get(name) == value for name, value in match.items())]
+
+    # ---- listing
 
     def _provenance_files(self) -> Iterator[Path]:
         if self.root.is_dir():

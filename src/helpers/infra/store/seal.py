@@ -1,12 +1,14 @@
-"""Seal shipped tables: the sha256 of every shard file, recorded when the table is shipped.
+"""Seals: the sha256 of every shard file of a shipped table, recorded in its provenance.
 
 The verification sample (:mod:`helpers.experiments.verify`) re-scores a few items per table, so
 on its own it would miss an edit of one row out of a thousand. Each shipped table's provenance
 therefore records the sha256 of each of its shard files (:data:`SEAL_FIELD`,
-``{file name: hex digest}``), written by :mod:`helpers.experiments.ship`. On every build the
-verifier recomputes them (reading the shipped files once: a second or less) and adds every item of a shard
-whose digest changed to the items it re-scores, so an altered row is found and named whatever
-the sample.
+``{file name: hex digest}``), written when the table is shipped
+(:func:`~helpers.infra.store.shipping.ship_table`). On every build the verifier recomputes them
+(reading the shipped files once: a second or less) and adds every item of a shard whose digest
+changed to the items it re-scores, so an altered row is found and named whatever the sample.
+
+Callers pass a store and key fields; the shard files' names and folders stay the store's own.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import pandas as pd
 import pyarrow as pa
 
 from helpers.infra.files import atomic_write_json, file_sha256
-from helpers.infra.store import PROVENANCE_FILE, CorruptShardError, ResultStore
-from helpers.infra.store.shards import plan_shards, read_shard
+from helpers.infra.store.errors import CorruptShardError
+from helpers.infra.store.record import PROVENANCE_FILE
+from helpers.infra.store.shards import SHARD_GLOB, plan_shards, read_shard
+from helpers.infra.store.store import ResultStore
 
 UNREADABLE = (pa.ArrowException, OSError, ValueError)
 """What pandas / pyarrow raise for a file that is not (complete) parquet."""
@@ -40,8 +44,8 @@ class AlteredShard:
 
 
 def shard_digests(directory: Path) -> dict[str, str]:
-    """``{file name: sha256}`` of the shard files in a table's folder."""
-    return {path.name: file_sha256(path) for path in sorted(directory.glob("shard-*.parquet"))}
+    """``{file name: sha256}`` of the shard files in a key's folder (sorted by name)."""
+    return {path.name: file_sha256(path) for path in sorted(directory.glob(SHARD_GLOB))}
 
 
 def seal_directory(directory: Path) -> bool:
@@ -56,13 +60,17 @@ def seal_directory(directory: Path) -> bool:
     return True
 
 
+def seal(store: ResultStore, key_fields: Mapping[str, Any]) -> bool:
+    """Seal the table of ``key_fields`` in ``store`` (:func:`seal_directory`); False when already so."""
+    return seal_directory(store.path(key_fields))
+
+
 def altered_shards(store: ResultStore, key_fields: Mapping[str, Any]) -> list[AlteredShard] | None:
     """The shards of a shipped table that differ from their seal; None when the table has no seal."""
-    directory = store.path(key_fields)
     sealed = store.provenance(key_fields).get(SEAL_FIELD)
     if sealed is None:
         return None
-    actual = shard_digests(directory)
+    actual = shard_digests(store.path(key_fields))
     return [AlteredShard(name, sealed.get(name), actual.get(name)) for name in sorted(set(sealed) | set(actual))
             if sealed.get(name) != actual.get(name)]
 
