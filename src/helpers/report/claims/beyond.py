@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from helpers.analysis.obsscaling import ARITHMETIC_N, ARITHMETIC_SHOTS, effective_n, exclusion_text
 from helpers.analysis.verdicts import Verdict, combine
-from helpers.report.claims.common import ClaimResult, interval, p_text, pct, points
+from helpers.report.claims.common import ClaimResult, interval, model_name, p_text, pct, points
 
 CLAIM_6 = "The ceiling is a property of decoder-only architectures (the study's open question)"
 CLAIM_7 = "Scaling OPT/Pythia beyond 1–2B parameters gives minimal MMLU accuracy gains"
@@ -121,7 +121,7 @@ def _claim7_from(published) -> ClaimResult:
                        f"{points(s.slope)} per decade, 90% {_per_decade(s.low90, s.high90)}, {trend.note} "
                        f"({part['code']}{mde})")
         name = {"pythia": "Pythia", "opt": "OPT"}.get(part["family"], part["family"])
-        keys.append(f"{name}, {part['format'].split(',')[0].replace(' format', '')}: {points(s.slope)} per decade, "
+        keys.append(f"{name}, {part['format_name']}: {points(s.slope)} per decade, "
                     f"90% {interval(s.low90, s.high90, 'pts')}")
     codes = [part["code"] for part in parts]
     code = combine(codes)
@@ -153,12 +153,12 @@ def _claim4c() -> ClaimResult:
     details = []
     for _, row in table.iterrows():
         line = (f"{row['family']} {row['operation']} ({row['n_models']} models): {pct(row['acc_smallest'])} "
-                f"({row['smallest'].split('/')[-1]}) → {pct(row['acc_largest'])} ({row['largest'].split('/')[-1]}), "
+                f"({model_name(row['smallest'])}) → {pct(row['acc_largest'])} ({model_name(row['largest'])}), "
                 f"Spearman ρ = {row['rho']:.2f}, exact Holm {p_text(row['p_holm'])}; slope {points(row['slope'])} "
                 f"per decade {_per_decade(row['slope_low'], row['slope_high'])} ({row['code']})")
         drop = judged.peak_drop(row)
         if drop is not None:
-            line += (f"; not monotone: peak {pct(row['acc_peak'])} at {row['peak_model'].split('/')[-1]}, then "
+            line += (f"; not monotone: peak {pct(row['acc_peak'])} at {model_name(row['peak_model'])}, then "
                      f"{points(drop['difference'])} {interval(drop['low'], drop['high'], 'pts')} to the largest "
                      f"(two-proportion test {p_text(drop['pvalue'])})")
         details.append(line)
@@ -175,7 +175,7 @@ def _claim4c() -> ClaimResult:
         "Pythia-deduped 70m–12b",
         margin="a significant monotone increase at 5% after Holm")
     n_up = int((table["code"] == "reproduced").sum())
-    peaks = sorted({(row["family"], row["peak_model"].split("/")[-1]) for _, row in table.iterrows()
+    peaks = sorted({(row["family"], model_name(row["peak_model"])) for _, row in table.iterrows()
                     if judged.peak_drop(row) is not None and judged.peak_drop(row)["high"] < 0})
     peak_text = "; ".join(f"{family} falls significantly after its peak at {model} on some operations"
                           for family, model in peaks)

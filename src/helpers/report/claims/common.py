@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from helpers.analysis.verdicts import Verdict
 
@@ -27,6 +28,7 @@ class ClaimResult:
     illustration: str | None = None  # the same rule on this profile's stand-in models (not a verdict)
     other_lines: tuple[str, ...] = field(default_factory=tuple)  # other formats, labelled, never judged
     question: bool = False  # an open question the study raised, not a result it reports (claim 6)
+    parts: tuple = ()  # the judged parts as records (helpers.report.claims.records.Part), where the rule has them
 
     @property
     def verdict_word(self) -> str:
@@ -74,6 +76,11 @@ def p_text(p: float) -> str:
     if p is None or not math.isfinite(p):
         return "p —"
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def model_name(model_id: str) -> str:
+    """A hub id without its organisation: ``EleutherAI/pythia-160m`` -> ``pythia-160m``."""
+    return PurePosixPath(str(model_id)).name
 
 
 def not_judged(claim_id: str, claim: str, why: str, needs: str, illustration: str | None = None) -> ClaimResult:
