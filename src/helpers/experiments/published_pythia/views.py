@@ -73,6 +73,13 @@ def format_percent(value: float, low: float, high: float) -> str:
     return f"{100 * value:.{digits}f}% ({format_interval(low, high)})"
 
 
+def format_percent_bracketed(value: float, low: float, high: float) -> str:
+    """``0.874, 0.858, 0.890`` -> ``"87.4% [85.8–89.0%]"``: :func:`format_percent` for running text."""
+    if any(not math.isfinite(v) for v in (value, low, high)):
+        return "n/a"
+    return f"{100 * value:.{_decimals(low, high)}f}% [{format_interval(low, high)}]"
+
+
 def format_interval(low: float, high: float) -> str:
     """``0.0264, 0.0548`` -> ``"2.6–5.5%"`` (decimals as in :func:`format_percent`)."""
     digits = _decimals(low, high)
