@@ -196,7 +196,7 @@ def test_an_open_question_reads_supported_or_not_supported_and_a_claim_reads_rep
 
 
 def test_a_rounded_negative_zero_prints_as_plus_zero():
-    from helpers.report.claims.common import interval, points
+    from helpers.render.numbers import interval, points
 
     assert points(-0.0004) == "+0.0 pts"
     assert interval(-0.019, -0.0004, "pts") == "[-1.9, +0.0] pts"

@@ -24,7 +24,7 @@ from helpers.infra.profiles import load_profile
 from helpers.render import plots
 from helpers.render.charts import CHANCE_STYLE
 from helpers.render.palette import colours_for
-from helpers.report.claims.common import pct
+from helpers.render.numbers import pct
 
 CHANCE = 0.25
 N_STDERR = 2

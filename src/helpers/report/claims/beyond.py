@@ -27,7 +27,8 @@ from functools import lru_cache
 
 from helpers.analysis.obsscaling import ARITHMETIC_N, ARITHMETIC_SHOTS, effective_n, exclusion_text
 from helpers.analysis.verdicts import Verdict, combine
-from helpers.report.claims.common import ClaimResult, interval, model_name, p_text, pct, points
+from helpers.render.numbers import interval, p_text, pct, points
+from helpers.report.claims.common import ClaimResult, model_name
 
 CLAIM_6 = "The ceiling is a property of decoder-only architectures (the study's open question)"
 CLAIM_7 = "Scaling OPT/Pythia beyond 1–2B parameters gives minimal MMLU accuracy gains"

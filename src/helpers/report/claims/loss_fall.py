@@ -18,7 +18,8 @@ from helpers.analysis.inference import paired_mean_change
 from helpers.analysis.power import mde_slope
 from helpers.analysis.verdicts import MIN_ITEMS, InferenceError, Verdict, combine, undecidable
 from helpers.report.claims import wording
-from helpers.report.claims.common import ALPHA, ClaimResult, not_judged, pct
+from helpers.render.numbers import pct
+from helpers.report.claims.common import ALPHA, ClaimResult, not_judged
 from helpers.report.claims.evidence import Evidence, FamilyRuns
 from helpers.report.claims.paired import NEEDS_RUN, illustration, mde_or_reason, paired, problems, se_from
 from helpers.report.claims.records import Part

@@ -3,13 +3,13 @@
 The one place a :class:`~helpers.report.claims.records.Part` becomes text. :func:`detail` writes a
 part's line for the claim's details (and its verdict's reason); :func:`accuracy_key`,
 :func:`loss_key`, :func:`fall_key` and :func:`swap_key` write the claims table's key number from the
-same records. Numbers are formatted by :mod:`helpers.report.claims.common` (``pct``, ``points``,
-``interval``, ``p_text``); nothing here reads a number back out of text.
+same records. Numbers are formatted by the report's one set of formatters (``pct``, ``points``,
+``interval``, ``p_text`` of :mod:`helpers.render.numbers`); nothing here reads a number back out of text.
 """
 
 from __future__ import annotations
 
-from helpers.report.claims.common import interval, p_text, pct, points
+from helpers.render.numbers import interval, p_text, pct, points
 from helpers.report.claims.records import Part
 
 __all__ = ["detail", "details", "accuracy_key", "loss_key", "fall_key", "swap_key"]
