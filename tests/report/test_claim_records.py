@@ -103,3 +103,24 @@ def test_swap_key_and_lines_are_the_records_of_the_collapse_table():
     assert wording.detail(parts[0]).startswith(wording.swap_key(parts) + " (40 items)")
     assert [p.estimate for p in parts] == pytest.approx(table["drop"].tolist())
     assert wording.swap_key([]) == "—"
+
+
+def test_claim7_key_and_details_are_rendered_from_its_slope_records():
+    """Claim 7 (published data): one slope record per (format, family), 90% intervals; the key lists each
+    record's label, format and slope, formatted here by hand."""
+    from helpers.report.claims.beyond import claim7
+
+    result = claim7(None)
+    parts = result.parts
+    assert [(p.kind, p.level) for p in parts] == [("slope", 0.90)] * 4
+    assert [(p.label, p.get("format_name")) for p in parts] == [
+        ("Pythia", "letter"), ("OPT", "letter"), ("Pythia", "full answer text"), ("OPT", "full answer text")]
+
+    def signed(value):
+        return f"{'+' if round(100 * value, 1) >= 0 else '-'}{abs(100 * value):.1f}"
+
+    by_hand = "; ".join(f"{p.label}, {p.get('format_name')}: {signed(p.estimate)} pts per decade, 90% "
+                        f"[{signed(p.low)}, {signed(p.high)}] pts" for p in parts)
+    assert result.key_number == by_hand
+    assert list(result.details) == wording.details(parts)
+    assert all(p.low <= p.estimate <= p.high for p in parts)

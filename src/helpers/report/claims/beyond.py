@@ -28,7 +28,9 @@ from functools import lru_cache
 from helpers.analysis.obsscaling import ARITHMETIC_N, ARITHMETIC_SHOTS, effective_n, exclusion_text
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.render.numbers import interval, p_text, pct, points
+from helpers.report.claims import wording
 from helpers.report.claims.common import ClaimResult, model_name
+from helpers.report.claims.records import Part
 
 CLAIM_6 = "The ceiling is a property of decoder-only architectures (the study's open question)"
 CLAIM_7 = "Scaling OPT/Pythia beyond 1–2B parameters gives minimal MMLU accuracy gains"
@@ -110,23 +112,19 @@ def _claim7() -> ClaimResult:
 def _claim7_from(published) -> ClaimResult:
     from helpers.experiments.beyond import judged
 
-    parts = judged.minimal_gains(published=published)
-    details, keys = [], []
-    for part in parts:
+    records = []
+    for part in judged.minimal_gains(published=published):
         trend, rows = part["trend"], part["rows"]
         s = trend.slope
-        mde = (f"; detectable at 80% power: a slope {100 * part['mde']:.1f} pts/decade from the margin"
-               if part["code"] == "inconclusive" else "")
-        details.append(f"{part['family']} ({part['format']}; {rows['model'].iloc[0]} → {rows['model'].iloc[-1]}, "
-                       f"{len(rows)} models): {pct(rows['mmlu'].iloc[0])} → {pct(rows['mmlu'].iloc[-1])}, slope "
-                       f"{points(s.slope)} per decade, 90% {_per_decade(s.low90, s.high90)}, {trend.note} "
-                       f"({part['code']}{mde})")
-        name = {"pythia": "Pythia", "opt": "OPT"}.get(part["family"], part["family"])
-        keys.append(f"{name}, {part['format_name']}: {points(s.slope)} per decade, "
-                    f"90% {interval(s.low90, s.high90, 'pts')}")
-    codes = [part["code"] for part in parts]
-    code = combine(codes)
-    mdes = [part["mde"] for part in parts if part["code"] == "inconclusive" and math.isfinite(part["mde"])]
+        records.append(Part(
+            "slope", {"pythia": "Pythia", "opt": "OPT"}.get(part["family"], part["family"]), part["code"],
+            (rows["model"].iloc[0], rows["model"].iloc[-1]), rows["mmlu"].iloc[0], rows["mmlu"].iloc[-1], s.slope,
+            s.low90, s.high90, "proportion", "model-level WLS slope on log10 parameters", len(rows), mde=part["mde"],
+            extra=(("family", part["family"]), ("format", part["format"]), ("format_name", part["format_name"]),
+                   ("note", trend.note)), level=0.90))
+    details = wording.details(records)
+    code = combine([part.code for part in records])
+    mdes = [part.mde for part in records if part.code == "inconclusive" and math.isfinite(part.mde)]
     verdict = Verdict(
         code, "; ".join(details),
         "per family and format, model-level WLS slope of MMLU on log10 parameters from 1B up (weights 1/SE², "
@@ -137,8 +135,8 @@ def _claim7_from(published) -> ClaimResult:
         margin="+2 accuracy points per tenfold increase in parameters",
         mde=max(mdes) if code == "inconclusive" and mdes else None,
         mde_unit="points per decade away from the +2-point margin (one-sided test at 5%)")
-    return ClaimResult("7", CLAIM_7, verdict, "; ".join(keys),
-                       "published: Pythia and OPT ≥ 1B, letter and full-text MMLU", tuple(details))
+    return ClaimResult("7", CLAIM_7, verdict, wording.slope_key(records),
+                       "published: Pythia and OPT ≥ 1B, letter and full-text MMLU", tuple(details), parts=tuple(records))
 
 
 def claim4c(evidence=None) -> ClaimResult:

@@ -17,12 +17,12 @@ from helpers.analysis.verdicts import VERDICTS, InferenceError
 
 __all__ = ["PART_KINDS", "UNITS", "Part"]
 
-PART_KINDS = ("mcnemar", "sign_flip", "wilcoxon", "loss_fall", "collapse", "no_test")
+PART_KINDS = ("mcnemar", "sign_flip", "wilcoxon", "loss_fall", "collapse", "slope", "no_test")
 """How a part was decided, which is also how it is rendered (:func:`helpers.report.claims.wording.detail`):
 ``mcnemar`` (paired 0/1 change, exact McNemar), ``sign_flip`` (cluster-paired change, sign-flip test),
 ``wilcoxon`` (paired loss change, Wilcoxon signed-rank), ``loss_fall`` (relative fall of a loss, BCa
-intervals), ``collapse`` (an attention swap's drop and bound near chance), ``no_test`` (no test could be
-run: ``note`` says why)."""
+intervals), ``collapse`` (an attention swap's drop and bound near chance), ``slope`` (a model-level
+trend per decade of parameters against a margin), ``no_test`` (no test could be run: ``note`` says why)."""
 
 UNITS = ("proportion", "nats per token", "relative")
 """Units of :attr:`Part.estimate`, :attr:`Part.low` and :attr:`Part.high`: ``proportion`` (a change of
@@ -38,7 +38,8 @@ class Part:
     ``"addition, 0-shot"`` (the key number's prefix). ``code``: the part's verdict code (one of
     :data:`~helpers.analysis.verdicts.VERDICTS`). ``models``: (smaller, larger) or (donor, recipient).
     ``before``/``after``: the two values compared (accuracies as proportions, losses in nats per token).
-    ``estimate``, ``low``, ``high``: the change (or fall) and its 95% interval, in ``unit`` (one of
+    ``estimate``, ``low``, ``high``: the change (or fall, or slope) and its ``level`` interval (95% unless
+    said), in ``unit`` (one of
     :data:`UNITS`). ``test``: the test's name. ``n``: items (or clusters) compared. ``p``: the p-value
     after Holm. ``mde``: the minimum detectable effect at 80% power (same unit), or ``why`` an interval
     or test cannot decide. ``extra``: further numbers a kind renders, as (name, value) pairs (e.g. the
@@ -62,6 +63,7 @@ class Part:
     why: str | None = None
     extra: tuple[tuple[str, object], ...] = ()
     note: str | None = None
+    level: float = 0.95
 
     def __post_init__(self):
         if self.kind not in PART_KINDS:

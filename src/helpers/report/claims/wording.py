@@ -12,7 +12,7 @@ from __future__ import annotations
 from helpers.render.numbers import interval, p_text, pct, points
 from helpers.report.claims.records import Part
 
-__all__ = ["detail", "details", "accuracy_key", "loss_key", "fall_key", "swap_key"]
+__all__ = ["detail", "details", "accuracy_key", "loss_key", "fall_key", "slope_key", "swap_key"]
 
 
 def _why(part: Part) -> str:
@@ -50,6 +50,15 @@ def _loss_fall(part: Part, judged: bool) -> str:
             f"{interval(get('byte_low95'), get('byte_high95'))} (shown, not judged)")
 
 
+def _slope(part: Part, judged: bool) -> str:
+    first, last = part.models
+    mde = (f"; detectable at 80% power: a slope {100 * part.mde:.1f} pts/decade from the margin"
+           if part.code == "inconclusive" else "")
+    return (f"{part.get('family')} ({part.get('format')}; {first} → {last}, {part.n} models): {pct(part.before)} → "
+            f"{pct(part.after)}, slope {points(part.estimate)} per decade, {100 * part.level:g}% "
+            f"{interval(part.low, part.high, 'pts')} per decade, {part.get('note')} ({part.code}{mde})")
+
+
 def _no_test(part: Part, judged: bool) -> str:
     return f"{part.label}: losses contain NaN or infinite values, so no {part.get('missing')} ({part.note})"
 
@@ -59,7 +68,7 @@ def _collapse(part: Part, judged: bool) -> str:
 
 
 _RENDERERS = {"mcnemar": _mcnemar, "sign_flip": _sign_flip, "wilcoxon": _wilcoxon, "loss_fall": _loss_fall,
-              "no_test": _no_test, "collapse": _collapse}
+              "slope": _slope, "no_test": _no_test, "collapse": _collapse}
 
 
 def detail(part: Part, judged: bool = True) -> str:
@@ -91,6 +100,12 @@ def fall_key(part: Part) -> str:
         return f"{part.label}: no interval (NaN or infinite losses)"
     return (f"{part.label}: per-token loss fall {pct(part.estimate)}, 95% {interval(part.low, part.high)}; "
             f"per byte {pct(part.get('byte_fall'))}")
+
+
+def slope_key(parts) -> str:
+    """Claim 7's key number: per family and format, the slope per decade with its interval."""
+    return "; ".join(f"{part.label}, {part.get('format_name')}: {points(part.estimate)} per decade, "
+                     f"{100 * part.level:g}% {interval(part.low, part.high, 'pts')}" for part in parts)
 
 
 def swap_key(parts) -> str:
