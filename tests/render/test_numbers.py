@@ -12,7 +12,13 @@ from helpers.render import numbers as nb
 
 def test_one_p_value_rule():
     assert [nb.p_value(p) for p in (0.0, 0.00099, 0.001, 0.0312, 0.2101, 1.0)] == [
-        "< 0.001", "< 0.001", "0.001", "0.031", "0.210", "1.000"]
+        "< 0.001",
+        "< 0.001",
+        "0.001",
+        "0.031",
+        "0.210",
+        "1.000",
+    ]
     assert nb.p_value(math.nan) == "—" and nb.p_value(None) == "—"
     assert nb.p_text(0.0312) == "p = 0.031" and nb.p_text(1e-30) == "p < 0.001" and nb.p_text(math.nan) == "p —"
     assert nb.p_text(0.5, "Holm p ") == "Holm p = 0.500" and nb.p_text(0.0004, "") == "< 0.001"
@@ -40,5 +46,6 @@ def test_decimals_follow_the_interval_width():
     assert nb.percent_range(0.4476, 0.3950, 0.5002) == "45% (40–50%)"  # width 10.5 points: 0 decimals
     assert nb.points_range(0.0406, 0.0298, 0.0602) == "+4.1 pp (+3.0 to +6.0)"
     assert nb.pct_interval(0.25, 0.05, 0.70) == "25% [5%, 70%]" and nb.points_interval(0.15, -0.048, 0.333) == (
-        "+15 pts [-5, +33]")
+        "+15 pts [-5, +33]"
+    )
     assert nb.relative_interval(-0.11, -0.14, -0.08) == "-11.0% [-14.0%, -8.0%]"

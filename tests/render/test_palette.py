@@ -11,9 +11,11 @@ from helpers.render import palette
 
 def _luminance(colour: str) -> float:
     """WCAG relative luminance of ``#RRGGBB``."""
+
     def linear(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    red, green, blue = (linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+
+    red, green, blue = (linear(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
@@ -22,7 +24,7 @@ def _contrast_on_white(colour: str) -> float:
 
 
 def _pale_yellow(colour: str) -> bool:
-    hue, lightness, saturation = colorsys.rgb_to_hls(*(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+    hue, lightness, saturation = colorsys.rgb_to_hls(*(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)))
     return 45 / 360 <= hue <= 70 / 360 and lightness > 0.5 and saturation > 0.3
 
 
@@ -36,8 +38,9 @@ def test_every_family_has_its_own_colour():
     assert len(set(colours)) == len(colours), palette.FAMILY_COLOURS
 
 
-@pytest.mark.parametrize("colour", sorted(set(palette.NAMED_COLOURS.values()) | set(palette.MODEL_PALETTE)
-                                          | set(palette.EXTRA_COLOURS)))
+@pytest.mark.parametrize(
+    "colour", sorted(set(palette.NAMED_COLOURS.values()) | set(palette.MODEL_PALETTE) | set(palette.EXTRA_COLOURS))
+)
 def test_no_named_colour_is_pale_on_white(colour):
     assert not _pale_yellow(colour) and colour not in palette.PALE
     assert _contrast_on_white(colour) >= 1.9, colour
@@ -88,5 +91,7 @@ def test_every_chapter_gives_a_family_the_same_colour():
     assert dict(zip(shown, colours)) == {family: palette.FAMILY_COLOURS[family] for family in families}
     assert len(set(colours)) == len(colours)  # no two families share a colour in a chart
     groups = dict(zip(GROUPS, GROUP_COLOURS))
-    assert [groups["Pythia"], groups["OPT"], groups["RWKV"]] == [palette.FAMILY_COLOURS[f] for f in ("pythia", "opt", "rwkv")]
+    assert [groups["Pythia"], groups["OPT"], groups["RWKV"]] == [
+        palette.FAMILY_COLOURS[f] for f in ("pythia", "opt", "rwkv")
+    ]
     assert groups["other families"] not in palette.FAMILY_COLOURS.values()

@@ -72,10 +72,15 @@ def fit_lines(fits: dict, failures: dict) -> str:
 def mmlu_coverage(mmlu: pd.DataFrame) -> str:
     """Section 7: families, sizes and checkpoints of the published MMLU-math rows."""
     steps = mmlu.groupby("shots")["step"].agg(["min", "max", "nunique"])
-    return (f"The published MMLU-math rows cover {mmlu['family'].nunique()} families "
-            f"({', '.join(sorted(mmlu['family'].unique()))}) and {mmlu['size'].nunique()} sizes each; "
-            + "; ".join(f"{shots}-shot at {int(row['nunique'])} checkpoints (steps {int(row['min']):,} to "
-                        f"{int(row['max']):,})" for shots, row in steps.iterrows()) + ".")
+    return (
+        f"The published MMLU-math rows cover {mmlu['family'].nunique()} families "
+        f"({', '.join(sorted(mmlu['family'].unique()))}) and {mmlu['size'].nunique()} sizes each; "
+        + "; ".join(
+            f"{shots}-shot at {int(row['nunique'])} checkpoints (steps {int(row['min']):,} to {int(row['max']):,})"
+            for shots, row in steps.iterrows()
+        )
+        + "."
+    )
 
 
 def mmlu_final_table(mmlu: pd.DataFrame) -> pd.DataFrame:
@@ -105,50 +110,66 @@ def mmlu_lines(mmlu: pd.DataFrame, points: pd.DataFrame) -> str:
         lines.append(
             f"- **{family}, {shots}-shot**: models whose interval lies wholly above chance at step "
             f"{int(at_end['step'].iloc[0]):,}: {len(above)} of {len(at_end)}"
-            + (f" ({', '.join(name(s) for s in above['size'])})" if len(above) else "") + "; "
+            + (f" ({', '.join(name(s) for s in above['size'])})" if len(above) else "")
+            + "; "
             f"{name(largest['size'].iloc[0])} moves from {interval_text(first['value'], first['low'], first['high'])} "
             f"at step {int(first['step']):,} to {interval_text(last['value'], last['low'], last['high'])}. "
-            f"Spearman correlation with training compute over its {len(rows)} model × checkpoint points: {rho:.2f}.")
-    lines.append(f"- For comparison, addition at 16 shots (exact match of greedy generation) has a Spearman correlation "
-                 f"of {rho_arithmetic:.2f} with training compute over its {len(arithmetic)} points.")
+            f"Spearman correlation with training compute over its {len(rows)} model × checkpoint points: {rho:.2f}."
+        )
+    lines.append(
+        f"- For comparison, addition at 16 shots (exact match of greedy generation) has a Spearman correlation "
+        f"of {rho_arithmetic:.2f} with training compute over its {len(arithmetic)} points."
+    )
     return "\n".join(lines)
 
 
-def summary_lines(frame: pd.DataFrame, points: pd.DataFrame, mmlu: pd.DataFrame, found: ScaleChanges, verdict: str,
-                  fits: dict, failures: dict) -> str:
+def summary_lines(
+    frame: pd.DataFrame,
+    points: pd.DataFrame,
+    mmlu: pd.DataFrame,
+    found: ScaleChanges,
+    verdict: str,
+    fits: dict,
+    failures: dict,
+) -> str:
     """The summary: size, claim 4a (``verdict``: the claims table's code on these data), clustering, the joint
     fit, MMLU-math against arithmetic on the same compute axis."""
     top = max(pa.SHOTS)
     final = points[points["step"] == pa.FINAL_STEP]
     cell_items = frame.groupby(pa.CELL, observed=True)["n_items"].sum()
     zero = final[final["shots"] == 0]
-    largest_add = points[(points["operation"] == "addition") & (points["shots"] == top)
-                         & (points["n_params"] == points["n_params"].max())].sort_values("step")
+    largest_add = points[
+        (points["operation"] == "addition")
+        & (points["shots"] == top)
+        & (points["n_params"] == points["n_params"].max())
+    ].sort_values("step")
     add16 = final[(final["operation"] == "addition") & (final["shots"] == top)].sort_values("n_params")
     mul16 = final[(final["operation"] == "multiplication") & (final["shots"] == top)].sort_values("n_params")
     mmlu_end = mmlu[(mmlu["step"] == mmlu["step"].max()) & (mmlu["family"] == "pythia-deduped")]
     first = found.changes[0]
     fit_word = "does not describe" if min(f.scale for f in fits.values()) > 2 else "describes"
-    return "\n".join([
-        f"- **Size.** At the final checkpoint and {top} shots, exact match of greedy generation rises from "
-        f"{acc_text(add16.iloc[0])} for the {views.format_params(add16['n_params'].iloc[0])} model to "
-        f"{acc_text(add16.iloc[-1])} for the {views.format_params(add16['n_params'].iloc[-1])} model on addition, "
-        f"and from {acc_text(mul16.iloc[0])} to {acc_text(mul16.iloc[-1])} on multiplication; at 0 shots no model "
-        f"reaches {math.ceil(100 * zero['acc'].max())}%.",
-        f"- **Claim 4a.** The claims table's comparison ({name(first.small_model.split('-')[1])} against "
-        f"{name(first.large_model.split('-')[1])}, paired by operand, Holm over {len(found.changes)}) finds "
-        f"{sum(found.increases)} of {len(found.changes)} increases significant: verdict **{verdict}**, on a metric "
-        "(free generation) other than the study's.",
-        f"- **Clustering.** Design effects as large as {final['design_effect'].max():.1f}: intervals that treat the "
-        f"{int(cell_items.min()):,} items of a cell as independent would be up to "
-        f"{math.sqrt(final['design_effect'].max()):.1f} times too narrow.",
-        f"- **Compute × shots.** One logistic surface {fit_word} the cells: Pearson X²/df "
-        + " and ".join(f"{fits[op].scale:.0f} ({op})" for op in pa.OPERATIONS)
-        + "; fitted without pythia-12b it misses that model's addition by "
-        f"{100 * failures['addition'].held_out.cells['error'].abs().mean():.0f} points on average.",
-        f"- **MMLU-math.** At step {int(mmlu_end['step'].iloc[0]):,} the deduplicated runs' MMLU-math ranges from "
-        f"{100 * mmlu_end['value'].min():.1f}% to {100 * mmlu_end['value'].max():.1f}% across sizes and shot counts "
-        f"(chance {CHANCE:.0%}), while on the same compute axis {name(largest_add['size'].iloc[0])}'s {top}-shot "
-        f"addition rises by {100 * (largest_add['acc'].iloc[-1] - largest_add['acc'].iloc[0]):.0f} points between "
-        f"steps {int(largest_add['step'].iloc[0]):,} and {int(largest_add['step'].iloc[-1]):,}.",
-    ])
+    return "\n".join(
+        [
+            f"- **Size.** At the final checkpoint and {top} shots, exact match of greedy generation rises from "
+            f"{acc_text(add16.iloc[0])} for the {views.format_params(add16['n_params'].iloc[0])} model to "
+            f"{acc_text(add16.iloc[-1])} for the {views.format_params(add16['n_params'].iloc[-1])} model on addition, "
+            f"and from {acc_text(mul16.iloc[0])} to {acc_text(mul16.iloc[-1])} on multiplication; at 0 shots no model "
+            f"reaches {math.ceil(100 * zero['acc'].max())}%.",
+            f"- **Claim 4a.** The claims table's comparison ({name(first.small_model.split('-')[1])} against "
+            f"{name(first.large_model.split('-')[1])}, paired by operand, Holm over {len(found.changes)}) finds "
+            f"{sum(found.increases)} of {len(found.changes)} increases significant: verdict **{verdict}**, on a metric "
+            "(free generation) other than the study's.",
+            f"- **Clustering.** Design effects as large as {final['design_effect'].max():.1f}: intervals that treat "
+            f"the {int(cell_items.min()):,} items of a cell as independent would be up to "
+            f"{math.sqrt(final['design_effect'].max()):.1f} times too narrow.",
+            f"- **Compute × shots.** One logistic surface {fit_word} the cells: Pearson X²/df "
+            + " and ".join(f"{fits[op].scale:.0f} ({op})" for op in pa.OPERATIONS)
+            + "; fitted without pythia-12b it misses that model's addition by "
+            f"{100 * failures['addition'].held_out.cells['error'].abs().mean():.0f} points on average.",
+            f"- **MMLU-math.** At step {int(mmlu_end['step'].iloc[0]):,} the deduplicated runs' MMLU-math ranges from "
+            f"{100 * mmlu_end['value'].min():.1f}% to {100 * mmlu_end['value'].max():.1f}% across sizes and shot "
+            f"counts (chance {CHANCE:.0%}), while on the same compute axis {name(largest_add['size'].iloc[0])}'s "
+            f"{top}-shot addition rises by {100 * (largest_add['acc'].iloc[-1] - largest_add['acc'].iloc[0]):.0f} "
+            f"points between steps {int(largest_add['step'].iloc[0]):,} and {int(largest_add['step'].iloc[-1]):,}.",
+        ]
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from scipy import stats
 
 from helpers.report.claims.common import ILLUSTRATION

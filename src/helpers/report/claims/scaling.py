@@ -86,6 +86,12 @@ def published_arithmetic_parts(evidence: Evidence) -> list[Part]:
     return parts
 
 
+def published_arithmetic_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
+    """(codes, details) of :func:`published_arithmetic_parts`, rendered (the published-Pythia chapter shows them)."""
+    parts = published_arithmetic_parts(evidence)
+    return [part.code for part in parts], wording.details(parts)
+
+
 def claim4a(evidence: Evidence) -> ClaimResult:
     runs = evidence.judging_runs("procedure")
     illustration = _illustration(evidence, "procedure", accuracy_lines)

@@ -21,20 +21,26 @@ def _why(part: Part) -> str:
 
 def _mcnemar(part: Part, judged: bool) -> str:
     small, large = part.models
-    return (f"{part.label} ({small} → {large}, {part.n} items): {pct(part.before)} → {pct(part.after)}, "
-            f"{points(part.estimate)} {interval(part.low, part.high, 'pts')}, exact McNemar Holm {p_text(part.p)}"
-            + _why(part))
+    return (
+        f"{part.label} ({small} → {large}, {part.n} items): {pct(part.before)} → {pct(part.after)}, "
+        f"{points(part.estimate)} {interval(part.low, part.high, 'pts')}, exact McNemar Holm {p_text(part.p)}"
+        + _why(part)
+    )
 
 
 def _sign_flip(part: Part, judged: bool) -> str:
     small, large = part.models
-    return (f"{part.label} ({small} → {large}): {pct(part.before)} → {pct(part.after)}, {points(part.estimate)} "
-            f"{interval(part.low, part.high, 'pts')}, sign-flip test over {part.n} operands, Holm {p_text(part.p)}")
+    return (
+        f"{part.label} ({small} → {large}): {pct(part.before)} → {pct(part.after)}, {points(part.estimate)} "
+        f"{interval(part.low, part.high, 'pts')}, sign-flip test over {part.n} operands, Holm {p_text(part.p)}"
+    )
 
 
 def _wilcoxon_head(part: Part) -> str:
-    return (f"{part.label}: loss {part.before:.3f} → {part.after:.3f} nats/token, change {part.estimate:+.3f} "
-            f"[{part.low:+.3f}, {part.high:+.3f}]")
+    return (
+        f"{part.label}: loss {part.before:.3f} → {part.after:.3f} nats/token, change {part.estimate:+.3f} "
+        f"[{part.low:+.3f}, {part.high:+.3f}]"
+    )
 
 
 def _wilcoxon(part: Part, judged: bool) -> str:
@@ -43,20 +49,27 @@ def _wilcoxon(part: Part, judged: bool) -> str:
 
 def _loss_fall(part: Part, judged: bool) -> str:
     get = part.get
-    return (f"{part.label}, {part.n} items: per-token loss {part.before:.3f} → {part.after:.3f} nats, fall "
-            f"{pct(part.estimate)}, 90% {interval(get('low90'), get('high90'))}, 95% {interval(part.low, part.high)} "
-            f"({get('method')}): {get('words')}{f' ({part.code})' if judged else ''}; per-byte loss fall "
-            f"{pct(get('byte_fall'))}, 90% {interval(get('byte_low90'), get('byte_high90'))}, 95% "
-            f"{interval(get('byte_low95'), get('byte_high95'))} (shown, not judged)")
+    return (
+        f"{part.label}, {part.n} items: per-token loss {part.before:.3f} → {part.after:.3f} nats, fall "
+        f"{pct(part.estimate)}, 90% {interval(get('low90'), get('high90'))}, 95% {interval(part.low, part.high)} "
+        f"({get('method')}): {get('words')}{f' ({part.code})' if judged else ''}; per-byte loss fall "
+        f"{pct(get('byte_fall'))}, 90% {interval(get('byte_low90'), get('byte_high90'))}, 95% "
+        f"{interval(get('byte_low95'), get('byte_high95'))} (shown, not judged)"
+    )
 
 
 def _slope(part: Part, judged: bool) -> str:
     first, last = part.models
-    mde = (f"; detectable at 80% power: a slope {100 * part.mde:.1f} pts/decade from the margin"
-           if part.code == "inconclusive" else "")
-    return (f"{part.get('family')} ({part.get('format')}; {first} → {last}, {part.n} models): {pct(part.before)} → "
-            f"{pct(part.after)}, slope {points(part.estimate)} per decade, {100 * part.level:g}% "
-            f"{interval(part.low, part.high, 'pts')} per decade, {part.get('note')} ({part.code}{mde})")
+    mde = (
+        f"; detectable at 80% power: a slope {100 * part.mde:.1f} pts/decade from the margin"
+        if part.code == "inconclusive"
+        else ""
+    )
+    return (
+        f"{part.get('family')} ({part.get('format')}; {first} → {last}, {part.n} models): {pct(part.before)} → "
+        f"{pct(part.after)}, slope {points(part.estimate)} per decade, {100 * part.level:g}% "
+        f"{interval(part.low, part.high, 'pts')} per decade, {part.get('note')} ({part.code}{mde})"
+    )
 
 
 def _no_test(part: Part, judged: bool) -> str:
@@ -67,8 +80,15 @@ def _collapse(part: Part, judged: bool) -> str:
     return part.note  # the swap chapter's sentence (helpers.experiments.swap.verdict.collapse_sentence), shared
 
 
-_RENDERERS = {"mcnemar": _mcnemar, "sign_flip": _sign_flip, "wilcoxon": _wilcoxon, "loss_fall": _loss_fall,
-              "slope": _slope, "no_test": _no_test, "collapse": _collapse}
+_RENDERERS = {
+    "mcnemar": _mcnemar,
+    "sign_flip": _sign_flip,
+    "wilcoxon": _wilcoxon,
+    "loss_fall": _loss_fall,
+    "slope": _slope,
+    "no_test": _no_test,
+    "collapse": _collapse,
+}
 
 
 def detail(part: Part, judged: bool = True) -> str:
@@ -98,14 +118,19 @@ def fall_key(part: Part) -> str:
     """Claim 3's key number for one family: the per-token fall with its 95% interval, the per-byte fall."""
     if part.kind == "no_test":
         return f"{part.label}: no interval (NaN or infinite losses)"
-    return (f"{part.label}: per-token loss fall {pct(part.estimate)}, 95% {interval(part.low, part.high)}; "
-            f"per byte {pct(part.get('byte_fall'))}")
+    return (
+        f"{part.label}: per-token loss fall {pct(part.estimate)}, 95% {interval(part.low, part.high)}; "
+        f"per byte {pct(part.get('byte_fall'))}"
+    )
 
 
 def slope_key(parts) -> str:
     """Claim 7's key number: per family and format, the slope per decade with its interval."""
-    return "; ".join(f"{part.label}, {part.get('format_name')}: {points(part.estimate)} per decade, "
-                     f"{100 * part.level:g}% {interval(part.low, part.high, 'pts')}" for part in parts)
+    return "; ".join(
+        f"{part.label}, {part.get('format_name')}: {points(part.estimate)} per decade, "
+        f"{100 * part.level:g}% {interval(part.low, part.high, 'pts')}"
+        for part in parts
+    )
 
 
 def swap_key(parts) -> str:
