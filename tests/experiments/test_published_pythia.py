@@ -12,6 +12,7 @@ from helpers.analysis import pythia_arithmetic as pa
 from helpers.experiments.published_pythia import charts as pc
 from helpers.experiments.published_pythia import views as pv
 from helpers.render import charts as rc
+from helpers.render import palette
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +176,9 @@ def test_model_colours_are_fixed(points):
     small = points[points["size"].isin(["160m", "12b"])]
     spec = pc.accuracy_vs_shots_chart(small).to_dict()
     scale = json.dumps(spec)
-    assert '"range": ["#E69F00", "#000000"]' in scale  # the same colours as in the full chart
+    shades = palette.family_shades("pythia")  # light blue for 160m (not OPT's orange), dark blue for 12b
+    small_colour, large_colour = shades["160m"], shades["12b"]
+    assert f'"range": ["{small_colour}", "{large_colour}"]' in scale  # the same colours as in the full chart
 
 
 def test_a_model_has_one_colour_in_every_chart(all_charts):
@@ -186,6 +189,8 @@ def test_a_model_has_one_colour_in_every_chart(all_charts):
             if set(scale["domain"]) <= set(pa.PYTHIA_SIZES):  # a model scale (shots have their own)
                 assert scale["range"] == [expected[size] for size in scale["domain"]], name
                 assert len(set(scale["domain"])) == len(scale["domain"]), name  # each model once
+                assert len(set(scale["range"])) == len(scale["range"]), name  # no two models share a colour
+                assert not set(scale["range"]) & (set(palette.FAMILY_COLOURS.values()) - {palette.BLUE}), name
 
 
 def test_axis_domains_fit_the_data(points):

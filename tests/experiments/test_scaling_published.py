@@ -172,7 +172,7 @@ def test_numbers_are_rounded_to_their_interval_and_never_in_exponent_form():
     assert sd.pct_interval(0.21334, 0.2103, 0.2163) == "21.33% [21.03%, 21.63%]"
     assert sd.points_interval(0.15, -0.048, 0.333) == "+15 pts [-5, +33]"
     assert sd.number_interval(2.3123, 2.2, 2.45) == "2.31 [2.20, 2.45]"
-    assert sd.p_text(0.0) == "p < 0.001" and sd.p_text(0.2101) == "p = 0.21" and sd.p_text(0.0312) == "p = 0.031"
+    assert sd.p_text(0.0) == "p < 0.001" and sd.p_text(0.2101) == "p = 0.210" and sd.p_text(0.0312) == "p = 0.031"
     assert "e+" not in sd.number(9.4e28) and "e" not in sd.p_text(1e-30)
     assert sd.ratio_text(36.3) == "36x" and sd.ratio_text(4.26) == "4.3x"
     assert sd.count_text(1, "family") == "1 family" and sd.count_text(3, "family") == "3 families"

@@ -66,14 +66,14 @@ def test_published_trend_table_with_two_models_says_why_there_is_no_slope():
 def test_a_fall_whose_interval_excludes_31_percent_is_not_reproduced_and_says_smaller():
     """90% interval [22.9%, 25.7%] lies inside 31% +- 10 points but excludes 31%: the old rule said
     "reproduced"; the fall is smaller than the study's."""
-    from helpers.report.claims.scaling import fall_code
+    from helpers.report.claims.loss_fall import fall_code
 
     code, words, mde, why = fall_code(1064, 0.243, 0.229, 0.257, 0.226, 0.260)
     assert code == "not reproduced" and "smaller than the study's 31%" in words
 
 
 def test_claim3_shows_the_per_token_and_the_per_byte_fall():
-    from helpers.report.claims.scaling import loss_fall_lines
+    from helpers.report.claims.loss_fall import loss_fall_lines
 
     rng = np.random.default_rng(3)
     before = rng.uniform(0.8, 1.2, 200)
@@ -83,7 +83,7 @@ def test_claim3_shows_the_per_token_and_the_per_byte_fall():
 
 def test_a_zero_width_interval_does_not_decide_claim3():
     """Every item's loss falls by exactly 31%: the bootstrap interval is a point; it decides nothing."""
-    from helpers.report.claims.scaling import loss_fall_lines
+    from helpers.report.claims.loss_fall import loss_fall_lines
 
     before = np.full(40, 1.0)
     out = loss_fall_lines([_runs(before, before * 0.69)])
@@ -91,7 +91,7 @@ def test_a_zero_width_interval_does_not_decide_claim3():
 
 
 def test_two_items_do_not_decide_claim3():
-    from helpers.report.claims.scaling import loss_fall_lines
+    from helpers.report.claims.loss_fall import loss_fall_lines
 
     out = loss_fall_lines([_runs([1.0, 1.2], [0.7, 0.82])])
     assert out[0] == ["inconclusive"] and "fewer than the 20" in out[1][0]
@@ -196,7 +196,7 @@ def test_an_open_question_reads_supported_or_not_supported_and_a_claim_reads_rep
 
 
 def test_a_rounded_negative_zero_prints_as_plus_zero():
-    from helpers.report.claims.common import interval, points
+    from helpers.render.numbers import interval, points
 
     assert points(-0.0004) == "+0.0 pts"
     assert interval(-0.019, -0.0004, "pts") == "[-1.9, +0.0] pts"

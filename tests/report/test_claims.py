@@ -310,7 +310,7 @@ def test_nan_losses_give_a_verdict_not_a_crash(empty_stack):
 def test_claim3_lines_survive_nan_losses_with_a_key():
     """The key is built from values, not by parsing the detail sentence (which has no "fall" here)."""
     from helpers.report.claims.evidence import FamilyRuns
-    from helpers.report.claims.scaling import loss_fall_lines
+    from helpers.report.claims.loss_fall import loss_fall_lines
 
     def table(model, losses):
         return pd.DataFrame({"model_id": model, "task": "t", "item_id": ["a", "b", "c"], "gold_nll_per_token": losses,

@@ -25,7 +25,7 @@ from helpers.infra.profiles import load_profile
 from helpers.render import plots
 from helpers.render.charts import baseline_rule
 from helpers.render.palette import colours_for
-from helpers.report.claims.common import pct
+from helpers.render.numbers import pct
 
 CHANCE = MMLU_CHANCE  # a uniform guess among MMLU's four letters
 N_STDERR = 2

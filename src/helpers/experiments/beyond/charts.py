@@ -23,10 +23,11 @@ from helpers.render.charts import (
     chart_title,
     require_table,
 )
-from helpers.render.plots import OKABE_ITO
+from helpers.render.palette import FAMILY_COLOURS
 
 GROUPS = ("Pythia", "OPT", "RWKV", "other families")
-GROUP_COLOURS = (OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], "#bbbbbb")
+GROUP_COLOURS = (FAMILY_COLOURS["pythia"], FAMILY_COLOURS["opt"], FAMILY_COLOURS["rwkv"], "#bbbbbb")
+"""Each group's family colour (:mod:`helpers.render.palette`); the families with no colour of their own in grey."""
 HEIGHT = 300
 
 

@@ -148,17 +148,18 @@ def gain_code(trend) -> str:
 
 
 def minimal_gains(frame: pd.DataFrame | None = None, published: pd.DataFrame | None = None) -> list[dict]:
-    """One dict per (format, family): label, models, trend, code, mde (per decade)."""
+    """One dict per (format, family): label, short format name, models, trend, code, mde (per decade)."""
     frame = benchmark() if frame is None else frame
     letter = frame[frame["family"].isin(["Pythia", "OPT"])].assign(family=lambda f: f["family"].str.lower())
-    formats = (("letter format, 5-shot (Open LLM Leaderboard v1; Pythia deduped)", letter),
-               ("full answer text, 0-shot (published hendrycksTest v0, the study's format)", fulltext_mmlu(published)))
+    formats = (("letter", "letter format, 5-shot (Open LLM Leaderboard v1; Pythia deduped)", letter),
+               ("full answer text", "full answer text, 0-shot (published hendrycksTest v0, the study's format)",
+                fulltext_mmlu(published)))
     parts = []
-    for label, table in formats:
+    for name, label, table in formats:
         for family in ("pythia", "opt"):
             rows = table[(table["family"] == family) & (table["params"] >= GAIN_MIN_PARAMS)].sort_values("params")
             trend = _trend(rows, family)
-            parts.append({"format": label, "family": family, "rows": rows, "trend": trend, "code": gain_code(trend),
+            parts.append({"format": label, "format_name": name, "family": family, "rows": rows, "trend": trend, "code": gain_code(trend),
                           # the one-sided test at 5% against the margin: (t_.95 + t_.80) * se from it
                           "mde": mde_slope(trend.slope.se, alpha=2 * ALPHA, df=trend.df) if trend.df else math.nan})
     return parts

@@ -24,6 +24,7 @@ from helpers.analysis.obsscaling import (
 )
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.beyond import judged
+from helpers.render.numbers import p_value
 
 HIGHLIGHT = ("Pythia", "OPT", "RWKV")
 """Families drawn in colour (the study's two, and the recurrent model trained on Pythia's corpus)."""
@@ -152,7 +153,7 @@ def arithmetic_table(table: pd.DataFrame) -> pd.DataFrame:
         "smallest → largest (%)": [f"{100 * a:.1f} → {100 * b:.1f}" for a, b in zip(table["acc_smallest"], table["acc_largest"])],
         "peak (%)": [f"{100 * p:.1f} ({m.split('/')[-1]})" for p, m in zip(table["acc_peak"], table["peak_model"])],
         "Spearman ρ": table["rho"].map("{:.2f}".format),
-        "p (Holm)": table["p_holm"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"),
+        "p (Holm)": table["p_holm"].map(p_value),
         "verdict": table["code"]}).set_index(["family", "operation"])
 
 

@@ -6,8 +6,9 @@ lm-evaluation-harness log-likelihood) of the Pythia **deduped v0** models, and s
 Point estimates carry 95% cluster-robust intervals (first operands as clusters). Every chart fits the
 book's ~680 px column by itself (:data:`helpers.render.charts.MAX_CHART_WIDTH`, legends included):
 at most two panels side by side of :data:`PANEL_WIDTH` px, titles wrapped into lines, legends below
-with at most three columns. A model has the same colour in every chart of the book
-(:func:`helpers.render.charts.model_colour_scale` over the Pythia sizes); parameter counts and
+with at most three columns. A model has the same colour in every chart of the book: a shade of
+Pythia's blue, light for the smallest and dark for the largest (:func:`helpers.render.palette.family_shades`,
+never another family's colour); parameter counts and
 training compute are on log axes whose domains span the data. Missing columns or empty tables raise
 :class:`ChartInputError` (:func:`helpers.render.charts.require_table`).
 """
@@ -37,7 +38,7 @@ from helpers.render.charts import (  # noqa: F401 (ChartInputError re-exported)
 
 PANEL_HEIGHT = 180
 MODEL_COLORS = model_colours(PYTHIA_SIZES, PYTHIA_SIZES)
-"""Pythia size -> colour (Okabe-Ito, grey instead of yellow), the same in every chart of the book."""
+"""Pythia size -> colour (:func:`helpers.render.palette.family_shades` of ``"pythia"``), the same in every chart."""
 SHOT_COLORS = ("#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b")
 """0, 2, 4, 8, 16 shots: light to dark."""
 INTERVAL_NOTE = "bars: 95% intervals, first operands as clusters"

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis import pythia_arithmetic as pa
+from helpers.render import numbers
 
 METRIC_LABEL = ("exact match of greedy generation (free generation, not lm-evaluation-harness log-likelihood), "
                 "Pythia deduped v0")
@@ -57,39 +58,21 @@ def model_label(size: str) -> str:
     return f"pythia-{size}"
 
 
-def _decimals(low: float, high: float) -> int:
-    """Decimals of a percentage so that the interval's width keeps two significant digits (0 to 2)."""
-    width = 100 * (high - low)
-    if not math.isfinite(width) or width <= 0:
-        return 1
-    return int(min(2, max(0, 1 - math.floor(math.log10(width)))))
+format_percent = numbers.percent_range
+"""``0.0406, 0.0264, 0.0548`` -> ``"4.1% (2.6–5.5%)"``: decimals set by the interval's width."""
+format_interval = numbers.range_text
+"""``0.0264, 0.0548`` -> ``"2.6–5.5%"`` (decimals as in :func:`format_percent`)."""
+format_difference = numbers.points_range
+"""A difference of accuracies in percentage points: ``"+4.1 pp (+3.0 to +6.0)"``."""
+format_p = numbers.p_value
+"""The report's one p-value rule: ``"< 0.001"`` below a thousandth, else three decimals."""
 
 
-def format_percent(value: float, low: float, high: float) -> str:
-    """``0.0406, 0.0264, 0.0548`` -> ``"4.1% (2.6–5.5%)"``: decimals set by the interval's width."""
-    if any(not math.isfinite(v) for v in (value, low, high)):
+def format_percent_bracketed(value: float, low: float, high: float) -> str:
+    """``0.874, 0.858, 0.890`` -> ``"87.4% [85.8–89.0%]"``: :func:`format_percent` for running text."""
+    if not numbers.finite(value, low, high):
         return "n/a"
-    digits = _decimals(low, high)
-    return f"{100 * value:.{digits}f}% ({format_interval(low, high)})"
-
-
-def format_interval(low: float, high: float) -> str:
-    """``0.0264, 0.0548`` -> ``"2.6–5.5%"`` (decimals as in :func:`format_percent`)."""
-    digits = _decimals(low, high)
-    return f"{100 * low:.{digits}f}–{100 * high:.{digits}f}%"
-
-
-def format_difference(value: float, low: float, high: float) -> str:
-    """A difference of accuracies in percentage points: ``"+4.1 pp (3.0 to 6.0)"``."""
-    digits = _decimals(low, high)
-    return f"{100 * value:+.{digits}f} pp ({100 * low:+.{digits}f} to {100 * high:+.{digits}f})"
-
-
-def format_p(p_value: float) -> str:
-    """``"< 0.001"`` below a thousandth, else two significant digits."""
-    if not math.isfinite(p_value):
-        return "n/a"
-    return "< 0.001" if p_value < 0.001 else f"{p_value:.2g}"
+    return f"{100 * value:.{numbers.decimals_for(high - low, scale=100)}f}% [{format_interval(low, high)}]"
 
 
 # ------------------------------------------------------------------------------------- accuracy

@@ -7,10 +7,7 @@ import pandas as pd
 from helpers.analysis.baselines import is_near_constant
 from helpers.experiments.swap.verdict import collapse_sentence
 from helpers.experiments.swap.views import short_name
-
-
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
+from helpers.render.numbers import pct as _pct
 
 
 def profile_note(config) -> str:

@@ -23,6 +23,7 @@ from helpers.analysis.items import item_table
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import group_summary
 from helpers.render.markdown import whole_words
+from helpers.render.numbers import p_value, pct
 
 PAIR_KEYS = ["donor", "recipient", "kind"]
 CONDITION_COLUMNS = ["condition", "condition_kind", "alpha", "layers"]
@@ -223,9 +224,6 @@ def plan_table(plan) -> pd.DataFrame:
 
 def collapse_view(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`helpers.experiments.swap.verdict.collapse_table` formatted for reading (percentages)."""
-    def pct(value: float) -> str:
-        return f"{100 * value:.1f}%"
-
     return pd.DataFrame({
         "pair": [f"{short_name(d)} → {short_name(r)}" for d, r in zip(table["donor"], table["recipient"])],
         "task kind": table["kind"].to_numpy(),
@@ -243,6 +241,6 @@ def collapse_view(table: pd.DataFrame) -> pd.DataFrame:
                                             table.get("swapped_top_label", pd.Series(None, table.index)))],
         "change [95% CI]": [f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pts" for d, lo, hi in
                             zip(table["drop"], table["drop_low"], table["drop_high"])],
-        "McNemar p (Holm)": table["p_holm"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}").to_numpy(),
+        "McNemar p (Holm)": table["p_holm"].map(p_value).to_numpy(),
         "collapse verdict": [whole_words(code) for code in table["collapse"]],  # never broken inside a word
     })

@@ -36,6 +36,7 @@ from scipy import stats
 from helpers.analysis.baselines import most_common_gold
 from helpers.analysis.inference import binomial_vs_chance, holm, rejects
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
+from helpers.render.numbers import p_text
 from helpers.experiments.task_contrast.views import ALPHA, ContrastInputError, check_alpha, check_size_column, require, short_model_name
 
 VERDICTS = (
@@ -185,9 +186,8 @@ def letter_verdict_markdown(diagnosis: pd.DataFrame, alpha: float = ALPHA, findi
         return f"{head}\n\n{tests_text(diagnosis)}"
     lines = []
     for row in below.itertuples(index=False):
-        p = "< 0.001" if row.p_below_holm < 0.001 else f"= {row.p_below_holm:.3f}"
         lines.append(f"- `{row.model}`: accuracy {100 * row.accuracy:.1f}% [{100 * row.accuracy_low:.1f}%, "
-                     f"{100 * row.accuracy_high:.1f}%] (Holm p {p}); predicts {row.top_letter} "
+                     f"{100 * row.accuracy_high:.1f}%] ({p_text(row.p_below_holm, 'Holm p ')}); predicts {row.top_letter} "
                      f"for {row.top_predicted_share:.0%} of items, gold is {row.top_letter} for "
                      f"{row.top_gold_share:.0%}; a letter-biased guesser would score "
                      f"{100 * row.bias_expected_accuracy:.1f}%: {row.verdict}.")

@@ -2,7 +2,9 @@
 
 - :mod:`.evidence`: published Pythia/OPT results and stored runs, loaded once;
 - :mod:`.knowledge`: claims 1-2 (MMLU-math flat at 19-20%, below chance);
-- :mod:`.scaling`: claims 3, 4a, 4b (loss falls 31%; arithmetic accuracy and loss improve);
+- :mod:`.loss_fall`: claim 3 (the MMLU answer loss falls 31%);
+- :mod:`.scaling`: claims 4a, 4b (arithmetic accuracy and loss improve);
+- :mod:`.records`, :mod:`.wording`: each judged part as a record, and its words (details, key numbers);
 - :mod:`.swap`: claim 5 (attention swaps collapse accuracy);
 - :mod:`.beyond`: claims 6, 7 and 4c (published data on 148 models: architecture, gains beyond 1-2B, OPT arithmetic);
 - :mod:`.table`: findings in words, the compact table, the details.

@@ -27,7 +27,10 @@ from functools import lru_cache
 
 from helpers.analysis.obsscaling import ARITHMETIC_N, ARITHMETIC_SHOTS, effective_n, exclusion_text
 from helpers.analysis.verdicts import Verdict, combine
-from helpers.report.claims.common import ClaimResult, interval, p_text, pct, points
+from helpers.render.numbers import interval, p_text, pct, points
+from helpers.report.claims import wording
+from helpers.report.claims.common import ClaimResult, model_name
+from helpers.report.claims.records import Part
 
 CLAIM_6 = "The ceiling is a property of decoder-only architectures (the study's open question)"
 CLAIM_7 = "Scaling OPT/Pythia beyond 1–2B parameters gives minimal MMLU accuracy gains"
@@ -109,23 +112,19 @@ def _claim7() -> ClaimResult:
 def _claim7_from(published) -> ClaimResult:
     from helpers.experiments.beyond import judged
 
-    parts = judged.minimal_gains(published=published)
-    details, keys = [], []
-    for part in parts:
+    records = []
+    for part in judged.minimal_gains(published=published):
         trend, rows = part["trend"], part["rows"]
         s = trend.slope
-        mde = (f"; detectable at 80% power: a slope {100 * part['mde']:.1f} pts/decade from the margin"
-               if part["code"] == "inconclusive" else "")
-        details.append(f"{part['family']} ({part['format']}; {rows['model'].iloc[0]} → {rows['model'].iloc[-1]}, "
-                       f"{len(rows)} models): {pct(rows['mmlu'].iloc[0])} → {pct(rows['mmlu'].iloc[-1])}, slope "
-                       f"{points(s.slope)} per decade, 90% {_per_decade(s.low90, s.high90)}, {trend.note} "
-                       f"({part['code']}{mde})")
-        name = {"pythia": "Pythia", "opt": "OPT"}.get(part["family"], part["family"])
-        keys.append(f"{name}, {part['format'].split(',')[0].replace(' format', '')}: {points(s.slope)} per decade, "
-                    f"90% {interval(s.low90, s.high90, 'pts')}")
-    codes = [part["code"] for part in parts]
-    code = combine(codes)
-    mdes = [part["mde"] for part in parts if part["code"] == "inconclusive" and math.isfinite(part["mde"])]
+        records.append(Part(
+            "slope", {"pythia": "Pythia", "opt": "OPT"}.get(part["family"], part["family"]), part["code"],
+            (rows["model"].iloc[0], rows["model"].iloc[-1]), rows["mmlu"].iloc[0], rows["mmlu"].iloc[-1], s.slope,
+            s.low90, s.high90, "proportion", "model-level WLS slope on log10 parameters", len(rows), mde=part["mde"],
+            extra=(("family", part["family"]), ("format", part["format"]), ("format_name", part["format_name"]),
+                   ("note", trend.note)), level=0.90))
+    details = wording.details(records)
+    code = combine([part.code for part in records])
+    mdes = [part.mde for part in records if part.code == "inconclusive" and math.isfinite(part.mde)]
     verdict = Verdict(
         code, "; ".join(details),
         "per family and format, model-level WLS slope of MMLU on log10 parameters from 1B up (weights 1/SE², "
@@ -136,8 +135,8 @@ def _claim7_from(published) -> ClaimResult:
         margin="+2 accuracy points per tenfold increase in parameters",
         mde=max(mdes) if code == "inconclusive" and mdes else None,
         mde_unit="points per decade away from the +2-point margin (one-sided test at 5%)")
-    return ClaimResult("7", CLAIM_7, verdict, "; ".join(keys),
-                       "published: Pythia and OPT ≥ 1B, letter and full-text MMLU", tuple(details))
+    return ClaimResult("7", CLAIM_7, verdict, wording.slope_key(records),
+                       "published: Pythia and OPT ≥ 1B, letter and full-text MMLU", tuple(details), parts=tuple(records))
 
 
 def claim4c(evidence=None) -> ClaimResult:
@@ -153,12 +152,12 @@ def _claim4c() -> ClaimResult:
     details = []
     for _, row in table.iterrows():
         line = (f"{row['family']} {row['operation']} ({row['n_models']} models): {pct(row['acc_smallest'])} "
-                f"({row['smallest'].split('/')[-1]}) → {pct(row['acc_largest'])} ({row['largest'].split('/')[-1]}), "
+                f"({model_name(row['smallest'])}) → {pct(row['acc_largest'])} ({model_name(row['largest'])}), "
                 f"Spearman ρ = {row['rho']:.2f}, exact Holm {p_text(row['p_holm'])}; slope {points(row['slope'])} "
                 f"per decade {_per_decade(row['slope_low'], row['slope_high'])} ({row['code']})")
         drop = judged.peak_drop(row)
         if drop is not None:
-            line += (f"; not monotone: peak {pct(row['acc_peak'])} at {row['peak_model'].split('/')[-1]}, then "
+            line += (f"; not monotone: peak {pct(row['acc_peak'])} at {model_name(row['peak_model'])}, then "
                      f"{points(drop['difference'])} {interval(drop['low'], drop['high'], 'pts')} to the largest "
                      f"(two-proportion test {p_text(drop['pvalue'])})")
         details.append(line)
@@ -175,7 +174,7 @@ def _claim4c() -> ClaimResult:
         "Pythia-deduped 70m–12b",
         margin="a significant monotone increase at 5% after Holm")
     n_up = int((table["code"] == "reproduced").sum())
-    peaks = sorted({(row["family"], row["peak_model"].split("/")[-1]) for _, row in table.iterrows()
+    peaks = sorted({(row["family"], model_name(row["peak_model"])) for _, row in table.iterrows()
                     if judged.peak_drop(row) is not None and judged.peak_drop(row)["high"] < 0})
     peak_text = "; ".join(f"{family} falls significantly after its peak at {model} on some operations"
                           for family, model in peaks)

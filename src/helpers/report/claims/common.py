@@ -1,9 +1,12 @@
-"""What every claim rule shares: the result record, margins, formatting of numbers with intervals."""
+"""What every claim rule shares: the result record, the significance level, verdict words for open questions.
+
+Numbers are formatted by :mod:`helpers.render.numbers` (``pct``, ``points``, ``interval``, ``p_text``).
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from helpers.analysis.verdicts import Verdict
 
@@ -27,6 +30,7 @@ class ClaimResult:
     illustration: str | None = None  # the same rule on this profile's stand-in models (not a verdict)
     other_lines: tuple[str, ...] = field(default_factory=tuple)  # other formats, labelled, never judged
     question: bool = False  # an open question the study raised, not a result it reports (claim 6)
+    parts: tuple = ()  # the judged parts as records (helpers.report.claims.records.Part), where the rule has them
 
     @property
     def verdict_word(self) -> str:
@@ -44,36 +48,9 @@ def question_word(code: str) -> str:
     return QUESTION_WORDS.get(code, code)
 
 
-def pct(value: float, digits: int = 1) -> str:
-    """``0.2133`` -> ``21.3%``; NaN -> ``—``."""
-    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.{digits}f}%"
-
-
-def points(value: float, digits: int = 1) -> str:
-    """A difference of proportions in percentage points, signed: ``+2.0 pts``."""
-    return "—" if value is None or not math.isfinite(value) else f"{_no_minus_zero(100 * value, digits):+.{digits}f} pts"
-
-
-def _no_minus_zero(value: float, digits: int) -> float:
-    """``value`` rounded to ``digits``, with -0.0 made 0.0 (so -0.04 prints as +0.0, never -0.0)."""
-    return round(value, digits) + 0.0
-
-
-def interval(low: float, high: float, unit: str = "pct", digits: int = 1) -> str:
-    """``[20.1%, 23.4%]`` or ``[+0.9, +3.1] pts``; ``(no interval)`` when a bound is missing."""
-    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
-        return "(no interval)"
-    if unit == "pct":
-        return f"[{pct(low, digits)}, {pct(high, digits)}]"
-    low, high = _no_minus_zero(100 * low, digits), _no_minus_zero(100 * high, digits)
-    return f"[{low:+.{digits}f}, {high:+.{digits}f}] pts"
-
-
-def p_text(p: float) -> str:
-    """A p-value as text: ``p = 0.031``, ``p < 0.001``."""
-    if p is None or not math.isfinite(p):
-        return "p —"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+def model_name(model_id: str) -> str:
+    """A hub id without its organisation: ``EleutherAI/pythia-160m`` -> ``pythia-160m``."""
+    return PurePosixPath(str(model_id)).name
 
 
 def not_judged(claim_id: str, claim: str, why: str, needs: str, illustration: str | None = None) -> ClaimResult:

@@ -38,7 +38,8 @@ from helpers.analysis.inference import binomial_vs_chance, chance_family, mcnema
 from helpers.analysis.power import mde_one_proportion, mde_slope, power_flat
 from helpers.analysis.trend import MIN_MODELS, Slope, item_slope, model_slope, slope_equivalence
 from helpers.analysis.verdicts import Verdict, combine
-from helpers.report.claims.common import ALPHA, ILLUSTRATION, ClaimResult, interval, pct, points
+from helpers.render.numbers import interval, pct, points
+from helpers.report.claims.common import ALPHA, ILLUSTRATION, ClaimResult
 from helpers.report.claims.evidence import MMLU_CHANCE, Evidence, FamilyRuns
 
 CLAIM_1 = "MMLU-math accuracy is flat across scale at 19–20%"

@@ -22,7 +22,7 @@ from helpers.analysis.power import mde_one_proportion
 from helpers.analysis.published import MMLU_MATH_SIZES, final_checkpoint, mmlu_math_summary
 from helpers.analysis.trend import item_floor, model_slope, slope_equivalence
 from helpers.analysis.verdicts import combine
-from helpers.report.claims.common import interval, p_text, points
+from helpers.render.numbers import interval, p_text, points
 from helpers.report.claims.evidence import MMLU_CHANCE
 
 FIRST_STEP = 1000

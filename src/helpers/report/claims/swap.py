@@ -14,9 +14,12 @@ import pandas as pd
 from helpers.analysis.inference import rejects
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.experiments.swap.verdict import ALPHA, CODES, COLLAPSE_MARGIN, collapse_sentence, collapse_table
+from helpers.experiments.swap.views import short_name
 from helpers.infra.store import ResultNotFoundError
+from helpers.report.claims import wording
 from helpers.report.claims.common import ILLUSTRATION, ClaimResult, not_judged
 from helpers.report.claims.evidence import JUDGING_PROFILES, Evidence
+from helpers.report.claims.records import Part
 
 CLAIM_5 = "Swapping attention patterns between models collapses accuracy completely"
 
@@ -39,13 +42,24 @@ def swap_items(profile: str, stack=None) -> pd.DataFrame | None:
     return condition_items(rows[rows["condition"].isin(["baseline", "swap a=1"])])
 
 
-def collapse_lines(items: pd.DataFrame) -> tuple[list[str], list[str], list[float]]:
-    """Per (pair, kind): verdict code, generated sentence and minimum detectable change."""
+def collapse_parts(items: pd.DataFrame) -> list[Part]:
+    """One record per (donor → recipient, task kind): baseline and swapped accuracy, the drop and the swapped
+    accuracy's exact bounds, the Holm-adjusted McNemar p, the MDE (NaN when a drop was detected: then the bound,
+    not power, is missing); its sentence is the swap chapter's own (:func:`collapse_sentence`)."""
     table = collapse_table(items)
     detected = rejects(table["p_holm"], ALPHA) & (table["drop"] < 0)  # a detected drop: the bound, not power, is missing
     mdes = table["mde"].where(~detected, np.nan)
-    return ([CODES[code] for code in table["collapse"]], [collapse_sentence(row) for row in table.itertuples()],
-            mdes.tolist())
+    return [Part("collapse", f"{short_name(row.donor)} → {short_name(row.recipient)}, {row.kind}", CODES[row.collapse],
+                 (str(row.donor), str(row.recipient)), row.baseline, row.swapped, row.drop, row.swapped_low,
+                 row.swapped_high, "proportion", "exact McNemar", int(row.n_items), row.p_holm, float(mde),
+                 note=collapse_sentence(row))
+            for row, mde in zip(table.itertuples(), mdes)]
+
+
+def collapse_lines(items: pd.DataFrame) -> tuple[list[str], list[str], list[float]]:
+    """Per (pair, kind): verdict code, generated sentence and minimum detectable change."""
+    parts = collapse_parts(items)
+    return [p.code for p in parts], wording.details(parts), [p.mde for p in parts]
 
 
 def claim5(evidence: Evidence) -> ClaimResult:
@@ -59,7 +73,8 @@ def claim5(evidence: Evidence) -> ClaimResult:
         items = swap_items(name, evidence.stack)
         if items is None:
             continue
-        codes, details, mdes = collapse_lines(items)
+        parts = collapse_parts(items)
+        codes, details, mdes = [p.code for p in parts], wording.details(parts), [p.mde for p in parts]
         code = combine(codes)
         finite = [m for m in mdes if not np.isnan(m)]
         verdict = Verdict(code, "; ".join(details),
@@ -69,7 +84,7 @@ def claim5(evidence: Evidence) -> ClaimResult:
                           mde=max(finite) if code == "inconclusive" and finite else None,
                           no_mde="every undecided part has a significant drop; what is missing is the bound near chance"
                           if code == "inconclusive" and not finite else None)
-        return ClaimResult("5", CLAIM_5, verdict, details[0].split(" (")[0] if details else "—",
-                           f"our swap experiment, profile `{name}`", tuple(details), illustration)
+        return ClaimResult("5", CLAIM_5, verdict, wording.swap_key(parts), f"our swap experiment, profile `{name}`",
+                           tuple(details), illustration, parts=tuple(parts))
     return not_judged("5", CLAIM_5, "the published results have no attention swaps",
                       "a swap run of Pythia/OPT: `make run PROFILE=small` (or `paper`)", illustration)

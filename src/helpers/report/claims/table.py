@@ -15,7 +15,8 @@ from helpers.report.claims.beyond import claim4c, claim6, claim7
 from helpers.report.claims.common import ClaimResult
 from helpers.report.claims.evidence import Evidence
 from helpers.report.claims.knowledge import claim1, claim2
-from helpers.report.claims.scaling import claim3, claim4a, claim4b
+from helpers.report.claims.loss_fall import claim3
+from helpers.report.claims.scaling import claim4a, claim4b
 from helpers.report.claims.swap import claim5
 from helpers.render.markdown import markdown_table, table_directive, whole_words
 

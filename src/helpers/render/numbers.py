@@ -1,0 +1,169 @@
+"""The report's one set of number formatters: percentages, points, intervals and p-values as text.
+
+Every chapter, the claims table and the first page format numbers here, so a number reads the same
+on every page. Proportions are in [0, 1] and print as percentages; differences of proportions print
+as signed percentage points; a missing value (``None``, NaN, infinite) prints as :data:`MISSING`;
+nothing prints as ``-0``. Two ways to round:
+
+* fixed decimals: :func:`pct` (``21.3%``), :func:`points` (``+2.0 pts``), :func:`interval`
+  (``[20.1%, 23.4%]``, ``[+0.9, +3.1] pts``), as the claims table prints them;
+* decimals from the interval's width (:func:`decimals_for`: about two significant digits of the
+  width): :func:`pct_interval` (``25% [5%, 70%]``), :func:`points_interval` (``+15 pts [-6, +34]``),
+  :func:`number_interval`, :func:`relative_interval`, :func:`percent_range` (``4.1% (2.6–5.5%)``).
+
+**One p-value rule** (:func:`p_value`, :func:`p_text`): below 0.001 ``< 0.001``, otherwise three
+decimals (``0.031``, ``0.214``, ``1.000``); the claims table's rule, used on every page.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+MISSING = "—"
+"""What a missing number prints as."""
+P_FLOOR = 0.001
+"""p-values below this print as ``< 0.001``."""
+
+
+def finite(*values) -> bool:
+    """True when every value is a finite real number (``None``, NaN, infinities and text are not)."""
+    return all(isinstance(value, Real) and math.isfinite(value) for value in values)
+
+
+def _rounded(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits`` decimals, -0.0 made 0.0 (so -0.04 prints as 0.0, never -0.0)."""
+    return round(value, digits) + 0.0
+
+
+def _signed(value: float, digits: int) -> str:
+    text = f"{_rounded(value, digits):+.{digits}f}"
+    return "0" if float(text) == 0 and digits == 0 else text
+
+
+def decimals_for(width: float, *, scale: float = 1.0, most: int = 2) -> int:
+    """Decimals that show an interval of ``width`` (in display units after ``scale``) to ~2 digits.
+
+    ``decimals_for(65) == 0``, ``decimals_for(5) == 1``, ``decimals_for(0.6) == 2``; a zero or
+    missing width gives 1 (an exact value needs no more), never more than ``most``.
+    """
+    shown = abs(width) * scale if finite(width) else math.nan
+    if not math.isfinite(shown) or shown == 0:
+        return min(1, most)
+    return int(min(most, max(0, 1 - math.floor(math.log10(shown)))))
+
+
+# ----------------------------------------------------------------------------- fixed decimals
+
+
+def pct(value: float, digits: int = 1) -> str:
+    """``0.2133`` -> ``21.3%`` (``digits`` decimals); missing -> ``—``; never ``-0.0%``."""
+    return f"{_rounded(100 * value, digits):.{digits}f}%" if finite(value) else MISSING
+
+
+def points(value: float, digits: int = 1) -> str:
+    """A difference of proportions in percentage points, signed: ``0.02`` -> ``+2.0 pts``; -0.0004 -> ``+0.0 pts``."""
+    return f"{_rounded(100 * value, digits):+.{digits}f} pts" if finite(value) else MISSING
+
+
+def interval(low: float, high: float, unit: str = "pct", digits: int = 1) -> str:
+    """``[20.1%, 23.4%]`` (``unit="pct"``) or ``[+0.9, +3.1] pts`` (``unit="pts"``); ``(no interval)`` when a
+    bound is missing. Any other ``unit`` raises ``ValueError``."""
+    if unit not in ("pct", "pts"):
+        raise ValueError(f"interval unit must be 'pct' or 'pts'; got {unit!r}.")
+    if not finite(low, high):
+        return "(no interval)"
+    if unit == "pct":
+        return f"[{pct(low, digits)}, {pct(high, digits)}]"
+    return f"[{_rounded(100 * low, digits):+.{digits}f}, {_rounded(100 * high, digits):+.{digits}f}] pts"
+
+
+def p_value(p: float) -> str:
+    """The one p-value rule: ``< 0.001`` below :data:`P_FLOOR`, else three decimals (``0.031``); missing -> ``—``."""
+    if not finite(p):
+        return MISSING
+    return f"< {P_FLOOR}" if p < P_FLOOR else f"{p:.3f}"
+
+
+def p_text(p: float, prefix: str = "p ") -> str:
+    """A p-value in a sentence: ``p = 0.031``, ``p < 0.001``, ``p —`` (no test); ``prefix`` names it
+    (``"Holm p "``, or ``""`` for ``= 0.031``)."""
+    shown = p_value(p)
+    if shown == MISSING:
+        return f"{prefix}{MISSING}"
+    return f"{prefix}{shown}" if shown.startswith("<") else f"{prefix}= {shown}"
+
+
+# ----------------------------------------------------------------------------- decimals from the interval
+
+
+def pct_interval(value: float, low: float, high: float, most: int = 2) -> str:
+    """``"25% [5%, 70%]"``, decimals from the interval width; no interval -> the value alone."""
+    if not finite(low, high):
+        return pct(value, 1)
+    digits = decimals_for(high - low, scale=100, most=most)
+    return f"{pct(value, digits)} [{pct(low, digits)}, {pct(high, digits)}]"
+
+
+def points_interval(difference: float, low: float, high: float, most: int = 1) -> str:
+    """A difference of proportions in percentage points: ``"+15 pts [-6, +34]"``."""
+    if not finite(difference):
+        return MISSING
+    digits = decimals_for(high - low, scale=100, most=most) if finite(low, high) else 1
+    text = f"{_signed(100 * difference, digits)} pts"
+    if finite(low, high):
+        text += f" [{_signed(100 * low, digits)}, {_signed(100 * high, digits)}]"
+    return text
+
+
+def number(value: float, digits: int = 2) -> str:
+    """A plain number with ``digits`` decimals (no exponent); missing -> ``—``."""
+    return f"{value:,.{digits}f}" if finite(value) else MISSING
+
+
+def number_interval(value: float, low: float, high: float, most: int = 4) -> str:
+    """``"2.31 [2.20, 2.45]"``: decimals from the interval width (at most ``most``)."""
+    if not finite(value):
+        return MISSING
+    if not finite(low, high):
+        return number(value, 2)
+    digits = decimals_for(high - low, most=most)
+    return f"{number(value, digits)} [{number(low, digits)}, {number(high, digits)}]"
+
+
+def relative_interval(change: float, low: float, high: float) -> str:
+    """A relative change as a signed percentage: ``"-11% [-14%, -8%]"``."""
+    if not finite(change):
+        return MISSING
+    digits = decimals_for(high - low, scale=100, most=1) if finite(low, high) else 0
+    text = f"{_signed(100 * change, digits)}%"
+    if finite(low, high):
+        text += f" [{_signed(100 * low, digits)}%, {_signed(100 * high, digits)}%]"
+    return text
+
+
+def ratio_text(ratio: float) -> str:
+    """A fold change: ``36.3 -> "36x"``, ``4.2 -> "4.2x"``."""
+    if not finite(ratio):
+        return MISSING
+    return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+
+
+def percent_range(value: float, low: float, high: float) -> str:
+    """``0.0406, 0.0264, 0.0548`` -> ``"4.1% (2.6–5.5%)"``, decimals from the width (0 to 2); missing -> ``n/a``."""
+    if not finite(value, low, high):
+        return "n/a"
+    digits = decimals_for(high - low, scale=100)
+    return f"{100 * value:.{digits}f}% ({range_text(low, high)})"
+
+
+def range_text(low: float, high: float) -> str:
+    """``0.0264, 0.0548`` -> ``"2.6–5.5%"`` (decimals as in :func:`percent_range`)."""
+    digits = decimals_for(high - low, scale=100)
+    return f"{100 * low:.{digits}f}–{100 * high:.{digits}f}%"
+
+
+def points_range(value: float, low: float, high: float) -> str:
+    """A difference of accuracies in percentage points: ``"+4.1 pp (+3.0 to +6.0)"``."""
+    digits = decimals_for(high - low, scale=100)
+    return f"{100 * value:+.{digits}f} pp ({100 * low:+.{digits}f} to {100 * high:+.{digits}f})"

@@ -1,0 +1,81 @@
+"""A verdict's parts as records: the numbers a rule decided on, before any of them becomes text.
+
+A claim rule judges one or more *parts* (a family, a difficulty, an operation and shot count, a
+donor/recipient pair and task kind). Each part is a :class:`Part`: its verdict code, the estimate
+and its interval with their unit, the test, the number of items, the (Holm-adjusted) p-value, the
+minimum detectable effect or the reason there is none, and the models it compares. The claims'
+sentences, key numbers and detail lines are rendered from these records by
+:mod:`helpers.report.claims.wording` alone; no claims code reads a number back out of a sentence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from helpers.analysis.verdicts import VERDICTS, InferenceError
+
+__all__ = ["PART_KINDS", "UNITS", "Part"]
+
+PART_KINDS = ("mcnemar", "sign_flip", "wilcoxon", "loss_fall", "collapse", "slope", "no_test")
+"""How a part was decided, which is also how it is rendered (:func:`helpers.report.claims.wording.detail`):
+``mcnemar`` (paired 0/1 change, exact McNemar), ``sign_flip`` (cluster-paired change, sign-flip test),
+``wilcoxon`` (paired loss change, Wilcoxon signed-rank), ``loss_fall`` (relative fall of a loss, BCa
+intervals), ``collapse`` (an attention swap's drop and bound near chance), ``slope`` (a model-level
+trend per decade of parameters against a margin), ``no_test`` (no test could be run: ``note`` says why)."""
+
+UNITS = ("proportion", "nats per token", "relative")
+"""Units of :attr:`Part.estimate`, :attr:`Part.low` and :attr:`Part.high`: ``proportion`` (a change of
+accuracy in [-1, 1], printed in points), ``nats per token`` (a change of loss), ``relative`` (a relative
+fall, a fraction of the smaller model's loss, printed in percent)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One judged part of a claim, as numbers.
+
+    ``kind``: one of :data:`PART_KINDS`. ``label``: who is compared, e.g. ``"pythia arithmetic_2da"`` or
+    ``"addition, 0-shot"`` (the key number's prefix). ``code``: the part's verdict code (one of
+    :data:`~helpers.analysis.verdicts.VERDICTS`). ``models``: (smaller, larger) or (donor, recipient).
+    ``before``/``after``: the two values compared (accuracies as proportions, losses in nats per token).
+    ``estimate``, ``low``, ``high``: the change (or fall, or slope) and its ``level`` interval (95% unless
+    said), in ``unit`` (one of
+    :data:`UNITS`). ``test``: the test's name. ``n``: items (or clusters) compared. ``p``: the p-value
+    after Holm. ``mde``: the minimum detectable effect at 80% power (same unit), or ``why`` an interval
+    or test cannot decide. ``extra``: further numbers a kind renders, as (name, value) pairs (e.g. the
+    90% interval and the per-byte fall of ``loss_fall``). ``note``: a free-text reason for ``no_test``.
+    """
+
+    kind: str
+    label: str
+    code: str
+    models: tuple[str, str] = ("", "")
+    before: float = math.nan
+    after: float = math.nan
+    estimate: float = math.nan
+    low: float = math.nan
+    high: float = math.nan
+    unit: str = "proportion"
+    test: str = ""
+    n: int | None = None
+    p: float | None = None
+    mde: float | None = None
+    why: str | None = None
+    extra: tuple[tuple[str, object], ...] = ()
+    note: str | None = None
+    level: float = 0.95
+
+    def __post_init__(self):
+        if self.kind not in PART_KINDS:
+            raise InferenceError(f"Part.kind {self.kind!r} is not one of {PART_KINDS}; use one of those.")
+        if self.code not in VERDICTS:
+            raise InferenceError(f"Part.code {self.code!r} is not one of {VERDICTS}; use one of those.")
+        if self.unit not in UNITS:
+            raise InferenceError(f"Part.unit {self.unit!r} is not one of {UNITS}; use one of those.")
+
+    def get(self, name: str):
+        """The ``extra`` number called ``name`` (``KeyError`` naming the ones there are)."""
+        for key, value in self.extra:
+            if key == name:
+                return value
+        raise KeyError(f"Part {self.label!r} has no extra {name!r}; it has {[key for key, _ in self.extra]}.")
