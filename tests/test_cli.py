@@ -211,10 +211,13 @@ def test_book_runs_the_notebooks_on_the_kept_models_unless_asked_to_compute(monk
     seen = []
     monkeypatch.setattr(cli, "_verify", lambda args: cli.EXIT_OK)
     monkeypatch.setattr("helpers.experiments.plan.book_models", lambda profile, profiles_file: ["offline:smollm2-135m"])
-    monkeypatch.setattr(cli, "_run", lambda args, **kw: seen.append(list(args.yaml_parameter)) or cli.EXIT_FAILED)
+    monkeypatch.setattr("helpers.experiments.run_command.run", lambda plan, **kw: seen.append(plan) and False)
     assert cli.main(["book", "--profile", "offline"]) == cli.EXIT_FAILED
     assert cli.main(["book", "--profile", "offline", "--compute-missing"]) == cli.EXIT_FAILED
-    assert seen == [[["models", '["offline:smollm2-135m"]']], []]
+    assert [dict(plan.overrides) for plan in seen] == [{"models": ["offline:smollm2-135m"]}, {}]
+    scoring = [name for name, experiment in EXPERIMENTS.items() if "models" in experiment.parameters]
+    assert {name: dict(share) for name, share in seen[0].per_experiment.items() if share} == {
+        name: {"models": ["offline:smollm2-135m"]} for name in scoring}
 
 
 # ----------------------------------------------------------------------------- after a new user's trial
@@ -237,7 +240,7 @@ def test_pass_through_commands_show_their_own_help(command, usage):
 def test_notebooks_are_not_executed_when_computing_their_scores_failed(tmp_path, monkeypatch):
     from helpers.infra.jobs import JobOutcome
 
-    monkeypatch.setattr(cli, "fill_before_notebooks",
+    monkeypatch.setattr("helpers.experiments.run_command.fill_before_notebooks",
                         lambda *args: [JobOutcome("random:pythia-70m", False, 0.1, error_type="HubUnreachableError",
                                                   message="no hub")])
 
