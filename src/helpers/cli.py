@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 from helpers.experiments.registry import EXPERIMENTS, UnknownExperimentError
 from helpers.infra.paths import results_env
-from helpers.infra.profiles import ProfileError, default_profiles_file, load_profile, load_profiles
+from helpers.infra.profiles import ProfileError, default_profiles_file, load_profile, load_profiles, profiles_file_env
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -41,8 +41,15 @@ def _profile_arguments(parser: argparse.ArgumentParser) -> None:
                              "and the book read the same file")
 
 
+def _book_dir_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--book-dir", type=Path, default=None,
+                        help="the book folder: executed notebooks go to <book>/experiments, the HTML to <book>/_build "
+                             "(default: book/ of the repository)")
+
+
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
     _profile_arguments(parser)
+    _book_dir_argument(parser)
     parser.add_argument("--notebooks", default=None,
                         help=f"comma-separated notebooks (default all: {','.join(EXPERIMENTS)})")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
@@ -71,7 +78,7 @@ def _plan(args: argparse.Namespace, notebooks: str | None = None, overrides: dic
     from helpers.experiments.run_plan import make_plan
 
     return make_plan(args.profile, args.profiles_file or default_profiles_file(), notebooks, overrides or {},
-                     getattr(args, "store", None))
+                     getattr(args, "store", None), args.book_dir)
 
 
 def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
@@ -105,13 +112,16 @@ def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
 
 
 def _html(args: argparse.Namespace, plan=None) -> int:
-    from helpers.experiments.run_plan import plan_env
-    from helpers.report.book import BookBuildError, build
+    from helpers.experiments.run_plan import book_only_plan, plan_env
+    from helpers.report.book import BOOK_DIR, BookBuildError, UnknownProfileError, build
 
+    plan = plan if plan is not None else book_only_plan(args.profile, args.profiles_file, book_dir=args.book_dir)
     try:
-        plan = plan if plan is not None else _plan(args)
         with plan_env(plan):
-            print(build(plan.profile, strict=args.strict, profiles_file=plan.profiles_file))
+            print(build(plan.profile, plan.book_dir or BOOK_DIR, strict=args.strict, profiles_file=plan.profiles_file))
+    except UnknownProfileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except BookBuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -131,13 +141,19 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _book(args: argparse.Namespace) -> int:
     """Verify the shipped results, execute every notebook with its defaults, build the HTML."""
+    from helpers.experiments.parameters import ParameterError
     from helpers.experiments.run_command import book_plan, run
 
     if args.parameter or args.yaml_parameter:
         print("error: book executes every notebook with its defaults, so it takes no -p/-y; for a custom run use "
               "`make notebook NB=<name> PARAMS=...`, then `make html`.", file=sys.stderr)
         return EXIT_USAGE
-    plan = book_plan(_plan(args), compute_missing=args.compute_missing)
+    try:
+        plan = _plan(args)
+    except (ParameterError, UnknownExperimentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    plan = book_plan(plan, compute_missing=args.compute_missing)
     status = _verify(args)
     if status != EXIT_OK:
         return status
@@ -191,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (("book", "execute every notebook with its defaults, then build the HTML"),
                             ("html", "build the HTML from the executed notebooks as they are")):
         sub = commands.add_parser(name, help=help_text)
-        _run_arguments(sub) if name == "book" else _profile_arguments(sub)
+        _run_arguments(sub) if name == "book" else (_profile_arguments(sub), _book_dir_argument(sub))
         if name == "book":
             sub.add_argument("--compute-missing", action="store_true",
                              help="compute results neither shipped nor computed (default: leave those models out)")
@@ -243,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             args.profiles_file = args.profiles_file or default_profiles_file()
             load_profiles(args.profiles_file, list_tasks())
-        return _dispatch(args)
+        with profiles_file_env(getattr(args, "profiles_file", None)):  # every reader of a profile reads this file
+            return _dispatch(args)
     except ProfileError as error:  # an unknown profile or a bad profiles file, whatever the command
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

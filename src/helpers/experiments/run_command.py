@@ -11,7 +11,7 @@ parses the arguments, builds the plan and prints the one-line errors; the work i
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from helpers.experiments.run_plan import (
@@ -86,9 +86,33 @@ def book_plan(plan: RunPlan, compute_missing: bool) -> RunPlan:
     replaces are said and copied to ``custom_runs/`` first."""
     from helpers.experiments.plan import book_models
 
+    plan = without_unfit(plan)
     with plan_env(plan):
         kept = None if compute_missing else book_models(plan.profile, plan.profiles_file)
     chosen = plan if kept is None else with_models(plan, kept)
     replaced_custom_runs(chosen, keep=True)
     return chosen
+
+
+def without_unfit(plan: RunPlan) -> RunPlan:
+    """The plan without the experiments its profile cannot run (``Experiment.needs``: the swap needs a
+    ``swap:`` section); each is named, and an executed notebook of it is moved to ``custom_runs/`` so
+    that the book shows its "not executed" page instead of another profile's numbers."""
+    import shutil
+
+    profile = plan.load_profile()
+    unfit = {e.name: e.needs(profile) for e in plan.experiments if e.needs is not None and e.needs(profile)}
+    for name, lacking in unfit.items():
+        output, kept = plan.outputs[name], ""
+        if output.is_file():
+            copy = plan.output_dir.parent.parent / "custom_runs" / f"{name}.{time.strftime('%Y%m%dT%H%M%S')}.ipynb"
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(output, copy)
+            kept = f"; its earlier executed notebook is moved to {copy}"
+        print(f"note: profile {plan.profile!r} has no {lacking}: the book leaves the {name} chapter out (its page "
+              f"says it was not executed){kept}.", flush=True)
+    if not unfit:
+        return plan
+    return replace(plan, experiments=tuple(e for e in plan.experiments if e.name not in unfit),
+                   per_experiment={name: share for name, share in plan.per_experiment.items() if name not in unfit})
 

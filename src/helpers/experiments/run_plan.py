@@ -37,6 +37,7 @@ class RunPlan:
     overrides: Mapping[str, Any]  # the -p/-y parameters as given
     per_experiment: Mapping[str, Mapping[str, Any]]  # experiment name -> its share of ``overrides``
     store: str | None = None  # local results store (None: $CC_RESULTS or results/)
+    book_dir: Path | None = None  # the book the notebooks are executed into (None: the repository's book/)
 
     @property
     def fixed(self) -> dict[str, Any]:
@@ -50,7 +51,13 @@ class RunPlan:
 
     @property
     def output_dir(self) -> Path:
-        return self.experiments[0].output.parent
+        """Where the executed notebooks go: ``<book>/experiments``."""
+        return self.book_dir / "experiments" if self.book_dir is not None else self.experiments[0].output.parent
+
+    @property
+    def outputs(self) -> dict[str, Path]:
+        """``{experiment name: executed notebook}``."""
+        return {experiment.name: self.output_dir / experiment.output.name for experiment in self.experiments}
 
     def load_profile(self) -> Profile:
         return load_profile(self.profile, self.profiles_file)
@@ -62,7 +69,8 @@ class RunPlan:
 
 
 def make_plan(profile: str, profiles_file: str | Path, notebooks: str | None = None,
-              overrides: Mapping[str, Any] | None = None, store: str | None = None) -> RunPlan:
+              overrides: Mapping[str, Any] | None = None, store: str | None = None,
+              book_dir: str | Path | None = None) -> RunPlan:
     """The plan of a command, every parameter checked before anything is scored.
 
     Raises :class:`~helpers.infra.profiles.ProfileError` (unknown profile, bad file),
@@ -81,7 +89,18 @@ def make_plan(profile: str, profiles_file: str | Path, notebooks: str | None = N
             config = configure(profile, path, per_experiment[experiment.name], experiment=experiment)
             if experiment.check_plan is not None and per_experiment[experiment.name]:  # the profile's own plan
                 experiment.check_plan(config)  # was checked with the profiles file; the overrides may break it
-    return RunPlan(profile, path, experiments, overrides, per_experiment, store)
+    return RunPlan(profile, path, experiments, overrides, per_experiment, store,
+                   Path(book_dir).resolve() if book_dir is not None else None)
+
+
+def book_only_plan(profile: str, profiles_file: str | Path, store: str | None = None,
+                   book_dir: str | Path | None = None) -> RunPlan:
+    """The plan of ``make html``: every experiment with its defaults, nothing to validate (nothing runs;
+    the book build reads the profile from ``profiles_file`` and refuses an unknown one)."""
+    experiments = tuple(chosen_experiments(None))
+    return RunPlan(profile, Path(profiles_file).expanduser().resolve(), experiments, {},
+                   {experiment.name: {} for experiment in experiments}, store,
+                   Path(book_dir).resolve() if book_dir is not None else None)
 
 
 @contextmanager
@@ -132,9 +151,8 @@ def replaced_custom_runs(plan: RunPlan, per_experiment: Mapping[str, Mapping[str
     from helpers.infra.run.notebooks import replaced_custom_runs as replaced
 
     wanted = per_experiment if per_experiment is not None else plan.per_experiment
-    outputs = {experiment.name: experiment.output for experiment in plan.experiments}
     keep_dir = plan.output_dir.parent.parent / "custom_runs" if keep else None
-    return replaced(outputs, {name: {**plan.fixed, **wanted.get(name, {})} for name in outputs}, keep_dir)
+    return replaced(plan.outputs, {name: {**plan.fixed, **wanted.get(name, {})} for name in plan.outputs}, keep_dir)
 
 
 def with_models(plan: RunPlan, models: Sequence[str]) -> RunPlan:
@@ -144,4 +162,4 @@ def with_models(plan: RunPlan, models: Sequence[str]) -> RunPlan:
 
     overrides = {**plan.overrides, "models": list(models)}
     return RunPlan(plan.profile, plan.profiles_file, plan.experiments, overrides,
-                   split_overrides(plan.notebooks, overrides), plan.store)
+                   split_overrides(plan.notebooks, overrides), plan.store, plan.book_dir)

@@ -64,6 +64,7 @@ class Experiment:
     missing_work: Callable[[Any], list] | None = None  # (config) -> [Work] the stores lack
     jobs_for: Callable[[Any, dict], list] | None = None  # (config, overrides) -> [Job] computing a config's work
     check_plan: Callable[[Any], None] | None = None  # (config) -> None, ParameterError for a plan the profile refuses
+    needs: Callable[[Any], str] | None = None  # (profile) -> "" when it can run on the profile, else what it lacks
 
     @property
     def notebook(self) -> Path:

@@ -56,8 +56,8 @@ def check_profile(profile: str, profiles_file: str | Path | None = None) -> Prof
     try:
         return load_profile(profile, profiles_file)
     except ProfileError as error:
-        raise UnknownProfileError(f"{error} (a book is built for a profile of the profiles file; give "
-                                  "--profiles-file for another file)") from None
+        raise UnknownProfileError(f"{str(error).rstrip('.')}; a book is built for a profile of that file (give "
+                                  "--profiles-file for another file).") from None
 
 
 def profile_banner(profile: Profile) -> str:

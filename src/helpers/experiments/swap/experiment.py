@@ -55,6 +55,11 @@ def check_plan(config) -> None:
     swap_plan(config)
 
 
+def needs(profile) -> str:
+    """What ``profile`` lacks for a swap run with the notebook's defaults ("" when nothing)."""
+    return "" if profile.swap is not None else "a swap: section (pairs of donor and recipient models)"
+
+
 EXPERIMENT = Experiment(
     name="swap",
     title="Attention swap: which capabilities live in the attention pattern?",
@@ -74,4 +79,5 @@ EXPERIMENT = Experiment(
     missing_work=missing_work,
     jobs_for=jobs_for,
     check_plan=check_plan,
+    needs=needs,
 )
