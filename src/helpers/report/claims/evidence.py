@@ -79,6 +79,15 @@ def run_and_judging_profiles() -> dict[str, Profile]:
     return {**{name: project[name] for name in JUDGING_PROFILES if name in project}, **load_profiles()}
 
 
+def profiles_file_of(name: str):
+    """The file :func:`run_and_judging_profiles` takes profile ``name`` from: the run's when it defines it,
+    else the project's ``data/profiles.yml``."""
+    from helpers.infra.profiles import default_profiles_file
+
+    run_file = default_profiles_file()
+    return run_file if name in load_profiles(run_file) else PROFILES_FILE
+
+
 @dataclass
 class Evidence:
     """Everything the claims table reads, each piece loaded on first use."""

@@ -16,7 +16,7 @@ from helpers.analysis.verdicts import Verdict, combine
 from helpers.experiments.swap.verdict import ALPHA, CODES, COLLAPSE_MARGIN, collapse_sentence, collapse_table
 from helpers.infra.store import ResultNotFoundError
 from helpers.report.claims.common import ILLUSTRATION, ClaimResult, not_judged
-from helpers.report.claims.evidence import JUDGING_PROFILES, Evidence
+from helpers.report.claims.evidence import JUDGING_PROFILES, Evidence, profiles_file_of
 
 CLAIM_5 = "Swapping attention patterns between models collapses accuracy completely"
 
@@ -26,7 +26,7 @@ def swap_items(profile: str, stack=None) -> pd.DataFrame | None:
     from helpers.experiments.swap.compute import swap_rows
     from helpers.experiments.swap.plan import swap_config, swap_plan
 
-    config = swap_config(profile, overrides={"compute_missing": False})
+    config = swap_config(profile, profiles_file_of(profile), overrides={"compute_missing": False})
     if config.profile.swap is None:
         return None
     try:
