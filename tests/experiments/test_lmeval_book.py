@@ -133,7 +133,7 @@ def test_an_imported_lmeval_run_flows_through_the_whole_book_build(tmp_path):
                        "--book-dir", str(book_dir)])
     assert status == cli.EXIT_OK
     html = book_dir / "_build" / "html"
-    assert "Profile <b>lmeval</b>: SmolLM2-135M scored by lm-evaluation-harness" in (html / "index.html").read_text()
+    assert "Profile <b>lmeval</b>: SmolLM2-135M scored by lm-evaluation-harness" in (html / "intro.html").read_text()
     scaling = (html / "experiments" / "scaling.html").read_text(encoding="utf-8")
     assert "carry no per-token data" in scaling
     assert not (book_dir / "experiments" / "swap.ipynb").exists()
