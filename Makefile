@@ -11,6 +11,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= offline
+PROFILES_FILE ?=  # a profiles YAML other than data/profiles.yml (run, notebook, book, html, verify read it)
+PROFILE_ARGS = --profile $(PROFILE) $(if $(PROFILES_FILE),--profiles-file $(PROFILES_FILE))
 # Offline models to build (names from `$(PY) -m helpers models list`); empty = all four.
 MODELS ?=
 PYTEST_ARGS ?=
@@ -63,24 +65,24 @@ test-fast: venv  ## unit tests only (skips tests that need SmolLM2 or lm-evaluat
 	$(PY) -m pytest -m "not slow and not book" $(PYTEST_ARGS)
 
 run: venv  ## fill the results store, then execute the notebooks for PROFILE (WORKERS=N, SLURM=1, RUN_ARGS=...)
-	$(PY) -m helpers run --profile $(PROFILE) --workers $(WORKERS) $(if $(filter 1 yes true,$(SLURM)),--slurm) $(RUN_ARGS)
+	$(PY) -m helpers run $(PROFILE_ARGS) --workers $(WORKERS) $(if $(filter 1 yes true,$(SLURM)),--slurm) $(RUN_ARGS)
 
 notebook: venv  ## re-run notebook(s) NB from the store, e.g. make notebook NB=scaling PARAMS="-p limit 30"
 	@if [ -z "$(NB)" ]; then echo "NB is required, e.g. make notebook NB=scaling (scaling, task_contrast, published_pythia, swap, beyond)" >&2; exit 2; fi
-	$(PY) -m helpers notebook --profile $(PROFILE) --notebooks $(NB) $(PARAMS)
+	$(PY) -m helpers notebook $(PROFILE_ARGS) --notebooks $(NB) $(PARAMS)
 
 book: venv  ## build the report for PROFILE (default offline): models, notebooks with their defaults, HTML (COMPUTE=1: compute unstored results)
 	@if [ "$(PROFILE)" = offline ]; then $(MAKE) --no-print-directory models; fi
-	$(PY) -m helpers book --profile $(PROFILE) $(if $(filter 1 yes true,$(COMPUTE)),--compute-missing)
+	$(PY) -m helpers book $(PROFILE_ARGS) $(if $(filter 1 yes true,$(COMPUTE)),--compute-missing)
 
 html: venv  ## build the HTML from the executed notebooks as they are (keeps a custom `make notebook` run)
-	$(PY) -m helpers html --profile $(PROFILE)
+	$(PY) -m helpers html $(PROFILE_ARGS)
 
 verify: venv  ## re-score a sample of the shipped results (data/results) with the current code
-	$(PY) -m helpers verify --profile $(PROFILE)
+	$(PY) -m helpers verify $(PROFILE_ARGS)
 
 results-summary: venv  ## CSV model,task,setting,n_items of what the stores (shipped and local) hold for PROFILE
-	@$(PY) -m helpers results-summary --profile $(PROFILE)
+	@$(PY) -m helpers results-summary $(PROFILE_ARGS)
 
 lm-eval-tasks: venv  ## write lm-evaluation-harness task YAMLs into DIR (ARGS="--tasks ... --limit N --qqp-path TSV")
 	@if [ -z "$(DIR)" ]; then echo "DIR is required, e.g. make lm-eval-tasks DIR=lm_eval_tasks" >&2; exit 2; fi

@@ -211,10 +211,13 @@ def test_book_runs_the_notebooks_on_the_kept_models_unless_asked_to_compute(monk
     seen = []
     monkeypatch.setattr(cli, "_verify", lambda args: cli.EXIT_OK)
     monkeypatch.setattr("helpers.experiments.plan.book_models", lambda profile, profiles_file: ["offline:smollm2-135m"])
-    monkeypatch.setattr(cli, "_run", lambda args, **kw: seen.append(list(args.yaml_parameter)) or cli.EXIT_FAILED)
+    monkeypatch.setattr("helpers.experiments.run_command.run", lambda plan, **kw: seen.append(plan) and False)
     assert cli.main(["book", "--profile", "offline"]) == cli.EXIT_FAILED
     assert cli.main(["book", "--profile", "offline", "--compute-missing"]) == cli.EXIT_FAILED
-    assert seen == [[["models", '["offline:smollm2-135m"]']], []]
+    assert [dict(plan.overrides) for plan in seen] == [{"models": ["offline:smollm2-135m"]}, {}]
+    scoring = [name for name, experiment in EXPERIMENTS.items() if "models" in experiment.parameters]
+    assert {name: dict(share) for name, share in seen[0].per_experiment.items() if share} == {
+        name: {"models": ["offline:smollm2-135m"]} for name in scoring}
 
 
 # ----------------------------------------------------------------------------- after a new user's trial
@@ -237,7 +240,7 @@ def test_pass_through_commands_show_their_own_help(command, usage):
 def test_notebooks_are_not_executed_when_computing_their_scores_failed(tmp_path, monkeypatch):
     from helpers.infra.jobs import JobOutcome
 
-    monkeypatch.setattr(cli, "fill_before_notebooks",
+    monkeypatch.setattr("helpers.experiments.run_command.fill_before_notebooks",
                         lambda *args: [JobOutcome("random:pythia-70m", False, 0.1, error_type="HubUnreachableError",
                                                   message="no hub")])
 
@@ -248,3 +251,26 @@ def test_notebooks_are_not_executed_when_computing_their_scores_failed(tmp_path,
     status, out, _ = _main(["notebook", "--profile", "tiny", "--profiles-file", str(_profiles(tmp_path)),
                             "--notebooks", "scaling", "--store", str(tmp_path / "store")])
     assert status == 1 and "not executing the notebooks" in out and "HubUnreachableError" in out
+
+
+def test_book_refuses_notebook_parameters_in_one_line(tmp_path):
+    """`book` executes every notebook with its defaults: -p/-y are refused, not silently dropped."""
+    status, out, err = _main(["book", "--profile", "ci", "--store", str(tmp_path / "store"), "-p", "limit", "3"])
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "takes no -p/-y" in err and "make notebook" in err
+    assert not (tmp_path / "store").exists()
+
+
+def test_html_refuses_a_profile_its_profiles_file_lacks_in_one_line(tmp_path):
+    status, _, err = _main(["html", "--profile", "mini", "--profiles-file", str(_profiles(tmp_path))])
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert "'mini'" in err and "tiny" in err and "--profiles-file" in err
+
+
+def test_every_reader_of_a_profile_reads_the_run_profiles_file(tmp_path):
+    """A run's profiles file reaches the readers given no file (claims evidence, the book's pages)."""
+    from helpers.infra.profiles import PROFILES_FILE, default_profiles_file, load_profile, profiles_file_env
+
+    path = _profiles(tmp_path)
+    with profiles_file_env(path):
+        assert default_profiles_file() == path.resolve() and load_profile("tiny").description == "runner test profile"
+    assert default_profiles_file() == PROFILES_FILE

@@ -20,15 +20,13 @@ Every parameter and profile entry is checked before anything is scored
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from helpers.experiments.registry import EXPERIMENTS, UnknownExperimentError, chosen_experiments
+from helpers.experiments.registry import EXPERIMENTS, UnknownExperimentError
 from helpers.infra.paths import results_env
-from helpers.infra.profiles import PROFILES_FILE, ProfileError, load_profile, load_profiles
+from helpers.infra.profiles import ProfileError, default_profiles_file, load_profile, load_profiles, profiles_file_env
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -38,12 +36,20 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def _profile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", required=True, help="profile name from the profiles file (ci, offline, small, paper)")
-    parser.add_argument("--profiles-file", type=Path, default=PROFILES_FILE,
-                        help="profiles YAML (default data/profiles.yml); jobs and notebooks read the same file")
+    parser.add_argument("--profiles-file", type=Path, default=None,
+                        help="profiles YAML (default $CC_PROFILES_FILE, else data/profiles.yml); jobs, notebooks "
+                             "and the book read the same file")
+
+
+def _book_dir_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--book-dir", type=Path, default=None,
+                        help="the book folder: executed notebooks go to <book>/experiments, the HTML to <book>/_build "
+                             "(default: book/ of the repository)")
 
 
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
     _profile_arguments(parser)
+    _book_dir_argument(parser)
     parser.add_argument("--notebooks", default=None,
                         help=f"comma-separated notebooks (default all: {','.join(EXPERIMENTS)})")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
@@ -67,148 +73,55 @@ def _fill_arguments(parser: argparse.ArgumentParser) -> None:
                         help="submitit backend: slurm, or its local/debug stand-ins")
 
 
-def check_overrides(profile: str, profiles_file: Path, experiments, overrides: dict[str, Any]) -> dict[str, dict]:
-    """Each notebook's share of ``overrides``, every one validated by ``configure`` (nothing scored)."""
-    from helpers.experiments.config import configure
-    from helpers.infra.run.notebooks import split_overrides
+def _plan(args: argparse.Namespace, notebooks: str | None = None, overrides: dict[str, Any] | None = None):
+    """The command's :class:`~helpers.experiments.run_plan.RunPlan`, every parameter checked (nothing scored)."""
+    from helpers.experiments.run_plan import make_plan
 
-    per_notebook = split_overrides({e.name: e.notebook for e in experiments}, overrides)
-    for experiment in experiments:
-        configure(profile, profiles_file, per_notebook[experiment.name], experiment=experiment.name)
-    return per_notebook
-
-
-def fill_jobs_for(profile_name: str, profiles_file: Path, experiments, store: str | None) -> list:
-    """The fill jobs of the chosen experiments for a profile, each distinct job once."""
-    from helpers.infra.jobs import resolve_function
-
-    profile = load_profile(profile_name, profiles_file)
-    jobs, seen = [], set()
-    for experiment in experiments:
-        if experiment.fill_jobs is None:
-            continue
-        for job in resolve_function(experiment.fill_jobs)(profile, store=store, profiles_file=str(profiles_file)):
-            if job.to_json() not in seen:
-                seen.add(job.to_json())
-                jobs.append(job)
-    return jobs
+    return make_plan(args.profile, args.profiles_file or default_profiles_file(), notebooks, overrides or {},
+                     getattr(args, "store", None), args.book_dir)
 
 
 def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
-    from helpers.experiments.config import ParameterError
-    from helpers.infra.paths import results_dir
-    from helpers.infra.run.notebooks import execute_notebooks, parse_parameters
-    from helpers.infra.run.summary import format_report
-    from helpers.infra.run.workers import RunArgumentError, SlurmOptions, default_log_dir, run_jobs
-
-    with results_env(args.store):
-        try:
-            experiments = chosen_experiments(args.notebooks)
-            overrides = parse_parameters(args.parameter, args.yaml_parameter)
-            if not notebooks and overrides:
-                raise RunArgumentError("-p/-y set notebook parameters; drop them or --fill-only.")
-            per_notebook = check_overrides(args.profile, args.profiles_file, experiments, overrides)
-            workers = getattr(args, "workers", 1)
-            if getattr(args, "slurm", False) and workers > 1:
-                raise RunArgumentError("--slurm runs one job per model already; drop --workers.")
-        except (ProfileError, RunArgumentError, ParameterError, UnknownExperimentError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        log_dir = args.log_dir or default_log_dir()
-        start, job_outcomes, notebook_outcomes = time.perf_counter(), [], []
-        if fill:
-            slurm = None
-            if args.slurm:
-                slurm = SlurmOptions(args.slurm_partition, args.slurm_timeout_min, args.slurm_gpus_per_job,
-                                     args.slurm_cpus_per_task, cluster=args.slurm_cluster,
-                                     poll_seconds=30.0 if args.slurm_cluster == "slurm" else 1.0)
-            jobs = fill_jobs_for(args.profile, args.profiles_file, experiments, args.store)
-            print(f"fill: {len(jobs)} job(s) for profile {args.profile!r} into {results_dir()}", flush=True)
-            try:
-                job_outcomes = run_jobs(jobs, workers=workers, slurm=slurm,
-                                        log_dir=(args.log_dir or results_dir() / "slurm_logs") if slurm else log_dir)
-            except RunArgumentError as error:
-                print(f"error: {error}", file=sys.stderr)
-                return EXIT_USAGE
-        if notebooks:
-            fill_outcomes = fill_before_notebooks(args, experiments, per_notebook, log_dir)
-            job_outcomes += fill_outcomes
-            if any(not outcome.ok for outcome in fill_outcomes):
-                print("not executing the notebooks: computing their scores failed (see the table below); they "
-                      "would fail the same way.", flush=True)
-            else:
-                fixed = {"profile": args.profile, "profiles_file": str(Path(args.profiles_file).resolve())}
-                book = getattr(args, "book_run", False)
-                if not book:  # `make book` said so at its start, and kept a copy
-                    replaced_custom_runs(experiments, fixed, per_notebook)
-                notebook_outcomes = execute_notebooks({e.name: e.notebook for e in experiments},
-                                                      experiments[0].output.parent, fixed, overrides, log_dir=log_dir,
-                                                      banner=not book)
-        print(f"\n{format_report(job_outcomes, notebook_outcomes)}\nTotal {time.perf_counter() - start:.1f} s.",
-              flush=True)
-        failed = any(not o.ok for o in job_outcomes) or any(not o.ok for o in notebook_outcomes)
-        return EXIT_FAILED if failed else EXIT_OK
-
-
-def fill_before_notebooks(args: argparse.Namespace, experiments, per_notebook: dict[str, dict], log_dir) -> list:
-    """Print what the notebooks will compute and an estimate, then compute it here, with progress
-    lines and ETAs, so the notebooks find every score stored. Returns the jobs' outcomes."""
-    from helpers.experiments.config import configure
-    from helpers.experiments.plan import describe, missing_swap_work, missing_work
-    from helpers.infra.run.workers import run_jobs
-
-    configs = [configure(args.profile, args.profiles_file, per_notebook[e.name], experiment=e.name)
-               for e in experiments if e.fill_jobs is not None]
-    work, jobs, seen = [], [], set()
-    for config in configs:
-        found = missing_swap_work(config) if config.experiment == "swap" else missing_work(config)
-        work += [w for w in found if (w.model, w.what) not in seen]
-        seen |= {(w.model, w.what) for w in found}
-    print(describe(work), flush=True)
-    if not work:
-        return []
-    for config in configs:
-        if config.compute_missing:
-            new = config_fill_jobs(config, per_notebook[config.experiment])
-            jobs += [job for job in new if job.to_json() not in {j.to_json() for j in jobs}]
-    return run_jobs(jobs, log_dir=log_dir) if jobs else []
-
-
-def config_fill_jobs(config, overrides: dict[str, Any]) -> list:
-    """The fill jobs of one configured run (its models and settings after ``overrides``), reading
-    the shipped results too: only what the stack lacks is computed."""
-    from dataclasses import asdict
-
-    from helpers.experiments.swap.plan import swap_plan
-    from helpers.infra.jobs import Job
-
-    if config.experiment == "swap":
-        return [Job(f"swap {donor} -> {recipient}", "helpers.experiments.swap.compute:fill_pair",
-                    {"profile": config.profile.name, "donor": donor, "recipient": recipient,
-                     "profiles_file": str(config.profiles_file), "overrides": dict(overrides), "shipped": True})
-                for donor, recipient in swap_plan(config).pairs]
-    settings = [asdict(setting) for setting in config.settings.values()]
-    return [Job(source, "helpers.experiments.evaluation:fill_model",
-                {"source": source, "settings": settings, "device": config.device, "seed": config.seed,
-                 "progress": sys.stderr.isatty(), "shipped": True}) for source in config.models]
-
-
-def replaced_custom_runs(experiments, fixed: dict[str, Any], per_notebook: dict[str, dict],
-                         keep: bool = False) -> list[str]:
-    """Say which executed notebooks, run with other parameters, this run replaces (``keep``: copy each to
-    ``custom_runs/`` beside the book first); return their names."""
-    from helpers.infra.run.notebooks import replaced_custom_runs as replaced
-
-    outputs = {experiment.name: experiment.output for experiment in experiments}
-    keep_dir = experiments[0].output.parent.parent.parent / "custom_runs" if keep and experiments else None
-    return replaced(outputs, {name: {**fixed, **per_notebook.get(name, {})} for name in outputs}, keep_dir)
-
-
-def _html(args: argparse.Namespace) -> int:
-    from helpers.report.book import BookBuildError, build
+    from helpers.experiments.parameters import ParameterError
+    from helpers.experiments.run_command import FillOptions, run
+    from helpers.infra.run.notebooks import parse_parameters
+    from helpers.infra.run.workers import RunArgumentError, SlurmOptions
 
     try:
-        print(build(args.profile, strict=args.strict))
+        overrides = parse_parameters(args.parameter, args.yaml_parameter)
+        if not notebooks and overrides:
+            raise RunArgumentError("-p/-y set notebook parameters; drop them or --fill-only.")
+        plan = _plan(args, args.notebooks, overrides)
+        workers = getattr(args, "workers", 1)
+        if getattr(args, "slurm", False) and workers > 1:
+            raise RunArgumentError("--slurm runs one job per model already; drop --workers.")
+    except (ProfileError, RunArgumentError, ParameterError, UnknownExperimentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    slurm = None
+    if fill and args.slurm:
+        slurm = SlurmOptions(args.slurm_partition, args.slurm_timeout_min, args.slurm_gpus_per_job,
+                             args.slurm_cpus_per_task, cluster=args.slurm_cluster,
+                             poll_seconds=30.0 if args.slurm_cluster == "slurm" else 1.0)
+    try:
+        ok = run(plan, fill=fill, notebooks=notebooks, options=FillOptions(workers, slurm, args.log_dir))
+    except RunArgumentError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _html(args: argparse.Namespace, plan=None) -> int:
+    from helpers.experiments.run_plan import book_only_plan, plan_env
+    from helpers.report.book import BOOK_DIR, BookBuildError, UnknownProfileError, build
+
+    plan = plan if plan is not None else book_only_plan(args.profile, args.profiles_file, book_dir=args.book_dir)
+    try:
+        with plan_env(plan):
+            print(build(plan.profile, plan.book_dir or BOOK_DIR, strict=args.strict, profiles_file=plan.profiles_file))
+    except UnknownProfileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except BookBuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -227,28 +140,26 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _book(args: argparse.Namespace) -> int:
-    from helpers.infra.run.notebooks import split_overrides
+    """Verify the shipped results, execute every notebook with its defaults, build the HTML."""
+    from helpers.experiments.parameters import ParameterError
+    from helpers.experiments.run_command import book_plan, run
 
-    args.notebooks, args.parameter, args.yaml_parameter, args.book_run = None, [], [], True
-    kept = None
-    if not args.compute_missing:
-        from helpers.experiments.plan import book_models
-
-        with results_env(args.store):
-            kept = book_models(args.profile, args.profiles_file)
-        if kept is not None:
-            args.yaml_parameter = [["models", json.dumps(kept)]]
-    experiments = chosen_experiments(None)  # first, before verification: which custom runs go, kept where
-    fixed = {"profile": args.profile, "profiles_file": str(Path(args.profiles_file).resolve())}
-    replaced_custom_runs(experiments, fixed, split_overrides({e.name: e.notebook for e in experiments},
-                                                             {"models": kept} if kept is not None else {}), keep=True)
+    if args.parameter or args.yaml_parameter:
+        print("error: book executes every notebook with its defaults, so it takes no -p/-y; for a custom run use "
+              "`make notebook NB=<name> PARAMS=...`, then `make html`.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        plan = _plan(args)
+    except (ParameterError, UnknownExperimentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    plan = book_plan(plan, compute_missing=args.compute_missing)
     status = _verify(args)
     if status != EXIT_OK:
         return status
-    status = _run(args, fill=False, notebooks=True)
-    if status != EXIT_OK:
-        return status
-    return _html(args)
+    if not run(plan, fill=False, notebooks=True, book_run=True):
+        return EXIT_FAILED
+    return _html(args, plan)
 
 
 def _ship(args: argparse.Namespace) -> int:
@@ -296,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (("book", "execute every notebook with its defaults, then build the HTML"),
                             ("html", "build the HTML from the executed notebooks as they are")):
         sub = commands.add_parser(name, help=help_text)
-        _run_arguments(sub) if name == "book" else _profile_arguments(sub)
+        _run_arguments(sub) if name == "book" else (_profile_arguments(sub), _book_dir_argument(sub))
         if name == "book":
             sub.add_argument("--compute-missing", action="store_true",
                              help="compute results neither shipped nor computed (default: leave those models out)")
@@ -343,10 +254,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if pairs is not None:
         args.parameter, args.yaml_parameter = pairs["parameter"], pairs["yaml_parameter"]
     try:
-        if getattr(args, "profiles_file", None) is not None:  # every problem of the file, before any work
+        if hasattr(args, "profiles_file"):  # every problem of the file, before any work
             from helpers.core.tasks import list_tasks
+
+            args.profiles_file = args.profiles_file or default_profiles_file()
             load_profiles(args.profiles_file, list_tasks())
-        return _dispatch(args)
+        with profiles_file_env(getattr(args, "profiles_file", None)):  # every reader of a profile reads this file
+            return _dispatch(args)
     except ProfileError as error:  # an unknown profile or a bad profiles file, whatever the command
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

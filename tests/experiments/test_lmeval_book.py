@@ -109,3 +109,32 @@ def test_an_imported_lmeval_run_flows_through_the_notebooks(tmp_path, monkeypatc
     assert "carry no per-token data" in text and SOURCE in text
     assert not [out for cell in executed.cells if cell.cell_type == "code"
                 for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+
+
+@pytest.mark.slow
+def test_an_imported_lmeval_run_flows_through_the_whole_book_build(tmp_path):
+    """`make book` on a custom profiles file and store holding the imported rows only: every chapter
+    the profile can run is executed on them, the swap chapter (no swap: section) is left out with
+    its "not executed" page, and the HTML builds under the custom profile's banner."""
+    import shutil
+
+    from helpers import cli
+    from helpers.render import plots
+
+    if not (Path.home() / ".cache" / "capability-ceilings" / "models" / "smollm2-135m").is_dir() and \
+            not os.environ.get("CC_CACHE"):
+        pytest.skip("SmolLM2-135M is not built (make models-ci)")
+    profiles = _profiles(tmp_path)
+    store = tmp_path / "store"
+    import_samples(FIXTURE, store=ResultStore(store), profile=load_profile("lmeval", profiles), source=SOURCE)
+    book_dir = shutil.copytree(REPO_ROOT / "book", tmp_path / "book", ignore=shutil.ignore_patterns(
+        "_build", "_generated", "experiments", plots.BUNDLE_FILENAME))
+    status = cli.main(["book", "--profile", "lmeval", "--profiles-file", str(profiles), "--store", str(store),
+                       "--book-dir", str(book_dir)])
+    assert status == cli.EXIT_OK
+    html = book_dir / "_build" / "html"
+    assert "Profile <b>lmeval</b>: SmolLM2-135M scored by lm-evaluation-harness" in (html / "intro.html").read_text()
+    scaling = (html / "experiments" / "scaling.html").read_text(encoding="utf-8")
+    assert "carry no per-token data" in scaling
+    assert not (book_dir / "experiments" / "swap.ipynb").exists()
+    assert "has not been executed for profile" in (html / "experiments" / "swap.html").read_text(encoding="utf-8")

@@ -46,3 +46,51 @@ def test_papermill_recognises_every_declared_parameter():
     for name in EXPERIMENTS:
         path = NOTEBOOKS_DIR / f"{name}.ipynb"
         assert set(papermill.inspect_notebook(str(path))) == set(declared_parameters(path)), name
+
+
+# ----------------------------------------------------------------------------- no experiment name outside its home
+
+SRC = REPO_ROOT / "src" / "helpers"
+
+NAME_EXCEPTIONS = {
+    "core/attention": "the condition kind 'swap' (a swapped pattern), not the experiment; named once as "
+                      "core/attention/lockstep.SWAP_CONDITION",
+    "infra/profiles.py": "the swap: section of profiles.yml is still parsed in infra (issue 21 §1, not yet moved)",
+    "infra/profile_schema.py": "the swap: section of profiles.yml is still checked in infra (issue 21 §1, not yet moved)",
+}
+"""Files (or folders) under src/helpers that may hold an experiment name as a string, with the reason."""
+
+
+def _name_literals() -> list[tuple[str, int, str]]:
+    """``(file under src/helpers, line, name)`` of every string literal equal to an experiment name."""
+    import ast
+
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in EXPERIMENTS:
+                found.append((path.relative_to(SRC).as_posix(), node.lineno, node.value))
+    return found
+
+
+def test_an_experiment_name_is_written_only_in_its_package_and_the_registry():
+    """The command line, planner, runner and book ask the registry; only the experiment's own package
+    (and the registry, which lists the packages) writes its name."""
+    stray = [(file, line, name) for file, line, name in _name_literals()
+             if not file.startswith(f"experiments/{name}/") and file != "experiments/registry.py"
+             and not any(file == allowed or file.startswith(allowed + "/") for allowed in NAME_EXCEPTIONS)]
+    assert stray == []
+
+
+def test_the_name_scan_sees_the_names_where_they_are_written():
+    """The scan is not vacuous: it finds each package's registration."""
+    files = {(file, name) for file, _, name in _name_literals()}
+    assert {(f"experiments/{name}/experiment.py", name) for name in EXPERIMENTS} <= files
+
+
+def test_each_experiment_is_registered_by_its_own_package():
+    for name, experiment in EXPERIMENTS.items():
+        assert experiment.name == name
+        assert experiment.notebook == NOTEBOOKS_DIR / f"{name}.ipynb"
+        assert (experiment.fill_jobs is None) == (experiment.missing_work is None) == (experiment.jobs_for is None)
+        assert bool(experiment.code) == experiment.scores, name  # a code-version rule exactly when it stores scores

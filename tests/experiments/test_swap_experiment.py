@@ -38,7 +38,7 @@ from helpers.core.attention.lockstep import (
 )
 from helpers.core.attention.swap import DonorPatterns
 from helpers.core.attention.swap import record_patterns as recorded_patterns
-from helpers.experiments.config import configure
+from helpers.experiments.config import ParameterError, configure
 from helpers.experiments.swap.compute import SwapResultMissing, _kept_items, fill_jobs, item_partners, pair_rows
 from helpers.experiments.swap.plan import SwapExperimentError, conditions_for, layer_subset
 from helpers.experiments.swap.plan import swap_plan as plan_from_config
@@ -273,14 +273,15 @@ def test_layer_subset_every_kth_layer():
 
 
 @pytest.mark.parametrize("overrides,message", [
-    ({"alphas": [0.5, 1.5]}, r"alphas \[1.5\]"),
-    ({"pairs": [["random:pythia-70m"]]}, "give \\[donor, recipient\\]"),
-    ({"layers": [-1]}, "layers=\\[-1\\]"),
-    ({"max_layers": 0}, "max_layers=0"),
-    ({"swap_limit": 0}, "swap_limit=0"),
+    ({"alphas": [0.5, 1.5]}, r"^alphas: 1.5 is outside \[0, 1\]"),
+    ({"pairs": [["random:pythia-70m"]]}, r"give \[donor, recipient\]"),  # the plan's own check (a job's pair)
+    ({"layers": [-1]}, "^layers: -1 is not a layer index"),
+    ({"max_layers": 0}, "^max_layers: 0 is not an integer >= 1"),
+    ({"swap_limit": 0}, "^swap_limit: 0 is not an integer >= 1"),
 ])
 def test_bad_plan_parameters_are_named(overrides, message):
-    with pytest.raises(SwapExperimentError, match=message):
+    """Refused by the swap experiment's schema (in configure), before a plan is made."""
+    with pytest.raises(ParameterError, match=message):
         swap_plan("ci", **overrides)
 
 

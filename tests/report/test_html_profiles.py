@@ -85,3 +85,31 @@ def test_a_notebook_with_an_error_output_is_refused_and_clean_ones_pass(tmp_path
     check_notebooks_succeeded("ci", tmp_path)
     (tmp_path / "experiments" / "swap.ipynb").unlink()
     check_notebooks_succeeded("ci", tmp_path)  # the clean one passes
+
+
+# --------------------------------------------------------------------------- issue 21 §3: banners from profiles.yml
+
+
+def test_the_banner_comes_from_the_profile_description_and_findings():
+    from helpers.infra.profiles import Profile
+    from helpers.report.book import profile_banner
+
+    def profile(name, description, findings):
+        return Profile(name, description, findings, "cpu", {"f": ("random:pythia-70m",)}, {})
+
+    assert profile_banner(profile("mini", "Two tiny models. More text that stays out.", False)) == (
+        "Profile <b>mini</b> (test profile: its numbers are not findings): Two tiny models.")
+    assert profile_banner(profile("big", "Pythia 70m-12b, on a GPU (0.5B and 1.5B too).", True)) == (
+        "Profile <b>big</b>: Pythia 70m-12b, on a GPU (0.5B and 1.5B too).")
+    assert profile_banner(profile("a<b", "", True)) == "Profile <b>a&lt;b</b>"  # escaped; no description: name only
+
+
+def test_a_profile_of_a_custom_profiles_file_is_accepted_and_an_unknown_one_named(tmp_path):
+    from helpers.report.book import UnknownProfileError, check_profile
+
+    path = tmp_path / "profiles.yml"
+    path.write_text("mini:\n  description: Mine.\n  findings: false\n  families: {p: [random:pythia-70m]}\n"
+                    "  tasks: {procedure: {task: arithmetic_2da, limit: 2}}\n")
+    assert check_profile("mini", path).description == "Mine."
+    with pytest.raises(UnknownProfileError, match="'ci'.*mini"):
+        check_profile("ci", path)

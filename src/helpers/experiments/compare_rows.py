@@ -49,8 +49,10 @@ def score_tolerance(record: dict) -> float:
     :data:`SPREAD_TOLERANCE` for a row on another forward's attention pattern (``other_item``,
     ``shuffled_heads``, ``swap`` with alpha > 0, per-layer swaps included), else :data:`TOLERANCE`
     (every evaluation row, and ``baseline``, ``self``, ``uniform``, ``swap a=0``)."""
+    from helpers.core.attention.lockstep import SWAP_CONDITION
+
     kind, alpha = record.get("condition_kind_shipped"), record.get("alpha_shipped")
-    if kind in ("other_item", "shuffled_heads") or (kind == "swap" and alpha is not None and float(alpha) > 0.0):
+    if kind in ("other_item", "shuffled_heads") or (kind == SWAP_CONDITION and alpha is not None and float(alpha) > 0.0):
         return SPREAD_TOLERANCE
     return TOLERANCE
 

@@ -15,13 +15,9 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from helpers.analysis.resampling import check_resamples
-from helpers.experiments.registry import get_experiment
-from helpers.infra.profiles import PROFILES_FILE, Profile, ProfileError, TaskSetting, load_profile, unique_models
-
-
-class ParameterError(ValueError):
-    """A run parameter that is not accepted (the message names the value and the accepted ones)."""
+from helpers.experiments.parameters import COMMON_DEFAULTS, ParameterError, check_values, optional_int, string_list
+from helpers.experiments.registry import Experiment, get_experiment
+from helpers.infra.profiles import Profile, ProfileError, TaskSetting, default_profiles_file, load_profile, unique_models
 
 
 @dataclass(frozen=True)
@@ -73,39 +69,7 @@ class ExperimentConfig:
                              compute_missing=self.compute_missing, progress=progress)
 
 
-# ----------------------------------------------------------------------------- value checks
-
-
-def _optional_int(name: str, value: Any, minimum: int) -> int | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
-        raise ParameterError(f"Parameter {name}={value!r}: expected an integer >= {minimum} or None.")
-    return value
-
-
-def _strict_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ParameterError(f"Parameter {name}={value!r}: expected True or False (papermill: -p {name} True).")
-    return value
-
-
-def _bootstrap(value: Any) -> int:
-    return check_resamples(value, name="Parameter bootstrap", error=ParameterError)
-
-
-def _string_list(name: str, value: Any, example: str) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value or not all(
-            isinstance(item, str) and item for item in value):
-        raise ParameterError(f"Parameter {name}={value!r}: expected a non-empty list of strings, e.g. {example} "
-                             f"(on the command line: -y {name} '{example}').")
-    return list(value)
-
-
-def _device(value: Any) -> str | None:
-    if value not in (None, "cpu", "cuda") and not (isinstance(value, str) and value.startswith("cuda:")):
-        raise ParameterError(f"Parameter device={value!r}: expected 'cpu', 'cuda', 'cuda:N' or None.")
-    return value
+# ----------------------------------------------------------------------------- checks against the profile
 
 
 def _subset(name: str, wanted: list[str] | None, available: Mapping[str, Any], profile: str) -> list[str] | None:
@@ -133,28 +97,20 @@ def _check_models(sources: Sequence[str], device: str | None) -> None:
 # ----------------------------------------------------------------------------- configure
 
 
-COMMON_DEFAULTS: dict[str, Any] = {
-    "models": None, "families": None, "task_kinds": None, "shots": None, "limit": None, "seed": None,
-    "device": None, "bootstrap": 1000, "compute_missing": True, "bootstrap_seed": 0,
-}
-
-
 def configure(profile: str = "ci", profiles_file: str | Path | None = None,
-              overrides: Mapping[str, Any] | None = None, *, experiment: str) -> ExperimentConfig:
+              overrides: Mapping[str, Any] | None = None, *, experiment: str | Experiment) -> ExperimentConfig:
     """Validate ``overrides`` for ``experiment`` and resolve them against ``profile``.
 
-    ``overrides`` may hold only the experiment's parameters (the registry lists them); any other
-    name is a :class:`ParameterError`. ``models`` replaces the profile's models, grouped by
+    ``overrides`` may hold only the experiment's parameters, each passing its check (the
+    experiment's schema, :mod:`helpers.experiments.parameters`); any other name or a value out of
+    range is a :class:`ParameterError`. ``models`` replaces the profile's models, grouped by
     family (:func:`families_of`); ``families``/``task_kinds`` keep only those; ``shots``/``limit`` override every
-    task setting. Experiment-specific parameters are kept in ``extra`` (checked by the experiment).
+    task setting. Experiment-specific parameters are kept in ``extra``
+    (checked against the profile by the experiment's ``check_plan``).
     """
-    spec = get_experiment(experiment)
-    values = dict(overrides or {})
-    unknown = [name for name in values if name not in spec.parameters]
-    if unknown:
-        raise ParameterError(f"Parameter(s) {unknown} are not used by the {experiment!r} experiment; it accepts: "
-                             f"{', '.join(spec.parameters)}.")
-    path = Path(profiles_file) if profiles_file is not None else PROFILES_FILE
+    spec = experiment if isinstance(experiment, Experiment) else get_experiment(experiment)
+    values = check_values(spec.parameters, dict(overrides or {}), spec.name)
+    path = Path(profiles_file) if profiles_file is not None else default_profiles_file()
     try:
         from helpers.core.tasks import list_tasks
 
@@ -162,25 +118,24 @@ def configure(profile: str = "ci", profiles_file: str | Path | None = None,
     except ProfileError as error:
         raise ParameterError(f"Parameter profile={profile!r}: {error}") from error
     merged = {**COMMON_DEFAULTS, **values}
-    device = _device(merged["device"])
+    device = merged["device"]
     resolved_device = device if device is not None else (None if chosen.device == "auto" else chosen.device)
     families = _families(chosen, merged)
     settings = _settings(chosen, merged)
-    seed = _optional_int("seed", merged["seed"], 0)
+    seed = merged["seed"]
     _check_models(unique_models(families), resolved_device)
     extra = {name: values[name] for name in values if name not in COMMON_DEFAULTS}
     return ExperimentConfig(
-        experiment, chosen, path, families, settings, seed, resolved_device, _bootstrap(merged["bootstrap"]),
-        _strict_bool("compute_missing", merged["compute_missing"]),
-        _optional_int("bootstrap_seed", merged["bootstrap_seed"], 0) or 0, extra)
+        spec.name, chosen, path, families, settings, seed, resolved_device, merged["bootstrap"],
+        merged["compute_missing"], merged["bootstrap_seed"] or 0, extra)
 
 
 def _families(chosen: Profile, merged: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     family_lists = dict(chosen.families)
-    models = _string_list("models", merged["models"], "[offline:smollm2-135m, offline:gemma3-270m]")
+    models = string_list("models", merged["models"], "[offline:smollm2-135m, offline:gemma3-270m]")
     if models is not None:
         family_lists = families_of(models, chosen)
-    families = _subset("families", _string_list("families", merged["families"], "[qwen2.5-coder]"),
+    families = _subset("families", string_list("families", merged["families"], "[qwen2.5-coder]"),
                        family_lists, chosen.name)
     if families is not None:
         family_lists = {name: family_lists[name] for name in families}
@@ -213,12 +168,12 @@ def families_of(models: Sequence[str], chosen: Profile) -> dict[str, tuple[str, 
 
 def _settings(chosen: Profile, merged: Mapping[str, Any]) -> dict[str, TaskSetting]:
     settings = dict(chosen.tasks)
-    kinds = _subset("task_kinds", _string_list("task_kinds", merged["task_kinds"], "[knowledge, procedure]"),
+    kinds = _subset("task_kinds", string_list("task_kinds", merged["task_kinds"], "[knowledge, procedure]"),
                     settings, chosen.name)
     if kinds is not None:
         settings = {kind: settings[kind] for kind in kinds}
-    shots = _optional_int("shots", merged["shots"], 0)
-    limit = _optional_int("limit", merged["limit"], 1)
+    shots = optional_int("shots", merged["shots"], 0)
+    limit = optional_int("limit", merged["limit"], 1)
     if shots is not None:
         settings = {kind: replace(setting, shots=shots) for kind, setting in settings.items()}
     if limit is not None:

@@ -121,9 +121,19 @@ def book_models(profile_name: str, profiles_file) -> list[str] | None:
     results are still being computed; ``--compute-missing`` (``make book COMPUTE=1``) computes them.
     """
     from helpers.experiments.config import configure
+    from helpers.experiments.registry import model_list_experiments
 
-    config = configure(profile_name, profiles_file, {}, experiment="scaling")
-    lacking = unstored_models(config)
+    lacking: dict[str, list[str]] = {}
+    checked: set = set()
+    for experiment in model_list_experiments():  # the same models and settings are checked once
+        config = configure(profile_name, profiles_file, {}, experiment=experiment)
+        measured = (tuple(config.models), tuple(config.settings.values()), config.seed)
+        if measured in checked:
+            continue
+        checked.add(measured)
+        for source, kinds in unstored_models(config).items():
+            known = lacking.setdefault(source, [])
+            known += [kind for kind in kinds if kind not in known]
     if not lacking:
         return None
     kept = [source for source in config.models if source not in lacking]

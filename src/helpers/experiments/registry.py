@@ -1,94 +1,48 @@
-"""The experiment registry: the one list of the report's experiments.
+"""The experiment registry: the one list of the report's experiments, in the book's order.
 
-Each :class:`Experiment` names its notebook (``notebooks/<name>.ipynb``, executed by papermill
-into ``book/experiments/<name>.ipynb``), its chapter title, the notebook parameters it accepts,
-the function that gives the runner its fill jobs for a profile, and the source files its stored
-scores depend on (:func:`helpers.infra.provenance.code_version` hashes them into every local
-results-store key, so an edit there recomputes exactly the results that depend on it).
+Each experiment package defines one :class:`~helpers.experiments.spec.Experiment` in its
+``experiment.py`` (name, notebook, chapter title, parameter schema, fill jobs, missing-work
+finder, code-version rule); this module collects them. The command line, the planner, the
+runner and the book ask the registry; no other module names an experiment (a test checks the
+string literals).
 
-The command line reads this registry and hands the runner plain jobs and notebook paths; the
-book's ``_toc.yml`` lists the same chapters (a test checks that they agree).
+The packages are imported by name (:func:`importlib.import_module`) rather than with an import
+statement: an experiment's behaviour calls :func:`helpers.experiments.config.configure`, which
+asks this registry for the experiment's schema, so a static import would close a loop that
+exists only at call time. The book's ``_toc.yml`` lists the same chapters (a test checks that
+they agree).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import importlib
 
-from helpers.infra.paths import REPO_ROOT
-from helpers.infra.provenance import code_version
+from helpers.experiments.spec import EVALUATION_CODE, NOTEBOOKS_DIR, OUTPUT_DIR, SWAP_CODE, Experiment
 
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-"""The experiment notebooks (inputs, committed without outputs)."""
-OUTPUT_DIR = REPO_ROOT / "book" / "experiments"
-"""Where executed notebooks go; the book publishes them from here."""
+__all__ = ["EVALUATION_CODE", "EXPERIMENTS", "NOTEBOOKS_DIR", "OUTPUT_DIR", "SWAP_CODE", "Experiment",
+           "UnknownExperimentError", "chosen_experiments", "get_experiment", "model_list_experiments"]
 
-EVALUATION_CODE = (
-    "core/requests.py",
-    "core/tasks/*.py",
-    "core/models/*.py",
-    "core/models/offline/*.py",
-    "core/scoring/*.py",
-    "experiments/evaluation.py",
-)
-"""What a stored evaluation row depends on: the request contract, task builders, model loading
-(and the offline models' conversion), the scoring engine and the step that lays out the rows."""
-
-SWAP_CODE = (*EVALUATION_CODE, "core/attention/*.py", "experiments/swap/plan.py", "experiments/swap/compute.py")
-"""Swap rows depend on the evaluation code plus the attention interventions, the lockstep
-scorer (``core/attention/lockstep.py``) and the swap plan and computation."""
-
-COMMON_PARAMETERS = ("models", "families", "task_kinds", "shots", "limit", "seed", "device", "bootstrap",
-                     "compute_missing", "bootstrap_seed")
-"""Notebook parameters every scoring experiment accepts (validated by
-:func:`helpers.experiments.config.configure`); ``profile`` and ``profiles_file`` are set by the runner."""
+PACKAGES = ("scaling", "task_contrast", "published_pythia", "swap", "beyond")
+"""The experiment packages (``helpers.experiments.<name>``), in the book's order."""
 
 
-@dataclass(frozen=True)
-class Experiment:
-    """One experiment: a notebook, a chapter, its parameters, fill jobs and code dependencies."""
-
-    name: str  # notebook stem and chapter file name
-    title: str  # chapter title (the notebook's first heading)
-    parameters: tuple[str, ...]  # notebook parameters beyond profile/profiles_file
-    fill_jobs: str | None  # "module:function(profile, store) -> list[Job]", or None (published data only)
-    code: tuple[str, ...] = ()  # source globs under helpers/ its stored scores depend on
-
-    @property
-    def notebook(self) -> Path:
-        return NOTEBOOKS_DIR / f"{self.name}.ipynb"
-
-    @property
-    def output(self) -> Path:
-        return OUTPUT_DIR / f"{self.name}.ipynb"
-
-    def code_version(self) -> str:
-        """Hash of the code its stored scores depend on ("" for an experiment that scores nothing)."""
-        return code_version(self.code) if self.code else ""
+def _registered(package: str) -> Experiment:
+    experiment = importlib.import_module(f"helpers.experiments.{package}.experiment").EXPERIMENT
+    if experiment.name != package:
+        raise ImportError(f"helpers.experiments.{package}.experiment registers {experiment.name!r}; "
+                          f"an experiment's name is its package's ({package!r}).")
+    return experiment
 
 
-EXPERIMENTS: dict[str, Experiment] = {experiment.name: experiment for experiment in (
-    Experiment(
-        "scaling", "Scaling: loss keeps falling, accuracy may not",
-        parameters=(*COMMON_PARAMETERS, "fit_bootstrap"),
-        fill_jobs="helpers.experiments.evaluation:fill_jobs", code=EVALUATION_CODE),
-    Experiment(
-        "task_contrast", "Task contrast: knowledge, procedure and pattern matching on the same models",
-        parameters=(*COMMON_PARAMETERS, "size_column", "alpha"),
-        fill_jobs="helpers.experiments.evaluation:fill_jobs", code=EVALUATION_CODE),
-    Experiment(
-        "published_pythia", "Published Pythia: arithmetic and MMLU-math along size, training compute and shots",
-        parameters=("bootstrap_seed",), fill_jobs=None, code=()),
-    Experiment(
-        "swap", "Attention swap: which capabilities live in the attention pattern?",
-        parameters=("task_kinds", "shots", "seed", "device", "bootstrap", "compute_missing", "bootstrap_seed", "pairs",
-                    "alphas", "layers", "max_layers", "swap_limit"),
-        fill_jobs="helpers.experiments.swap.compute:fill_jobs", code=SWAP_CODE),
-    Experiment(
-        "beyond", "Beyond Pythia and OPT: is the ceiling architectural?",
-        parameters=("model_families", "x_axis", "benchmark", "fit_bootstrap", "bootstrap_seed"), fill_jobs=None, code=()),
-)}
+EXPERIMENTS: dict[str, Experiment] = {package: _registered(package) for package in PACKAGES}
 """Every experiment, in the book's order."""
+
+
+
+def model_list_experiments() -> list[Experiment]:
+    """The experiments that score the profile's model list (they take a ``models`` parameter): the
+    models a book shows and the results it needs are theirs."""
+    return [experiment for experiment in EXPERIMENTS.values() if experiment.scores and "models" in experiment.parameters]
 
 
 class UnknownExperimentError(ValueError):

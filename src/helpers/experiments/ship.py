@@ -188,13 +188,12 @@ def _unused_import_rows(profile: Profile, stack) -> list[dict[str, Any]]:
 
 
 def _swap_summary_rows(profile: Profile, stack) -> list[dict[str, Any]]:
-    from helpers.experiments.config import configure
     from helpers.experiments.swap.compute import SwapResultMissing, pair_rows
-    from helpers.experiments.swap.plan import swap_plan
+    from helpers.experiments.swap.plan import profile_swap_plan
 
     if profile.swap is None:
         return []
-    plan = swap_plan(configure(profile.name, None, {"compute_missing": False}, experiment="swap"))
+    plan = profile_swap_plan(profile.name, overrides={"compute_missing": False})
     records = []
     for donor_source, recipient_source in plan.pairs:
         donor, recipient = ModelHandle(donor_source), ModelHandle(recipient_source)
@@ -249,15 +248,14 @@ def _in_condition_order(condition_order: Sequence[str]):
 def ship_swap(profile: Profile, *, local: ResultStore | None = None, from_store: ResultStore | None = None,
               shipped: ResultStore | None = None, progress: bool = True, partial: bool = False) -> list[str]:
     """Copy the swap results of ``profile`` into the shipped store (see :func:`ship`)."""
-    from helpers.experiments.config import configure
     from helpers.experiments.swap.compute import pair_key, recipient_depth, swap_code_version
-    from helpers.experiments.swap.plan import conditions_for, swap_plan
+    from helpers.experiments.swap.plan import conditions_for, profile_swap_plan
 
     if profile.swap is None:
         return []
     local = local or ResultStore()
     shipped = shipped or ResultStore(SHIPPED_RESULTS_DIR)
-    plan = swap_plan(configure(profile.name, None, {}, experiment="swap"))
+    plan = profile_swap_plan(profile.name)
     done = []
     for donor_source, recipient_source in plan.pairs:
         donor, recipient = ModelHandle(donor_source), ModelHandle(recipient_source)

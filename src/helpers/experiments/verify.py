@@ -149,12 +149,11 @@ def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = 
 
 def swap_steps(profile: Profile) -> int:
     """How many (pair, task kind) steps :func:`verify_swaps` takes for ``profile``."""
-    from helpers.experiments.config import configure
-    from helpers.experiments.swap.plan import swap_plan
+    from helpers.experiments.swap.plan import profile_swap_plan
 
     if profile.swap is None:
         return 0
-    plan = swap_plan(configure(profile.name, None, {}, experiment="swap"))
+    plan = profile_swap_plan(profile.name)
     return len(plan.pairs) * len(plan.settings)
 
 
@@ -162,14 +161,13 @@ def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE
                  say=print, progress: Progress | None = None) -> tuple[list[Finding], int]:
     """Re-score ``count`` items per task kind of every shipped swap result, every condition (plus
     every item of an altered shard)."""
-    from helpers.experiments.config import configure
     from helpers.experiments.swap.compute import PairScorer, pair_key, recipient_depth, swap_code_version
-    from helpers.experiments.swap.plan import conditions_for, swap_plan
+    from helpers.experiments.swap.plan import conditions_for, profile_swap_plan
 
     if profile.swap is None:
         return [], 0
     stack = stack if stack is not None else default_stack()
-    plan = swap_plan(configure(profile.name, None, {}, experiment="swap"))
+    plan = profile_swap_plan(profile.name)
     mismatches, checked = [], 0
     for donor_source, recipient_source in plan.pairs:
         donor, recipient = ModelHandle(donor_source), ModelHandle(recipient_source)

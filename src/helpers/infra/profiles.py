@@ -9,9 +9,11 @@ and every problem reported at once, so a typo fails before any model is loaded.
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Collection, Iterator
 
 import yaml
 
@@ -19,6 +21,34 @@ from helpers.infra.paths import DATA_DIR
 from helpers.infra.profile_schema import check_profiles, read_profiles_yaml
 
 PROFILES_FILE = DATA_DIR / "profiles.yml"
+"""The project's profiles file (the default when ``$CC_PROFILES_FILE`` is not set)."""
+PROFILES_ENV = "CC_PROFILES_FILE"
+"""The environment variable naming a run's profiles file (set by :func:`profiles_file_env`)."""
+
+
+def default_profiles_file() -> Path:
+    """The profiles file of this run: ``$CC_PROFILES_FILE`` when set (``make run/book
+    PROFILES_FILE=...``), else :data:`PROFILES_FILE`."""
+    given = os.environ.get(PROFILES_ENV)
+    return Path(given) if given else PROFILES_FILE
+
+
+@contextmanager
+def profiles_file_env(path: str | Path | None) -> Iterator[None]:
+    """Point ``$CC_PROFILES_FILE`` at ``path`` for this run (workers, notebook kernels and the book
+    inherit it; a reader given no file reads it), restoring the previous value afterwards."""
+    if path is None:
+        yield
+        return
+    previous = os.environ.get(PROFILES_ENV)
+    os.environ[PROFILES_ENV] = str(Path(path).expanduser().resolve())
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(PROFILES_ENV, None)
+        else:
+            os.environ[PROFILES_ENV] = previous
 
 TASK_KINDS = {
     "knowledge": "MMLU mathematics, letter-scored (current lm-evaluation-harness format)",
@@ -107,8 +137,8 @@ def _profile(name: str, raw: dict) -> Profile:
                    tasks, swap)
 
 
-def load_profiles(path: str | Path = PROFILES_FILE, task_names: Collection[str] | None = None) -> dict[str, Profile]:
-    """All profiles in ``path``, checked against the schema first
+def load_profiles(path: str | Path | None = None, task_names: Collection[str] | None = None) -> dict[str, Profile]:
+    """All profiles in ``path`` (None: :func:`default_profiles_file`), checked against the schema first
     (:func:`helpers.infra.profile_schema.check_profiles`).
 
     Raises :class:`ProfileError` listing *every* problem, one line each with its YAML path, the
@@ -116,7 +146,7 @@ def load_profiles(path: str | Path = PROFILES_FILE, task_names: Collection[str] 
     ``task_names``: the accepted task names, to check each ``task:`` against (the layers above
     pass ``helpers.core.tasks.list_tasks()``; None skips that check).
     """
-    path = Path(path)
+    path = Path(path) if path is not None else default_profiles_file()
     if not path.is_file():
         raise ProfileError(f"Profiles file {path} not found; restore data/profiles.yml from git.")
     try:
@@ -130,9 +160,10 @@ def load_profiles(path: str | Path = PROFILES_FILE, task_names: Collection[str] 
     return {str(name): _profile(str(name), spec) for name, spec in raw.items()}
 
 
-def load_profile(name: str, path: str | Path = PROFILES_FILE, task_names: Collection[str] | None = None) -> Profile:
-    """The profile called ``name`` (``ci``, ``offline``, ``small``, ``paper``, ...); the whole file
-    is checked (:func:`load_profiles`)."""
+def load_profile(name: str, path: str | Path | None = None, task_names: Collection[str] | None = None) -> Profile:
+    """The profile called ``name`` (``ci``, ``offline``, ``small``, ``paper``, ...) of ``path``
+    (None: :func:`default_profiles_file`); the whole file is checked (:func:`load_profiles`)."""
+    path = Path(path) if path is not None else default_profiles_file()
     profiles = load_profiles(path, task_names)
     if name not in profiles:
         raise ProfileError(f"Unknown profile {name!r}; defined in {path}: {', '.join(profiles)}.")

@@ -14,11 +14,13 @@ A build has four steps, each a function here so tests can run them on a copy of 
    their models are stand-ins and their code folded (:mod:`helpers.report.chapters`).
 3. :func:`helpers.render.plots.write_vega_bundle`: the shared chart library in ``book/_static/``.
 4. :func:`build`: a per-profile copy of ``_config.yml`` with the profile banner
-   (``html.announcement``), then ``jupyter-book build --builder html -W -n --keep-going``.
+   (``html.announcement``, from the profile's ``description`` and ``findings``, :func:`profile_banner`), then ``jupyter-book build --builder html -W -n --keep-going``.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +30,7 @@ import yaml
 from helpers.experiments.registry import EXPERIMENTS
 from helpers.infra.files import atomic_write_text
 from helpers.infra.paths import REPO_ROOT
+from helpers.infra.profiles import Profile, ProfileError, load_profile, profiles_file_env
 from helpers.render import plots
 from helpers.report import citation
 from helpers.report.chapters import prepare_chapters
@@ -39,36 +42,31 @@ BOOK_DIR = REPO_ROOT / "book"
 GENERATED_DIRNAME = "_generated"
 PLACEHOLDER_MARKER = "<!-- helpers.report.book placeholder: safe to delete -->"
 
-PROFILE_BANNERS = {
-    "ci": (
-        "Profile <b>ci</b>: randomly initialised models of the real shapes. "
-        "These numbers test the pipeline; they are not findings."
-    ),
-    "offline": (
-        "Profile <b>offline</b>: small pretrained models installed from PyPI, "
-        "not the paper's Pythia and OPT lists."
-    ),
-    "small": "Profile <b>small</b>: Pythia 70M to 410M and OPT 125M to 350M.",
-    "paper": "Profile <b>paper</b>: Pythia 70M to 12B and OPT 125M to 30B, as in the paper.",
-}
-"""The banner shown at the top of every page, by profile."""
-
 class UnknownProfileError(ValueError):
-    """Raised for a profile name that has no banner (and so no known meaning)."""
+    """Raised for a profile name that the profiles file does not define."""
 
 
 class BookBuildError(RuntimeError):
     """Raised when jupyter-book fails or does not produce ``index.html``."""
 
 
-def check_profile(profile: str) -> str:
-    """Return ``profile`` if it is known, else raise :class:`UnknownProfileError`."""
-    if profile not in PROFILE_BANNERS:
-        raise UnknownProfileError(
-            f"Unknown profile {profile!r}; choose one of {', '.join(PROFILE_BANNERS)} "
-            "(or add it to helpers.report.book.PROFILE_BANNERS with a banner saying what it is)."
-        )
-    return profile
+def check_profile(profile: str, profiles_file: str | Path | None = None) -> Profile:
+    """The profile called ``profile`` in ``profiles_file`` (None: the run's, :func:`~helpers.infra.profiles.default_profiles_file`),
+    else :class:`UnknownProfileError` naming the profiles the file defines."""
+    try:
+        return load_profile(profile, profiles_file)
+    except ProfileError as error:
+        raise UnknownProfileError(f"{str(error).rstrip('.')}; a book is built for a profile of that file (give "
+                                  "--profiles-file for another file).") from None
+
+
+def profile_banner(profile: Profile) -> str:
+    """The banner at the top of every page: the profile's name, whether its numbers are findings, and
+    the first sentence of its ``description`` in the profiles file."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", " ".join(profile.description.split()), maxsplit=1)
+    described = f": {html.escape(sentences[0])}" if sentences[0] else ""
+    not_findings = "" if profile.findings else " (test profile: its numbers are not findings)"
+    return f"Profile <b>{html.escape(profile.name)}</b>{not_findings}{described}"
 
 
 # --- step 1: experiment pages -------------------------------------------------------------
@@ -153,7 +151,7 @@ def write_profile_config(profile: str, book_dir: Path = BOOK_DIR) -> Path:
     """
     book_dir = Path(book_dir)
     config = yaml.safe_load((book_dir / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("html", {})["announcement"] = PROFILE_BANNERS[check_profile(profile)]
+    config.setdefault("html", {})["announcement"] = profile_banner(check_profile(profile))
     # Version and build date on every page; the copyright year is the build's, never a typed-in one.
     when = citation.build_date()
     config["html"]["extra_footer"] = citation.footer_html(profile, when)
@@ -252,14 +250,22 @@ def check_notebooks_succeeded(profile: str, book_dir: Path = BOOK_DIR) -> None:
             f"`make book PROFILE={profile}` to re-execute every notebook with its defaults), then build again.")
 
 
-def build(profile: str, book_dir: Path = BOOK_DIR, strict: bool = True) -> Path:
-    """Prepare and build the HTML book for ``profile``; return the path of ``index.html``.
+def build(profile: str, book_dir: Path = BOOK_DIR, strict: bool = True,
+          profiles_file: str | Path | None = None) -> Path:
+    """Prepare and build the HTML book for ``profile`` of ``profiles_file`` (None: the run's,
+    :func:`~helpers.infra.profiles.default_profiles_file`); return the path of ``index.html``.
+
+    Every step (claims evidence, model table, chapter labels, banner) reads that profiles file.
 
     Raises :class:`BookBuildError` when an executed notebook ran with another profile (its numbers
     would appear under this profile's banner), failed (:func:`check_notebooks_succeeded`) or
     jupyter-book fails.
     """
-    book_dir = Path(book_dir).resolve()
+    with profiles_file_env(profiles_file):
+        return _build(profile, Path(book_dir).resolve(), strict)
+
+
+def _build(profile: str, book_dir: Path, strict: bool) -> Path:
     check_profile(profile)
     check_notebook_profiles(profile, book_dir)
     check_notebooks_succeeded(profile, book_dir)

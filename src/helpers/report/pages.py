@@ -52,8 +52,9 @@ def models_markdown(profile: str) -> str:
     """The models of the build's profile: size, instruct or base, the weights they were made from."""
     from helpers.experiments.config import configure
     from helpers.experiments.model_notes import model_table, model_table_markdown, profile_note
+    from helpers.experiments.registry import model_list_experiments
 
-    config = configure(profile, None, {}, experiment="scaling")
+    config = configure(profile, None, {}, experiment=model_list_experiments()[0])  # they share the model list
     table = model_table(config)
     return f"{profile_note(config.profile, table)}\n\n{model_table_markdown(table)}\n{unstored_note(config)}"
 

@@ -54,7 +54,9 @@ Forward = Callable[..., torch.Tensor]
 (``[batch, k]`` indices per row) and then return only those logits, ``[batch, k, vocab]``
 (transformers' ``logits_to_keep``), which spares the output projection at unscored positions."""
 
-CONDITIONS = ("baseline", "self", "swap", "other_item", "uniform", "shuffled_heads")
+SWAP_CONDITION = "swap"
+"""The condition kind of a swapped (or mixed) pattern; the other kinds are controls or the baseline."""
+CONDITIONS = ("baseline", "self", SWAP_CONDITION, "other_item", "uniform", "shuffled_heads")
 """Every condition :func:`condition_forward` can build."""
 
 

@@ -18,7 +18,7 @@ Items whose token ids differ between donor and recipient are skipped and counted
 donor recorded once per batch and shared by every condition: an interrupted run resumes at the
 shard in progress. Keys hold the donor, recipient, dtype, task setting, the plan's alphas and
 layers and the seeds; the local store adds the swap code version
-(:data:`helpers.experiments.registry.SWAP_CODE`).
+(:data:`helpers.experiments.spec.SWAP_CODE`).
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ class SwapResultMissing(ResultNotFoundError):
 
 
 def swap_code_version() -> str:
-    """The code version of swap rows (:data:`helpers.experiments.registry.SWAP_CODE`)."""
-    from helpers.experiments.registry import SWAP_CODE
+    """The code version of swap rows (:data:`helpers.experiments.spec.SWAP_CODE`)."""
+    from helpers.experiments.spec import SWAP_CODE
     from helpers.infra.provenance import code_version
 
     return code_version(SWAP_CODE)
@@ -251,10 +251,9 @@ def fill_pair(profile: str, donor: str, recipient: str, profiles_file: str | Non
     """Job function: compute every condition of one pair of ``profile`` (with the swap notebook's
     ``overrides``) into the local store. Shipped results are read only when ``shipped``
     (``make notebook``); ``make run`` recomputes everything."""
-    from helpers.experiments.config import configure
-    from helpers.experiments.swap.plan import swap_plan
+    from helpers.experiments.swap.plan import swap_config, swap_plan
 
-    plan = swap_plan(configure(profile, profiles_file, overrides or {}, experiment="swap"), pairs=[[donor, recipient]])
+    plan = swap_plan(swap_config(profile, profiles_file, overrides), pairs=[[donor, recipient]])
     rows = swap_rows(plan, stack=default_stack(shipped=shipped, local=store))
     return {"donor": donor, "recipient": recipient, "rows": int(len(rows)),
             "conditions": int(rows["condition"].nunique())}

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 from helpers.core.attention.lockstep import Condition
-from helpers.experiments.config import ExperimentConfig
+from helpers.experiments.config import ExperimentConfig, configure
+from helpers.experiments.parameters import ParameterError
 from helpers.infra.profiles import TaskSetting
 
+NAME = "swap"
+"""The experiment's name in the registry (its ``experiment.py`` registers it)."""
 DEFAULT_MAX_LAYERS = 8
 CONTROL_CONDITIONS = ("self", "other_item", "uniform", "shuffled_heads")
 
 
-class SwapExperimentError(ValueError):
+class SwapExperimentError(ParameterError):
     """A swap-experiment setting that is not accepted (pairs, alphas, layers, limits)."""
 
 
@@ -73,7 +77,7 @@ def _check_layers(layers: Any) -> tuple[int, ...] | None:
 
 
 def swap_plan(config: ExperimentConfig, *, pairs: Sequence[Sequence[str]] | None = None) -> SwapPlan:
-    """The swap run of ``config`` (from ``configure(..., experiment="swap")``).
+    """The swap run of ``config`` (from :func:`~helpers.experiments.config.configure` for the swap experiment).
 
     Its own parameters come from ``config.extra`` (``pairs``, ``alphas``, ``layers``,
     ``max_layers``, ``swap_limit``); ``pairs`` here overrides them (one runner job per pair).
@@ -104,6 +108,18 @@ def swap_plan(config: ExperimentConfig, *, pairs: Sequence[Sequence[str]] | None
                               else (swap.limits.get(kind, 20) if swap else 20)) for kind in kinds}
     return SwapPlan(profile.name, chosen_pairs, chosen_alphas, settings, _check_layers(layers), max_layers,
                     config.seed, config.device, config.findings)
+
+
+def swap_config(profile: str, profiles_file: str | Path | None = None,
+                overrides: Mapping[str, Any] | None = None) -> ExperimentConfig:
+    """``configure`` for the swap experiment (its parameters checked, the profile's models resolved)."""
+    return configure(profile, profiles_file, overrides or {}, experiment=NAME)
+
+
+def profile_swap_plan(profile: str, profiles_file: str | Path | None = None,
+                      overrides: Mapping[str, Any] | None = None) -> SwapPlan:
+    """The swap plan of ``profile`` with the swap notebook's ``overrides`` (its defaults when None)."""
+    return swap_plan(swap_config(profile, profiles_file, overrides))
 
 
 def layer_subset(n_layers: int, max_layers: int = DEFAULT_MAX_LAYERS) -> list[int]:

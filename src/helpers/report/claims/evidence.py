@@ -19,7 +19,7 @@ import pandas as pd
 from helpers.analysis.items import item_table
 from helpers.analysis.metrics import MetricError
 from helpers.analysis.published import load_published, mmlu_math_summary
-from helpers.infra.profiles import Profile, load_profiles
+from helpers.infra.profiles import PROFILES_FILE, Profile, load_profiles
 from helpers.infra.store import ResultNotFoundError, StoreStack
 
 JUDGING_PROFILES = ("paper", "small")
@@ -71,6 +71,23 @@ def mmlu_fulltext_items():
     return [[request.continuation for request in item.requests] for item in items], [item.gold for item in items]
 
 
+def run_and_judging_profiles() -> dict[str, Profile]:
+    """The run's profiles (its profiles file, :func:`~helpers.infra.profiles.default_profiles_file`) and the
+    project's :data:`JUDGING_PROFILES` (from ``data/profiles.yml`` when the run's file lacks them): a book
+    built from a custom profiles file still judges the claims on the project's Pythia/OPT runs."""
+    project = load_profiles(PROFILES_FILE)
+    return {**{name: project[name] for name in JUDGING_PROFILES if name in project}, **load_profiles()}
+
+
+def profiles_file_of(name: str):
+    """The file :func:`run_and_judging_profiles` takes profile ``name`` from: the run's when it defines it,
+    else the project's ``data/profiles.yml``."""
+    from helpers.infra.profiles import default_profiles_file
+
+    run_file = default_profiles_file()
+    return run_file if name in load_profiles(run_file) else PROFILES_FILE
+
+
 @dataclass
 class Evidence:
     """Everything the claims table reads, each piece loaded on first use."""
@@ -78,13 +95,13 @@ class Evidence:
     profile_name: str
     stack: StoreStack | None = None
     published: pd.DataFrame | None = None
-    profiles: dict[str, Profile] = field(default_factory=load_profiles)
+    profiles: dict[str, Profile] = field(default_factory=run_and_judging_profiles)
 
     def __post_init__(self) -> None:
         if self.profile_name not in self.profiles:
             from helpers.infra.profiles import ProfileError
 
-            raise ProfileError(f"Unknown profile {self.profile_name!r}; defined in data/profiles.yml: "
+            raise ProfileError(f"Unknown profile {self.profile_name!r}; defined in the profiles file: "
                                f"{', '.join(self.profiles)}.")
         self._runs: dict[tuple[str, str, bool], list[FamilyRuns]] = {}
         self.problems: list[str] = []  # stored runs that could not be used, and why

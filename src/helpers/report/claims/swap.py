@@ -18,7 +18,7 @@ from helpers.experiments.swap.views import short_name
 from helpers.infra.store import ResultNotFoundError
 from helpers.report.claims import wording
 from helpers.report.claims.common import ILLUSTRATION, ClaimResult, not_judged
-from helpers.report.claims.evidence import JUDGING_PROFILES, Evidence
+from helpers.report.claims.evidence import JUDGING_PROFILES, Evidence, profiles_file_of
 from helpers.report.claims.records import Part
 
 CLAIM_5 = "Swapping attention patterns between models collapses accuracy completely"
@@ -26,11 +26,10 @@ CLAIM_5 = "Swapping attention patterns between models collapses accuracy complet
 
 def swap_items(profile: str, stack=None) -> pd.DataFrame | None:
     """Item tables of the baseline and full-swap conditions of ``profile``'s swap, or None if not stored."""
-    from helpers.experiments.config import configure
     from helpers.experiments.swap.compute import swap_rows
-    from helpers.experiments.swap.plan import swap_plan
+    from helpers.experiments.swap.plan import swap_config, swap_plan
 
-    config = configure(profile, None, {"compute_missing": False}, experiment="swap")
+    config = swap_config(profile, profiles_file_of(profile), overrides={"compute_missing": False})
     if config.profile.swap is None:
         return None
     try:
