@@ -55,6 +55,12 @@ SHARED_EXPERIMENT_MODULES = frozenset(
         "helpers.experiments.registry",
         "helpers.experiments.config",
         "helpers.experiments.evaluation",
+        # the registry's own parts: the Experiment type, its parameter schema, and the behaviour the
+        # scoring experiments share (their fill jobs and missing-work finder, given by evaluation/plan)
+        "helpers.experiments.spec",
+        "helpers.experiments.parameters",
+        "helpers.experiments.evaluated",
+        "helpers.experiments.plan",
     }
 )
 """What a chapter package or notebook may import from the experiments layer besides its own chapter."""
@@ -66,6 +72,8 @@ NOT_SCORE_CODE: dict[str, str] = {
     "helpers.render": "drawing and tables, after the scores",
     "helpers.experiments.registry": "names the experiments and their code rules; computes nothing",
     "helpers.experiments.config": "validates the settings of a run once; the settings are part of the result key",
+    "helpers.experiments.spec": "the Experiment record the registry holds; computes nothing",
+    "helpers.experiments.parameters": "checks notebook parameters before a run; the settings are part of the result key",
     "helpers.analysis.resampling": "checks a bootstrap resample count (reached through config); computes no score",
 }
 """Modules (and everything under them; ``helpers`` itself alone) left out of the code-version closure check,
@@ -468,10 +476,13 @@ def _uncovered_score_modules(
 
 
 def _fill_job_modules(experiment) -> list[str]:
-    """The module(s) of an experiment's fill jobs: ``"module:function"`` strings or functions."""
-    jobs = experiment.fill_jobs
-    jobs = jobs if isinstance(jobs, (list, tuple)) else [jobs]
-    return [job.split(":")[0] if isinstance(job, str) else job.__module__ for job in jobs if job is not None]
+    """The module(s) whose functions the workers run for an experiment's fill jobs on the ci profile
+    (each job names its ``"module:function"``; the experiment object's own ``fill_jobs`` only builds them)."""
+    from helpers.infra.profiles import load_profile
+
+    if experiment.fill_jobs is None:
+        return []
+    return sorted({job.function.split(":")[0] for job in experiment.fill_jobs(load_profile("ci"))})
 
 
 def _code_version_gaps() -> dict[str, str]:

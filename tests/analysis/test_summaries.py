@@ -49,7 +49,8 @@ def test_every_former_check_now_gives_the_same_rule():
     from helpers.analysis.intervals import bootstrap_mean_ci
     from helpers.analysis.metrics import MetricError
     from helpers.analysis.scaling import ScalingInputError, fit_power_law
-    from helpers.experiments.config import ParameterError, _bootstrap
+    from helpers.experiments.parameters import ParameterError
+    from helpers.experiments.parameters import bootstrap as _bootstrap
 
     with pytest.raises(MetricError, match="n_resamples=99"):
         bootstrap_mean_ci([1.0, 2.0], n_resamples=99)
