@@ -45,7 +45,9 @@ def _time_phases(phases: dict, reps: int, device: torch.device) -> dict[str, tup
             fn()
             if device.type == "cuda":
                 torch.cuda.synchronize()
-                peaks[name] = max(torch.cuda.max_memory_allocated() / 2**20, 0.0 if peaks[name] != peaks[name] else peaks[name])
+                peaks[name] = max(
+                    torch.cuda.max_memory_allocated() / 2**20, 0.0 if peaks[name] != peaks[name] else peaks[name]
+                )
             times[name].append(time.perf_counter() - start)
     return {name: (min(t), statistics.median(t), peaks[name]) for name, t in times.items()}
 
@@ -57,7 +59,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8, help="sequences per batch")
     parser.add_argument("--seq", type=int, default=128, help="tokens per sequence")
     parser.add_argument("--reps", type=int, default=5, help="timed repetitions per phase (min and median reported)")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads (1 gives stable timings on a shared machine)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="CPU threads (1 gives stable timings on a shared machine)"
+    )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
     args = parser.parse_args()
 
@@ -71,12 +75,16 @@ def main() -> None:
     input_ids = torch.randint(2, 50000, (args.batch, args.seq), generator=generator).to(device)  # [batch, seq]
     attention_mask = torch.ones_like(input_ids)
 
-    pattern_bytes = sum(p.nelement() * p.element_size() for p in record_patterns(donor, input_ids, attention_mask).values())
+    pattern_bytes = sum(
+        p.nelement() * p.element_size() for p in record_patterns(donor, input_ids, attention_mask).values()
+    )
     phases = {
         "plain eager forward (recipient)": lambda: forward_logits(recipient, input_ids, attention_mask),
         "plain eager forward (donor)": lambda: forward_logits(donor, input_ids, attention_mask),
         "record (recipient, all layers)": lambda: record_patterns(recipient, input_ids, attention_mask),
-        "swap lockstep (donor record + recipient inject)": lambda: run_pair_batch(donor, recipient, input_ids, attention_mask),
+        "swap lockstep (donor record + recipient inject)": lambda: run_pair_batch(
+            donor, recipient, input_ids, attention_mask
+        ),
         "swap lockstep, validate=False": lambda: run_pair_batch(
             donor, recipient, input_ids, attention_mask, validate=False
         ),
@@ -86,8 +94,10 @@ def main() -> None:
     plain = results["plain eager forward (recipient)"][0]
     both_plain = plain + results["plain eager forward (donor)"][0]
 
-    print(f"recipient {args.recipient} (random), donor {args.donor} (random), batch {args.batch} x {args.seq} tokens, "
-          f"{device}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(
+        f"recipient {args.recipient} (random), donor {args.donor} (random), batch {args.batch} x {args.seq} tokens, "
+        f"{device}, torch {torch.__version__}, {torch.get_num_threads()} threads"
+    )
     print(f"{'phase':50s} {'min s':>8s} {'median s':>9s} {'x plain (min)':>14s} {'peak MiB':>9s}")
     for name, (seconds, median, peak) in results.items():
         print(f"{name:50s} {seconds:8.4f} {median:9.4f} {seconds / plain:14.2f} {peak:9.1f}")

@@ -45,10 +45,13 @@ def run(model_spec: str, sample: int, threads: int | None) -> str:
     _, non_embedding = split_parameter_count(model)
     config = model.config.get_text_config()
     head_flops = 2 * config.vocab_size * config.hidden_size
-    lines = [f"{model_spec}: fp32, {torch.get_num_threads()} threads, matmul peak {peak / 1e9:.0f} GFLOP/s, "
-             f"{non_embedding / 1e6:.0f}M non-embedding parameters", "",
-             "| setting | sample items | s | tokens/s | % of peak | items in profile | full run (min) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"{model_spec}: fp32, {torch.get_num_threads()} threads, matmul peak {peak / 1e9:.0f} GFLOP/s, "
+        f"{non_embedding / 1e6:.0f}M non-embedding parameters",
+        "",
+        "| setting | sample items | s | tokens/s | % of peak | items in profile | full run (min) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     total_minutes = 0.0
     for kind, setting in load_profile("offline").tasks.items():
         items = build_items(setting.task, shots=setting.shots, limit=setting.limit)
@@ -65,8 +68,10 @@ def run(model_spec: str, sample: int, threads: int | None) -> str:
         all_tokens = harness_equivalent_positions([r for item in items for r in item.requests], scorer)
         minutes = seconds / tokens * all_tokens / 60
         total_minutes += minutes
-        lines.append(f"| {kind} ({setting.task}, {setting.shots}-shot) | {len(chosen)} | {seconds:.1f} | "
-                     f"{tokens / seconds:,.0f} | {100 * flops / seconds / peak:.0f}% | {len(items)} | {minutes:.0f} |")
+        lines.append(
+            f"| {kind} ({setting.task}, {setting.shots}-shot) | {len(chosen)} | {seconds:.1f} | "
+            f"{tokens / seconds:,.0f} | {100 * flops / seconds / peak:.0f}% | {len(items)} | {minutes:.0f} |"
+        )
     lines.append(f"| **all settings** | | | | | | **{total_minutes:.0f}** |")
     return "\n".join(lines)
 

@@ -154,7 +154,9 @@ def measure_pass_overhead(model) -> str:
             input_ids = torch.randint(0, 1000, (batch, length), device=model.device)
             seconds.append(best_seconds(lambda input_ids=input_ids: body(input_ids=input_ids), model.device, repeats=5))
     design = torch.tensor([[1.0, float(batch * length)] for batch, length in shapes], dtype=torch.float64)
-    fixed, per_position = torch.linalg.lstsq(design, torch.tensor(seconds, dtype=torch.float64)[:, None]).solution[:, 0].tolist()
+    fixed, per_position = (
+        torch.linalg.lstsq(design, torch.tensor(seconds, dtype=torch.float64)[:, None]).solution[:, 0].tolist()
+    )
     return (
         f"forward = {fixed * 1e3:.1f} ms + {per_position * 1e6:.1f} us x positions "
         f"-> pass overhead = {fixed / per_position:.0f} positions"
@@ -164,18 +166,26 @@ def measure_pass_overhead(model) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--model", default="random-full:pythia-160m", help="random:<name>, random-full:<name>, offline:<name> or a directory"
+        "--model",
+        default="random-full:pythia-160m",
+        help="random:<name>, random-full:<name>, offline:<name> or a directory",
     )
     parser.add_argument("--limit", type=int, default=10, help="items per (sub)task")
     parser.add_argument("--repeats", type=int, default=2, help="alternated runs per engine (best kept)")
     parser.add_argument(
-        "--harness-batch-sizes", nargs="+", default=["4", "8", "16"],
+        "--harness-batch-sizes",
+        nargs="+",
+        default=["4", "8", "16"],
         help="HFLM batch sizes to try (int or 'auto'); the fastest is reported",
     )
     parser.add_argument("--batch-tokens", type=int, default=4096, help="our token budget per batch")
     parser.add_argument("--max-batch-size", type=int, default=64, help="our cap on rows per batch")
-    parser.add_argument("--scorer-pass-overhead", type=int, default=None,
-                        help="our planner's cost of one forward pass, in positions (default: the device's)")
+    parser.add_argument(
+        "--scorer-pass-overhead",
+        type=int,
+        default=None,
+        help="our planner's cost of one forward pass, in positions (default: the device's)",
+    )
     parser.add_argument("--workloads", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
@@ -195,12 +205,22 @@ def main(argv: list[str] | None = None) -> int:
     from lm_eval.models.huggingface import HFLM
 
     harnesses = {
-        size: HFLM(pretrained=model, tokenizer=tokenizer, batch_size=int(size) if size.isdigit() else size,
-                   device=str(model.device))
+        size: HFLM(
+            pretrained=model,
+            tokenizer=tokenizer,
+            batch_size=int(size) if size.isdigit() else size,
+            device=str(model.device),
+        )
         for size in args.harness_batch_sizes
     }
-    scorer = Scorer(model, tokenizer, batch_tokens=args.batch_tokens, max_batch_size=args.max_batch_size,
-                    pass_overhead=args.scorer_pass_overhead, progress=False)
+    scorer = Scorer(
+        model,
+        tokenizer,
+        batch_tokens=args.batch_tokens,
+        max_batch_size=args.max_batch_size,
+        pass_overhead=args.scorer_pass_overhead,
+        progress=False,
+    )
     body_params = split_parameter_count(model)[1]  # FLOPs per position computed: 2 x this
     head_params = model.get_output_embeddings().weight.numel()  # per position with logits: 2 x this
     peak = matmul_peak_flops(model.device, dtype)
@@ -219,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for name in args.workloads:
         task, shots = WORKLOADS[name]
-        requests: list[Request] = [r for item in build_items(task, shots=shots, limit=args.limit) for r in item.requests]
+        requests: list[Request] = [
+            r for item in build_items(task, shots=shots, limit=args.limit) for r in item.requests
+        ]
         instances = [
             Instance(request_type="loglikelihood", doc={}, arguments=(r.context, r.continuation), idx=i)
             for i, r in enumerate(requests)

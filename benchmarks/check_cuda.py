@@ -39,8 +39,12 @@ WORKLOADS = (("mmlu_math", 5, 2), ("arithmetic", 0, 3), ("mrpc", 0, 8))  # (task
 
 
 def requests_for_check() -> list:
-    return [r for task, shots, limit in WORKLOADS for item in build_items(task, shots=shots, limit=limit)
-            for r in item.requests]
+    return [
+        r
+        for task, shots, limit in WORKLOADS
+        for item in build_items(task, shots=shots, limit=limit)
+        for r in item.requests
+    ]
 
 
 def on_cuda(model):
@@ -52,8 +56,10 @@ def scoring_check(model, gpu_model, tokenizer, requests) -> tuple[float, int]:
     """Max |Δ log-likelihood| and the number of differing greedy flags, CPU vs CUDA."""
     cpu = Scorer(model, tokenizer, progress=False).score(requests)
     gpu = Scorer(gpu_model, tokenizer, progress=False).score(requests)
-    return (max(abs(a.logprob - b.logprob) for a, b in zip(cpu, gpu)),
-            sum(a.is_greedy != b.is_greedy for a, b in zip(cpu, gpu)))
+    return (
+        max(abs(a.logprob - b.logprob) for a, b in zip(cpu, gpu)),
+        sum(a.is_greedy != b.is_greedy for a, b in zip(cpu, gpu)),
+    )
 
 
 def swap_check(models: dict, tokenizer, requests, alpha: float) -> float:
@@ -87,10 +93,15 @@ def main(argv: list[str] | None = None) -> int:
         refused = "not refused"
     except ModelDtypeError:
         refused = "refused"
-    failed = (loaded.device, loaded.dtype, str(loaded.model.device.type)) != ("cuda", "bfloat16", "cuda") \
-        or refused != "refused"
-    print(f"torch {torch.__version__}, {torch.cuda.get_device_name()}; load_model default: {loaded.device}, "
-          f"{loaded.dtype} (weights on {loaded.model.device}); fp16 for Pythia {refused}")
+    failed = (loaded.device, loaded.dtype, str(loaded.model.device.type)) != (
+        "cuda",
+        "bfloat16",
+        "cuda",
+    ) or refused != "refused"
+    print(
+        f"torch {torch.__version__}, {torch.cuda.get_device_name()}; load_model default: {loaded.device}, "
+        f"{loaded.dtype} (weights on {loaded.model.device}); fp16 for Pythia {refused}"
+    )
     del loaded
     recipient, tokenizer = build_random_model(args.recipient, seed=0)
     donor, _ = build_random_model(args.donor, seed=1)
@@ -98,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     requests = requests_for_check()
     worst, flips = scoring_check(recipient, models["cuda"][1], tokenizer, requests)
     failed |= worst > args.tolerance or flips > 0
-    print(f"scoring, random:{args.recipient} fp32, {len(requests)} requests: max |Δ log-likelihood| "
-          f"{worst:.2e}, greedy flags differing {flips}")
+    print(
+        f"scoring, random:{args.recipient} fp32, {len(requests)} requests: max |Δ log-likelihood| "
+        f"{worst:.2e}, greedy flags differing {flips}"
+    )
     for alpha in (0.5, 1.0):
         worst = swap_check(models, tokenizer, requests, alpha)
         failed |= worst > args.tolerance

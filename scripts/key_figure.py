@@ -47,11 +47,19 @@ def mmlu_math_points(published: pd.DataFrame | None = None) -> pd.DataFrame:
     for shots, metric in SETTINGS:
         summary = reference.mmlu_math_summary(table, shots=shots)
         value, stderr = summary[metric].astype(float), summary[f"{metric}_stderr"].astype(float)
-        frames.append(pd.DataFrame({
-            "family": summary["family"].astype(str), "model": summary["model"].astype(str),
-            "params": summary["params"].astype(float), "setting": f"{shots}-shot {metric}",
-            "value": value, "low": value - N_STDERR * stderr, "high": value + N_STDERR * stderr,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "family": summary["family"].astype(str),
+                    "model": summary["model"].astype(str),
+                    "params": summary["params"].astype(float),
+                    "setting": f"{shots}-shot {metric}",
+                    "value": value,
+                    "low": value - N_STDERR * stderr,
+                    "high": value + N_STDERR * stderr,
+                }
+            )
+        )
     points = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
     if points.empty:
         raise ValueError("no published MMLU-math rows: is data/reference/ complete?")
@@ -63,42 +71,85 @@ def _log_domain(values: pd.Series, pad: float = 1.35) -> list[float]:
 
 
 def _params_ticks(low: float, high: float) -> list[float]:
-    return [m * 10.0 ** e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
-            for m in (1, 3) if low <= m * 10.0 ** e <= high]
+    return [
+        m * 10.0**e
+        for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+        for m in (1, 3)
+        if low <= m * 10.0**e <= high
+    ]
 
 
 def key_figure(points: pd.DataFrame) -> alt.FacetChart:
     """The figure: one panel per setting (two per row), families coloured, each named once in the legend."""
     families = [family for family in FAMILY_ORDER if family in set(points["family"])]
     families += sorted(set(points["family"]) - set(families))
-    colour = alt.Color("family:N", title="family", sort=families, scale=model_colour_scale(families, FAMILY_ORDER),
-                       legend=alt.Legend(orient="bottom", direction="horizontal", columns=len(families),
-                                         labelLimit=0, symbolOpacity=1, symbolType="circle"))
+    colour = alt.Color(
+        "family:N",
+        title="family",
+        sort=families,
+        scale=model_colour_scale(families, FAMILY_ORDER),
+        legend=alt.Legend(
+            orient="bottom",
+            direction="horizontal",
+            columns=len(families),
+            labelLimit=0,
+            symbolOpacity=1,
+            symbolType="circle",
+        ),
+    )
     low, high = _log_domain(points["params"])
-    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log", domain=[low, high], nice=False),
-              axis=alt.Axis(values=_params_ticks(low, high), grid=False,
-                            labelExpr="replace(format(datum.value, '~s'), 'G', 'B')"))
+    x = alt.X(
+        "params:Q",
+        title="parameters (log scale)",
+        scale=alt.Scale(type="log", domain=[low, high], nice=False),
+        axis=alt.Axis(
+            values=_params_ticks(low, high), grid=False, labelExpr="replace(format(datum.value, '~s'), 'G', 'B')"
+        ),
+    )
     y_low = min(float(points["low"].min()), CHANCE) - 0.01
     y_high = max(float(points["high"].max()), CHANCE) + 0.01
-    y = alt.Y("value:Q", title="MMLU-math accuracy", scale=alt.Scale(domain=[y_low, y_high], nice=False),
-              axis=alt.Axis(format="%", tickCount=5))
+    y = alt.Y(
+        "value:Q",
+        title="MMLU-math accuracy",
+        scale=alt.Scale(domain=[y_low, y_high], nice=False),
+        axis=alt.Axis(format="%", tickCount=5),
+    )
     base = alt.Chart().encode(x=x, color=colour)
     layers = [
         base.mark_line(opacity=0.6).encode(y=y, detail="family:N"),
         base.mark_rule(opacity=0.8).encode(y="low:Q", y2="high:Q"),
         base.mark_point(filled=True, size=45, opacity=1).encode(
-            y=y, tooltip=["model:N", alt.Tooltip("params:Q", format=",.0f"), "setting:N",
-                          alt.Tooltip("value:Q", format=".3f")]),
+            y=y,
+            tooltip=[
+                "model:N",
+                alt.Tooltip("params:Q", format=",.0f"),
+                "setting:N",
+                alt.Tooltip("value:Q", format=".3f"),
+            ],
+        ),
         alt.Chart().mark_rule(color="#555555", strokeDash=[5, 4], strokeWidth=1.5).encode(y=alt.datum(CHANCE)),
     ]
-    settings = [f"{shots}-shot {metric}" for shots, metric in SETTINGS if f"{shots}-shot {metric}" in set(points["setting"])]
-    return (alt.layer(*layers, data=points).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
-            .facet(facet=alt.Facet("setting:N", title=None, sort=settings, header=alt.Header(labelFontWeight=600)),
-                   columns=2, spacing={"row": 28, "column": 18})
-            .properties(title=alt.Title(
+    settings = [
+        f"{shots}-shot {metric}" for shots, metric in SETTINGS if f"{shots}-shot {metric}" in set(points["setting"])
+    ]
+    return (
+        alt.layer(*layers, data=points)
+        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        .facet(
+            facet=alt.Facet("setting:N", title=None, sort=settings, header=alt.Header(labelFontWeight=600)),
+            columns=2,
+            spacing={"row": 28, "column": 18},
+        )
+        .properties(
+            title=alt.Title(
                 "Published MMLU-math accuracy against parameters",
-                subtitle=["lm-evaluation-harness hendrycksTest v0 (full answer text), 5 subjects pooled (1,064 items)",
-                          "5-shot: Pythia families only. Bars: ±2 standard errors; dashed: chance (25%)"])))
+                subtitle=[
+                    "lm-evaluation-harness hendrycksTest v0 (full answer text), 5 subjects pooled (1,064 items)",
+                    "5-shot: Pythia families only. Bars: ±2 standard errors; dashed: chance (25%)",
+                ],
+            )
+        )
+    )
 
 
 def figure_spec(chart: alt.TopLevelMixin) -> dict:

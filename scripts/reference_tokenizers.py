@@ -34,17 +34,19 @@ from pathlib import Path
 import regex
 
 GPT2_SPLIT = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
-QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
-               r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
+    r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
 
 PROBES = (
-    "x =  12",                      # digits after repeated spaces (SmolLM2's GGUF rebuild split these wrongly)
+    "x =  12",  # digits after repeated spaces (SmolLM2's GGUF rebuild split these wrongly)
     "Answer:   3.14159 and 2,000",  # runs of spaces before digits, digits around punctuation
-    "a\n\n\nb\n\n  c",              # consecutive newlines, newline then spaces
-    "line one\r\n\tline two  \n",   # CR LF, tab, trailing spaces
-    "Café naïve résumé Ångström",   # non-ASCII letters (precomposed)
-    "Cafe\u0301 nai\u0308ve",         # combining characters (NFC changes these for Qwen)
-    "x² + y³ = ½ and ٣ + 四",       # non-ASCII numbers and superscripts
+    "a\n\n\nb\n\n  c",  # consecutive newlines, newline then spaces
+    "line one\r\n\tline two  \n",  # CR LF, tab, trailing spaces
+    "Café naïve résumé Ångström",  # non-ASCII letters (precomposed)
+    "Cafe\u0301 nai\u0308ve",  # combining characters (NFC changes these for Qwen)
+    "x² + y³ = ½ and ٣ + 四",  # non-ASCII numbers and superscripts
     "What is 48 plus 76?\nAnswer: 124",
     "Question: Is 7 prime?  Yes.",
     "Ω≈ç√∫ ∑_{i=1}^{n} i = n(n+1)/2",
@@ -57,8 +59,9 @@ combining characters, non-ASCII numbers and mixed scripts."""
 
 def bytes_to_unicode() -> dict[int, str]:
     """GPT-2's reversible byte -> printable character table (Radford et al. 2019, encoder.py)."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(
-        range(ord("®"), ord("ÿ") + 1))
+    printable = (
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    )
     codes = printable[:]
     extra = 0
     for byte in range(256):
@@ -133,8 +136,9 @@ class SentencePieceBpeReference:
         # llama.cpp writes Gemma's whitespace-run pieces ("\u2581\u2581", ...) as real spaces in
         # the GGUF; upstream SentencePiece spells them with "\u2581", as every other piece.
         tokens = ["\u2581" * len(token) if token and not token.strip(" ") else token for token in tokens]
-        self.normal = {token: (score, index) for index, (token, score, kind) in
-                       enumerate(zip(tokens, scores, types)) if kind == 1}
+        self.normal = {
+            token: (score, index) for index, (token, score, kind) in enumerate(zip(tokens, scores, types)) if kind == 1
+        }
         self.user_ids = {token: index for index, (token, kind) in enumerate(zip(tokens, types)) if kind == 4}
         self.user_defined = sorted(self.user_ids, key=len, reverse=True)
         self.byte_ids = {token: index for index, (token, kind) in enumerate(zip(tokens, types)) if kind == 6}
@@ -170,7 +174,7 @@ class SentencePieceBpeReference:
             if best is None:
                 break
             i = best[1]
-            symbols[i:i + 2] = [symbols[i] + symbols[i + 1]]
+            symbols[i : i + 2] = [symbols[i] + symbols[i + 1]]
         return symbols
 
     def encode(self, text: str, *, bos_id: int | None = None) -> list[int]:
@@ -197,7 +201,9 @@ def reference_for(gguf_path: Path):
     tokens = [str(token) for token in fields["tokenizer.ggml.tokens"].contents()]
     model = fields["tokenizer.ggml.model"].contents()
     pre = fields["tokenizer.ggml.pre"].contents() if "tokenizer.ggml.pre" in fields else None
-    add_bos = bool(fields["tokenizer.ggml.add_bos_token"].contents()) if "tokenizer.ggml.add_bos_token" in fields else False
+    add_bos = (
+        bool(fields["tokenizer.ggml.add_bos_token"].contents()) if "tokenizer.ggml.add_bos_token" in fields else False
+    )
     bos_id = int(fields["tokenizer.ggml.bos_token_id"].contents()) if add_bos else None
     if model == "gpt2":
         merges = [str(merge) for merge in fields["tokenizer.ggml.merges"].contents()]
@@ -228,14 +234,19 @@ def main(argv: list[str] | None = None) -> int:
 
     names = (argv if argv is not None else sys.argv[1:]) or list(OFFLINE_MODELS)
     record = json.loads(GOLDEN_IDS_FILE.read_text()) if GOLDEN_IDS_FILE.exists() else {"models": {}}
-    record["generated_by"] = "scripts/reference_tokenizers.py (plain-Python encoders from upstream rules and the GGUF vocabularies)"
+    record["generated_by"] = (
+        "scripts/reference_tokenizers.py (plain-Python encoders from upstream rules and the GGUF vocabularies)"
+    )
     record["probes"] = list(PROBES)
     for name in names:
         print(f"[{name}] computing golden ids", file=sys.stderr)
         record["models"][name] = golden_ids(name)
     text = json.dumps(record, indent=1, ensure_ascii=False)
-    text = regex.sub(r"\[\s*([0-9,\s]+?)\s*\]",  # one line per id list
-                     lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
+    text = regex.sub(
+        r"\[\s*([0-9,\s]+?)\s*\]",  # one line per id list
+        lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]",
+        text,
+    )
     GOLDEN_IDS_FILE.write_text(text + "\n")
     print(f"wrote {GOLDEN_IDS_FILE}", file=sys.stderr)
     return 0

@@ -73,7 +73,7 @@ NOT_SCORE_CODE: dict[str, str] = {
     "helpers.experiments.registry": "names the experiments and their code rules; computes nothing",
     "helpers.experiments.config": "validates the settings of a run once; the settings are part of the result key",
     "helpers.experiments.spec": "the Experiment record the registry holds; computes nothing",
-    "helpers.experiments.parameters": "checks notebook parameters before a run; the settings are part of the result key",
+    "helpers.experiments.parameters": "checks notebook parameters before a run; the settings are in the result key",
     "helpers.analysis.resampling": "checks a bootstrap resample count (reached through config); computes no score",
 }
 """Modules (and everything under them; ``helpers`` itself alone) left out of the code-version closure check,

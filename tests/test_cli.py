@@ -55,19 +55,23 @@ def test_unknown_notebook_lists_the_accepted_ones(tmp_path):
 
 
 def test_conflicting_flags_are_rejected(tmp_path):
-    status, _, err = _main(["run", "--profile", "ci", "--fill-only", "--slurm", "--workers", "2",
-                            "--store", str(tmp_path)])
+    status, _, err = _main(
+        ["run", "--profile", "ci", "--fill-only", "--slurm", "--workers", "2", "--store", str(tmp_path)]
+    )
     assert status == 2 and "--workers" in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["-p", "bootstrap", "50"], "bootstrap=50"),
-    (["-p", "compute_missing", "nope"], "compute_missing='nope'"),
-    (["-p", "limit", "0"], "limit=0"),
-    (["-y", "models", "[random:pythia-7b]"], "random:pythia-7b"),
-    (["-p", "fit_bootstrap", "5", "-p", "pairs", "x"], "pairs"),
-    (["-p", "limt", "3"], "limt"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["-p", "bootstrap", "50"], "bootstrap=50"),
+        (["-p", "compute_missing", "nope"], "compute_missing='nope'"),
+        (["-p", "limit", "0"], "limit=0"),
+        (["-y", "models", "[random:pythia-7b]"], "random:pythia-7b"),
+        (["-p", "fit_bootstrap", "5", "-p", "pairs", "x"], "pairs"),
+        (["-p", "limt", "3"], "limt"),
+    ],
+)
 def test_bad_parameters_fail_before_any_scoring(tmp_path, argv, message):
     store = tmp_path / "store"
     status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(store), *argv])
@@ -80,29 +84,46 @@ def test_negative_float_parameters_reach_the_checks_as_papermill_types_them(tmp_
     """Issue 20, class 6: papermill's CLI takes `-p limit -1e-3` (a float); argparse used to read
     the value as an option ("expected 2 arguments")."""
     store = tmp_path / "store"
-    status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(store),
-                            "-p", "limit", value])
+    status, _, err = _main(
+        ["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(store), "-p", "limit", value]
+    )
     assert status == 2 and typed in err and "expected 2 arguments" not in err, err
     assert not store.exists() or not any(store.rglob("*.parquet"))
 
 
 def test_a_parameter_flag_without_name_and_value_is_named(tmp_path):
-    status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(tmp_path),
-                            "-p", "limit"])
+    status, _, err = _main(
+        ["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(tmp_path), "-p", "limit"]
+    )
     assert status == 2 and "-p needs a NAME and a VALUE" in err and "['limit']" in err
 
 
 def test_a_parameter_another_experiment_does_not_use_is_refused(tmp_path):
-    status, _, err = _main(["notebook", "--profile", "ci", "--notebooks", "swap", "--store", str(tmp_path),
-                            "-y", "models", "[random:pythia-70m]"])
+    status, _, err = _main(
+        [
+            "notebook",
+            "--profile",
+            "ci",
+            "--notebooks",
+            "swap",
+            "--store",
+            str(tmp_path),
+            "-y",
+            "models",
+            "[random:pythia-70m]",
+        ]
+    )
     assert status == 2 and "models" in err and "swap" in err
 
 
 def test_an_unknown_model_in_the_profile_fails_before_the_store_is_touched(tmp_path):
-    profiles = _profiles(tmp_path, TINY_PROFILES.replace("[random:pythia-70m]", "[random:pythia-70m, random:pythia-7b]"))
+    profiles = _profiles(
+        tmp_path, TINY_PROFILES.replace("[random:pythia-70m]", "[random:pythia-70m, random:pythia-7b]")
+    )
     store = tmp_path / "store"
-    status, _, err = _main(["run", "--profile", "tiny", "--profiles-file", str(profiles), "--store", str(store),
-                            "--fill-only"])
+    status, _, err = _main(
+        ["run", "--profile", "tiny", "--profiles-file", str(profiles), "--store", str(store), "--fill-only"]
+    )
     assert status == 2 and "random:pythia-7b" in err
     assert not store.exists() or not any(store.rglob("provenance.json"))
 
@@ -110,21 +131,37 @@ def test_an_unknown_model_in_the_profile_fails_before_the_store_is_touched(tmp_p
 def test_a_malformed_profiles_file_is_named_in_full_before_anything_runs(tmp_path):
     """Issue 20, class 3: tasks as a list (a traceback before), a family as a string (split into
     characters before), `shots: yes` and an unknown task (scored up to them before), in one message."""
-    bad = TINY_PROFILES.replace("pythia: [random:pythia-70m]", "pythia: random:pythia-70m").replace(
-        "{task: mrpc, shots: 0, limit: 2}", "{task: mrpcc, shots: yes, limit: 2}") + """
+    bad = (
+        TINY_PROFILES.replace("pythia: [random:pythia-70m]", "pythia: random:pythia-70m").replace(
+            "{task: mrpc, shots: 0, limit: 2}", "{task: mrpcc, shots: yes, limit: 2}"
+        )
+        + """
 broken:
   families: {pythia: [random:pythia-70m]}
   tasks: [procedure]
 """
+    )
     store = tmp_path / "store"
-    status, out, err = _main(["run", "--profile", "tiny", "--profiles-file", str(_profiles(tmp_path, bad)),
-                              "--store", str(store), "--fill-only"])
+    status, out, err = _main(
+        [
+            "run",
+            "--profile",
+            "tiny",
+            "--profiles-file",
+            str(_profiles(tmp_path, bad)),
+            "--store",
+            str(store),
+            "--fill-only",
+        ]
+    )
     assert status == 2 and "Traceback" not in err + out, err
     assert err.startswith(f"error: {tmp_path / 'profiles.yml'}: 4 problem(s), nothing was run:"), err
-    for problem in ("tiny.families.pythia: must be a non-empty list of model sources, got 'random:pythia-70m'",
-                    "tiny.tasks.pattern.shots: YAML 1.1 reads this as True, got 'yes'",
-                    "tiny.tasks.pattern.task: is not a known task, got 'mrpcc'; did you mean mrpc?",
-                    "broken.tasks: must map a task kind to its setting, got ['procedure']"):
+    for problem in (
+        "tiny.families.pythia: must be a non-empty list of model sources, got 'random:pythia-70m'",
+        "tiny.tasks.pattern.shots: YAML 1.1 reads this as True, got 'yes'",
+        "tiny.tasks.pattern.task: is not a known task, got 'mrpcc'; did you mean mrpc?",
+        "broken.tasks: must map a task kind to its setting, got ['procedure']",
+    ):
         assert problem in err, (problem, err)
     assert not store.exists() or not any(store.rglob("provenance.json"))
 
@@ -134,12 +171,29 @@ def filled(tmp_path_factory):
     """One fill of the tiny profile into a fresh store."""
     root = tmp_path_factory.mktemp("fill")
     profiles = _profiles(root)
-    argv = ["run", "--profile", "tiny", "--profiles-file", str(profiles), "--store", str(root / "store"),
-            "--fill-only", "--log-dir", str(root / "logs")]
+    argv = [
+        "run",
+        "--profile",
+        "tiny",
+        "--profiles-file",
+        str(profiles),
+        "--store",
+        str(root / "store"),
+        "--fill-only",
+        "--log-dir",
+        str(root / "logs"),
+    ]
     before = os.environ.get("CC_RESULTS")
     status, out, err = _main(argv)
-    return {"status": status, "out": out, "err": err, "argv": argv, "store": root / "store", "env_before": before,
-            "env_after": os.environ.get("CC_RESULTS")}
+    return {
+        "status": status,
+        "out": out,
+        "err": err,
+        "argv": argv,
+        "store": root / "store",
+        "env_before": before,
+        "env_after": os.environ.get("CC_RESULTS"),
+    }
 
 
 def test_fill_stores_every_task(filled):
@@ -188,8 +242,11 @@ def test_book_leaves_out_a_model_whose_results_are_not_stored(filled, capsys):
     computed for hours; with every result stored, all models are kept."""
     assert filled["status"] == 0
     two = filled["store"].parent / "two.yml"
-    two.write_text(TINY_PROFILES.replace("tiny:", "two:").replace(
-        "pythia: [random:pythia-70m]", "pythia: [random:pythia-70m, random:pythia-160m]"))
+    two.write_text(
+        TINY_PROFILES.replace("tiny:", "two:").replace(
+            "pythia: [random:pythia-70m]", "pythia: [random:pythia-70m, random:pythia-160m]"
+        )
+    )
     with cli.results_env(str(filled["store"])):
         assert book_models("tiny", filled["store"].parent / "profiles.yml") is None  # all stored
         assert book_models("two", two) == ["random:pythia-70m"]
@@ -203,8 +260,7 @@ def test_book_leaves_out_a_model_whose_results_are_not_stored(filled, capsys):
     with cli.results_env(str(filled["store"])):  # the book's models page says it too
         note = unstored_note(configure("two", two, {}, experiment="scaling"))
         assert "`random:pythia-160m` (procedure, pattern)" in note and "pythia-70m" not in note
-        assert unstored_note(configure("tiny", filled["store"].parent / "profiles.yml", {},
-                                       experiment="scaling")) == ""
+        assert unstored_note(configure("tiny", filled["store"].parent / "profiles.yml", {}, experiment="scaling")) == ""
 
 
 def test_book_runs_the_notebooks_on_the_kept_models_unless_asked_to_compute(monkeypatch):
@@ -217,7 +273,8 @@ def test_book_runs_the_notebooks_on_the_kept_models_unless_asked_to_compute(monk
     assert [dict(plan.overrides) for plan in seen] == [{"models": ["offline:smollm2-135m"]}, {}]
     scoring = [name for name, experiment in EXPERIMENTS.items() if "models" in experiment.parameters]
     assert {name: dict(share) for name, share in seen[0].per_experiment.items() if share} == {
-        name: {"models": ["offline:smollm2-135m"]} for name in scoring}
+        name: {"models": ["offline:smollm2-135m"]} for name in scoring
+    }
 
 
 # ----------------------------------------------------------------------------- after a new user's trial
@@ -228,8 +285,10 @@ def test_every_command_refuses_an_unknown_profile_in_one_line():
     assert status == 2 and err.startswith("error: Unknown profile 'bogus'") and "Traceback" not in err + out
 
 
-@pytest.mark.parametrize("command, usage", [("models", "python -m helpers models"),
-                                            ("lm-eval-tasks", "lmeval_export"), ("import-lm-eval", "lmeval_import")])
+@pytest.mark.parametrize(
+    "command, usage",
+    [("models", "python -m helpers models"), ("lm-eval-tasks", "lmeval_export"), ("import-lm-eval", "lmeval_import")],
+)
 def test_pass_through_commands_show_their_own_help(command, usage):
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as done:
@@ -240,16 +299,28 @@ def test_pass_through_commands_show_their_own_help(command, usage):
 def test_notebooks_are_not_executed_when_computing_their_scores_failed(tmp_path, monkeypatch):
     from helpers.infra.jobs import JobOutcome
 
-    monkeypatch.setattr("helpers.experiments.run_command.fill_before_notebooks",
-                        lambda *args: [JobOutcome("random:pythia-70m", False, 0.1, error_type="HubUnreachableError",
-                                                  message="no hub")])
+    monkeypatch.setattr(
+        "helpers.experiments.run_command.fill_before_notebooks",
+        lambda *args: [JobOutcome("random:pythia-70m", False, 0.1, error_type="HubUnreachableError", message="no hub")],
+    )
 
     def executed(*args, **kwargs):
         raise AssertionError("the notebooks must not run after a failed fill")
 
     monkeypatch.setattr("helpers.infra.run.notebooks.execute_notebooks", executed)
-    status, out, _ = _main(["notebook", "--profile", "tiny", "--profiles-file", str(_profiles(tmp_path)),
-                            "--notebooks", "scaling", "--store", str(tmp_path / "store")])
+    status, out, _ = _main(
+        [
+            "notebook",
+            "--profile",
+            "tiny",
+            "--profiles-file",
+            str(_profiles(tmp_path)),
+            "--notebooks",
+            "scaling",
+            "--store",
+            str(tmp_path / "store"),
+        ]
+    )
     assert status == 1 and "not executing the notebooks" in out and "HubUnreachableError" in out
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from helpers.experiments.registry import EXPERIMENTS, UnknownExperimentError
 from helpers.infra.paths import results_env
@@ -35,50 +36,90 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _profile_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", required=True, help="profile name from the profiles file (ci, offline, small, paper)")
-    parser.add_argument("--profiles-file", type=Path, default=None,
-                        help="profiles YAML (default $CC_PROFILES_FILE, else data/profiles.yml); jobs, notebooks "
-                             "and the book read the same file")
+    parser.add_argument(
+        "--profile", required=True, help="profile name from the profiles file (ci, offline, small, paper)"
+    )
+    parser.add_argument(
+        "--profiles-file",
+        type=Path,
+        default=None,
+        help="profiles YAML (default $CC_PROFILES_FILE, else data/profiles.yml); jobs, notebooks "
+        "and the book read the same file",
+    )
 
 
 def _book_dir_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--book-dir", type=Path, default=None,
-                        help="the book folder: executed notebooks go to <book>/experiments, the HTML to <book>/_build "
-                             "(default: book/ of the repository)")
+    parser.add_argument(
+        "--book-dir",
+        type=Path,
+        default=None,
+        help="the book folder: executed notebooks go to <book>/experiments, the HTML to <book>/_build "
+        "(default: book/ of the repository)",
+    )
 
 
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
     _profile_arguments(parser)
     _book_dir_argument(parser)
-    parser.add_argument("--notebooks", default=None,
-                        help=f"comma-separated notebooks (default all: {','.join(EXPERIMENTS)})")
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
-                        help="notebook parameter, read as papermill's -p reads it (e.g. -p limit 30)")
-    parser.add_argument("-y", "--yaml-parameter", nargs=2, action="append", metavar=("NAME", "YAML"), default=[],
-                        help="notebook parameter given as YAML, for lists (e.g. -y models '[offline:smollm2-135m]')")
+    parser.add_argument(
+        "--notebooks", default=None, help=f"comma-separated notebooks (default all: {','.join(EXPERIMENTS)})"
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        default=[],
+        help="notebook parameter, read as papermill's -p reads it (e.g. -p limit 30)",
+    )
+    parser.add_argument(
+        "-y",
+        "--yaml-parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "YAML"),
+        default=[],
+        help="notebook parameter given as YAML, for lists (e.g. -y models '[offline:smollm2-135m]')",
+    )
     parser.add_argument("--store", default=None, help="local results store (default $CC_RESULTS or results/)")
-    parser.add_argument("--log-dir", type=Path, default=None,
-                        help="worker logs, Slurm logs and failed notebooks (default <store>/run_logs/<time>)")
+    parser.add_argument(
+        "--log-dir",
+        type=Path,
+        default=None,
+        help="worker logs, Slurm logs and failed notebooks (default <store>/run_logs/<time>)",
+    )
 
 
 def _fill_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workers", type=int, default=1,
-                        help="fill with N local worker processes (one GPU each when there are GPUs)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="fill with N local worker processes (one GPU each when there are GPUs)"
+    )
     parser.add_argument("--slurm", action="store_true", help="fill with one Slurm job per model (submitit)")
     parser.add_argument("--slurm-partition", default=None)
     parser.add_argument("--slurm-timeout-min", type=int, default=240)
     parser.add_argument("--slurm-gpus-per-job", type=int, default=1)
     parser.add_argument("--slurm-cpus-per-task", type=int, default=None)
-    parser.add_argument("--slurm-cluster", choices=("slurm", "local", "debug"), default="slurm",
-                        help="submitit backend: slurm, or its local/debug stand-ins")
+    parser.add_argument(
+        "--slurm-cluster",
+        choices=("slurm", "local", "debug"),
+        default="slurm",
+        help="submitit backend: slurm, or its local/debug stand-ins",
+    )
 
 
 def _plan(args: argparse.Namespace, notebooks: str | None = None, overrides: dict[str, Any] | None = None):
     """The command's :class:`~helpers.experiments.run_plan.RunPlan`, every parameter checked (nothing scored)."""
     from helpers.experiments.run_plan import make_plan
 
-    return make_plan(args.profile, args.profiles_file or default_profiles_file(), notebooks, overrides or {},
-                     getattr(args, "store", None), args.book_dir)
+    return make_plan(
+        args.profile,
+        args.profiles_file or default_profiles_file(),
+        notebooks,
+        overrides or {},
+        getattr(args, "store", None),
+        args.book_dir,
+    )
 
 
 def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
@@ -100,9 +141,14 @@ def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
         return EXIT_USAGE
     slurm = None
     if fill and args.slurm:
-        slurm = SlurmOptions(args.slurm_partition, args.slurm_timeout_min, args.slurm_gpus_per_job,
-                             args.slurm_cpus_per_task, cluster=args.slurm_cluster,
-                             poll_seconds=30.0 if args.slurm_cluster == "slurm" else 1.0)
+        slurm = SlurmOptions(
+            args.slurm_partition,
+            args.slurm_timeout_min,
+            args.slurm_gpus_per_job,
+            args.slurm_cpus_per_task,
+            cluster=args.slurm_cluster,
+            poll_seconds=30.0 if args.slurm_cluster == "slurm" else 1.0,
+        )
     try:
         ok = run(plan, fill=fill, notebooks=notebooks, options=FillOptions(workers, slurm, args.log_dir))
     except RunArgumentError as error:
@@ -145,8 +191,11 @@ def _book(args: argparse.Namespace) -> int:
     from helpers.experiments.run_command import book_plan, run
 
     if args.parameter or args.yaml_parameter:
-        print("error: book executes every notebook with its defaults, so it takes no -p/-y; for a custom run use "
-              "`make notebook NB=<name> PARAMS=...`, then `make html`.", file=sys.stderr)
+        print(
+            "error: book executes every notebook with its defaults, so it takes no -p/-y; for a custom run use "
+            "`make notebook NB=<name> PARAMS=...`, then `make html`.",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         plan = _plan(args)
@@ -193,8 +242,11 @@ def _results_summary(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="fill the results store, then execute the notebooks")
     _run_arguments(run)
@@ -204,33 +256,48 @@ def build_parser() -> argparse.ArgumentParser:
     steps.add_argument("--notebooks-only", action="store_true", help="run the notebooks only")
     notebook = commands.add_parser("notebook", help="execute chosen notebooks (they compute what is missing)")
     _run_arguments(notebook)
-    for name, help_text in (("book", "execute every notebook with its defaults, then build the HTML"),
-                            ("html", "build the HTML from the executed notebooks as they are")):
+    for name, help_text in (
+        ("book", "execute every notebook with its defaults, then build the HTML"),
+        ("html", "build the HTML from the executed notebooks as they are"),
+    ):
         sub = commands.add_parser(name, help=help_text)
         _run_arguments(sub) if name == "book" else (_profile_arguments(sub), _book_dir_argument(sub))
         if name == "book":
-            sub.add_argument("--compute-missing", action="store_true",
-                             help="compute results neither shipped nor computed (default: leave those models out)")
-        sub.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
-                         help="warnings are errors, nitpicky cross-references (default: on)")
+            sub.add_argument(
+                "--compute-missing",
+                action="store_true",
+                help="compute results neither shipped nor computed (default: leave those models out)",
+            )
+        sub.add_argument(
+            "--strict",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="warnings are errors, nitpicky cross-references (default: on)",
+        )
     verify = commands.add_parser("verify", help="re-score a sample of the shipped results with the current code")
     _profile_arguments(verify)
     verify.add_argument("--seed", type=int, default=None, help="sample seed (default: from the git commit)")
     ship = commands.add_parser("ship", help="copy the profile's local results into data/results (shipped)")
     _profile_arguments(ship)
     ship.add_argument("--store", default=None, help="local results store (default $CC_RESULTS or results/)")
-    ship.add_argument("--from-store", default=None,
-                      help="read the results from this store instead (keys of an earlier code layout are matched "
-                           "on model, dtype, task, shots, limit, seed)")
+    ship.add_argument(
+        "--from-store",
+        default=None,
+        help="read the results from this store instead (keys of an earlier code layout are matched "
+        "on model, dtype, task, shots, limit, seed)",
+    )
     ship.add_argument("--partial", action="store_true", help="ship what is computed, list what is not")
     summary = commands.add_parser("results-summary", help="CSV model,task,setting,n_items of what the stores hold")
     _profile_arguments(summary)
     summary.add_argument("--store", default=None, help="local results store (default $CC_RESULTS or results/)")
-    models = commands.add_parser("models", help="offline stand-in models: list, build NAME..., path NAME",
-                                 add_help=False)  # --help goes to the command's own parser
+    models = commands.add_parser(
+        "models", help="offline stand-in models: list, build NAME..., path NAME", add_help=False
+    )  # --help goes to the command's own parser
     models.add_argument("rest", nargs=argparse.REMAINDER)
-    for name, help_text in (("lm-eval-tasks", "write lm-evaluation-harness task YAML files (DIR ...)"),
-                            ("import-lm-eval", "import lm-evaluation-harness --log_samples output (DIR ...)")):
+    for name, help_text in (
+        ("lm-eval-tasks", "write lm-evaluation-harness task YAML files (DIR ...)"),
+        ("import-lm-eval", "import lm-evaluation-harness --log_samples output (DIR ...)"),
+    ):
         sub = commands.add_parser(name, help=help_text, add_help=False)
         sub.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
@@ -266,8 +333,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-PASS_THROUGH = {"models": "helpers.core.models.offline.build", "lm-eval-tasks": "helpers.experiments.lmeval_export",
-                "import-lm-eval": "helpers.experiments.lmeval_import"}
+PASS_THROUGH = {
+    "models": "helpers.core.models.offline.build",
+    "lm-eval-tasks": "helpers.experiments.lmeval_export",
+    "import-lm-eval": "helpers.experiments.lmeval_import",
+}
 """Commands whose module's own ``main(argv)`` parses the rest of the command line."""
 
 

@@ -13,8 +13,8 @@ import gc
 from contextlib import contextmanager
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 
 from helpers.analysis.inference import binomial_vs_chance, chance_family, holm, mcnemar_change
 from helpers.analysis.trend import wls_slope

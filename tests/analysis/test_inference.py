@@ -108,8 +108,15 @@ def test_binomial_three_of_ten_by_hand():
 
 @pytest.mark.parametrize(
     "k, n, chance, alternative",
-    [(5, 4, 0.25, "less"), (1, 0, 0.25, "less"), (math.nan, 10, 0.25, "less"), (1, 10, 0.0, "less"),
-     (1, 10, 0.25, "lower"), (-1, 10, 0.25, "less"), (1.5, 10, 0.25, "less")],
+    [
+        (5, 4, 0.25, "less"),
+        (1, 0, 0.25, "less"),
+        (math.nan, 10, 0.25, "less"),
+        (1, 10, 0.0, "less"),
+        (1, 10, 0.25, "lower"),
+        (-1, 10, 0.25, "less"),
+        (1.5, 10, 0.25, "less"),
+    ],
 )
 def test_binomial_bad_input_raises(k, n, chance, alternative):
     with pytest.raises(ValueError):
@@ -217,7 +224,8 @@ def test_newcombe_negative_association_branch_and_level():
     assert newcombe_paired_interval(both, up, down, neither) == pytest.approx(newcombe10(both, up, down, neither))
     z90 = stats.norm.ppf(0.95)
     assert newcombe_paired_interval(both, up, down, neither, 0.90) == pytest.approx(
-        newcombe10(both, up, down, neither, z90))
+        newcombe10(both, up, down, neither, z90)
+    )
     with pytest.raises(ValueError, match="empty"):
         newcombe_paired_interval(0, 0, 0, 0)
 
@@ -302,8 +310,13 @@ def test_paired_mean_change_degenerate_cases():
 
 @pytest.mark.parametrize(
     "before, after, kwargs",
-    [([], [], {}), ([1.0, 2.0], [1.0], {}), ([1.0, math.nan], [1.0, 2.0], {}),
-     ([1.0, 2.0], [1.0, math.inf], {}), ([1.0, 2.0], [2.0, 3.0], {"n_resamples": 10})],
+    [
+        ([], [], {}),
+        ([1.0, 2.0], [1.0], {}),
+        ([1.0, math.nan], [1.0, 2.0], {}),
+        ([1.0, 2.0], [1.0, math.inf], {}),
+        ([1.0, 2.0], [2.0, 3.0], {"n_resamples": 10}),
+    ],
 )
 def test_paired_mean_change_bad_input_raises(before, after, kwargs):
     with pytest.raises(ValueError):

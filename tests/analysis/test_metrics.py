@@ -15,9 +15,10 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from helpers.analysis import intervals
-
-from helpers.analysis import metrics  # noqa: E402
+from helpers.analysis import (
+    intervals,
+    metrics,  # noqa: E402
+)
 from helpers.analysis.metrics import MetricError  # noqa: E402
 from helpers.core.requests import Score  # noqa: E402
 
@@ -273,8 +274,13 @@ def test_letter_bias_rejects_bad_labels():
 def test_continuation_metrics_from_scores():
     scores = [
         Score(logprob=-0.6, is_greedy=True, n_tokens=2, token_logprobs=(-0.2, -0.4), token_is_greedy=(True, True)),
-        Score(logprob=-3.0, is_greedy=False, n_tokens=3, token_logprobs=(-0.5, -2.0, -0.5),
-              token_is_greedy=(True, False, True)),
+        Score(
+            logprob=-3.0,
+            is_greedy=False,
+            n_tokens=3,
+            token_logprobs=(-0.5, -2.0, -0.5),
+            token_is_greedy=(True, False, True),
+        ),
         Score(logprob=-1.0, is_greedy=False, n_tokens=1),
     ]
     table = metrics.continuation_metrics(scores)
@@ -357,8 +363,13 @@ def test_wilson_edge_cases_are_exact_at_the_ends(k, n):
 
 @pytest.mark.parametrize(
     ("k", "n", "confidence", "message"),
-    [(11, 10, 0.95, "0..n"), (1, 0, 0.95, "positive"), (-1, 10, 0.95, "0..n"), (1.5, 10, 0.95, "integer"),
-     (1, 10, 95, "confidence")],
+    [
+        (11, 10, 0.95, "0..n"),
+        (1, 0, 0.95, "positive"),
+        (-1, 10, 0.95, "0..n"),
+        (1.5, 10, 0.95, "integer"),
+        (1, 10, 95, "confidence"),
+    ],
 )
 def test_wilson_bad_input(k, n, confidence, message):
     with pytest.raises(MetricError, match=message):

@@ -45,7 +45,9 @@ def _rewrite(tmp_path: Path, source: Path, change) -> Path:
 # ----------------------------------------------------------------------------- the files
 
 
-def test_the_shipped_files_hold_148_models_in_47_families_and_84_arithmetic_rows(bench):  # SOURCES.md says 83 models; the file has 84 rows
+def test_the_shipped_files_hold_148_models_in_47_families_and_84_arithmetic_rows(
+    bench,
+):  # SOURCES.md says 83 models; the file has 84 rows
     assert len(bench) == 148 and bench["family"].nunique() == 47
     assert len(read_emergent(benchmark=bench)) == 84
     assert (Path(DATA_DIR) / "reference" / "obsscaling" / "LICENSE").is_file()
@@ -54,7 +56,9 @@ def test_the_shipped_files_hold_148_models_in_47_families_and_84_arithmetic_rows
 @pytest.mark.parametrize("column", ["FLOPs (1E21)", "MMLU", "Model Family"])
 def test_a_missing_column_is_named_with_its_file(tmp_path, column):
     path = _rewrite(tmp_path, BENCHMARK_CSV, lambda f: f.drop(columns=[column]))
-    with pytest.raises(ObsScalingDataError, match=rf"base_llm_benchmark_eval\.csv: column\(s\) \['{re_escape(column)}'\] missing"):
+    with pytest.raises(
+        ObsScalingDataError, match=rf"base_llm_benchmark_eval\.csv: column\(s\) \['{re_escape(column)}'\] missing"
+    ):
         read_benchmark(path)
 
 
@@ -78,7 +82,9 @@ def test_duplicated_and_non_numeric_values_are_refused(tmp_path):
     path = _rewrite(tmp_path, BENCHMARK_CSV, lambda f: pd.concat([f, f.iloc[:1]]))
     with pytest.raises(ObsScalingDataError, match="more than once"):
         read_benchmark(path)
-    path = _rewrite(tmp_path, BENCHMARK_CSV, lambda f: f.assign(MMLU=f["MMLU"].astype(object).where(f.index != 3, "twenty")))
+    path = _rewrite(
+        tmp_path, BENCHMARK_CSV, lambda f: f.assign(MMLU=f["MMLU"].astype(object).where(f.index != 3, "twenty"))
+    )
     with pytest.raises(ObsScalingDataError, match="'MMLU' is not numeric"):
         read_benchmark(path)
 
@@ -103,8 +109,11 @@ def test_a_one_model_family_is_named_for_a_within_family_trend(bench):
 
 
 def test_a_model_whose_flops_went_missing_is_named(tmp_path):
-    path = _rewrite(tmp_path, BENCHMARK_CSV,
-                    lambda f: f.assign(**{"FLOPs (1E21)": f["FLOPs (1E21)"].where(f["Model"] != "facebook/opt-66b")}))
+    path = _rewrite(
+        tmp_path,
+        BENCHMARK_CSV,
+        lambda f: f.assign(**{"FLOPs (1E21)": f["FLOPs (1E21)"].where(f["Model"] != "facebook/opt-66b")}),
+    )
     kept, excluded = usable(read_benchmark(path), "flops", "mmlu", families=["OPT"])
     assert [e.model for e in excluded] == ["facebook/opt-66b"] and len(kept) == 7
 
@@ -149,7 +158,9 @@ def test_the_adjusted_arithmetic_se_is_never_zero():
 
 def _floored_wls(x, y, se):
     """Independent route: statsmodels WLS, then the residual scale floored at 1 by hand."""
-    fit = sm.WLS(np.asarray(y, float), sm.add_constant(np.log10(np.asarray(x, float))), weights=1 / np.asarray(se) ** 2).fit()
+    fit = sm.WLS(
+        np.asarray(y, float), sm.add_constant(np.log10(np.asarray(x, float))), weights=1 / np.asarray(se) ** 2
+    ).fit()
     factor = math.sqrt(max(fit.scale, 1.0) / fit.scale)
     return fit, fit.bse[1] * factor, factor
 
@@ -216,8 +227,7 @@ def test_spearman_of_opt_addition_matches_an_exact_enumeration(bench):
     y = stats.rankdata(opt["arith_2da"])
     x = np.arange(1, 9)
     observed = stats.spearmanr(x, y).statistic
-    extreme = sum(abs(np.corrcoef(x, np.array(p))[0, 1]) >= abs(observed) - 1e-12
-                  for p in itertools.permutations(y))
+    extreme = sum(abs(np.corrcoef(x, np.array(p))[0, 1]) >= abs(observed) - 1e-12 for p in itertools.permutations(y))
     assert row["rho"] == pytest.approx(observed) and row["pvalue"] == pytest.approx(extreme / math.factorial(8))
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 import csv
+import math
 import shutil
 import subprocess
 import sys
@@ -28,14 +27,33 @@ def frame() -> pd.DataFrame:
 
 def test_loader_rows_mapping_and_columns(frame):
     assert len(frame) == 7 * 6000
-    assert list(frame.columns) == ["model", "old_name", "size", "n_params", "step", "tokens", "compute", "operation",
-                                   "operand", "shots", "acc", "acc_stderr", "n_items", "k_correct"]
+    assert list(frame.columns) == [
+        "model",
+        "old_name",
+        "size",
+        "n_params",
+        "step",
+        "tokens",
+        "compute",
+        "operation",
+        "operand",
+        "shots",
+        "acc",
+        "acc_stderr",
+        "n_items",
+        "k_correct",
+    ]
     assert frame.groupby("model").size().eq(6000).all()
     mapping = frame.drop_duplicates("model").set_index("old_name")["model"].to_dict()
-    assert mapping == {"125m": "pythia-160m-deduped-v0", "350m": "pythia-410m-deduped-v0",
-                       "800m": "pythia-1b-deduped-v0", "1.3b": "pythia-1.4b-deduped-v0",
-                       "2.7b": "pythia-2.8b-deduped-v0", "6.7b": "pythia-6.9b-deduped-v0",
-                       "13b": "pythia-12b-deduped-v0"}
+    assert mapping == {
+        "125m": "pythia-160m-deduped-v0",
+        "350m": "pythia-410m-deduped-v0",
+        "800m": "pythia-1b-deduped-v0",
+        "1.3b": "pythia-1.4b-deduped-v0",
+        "2.7b": "pythia-2.8b-deduped-v0",
+        "6.7b": "pythia-6.9b-deduped-v0",
+        "13b": "pythia-12b-deduped-v0",
+    }
     counts = frame.drop_duplicates("size").set_index("size")["n_params"].to_dict()
     # exact totals of data/reference/SOURCES.md, not the sizes in the names
     assert counts["160m"] == 162_322_944 and counts["1.4b"] == 1_414_647_808 and counts["12b"] == 11_846_072_320
@@ -47,22 +65,34 @@ def test_loader_rows_mapping_and_columns(frame):
 
 
 def test_loader_compute_of_one_row_by_hand(frame):
-    row = frame[(frame["size"] == "12b") & (frame["step"] == 143000) & (frame["operation"] == "multiplication")
-                & (frame["shots"] == 16) & (frame["operand"] == 7)].iloc[0]
+    row = frame[
+        (frame["size"] == "12b")
+        & (frame["step"] == 143000)
+        & (frame["operation"] == "multiplication")
+        & (frame["shots"] == 16)
+        & (frame["operand"] == 7)
+    ].iloc[0]
     tokens = 143000 * 1024 * 2048
     assert row["tokens"] == tokens == 299_892_736_000
     assert row["compute"] == pytest.approx(6 * 11_846_072_320 * 299_892_736_000, rel=1e-12)
     assert row["compute"] == pytest.approx(2.1315e22, rel=1e-4)
     # the same row in the raw file (old name 13b)
     with (pa.ARITHMETIC_DIR / "pythia-13b-deduped.csv").open(newline="") as handle:
-        raw = [r for r in csv.DictReader(handle) if r["checkpoint"] == "143000" and r["fewshot"] == "16"
-               and r["task"] == "num_reasoning_arithmetic_multiplication_7"]
+        raw = [
+            r
+            for r in csv.DictReader(handle)
+            if r["checkpoint"] == "143000"
+            and r["fewshot"] == "16"
+            and r["task"] == "num_reasoning_arithmetic_multiplication_7"
+        ]
     assert len(raw) == 1 and float(raw[0]["acc"]) == row["acc"] and row["k_correct"] == round(row["acc"] * 50)
 
 
 def test_module_does_not_import_torch_or_altair():
-    code = ("import sys; import helpers.analysis.pythia_arithmetic as m; m.load_pythia_arithmetic(); "
-            "print('torch' in sys.modules, 'altair' in sys.modules)")
+    code = (
+        "import sys; import helpers.analysis.pythia_arithmetic as m; m.load_pythia_arithmetic(); "
+        "print('torch' in sys.modules, 'altair' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
 
@@ -128,10 +158,24 @@ def test_missing_file_and_missing_rows(copy_dir):
 def _tiny_frame(accuracies, items=4, operation="addition") -> pd.DataFrame:
     """One model, one cell, one operand per accuracy (``items`` items each)."""
     accuracies = np.asarray(accuracies, dtype=float)
-    return pd.DataFrame({
-        "model": "m", "old_name": "o", "size": "s", "n_params": 1000, "step": 143000, "tokens": 10, "compute": 6e4,
-        "operation": operation, "shots": 0, "operand": np.arange(len(accuracies)), "acc": accuracies,
-        "acc_stderr": 0.0, "n_items": items, "k_correct": np.round(accuracies * items).astype(int)})
+    return pd.DataFrame(
+        {
+            "model": "m",
+            "old_name": "o",
+            "size": "s",
+            "n_params": 1000,
+            "step": 143000,
+            "tokens": 10,
+            "compute": 6e4,
+            "operation": operation,
+            "shots": 0,
+            "operand": np.arange(len(accuracies)),
+            "acc": accuracies,
+            "acc_stderr": 0.0,
+            "n_items": items,
+            "k_correct": np.round(accuracies * items).astype(int),
+        }
+    )
 
 
 def test_cluster_se_by_hand():
@@ -163,8 +207,12 @@ def test_design_effect_above_one_on_real_data(frame):
     table = pa.accuracy_table(frame)
     assert len(table) == 7 * 6 * 2 * 5
     assert table["design_effect"].median() > 3
-    row = table[(table["size"] == "12b") & (table["step"] == 143000) & (table["operation"] == "multiplication")
-                & (table["shots"] == 16)].iloc[0]
+    row = table[
+        (table["size"] == "12b")
+        & (table["step"] == 143000)
+        & (table["operation"] == "multiplication")
+        & (table["shots"] == 16)
+    ].iloc[0]
     assert row["acc"] == pytest.approx(2238 / 5000)
     assert row["design_effect"] > 5
     assert row["high"] - row["low"] > row["wilson_high"] - row["wilson_low"]
@@ -224,11 +272,26 @@ def _synthetic(beta, seed=0, sizes=(1e7, 1e8, 1e9, 1.2e10)) -> pd.DataFrame:
             for shots in pa.SHOTS:
                 p = 1 / (1 + np.exp(-(pa._design(compute, shots) @ beta)[0]))
                 k = rng.binomial(50, p, size=100)
-                rows.append(pd.DataFrame({
-                    "model": f"m{n_params:.0e}", "old_name": "x", "size": f"{n_params:.0e}", "n_params": int(n_params),
-                    "step": step, "tokens": step * pa.TOKENS_PER_STEP, "compute": compute, "operation": "addition",
-                    "shots": shots, "operand": np.arange(100), "acc": k / 50, "acc_stderr": 0.0, "n_items": 50,
-                    "k_correct": k}))
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "model": f"m{n_params:.0e}",
+                            "old_name": "x",
+                            "size": f"{n_params:.0e}",
+                            "n_params": int(n_params),
+                            "step": step,
+                            "tokens": step * pa.TOKENS_PER_STEP,
+                            "compute": compute,
+                            "operation": "addition",
+                            "shots": shots,
+                            "operand": np.arange(100),
+                            "acc": k / 50,
+                            "acc_stderr": 0.0,
+                            "n_items": 50,
+                            "k_correct": k,
+                        }
+                    )
+                )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -267,8 +330,11 @@ def test_fit_real_data_held_out_and_failures(frame):
     assert fit.coefficients.set_index("term").loc["log10_compute", "estimate"] > 0
     assert fit.scale > 10  # far more scatter than binomial
     # quasi-binomial SE = binomial SE x sqrt(Pearson X² / df)
-    binomial = sm.GLM(np.column_stack([fit.cells["k"], fit.cells["n"] - fit.cells["k"]]),
-                      pa._design(fit.cells["compute"], fit.cells["shots"]), family=sm.families.Binomial()).fit()
+    binomial = sm.GLM(
+        np.column_stack([fit.cells["k"], fit.cells["n"] - fit.cells["k"]]),
+        pa._design(fit.cells["compute"], fit.cells["shots"]),
+        family=sm.families.Binomial(),
+    ).fit()
     assert np.allclose(fit.coefficients["se"], binomial.bse * np.sqrt(fit.scale), rtol=1e-6)
     cluster = pa.fit_compute_shots(frame, "multiplication", errors="cluster")
     assert np.allclose(cluster.coefficients["estimate"], fit.coefficients["estimate"], rtol=1e-6)
@@ -288,8 +354,23 @@ def test_fit_real_data_held_out_and_failures(frame):
 
 def test_mmlu_math_vs_compute():
     table = pa.mmlu_math_vs_compute()
-    assert list(table.columns) == ["family", "model", "size", "n_params", "step", "tokens", "compute", "shots",
-                                   "metric", "value", "low", "high", "stderr", "n_items", "suspect"]
+    assert list(table.columns) == [
+        "family",
+        "model",
+        "size",
+        "n_params",
+        "step",
+        "tokens",
+        "compute",
+        "shots",
+        "metric",
+        "value",
+        "low",
+        "high",
+        "stderr",
+        "n_items",
+        "suspect",
+    ]
     assert set(table["family"]) == {"pythia", "pythia-deduped"} and set(table["shots"]) == {0, 5}
     assert (table["step"] > 0).all() and (table["metric"] == "mmlu_math_acc").all() and (table["n_items"] == 1064).all()
     assert not (table["model"].isin(SUSPECT_MODELS) & (table["step"] <= SUSPECT_MAX_STEP)).any()

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from helpers.analysis import published as reference
-from helpers.infra.paths import DATA_DIR
 from helpers.analysis.published import ReferenceDataError
+from helpers.infra.paths import DATA_DIR
 
 SOURCES_MD = DATA_DIR / "reference" / "SOURCES.md"
 FAMILY_NAMES = "|".join(re.escape(family) for family in reference.FAMILIES)
@@ -93,7 +93,9 @@ def test_coverage_as_documented(published):
         ("pythia-deduped", 5): 15_360,
     }
     pythia = published[published["family"].isin(reference.PYTHIA_FAMILIES)]
-    assert sorted(pythia.loc[pythia["num_fewshot"] == 5, "step"].unique().tolist()) == list(range(3000, 143_001, 10_000))
+    assert sorted(pythia.loc[pythia["num_fewshot"] == 5, "step"].unique().tolist()) == list(
+        range(3000, 143_001, 10_000)
+    )
     assert published.loc[published["family"].isin(["opt", "bloom"]), "step"].isna().all()
     assert (published["task_version"] == 0).all()
 
@@ -269,8 +271,18 @@ def test_chance_check(published):
 def test_mmlu_math_long_has_one_row_per_metric_with_exact_intervals():
     from helpers.analysis.published import mmlu_math_long
 
-    summary = pd.DataFrame({"family": ["pythia"], "model": ["pythia-70m"], "params": [70e6], "n_items": [4],
-                            "acc": [0.5], "acc_stderr": [0.25], "acc_norm": [0.25], "acc_norm_stderr": [0.2]})
+    summary = pd.DataFrame(
+        {
+            "family": ["pythia"],
+            "model": ["pythia-70m"],
+            "params": [70e6],
+            "n_items": [4],
+            "acc": [0.5],
+            "acc_stderr": [0.25],
+            "acc_norm": [0.25],
+            "acc_norm_stderr": [0.2],
+        }
+    )
     long = mmlu_math_long(summary)
     assert long["metric"].tolist() == ["acc", "acc_norm"] and long["k"].tolist() == [2, 1]
     # Clopper-Pearson 95% for 2 of 4: [0.0676, 0.9324]; for 1 of 4: [0.0063, 0.8059]

@@ -203,9 +203,7 @@ def gap_items(n_items: int = 200):
 
 def test_gap_with_known_ratio():
     loss_small, loss_large, acc_small, acc_large = gap_items()
-    gap = confidence_competence_gap(
-        loss_small, loss_large, acc_small, acc_large, bootstrap=500, seed=0
-    )
+    gap = confidence_competence_gap(loss_small, loss_large, acc_small, acc_large, bootstrap=500, seed=0)
     assert gap.relative_loss_reduction == pytest.approx(0.30)
     assert gap.relative_accuracy_change == pytest.approx(0.20)
     assert gap.absolute_accuracy_change == pytest.approx(0.10)

@@ -18,8 +18,15 @@ class CustomError(ValueError):
 
 
 def _items(correct, losses, gold, n_choices=4, labels=("A", "B", "C", "D")) -> pd.DataFrame:
-    return pd.DataFrame({"correct": correct, "gold_nll_per_token": losses, "n_choices": n_choices, "gold": gold,
-                         "gold_label": [labels[g] for g in gold]})
+    return pd.DataFrame(
+        {
+            "correct": correct,
+            "gold_nll_per_token": losses,
+            "n_choices": n_choices,
+            "gold": gold,
+            "gold_label": [labels[g] for g in gold],
+        }
+    )
 
 
 # ----------------------------------------------------------------------------- resampling
@@ -88,8 +95,18 @@ def test_group_summary_by_hand():
     assert summary["loss"] == 3.0 and math.isnan(summary["loss_low"]) and math.isnan(summary["loss_high"])
     assert summary["chance"] == 0.25
     assert summary["majority"] == 0.5  # "always A" is right on 2 of 4
-    assert list(summary) == ["n_items", "n_correct", "accuracy", "accuracy_low", "accuracy_high", "loss",
-                             "loss_low", "loss_high", "chance", "majority"]
+    assert list(summary) == [
+        "n_items",
+        "n_correct",
+        "accuracy",
+        "accuracy_low",
+        "accuracy_high",
+        "loss",
+        "loss_low",
+        "loss_high",
+        "chance",
+        "majority",
+    ]
 
 
 def test_majority_of_unbalanced_labels_and_none_for_exact_match():

@@ -80,9 +80,14 @@ def test_wls_zero_stderr_needs_n_and_a_zero_model_does_not_dominate():
 
 @pytest.mark.parametrize(
     "n_params, accuracy, stderr",
-    [([1e8, 1e9], [0.2], [0.01, 0.01]), ([1e8, 1e9], [0.2, 1.2], [0.01, 0.01]),
-     ([1e8, 1e9], [0.2, math.nan], [0.01, 0.01]), ([0, 1e9], [0.2, 0.3], [0.01, 0.01]),
-     ([1e8, 1e9], [0.2, 0.3], [0.01, -0.01]), ([], [], [])],
+    [
+        ([1e8, 1e9], [0.2], [0.01, 0.01]),
+        ([1e8, 1e9], [0.2, 1.2], [0.01, 0.01]),
+        ([1e8, 1e9], [0.2, math.nan], [0.01, 0.01]),
+        ([0, 1e9], [0.2, 0.3], [0.01, 0.01]),
+        ([1e8, 1e9], [0.2, 0.3], [0.01, -0.01]),
+        ([], [], []),
+    ],
 )
 def test_wls_bad_input_raises(n_params, accuracy, stderr):
     with pytest.raises(ValueError):
@@ -104,7 +109,9 @@ def test_item_slope_is_the_model_level_fit_on_the_per_model_counts():
     result = item_slope(correct, n_params, item_ids)
     k = by_model.sum(axis=1)
     same = model_slope(sizes, k, np.full(5, 60))
-    assert (result.slope, result.se, result.low, result.high) == pytest.approx((same.slope, same.se, same.low, same.high))
+    assert (result.slope, result.se, result.low, result.high) == pytest.approx(
+        (same.slope, same.se, same.low, same.high)
+    )
     assert result.df == 3 and result.n_models == 5 and result.n_items == 60
 
 

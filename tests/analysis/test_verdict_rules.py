@@ -18,7 +18,6 @@ import pytest
 import statsmodels.api as sm
 
 import helpers
-
 from helpers.analysis.inference import holm
 from helpers.analysis.trend import item_slope, slope_equivalence, wls_slope
 
@@ -55,8 +54,7 @@ def test_a_flat_family_with_scattered_models_is_called_rising_or_falling_about_5
 
 def test_two_models_give_no_trend():
     """Two sizes: no slope's interval, and a note that sends the reader to the paired change."""
-    result = item_slope([1] * 30 + [0] * 70 + [1] * 45 + [0] * 55, [1e8] * 100 + [1e10] * 100,
-                        list(range(100)) * 2)
+    result = item_slope([1] * 30 + [0] * 70 + [1] * 45 + [0] * 55, [1e8] * 100 + [1e10] * 100, list(range(100)) * 2)
     assert math.isnan(result.low) and math.isnan(result.high) and "no trend" in result.note
     assert slope_equivalence(result, 0.01) == "inconclusive"
 
@@ -82,10 +80,12 @@ def test_one_items_difference_cannot_shrink_the_interval_below_the_items():
     acc = k / 1064
     stderr = np.sqrt(acc * (1 - acc) / 1063)
     result = wls_slope(sizes, acc, stderr, n=1064)
-    variance = np.maximum(stderr**2, np.maximum(acc.mean() * (1 - acc.mean()),
-                                                 (k + 2) / 1068 * (1 - (k + 2) / 1068)) / 1064)
+    variance = np.maximum(
+        stderr**2, np.maximum(acc.mean() * (1 - acc.mean()), (k + 2) / 1068 * (1 - (k + 2) / 1068)) / 1064
+    )
     fixed = sm.WLS(acc, sm.add_constant(np.log10(sizes)), weights=1 / variance).fit(
-        cov_type="fixed scale", cov_kwds={"scale": 1.0})
+        cov_type="fixed scale", cov_kwds={"scale": 1.0}
+    )
     assert result.se == pytest.approx(float(fixed.bse[1]), rel=1e-9)
     assert slope_equivalence(result, 0.01) == "inconclusive"
 
@@ -126,10 +126,25 @@ def test_no_caller_compares_an_adjusted_p_value_by_hand():
 def test_sign_flip_p_value_is_never_zero_when_every_operand_changes_equally():
     from helpers.analysis.pythia_arithmetic import scale_change
 
-    rows = [{"model": model, "old_name": model, "size": model, "n_params": size, "step": 143000, "tokens": 10,
-             "compute": 6 * size * 10, "operation": "addition", "shots": 0, "operand": operand, "acc": k / 50,
-             "k_correct": k, "n_items": 50}
-            for model, size, k in (("small", 1e8, 0), ("large", 1e10, 10)) for operand in range(12)]
+    rows = [
+        {
+            "model": model,
+            "old_name": model,
+            "size": model,
+            "n_params": size,
+            "step": 143000,
+            "tokens": 10,
+            "compute": 6 * size * 10,
+            "operation": "addition",
+            "shots": 0,
+            "operand": operand,
+            "acc": k / 50,
+            "k_correct": k,
+            "n_items": 50,
+        }
+        for model, size, k in (("small", 1e8, 0), ("large", 1e10, 10))
+        for operand in range(12)
+    ]
     change = scale_change(pd.DataFrame(rows), "addition", 0, n_resamples=999)
     # 12 operands: 4,096 sign patterns; the exact two-sided p is 2 / 4096 (all +, all -), or the Monte
     # Carlo floor 2 / (999 + 1) -- in every case at least 1 / (number of permutations)

@@ -19,13 +19,17 @@ from helpers.analysis.verdicts import (
     combine,
 )
 
-R, P, N, I, J = VERDICTS  # reproduced, partly, not reproduced, inconclusive, not judged
+R, P, N, I, J = VERDICTS  # reproduced, partly, not reproduced, inconclusive, not judged  # noqa: E741 (the verdict initials)
 
 
 def _verdict(**changes) -> Verdict:
-    fields = dict(code="inconclusive", reason="18.9% (201/1064), 95% CI 16.6-21.3%.",
-                  test="exact binomial test vs 25%, one-sided, Holm over 15 models",
-                  data="15 models, 1,064 items, full text, 0-shot, acc", mde=0.036)
+    fields = dict(
+        code="inconclusive",
+        reason="18.9% (201/1064), 95% CI 16.6-21.3%.",
+        test="exact binomial test vs 25%, one-sided, Holm over 15 models",
+        data="15 models, 1,064 items, full text, 0-shot, acc",
+        mde=0.036,
+    )
     fields.update(changes)
     return Verdict(**fields)
 

@@ -109,25 +109,43 @@ def opt():
 @pytest.fixture(scope="module")
 def llama_gqa():
     config = LlamaConfig(
-        vocab_size=101, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
+        vocab_size=101,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=64,
     )
     return _tiny(config)
 
 
 def _tiny_qwen2():
     config = Qwen2Config(
-        vocab_size=101, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=1, max_position_embeddings=64,
+        vocab_size=101,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=1,
+        max_position_embeddings=64,
     )
     return _tiny(config)
 
 
 def _tiny_gemma2():
     config = Gemma2Config(
-        vocab_size=101, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, head_dim=8, max_position_embeddings=64, sliding_window=4,
-        attn_logit_softcapping=0.5, final_logit_softcapping=None,
+        vocab_size=101,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=8,
+        max_position_embeddings=64,
+        sliding_window=4,
+        attn_logit_softcapping=0.5,
+        final_logit_softcapping=None,
         query_pre_attn_scalar=1,  # scaling 1
     )
     model = _tiny(config)
@@ -140,8 +158,15 @@ def _tiny_gemma2():
 @pytest.fixture(scope="module")
 def gemma3():
     config = Gemma3TextConfig(
-        vocab_size=101, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, head_dim=8, max_position_embeddings=64, sliding_window=4,
+        vocab_size=101,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=8,
+        max_position_embeddings=64,
+        sliding_window=4,
         layer_types=["sliding_attention", "full_attention"],
     )
     return _tiny(config)

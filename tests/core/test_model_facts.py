@@ -8,7 +8,14 @@ import os
 
 import pytest
 
-from helpers.core.models import UnknownModelError, family_tokenizer, forget_model_facts, load_model, model_facts, sources
+from helpers.core.models import (
+    UnknownModelError,
+    family_tokenizer,
+    forget_model_facts,
+    load_model,
+    model_facts,
+    sources,
+)
 from helpers.experiments.evaluation import ModelHandle, model_provenance
 
 
@@ -36,7 +43,7 @@ def test_the_same_source_is_resolved_once(resolutions):
 
 def test_handles_and_the_loader_share_one_resolution(resolutions):
     handles = [ModelHandle("random:pythia-70m", device="cpu") for _ in range(3)]
-    handles[0].loaded  # load_model resolves the same source with the same arguments
+    handles[0].loaded  # load_model resolves the same source with the same arguments  # noqa: B018 (the access loads the model)
     assert resolutions == ["random:pythia-70m"]
     assert handles[0].is_loaded and not handles[1].is_loaded
     assert all(handle.facts is handles[0].facts for handle in handles)
@@ -65,7 +72,12 @@ def test_a_local_folder_is_resolved_again_when_its_files_change(resolutions, tmp
 def test_random_pythia_70m_facts_by_hand():
     facts = model_facts("random:pythia-70m", device="cpu")
     assert (facts.kind, facts.family, facts.model_id, facts.revision, facts.dtype) == (
-        "random", "pythia", "random:pythia-70m", None, "float32")
+        "random",
+        "pythia",
+        "random:pythia-70m",
+        None,
+        "float32",
+    )
     assert facts.registry_name == "pythia-70m" and facts.directory() is None and facts.build_record() == {}
     # scaled down to d_model 64, 2 layers, vocab 50304: embed_in and the untied embed_out 50304 * 64 each;
     # per layer 2 layer norms (4 * 64) + qkv (3 * 64 * 64 + 3 * 64) + dense (64 * 64 + 64)

@@ -10,8 +10,8 @@ the architectures.
 
 from __future__ import annotations
 
-import gzip
 import csv
+import gzip
 import math
 
 import huggingface_hub.constants
@@ -19,7 +19,6 @@ import pytest
 import torch
 from transformers import GPT2Config, GPTNeoXConfig, LlamaConfig, LlamaForCausalLM, PretrainedConfig
 
-from helpers.core.models import offline
 from helpers.core.models import (
     MODELS,
     HubUnreachableError,
@@ -31,6 +30,7 @@ from helpers.core.models import (
     get_spec,
     hf_config,
     load_model,
+    offline,
     registry_param_counts,
     resolve_max_length,
     resolve_source,
@@ -176,8 +176,15 @@ def test_local_opt_keeps_its_bos(tmp_path):
 
 
 def test_missing_pad_token_is_set_to_eos_without_changing_encodings(tmp_path):
-    config = LlamaConfig(vocab_size=50304, hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
-                         num_key_value_heads=2, intermediate_size=64, max_position_embeddings=256)
+    config = LlamaConfig(
+        vocab_size=50304,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=256,
+    )
     torch.manual_seed(0)
     LlamaForCausalLM(config).save_pretrained(tmp_path)
     tokenizer = family_tokenizer("pythia")
@@ -193,9 +200,16 @@ def test_missing_pad_token_is_set_to_eos_without_changing_encodings(tmp_path):
 @pytest.fixture
 def fake_offline_llama(tmp_path, monkeypatch):
     """A tiny Llama (tied embeddings, like SmolLM2) saved in fp16, served by offline.model_dir."""
-    config = LlamaConfig(vocab_size=50304, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
-                         num_key_value_heads=2, intermediate_size=128, max_position_embeddings=8192,
-                         tie_word_embeddings=True)
+    config = LlamaConfig(
+        vocab_size=50304,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=8192,
+        tie_word_embeddings=True,
+    )
     torch.manual_seed(0)
     LlamaForCausalLM(config).to(torch.float16).save_pretrained(tmp_path)
     family_tokenizer("pythia").save_pretrained(tmp_path)
@@ -227,10 +241,13 @@ def test_offline_model_not_built_tells_how_to_build_it(tmp_path, monkeypatch):
 
 
 # --- hub ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("source, revision", [
-    ("capability-ceilings-tests/no-such-model", None),
-    ("pythia-70m", "step143000"),
-])
+@pytest.mark.parametrize(
+    "source, revision",
+    [
+        ("capability-ceilings-tests/no-such-model", None),
+        ("pythia-70m", "step143000"),
+    ],
+)
 def test_hub_offline_raises_hub_unreachable_naming_the_alternatives(source, revision):
     with pytest.raises(HubUnreachableError) as raised:
         load_model(source, revision=revision)
@@ -260,8 +277,15 @@ def test_fp16_is_refused_for_a_saved_gpt_neox_directory(saved_pythia):
         load_model(str(saved_pythia[0]), dtype="float16")
 
 
-@pytest.mark.parametrize("requested, expected", [("float16", torch.float16), ("bfloat16", torch.bfloat16),
-                                                 (torch.bfloat16, torch.bfloat16), ("float32", torch.float32)])
+@pytest.mark.parametrize(
+    "requested, expected",
+    [
+        ("float16", torch.float16),
+        ("bfloat16", torch.bfloat16),
+        (torch.bfloat16, torch.bfloat16),
+        ("float32", torch.float32),
+    ],
+)
 def test_explicit_dtypes_are_applied(requested, expected):
     loaded = load_model("random:opt-125m", dtype=requested)
     assert {p.dtype for p in loaded.model.parameters()} == {expected}
@@ -329,14 +353,24 @@ def _published_params() -> dict[str, int]:
 
 
 PYTHIA_PUBLISHED_TOTAL = {  # data/reference/SOURCES.md
-    "pythia-70m": 70_426_624, "pythia-160m": 162_322_944, "pythia-410m": 405_334_016,
-    "pythia-1b": 1_011_781_632, "pythia-1.4b": 1_414_647_808, "pythia-2.8b": 2_775_208_960,
-    "pythia-6.9b": 6_857_302_016, "pythia-12b": 11_846_072_320,
+    "pythia-70m": 70_426_624,
+    "pythia-160m": 162_322_944,
+    "pythia-410m": 405_334_016,
+    "pythia-1b": 1_011_781_632,
+    "pythia-1.4b": 1_414_647_808,
+    "pythia-2.8b": 2_775_208_960,
+    "pythia-6.9b": 6_857_302_016,
+    "pythia-12b": 11_846_072_320,
 }
 PYTHIA_README_NONEMBEDDING = {  # EleutherAI/pythia README, "Non-Embedding Params"
-    "pythia-70m": 18_915_328, "pythia-160m": 85_056_000, "pythia-410m": 302_311_424,
-    "pythia-1b": 805_736_448, "pythia-1.4b": 1_208_602_624, "pythia-2.8b": 2_517_652_480,
-    "pythia-6.9b": 6_444_163_072, "pythia-12b": 11_327_027_200,
+    "pythia-70m": 18_915_328,
+    "pythia-160m": 85_056_000,
+    "pythia-410m": 302_311_424,
+    "pythia-1b": 805_736_448,
+    "pythia-1.4b": 1_208_602_624,
+    "pythia-2.8b": 2_517_652_480,
+    "pythia-6.9b": 6_444_163_072,
+    "pythia-12b": 11_327_027_200,
 }
 
 
@@ -350,7 +384,12 @@ def test_registry_table_covers_every_model_with_its_shape(counts):
     for name, spec in MODELS.items():
         row = counts.loc[name]
         assert (row.family, row.hub_id, row.n_layers, row.n_heads, row.d_model) == (
-            spec.family, spec.hub_id, spec.n_layers, spec.n_heads, spec.d_model)
+            spec.family,
+            spec.hub_id,
+            spec.n_layers,
+            spec.n_heads,
+            spec.d_model,
+        )
         assert 0 < row.n_params_nonembedding < row.n_params_total
 
 

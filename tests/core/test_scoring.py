@@ -95,7 +95,9 @@ def workload(model, tokenizer) -> list[Request]:
         context = FEW_SHOT + f"Question: What is {a} plus {b}?\nA. {a + b}\nB. {a}\nC. {b}\nD. 0\nAnswer:"
         requests += [Request(context, f" {letter}") for letter in "ABCD"]
         requests.append(Request(context, f" {a + b} exactly"))
-    shared = "Sentence: the cat sat on the mat while the dog slept by the door.\nQuestion: where did the cat sit?\nAnswer:"
+    shared = (
+        "Sentence: the cat sat on the mat while the dog slept by the door.\nQuestion: where did the cat sit?\nAnswer:"
+    )
     requests += [Request(shared, choice) for choice in [" on the mat", " under the table", " nowhere at all"]]
     requests += [
         Request("The capital of France is ", "Paris"),
@@ -254,8 +256,11 @@ def test_pack_batches_is_the_least_cost_split():
     generator = random.Random(0)
     for _ in range(40):
         lengths = [generator.randint(1, 60) for _ in range(generator.randint(1, 9))]
-        options = dict(batch_tokens=generator.choice([60, 120, 400]), max_batch_size=generator.randint(1, 5),
-                       overhead=generator.choice([0, 8, 64]))
+        options = dict(
+            batch_tokens=generator.choice([60, 120, 400]),
+            max_batch_size=generator.randint(1, 5),
+            overhead=generator.choice([0, 8, 64]),
+        )
         batches = pack_batches(range(len(lengths)), lengths, **options)
         cost = sum(len(batch) * max(lengths[row] for row in batch) + options["overhead"] for batch in batches)
         assert cost == _brute_force_cost(lengths, **options)
@@ -339,8 +344,14 @@ def test_full_logits_fallback_when_head_path_differs(monkeypatch):
 def _tiny(config_class, **extra):
     tokenizer = family_tokenizer("pythia")
     config = config_class(
-        vocab_size=50304, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512, **extra,
+        vocab_size=50304,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        **extra,
     )
     config._attn_implementation = "eager"
     torch.manual_seed(0)
@@ -359,7 +370,10 @@ def test_other_architectures_match_naive(family):
         model, tokenizer = _tiny(Qwen2Config)
     else:  # soft-capped logits and a sliding window shorter than the few-shot prefix
         model, tokenizer = _tiny(
-            Gemma3TextConfig, head_dim=16, sliding_window=32, final_logit_softcapping=5.0,
+            Gemma3TextConfig,
+            head_dim=16,
+            sliding_window=32,
+            final_logit_softcapping=5.0,
             layer_types=["sliding_attention", "full_attention"],
         )
     scorer = Scorer(model, tokenizer, progress=False)

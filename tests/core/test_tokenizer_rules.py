@@ -11,7 +11,6 @@ from helpers.core.models.offline.catalog import GOLDEN_IDS_FILE, OFFLINE_MODELS,
 from helpers.core.models.offline.convert import check_golden_ids
 from helpers.infra.paths import REPO_ROOT
 
-
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import reference_tokenizers as reference  # noqa: E402
 
@@ -64,7 +63,11 @@ def test_the_converted_smollm2_tokenizer_matches_the_golden_ids_and_the_old_rebu
     check_golden_ids("smollm2-135m", converted, golden)  # raises on any difference
     rebuilt = json.loads((folder / "tokenizer.json").read_text())
     assert rebuilt["pre_tokenizer"] == UPSTREAM_RULES["smollm"]["pre_tokenizer"]
-    rebuilt["pre_tokenizer"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
-                                "use_regex": True}  # what transformers 5.23's GGUF rebuild gives
+    rebuilt["pre_tokenizer"] = {
+        "type": "ByteLevel",
+        "add_prefix_space": False,
+        "trim_offsets": True,
+        "use_regex": True,
+    }  # what transformers 5.23's GGUF rebuild gives
     old = Tokenizer.from_str(json.dumps(rebuilt))
     assert old.encode("x =  12").ids != golden["x =  12"]  # the defect the golden check catches

@@ -85,9 +85,7 @@ def test_opt_token_strings_match_an_independent_gpt2_bpe(opt):
     folder = TOKENIZER_DIR / "opt"
     gpt2_vocab = json.loads((folder / "encoder.json").read_text(encoding="utf-8"))
     gpt2_merges = [
-        tuple(line.split(" "))
-        for line in (folder / "vocab.bpe").read_text(encoding="utf-8").splitlines()[1:]
-        if line
+        tuple(line.split(" ")) for line in (folder / "vocab.bpe").read_text(encoding="utf-8").splitlines()[1:] if line
     ]
     gpt2 = Tokenizer(models.BPE(vocab=gpt2_vocab, merges=gpt2_merges))
     gpt2.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)

@@ -36,14 +36,21 @@ def test_small_decoder_only_models_are_tested_exactly_with_holm():
 def test_fulltext_mmlu_is_the_unweighted_subject_mean_with_its_own_se(published):
     frame = judged.fulltext_mmlu(published)
     assert sorted(frame["model"][frame["family"] == "opt"]) == sorted(
-        ["opt-125m", "opt-350m", "opt-1.3b", "opt-2.7b", "opt-6.7b", "opt-13b", "opt-30b", "opt-66b"])
-    row = published[(published["model"] == "opt-66b") & published["task"].str.startswith("hendrycksTest-")
-                    & (published["metric"] == "acc") & (published["num_fewshot"] == 0)]
+        ["opt-125m", "opt-350m", "opt-1.3b", "opt-2.7b", "opt-6.7b", "opt-13b", "opt-30b", "opt-66b"]
+    )
+    row = published[
+        (published["model"] == "opt-66b")
+        & published["task"].str.startswith("hendrycksTest-")
+        & (published["metric"] == "acc")
+        & (published["num_fewshot"] == 0)
+    ]
     sizes = mmlu_subjects()
     p = row["value"].to_numpy(float)
     n = np.array([sizes[t.removeprefix("hendrycksTest-")] for t in row["task"]], float)
     opt66 = frame[frame["model"] == "opt-66b"].iloc[0]
-    assert opt66["mmlu"] == pytest.approx(p.mean()) and opt66["mmlu_se"] == pytest.approx(math.sqrt((p * (1 - p) / n).sum()) / 57)
+    assert opt66["mmlu"] == pytest.approx(p.mean()) and opt66["mmlu_se"] == pytest.approx(
+        math.sqrt((p * (1 - p) / n).sum()) / 57
+    )
 
 
 def test_fulltext_mmlu_with_a_missing_subject_names_the_model(published):
@@ -57,8 +64,11 @@ def test_the_opt_gain_above_1b_matches_statsmodels_directly():
     letter_opt = next(p for p in parts if p["family"] == "opt" and p["format"].startswith("letter"))
     rows = letter_opt["rows"]
     assert list(rows["model"]) == [f"facebook/opt-{s}" for s in ("1.3b", "2.7b", "6.7b", "13b", "30b", "66b")]
-    fit = sm.WLS(rows["mmlu"].to_numpy(), sm.add_constant(np.log10(rows["params"].to_numpy())),
-                 weights=1 / rows["mmlu_se"].to_numpy() ** 2).fit()
+    fit = sm.WLS(
+        rows["mmlu"].to_numpy(),
+        sm.add_constant(np.log10(rows["params"].to_numpy())),
+        weights=1 / rows["mmlu_se"].to_numpy() ** 2,
+    ).fit()
     se = fit.bse[1] * math.sqrt(max(fit.scale, 1) / fit.scale)
     slope = letter_opt["trend"].slope
     assert slope.slope == pytest.approx(fit.params[1]) and slope.se == pytest.approx(se)
@@ -66,8 +76,10 @@ def test_the_opt_gain_above_1b_matches_statsmodels_directly():
     assert len(parts) == 4 and {p["format"].split(",")[0] for p in parts} == {"letter format", "full answer text"}
 
 
-@pytest.mark.parametrize(("low90", "high90", "code"), [(-0.01, 0.015, "reproduced"), (0.021, 0.05, "not reproduced"),
-                                                        (0.0, 0.03, "inconclusive")])
+@pytest.mark.parametrize(
+    ("low90", "high90", "code"),
+    [(-0.01, 0.015, "reproduced"), (0.021, 0.05, "not reproduced"), (0.0, 0.03, "inconclusive")],
+)
 def test_minimal_gain_rule(low90, high90, code):
     class Trend:
         slope = type("S", (), {"low90": low90, "high90": high90})()
@@ -117,8 +129,12 @@ def test_every_chart_fits_the_content_column(frame):
     built["landscape with fit"] = charts.landscape_chart(flops_points, "FLOPs", "MMLU", 0.25, curve, x_format=".0e")
     built["fit on another axis"] = charts.landscape_chart(points, "tokens", "MMLU", 0.25, curve)
     pile = judged.rwkv_vs_pythia(frame)
-    lines = pd.concat([views.trend_line(t, pile["rows"].loc[pile["rows"]["family"] == f, "params"])
-                       for f, t in pile["trends"].items()])
+    lines = pd.concat(
+        [
+            views.trend_line(t, pile["rows"].loc[pile["rows"]["family"] == f, "params"])
+            for f, t in pile["trends"].items()
+        ]
+    )
     built["pile"] = charts.pile_chart(pile["rows"], lines)
     built["arithmetic"] = charts.arithmetic_chart(views.arithmetic_points())
     built["lofo"] = charts.lofo_chart(views.lofo_view(frame, 5, 0)[0]["errors"])
@@ -169,7 +185,9 @@ def test_a_one_model_family_gives_no_trend_and_says_so(frame):
     one = frame[~((frame["family"] == "RWKV") & (frame["model"] != "RWKV/rwkv-4-14b-pile"))]
     result = judged.rwkv_vs_pythia(one)
     assert "no trend from fewer than 3 models" in result["trends"]["RWKV"].note
-    assert result["slope"].code == "inconclusive" and judged.pile_code(result["slope"], result["level"]) == "inconclusive"
+    assert (
+        result["slope"].code == "inconclusive" and judged.pile_code(result["slope"], result["level"]) == "inconclusive"
+    )
 
 
 def test_the_published_page_lists_every_model_with_its_flags():

@@ -29,11 +29,24 @@ def _summary(families=(("pythia", (70e6, 160e6, 410e6)), ("opt", (125e6, 350e6))
     for family, sizes in families:
         for size in sizes:
             for kind in KINDS:
-                rows.append({"family": family, "model_id": f"{family}-{size:.0f}", "kind": kind,
-                             "n_params_total": int(size), "n_params_nonembedding": int(size) // 2, "n_items": 40,
-                             "n_correct": 10, "accuracy": 0.25, "accuracy_low": 0.14, "accuracy_high": 0.4,
-                             "loss": 2.0 - np.log10(size) / 10, "loss_low": 1.5, "loss_high": 2.5,
-                             "chance": np.nan if kind == "procedure" else 0.25})
+                rows.append(
+                    {
+                        "family": family,
+                        "model_id": f"{family}-{size:.0f}",
+                        "kind": kind,
+                        "n_params_total": int(size),
+                        "n_params_nonembedding": int(size) // 2,
+                        "n_items": 40,
+                        "n_correct": 10,
+                        "accuracy": 0.25,
+                        "accuracy_low": 0.14,
+                        "accuracy_high": 0.4,
+                        "loss": 2.0 - np.log10(size) / 10,
+                        "loss_low": 1.5,
+                        "loss_high": 2.5,
+                        "chance": np.nan if kind == "procedure" else 0.25,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -77,8 +90,17 @@ def _charts(summary, curves, palette_domain):
 @pytest.fixture(scope="module")
 def built():
     summary = _summary()
-    curves = pd.DataFrame({"family": "pythia", "kind": "knowledge", "size_basis": "total",
-                           "n_params": [70e6, 410e6], "loss": [1.2, 1.1], "loss_low": [1.1, 1.0], "loss_high": [1.3, 1.2]})
+    curves = pd.DataFrame(
+        {
+            "family": "pythia",
+            "kind": "knowledge",
+            "size_basis": "total",
+            "n_params": [70e6, 410e6],
+            "loss": [1.2, 1.1],
+            "loss_low": [1.1, 1.0],
+            "loss_high": [1.3, 1.2],
+        }
+    )
     domain = palette.palette_domain(["pythia", "opt"], palette.PUBLISHED_FAMILIES)
     return _charts(summary, curves, domain)
 
@@ -113,9 +135,16 @@ def test_axis_domain_fits_the_data():
 def test_accuracy_panels_have_chance_and_intervals():
     layers = _layers(charts.scale_chart(_summary(), "accuracy").to_dict())
     assert [_mark(layer) for layer in layers] == ["line", "rule", "point", "rule"]
-    assert (layers[1]["encoding"]["y"]["field"], layers[1]["encoding"]["y2"]["field"]) == ("accuracy_low", "accuracy_high")
+    assert (layers[1]["encoding"]["y"]["field"], layers[1]["encoding"]["y2"]["field"]) == (
+        "accuracy_low",
+        "accuracy_high",
+    )
     assert layers[3]["transform"] == [{"filter": "isValid(datum.chance)"}]
-    assert [_mark(layer) for layer in _layers(charts.scale_chart(_summary(), "loss").to_dict())] == ["line", "rule", "point"]
+    assert [_mark(layer) for layer in _layers(charts.scale_chart(_summary(), "loss").to_dict())] == [
+        "line",
+        "rule",
+        "point",
+    ]
 
 
 def test_builders_reject_bad_input():

@@ -9,22 +9,29 @@ from helpers.infra.profiles import load_profile
 
 
 def test_offline_models_of_different_families_stay_apart():
-    config = configure("offline", overrides={"models": ["offline:smollm2-135m", "offline:gemma3-270m"]},
-                       experiment="scaling")
+    config = configure(
+        "offline", overrides={"models": ["offline:smollm2-135m", "offline:gemma3-270m"]}, experiment="scaling"
+    )
     assert config.families == {"smollm2": ("offline:smollm2-135m",), "gemma3": ("offline:gemma3-270m",)}
 
 
 def test_the_qwen_pair_given_as_models_is_one_family():
-    config = configure("offline", overrides={"models": ["offline:qwen2.5-coder-1.5b", "offline:qwen2.5-coder-0.5b"]},
-                       experiment="task_contrast")
+    config = configure(
+        "offline",
+        overrides={"models": ["offline:qwen2.5-coder-1.5b", "offline:qwen2.5-coder-0.5b"]},
+        experiment="task_contrast",
+    )
     assert config.families == {"qwen2.5-coder": ("offline:qwen2.5-coder-1.5b", "offline:qwen2.5-coder-0.5b")}
 
 
 def test_registry_models_take_their_registry_family_on_any_profile():
-    families = families_of(["random:pythia-70m", "EleutherAI/pythia-160m", "opt-125m", "random:opt-350m"],
-                           load_profile("offline"))
-    assert families == {"pythia": ("random:pythia-70m", "EleutherAI/pythia-160m"),
-                        "opt": ("opt-125m", "random:opt-350m")}
+    families = families_of(
+        ["random:pythia-70m", "EleutherAI/pythia-160m", "opt-125m", "random:opt-350m"], load_profile("offline")
+    )
+    assert families == {
+        "pythia": ("random:pythia-70m", "EleutherAI/pythia-160m"),
+        "opt": ("opt-125m", "random:opt-350m"),
+    }
 
 
 def test_unknown_models_are_each_a_family_of_their_own():
@@ -33,8 +40,11 @@ def test_unknown_models_are_each_a_family_of_their_own():
 
 
 def test_families_then_selects_among_the_given_models():
-    config = configure("offline", overrides={"models": ["offline:smollm2-135m", "offline:gemma3-270m"],
-                                             "families": ["gemma3"]}, experiment="scaling")
+    config = configure(
+        "offline",
+        overrides={"models": ["offline:smollm2-135m", "offline:gemma3-270m"], "families": ["gemma3"]},
+        experiment="scaling",
+    )
     assert config.families == {"gemma3": ("offline:gemma3-270m",)}
 
 

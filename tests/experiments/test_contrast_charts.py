@@ -37,14 +37,21 @@ def synthetic_items() -> pd.DataFrame:
     for kind, n_choices in (("knowledge", 4), ("knowledge_fulltext", 4), ("procedure", 1), ("pattern", 2)):
         for model_id, size in SIZES.items():
             n_items = 12
-            frame = pd.DataFrame({
-                "model_id": model_id, "task": "arithmetic_2da" if kind == "procedure" else kind, "kind": kind,
-                "item_id": [f"{kind}/{i}" for i in range(n_items)],
-                "n_params_total": size * 10, "n_params_nonembedding": size, "n_choices": n_choices,
-                "gold": np.arange(n_items) % max(n_choices, 1), "predicted": rng.integers(0, max(n_choices, 1), n_items),
-                "gold_nll_per_token": rng.uniform(0.5, 3.0, n_items),
-                "log_p_vocab_correct": -rng.uniform(0.5, 3.0, n_items),
-            })
+            frame = pd.DataFrame(
+                {
+                    "model_id": model_id,
+                    "task": "arithmetic_2da" if kind == "procedure" else kind,
+                    "kind": kind,
+                    "item_id": [f"{kind}/{i}" for i in range(n_items)],
+                    "n_params_total": size * 10,
+                    "n_params_nonembedding": size,
+                    "n_choices": n_choices,
+                    "gold": np.arange(n_items) % max(n_choices, 1),
+                    "predicted": rng.integers(0, max(n_choices, 1), n_items),
+                    "gold_nll_per_token": rng.uniform(0.5, 3.0, n_items),
+                    "log_p_vocab_correct": -rng.uniform(0.5, 3.0, n_items),
+                }
+            )
             frame["correct"] = frame["predicted"] == frame["gold"]
             frame["correct_norm"] = rng.random(n_items) < 0.3
             frame["p_vocab_correct"] = np.exp(frame["log_p_vocab_correct"])
@@ -56,10 +63,18 @@ def synthetic_items() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def built():
     items = synthetic_items()
-    published = pd.DataFrame({"family": ["opt", "opt", "bloom"], "model": ["opt-125m", "opt-350m", "bloom-560m"],
-                              "params": [125_000_000, 350_000_000, 559_000_000], "n_items": 1064,
-                              "acc": [0.22, 0.24, 0.21], "acc_stderr": 0.01, "acc_norm": [0.26, 0.27, 0.25],
-                              "acc_norm_stderr": 0.01})
+    published = pd.DataFrame(
+        {
+            "family": ["opt", "opt", "bloom"],
+            "model": ["opt-125m", "opt-350m", "bloom-560m"],
+            "params": [125_000_000, 350_000_000, 559_000_000],
+            "n_items": 1064,
+            "acc": [0.22, 0.24, 0.21],
+            "acc_stderr": 0.01,
+            "acc_norm": [0.26, 0.27, 0.25],
+            "acc_norm_stderr": 0.01,
+        }
+    )
     side = cv.side_by_side(items, FAMILIES, bootstrap=200)
     return {
         "side_by_side": cc.side_by_side_chart(side, palette=DOMAIN),
@@ -89,8 +104,11 @@ def _marks(spec) -> list[str]:
 
 def _line_layers(spec) -> list[dict]:
     layers = spec.get("spec", spec).get("layer", [])
-    return [layer for layer in layers if (layer["mark"] if isinstance(layer["mark"], str) else layer["mark"]["type"])
-            in ("line", "area")]
+    return [
+        layer
+        for layer in layers
+        if (layer["mark"] if isinstance(layer["mark"], str) else layer["mark"]["type"]) in ("line", "area")
+    ]
 
 
 def _width(chart) -> float:
@@ -135,8 +153,17 @@ def test_side_by_side_chart_panels_and_chance_filter(built):
 
 
 def test_chain_chart_says_when_there_is_nothing_to_draw():
-    empty = pd.DataFrame({"family": ["a"], "kind_label": ["k"], "metric_label": ["accuracy"], "level": ["per item"],
-                          "correlation": [np.nan], "correlation_low": [np.nan], "correlation_high": [np.nan]})
+    empty = pd.DataFrame(
+        {
+            "family": ["a"],
+            "kind_label": ["k"],
+            "metric_label": ["accuracy"],
+            "level": ["per item"],
+            "correlation": [np.nan],
+            "correlation_low": [np.nan],
+            "correlation_high": [np.nan],
+        }
+    )
     chart = cc.chain_chart(empty)
     assert "No family has three or more models" in json.dumps(chart.to_dict())
     assert _width(chart) <= palette.MAX_WIDTH

@@ -78,8 +78,13 @@ def test_a_run_under_a_limit_the_profile_does_not_use_is_listed_as_unused(tmp_pa
     unused = summary[summary["setting"].str.startswith("UNUSED by profile offline")]
     assert sorted(unused["task"]) == ["arithmetic_core", "mmlu_math"] and set(unused["n_items"]) == {10}
     # under a profile that runs this limit nothing is unused
-    used = import_samples(FIXTURE, store=ResultStore(tmp_path / "other"), dry_run=True, source=SOURCE,
-                          profile=load_profile("lmeval", _profiles(tmp_path)))
+    used = import_samples(
+        FIXTURE,
+        store=ResultStore(tmp_path / "other"),
+        dry_run=True,
+        source=SOURCE,
+        profile=load_profile("lmeval", _profiles(tmp_path)),
+    )
     assert [s.unused for s in used.settings] == ["", ""]
 
 
@@ -90,8 +95,9 @@ def test_an_imported_lmeval_run_flows_through_the_notebooks(tmp_path, monkeypatc
     import nbformat
     import papermill
 
-    if not (Path.home() / ".cache" / "capability-ceilings" / "models" / "smollm2-135m").is_dir() and \
-            not os.environ.get("CC_CACHE"):
+    if not (Path.home() / ".cache" / "capability-ceilings" / "models" / "smollm2-135m").is_dir() and not os.environ.get(
+        "CC_CACHE"
+    ):
         pytest.skip("SmolLM2-135M is not built (make models-ci)")
     profiles = _profiles(tmp_path)
     store = tmp_path / "store"
@@ -99,16 +105,35 @@ def test_an_imported_lmeval_run_flows_through_the_notebooks(tmp_path, monkeypatc
     assert [s.status for s in report.settings] == ["written", "written"]
     monkeypatch.setenv("CC_RESULTS", str(store))
     output = tmp_path / f"{notebook}.ipynb"
-    papermill.execute_notebook(str(REPO_ROOT / "notebooks" / f"{notebook}.ipynb"), str(output),
-                               parameters={"profile": "lmeval", "profiles_file": str(profiles),
-                                           "compute_missing": False, "bootstrap": 0 if notebook == "swap" else 200},
-                               cwd=str(tmp_path), progress_bar=False, log_output=False, kernel_name="python3")
+    papermill.execute_notebook(
+        str(REPO_ROOT / "notebooks" / f"{notebook}.ipynb"),
+        str(output),
+        parameters={
+            "profile": "lmeval",
+            "profiles_file": str(profiles),
+            "compute_missing": False,
+            "bootstrap": 0 if notebook == "swap" else 200,
+        },
+        cwd=str(tmp_path),
+        progress_bar=False,
+        log_output=False,
+        kernel_name="python3",
+    )
     executed = nbformat.read(output, as_version=4)
-    text = "\n".join(str(out.get("data", {}).get("text/markdown", "")) for cell in executed.cells
-                     if cell.cell_type == "code" for out in cell.get("outputs", []))
+    text = "\n".join(
+        str(out.get("data", {}).get("text/markdown", ""))
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    )
     assert "carry no per-token data" in text and SOURCE in text
-    assert not [out for cell in executed.cells if cell.cell_type == "code"
-                for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    assert not [
+        out
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
 
 
 @pytest.mark.slow
@@ -121,16 +146,31 @@ def test_an_imported_lmeval_run_flows_through_the_whole_book_build(tmp_path):
     from helpers import cli
     from helpers.render import plots
 
-    if not (Path.home() / ".cache" / "capability-ceilings" / "models" / "smollm2-135m").is_dir() and \
-            not os.environ.get("CC_CACHE"):
+    if not (Path.home() / ".cache" / "capability-ceilings" / "models" / "smollm2-135m").is_dir() and not os.environ.get(
+        "CC_CACHE"
+    ):
         pytest.skip("SmolLM2-135M is not built (make models-ci)")
     profiles = _profiles(tmp_path)
     store = tmp_path / "store"
     import_samples(FIXTURE, store=ResultStore(store), profile=load_profile("lmeval", profiles), source=SOURCE)
-    book_dir = shutil.copytree(REPO_ROOT / "book", tmp_path / "book", ignore=shutil.ignore_patterns(
-        "_build", "_generated", "experiments", plots.BUNDLE_FILENAME))
-    status = cli.main(["book", "--profile", "lmeval", "--profiles-file", str(profiles), "--store", str(store),
-                       "--book-dir", str(book_dir)])
+    book_dir = shutil.copytree(
+        REPO_ROOT / "book",
+        tmp_path / "book",
+        ignore=shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME),
+    )
+    status = cli.main(
+        [
+            "book",
+            "--profile",
+            "lmeval",
+            "--profiles-file",
+            str(profiles),
+            "--store",
+            str(store),
+            "--book-dir",
+            str(book_dir),
+        ]
+    )
     assert status == cli.EXIT_OK
     html = book_dir / "_build" / "html"
     assert "Profile <b>lmeval</b>: SmolLM2-135M scored by lm-evaluation-harness" in (html / "intro.html").read_text()

@@ -19,10 +19,15 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 pytest.importorskip("lm_eval.tasks")
 
 from helpers.core.tasks import DEFAULT_SEED, TaskError, build_items  # noqa: E402
-from helpers.experiments.lmeval_export import (  # noqa: E402
-    FORMAT_VERSION, expand, lmeval_name, main, our_task, write_task_yamls,
-)
 from helpers.core.tasks.mmlu import MATH_SUBJECTS  # noqa: E402
+from helpers.experiments.lmeval_export import (  # noqa: E402
+    FORMAT_VERSION,
+    expand,
+    lmeval_name,
+    main,
+    our_task,
+    write_task_yamls,
+)
 from helpers.infra.paths import DATA_DIR  # noqa: E402
 
 LIMIT = 4
@@ -64,8 +69,7 @@ def harness_requests(manager, task: str, shots: int, limit: int = LIMIT) -> list
 
 
 def our_requests(task: str, shots: int, limit: int = LIMIT) -> list[tuple[str, str]]:
-    return [(r.context, r.continuation) for item in build_items(task, shots=shots, limit=limit)
-            for r in item.requests]
+    return [(r.context, r.continuation) for item in build_items(task, shots=shots, limit=limit) for r in item.requests]
 
 
 CASES = [(t, s) for t in expand(EXPORTED) for s in ((0, 5) if t.startswith("mmlu:") else (0,))]
@@ -82,15 +86,17 @@ def test_exported_task_builds_our_requests(manager, task: str, shots: int) -> No
 
 def test_fulltext_stays_zero_shot_whatever_num_fewshot(manager) -> None:
     """Its YAML pins num_fewshot: 0, which lm_eval never overrides (our v0 sampler is not a YAML's)."""
-    assert harness_requests(manager, "mmlu_fulltext:abstract_algebra", 5) == \
-        our_requests("mmlu_fulltext:abstract_algebra", 0)
+    assert harness_requests(manager, "mmlu_fulltext:abstract_algebra", 5) == our_requests(
+        "mmlu_fulltext:abstract_algebra", 0
+    )
 
 
 def test_groups_metadata_and_names(exported: Path, manager) -> None:
     loaded = manager.load(["cc_mmlu_math", "cc_arithmetic_core"])
     assert sorted(loaded["tasks"]) == sorted(
         [lmeval_name(f"mmlu:{s}") for s in MATH_SUBJECTS]
-        + ["cc_arithmetic_2da", "cc_arithmetic_2ds", "cc_arithmetic_3da", "cc_arithmetic_3ds", "cc_arithmetic_2dm"])
+        + ["cc_arithmetic_2da", "cc_arithmetic_2ds", "cc_arithmetic_3da", "cc_arithmetic_3ds", "cc_arithmetic_2dm"]
+    )
     config = yaml.safe_load((exported / "cc_mmlu_letter_high_school_mathematics.yaml").read_text())
     assert config["metadata"]["version"] == FORMAT_VERSION
     assert config["metadata"]["generated_by"].startswith("capability-ceilings ")

@@ -13,8 +13,8 @@ import json
 import math
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import pytest
@@ -53,8 +53,15 @@ def only(folder: Path, pattern: str) -> Path:
 
 def snapshot(root: Path) -> dict[str, str]:
     """Every file under ``root`` with its sha256 (the store's whole state)."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()} if root.exists() else {}
+    return (
+        {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
+        if root.exists()
+        else {}
+    )
 
 
 def no_model(*args, **kwargs):
@@ -77,8 +84,12 @@ def test_imports_real_output_as_our_rows(tmp_path: Path) -> None:
     assert mmlu.rows["logprob"].tolist()[:4] == [float(r[0]) for r in first["filtered_resps"]]
     assert mmlu.rows["is_greedy"].tolist()[:4] == [r[1] == "True" for r in first["filtered_resps"]]
     assert mmlu.rows["item_id"].tolist()[::4] == ["abstract_algebra/0", "abstract_algebra/1", "abstract_algebra/2"]
-    assert mmlu.rows["token_logprobs"].map(len).eq(0).all() and mmlu.rows["continuation"].tolist()[:4] == \
-        [" A", " B", " C", " D"]
+    assert mmlu.rows["token_logprobs"].map(len).eq(0).all() and mmlu.rows["continuation"].tolist()[:4] == [
+        " A",
+        " B",
+        " C",
+        " D",
+    ]
     for imported in report.settings:
         recorded = json.loads((imported.store_path / "provenance.json").read_text())["extra"]["lm_eval"]
         assert recorded["lm_eval_version"] == "0.4.13" and recorded["lm_eval_git_hash"] == "7cd0b51"
@@ -101,14 +112,23 @@ def test_evaluate_reads_the_imported_rows(tmp_path: Path) -> None:
 
 
 def test_group_run_is_stored_under_the_group_setting(tmp_path: Path) -> None:
-    report = import_samples(copy_fixture(tmp_path, "two_shot_group"), store=ResultStore(tmp_path / "store"),
-                            source=SOURCE, profile="offline")
+    report = import_samples(
+        copy_fixture(tmp_path, "two_shot_group"),
+        store=ResultStore(tmp_path / "store"),
+        source=SOURCE,
+        profile="offline",
+    )
     by_task = {s.setting.task: s for s in report.settings}
     assert sorted(by_task) == ["arithmetic_core", "mrpc"]
     core = by_task["arithmetic_core"]
     assert (core.setting.kind, core.setting.shots, core.setting.limit, core.n_items) == ("procedure", 2, 2, 10)
-    assert core.rows["task"].unique().tolist() == ["arithmetic_2da", "arithmetic_2ds", "arithmetic_3da",
-                                                   "arithmetic_3ds", "arithmetic_2dm"]
+    assert core.rows["task"].unique().tolist() == [
+        "arithmetic_2da",
+        "arithmetic_2ds",
+        "arithmetic_3da",
+        "arithmetic_3ds",
+        "arithmetic_2dm",
+    ]
     assert by_task["mrpc"].setting.kind == "pattern" and len(by_task["mrpc"].rows) == 4
 
 
@@ -130,8 +150,11 @@ def test_model_named_by_hub_id_with_dtype_auto(tmp_path: Path) -> None:
     edit_json(("config", "model_args"), "pretrained=EleutherAI/pythia-70m,revision=step143000,dtype=auto")(out)
     report = import_samples(out, store=ResultStore(tmp_path / "store"), dry_run=True)
     imported = report.settings[0]
-    assert (imported.handle.model_id, imported.handle.revision, imported.handle.dtype) == \
-        ("EleutherAI/pythia-70m", "step143000", "float32")
+    assert (imported.handle.model_id, imported.handle.revision, imported.handle.dtype) == (
+        "EleutherAI/pythia-70m",
+        "step143000",
+        "float32",
+    )
     assert imported.rows["n_params_nonembedding"].eq(18_915_328).all()  # the Pythia README's count
     assert imported.rows["n_tokens"].ge(1).all()  # the bundled Pythia tokenizer
 
@@ -151,6 +174,7 @@ def test_tasks_not_ours_are_skipped(tmp_path: Path) -> None:
 
 def edit_json(key_path: tuple, value) -> Callable[[Path], tuple[str, int]]:
     """Set ``results[key_path] = value``; the file is rewritten as lm_eval writes it (indent=2)."""
+
     def corrupt(out: Path) -> tuple[str, int]:
         path = only(out, "results_*.json")
         data = json.loads(path.read_text())
@@ -161,16 +185,19 @@ def edit_json(key_path: tuple, value) -> Callable[[Path], tuple[str, int]]:
         text = json.dumps(data, indent=2, ensure_ascii=False)
         path.write_text(text)
         needle = json.dumps(key_path[-1]) + ":"
-        parent_line = next(i for i, line in enumerate(text.splitlines()) if line.strip().startswith(
-            json.dumps(key_path[0]) + ":"))
+        parent_line = next(
+            i for i, line in enumerate(text.splitlines()) if line.strip().startswith(json.dumps(key_path[0]) + ":")
+        )
         line = next(i for i, row in enumerate(text.splitlines()) if i >= parent_line and row.strip().startswith(needle))
         return path.name, line + 1
+
     return corrupt
 
 
 def edit_sample(pattern: str, line: int, change: Callable[[dict], object]) -> Callable[[Path], tuple[str, int]]:
     """Apply ``change`` to sample line ``line`` (1-based) of the samples file matching ``pattern``;
     ``change`` may return a raw string to write instead of the JSON object."""
+
     def corrupt(out: Path) -> tuple[str, int]:
         path = only(out, pattern)
         lines = path.read_text().splitlines()
@@ -179,6 +206,7 @@ def edit_sample(pattern: str, line: int, change: Callable[[dict], object]) -> Ca
         lines[line - 1] = raw if isinstance(raw, str) else json.dumps(sample, ensure_ascii=False)
         path.write_text("\n".join(lines) + "\n")
         return path.name, line
+
     return corrupt
 
 
@@ -194,6 +222,7 @@ def drop_line(pattern: str, line: int) -> Callable[[Path], tuple[str, int]]:
         del lines[line - 1]
         path.write_text("\n".join(lines) + "\n")
         return path.name, line  # the sample after the gap now sits on this line
+
     return corrupt
 
 
@@ -203,6 +232,7 @@ def duplicate_line(pattern: str) -> Callable[[Path], tuple[str, int]]:
         lines = path.read_text().splitlines()
         path.write_text("\n".join([lines[0], *lines]) + "\n")
         return path.name, 2
+
     return corrupt
 
 
@@ -211,6 +241,7 @@ def remove_file(pattern: str) -> Callable[[Path], tuple[str, int]]:
         path = only(out, pattern)
         path.unlink()
         return path.name, 1
+
     return corrupt
 
 
@@ -218,35 +249,66 @@ MRPC, MMLU, ARITH = "samples_cc_mrpc_*", "samples_cc_mmlu_letter_*", "samples_cc
 REFUSALS = {
     "another task version": (edit_json(("versions", "cc_mrpc"), 2.0), "versions.cc_mrpc", "task version"),
     "a missing choice": (edit_sample(MRPC, 2, drop_choice), "arguments", "has 1 requests"),
-    "a different prompt": (edit_sample(MMLU, 3, lambda s: s["arguments"]["gen_args_2"].update(
-        arg_0=s["arguments"]["gen_args_2"]["arg_0"].replace("Answer:", "Answer :"))),
-        "arguments.gen_args_2.arg_0", "differs from our item abstract_algebra/2"),
-    "a different continuation": (edit_sample(MRPC, 1, lambda s: s["arguments"]["gen_args_1"].update(arg_1=" Yes")),
-                                 "arguments.gen_args_1.arg_1", "differs"),
-    "another shot count": (lambda out: (edit_json(("n-shot", "cc_mrpc"), 2)(out), (only(out, MRPC).name, 1))[1],
-                           "arguments.gen_args_0.arg_0", "differs"),  # 2-shot prompts expected, 0-shot found
+    "a different prompt": (
+        edit_sample(
+            MMLU,
+            3,
+            lambda s: s["arguments"]["gen_args_2"].update(
+                arg_0=s["arguments"]["gen_args_2"]["arg_0"].replace("Answer:", "Answer :")
+            ),
+        ),
+        "arguments.gen_args_2.arg_0",
+        "differs from our item abstract_algebra/2",
+    ),
+    "a different continuation": (
+        edit_sample(MRPC, 1, lambda s: s["arguments"]["gen_args_1"].update(arg_1=" Yes")),
+        "arguments.gen_args_1.arg_1",
+        "differs",
+    ),
+    "another shot count": (
+        lambda out: (edit_json(("n-shot", "cc_mrpc"), 2)(out), (only(out, MRPC).name, 1))[1],
+        "arguments.gen_args_0.arg_0",
+        "differs",
+    ),  # 2-shot prompts expected, 0-shot found
     "a doc_id out of range": (edit_sample(ARITH, 2, lambda s: s.update(doc_id=2000)), "doc_id", "out of range"),
     "a gap in doc_ids": (drop_line(ARITH, 2), "doc_id", "missing"),
     "a duplicate doc_id": (duplicate_line(MRPC), "doc_id", "duplicate"),
-    "a non-numeric logprob": (edit_sample(MRPC, 3, lambda s: s["filtered_resps"][1].__setitem__(0, "-inf?")),
-                              "filtered_resps[1][0]", "not a number"),
-    "a NaN logprob": (edit_sample(MRPC, 3, lambda s: s["filtered_resps"][0].__setitem__(0, "nan")),
-                      "filtered_resps[0][0]", "not a finite"),
-    "a bad greedy flag": (edit_sample(MRPC, 1, lambda s: s["filtered_resps"][0].__setitem__(1, "maybe")),
-                          "filtered_resps[0][1]", "is_greedy"),
+    "a non-numeric logprob": (
+        edit_sample(MRPC, 3, lambda s: s["filtered_resps"][1].__setitem__(0, "-inf?")),
+        "filtered_resps[1][0]",
+        "not a number",
+    ),
+    "a NaN logprob": (
+        edit_sample(MRPC, 3, lambda s: s["filtered_resps"][0].__setitem__(0, "nan")),
+        "filtered_resps[0][0]",
+        "not a finite",
+    ),
+    "a bad greedy flag": (
+        edit_sample(MRPC, 1, lambda s: s["filtered_resps"][0].__setitem__(1, "maybe")),
+        "filtered_resps[0][1]",
+        "is_greedy",
+    ),
     "another gold": (edit_sample(MMLU, 2, lambda s: s.update(target="3")), "target", "gold"),
     "a truncated line": (edit_sample(MRPC, 2, lambda s: '{"doc_id": 1, "doc": {'), "(JSON)", "not valid JSON"),
     "a missing samples file": (remove_file(MRPC), "(file)", "missing"),
     # issue 20, class 5: a file cut at a line boundary is not a smaller run, whatever the limit's type
-    "a file cut at a line boundary": (drop_line(MRPC, 3), "doc_id",
-                                      "holds 2 documents, but the run scored 3 (mrpc: 1725 documents, limit 3 in"),
+    "a file cut at a line boundary": (
+        drop_line(MRPC, 3),
+        "doc_id",
+        "holds 2 documents, but the run scored 3 (mrpc: 1725 documents, limit 3 in",
+    ),
     "a cut file under a float limit (as the lm_eval CLI writes it)": (
-        lambda out: (edit_json(("config", "limit"), 3.0)(out), drop_line(MRPC, 3)(out))[1], "doc_id",
-        "doc_id 2 missing. The file was cut short"),
+        lambda out: (edit_json(("config", "limit"), 3.0)(out), drop_line(MRPC, 3)(out))[1],
+        "doc_id",
+        "doc_id 2 missing. The file was cut short",
+    ),
     "a limit that is not a number": (edit_json(("config", "limit"), "3"), "config.limit", "positive number or null"),
     "a non-HF model": (edit_json(("config", "model"), "openai-completions"), "config.model", "Hugging Face"),
-    "an unknown dtype": (edit_json(("config", "model_args"), "pretrained=x/y,dtype=float64"), "config.model_args",
-                         "dtype"),
+    "an unknown dtype": (
+        edit_json(("config", "model_args"), "pretrained=x/y,dtype=float64"),
+        "config.model_args",
+        "dtype",
+    ),
 }
 
 
@@ -276,7 +338,10 @@ def test_a_float_limit_is_the_same_run_as_the_integer(tmp_path: Path) -> None:
     edit_json(("config", "limit"), 3.0)(out)
     report = import_samples(out, store=ResultStore(tmp_path / "store"), source=SOURCE, dry_run=True)
     assert sorted((s.setting.task, s.setting.limit, s.n_items) for s in report.settings) == [
-        ("arithmetic_2da", 3, 3), ("mmlu:abstract_algebra", 3, 3), ("mrpc", 3, 3)]
+        ("arithmetic_2da", 3, 3),
+        ("mmlu:abstract_algebra", 3, 3),
+        ("mrpc", 3, 3),
+    ]
 
 
 def test_cli_refusal(tmp_path: Path, capsys) -> None:
@@ -302,9 +367,17 @@ def run_harness(tasks_dir: Path, out: Path, names: list[str], model_dir: Path, *
 
     tracker = EvaluationTracker(output_path=str(out))
     results = lm_eval.simple_evaluate(
-        model="hf", model_args=f"pretrained={model_dir},dtype=float32", tasks=names,
-        task_manager=TaskManager(include_path=str(tasks_dir), include_defaults=False), limit=limit,
-        log_samples=True, bootstrap_iters=0, device="cpu", batch_size=4, evaluation_tracker=tracker)
+        model="hf",
+        model_args=f"pretrained={model_dir},dtype=float32",
+        tasks=names,
+        task_manager=TaskManager(include_path=str(tasks_dir), include_defaults=False),
+        limit=limit,
+        log_samples=True,
+        bootstrap_iters=0,
+        device="cpu",
+        batch_size=4,
+        evaluation_tracker=tracker,
+    )
     samples = results.pop("samples")
     tracker.save_results_aggregated(results=results, samples=samples)
     for name in results["configs"]:
@@ -330,12 +403,31 @@ def test_round_trip_matches_our_engine(tmp_path: Path) -> None:
         assert imported.handle.model_id == handle.model_id and imported.key["revision"] == handle.revision
         ours = evaluate(handle, imported.setting, stack=ours_stack, progress=False)
         theirs = imported.rows
-        same = ["model_id", "task", "kind", "item_id", "subject", "choice", "label", "gold", "is_gold",
-                "continuation", "is_greedy", "n_tokens", "n_params_total", "n_params_nonembedding"]
-        assert len(ours) == len(theirs) == imported.n_items * (4 if "mmlu" in imported.setting.task else
-                                                               2 if imported.setting.task == "mrpc" else 1)
-        pd.testing.assert_frame_equal(theirs[same].reset_index(drop=True), ours[same].reset_index(drop=True),
-                                      check_dtype=False)
+        same = [
+            "model_id",
+            "task",
+            "kind",
+            "item_id",
+            "subject",
+            "choice",
+            "label",
+            "gold",
+            "is_gold",
+            "continuation",
+            "is_greedy",
+            "n_tokens",
+            "n_params_total",
+            "n_params_nonembedding",
+        ]
+        assert (
+            len(ours)
+            == len(theirs)
+            == imported.n_items
+            * (4 if "mmlu" in imported.setting.task else 2 if imported.setting.task == "mrpc" else 1)
+        )
+        pd.testing.assert_frame_equal(
+            theirs[same].reset_index(drop=True), ours[same].reset_index(drop=True), check_dtype=False
+        )
         worst = (theirs["logprob"] - ours["logprob"]).abs().max()
         assert worst <= 1e-4 and not math.isnan(worst), (imported.setting.task, worst)
         print(f"{imported.setting.task}: max |harness - ours| = {worst:.2e}")

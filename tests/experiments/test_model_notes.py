@@ -9,9 +9,19 @@ from helpers.experiments import model_notes as mn
 from helpers.experiments.config import configure
 
 
-@pytest.mark.parametrize("count, label", [(134_515_008, "135M"), (1_777_088_000, "1.8B"), (6_539_008, "6.5M"),
-                                          (70_426_624, "70M"), (268_098_176, "268M"), (11_846_072_320, "12B"),
-                                          (100_096, "100K"), (float("nan"), "?")])
+@pytest.mark.parametrize(
+    "count, label",
+    [
+        (134_515_008, "135M"),
+        (1_777_088_000, "1.8B"),
+        (6_539_008, "6.5M"),
+        (70_426_624, "70M"),
+        (268_098_176, "268M"),
+        (11_846_072_320, "12B"),
+        (100_096, "100K"),
+        (float("nan"), "?"),
+    ],
+)
 def test_param_label(count, label):
     assert mn.param_label(count) == label
 
@@ -53,8 +63,13 @@ def test_pythia_opt_rows_come_from_the_registry():
 
 
 def test_quantization_confound_is_named_from_the_weight_types():
-    table = pd.DataFrame({"model": ["qwen-0.5b", "qwen-1.5b", "solo"], "families": ["qwen", "qwen", "other"],
-                          "weight_types": [{"Q5_0": 133, "F32": 121}, {"Q4_K": 169, "F32": 141}, {"Q4_1": 210}]})
+    table = pd.DataFrame(
+        {
+            "model": ["qwen-0.5b", "qwen-1.5b", "solo"],
+            "families": ["qwen", "qwen", "other"],
+            "weight_types": [{"Q5_0": 133, "F32": 121}, {"Q4_K": 169, "F32": 141}, {"Q4_1": 210}],
+        }
+    )
     (sentence,) = mn.quantization_confounds(table)
     assert "qwen-0.5b mostly Q5_0" in sentence and "qwen-1.5b mostly Q4_K" in sentence
     assert "confounded with size" in sentence

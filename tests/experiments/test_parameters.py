@@ -38,6 +38,7 @@ OUT_OF_RANGE = [
 @pytest.fixture
 def no_scoring(monkeypatch):
     """Fail the test if the runner tries to compute or execute anything."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("a refused parameter must stop the run before any scoring")
 
@@ -47,8 +48,9 @@ def no_scoring(monkeypatch):
 
 
 @pytest.mark.parametrize("notebook, argv, message", OUT_OF_RANGE, ids=[f"{n}-{a[1]}" for n, a, _ in OUT_OF_RANGE])
-def test_an_out_of_range_parameter_is_refused_in_one_line_before_scoring(tmp_path, capsys, no_scoring,
-                                                                         notebook, argv, message):
+def test_an_out_of_range_parameter_is_refused_in_one_line_before_scoring(
+    tmp_path, capsys, no_scoring, notebook, argv, message
+):
     store = tmp_path / "store"
     status = cli.main(["notebook", "--profile", "ci", "--notebooks", notebook, "--store", str(store), *argv])
     captured = capsys.readouterr()
@@ -66,8 +68,9 @@ def test_every_range_checked_parameter_of_every_experiment_has_an_out_of_range_c
     covered: dict[str, set] = {}
     for notebook, argv, _ in OUT_OF_RANGE:
         covered.setdefault(notebook, set()).add(argv[1])
-    assert {name: names - covered.get(name, set()) for name, names in own.items() if names - covered.get(name, set())} \
-        == {}
+    assert {
+        name: names - covered.get(name, set()) for name, names in own.items() if names - covered.get(name, set())
+    } == {}
 
 
 def test_the_defaults_of_every_notebook_pass_their_checks():
@@ -76,8 +79,11 @@ def test_the_defaults_of_every_notebook_pass_their_checks():
     from helpers.infra.run.notebooks import RESERVED_PARAMETERS, declared_parameters
 
     for name, experiment in EXPERIMENTS.items():
-        declared = {key: value for key, value in declared_parameters(experiment.notebook).items()
-                    if key not in RESERVED_PARAMETERS}
+        declared = {
+            key: value
+            for key, value in declared_parameters(experiment.notebook).items()
+            if key not in RESERVED_PARAMETERS
+        }
         assert set(declared) == set(experiment.parameters), name
         for key, value in declared.items():
             assert experiment.parameters[key].check(value) == value, (name, key)

@@ -46,9 +46,15 @@ def test_format_percent_rounds_to_the_interval():
 
 def test_accuracy_view(frame):
     table = pv.accuracy_view(frame)
-    assert list(table.columns) == ["model", "parameters", "operation", "shots",
-                                   "accuracy (95% CI, operands as clusters)",
-                                   "naive 95% CI (Wilson, items independent)", "design effect"]
+    assert list(table.columns) == [
+        "model",
+        "parameters",
+        "operation",
+        "shots",
+        "accuracy (95% CI, operands as clusters)",
+        "naive 95% CI (Wilson, items independent)",
+        "design effect",
+    ]
     assert len(table) == 7 * 2 * 2
     assert {"1.4B", "162M", "11.8B"} <= set(table["parameters"])
     row = table[(table["model"] == "pythia-12b") & (table["operation"] == "addition") & (table["shots"] == 0)].iloc[0]

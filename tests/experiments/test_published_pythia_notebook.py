@@ -56,15 +56,24 @@ def test_notebook_is_committed_without_outputs(notebook):
 
 
 def test_every_citation_is_in_the_bibliography(notebook):
-    keys = set(re.findall(r"^@\w+\{([^,]+),", (REPO_ROOT / "book" / "references.bib").read_text(encoding="utf-8"),
-                          flags=re.MULTILINE))
-    cited = {key.strip() for cell in notebook.cells if cell.cell_type == "markdown"
-             for group in re.findall(r"\{cite:[tp]\}`([^`]+)`", cell.source) for key in group.split(",")}
+    keys = set(
+        re.findall(
+            r"^@\w+\{([^,]+),", (REPO_ROOT / "book" / "references.bib").read_text(encoding="utf-8"), flags=re.MULTILINE
+        )
+    )
+    cited = {
+        key.strip()
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for group in re.findall(r"\{cite:[tp]\}`([^`]+)`", cell.source)
+        for key in group.split(",")
+    }
     assert cited and cited <= keys, cited - keys
 
 
 def test_figure_captions_name_the_metric(notebook):
-    captions = [cell.metadata["mystnb"]["figure"]["caption"] for cell in notebook.cells
-                if "mystnb" in cell.get("metadata", {})]
+    captions = [
+        cell.metadata["mystnb"]["figure"]["caption"] for cell in notebook.cells if "mystnb" in cell.get("metadata", {})
+    ]
     assert len(captions) == 8
     assert all("greedy generation" in caption for caption in captions)

@@ -33,9 +33,14 @@ def test_the_runner_machinery_does_not_import_the_book():
     import subprocess
     import sys
 
-    code = ("import sys, helpers.infra.run.workers, helpers.infra.run.notebooks, helpers.infra.jobs; "
-            "print(any(m.startswith(('helpers.report', 'altair', 'helpers.experiments')) for m in sys.modules))")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    code = (
+        "import sys, helpers.infra.run.workers, helpers.infra.run.notebooks, helpers.infra.jobs; "
+        "print(any(m.startswith(('helpers.report', 'altair', 'helpers.experiments')) for m in sys.modules))"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )
 
 
 def test_papermill_recognises_every_declared_parameter():
@@ -54,9 +59,9 @@ SRC = REPO_ROOT / "src" / "helpers"
 
 NAME_EXCEPTIONS = {
     "core/attention": "the condition kind 'swap' (a swapped pattern), not the experiment; named once as "
-                      "core/attention/lockstep.SWAP_CONDITION",
+    "core/attention/lockstep.SWAP_CONDITION",
     "infra/profiles.py": "the swap: section of profiles.yml is still parsed in infra (issue 21 §1, not yet moved)",
-    "infra/profile_schema.py": "the swap: section of profiles.yml is still checked in infra (issue 21 §1, not yet moved)",
+    "infra/profile_schema.py": "the swap: section of profiles.yml is still checked in infra (issue 21 §1, not moved)",
 }
 """Files (or folders) under src/helpers that may hold an experiment name as a string, with the reason."""
 
@@ -76,9 +81,13 @@ def _name_literals() -> list[tuple[str, int, str]]:
 def test_an_experiment_name_is_written_only_in_its_package_and_the_registry():
     """The command line, planner, runner and book ask the registry; only the experiment's own package
     (and the registry, which lists the packages) writes its name."""
-    stray = [(file, line, name) for file, line, name in _name_literals()
-             if not file.startswith(f"experiments/{name}/") and file != "experiments/registry.py"
-             and not any(file == allowed or file.startswith(allowed + "/") for allowed in NAME_EXCEPTIONS)]
+    stray = [
+        (file, line, name)
+        for file, line, name in _name_literals()
+        if not file.startswith(f"experiments/{name}/")
+        and file != "experiments/registry.py"
+        and not any(file == allowed or file.startswith(allowed + "/") for allowed in NAME_EXCEPTIONS)
+    ]
     assert stray == []
 
 

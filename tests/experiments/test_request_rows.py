@@ -12,8 +12,16 @@ from helpers.experiments.swap.compute import SWAP_ROW_COLUMNS, _rows
 
 
 def _items():
-    return [Item(task="t", item_id="a", requests=(Request("Q:", " x"), Request("Q:", " y")), gold=1,
-                 choice_labels=("X", "Y"), meta={"subject": "s"})]
+    return [
+        Item(
+            task="t",
+            item_id="a",
+            requests=(Request("Q:", " x"), Request("Q:", " y")),
+            gold=1,
+            choice_labels=("X", "Y"),
+            meta={"subject": "s"},
+        )
+    ]
 
 
 def test_request_rows_are_the_row_columns_in_order():
@@ -21,7 +29,9 @@ def test_request_rows_are_the_row_columns_in_order():
     records = request_rows(_items(), scores, model_id="m", kind="k", n_params=(10, 4))
     assert [list(record) for record in records] == [ROW_COLUMNS, ROW_COLUMNS]
     assert [(r["choice"], r["label"], r["is_gold"], r["logprob"], r["token_is_greedy"]) for r in records] == [
-        (0, "X", False, -1.0, [False]), (1, "Y", True, -0.25, [True])]
+        (0, "X", False, -1.0, [False]),
+        (1, "Y", True, -0.25, [True]),
+    ]
 
 
 def test_a_swap_row_is_a_request_row_plus_the_condition_columns():

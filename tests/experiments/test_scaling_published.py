@@ -89,10 +89,18 @@ def test_baselines_on_the_fulltext_items():
 
 
 def _folds(ratios):
-    return pd.DataFrame({"family": [f"f{i}" for i in range(len(ratios))],
-                         "smallest_model": "s", "largest_model": "l", "smallest_params": 70e6,
-                         "largest_params": 12e9, "smallest_ppl": [10.0 * r for r in ratios],
-                         "largest_ppl": 10.0, "fold_change": ratios})
+    return pd.DataFrame(
+        {
+            "family": [f"f{i}" for i in range(len(ratios))],
+            "smallest_model": "s",
+            "largest_model": "l",
+            "smallest_params": 70e6,
+            "largest_params": 12e9,
+            "smallest_ppl": [10.0 * r for r in ratios],
+            "largest_ppl": 10.0,
+            "fold_change": ratios,
+        }
+    )
 
 
 def test_lambada_sentence_says_order_of_magnitude_only_when_every_family_meets_it():
@@ -109,16 +117,39 @@ def _chance_rows(acc, norm):
     rows = []
     for metric, entries in (("acc", acc), ("acc_norm", norm)):
         for model, value, position in entries:
-            rows.append({"family": "fam", "model": model, "params": 1e8, "setting": f"0-shot {metric}", "shots": 0,
-                         "metric": metric, "n": 1064, "k": round(value * 1064), "value": value, "low": value - 0.02,
-                         "high": value + 0.02, "pvalue": 0.01, "p_holm": 0.02, "n_tests": len(entries),
-                         "position": position})
+            rows.append(
+                {
+                    "family": "fam",
+                    "model": model,
+                    "params": 1e8,
+                    "setting": f"0-shot {metric}",
+                    "shots": 0,
+                    "metric": metric,
+                    "n": 1064,
+                    "k": round(value * 1064),
+                    "value": value,
+                    "low": value - 0.02,
+                    "high": value + 0.02,
+                    "pvalue": 0.01,
+                    "p_holm": 0.02,
+                    "n_tests": len(entries),
+                    "position": position,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-BASELINES = pd.DataFrame({"baseline": ["uniform guess", "shortest answer", "always A"],
-                          "accuracy": [0.25, 0.216, 0.199], "low": [0.25, 0.192, 0.176],
-                          "high": [0.25, 0.242, 0.224], "k": [None, 230, 212], "n": 1064, "note": ["", "", ""]})
+BASELINES = pd.DataFrame(
+    {
+        "baseline": ["uniform guess", "shortest answer", "always A"],
+        "accuracy": [0.25, 0.216, 0.199],
+        "low": [0.25, 0.192, 0.176],
+        "high": [0.25, 0.242, 0.224],
+        "k": [None, 230, 212],
+        "n": 1064,
+        "note": ["", "", ""],
+    }
+)
 
 
 def test_chance_sentences_name_the_test_and_only_call_it_an_artefact_when_the_numbers_do():
@@ -135,9 +166,20 @@ def test_chance_sentences_name_the_test_and_only_call_it_an_artefact_when_the_nu
 
 
 def test_trend_sentence_from_a_hand_table():
-    trends = pd.DataFrame({"family": ["a", "b"], "setting": "0-shot acc", "n_models": [8, 5], "residual_df": [6, 3],
-                           "slope": [0.02, 0.001], "low": [0.01, -0.03], "high": [0.03, 0.032],
-                           "shape": ["rising", "inconclusive"], "mde": [np.nan, 0.045], "margin": 0.01})
+    trends = pd.DataFrame(
+        {
+            "family": ["a", "b"],
+            "setting": "0-shot acc",
+            "n_models": [8, 5],
+            "residual_df": [6, 3],
+            "slope": [0.02, 0.001],
+            "low": [0.01, -0.03],
+            "high": [0.03, 0.032],
+            "shape": ["rising", "inconclusive"],
+            "mde": [np.nan, 0.045],
+            "margin": 0.01,
+        }
+    )
     sentence = st.trend_sentence(trends)
     assert "a +2.0 pts [+1.0, +3.0] per decade (rising, 6 residual df)" in sentence
     assert "smallest detectable slope 4.5 pts" in sentence and "0 of 2 families meet it" in sentence
@@ -151,11 +193,23 @@ class _Profile:
 def test_summary_says_ci_numbers_are_not_findings(chance):
     empty = pd.DataFrame(columns=["family", "kind", "accuracy_status", "loss_status"])
     fits = pd.DataFrame(columns=["family", "kind", "size_basis", "status", "residual_df", "at_bound"])
-    trends = pd.DataFrame({"family": ["a"], "setting": "0-shot acc", "n_models": [8], "residual_df": [6],
-                           "slope": [0.02], "low": [0.01], "high": [0.03], "shape": ["rising"], "mde": [np.nan],
-                           "margin": 0.01})
-    kwargs = dict(changes=empty, fit_table=fits, chance=chance, baselines=BASELINES, trends=trends,
-                  folds=_folds([36.0, 4.0]))
+    trends = pd.DataFrame(
+        {
+            "family": ["a"],
+            "setting": "0-shot acc",
+            "n_models": [8],
+            "residual_df": [6],
+            "slope": [0.02],
+            "low": [0.01],
+            "high": [0.03],
+            "shape": ["rising"],
+            "mde": [np.nan],
+            "margin": 0.01,
+        }
+    )
+    kwargs = dict(
+        changes=empty, fit_table=fits, chance=chance, baselines=BASELINES, trends=trends, folds=_folds([36.0, 4.0])
+    )
     ci = st.scaling_summary(_Profile(False, "ci"), **kwargs)
     assert "profile ci: random-weight models, so these are not findings" in ci
     offline = st.scaling_summary(_Profile(True, "offline"), **kwargs, caveats=["Within q, quantization differs."])

@@ -22,17 +22,32 @@ from helpers.experiments.scaling import fits as sf
 from helpers.experiments.scaling import views as sv
 
 
-def _items(model_id, n_params, kind="knowledge", losses=(1.0, 2.0, 3.0, 2.0), correct=(1, 0, 0, 1),
-           n_choices=4, nonembedding=None, task="mmlu:x"):
+def _items(
+    model_id,
+    n_params,
+    kind="knowledge",
+    losses=(1.0, 2.0, 3.0, 2.0),
+    correct=(1, 0, 0, 1),
+    n_choices=4,
+    nonembedding=None,
+    task="mmlu:x",
+):
     """Item rows for one model: one per (loss, correct) pair."""
     n = len(correct)
     losses = np.broadcast_to(np.asarray(losses, dtype=float), (n,)) if np.ndim(losses) == 0 else losses
-    return pd.DataFrame({
-        "model_id": model_id, "task": task, "kind": kind, "item_id": [f"x/{i}" for i in range(n)],
-        "n_choices": n_choices, "correct": np.asarray(correct, dtype=bool),
-        "gold_nll_per_token": np.asarray(losses, dtype=float),
-        "n_params_total": n_params, "n_params_nonembedding": nonembedding or n_params // 2,
-    })
+    return pd.DataFrame(
+        {
+            "model_id": model_id,
+            "task": task,
+            "kind": kind,
+            "item_id": [f"x/{i}" for i in range(n)],
+            "n_choices": n_choices,
+            "correct": np.asarray(correct, dtype=bool),
+            "gold_nll_per_token": np.asarray(losses, dtype=float),
+            "n_params_total": n_params,
+            "n_params_nonembedding": nonembedding or n_params // 2,
+        }
+    )
 
 
 def _table(*frames):
@@ -40,19 +55,27 @@ def _table(*frames):
 
 
 def _pair(small_correct, large_correct, small_loss=2.0, large_loss=2.0, kind="knowledge"):
-    return _table(_items("s", 10, kind=kind, correct=small_correct, losses=small_loss),
-                  _items("l", 100, kind=kind, correct=large_correct, losses=large_loss))
+    return _table(
+        _items("s", 10, kind=kind, correct=small_correct, losses=small_loss),
+        _items("l", 100, kind=kind, correct=large_correct, losses=large_loss),
+    )
 
 
 # ----------------------------------------------------------------------------- model_summary
 
 
 def test_model_summary_hand_values_and_wilson_parity():
-    items = _table(_items("small", 100), _items("big", 1000, losses=(1, 1, 1, 1), correct=(1, 1, 1, 0)),
-                   _items("small", 100, kind="procedure", n_choices=1, correct=(0, 0, 0, 0), task="arith"))
+    items = _table(
+        _items("small", 100),
+        _items("big", 1000, losses=(1, 1, 1, 1), correct=(1, 1, 1, 0)),
+        _items("small", 100, kind="procedure", n_choices=1, correct=(0, 0, 0, 0), task="arith"),
+    )
     summary = sv.model_summary(items, {"fam": ["big", "small"]}, bootstrap=200, seed=1)
-    assert summary[["model_id", "kind"]].values.tolist() == [["small", "knowledge"], ["big", "knowledge"],
-                                                              ["small", "procedure"]]
+    assert summary[["model_id", "kind"]].values.tolist() == [
+        ["small", "knowledge"],
+        ["big", "knowledge"],
+        ["small", "procedure"],
+    ]
     small = summary.iloc[0]
     assert (small.n_items, small.n_correct, small.accuracy) == (4, 2, 0.5)
     assert small.loss == pytest.approx(2.0)  # (1 + 2 + 3 + 2) / 4
@@ -122,8 +145,11 @@ def test_fit_families_within_each_family_with_residual_df():
     table = sf.fits_table(fits)
     law = table[table.family == "law"].iloc[0]
     assert law.status == "fitted" and law.paired and law.residual_df == 1  # 4 sizes - 3 parameters
-    assert (law.a, law.alpha, law.c) == (pytest.approx(2.0, rel=1e-4), pytest.approx(0.5, rel=1e-4),
-                                         pytest.approx(1.0, abs=1e-4))
+    assert (law.a, law.alpha, law.c) == (
+        pytest.approx(2.0, rel=1e-4),
+        pytest.approx(0.5, rel=1e-4),
+        pytest.approx(1.0, abs=1e-4),
+    )
     pair = table[table.family == "pair"].iloc[0]
     assert pair.status.startswith("not fitted: 2 model sizes") and math.isnan(pair.alpha)
     single = table[table.family == "single"].iloc[0]
@@ -204,8 +230,10 @@ def test_two_identical_models_show_no_change_only_by_equivalence():
     assert few.accuracy_p == 1.0 and few.accuracy_status == "inconclusive"  # 4 items cannot show equivalence
 
 
-@pytest.mark.parametrize("n, correct, status", [(40, 0, "inconclusive"), (40, 1, "inconclusive"),
-                                                (100, 0, "no change"), (100, 1, "no change")])
+@pytest.mark.parametrize(
+    "n, correct, status",
+    [(40, 0, "inconclusive"), (40, 1, "inconclusive"), (100, 0, "no change"), (100, 1, "no change")],
+)
 def test_zero_of_n_and_n_of_n(n, correct, status):
     row = sc.change_table(_pair([correct] * n, [correct] * n), {"f": ["s", "l"]}, bootstrap=0).iloc[0]
     assert row.n_up == row.n_down == 0 and row.accuracy_p == 1.0
@@ -226,8 +254,9 @@ def test_loss_fall_by_paired_bootstrap_and_wilcoxon():
     rng = np.random.default_rng(0)
     before = 2.0 + rng.normal(0, 0.1, 30)
     after = before - 0.5 + rng.normal(0, 0.05, 30)
-    row = sc.change_table(_pair([1] * 30, [1] * 30, small_loss=before, large_loss=after), {"f": ["s", "l"]},
-                          bootstrap=500).iloc[0]
+    row = sc.change_table(
+        _pair([1] * 30, [1] * 30, small_loss=before, large_loss=after), {"f": ["s", "l"]}, bootstrap=500
+    ).iloc[0]
     assert row.loss_p == pytest.approx(stats.wilcoxon(after - before).pvalue)
     assert row.loss_relative == pytest.approx(after.mean() / before.mean() - 1)
     assert row.loss_relative_high < 0 and row.loss_status == "fell"
@@ -252,8 +281,9 @@ def test_gap_is_bounded_only_after_a_significant_accuracy_change():
 
 def test_changes_markdown_and_summary_count_verdicts():
     small = [1] * 10 + [0] * 30
-    items = _table(_pair(small, [1] * 16 + [0] * 24), _pair([1] * 100 + [0] * 300, [1] * 100 + [0] * 300,
-                                                              kind="pattern"))
+    items = _table(
+        _pair(small, [1] * 16 + [0] * 24), _pair([1] * 100 + [0] * 300, [1] * 100 + [0] * 300, kind="pattern")
+    )
     table = sc.change_table(items, {"f": ["s", "l"]}, bootstrap=0)
     summary = sc.changes_summary(table)
     assert summary.startswith("Across 2 smallest-to-largest comparisons, accuracy:")
@@ -271,7 +301,7 @@ def test_a_rise_to_a_near_constant_answerer_below_the_majority_baseline_is_not_a
     large one answering "yes" on 85 (65% right): accuracy rises significantly, but stays below always
     "yes" (70%); the sentence names the majority baseline and the near-constant answerer before the verdict."""
     gold = np.array(["yes"] * 70 + ["no"] * 30)
-    small = np.array(["no"] * 90 + ["yes"] * 10)   # right: the gold-"no" items 70..89
+    small = np.array(["no"] * 90 + ["yes"] * 10)  # right: the gold-"no" items 70..89
     large = np.array(["yes"] * 60 + ["no"] * 10 + ["yes"] * 25 + ["no"] * 5)  # right: 60 + 5 = 65
     frames = []
     for model, n_params, predicted in (("s", 10, small), ("l", 100, large)):
@@ -293,8 +323,10 @@ def test_the_accuracy_chart_draws_the_majority_baseline_of_unbalanced_labels():
     from helpers.experiments.scaling.charts import scale_chart
 
     gold = np.array(["yes"] * 7 + ["no"] * 3)
-    frames = [_items(m, n, kind="pattern", correct=[True] * 5 + [False] * 5, losses=2.0, n_choices=2)
-              .assign(gold_label=gold) for m, n in (("s", 10), ("l", 100))]
+    frames = [
+        _items(m, n, kind="pattern", correct=[True] * 5 + [False] * 5, losses=2.0, n_choices=2).assign(gold_label=gold)
+        for m, n in (("s", 10), ("l", 100))
+    ]
     summary = sv.model_summary(_table(*frames), {"f": ["s", "l"]}, bootstrap=0)
     assert summary["majority"].tolist() == [pytest.approx(0.7)] * 2
     spec = json.dumps(scale_chart(summary, "accuracy").to_dict())

@@ -19,7 +19,7 @@ from helpers.experiments import evaluation, registry, verify
 from helpers.experiments.evaluation import ModelHandle, evaluate, result_key
 from helpers.experiments.ship import results_summary, ship
 from helpers.infra.paths import DATA_DIR, REPO_ROOT
-from helpers.infra.profiles import load_profile, load_profiles
+from helpers.infra.profiles import load_profiles
 from helpers.infra.provenance import PACKAGE_DIR, code_version
 from helpers.infra.store import SEAL_FIELD, ResultStore, StoreStack, altered_shards
 from helpers.infra.store.shards import SHARD_METADATA_KEY
@@ -66,7 +66,8 @@ def test_shipped_results_are_used_without_a_model(tiny, monkeypatch):
     summary = results_summary(profile, stack=stack)
     assert summary.to_dict("records") == [
         {"model": "random:pythia-70m", "task": "arithmetic_2da", "setting": "procedure: 0-shot, limit 3", "n_items": 3},
-        {"model": "random:pythia-70m", "task": "mrpc", "setting": "pattern: 0-shot, limit 3", "n_items": 3}]
+        {"model": "random:pythia-70m", "task": "mrpc", "setting": "pattern: 0-shot, limit 3", "n_items": 3},
+    ]
 
 
 def test_shipped_provenance_names_the_model_and_no_machine(tiny):
@@ -145,8 +146,10 @@ def test_a_row_edited_with_pandas_is_named_not_a_corrupt_shard_traceback(tiny):
     profile, _, shipped = tiny
     setting = profile.tasks["pattern"]
     key = result_key(ModelHandle("random:pythia-70m", device="cpu"), setting)
-    sampled = {item.item_id for item in verify.sample(evaluation.build_setting_items(setting), 1, 1,
-                                                      f"random:pythia-70m {setting.task} 0")}
+    sampled = {
+        item.item_id
+        for item in verify.sample(evaluation.build_setting_items(setting), 1, 1, f"random:pythia-70m {setting.task} 0")
+    }
     shard = next(shipped.path(key).glob("shard-*.parquet"))
     frame = pd.read_parquet(shard)
     row = frame.index[~frame["item_id"].isin(sampled)][0]
@@ -157,9 +160,14 @@ def test_a_row_edited_with_pandas_is_named_not_a_corrupt_shard_traceback(tiny):
     stack = StoreStack(ResultStore(shipped.root.parent / "empty-local"), [shipped])
     found, _ = verify.verify_evaluations(profile, seed=1, stack=stack, count=1, say=lambda *_: None)
     lines = [finding.line() for finding in found]
-    named = [line for line in lines if line.startswith(
-        f"random:pythia-70m, task mrpc, item {frame.loc[row, 'item_id']}, choice {frame.loc[row, 'choice']}: "
-        "logprob shipped ")]
+    named = [
+        line
+        for line in lines
+        if line.startswith(
+            f"random:pythia-70m, task mrpc, item {frame.loc[row, 'item_id']}, choice {frame.loc[row, 'choice']}: "
+            "logprob shipped "
+        )
+    ]
     assert len(named) == 1, lines
     shipped_value, current_value = (float(part.split()[-1]) for part in named[0].split(", current code"))
     assert abs(shipped_value - (before + 0.01)) < 1e-12 and abs(current_value - before) < 1e-4
@@ -205,8 +213,9 @@ def test_shipping_seals_every_table_with_its_shard_digests(tiny):
         directory = shipped.root / record["key"][:2] / record["key"]
         files = sorted(path.name for path in directory.glob("shard-*.parquet"))
         assert sorted(record[SEAL_FIELD]) == files
-        assert all(record[SEAL_FIELD][name] == hashlib.sha256((directory / name).read_bytes()).hexdigest()
-                   for name in files)
+        assert all(
+            record[SEAL_FIELD][name] == hashlib.sha256((directory / name).read_bytes()).hexdigest() for name in files
+        )
 
 
 def test_every_table_shipped_with_the_repository_is_sealed_and_unaltered():
@@ -256,8 +265,10 @@ def _copy_package(tmp_path: Path) -> Path:
 
 
 def _versions(package: Path) -> tuple[str, str]:
-    return (code_version(registry.EVALUATION_CODE, package_dir=package),
-            code_version(registry.SWAP_CODE, package_dir=package))
+    return (
+        code_version(registry.EVALUATION_CODE, package_dir=package),
+        code_version(registry.SWAP_CODE, package_dir=package),
+    )
 
 
 def _edit(path: Path) -> None:
@@ -277,8 +288,14 @@ def test_editing_a_swap_module_invalidates_swap_results_only(tmp_path):
 def test_editing_charts_views_analysis_or_the_report_invalidates_nothing(tmp_path):
     package = _copy_package(tmp_path)
     before = _versions(package)
-    for relative in ("experiments/scaling/charts.py", "experiments/swap/views.py", "analysis/inference.py",
-                     "report/claims/table.py", "render/plots.py", "experiments/swap/verdict.py"):
+    for relative in (
+        "experiments/scaling/charts.py",
+        "experiments/swap/views.py",
+        "analysis/inference.py",
+        "report/claims/table.py",
+        "render/plots.py",
+        "experiments/swap/verdict.py",
+    ):
         _edit(package / relative)
     assert _versions(package) == before
 
@@ -312,15 +329,26 @@ def test_a_store_filled_in_one_clone_is_reused_from_another_path(tmp_path):
                         stack=StoreStack(ResultStore(sys.argv[1])), progress=False)
         print(len(calls), len(rows))
     """)
-    first = subprocess.run([sys.executable, "-c", script, str(store)], capture_output=True, text=True,
-                           env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True)
+    first = subprocess.run(
+        [sys.executable, "-c", script, str(store)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        check=True,
+    )
     assert first.stdout.split() == ["1", "3"]
     other_data = tmp_path / "clone" / "data"
     shutil.copytree(DATA_DIR / "arithmetic", other_data / "arithmetic")
     moved = tmp_path / "elsewhere" / "store"
     shutil.move(str(store), moved)
-    second = subprocess.run([sys.executable, "-c", script, str(moved)], capture_output=True, text=True, cwd=tmp_path,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1", "CC_DATA_DIR": str(other_data)}, check=True)
+    second = subprocess.run(
+        [sys.executable, "-c", script, str(moved)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "CC_DATA_DIR": str(other_data)},
+        check=True,
+    )
     assert second.stdout.split() == ["0", "3"]  # zero recomputation
 
 
@@ -341,14 +369,20 @@ def test_shipping_again_replaces_changed_rows_and_leaves_equal_ones_untouched(ti
 
     # the local table changes (a recomputation); shipping must carry the new numbers, not keep the old ones
     setting = profile.tasks["procedure"]
-    local_key = {**result_key(ModelHandle("random:pythia-70m", device="cpu"), setting),
-                 "code_version": evaluation.evaluation_code_version()}
+    local_key = {
+        **result_key(ModelHandle("random:pythia-70m", device="cpu"), setting),
+        "code_version": evaluation.evaluation_code_version(),
+    }
     changed = local.load(local_key).assign(logprob=lambda f: f["logprob"] - 1.0)
     for shard in local.path(local_key).glob("shard-*.parquet"):
         shard.unlink()
-    local.get_or_compute(local_key, evaluation.build_setting_items(setting), lambda chunk: changed[
-        changed["item_id"].isin([item.item_id for item in chunk])].reset_index(drop=True), shard_size=64,
-        progress=False)
+    local.get_or_compute(
+        local_key,
+        evaluation.build_setting_items(setting),
+        lambda chunk: changed[changed["item_id"].isin([item.item_id for item in chunk])].reset_index(drop=True),
+        shard_size=64,
+        progress=False,
+    )
     ship(profile, local=local, shipped=shipped, progress=False)
     now = shipped.load(result_key(ModelHandle("random:pythia-70m", device="cpu"), setting))
     assert now["logprob"].tolist() == changed["logprob"].tolist()
@@ -360,13 +394,16 @@ def test_a_table_missing_an_item_is_not_shipped(tmp_path, tiny):
 
     profile, local, _ = tiny
     setting = profile.tasks["pattern"]
-    local_key = {**result_key(ModelHandle("random:pythia-70m", device="cpu"), setting),
-                 "code_version": evaluation.evaluation_code_version()}
+    local_key = {
+        **result_key(ModelHandle("random:pythia-70m", device="cpu"), setting),
+        "code_version": evaluation.evaluation_code_version(),
+    }
     rows = local.load(local_key)
     gap = rows["item_id"].iloc[0]
     broken = ResultStore(tmp_path / "broken")
-    broken.get_or_compute(local_key, ["all"], lambda _: rows[rows["item_id"] != gap].reset_index(drop=True),
-                          shard_size=1, progress=False)
+    broken.get_or_compute(
+        local_key, ["all"], lambda _: rows[rows["item_id"] != gap].reset_index(drop=True), shard_size=1, progress=False
+    )
     with pytest.raises(ShipError, match=f"{gap}"):
         ship(profile, local=broken, shipped=ResultStore(tmp_path / "new-shipped"), progress=False, partial=True)
 
@@ -379,8 +416,13 @@ def test_two_matching_source_results_are_refused(tmp_path, tiny):
     for record in local.records():
         rows = local.load(record["key_fields"])
         for version in ("a", "b"):  # two computations of the same settings under other code versions
-            source.get_or_compute({**record["key_fields"], "code_version": version}, ["all"], lambda _, rows=rows: rows,
-                                  shard_size=1, progress=False)
+            source.get_or_compute(
+                {**record["key_fields"], "code_version": version},
+                ["all"],
+                lambda _, rows=rows: rows,
+                shard_size=1,
+                progress=False,
+            )
     with pytest.raises(ShipError, match="2 complete results"):
         ship(profile, from_store=source, shipped=ResultStore(tmp_path / "new-shipped"), progress=False)
 
@@ -394,9 +436,15 @@ def test_shipped_files_name_no_machine(tiny):
         assert "hostname" not in metadata and "pid" not in metadata
 
 
-@pytest.mark.parametrize("column, change", [
-    ("n_tokens", lambda v: v + 1), ("token_logprobs", lambda v: [x - 0.01 for x in v]),
-    ("gold", lambda v: v + 1), ("logprob", lambda v: float("nan"))])
+@pytest.mark.parametrize(
+    "column, change",
+    [
+        ("n_tokens", lambda v: v + 1),
+        ("token_logprobs", lambda v: [x - 0.01 for x in v]),
+        ("gold", lambda v: v + 1),
+        ("logprob", lambda v: float("nan")),
+    ],
+)
 def test_verification_compares_every_stored_column(tiny, column, change):
     _, _, shipped = tiny
     rows = _shipped_rows(shipped)
@@ -414,8 +462,9 @@ def test_a_shipped_result_is_read_without_the_model_provenance(tiny, monkeypatch
         raise FileNotFoundError("model not built")
 
     monkeypatch.setattr(evaluation, "model_provenance", unbuilt)
-    rows = evaluate(ModelHandle("random:pythia-70m", device="cpu"), profile.tasks["pattern"], stack=stack,
-                    progress=False)
+    rows = evaluate(
+        ModelHandle("random:pythia-70m", device="cpu"), profile.tasks["pattern"], stack=stack, progress=False
+    )
     assert len(rows) == 6
 
 
@@ -425,8 +474,10 @@ def test_loading_refuses_a_table_computed_from_other_items(tmp_path, tiny):
     profile, _, shipped = tiny
     setting = profile.tasks["pattern"]
     other = ResultStore(tmp_path / "other")
-    key = {**result_key(ModelHandle("random:pythia-70m", device="cpu"), setting),
-           "code_version": evaluation.evaluation_code_version()}
+    key = {
+        **result_key(ModelHandle("random:pythia-70m", device="cpu"), setting),
+        "code_version": evaluation.evaluation_code_version(),
+    }
     rows = shipped.load(result_key(ModelHandle("random:pythia-70m", device="cpu"), setting))
     other.get_or_compute(key, ["not", "the", "items"], lambda chunk: rows.iloc[:0], shard_size=8, progress=False)
     with pytest.raises(StoreConflictError):
@@ -448,14 +499,24 @@ def test_the_shipped_results_are_in_the_repository():
     """A fresh clone must hold them: nothing under data/results may be git-ignored (it once was)."""
     files = sorted(str(path) for path in evaluation.SHIPPED_RESULTS_DIR.rglob("*") if path.is_file())
     assert any(name.endswith(".parquet") for name in files), "no shipped results in data/results"
-    ignored = subprocess.run(["git", "check-ignore", "--no-index", *files], cwd=REPO_ROOT, capture_output=True,
-                             text=True).stdout.split()
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *files], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout.split()
     assert ignored == []
 
 
 def test_not_applicable_values_agree_but_a_nan_score_never_does():
-    rows = pd.DataFrame({"condition": ["baseline", "swap a=1"], "task": "t", "item_id": "i", "choice": 0,
-                         "alpha": [float("nan"), 1.0], "logprob": [-1.0, -2.0], "token_logprobs": [[-1.0], [-2.0]]})
+    rows = pd.DataFrame(
+        {
+            "condition": ["baseline", "swap a=1"],
+            "task": "t",
+            "item_id": "i",
+            "choice": 0,
+            "alpha": [float("nan"), 1.0],
+            "logprob": [-1.0, -2.0],
+            "token_logprobs": [[-1.0], [-2.0]],
+        }
+    )
     assert verify.compare(rows, rows.copy(), "m", ["condition"]) == []  # alpha NaN on both sides: not applicable
     both_nan = rows.assign(logprob=[float("nan"), -2.0])
     assert [m.what for m in verify.compare(both_nan, both_nan.copy(), "m", ["condition"])] == ["baseline logprob"]
@@ -470,30 +531,60 @@ def test_ill_conditioned_swap_rows_allow_their_measured_fp32_spread_and_no_other
     a flipped greedy flag or a real change (another partner item) still fails."""
     shipped_value, rescored = -9.514030456542969, -9.514428  # measured: shipped, re-scored in the verification
     nan = float("nan")
-    conditions = ["baseline", "self", "uniform", "swap a=0", "other_item", "shuffled_heads", "swap a=0.75",
-                  "swap a=1", "swap layer 0"]
-    shipped = pd.DataFrame({
-        "condition": conditions,
-        "condition_kind": ["baseline", "self", "uniform", "swap", "other_item", "shuffled_heads", "swap", "swap",
-                           "swap"],
-        "alpha": [nan, nan, nan, 0.0, nan, nan, 0.75, 1.0, 1.0], "task": "mrpc", "item_id": "mrpc/77", "choice": 1,
-        "logprob": shipped_value, "token_logprobs": [[shipped_value]] * 9, "is_greedy": False})
+    conditions = [
+        "baseline",
+        "self",
+        "uniform",
+        "swap a=0",
+        "other_item",
+        "shuffled_heads",
+        "swap a=0.75",
+        "swap a=1",
+        "swap layer 0",
+    ]
+    shipped = pd.DataFrame(
+        {
+            "condition": conditions,
+            "condition_kind": [
+                "baseline",
+                "self",
+                "uniform",
+                "swap",
+                "other_item",
+                "shuffled_heads",
+                "swap",
+                "swap",
+                "swap",
+            ],
+            "alpha": [nan, nan, nan, 0.0, nan, nan, 0.75, 1.0, 1.0],
+            "task": "mrpc",
+            "item_id": "mrpc/77",
+            "choice": 1,
+            "logprob": shipped_value,
+            "token_logprobs": [[shipped_value]] * 9,
+            "is_greedy": False,
+        }
+    )
     own_pattern = {"baseline", "self", "uniform", "swap a=0"}  # the recipient's own pattern: 1e-4 holds
     current = shipped.assign(logprob=rescored, token_logprobs=[[rescored]] * 9)
     found = verify.compare(shipped, current, "m", ["condition"])
     assert {m.what.rsplit(" ", 1)[0] for m in found} == own_pattern
     largest = shipped.assign(logprob=-14.644497, token_logprobs=[[-14.644497]] * 9)  # arithmetic, measured
-    spread = verify.compare(largest, largest.assign(logprob=-14.638440, token_logprobs=[[-14.638440]] * 9), "m",
-                            ["condition"])
+    spread = verify.compare(
+        largest, largest.assign(logprob=-14.638440, token_logprobs=[[-14.638440]] * 9), "m", ["condition"]
+    )
     assert {m.what.rsplit(" ", 1)[0] for m in spread} == own_pattern
     layer0 = shipped.assign(logprob=-4.218586795032024, token_logprobs=[[-4.218586795032024]] * 9)  # measured
-    drift = verify.compare(layer0, layer0.assign(logprob=-4.215054668486118, token_logprobs=[[-4.215054668486118]] * 9),
-                           "m", ["condition"])
+    drift = verify.compare(
+        layer0, layer0.assign(logprob=-4.215054668486118, token_logprobs=[[-4.215054668486118]] * 9), "m", ["condition"]
+    )
     assert {m.what.rsplit(" ", 1)[0] for m in drift} == own_pattern
     other_partner = shipped.assign(logprob=-4.774243, token_logprobs=[[-4.774243]] * 9)  # mrpc/43 as partner
     assert "other_item logprob" in {m.what for m in verify.compare(shipped, other_partner, "m", ["condition"])}
     flipped = current.assign(is_greedy=True)
     assert "other_item is_greedy" in {m.what for m in verify.compare(shipped, flipped, "m", ["condition"])}
     evaluation_rows = shipped.drop(columns=["condition", "condition_kind", "alpha"]).iloc[:1]
-    assert verify.compare(evaluation_rows, current.drop(columns=["condition", "condition_kind", "alpha"]).iloc[:1],
-                          "m") != []  # evaluation rows keep the 1e-4 tolerance
+    assert (
+        verify.compare(evaluation_rows, current.drop(columns=["condition", "condition_kind", "alpha"]).iloc[:1], "m")
+        != []
+    )  # evaluation rows keep the 1e-4 tolerance

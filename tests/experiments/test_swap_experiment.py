@@ -20,32 +20,31 @@ import pytest
 import torch
 
 from helpers.core.attention import AttentionSwapError, map_patterns, run_pair_batch, shuffle_heads
-from helpers.experiments.evaluation import ModelHandle
-from helpers.infra.jobs import Job, resolve_function
-from helpers.core.models.random_init import build_random_model
-from helpers.core.requests import Item, Request
-from helpers.core.scoring import score_requests
-from helpers.infra.store import ResultStore
 from helpers.core.attention.lockstep import (
     Condition,
     SwapScoringError,
     condition_forward,
     length_batches,
-    scored_positions,
     score_conditions,
     score_with_forward,
+    scored_positions,
     swap_forward,
 )
 from helpers.core.attention.swap import DonorPatterns
 from helpers.core.attention.swap import record_patterns as recorded_patterns
+from helpers.core.models.random_init import build_random_model
+from helpers.core.requests import Item, Request
+from helpers.core.scoring import score_requests
 from helpers.experiments.config import ParameterError, configure
+from helpers.experiments.evaluation import ModelHandle
 from helpers.experiments.swap.compute import SwapResultMissing, _kept_items, fill_jobs, item_partners, pair_rows
 from helpers.experiments.swap.plan import SwapExperimentError, conditions_for, layer_subset
 from helpers.experiments.swap.plan import swap_plan as plan_from_config
 from helpers.experiments.swap.verdict import collapse_table
 from helpers.experiments.swap.views import condition_summary, verification_table
+from helpers.infra.jobs import Job, resolve_function
 from helpers.infra.profiles import load_profile
-from helpers.infra.store import StoreStack
+from helpers.infra.store import ResultStore, StoreStack
 
 
 def swap_plan(profile: str, pairs=None, **overrides):
@@ -89,8 +88,9 @@ def _scores(condition, donor, recipient, tokenizer, requests=REQUESTS, **options
 
 
 @pytest.mark.parametrize("pair", ["pythia_pair", "opt_pair"])
-@pytest.mark.parametrize("condition", [Condition("baseline"), Condition("self"), Condition("swap", 0.0, None)],
-                         ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "condition", [Condition("baseline"), Condition("self"), Condition("swap", 0.0, None)], ids=lambda c: c.name
+)
 def test_baseline_self_and_alpha0_equal_the_engine(pair, condition, request):
     donor, recipient, tokenizer = request.getfixturevalue(pair)
     engine = score_requests(recipient, tokenizer, REQUESTS, return_token_values=True, progress=False)
@@ -110,13 +110,14 @@ def test_scores_equal_a_plain_full_forward_by_hand(pythia_pair):
     request = Request("Question: What is 17 plus 25?\nAnswer:", " 42, said the model")
     context_ids = tokenizer(request.context)["input_ids"]
     whole_ids = tokenizer(request.context + request.continuation)["input_ids"]
-    target_ids = whole_ids[len(context_ids):]
+    target_ids = whole_ids[len(context_ids) :]
     with torch.no_grad():
         logits = recipient(torch.tensor([whole_ids])).logits[0].float()  # [seq, vocab]
     log_probs = torch.log_softmax(logits, dim=-1)
     expected = sum(log_probs[len(context_ids) - 1 + j, target].item() for j, target in enumerate(target_ids))
-    (got,) = score_with_forward(condition_forward(Condition("baseline"), recipient), tokenizer, [request],
-                                max_length=2048)
+    (got,) = score_with_forward(
+        condition_forward(Condition("baseline"), recipient), tokenizer, [request], max_length=2048
+    )
     assert got.n_tokens == len(target_ids) >= 4
     assert abs(got.logprob - expected) <= TOLERANCE
 
@@ -159,7 +160,8 @@ def test_shuffled_heads_is_the_donor_with_permuted_heads(opt_pair):
     donor, recipient, tokenizer = opt_pair
     input_ids, attention_mask = _batch(tokenizer)
     ours = condition_forward(Condition("shuffled_heads"), recipient, DonorPatterns(donor, recipient, seed=7))(
-        input_ids, attention_mask)
+        input_ids, attention_mask
+    )
     recorded = recorded_patterns(donor, input_ids, attention_mask)
     shuffled, permutations = shuffle_heads(recorded, 7)
     assert any(order != sorted(order) for order in permutations.values())
@@ -171,7 +173,8 @@ def test_shuffled_heads_is_the_donor_with_permuted_heads(opt_pair):
     real = attention_mask.bool()
     assert torch.equal(ours[real], reference[real])
     unshuffled = condition_forward(Condition("swap", 1.0, None), recipient, DonorPatterns(donor, recipient))(
-        input_ids, attention_mask)
+        input_ids, attention_mask
+    )
     assert (ours[real] - unshuffled[real]).abs().max() > 1e-4
 
 
@@ -181,8 +184,14 @@ def test_controls_change_scores_and_donor_runs_once_per_batch(pythia_pair):
     hook = donor.gpt_neox.register_forward_hook(lambda *args: calls.append(1))
     try:
         patterns = DonorPatterns(donor, recipient)
-        conditions = [Condition("baseline"), Condition("uniform"), Condition("swap", 1.0, None),
-                      Condition("swap", 0.5, None), Condition("swap", 1.0, (0,)), Condition("shuffled_heads")]
+        conditions = [
+            Condition("baseline"),
+            Condition("uniform"),
+            Condition("swap", 1.0, None),
+            Condition("swap", 0.5, None),
+            Condition("swap", 1.0, (0,)),
+            Condition("shuffled_heads"),
+        ]
         forwards = {c: condition_forward(c, recipient, patterns) for c in conditions}
         scores = score_conditions(forwards, tokenizer, REQUESTS, max_length=2048, max_batch_size=1)
     finally:
@@ -254,8 +263,12 @@ def test_items_with_different_tokens_are_skipped():
 
 def test_partners_are_other_items_of_the_same_lengths(pythia_pair):
     _, _, tokenizer = pythia_pair
-    items = [_item(0, "one two three"), _item(1, "four five six"), _item(2, "seven eight nine"),
-             _item(3, "a much longer question with many more words")]
+    items = [
+        _item(0, "one two three"),
+        _item(1, "four five six"),
+        _item(2, "seven eight nine"),
+        _item(3, "a much longer question with many more words"),
+    ]
     partners, partner_inputs = item_partners(items, tokenizer, 2048)
     assert partners[3] is None
     assert sorted(partners[:3]) == [0, 1, 2] and all(partners[i] != i for i in range(3))
@@ -272,13 +285,16 @@ def test_layer_subset_every_kth_layer():
     assert layer_subset(3, 8) == [0, 1, 2]
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"alphas": [0.5, 1.5]}, r"^alphas: 1.5 is outside \[0, 1\]"),
-    ({"pairs": [["random:pythia-70m"]]}, r"give \[donor, recipient\]"),  # the plan's own check (a job's pair)
-    ({"layers": [-1]}, "^layers: -1 is not a layer index"),
-    ({"max_layers": 0}, "^max_layers: 0 is not an integer >= 1"),
-    ({"swap_limit": 0}, "^swap_limit: 0 is not an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"alphas": [0.5, 1.5]}, r"^alphas: 1.5 is outside \[0, 1\]"),
+        ({"pairs": [["random:pythia-70m"]]}, r"give \[donor, recipient\]"),  # the plan's own check (a job's pair)
+        ({"layers": [-1]}, "^layers: -1 is not a layer index"),
+        ({"max_layers": 0}, "^max_layers: 0 is not an integer >= 1"),
+        ({"swap_limit": 0}, "^swap_limit: 0 is not an integer >= 1"),
+    ],
+)
 def test_bad_plan_parameters_are_named(overrides, message):
     """Refused by the swap experiment's schema (in configure), before a plan is made."""
     with pytest.raises(ParameterError, match=message):
@@ -291,11 +307,23 @@ def test_plan_from_the_ci_profile():
     assert plan.pairs[0] == ("random:pythia-410m", "random:pythia-1.4b")
     assert set(plan.settings) == {"knowledge", "procedure", "pattern"}
     assert {kind: setting.limit for kind, setting in plan.settings.items()} == {
-        "knowledge": 2, "procedure": 2, "pattern": 6}  # swap.limit of ci, per kind (per subject / per file)
+        "knowledge": 2,
+        "procedure": 2,
+        "pattern": 6,
+    }  # swap.limit of ci, per kind (per subject / per file)
     assert swap_plan("ci", swap_limit=2).settings["procedure"].limit == 2
     names = [c.name for c in conditions_for(swap_plan("ci", layers=[2]), 6)]
-    assert names == ["baseline", "self", "other_item", "uniform", "shuffled_heads",
-                     "swap a=0", "swap a=0.5", "swap a=1", "swap layer 2"]
+    assert names == [
+        "baseline",
+        "self",
+        "other_item",
+        "uniform",
+        "shuffled_heads",
+        "swap a=0",
+        "swap a=0.5",
+        "swap a=1",
+        "swap layer 2",
+    ]
     with pytest.raises(SwapExperimentError, match="layers \\[7\\] do not exist"):
         conditions_for(swap_plan("ci", layers=[7]), 6)
 
@@ -305,8 +333,7 @@ def test_plan_from_the_ci_profile():
 
 @pytest.fixture()
 def tiny_plan():
-    plan = swap_plan("ci", pairs=[["random:pythia-70m", "random:pythia-160m"]], alphas=[1.0], layers=[1],
-                     swap_limit=3)
+    plan = swap_plan("ci", pairs=[["random:pythia-70m", "random:pythia-160m"]], alphas=[1.0], layers=[1], swap_limit=3)
     return plan.__class__(**{**plan.__dict__, "settings": {"procedure": plan.settings["procedure"]}})
 
 
@@ -317,8 +344,18 @@ def test_pair_rows_are_stored_and_reread_without_models(tiny_plan, tmp_path, mon
     # baseline, self, other_item, uniform, shuffled_heads, a=0, a=1, layer 1; 3 items of each of the
     # 5 arithmetic_core files each
     assert rows.groupby("condition").size().to_dict() == {
-        name: 15 for name in ["baseline", "self", "other_item", "uniform", "shuffled_heads",
-                             "swap a=0", "swap a=1", "swap layer 1"]}
+        name: 15
+        for name in [
+            "baseline",
+            "self",
+            "other_item",
+            "uniform",
+            "shuffled_heads",
+            "swap a=0",
+            "swap a=1",
+            "swap layer 1",
+        ]
+    }
     checks = verification_table(rows)
     assert checks["self_max_abs_diff"].iloc[0] <= TOLERANCE and checks["alpha0_max_abs_diff"].iloc[0] <= TOLERANCE
 
@@ -337,15 +374,21 @@ def test_pair_rows_are_stored_and_reread_without_models(tiny_plan, tmp_path, mon
 def test_different_tokenizers_are_refused(tmp_path):
     plan = swap_plan("ci", pairs=[["random:opt-125m", "random:pythia-70m"]], swap_limit=1)
     with pytest.raises(AttentionSwapError, match="tokenizer"):
-        pair_rows(plan, *(ModelHandle(source) for source in plan.pairs[0]), "procedure",
-                  stack=StoreStack(ResultStore(tmp_path)))
+        pair_rows(
+            plan,
+            *(ModelHandle(source) for source in plan.pairs[0]),
+            "procedure",
+            stack=StoreStack(ResultStore(tmp_path)),
+        )
 
 
 def test_fill_jobs_one_plain_json_job_per_pair(tmp_path):
     jobs = fill_jobs(load_profile("ci"), store=str(tmp_path))
     assert [job.kwargs["donor"] for job in jobs] == ["random:pythia-410m", "random:pythia-70m"]
     assert all(isinstance(job, Job) for job in jobs)
-    assert Job.from_json(jobs[0].to_json()) == Job(jobs[0].label, jobs[0].function, json.loads(jobs[0].to_json())["kwargs"])
+    assert Job.from_json(jobs[0].to_json()) == Job(
+        jobs[0].label, jobs[0].function, json.loads(jobs[0].to_json())["kwargs"]
+    )
     assert callable(resolve_function(jobs[0].function))
 
 
@@ -353,18 +396,33 @@ def test_fill_jobs_one_plain_json_job_per_pair(tmp_path):
 
 
 def _item_rows(condition, correct, losses, n_choices=4, kind="knowledge"):
-    return pd.DataFrame({
-        "donor": "d", "recipient": "r", "kind": kind, "condition": condition,
-        "condition_kind": "swap" if condition.startswith("swap") else condition,
-        "alpha": 1.0 if condition == "swap a=1" else (0.0 if condition == "swap a=0" else math.nan),
-        "layers": "all", "n_items_requested": len(correct), "n_skipped_tokenization": 0, "n_skipped_no_partner": 0,
-        "correct": correct, "gold_nll_per_token": losses, "n_choices": n_choices,
-    })
+    return pd.DataFrame(
+        {
+            "donor": "d",
+            "recipient": "r",
+            "kind": kind,
+            "condition": condition,
+            "condition_kind": "swap" if condition.startswith("swap") else condition,
+            "alpha": 1.0 if condition == "swap a=1" else (0.0 if condition == "swap a=0" else math.nan),
+            "layers": "all",
+            "n_items_requested": len(correct),
+            "n_skipped_tokenization": 0,
+            "n_skipped_no_partner": 0,
+            "correct": correct,
+            "gold_nll_per_token": losses,
+            "n_choices": n_choices,
+        }
+    )
 
 
 def test_condition_summary_accuracy_loss_and_chance_by_hand():
-    items = pd.concat([_item_rows("baseline", [True, False, True, True], [1.0, 2.0, 3.0, 6.0]),
-                       _item_rows("swap a=1", [False] * 4, [5.0] * 4)], ignore_index=True)
+    items = pd.concat(
+        [
+            _item_rows("baseline", [True, False, True, True], [1.0, 2.0, 3.0, 6.0]),
+            _item_rows("swap a=1", [False] * 4, [5.0] * 4),
+        ],
+        ignore_index=True,
+    )
     summary = condition_summary(items, bootstrap=0).set_index("condition")
     assert summary.loc["baseline", "accuracy"] == 0.75 and summary.loc["baseline", "loss"] == 3.0
     assert summary.loc["baseline", "chance"] == 0.25 and math.isnan(summary.loc["baseline", "loss_low"])
@@ -386,8 +444,9 @@ def test_collapse_needs_a_significant_drop_and_a_bound_near_chance_by_hand():
     rows.append(_item_rows("swap a=1", [True] * 30 + [False] * 90, [2.0] * 120, n_choices=2, kind="pattern"))
     rows.append(_item_rows("baseline", [True] * 3, [1.0] * 3, n_choices=1, kind="procedure"))
     rows.append(_item_rows("swap a=1", [False] * 3, [4.0] * 3, n_choices=1, kind="procedure"))
-    items = pd.concat(rows, ignore_index=True).assign(donor="d", recipient="r", task="t",
-                                                        item_id=lambda f: f.groupby(["kind", "condition"]).cumcount())
+    items = pd.concat(rows, ignore_index=True).assign(
+        donor="d", recipient="r", task="t", item_id=lambda f: f.groupby(["kind", "condition"]).cumcount()
+    )
     table = collapse_table(items).set_index("kind")
     assert table.loc["knowledge", "collapse"] == "inconclusive" and table.loc["knowledge", "swapped"] == 0.25
     assert table.loc["knowledge", "swapped_high"] > 0.35
@@ -398,10 +457,13 @@ def test_collapse_needs_a_significant_drop_and_a_bound_near_chance_by_hand():
 
 
 def test_a_complete_collapse_by_hand():
-    rows = [_item_rows("baseline", [True] * 90 + [False] * 10, [1.0] * 100, kind="knowledge"),
-            _item_rows("swap a=1", [True] * 20 + [False] * 80, [2.0] * 100, kind="knowledge")]
-    items = pd.concat(rows, ignore_index=True).assign(donor="d", recipient="r", task="t",
-                                                        item_id=lambda f: f.groupby("condition").cumcount())
+    rows = [
+        _item_rows("baseline", [True] * 90 + [False] * 10, [1.0] * 100, kind="knowledge"),
+        _item_rows("swap a=1", [True] * 20 + [False] * 80, [2.0] * 100, kind="knowledge"),
+    ]
+    items = pd.concat(rows, ignore_index=True).assign(
+        donor="d", recipient="r", task="t", item_id=lambda f: f.groupby("condition").cumcount()
+    )
     row = collapse_table(items).iloc[0]
     assert row["collapse"] == "complete" and row["swapped_high"] <= 0.35 and row["p_holm"] < 1e-10
 
@@ -411,22 +473,29 @@ def test_a_significant_rise_from_a_chance_level_recipient_is_said():
     items turn right and none wrong, so McNemar rejects and the sentence says the swap helped."""
     from helpers.experiments.swap.verdict import collapse_sentence
 
-    rows = [_item_rows("baseline", [True] * 40 + [False] * 60, [1.0] * 100, n_choices=2, kind="pattern"),
-            _item_rows("swap a=1", [True] * 70 + [False] * 30, [1.0] * 100, n_choices=2, kind="pattern")]
-    items = pd.concat(rows, ignore_index=True).assign(donor="d", recipient="r", task="t",
-                                                        item_id=lambda f: f.groupby("condition").cumcount())
+    rows = [
+        _item_rows("baseline", [True] * 40 + [False] * 60, [1.0] * 100, n_choices=2, kind="pattern"),
+        _item_rows("swap a=1", [True] * 70 + [False] * 30, [1.0] * 100, n_choices=2, kind="pattern"),
+    ]
+    items = pd.concat(rows, ignore_index=True).assign(
+        donor="d", recipient="r", task="t", item_id=lambda f: f.groupby("condition").cumcount()
+    )
     row = next(collapse_table(items).itertuples())
     assert row.collapse == "inconclusive" and row.p_holm < 1e-8
     sentence = collapse_sentence(row)
     assert "nothing to lose" in sentence and "raised accuracy significantly" in sentence
-    same = items.assign(correct=lambda f: f["condition"].eq("baseline") & f["item_id"].lt(40)
-                        | f["condition"].eq("swap a=1") & f["item_id"].lt(41))
+    same = items.assign(
+        correct=lambda f: (
+            f["condition"].eq("baseline") & f["item_id"].lt(40) | f["condition"].eq("swap a=1") & f["item_id"].lt(41)
+        )
+    )
     assert "raised" not in collapse_sentence(next(collapse_table(same).itertuples()))  # 1 item: no rise shown
 
 
 def _yes_no_rows(condition, gold, predicted):
-    rows = _item_rows(condition, [g == p for g, p in zip(gold, predicted)], [1.0] * len(gold), n_choices=2,
-                      kind="pattern")
+    rows = _item_rows(
+        condition, [g == p for g, p in zip(gold, predicted)], [1.0] * len(gold), n_choices=2, kind="pattern"
+    )
     return rows.assign(gold_label=gold, predicted_label=predicted)
 
 
@@ -437,11 +506,11 @@ def test_a_near_constant_answerer_on_unbalanced_labels_is_not_said_to_be_helped(
     from helpers.experiments.swap.verdict import collapse_sentence
 
     gold = ["yes"] * 58 + ["no"] * 22
-    alone = ["yes"] * 16 + ["no"] * 42 + ["yes"] * 4 + ["no"] * 18     # 34 right (42.5%), "no" on 75%
-    swapped = ["yes"] * 50 + ["no"] * 8 + ["yes"] * 15 + ["no"] * 7    # 57 right (71.2%), "yes" on 81%
-    items = pd.concat([_yes_no_rows("baseline", gold, alone), _yes_no_rows("swap a=1", gold, swapped)],
-                      ignore_index=True).assign(donor="d", recipient="r", task="t",
-                                                item_id=lambda f: f.groupby("condition").cumcount())
+    alone = ["yes"] * 16 + ["no"] * 42 + ["yes"] * 4 + ["no"] * 18  # 34 right (42.5%), "no" on 75%
+    swapped = ["yes"] * 50 + ["no"] * 8 + ["yes"] * 15 + ["no"] * 7  # 57 right (71.2%), "yes" on 81%
+    items = pd.concat(
+        [_yes_no_rows("baseline", gold, alone), _yes_no_rows("swap a=1", gold, swapped)], ignore_index=True
+    ).assign(donor="d", recipient="r", task="t", item_id=lambda f: f.groupby("condition").cumcount())
     row = next(collapse_table(items).itertuples())
     assert row.majority == pytest.approx(58 / 80) and row.majority_label == "yes"
     assert row.baseline == pytest.approx(34 / 80) and row.swapped == pytest.approx(57 / 80)
@@ -457,13 +526,13 @@ def test_a_near_constant_answerer_on_unbalanced_labels_is_not_said_to_be_helped(
 
 def test_a_real_rise_above_the_majority_baseline_is_still_called_help():
     gold = ["yes"] * 58 + ["no"] * 22
-    alone = ["no"] * 58 + ["yes"] * 22                    # 0% right, answers vary by item
+    alone = ["no"] * 58 + ["yes"] * 22  # 0% right, answers vary by item
     swapped = ["yes"] * 56 + ["no"] * 2 + ["no"] * 20 + ["yes"] * 2  # 76 / 80 right, "yes" on 58 / 80
     from helpers.experiments.swap.verdict import collapse_sentence
 
-    items = pd.concat([_yes_no_rows("baseline", gold, alone), _yes_no_rows("swap a=1", gold, swapped)],
-                      ignore_index=True).assign(donor="d", recipient="r", task="t",
-                                                item_id=lambda f: f.groupby("condition").cumcount())
+    items = pd.concat(
+        [_yes_no_rows("baseline", gold, alone), _yes_no_rows("swap a=1", gold, swapped)], ignore_index=True
+    ).assign(donor="d", recipient="r", task="t", item_id=lambda f: f.groupby("condition").cumcount())
     sentence = collapse_sentence(next(collapse_table(items).itertuples()))
     assert "helped this recipient" in sentence and "near-constant" not in sentence
 
@@ -473,9 +542,13 @@ def test_a_real_rise_above_the_majority_baseline_is_still_called_help():
 
 def _summary_for_charts():
     rows = []
-    for condition, correct in (("baseline", [True, True, False]), ("swap a=0", [True, True, False]),
-                               ("swap a=1", [False, False, False]), ("self", [True, True, False]),
-                               ("uniform", [False, True, False])):
+    for condition, correct in (
+        ("baseline", [True, True, False]),
+        ("swap a=0", [True, True, False]),
+        ("swap a=1", [False, False, False]),
+        ("self", [True, True, False]),
+        ("uniform", [False, True, False]),
+    ):
         rows.append(_item_rows(condition, correct, [1.0, 2.0, 4.0]))
     layer = _item_rows("swap layer 2", [True, False, False], [1.5, 2.0, 4.0])
     layer["layers"], layer["alpha"], layer["condition_kind"] = "2", 1.0, "swap"
@@ -524,9 +597,11 @@ def test_charts_have_interval_bars_and_chance_line(metric):
 
 def _summary_of_pairs(n_pairs: int, n_layers: int = 24):
     """A summary of ``n_pairs`` pairs with long model names x the three task kinds, controls, doses and layers."""
-    pairs = [("EleutherAI/pythia-410m-deduped", "EleutherAI/pythia-1.4b-deduped"),
-             ("offline:qwen2.5-coder-1.5b", "offline:qwen2.5-coder-0.5b"),
-             ("EleutherAI/pythia-160m", "EleutherAI/pythia-1.4b")][:n_pairs]
+    pairs = [
+        ("EleutherAI/pythia-410m-deduped", "EleutherAI/pythia-1.4b-deduped"),
+        ("offline:qwen2.5-coder-1.5b", "offline:qwen2.5-coder-0.5b"),
+        ("EleutherAI/pythia-160m", "EleutherAI/pythia-1.4b"),
+    ][:n_pairs]
     conditions = [(name, math.nan, "all") for name in ("baseline", "self", "other_item", "uniform", "shuffled_heads")]
     conditions += [(f"swap a={alpha:g}", alpha, "all") for alpha in (0.0, 0.25, 0.5, 0.75, 1.0)]
     conditions += [(f"swap layer {layer}", 1.0, str(layer)) for layer in range(0, n_layers, 4)]
@@ -597,10 +672,10 @@ def test_charts_and_dose_sentences_carry_the_majority_baseline_and_name_constant
     from helpers.experiments.swap.views import condition_summary, dose_table
 
     gold = ["yes"] * 58 + ["no"] * 22
-    rows = [_yes_no_rows("swap a=0", gold, ["no"] * 40 + ["yes"] * 40),
-            _yes_no_rows("swap a=1", gold, ["yes"] * 80)]
-    items = pd.concat(rows, ignore_index=True).assign(donor="d", recipient="r", task="t", condition_kind="swap",
-                                                      item_id=lambda f: f.groupby("condition").cumcount())
+    rows = [_yes_no_rows("swap a=0", gold, ["no"] * 40 + ["yes"] * 40), _yes_no_rows("swap a=1", gold, ["yes"] * 80)]
+    items = pd.concat(rows, ignore_index=True).assign(
+        donor="d", recipient="r", task="t", condition_kind="swap", item_id=lambda f: f.groupby("condition").cumcount()
+    )
     summary = condition_summary(items, bootstrap=0)
     assert summary["majority"].tolist() == [pytest.approx(0.725)] * 2
     assert summary.set_index("condition").loc["swap a=1", "top_share"] == 1.0

@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from helpers.core.tasks import list_tasks
-from helpers.infra.profiles import PROFILES_FILE, ProfileError, load_profiles
 from helpers.infra.profile_schema import Yaml11Surprise, read_profiles_yaml
+from helpers.infra.profiles import PROFILES_FILE, ProfileError, load_profiles
 
 GOOD = """
 tiny:
@@ -60,16 +60,24 @@ yaml11:
 
 EXPECTED = [
     ("empty_family.families.pythia: must be a non-empty list of model sources, got []", "a list in brackets"),
-    ("string_family.families.opt: must be a non-empty list of model sources, got 'random:opt-125m'",
-     "opt: [random:pythia-70m]"),
-    ("tasks_as_list.tasks: must map a task kind to its setting, got ['procedure', 'pattern']",
-     "tasks: {knowledge: {task: mmlu_math"),
+    (
+        "string_family.families.opt: must be a non-empty list of model sources, got 'random:opt-125m'",
+        "opt: [random:pythia-70m]",
+    ),
+    (
+        "tasks_as_list.tasks: must map a task kind to its setting, got ['procedure', 'pattern']",
+        "tasks: {knowledge: {task: mmlu_math",
+    ),
     ("not_a_mapping: a profile must be a mapping, got ['random:pythia-70m']", "families and tasks keys"),
-    ("bad_swap.swap.pairs[0]: must name two models, [donor, recipient], got ['random:pythia-70m']",
-     "[random:pythia-410m, random:pythia-1.4b]"),
+    (
+        "bad_swap.swap.pairs[0]: must name two models, [donor, recipient], got ['random:pythia-70m']",
+        "[random:pythia-410m, random:pythia-1.4b]",
+    ),
     ("bad_swap.swap.alphas[1]: must be a number in [0, 1], got 'half'", "e.g. 0.25"),
-    ("unknown_task.tasks.procedure.task: is not a known task, got 'arithmetic_2dx'",
-     "did you mean arithmetic_2ds or arithmetic_2dm or arithmetic_2da?"),
+    (
+        "unknown_task.tasks.procedure.task: is not a known task, got 'arithmetic_2dx'",
+        "did you mean arithmetic_2ds or arithmetic_2dm or arithmetic_2da?",
+    ),
     ("yaml11.tasks.procedure.shots: YAML 1.1 reads this as True, got 'yes'", "write true or false"),
     ("yaml11.tasks.procedure.limit: YAML 1.1 reads this as 8, got '010'", "octal: write 10 without it"),
     ("yaml11.tasks.pattern.shots: must be an integer >= 0, got -1", "shots"),
@@ -92,7 +100,10 @@ def test_a_good_file_loads_to_the_values_written(tmp_path):
     tiny = load_profiles(_write(tmp_path, GOOD), list_tasks())["tiny"]
     assert tiny.families == {"pythia": ("random:pythia-70m",)} and tiny.device == "cpu" and tiny.findings is False
     assert (tiny.tasks["procedure"].task, tiny.tasks["procedure"].shots, tiny.tasks["procedure"].limit) == (
-        "arithmetic_2da", 0, 2)
+        "arithmetic_2da",
+        0,
+        2,
+    )
     assert tiny.swap.pairs == (("random:pythia-70m", "random:pythia-160m"),) and tiny.swap.alphas == (0.0, 1.0)
     assert tiny.swap.limits == {"procedure": 2} and tiny.swap.max_layers == 8
 
@@ -129,16 +140,20 @@ def test_task_names_are_checked_only_when_given(tmp_path):
 
 
 def test_surprising_keys_are_named_as_written_and_merges_may_override(tmp_path):
-    text = GOOD + """
+    text = (
+        GOOD
+        + """
 yes:
   families: {pythia: [random:pythia-70m]}
   tasks: {procedure: {task: arithmetic_2da}}
 """
+    )
     with pytest.raises(ProfileError) as error:
         load_profiles(_write(tmp_path, text), list_tasks())
     assert "  profiles.yml: yes (the key): YAML 1.1 reads this as True, got 'yes'" in str(error.value)
-    merged = GOOD.replace("procedure: {task: arithmetic_2da, shots: 0, limit: 2}",
-                          "procedure: &setting {task: arithmetic_2da, shots: 0, limit: 2}").replace(
-        "pattern: {task: mrpc, shots: 0, limit: 2}", "pattern: {<<: *setting, task: mrpc}")
+    merged = GOOD.replace(
+        "procedure: {task: arithmetic_2da, shots: 0, limit: 2}",
+        "procedure: &setting {task: arithmetic_2da, shots: 0, limit: 2}",
+    ).replace("pattern: {task: mrpc, shots: 0, limit: 2}", "pattern: {<<: *setting, task: mrpc}")
     pattern = load_profiles(_write(tmp_path, merged), list_tasks())["tiny"].tasks["pattern"]
     assert (pattern.task, pattern.shots, pattern.limit) == ("mrpc", 0, 2)  # a merge may override a key

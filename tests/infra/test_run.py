@@ -34,19 +34,42 @@ def test_job_function_spec_errors_are_clear():
         Job("path", "os:makedirs", {"name": Path("/tmp")}).to_json()
 
 
-
-
 # ----------------------------------------------------------------------------- parameters
 
 
-PAPERMILL_VALUES = ["30", "0042", "-7", "1e-3", "0.5", "True", "False", "None", "yes", "no", "on", "off",
-                    "null", "~", "1:30", "0x10", "[a, b]", "{a: 1}", "", " 3", "nan", "inf", "1_000", "3.0"]
+PAPERMILL_VALUES = [
+    "30",
+    "0042",
+    "-7",
+    "1e-3",
+    "0.5",
+    "True",
+    "False",
+    "None",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "~",
+    "1:30",
+    "0x10",
+    "[a, b]",
+    "{a: 1}",
+    "",
+    " 3",
+    "nan",
+    "inf",
+    "1_000",
+    "3.0",
+]
 
 
 @pytest.mark.parametrize("text", PAPERMILL_VALUES)
 def test_p_values_are_read_exactly_as_papermill_reads_them(text):
     assert nb.resolve_value(text) == _resolve_type(text) or (
-        nb.resolve_value(text) != nb.resolve_value(text) and _resolve_type(text) != _resolve_type(text))  # nan
+        nb.resolve_value(text) != nb.resolve_value(text) and _resolve_type(text) != _resolve_type(text)
+    )  # nan
     assert type(nb.resolve_value(text)) is type(_resolve_type(text))
 
 
@@ -129,8 +152,9 @@ def test_each_worker_sees_its_own_gpu(tmp_path, monkeypatch):
 
 
 def test_a_worker_that_dies_is_reported(tmp_path):
-    outcomes = run_jobs([Job("exits", "builtins:exit", {"code": 3}), Job("fine", "json:loads", {"s": "1"})],
-                            workers=2, log_dir=tmp_path)
+    outcomes = run_jobs(
+        [Job("exits", "builtins:exit", {"code": 3}), Job("fine", "json:loads", {"s": "1"})], workers=2, log_dir=tmp_path
+    )
     assert outcomes[0].error_type == "WorkerDied" and "status 3" in outcomes[0].message
     assert outcomes[1].ok and outcomes[1].result == 1
 
@@ -145,20 +169,28 @@ def test_submitit_local_cluster_runs_the_slurm_path(tmp_path):
     assert all(Path(o.log_path).parent == tmp_path / "slurm_logs" for o in outcomes)
 
 
-
 # ----------------------------------------------------------------------------- notebooks
 
 
 def _outputs_text(path: Path) -> str:
     notebook = nbformat.read(path, as_version=4)
-    return "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-                   for output in cell.get("outputs", []))
+    return "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
 
 
 def test_notebook_runs_with_injected_parameters(tmp_path, monkeypatch):
     monkeypatch.setenv("CC_RESULTS", str(tmp_path / "store"))
-    outcomes = nb.execute_notebooks({"run_params": DATA / "run_params.ipynb"}, tmp_path / "out", {"profile": "ci"},
-                                    {"limit": 7, "greeting": "hi there"}, log_dir=tmp_path / "logs")
+    outcomes = nb.execute_notebooks(
+        {"run_params": DATA / "run_params.ipynb"},
+        tmp_path / "out",
+        {"profile": "ci"},
+        {"limit": 7, "greeting": "hi there"},
+        log_dir=tmp_path / "logs",
+    )
     assert outcomes[0].ok, outcomes[0].message
     text = _outputs_text(tmp_path / "out" / "run_params.ipynb")
     assert "profile=ci limit=7 greeting=hi there limit_type=int" in text
@@ -186,8 +218,9 @@ def test_failed_rerun_keeps_the_previous_output(tmp_path):
     output = tmp_path / "out"
     output.mkdir()
     (output / "run_failing.ipynb").write_text("previous good run")
-    outcome = nb.execute_notebook("run_failing", DATA / "run_failing.ipynb", output, {"profile": "ci"},
-                                  log_dir=tmp_path)
+    outcome = nb.execute_notebook(
+        "run_failing", DATA / "run_failing.ipynb", output, {"profile": "ci"}, log_dir=tmp_path
+    )
     assert not outcome.ok
     assert (output / "run_failing.ipynb").read_text() == "previous good run"
     assert [p.name for p in output.iterdir()] == ["run_failing.ipynb"]
@@ -208,16 +241,18 @@ def test_a_custom_run_carries_a_banner_with_its_parameters(tmp_path, monkeypatch
     """Issue 22: a chapter published from `make notebook` with parameters says so under its title."""
     monkeypatch.setenv("CC_RESULTS", str(tmp_path / "store"))
     out = tmp_path / "out"
-    assert nb.execute_notebooks({"run_params": DATA / "run_params.ipynb"}, out, {"profile": "ci"},
-                                {"limit": 7}, log_dir=tmp_path / "logs")[0].ok
+    assert nb.execute_notebooks(
+        {"run_params": DATA / "run_params.ipynb"}, out, {"profile": "ci"}, {"limit": 7}, log_dir=tmp_path / "logs"
+    )[0].ok
     cells = nbformat.read(out / "run_params.ipynb", as_version=4).cells
     banner = [cell for cell in cells if nb.CUSTOM_RUN_TAG in cell.metadata.get("tags", [])]
     assert len(banner) == 1 and cells[1] is banner[0]
     assert "Custom run" in banner[0].source and "`limit = 7`" in banner[0].source
     assert banner[0].source.startswith(":::{warning}")
     # the defaults (what `make book` runs) carry none
-    assert nb.execute_notebooks({"run_params": DATA / "run_params.ipynb"}, out, {"profile": "ci"}, {},
-                                log_dir=tmp_path / "logs")[0].ok
+    assert nb.execute_notebooks(
+        {"run_params": DATA / "run_params.ipynb"}, out, {"profile": "ci"}, {}, log_dir=tmp_path / "logs"
+    )[0].ok
     cells = nbformat.read(out / "run_params.ipynb", as_version=4).cells
     assert not [cell for cell in cells if nb.CUSTOM_RUN_TAG in cell.metadata.get("tags", [])]
 
@@ -225,8 +260,9 @@ def test_a_custom_run_carries_a_banner_with_its_parameters(tmp_path, monkeypatch
 def test_replaced_custom_runs_are_named_and_kept(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CC_RESULTS", str(tmp_path / "store"))
     out = tmp_path / "out"
-    assert nb.execute_notebooks({"run_params": DATA / "run_params.ipynb"}, out, {"profile": "ci"},
-                                {"limit": 7}, log_dir=tmp_path / "logs")[0].ok
+    assert nb.execute_notebooks(
+        {"run_params": DATA / "run_params.ipynb"}, out, {"profile": "ci"}, {"limit": 7}, log_dir=tmp_path / "logs"
+    )[0].ok
     capsys.readouterr()
     outputs = {"run_params": out / "run_params.ipynb", "absent": out / "absent.ipynb"}
     assert nb.replaced_custom_runs(outputs, {"run_params": {"profile": "ci"}}, tmp_path / "kept") == ["run_params"]
@@ -240,8 +276,9 @@ def test_replaced_custom_runs_are_named_and_kept(tmp_path, monkeypatch, capsys):
 def test_the_kernel_runs_quietly_over_ipc(tmp_path, monkeypatch, capfd):
     """Issue 22: no "Kernel is running over TCP without encryption" warning per notebook."""
     monkeypatch.setenv("CC_RESULTS", str(tmp_path / "store"))
-    assert nb.execute_notebooks({"run_params": DATA / "run_params.ipynb"}, tmp_path / "out", {"profile": "ci"},
-                                log_dir=tmp_path / "logs")[0].ok
+    assert nb.execute_notebooks(
+        {"run_params": DATA / "run_params.ipynb"}, tmp_path / "out", {"profile": "ci"}, log_dir=tmp_path / "logs"
+    )[0].ok
     captured = capfd.readouterr()
     assert "without encryption" not in captured.err + captured.out
     assert not list(tmp_path.glob("kernel-*")) and not list(Path.cwd().glob("kernel-*-ipc*"))

@@ -39,7 +39,7 @@ from helpers.infra.store.shards import DIGEST_FIELD, SHARD_METADATA_KEY, content
 # The compute function used in-process and in the subprocess (same source, exec'd in both):
 # two rows per unit, so row counts differ from unit counts; each call appends the first unit
 # of its shard to a log file, so a test can see exactly which shards were computed.
-COMPUTE_SOURCE = '''
+COMPUTE_SOURCE = """
 import pandas as pd
 
 def make_compute(log_path):
@@ -53,7 +53,7 @@ def make_compute(log_path):
         ]
         return pd.DataFrame(rows)
     return compute
-'''
+"""
 _namespace: dict = {}
 exec(COMPUTE_SOURCE, _namespace)
 make_compute = _namespace["make_compute"]
@@ -100,9 +100,7 @@ def store(tmp_path) -> ResultStore:
 
 
 def fill(store: ResultStore, log_path: Path, units=UNITS, key_fields=KEY_FIELDS) -> pd.DataFrame:
-    return store.get_or_compute(
-        key_fields, units, make_compute(log_path), shard_size=SHARD_SIZE, progress=False
-    )
+    return store.get_or_compute(key_fields, units, make_compute(log_path), shard_size=SHARD_SIZE, progress=False)
 
 
 # --------------------------------------------------------------------------- keys
@@ -332,8 +330,13 @@ def test_a_flipped_bit_in_a_shard_is_caught_by_its_digest_and_recomputed(store, 
 
     def compute(units):  # log-probabilities with full mantissas, like real ones
         calls.append(units[0])
-        return pd.DataFrame([{"item": unit, "choice": choice, "logprob": -math.log(unit + 0.37 * choice)}
-                             for unit in units for choice in (0, 1)])
+        return pd.DataFrame(
+            [
+                {"item": unit, "choice": choice, "logprob": -math.log(unit + 0.37 * choice)}
+                for unit in units
+                for choice in (0, 1)
+            ]
+        )
 
     def fill_logged(**kwargs):
         return store.get_or_compute(KEY_FIELDS, UNITS, compute, shard_size=SHARD_SIZE, progress=False, **kwargs)
@@ -360,8 +363,14 @@ def test_a_shard_missing_from_a_complete_table_is_reported_as_recomputed(store, 
     gone.unlink()
     recomputed = []
     with pytest.warns(StoreWarning, match=rf"{gone.name} is missing \(model EleutherAI/pythia-70m"):
-        repaired = store.get_or_compute(KEY_FIELDS, UNITS, make_compute(log_path), shard_size=SHARD_SIZE,
-                                        progress=False, on_recompute=lambda path, why: recomputed.append((path, why)))
+        repaired = store.get_or_compute(
+            KEY_FIELDS,
+            UNITS,
+            make_compute(log_path),
+            shard_size=SHARD_SIZE,
+            progress=False,
+            on_recompute=lambda path, why: recomputed.append((path, why)),
+        )
     assert recomputed == [(gone, "is missing")] and computed_starts(log_path)[7:] == [UNITS[6 * SHARD_SIZE]]
     pd.testing.assert_frame_equal(repaired, reference)
 
@@ -376,9 +385,16 @@ def test_every_written_shard_records_the_digest_of_what_is_read_back(store, tmp_
 
 def test_the_digest_covers_column_names_types_and_values():
     table = pa.table({"a": [1.0, 2.0], "b": ["x", "y"]})
-    digests = {content_sha256(candidate) for candidate in (
-        table, table.rename_columns(["a", "c"]), table.set_column(0, "a", pa.array([1.0, 2.0000000000000004])),
-        table.set_column(0, "a", pa.array([1.0, 2.0], pa.float32())), table.slice(0, 1))}
+    digests = {
+        content_sha256(candidate)
+        for candidate in (
+            table,
+            table.rename_columns(["a", "c"]),
+            table.set_column(0, "a", pa.array([1.0, 2.0000000000000004])),
+            table.set_column(0, "a", pa.array([1.0, 2.0], pa.float32())),
+            table.slice(0, 1),
+        )
+    }
     assert len(digests) == 5
     chunked = pa.concat_tables([table.slice(0, 1), table.slice(1, 1)])  # same content, two chunks
     assert content_sha256(chunked) == content_sha256(table)
@@ -522,9 +538,7 @@ def test_environment_records_versions_and_commit():
     assert env["packages"]["pyarrow"] == pa.__version__
     assert env["python"] == ".".join(map(str, sys.version_info[:3]))
     assert "device" not in env
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=provenance.REPO_ROOT, capture_output=True, text=True
-    )
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=provenance.REPO_ROOT, capture_output=True, text=True)
     expected_commit = commit.stdout.strip() if commit.returncode == 0 else None
     assert env["git_commit"] == expected_commit
 

@@ -37,8 +37,13 @@ def layout_uses(source: str) -> list[str]:
         assignments = [node for node in ast.walk(function) if isinstance(node, ast.Assign)]
         derived: set[str] = set()
         while True:  # names assigned from a store path, or from such a name, until nothing new
-            found_now = {target.id for node in assignments if _is_store_derived(node.value, derived)
-                         for target in node.targets if isinstance(target, ast.Name)}
+            found_now = {
+                target.id
+                for node in assignments
+                if _is_store_derived(node.value, derived)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            }
             if found_now <= derived:
                 break
             derived |= found_now
@@ -48,8 +53,12 @@ def layout_uses(source: str) -> list[str]:
             receiver, name = node.func.value, node.func.attr
             if name in PATH_OPERATIONS and _is_store_derived(receiver, derived):
                 found.append(f"line {node.lineno}: .{name}() on a store path")
-            if (isinstance(receiver, ast.Name) and receiver.id in {"shutil", "os"} and name in MOVING_FUNCTIONS
-                    and any(_is_store_derived(arg, derived) for arg in node.args)):
+            if (
+                isinstance(receiver, ast.Name)
+                and receiver.id in {"shutil", "os"}
+                and name in MOVING_FUNCTIONS
+                and any(_is_store_derived(arg, derived) for arg in node.args)
+            ):
                 found.append(f"line {node.lineno}: {receiver.id}.{name}() of a store path")
     return found
 
@@ -68,7 +77,7 @@ def test_no_module_outside_the_store_touches_its_layout():
 def test_the_check_catches_what_seal_and_ship_used_to_do():
     """The shapes of the code this check replaced (experiments/seal.py and ship.py before the
     store offered seal and ship) are each found."""
-    old = textwrap.dedent('''
+    old = textwrap.dedent("""
         import shutil
         from pathlib import Path
         from helpers.infra.store.shards import plan_shards
@@ -84,7 +93,7 @@ def test_the_check_catches_what_seal_and_ship_used_to_do():
                 target.rename(old)
             Path(staging.path(key)).rename(target)
             shutil.rmtree(staging.root, ignore_errors=True)
-    ''')
+    """)
     uses = layout_uses(old)
     assert any("names shard files" in use for use in uses)
     assert any("imports helpers.infra.store.shards" in use for use in uses)
@@ -93,14 +102,14 @@ def test_the_check_catches_what_seal_and_ship_used_to_do():
 
 
 def test_the_check_leaves_other_paths_alone():
-    source = textwrap.dedent('''
+    source = textwrap.dedent("""
         def data_fingerprint(path):
             target = Path(path)
             return sorted(target.rglob("*"))
 
         def write(temp, path):
             os.replace(temp, path)
-    ''')
+    """)
     assert layout_uses(source) == []
 
 

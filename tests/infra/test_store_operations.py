@@ -17,8 +17,9 @@ from helpers.infra.store import SEAL_FIELD, ResultStore, altered_shards, seal, s
 
 def rows(units):
     """Two rows per unit: ``unit`` and ``value = 10 * unit + copy``."""
-    return pd.DataFrame({"unit": [u for u in units for _ in range(2)],
-                         "value": [10 * u + copy for u in units for copy in range(2)]})
+    return pd.DataFrame(
+        {"unit": [u for u in units for _ in range(2)], "value": [10 * u + copy for u in units for copy in range(2)]}
+    )
 
 
 @pytest.fixture()
@@ -52,8 +53,10 @@ def test_seal_records_each_shard_files_sha256_once(store):
     assert seal(store, key) is True
     assert seal(store, key) is False  # already sealed: nothing written
     directory = store.path(key)
-    expected = {name: hashlib.sha256((directory / name).read_bytes()).hexdigest()
-                for name in ("shard-00000.parquet", "shard-00001.parquet")}
+    expected = {
+        name: hashlib.sha256((directory / name).read_bytes()).hexdigest()
+        for name in ("shard-00000.parquet", "shard-00001.parquet")
+    }
     assert store.provenance(key)[SEAL_FIELD] == expected
     assert altered_shards(store, key) == []
 

@@ -38,7 +38,7 @@ def _rule_offsets(chart: alt.TopLevelMixin) -> list[float]:
     """Pixel offsets (from the top of the plot) of the horizontal rules vl-convert draws."""
     svg = vl_convert.vegalite_to_svg(chart.to_dict())
     marks = re.findall(r'class="mark-rule role-mark[^"]*"[^>]*>(.*?)</g>', svg, flags=re.S)
-    return [round(float(y), 3) for block in marks for y in re.findall(r'translate\([\d.]+,([\d.]+)\)', block)]
+    return [round(float(y), 3) for block in marks for y in re.findall(r"translate\([\d.]+,([\d.]+)\)", block)]
 
 
 def test_a_number_draws_one_rule_at_that_value_with_its_label():
@@ -69,13 +69,16 @@ def test_a_vertical_rule_and_a_custom_label():
     assert rule["encoding"]["tooltip"][0]["title"] == "a coin flip"
 
 
-@pytest.mark.parametrize(("value", "options", "message"), [
-    (0.25, {"kind": "median"}, "kind='median'"),
-    (0.25, {"axis": "z"}, "axis='z'"),
-    (None, {}, "value=None"),
-    (float("nan"), {}, "value=nan"),
-    (True, {}, "value=True"),
-])
+@pytest.mark.parametrize(
+    ("value", "options", "message"),
+    [
+        (0.25, {"kind": "median"}, "kind='median'"),
+        (0.25, {"axis": "z"}, "axis='z'"),
+        (None, {}, "value=None"),
+        (float("nan"), {}, "value=nan"),
+        (True, {}, "value=True"),
+    ],
+)
 def test_bad_arguments_name_the_value_and_the_fix(value, options, message):
     with pytest.raises(ChartInputError, match=re.escape(message)):
         baseline_rule(value, **options)
@@ -85,11 +88,31 @@ def test_every_chapter_chart_draws_chance_through_baseline_rule():
     """The scaling chapter's accuracy panels: the rule is the chance line at the table's chance value."""
     from helpers.experiments.scaling import charts
 
-    summary = pd.DataFrame([{"family": "pythia", "model_id": f"m{i}", "kind": "knowledge", "n_params_total": size,
-                             "n_params_nonembedding": size // 2, "n_items": 40, "n_correct": 10, "accuracy": 0.3,
-                             "accuracy_low": 0.2, "accuracy_high": 0.4, "loss": 2.0, "loss_low": 1.5,
-                             "loss_high": 2.5, "chance": CHANCE} for i, size in enumerate((70_000_000, 160_000_000))])
+    summary = pd.DataFrame(
+        [
+            {
+                "family": "pythia",
+                "model_id": f"m{i}",
+                "kind": "knowledge",
+                "n_params_total": size,
+                "n_params_nonembedding": size // 2,
+                "n_items": 40,
+                "n_correct": 10,
+                "accuracy": 0.3,
+                "accuracy_low": 0.2,
+                "accuracy_high": 0.4,
+                "loss": 2.0,
+                "loss_low": 1.5,
+                "loss_high": 2.5,
+                "chance": CHANCE,
+            }
+            for i, size in enumerate((70_000_000, 160_000_000))
+        ]
+    )
     spec = charts.scale_chart(summary, "accuracy").to_dict()
-    rules = [layer for layer in spec["spec"]["layer"] if layer["mark"]["type"] == "rule"
-             and layer["encoding"].get("tooltip", [{}])[0].get("title") == "chance"]
+    rules = [
+        layer
+        for layer in spec["spec"]["layer"]
+        if layer["mark"]["type"] == "rule" and layer["encoding"].get("tooltip", [{}])[0].get("title") == "chance"
+    ]
     assert len(rules) == 1 and rules[0]["encoding"]["y"]["field"] == "chance"

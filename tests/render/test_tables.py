@@ -18,8 +18,9 @@ LINK = re.compile(r'<p class="cc-download"><a download="([^"]+)" href="data:text
 
 def _downloads(text: str) -> list[tuple[str, pd.DataFrame]]:
     """Every CSV download in ``text``: (file name, its rows)."""
-    return [(name, pd.read_csv(io.StringIO(base64.b64decode(data).decode("utf-8"))))
-            for name, data in LINK.findall(text)]
+    return [
+        (name, pd.read_csv(io.StringIO(base64.b64decode(data).decode("utf-8")))) for name, data in LINK.findall(text)
+    ]
 
 
 def _pipe_tables(text: str) -> int:
@@ -43,11 +44,19 @@ def test_with_download_puts_the_rows_below_the_table():
 def test_every_scaling_table_has_its_download():
     from helpers.experiments.scaling import views as sv
 
-    items = pd.DataFrame({"model_id": ["a"] * 4 + ["b"] * 4, "task": "mmlu:x", "kind": "knowledge",
-                          "item_id": [f"x/{i}" for i in range(4)] * 2, "n_choices": 4,
-                          "correct": [True, False, False, True] * 2, "gold_nll_per_token": [1.0, 2.0, 3.0, 2.0] * 2,
-                          "n_params_total": [70_000_000] * 4 + [160_000_000] * 4,
-                          "n_params_nonembedding": [35_000_000] * 4 + [80_000_000] * 4})
+    items = pd.DataFrame(
+        {
+            "model_id": ["a"] * 4 + ["b"] * 4,
+            "task": "mmlu:x",
+            "kind": "knowledge",
+            "item_id": [f"x/{i}" for i in range(4)] * 2,
+            "n_choices": 4,
+            "correct": [True, False, False, True] * 2,
+            "gold_nll_per_token": [1.0, 2.0, 3.0, 2.0] * 2,
+            "n_params_total": [70_000_000] * 4 + [160_000_000] * 4,
+            "n_params_nonembedding": [35_000_000] * 4 + [80_000_000] * 4,
+        }
+    )
     summary = sv.model_summary(items, {"one": ["a", "b"]}, bootstrap=0)
     for text in (sv.counts_markdown(summary), sv.summary_markdown(summary)):
         downloads = _downloads(text)
@@ -70,9 +79,18 @@ def test_a_long_table_keeps_its_download_outside_the_folded_part():
 def test_the_model_table_downloads_exact_parameter_counts():
     from helpers.experiments.model_notes import model_table_markdown
 
-    table = pd.DataFrame({"model": ["pythia-70m"], "families": ["pythia"], "parameters": ["70M"],
-                          "n_params": [70_426_624.0], "training": ["Pile"], "weights": ["fp16"], "source": ["hub"],
-                          "model_id": ["EleutherAI/pythia-70m"]})
+    table = pd.DataFrame(
+        {
+            "model": ["pythia-70m"],
+            "families": ["pythia"],
+            "parameters": ["70M"],
+            "n_params": [70_426_624.0],
+            "training": ["Pile"],
+            "weights": ["fp16"],
+            "source": ["hub"],
+            "model_id": ["EleutherAI/pythia-70m"],
+        }
+    )
     [(name, rows)] = _downloads(model_table_markdown(table))
     assert name == "models.csv" and rows["n_params"].tolist() == [70_426_624.0]
 
@@ -97,7 +115,10 @@ def test_enable_makes_the_kernel_show_every_dataframe_with_its_download():
     try:
         assert tables.enable()
         formatted, _ = shell.display_formatter.format(pd.DataFrame({"x": [1, 2]}))
-        assert DOWNLOAD_CLASS in formatted["text/html"] and _downloads(formatted["text/html"])[0][1]["x"].tolist() == [1, 2]
+        assert DOWNLOAD_CLASS in formatted["text/html"] and _downloads(formatted["text/html"])[0][1]["x"].tolist() == [
+            1,
+            2,
+        ]
     finally:
         from pandas.io.formats.style import Styler
 

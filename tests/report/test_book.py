@@ -33,25 +33,29 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers.report import book
-from helpers.report.claims import CLAIM_RULES
 from helpers.experiments.registry import EXPERIMENTS
-
+from helpers.infra.paths import REPO_ROOT
 from helpers.render import charts as render_charts
 from helpers.render import plots
-from helpers.infra.paths import REPO_ROOT
+from helpers.report import book
+from helpers.report.claims import CLAIM_RULES
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
 ]
 SAMPLE_NOTEBOOK = REPO_ROOT / "tests" / "data" / "book_sample.ipynb"
 EXPERIMENT_PAGES = tuple(f"experiments/{name}" for name in EXPERIMENTS)
 PAGES = ("intro", "methods", *EXPERIMENT_PAGES, "published", "reproducibility", "references")
 """Every page of the book; the experiment chapters come from the registry (the ``_toc.yml`` order)."""
-REAL_NOTEBOOKS = tuple(name for name, experiment in EXPERIMENTS.items()
-                       if experiment.fill_jobs is None and name != "scaling")
+REAL_NOTEBOOKS = tuple(
+    name for name, experiment in EXPERIMENTS.items() if experiment.fill_jobs is None and name != "scaling"
+)
 """Experiments that score no model (published data only): their real notebooks run in the test build."""
 VIEWPORT = {"width": 1280, "height": 900}
 PHONE_VIEWPORT = {"width": 390, "height": 844}
@@ -138,7 +142,8 @@ RAW_PIPE_TABLES_JS = """
 () => [...document.querySelectorAll('article p, article li, article dd, article div.output.text_markdown')]
     .filter(element => !element.closest('pre, code, .highlight, table'))
     .map(element => element.innerText)
-    .filter(text => /(^|\\n)\\s*\\|[^\\n|]*\\|[^\\n|]*\\|/.test(text) || /\\|\\s*[-\u2013\u2014:]{3,}\\s*\\|/.test(text))
+    .filter(text => /(^|\\n)\\s*\\|[^\\n|]*\\|[^\\n|]*\\|/.test(text)
+                 || /\\|\\s*[-\u2013\u2014:]{3,}\\s*\\|/.test(text))
     .map(text => text.trim().slice(0, 120))
 """
 # Words broken across lines inside a verdict column (a header cell naming "verdict"): for every
@@ -199,10 +204,13 @@ CHARTS_SETTLED_JS = """
 
 def _copy_book(destination: Path) -> Path:
     """Copy the hand-written book, without build outputs or anything generated."""
-    return Path(shutil.copytree(
-        REPO_ROOT / "book", destination,
-        ignore=shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME),
-    ))
+    return Path(
+        shutil.copytree(
+            REPO_ROOT / "book",
+            destination,
+            ignore=shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME),
+        )
+    )
 
 
 def _execute_sample_into(experiments_dir: Path) -> Path:
@@ -210,8 +218,9 @@ def _execute_sample_into(experiments_dir: Path) -> Path:
     from nbclient import NotebookClient
 
     notebook = nbformat.read(SAMPLE_NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(experiments_dir)}}).execute()
+    NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(experiments_dir)}}
+    ).execute()
     target = experiments_dir / "scaling.ipynb"
     nbformat.write(notebook, target)
     return target
@@ -222,8 +231,9 @@ def _execute_real_into(experiments_dir: Path, name: str) -> Path:
     from nbclient import NotebookClient
 
     notebook = nbformat.read(EXPERIMENTS[name].notebook, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(experiments_dir)}}).execute()
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(experiments_dir)}}
+    ).execute()
     target = experiments_dir / f"{name}.ipynb"
     nbformat.write(notebook, target)
     return target
@@ -263,8 +273,11 @@ def browsed_pages(built_book: Path) -> dict[str, dict]:
     """Open every page offline in headless Chromium; record errors, requests and charts."""
     from playwright.sync_api import sync_playwright
 
-    screenshots = (built_book.parent / "screenshots" if not EXTERNAL_BOOK
-                   else Path(os.environ.get("CC_SCREENSHOTS", built_book.parent / "screenshots")))
+    screenshots = (
+        built_book.parent / "screenshots"
+        if not EXTERNAL_BOOK
+        else Path(os.environ.get("CC_SCREENSHOTS", built_book.parent / "screenshots"))
+    )
     screenshots.mkdir(parents=True, exist_ok=True)
     report: dict[str, dict] = {}
     with sync_playwright() as playwright:
@@ -284,8 +297,12 @@ def browsed_pages(built_book: Path) -> dict[str, dict]:
 
                 page = context.new_page()
                 page.route("**/*", route)
-                page.on("console", lambda message, errors=console_errors: (
-                    errors.append(message.text) if message.type == "error" else None))
+                page.on(
+                    "console",
+                    lambda message, errors=console_errors: (
+                        errors.append(message.text) if message.type == "error" else None
+                    ),
+                )
                 page.on("pageerror", lambda error, errors=console_errors: errors.append(str(error)))
                 html_path = built_book / f"{page_name}.html"
                 page.goto(html_path.as_uri(), wait_until="load")
@@ -297,33 +314,45 @@ def browsed_pages(built_book: Path) -> dict[str, dict]:
                 banner = page.locator(".bd-header-announcement").inner_text()
                 raw_tables = page.evaluate(RAW_PIPE_TABLES_JS)
                 wraps = page.evaluate(MID_WORD_WRAPS_JS)
-                page.screenshot(path=str(screenshots / f"{page_name.replace('/', '__')}.png"),
-                                full_page=True)
+                page.screenshot(path=str(screenshots / f"{page_name.replace('/', '__')}.png"), full_page=True)
                 page.close()
-                report[page_name] = {"blocked": blocked, "console_errors": console_errors,
-                                     "charts": charts, "claims_rows": claims_rows,
-                                     "banner": banner, "widths": widths, "findings": findings,
-                                     "raw_tables": raw_tables, "mid_word_wraps": wraps}
+                report[page_name] = {
+                    "blocked": blocked,
+                    "console_errors": console_errors,
+                    "charts": charts,
+                    "claims_rows": claims_rows,
+                    "banner": banner,
+                    "widths": widths,
+                    "findings": findings,
+                    "raw_tables": raw_tables,
+                    "mid_word_wraps": wraps,
+                }
             context.close()
             phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, device_scale_factor=2)
             for page_name in PAGES:
                 page = phone.new_page()
-                page.route("**/*", lambda route_request: (
-                    route_request.continue_() if route_request.request.url.startswith(LOCAL_SCHEMES)
-                    else route_request.abort()))
+                page.route(
+                    "**/*",
+                    lambda route_request: (
+                        route_request.continue_()
+                        if route_request.request.url.startswith(LOCAL_SCHEMES)
+                        else route_request.abort()
+                    ),
+                )
                 page.goto((built_book / f"{page_name}.html").as_uri(), wait_until="load")
                 page.wait_for_function(CHARTS_SETTLED_JS, timeout=20_000)
                 report[page_name]["phone_charts"] = page.evaluate(PHONE_CHARTS_JS)
                 report[page_name]["mid_word_wraps"] += [
-                    f"{wrap} (at {PHONE_VIEWPORT['width']} px)" for wrap in page.evaluate(MID_WORD_WRAPS_JS)]
-                page.screenshot(path=str(screenshots / f"{page_name.replace('/', '__')}.phone.png"),
-                                full_page=True)
+                    f"{wrap} (at {PHONE_VIEWPORT['width']} px)" for wrap in page.evaluate(MID_WORD_WRAPS_JS)
+                ]
+                page.screenshot(path=str(screenshots / f"{page_name.replace('/', '__')}.phone.png"), full_page=True)
                 page.close()
             phone.close()
         finally:
             browser.close()
     (screenshots / "widths.json").write_text(
-        json.dumps({name: page["widths"] for name, page in report.items()}, indent=1), encoding="utf-8")
+        json.dumps({name: page["widths"] for name, page in report.items()}, indent=1), encoding="utf-8"
+    )
     return report
 
 
@@ -335,8 +364,7 @@ def test_no_page_requests_the_network(browsed_pages):
 
 @pytest.mark.book
 def test_no_console_errors(browsed_pages):
-    errors = {name: page["console_errors"] for name, page in browsed_pages.items()
-              if page["console_errors"]}
+    errors = {name: page["console_errors"] for name, page in browsed_pages.items() if page["console_errors"]}
     assert errors == {}
 
 
@@ -349,9 +377,12 @@ def test_no_page_shows_a_raw_pipe_table(browsed_pages):
 
 @pytest.mark.book
 def test_no_chart_is_empty(browsed_pages):
-    empty = [f"{name}: {chart['id']}" + (f" ({chart['error']})" if chart["error"] else "")
-             for name, page in browsed_pages.items() for chart in page["charts"]
-             if chart["marks"] == 0 or chart["error"]]
+    empty = [
+        f"{name}: {chart['id']}" + (f" ({chart['error']})" if chart["error"] else "")
+        for name, page in browsed_pages.items()
+        for chart in page["charts"]
+        if chart["marks"] == 0 or chart["error"]
+    ]
     assert not empty, "charts with no data drawn:\n" + "\n".join(empty)
 
 
@@ -377,8 +408,10 @@ def test_no_chart_is_clipped_at_phone_width(browsed_pages):
         charts = page["phone_charts"]
         for chart in charts["charts"]:
             if chart["width"] > charts["column"] + WIDTH_TOLERANCE_PX:
-                clipped.append(f"{page_name}: chart {chart['id']} is {chart['width']:.0f} px wide at "
-                               f"{PHONE_VIEWPORT['width']} px; column {charts['column']:.0f} px")
+                clipped.append(
+                    f"{page_name}: chart {chart['id']} is {chart['width']:.0f} px wide at "
+                    f"{PHONE_VIEWPORT['width']} px; column {charts['column']:.0f} px"
+                )
     assert not clipped, "\n".join(clipped)
 
 
@@ -424,10 +457,8 @@ def test_charts_and_tables_fit_the_content_column(browsed_pages):
         assert column > 300, f"{page_name}: content column of {column:.0f} px: article not found?"
         for element in page["widths"]["elements"]:
             if element["width"] > column + WIDTH_TOLERANCE_PX:
-                label = f"{element['kind']} {element['id']}" + (
-                    f" ({element['title']!r})" if element["title"] else "")
-                too_wide.append(f"{page_name}: {label} is {element['width']:.0f} px wide; "
-                                f"column {column:.0f} px")
+                label = f"{element['kind']} {element['id']}" + (f" ({element['title']!r})" if element["title"] else "")
+                too_wide.append(f"{page_name}: {label} is {element['width']:.0f} px wide; column {column:.0f} px")
     assert not too_wide, "\n".join(too_wide)
 
 
@@ -461,8 +492,7 @@ def test_missing_experiments_get_placeholder_pages(built_book):
     for name in ("task_contrast", "swap"):
         page = (built_book / "experiments" / f"{name}.html").read_text(encoding="utf-8")
         assert "has not been executed for profile" in page
-    assert "has not been executed" not in (
-        built_book / "experiments" / "scaling.html").read_text(encoding="utf-8")
+    assert "has not been executed" not in (built_book / "experiments" / "scaling.html").read_text(encoding="utf-8")
 
 
 # --- unit tests: no build, no browser -----------------------------------------------------
@@ -516,8 +546,7 @@ def test_chart_html_cannot_close_its_script_early():
 
 
 def test_theme_uses_the_colour_blind_safe_palette():
-    assert plots.theme_config()["config"]["range"]["category"][:3] == [
-        "#0072B2", "#E69F00", "#009E73"]
+    assert plots.theme_config()["config"]["range"]["category"][:3] == ["#0072B2", "#E69F00", "#009E73"]
 
 
 def test_vega_bundle_defines_vega_embed(tmp_path):
@@ -530,7 +559,8 @@ def test_vega_bundle_defines_vega_embed(tmp_path):
 
 def test_figure_metadata_and_bad_names():
     assert plots.figure_metadata("fig-a", "Caption.") == {
-        "mystnb": {"figure": {"name": "fig-a", "caption": "Caption."}}}
+        "mystnb": {"figure": {"name": "fig-a", "caption": "Caption."}}
+    }
     with pytest.raises(plots.InvalidFigureError, match="'fig a'"):
         plots.figure_metadata("fig a", "Caption.")
 

@@ -23,12 +23,12 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from test_book import CHROMIUM, CHROMIUM_ARGS, EXPERIMENT_PAGES, LOCAL_SCHEMES, PAGES, built_book  # noqa: F401
 
 from helpers.infra.paths import REPO_ROOT
 from helpers.render import charts as render_charts
 from helpers.render import palette, plots
 from helpers.report import book, chapters, citation, front
-from test_book import CHROMIUM_ARGS, CHROMIUM, EXPERIMENT_PAGES, LOCAL_SCHEMES, PAGES, built_book  # noqa: F401
 
 PAPER_KEY = "marin2025ceilings"
 PHONE = {"width": 390, "height": 844}
@@ -37,7 +37,7 @@ DESKTOP = {"width": 1280, "height": 900}
 
 def _bib_title(key: str) -> str:
     text = (REPO_ROOT / "book" / "references.bib").read_text(encoding="utf-8")
-    entry = text[text.index("{" + key + ","):]
+    entry = text[text.index("{" + key + ",") :]
     return re.search(r"title\s*=\s*\{(.+?)\},\n", entry).group(1)
 
 
@@ -73,8 +73,12 @@ def test_bibtex_entry_has_title_authors_version_year_url():
     data = citation.citation()
     entry = citation.bibtex_entry(data)
     assert entry.startswith("@software{")
-    for field, value in (("title", data["title"]), ("version", str(data["version"])),
-                         ("year", str(data["date-released"])[:4]), ("url", data["repository-code"])):
+    for field, value in (
+        ("title", data["title"]),
+        ("version", str(data["version"])),
+        ("year", str(data["date-released"])[:4]),
+        ("url", data["repository-code"]),
+    ):
         assert re.search(rf"^\s*{field}\s*=\s*\{{.*{re.escape(value)}.*\}}", entry, re.M), field
     assert "author" in entry and "contributors" in entry
     assert "```bibtex" in citation.cite_markdown(data)
@@ -98,8 +102,10 @@ def test_profile_config_sets_footer_and_copyright_from_the_build_date(tmp_path, 
     assert config["copyright"] == "2031"
     assert f"v{citation.project_version()}" in config["html"]["extra_footer"]
     assert "2031-02-03" in config["html"]["extra_footer"]
-    assert not re.search(r"\b20\d\d\b", str(yaml.safe_load(
-        (REPO_ROOT / "book" / "_config.yml").read_text(encoding="utf-8")).get("copyright", "")))
+    assert not re.search(
+        r"\b20\d\d\b",
+        str(yaml.safe_load((REPO_ROOT / "book" / "_config.yml").read_text(encoding="utf-8")).get("copyright", "")),
+    )
 
 
 # --------------------------------------------------------------------------- 3. first page
@@ -119,9 +125,16 @@ class _Result:
 def _points():
     import pandas as pd
 
-    mmlu = pd.DataFrame({"family": ["pythia", "pythia", "opt"], "model": ["pythia-70m", "pythia-1b", "opt-125m"],
-                         "params": [70e6, 1.0e9, 125e6], "acc": [0.21, 0.23, 0.22],
-                         "acc_stderr": [0.012, 0.013, 0.012], "n": [1064] * 3})
+    mmlu = pd.DataFrame(
+        {
+            "family": ["pythia", "pythia", "opt"],
+            "model": ["pythia-70m", "pythia-1b", "opt-125m"],
+            "params": [70e6, 1.0e9, 125e6],
+            "acc": [0.21, 0.23, 0.22],
+            "acc_stderr": [0.012, 0.013, 0.012],
+            "n": [1064] * 3,
+        }
+    )
     return front.figure_points(mmlu)
 
 
@@ -171,8 +184,16 @@ def _chapter(tmp_path: Path, name: str, figure_output: bool) -> Path:
     notebook = nbformat.v4.new_notebook()
     code = nbformat.v4.new_code_cell("x = 1")
     figure = nbformat.v4.new_code_cell("chart", metadata={"mystnb": {"figure": {"name": "fig-x", "caption": "C."}}})
-    figure.outputs = [nbformat.v4.new_output("display_data", data=(
-        {"text/html": f'<div class="{plots.CHART_CLASS}"></div>'} if figure_output else {"text/markdown": "No fit."}))]
+    figure.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data=(
+                {"text/html": f'<div class="{plots.CHART_CLASS}"></div>'}
+                if figure_output
+                else {"text/markdown": "No fit."}
+            ),
+        )
+    ]
     notebook.cells = [nbformat.v4.new_markdown_cell("# A chapter\n\nText."), code, figure]
     path = experiments / f"{name}.ipynb"
     nbformat.write(notebook, str(path))
@@ -199,7 +220,7 @@ def test_chapters_on_stand_ins_say_so_and_fold_their_code(tmp_path):
 
 
 def _yellowish_and_pale(colour: str) -> bool:
-    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
     hue, lightness, saturation = colorsys.rgb_to_hls(red, green, blue)
     return 45 / 360 <= hue <= 70 / 360 and lightness > 0.5 and saturation > 0.3
 
@@ -208,9 +229,13 @@ def test_no_light_yellow_in_any_data_palette():
     from helpers.experiments.published_pythia import charts as pythia_charts
     from helpers.experiments.task_contrast import charts as contrast_charts
 
-    palettes = {"theme": plots.theme_config()["config"]["range"]["category"], "model": palette.MODEL_PALETTE,
-                "named": list(palette.NAMED_COLOURS.values()), "contrast": contrast_charts.OTHER_COLOURS,
-                "shots": pythia_charts.SHOT_COLORS}
+    palettes = {
+        "theme": plots.theme_config()["config"]["range"]["category"],
+        "model": palette.MODEL_PALETTE,
+        "named": list(palette.NAMED_COLOURS.values()),
+        "contrast": contrast_charts.OTHER_COLOURS,
+        "shots": pythia_charts.SHOT_COLORS,
+    }
     pale = {name: [c for c in colours if _yellowish_and_pale(c)] for name, colours in palettes.items()}
     assert not any(pale.values()), pale
 
@@ -233,9 +258,16 @@ def test_one_colour_per_family_in_every_module():
 
 
 def test_tooltips_are_named_with_units_and_figures_can_be_saved():
-    spec = {"mark": "point", "encoding": {"tooltip": [{"field": "n_params", "type": "quantitative"},
-                                                      {"field": "loss", "type": "quantitative"},
-                                                      {"field": "model", "type": "nominal", "title": "model"}]}}
+    spec = {
+        "mark": "point",
+        "encoding": {
+            "tooltip": [
+                {"field": "n_params", "type": "quantitative"},
+                {"field": "loss", "type": "quantitative"},
+                {"field": "model", "type": "nominal", "title": "model"},
+            ]
+        },
+    }
     html = plots.chart_html(spec)
     assert '"title": "total parameters"' in html and '"title": "loss (nats per token)"' in html
     assert plots.EMBED_OPTIONS["actions"]["export"] is True
@@ -248,8 +280,14 @@ def test_a_family_of_two_sizes_gets_a_sentence_not_an_empty_fit_chart():
 
     from helpers.experiments.scaling import fits
 
-    table = pd.DataFrame({"family": ["qwen2.5-coder", "qwen2.5-coder"], "kind": ["knowledge", "procedure"],
-                          "size_basis": ["total", "total"], "status": ["not fitted: 2 sizes; a fit needs 3"] * 2})
+    table = pd.DataFrame(
+        {
+            "family": ["qwen2.5-coder", "qwen2.5-coder"],
+            "kind": ["knowledge", "procedure"],
+            "size_basis": ["total", "total"],
+            "status": ["not fitted: 2 sizes; a fit needs 3"] * 2,
+        }
+    )
     sentence = fits.no_fit_sentence(table)
     assert sentence.startswith("No power law is drawn") and "qwen2.5-coder: 2 sizes" in sentence
     assert sentence.count(".") <= 2
@@ -260,8 +298,11 @@ def test_same_size_axis_in_every_chapter():
     from helpers.experiments.scaling import palette as chapter_palette
 
     assert chapter_palette.size_axis("n", [1e6, 1e9]).to_dict()["title"] == "total parameters (log scale)"
-    parameters = [cell.source for cell in nbformat.read(str(REPO_ROOT / "notebooks" / "task_contrast.ipynb"),
-                                                          as_version=4).cells if "parameters" in cell.metadata.get("tags", [])]
+    parameters = [
+        cell.source
+        for cell in nbformat.read(str(REPO_ROOT / "notebooks" / "task_contrast.ipynb"), as_version=4).cells
+        if "parameters" in cell.metadata.get("tags", [])
+    ]
     assert 'size_column: str = "n_params_total"' in parameters[0]
 
 
@@ -323,12 +364,15 @@ FOLD_POSITION_JS = """
 
 def _open(context, path: Path):
     page = context.new_page()
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(LOCAL_SCHEMES)
-               else route.abort())
+    page.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith(LOCAL_SCHEMES) else route.abort()
+    )
     page.goto(path.as_uri(), wait_until="load")
-    page.wait_for_function("() => [...document.querySelectorAll('.cc-altair-chart')].every("
-                           "c => c.querySelector('svg g.role-mark') || c.classList.contains('cc-chart-error'))",
-                           timeout=20_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.cc-altair-chart')].every("
+        "c => c.querySelector('svg g.role-mark') || c.classList.contains('cc-chart-error'))",
+        timeout=20_000,
+    )
     return page
 
 
@@ -359,8 +403,10 @@ def reader_views(reader_book: Path) -> dict:
                     report[view][name] = {
                         "footer": page.locator("footer").all_inner_texts(),
                         "title": page.locator("article h1").first.inner_text(),
-                        "folded": page.evaluate(FOLD_JS), "broken": page.evaluate(BROKEN_WORDS_JS),
-                        "overflow": page.evaluate(OVERFLOW_JS), "fold": page.evaluate(FOLD_POSITION_JS),
+                        "folded": page.evaluate(FOLD_JS),
+                        "broken": page.evaluate(BROKEN_WORDS_JS),
+                        "overflow": page.evaluate(OVERFLOW_JS),
+                        "fold": page.evaluate(FOLD_POSITION_JS),
                         "actions": page.locator(".cc-altair-chart details summary").count(),
                         "charts": page.locator(".cc-altair-chart").count(),
                     }
@@ -414,8 +460,12 @@ def test_charts_scale_on_a_phone(reader_views):
 
 @pytest.mark.book
 def test_table_cells_never_break_inside_a_word(reader_views):
-    broken = {name: page["broken"] for view in ("phone", "desktop") for name, page in reader_views[view].items()
-              if page["broken"]}
+    broken = {
+        name: page["broken"]
+        for view in ("phone", "desktop")
+        for name, page in reader_views[view].items()
+        if page["broken"]
+    }
     assert broken == {}
 
 
@@ -443,14 +493,28 @@ def test_item_rows_show_prompt_choices_and_each_models_log_probabilities_and_ans
 
     settings = load_profile("ci").tasks
     items = build_setting_items(settings["pattern"])[:3]
-    rows = pd.DataFrame([
-        {"model_id": model, "task": item.task, "kind": "pattern", "item_id": item.item_id, "choice": choice,
-         "label": item.choice_labels[choice] if item.choice_labels else str(choice), "gold": item.gold,
-         "is_gold": choice == item.gold, "continuation": request.continuation,
-         "logprob": -1.0 - choice if model == "random:a" else -2.0 + choice, "is_greedy": False,
-         "condition": condition}
-        for model in ("random:a", "random:b") for item in items
-        for choice, request in enumerate(item.requests) for condition in ("baseline",)])
+    rows = pd.DataFrame(
+        [
+            {
+                "model_id": model,
+                "task": item.task,
+                "kind": "pattern",
+                "item_id": item.item_id,
+                "choice": choice,
+                "label": item.choice_labels[choice] if item.choice_labels else str(choice),
+                "gold": item.gold,
+                "is_gold": choice == item.gold,
+                "continuation": request.continuation,
+                "logprob": -1.0 - choice if model == "random:a" else -2.0 + choice,
+                "is_greedy": False,
+                "condition": condition,
+            }
+            for model in ("random:a", "random:b")
+            for item in items
+            for choice, request in enumerate(item.requests)
+            for condition in ("baseline",)
+        ]
+    )
     table = item_explorer.item_rows(rows, settings)
     assert len(table) == 3
     assert {"prompt (end)", "choices", "a: answer", "a: log p per choice", "b: answer"} <= set(table.columns)
@@ -481,7 +545,9 @@ def test_interactive_table_is_offline_searchable_and_downloadable():
     big = pd.DataFrame({"text": ["x" * 100] * 5000})
     link = str(tables.csv_link(big, "big.csv"))
     assert 'download="big.csv.gz"' in link
-    assert gzip.decompress(base64.b64decode(re.search(r'base64,([^"]+)"', link).group(1))).decode() == big.to_csv(index=False)
+    assert gzip.decompress(base64.b64decode(re.search(r'base64,([^"]+)"', link).group(1))).decode() == big.to_csv(
+        index=False
+    )
 
 
 def test_every_chart_has_a_csv_download_of_its_data():

@@ -30,12 +30,25 @@ def empty_stack(tmp_path, monkeypatch) -> StoreStack:
 def _runs(before, after, column="gold_nll_per_token", byte=None):
     def table(model, losses, per_byte):
         n = len(losses)
-        return pd.DataFrame({"model_id": model, "task": "t", "item_id": [f"i{i}" for i in range(n)],
-                             "gold_nll_per_token": losses, "gold_nll_per_byte": per_byte})
+        return pd.DataFrame(
+            {
+                "model_id": model,
+                "task": "t",
+                "item_id": [f"i{i}" for i in range(n)],
+                "gold_nll_per_token": losses,
+                "gold_nll_per_byte": per_byte,
+            }
+        )
 
     byte = byte if byte is not None else (np.asarray(before) / 3, np.asarray(after) / 3)
-    return FamilyRuns("small", "pythia", "knowledge_fulltext", 0, "mmlu_math_fulltext",
-                      (table("pythia-70m", before, byte[0]), table("pythia-410m", after, byte[1])))
+    return FamilyRuns(
+        "small",
+        "pythia",
+        "knowledge_fulltext",
+        0,
+        "mmlu_math_fulltext",
+        (table("pythia-70m", before, byte[0]), table("pythia-410m", after, byte[1])),
+    )
 
 
 # ----------------------------------------------------------------------------- rule 3: two models
@@ -137,9 +150,8 @@ def test_stand_in_illustrations_carry_no_verdict_words():
 
 
 def test_sensitivity_subjects_and_checkpoints_on_the_published_results():
-    from helpers.report.claims.sensitivity import checkpoint_lines, sensitivity_lines, subject_lines
-
     from helpers.report.claims.knowledge import _below_chance_code, _chance_tests, _claim1_part
+    from helpers.report.claims.sensitivity import checkpoint_lines, sensitivity_lines, subject_lines
 
     published = load_published()
     one, two = sensitivity_lines(published, _claim1_part, _chance_tests, _below_chance_code)
@@ -148,8 +160,13 @@ def test_sensitivity_subjects_and_checkpoints_on_the_published_results():
     subjects = subject_lines(published, families=("opt",))[0]
     assert "one common slope: Wald chi²" in subjects and "on 4 df" in subjects
     # the per-subject slope of one subject equals a model-level fit on that subject alone (same weights)
-    rows = published[(published["family"] == "opt") & (published["num_fewshot"] == 0) & (published["metric"] == "acc")
-                     & (published["task"] == "hendrycksTest-abstract_algebra") & (published["params"] <= 30e9)]
+    rows = published[
+        (published["family"] == "opt")
+        & (published["num_fewshot"] == 0)
+        & (published["metric"] == "acc")
+        & (published["task"] == "hendrycksTest-abstract_algebra")
+        & (published["params"] <= 30e9)
+    ]
     from helpers.analysis.trend import wls_slope
 
     alone = wls_slope(rows["params"].astype(float), rows["value"], rows["stderr"], n=100)
@@ -170,15 +187,28 @@ def test_claim1_on_runs_of_two_models_gives_the_paired_change():
     from helpers.report.claims.knowledge import claim1_runs
 
     def table(model, right, size):
-        return pd.DataFrame({"model_id": model, "task": "t", "item_id": [f"i{i}" for i in range(40)],
-                             "correct": right, "n_params_total": size})
+        return pd.DataFrame(
+            {
+                "model_id": model,
+                "task": "t",
+                "item_id": [f"i{i}" for i in range(40)],
+                "correct": right,
+                "n_params_total": size,
+            }
+        )
 
     small, large = np.arange(40) < 8, np.arange(40) < 20  # 12 items turn right, none wrong
-    runs = FamilyRuns("small", "pythia", "knowledge_fulltext", 0, "mmlu_math_fulltext",
-                      (table("pythia-70m", small, 7e7), table("pythia-410m", large, 4e8)))
+    runs = FamilyRuns(
+        "small",
+        "pythia",
+        "knowledge_fulltext",
+        0,
+        "mmlu_math_fulltext",
+        (table("pythia-70m", small, 7e7), table("pythia-410m", large, 4e8)),
+    )
     detail = claim1_runs([runs])[1][0]
     assert "no trend from two models" in detail and "paired by item, 40 items" in detail
-    assert f"exact McNemar p = {2 * 0.5 ** 12:.3g}" in detail  # 12 discordant items, all one way
+    assert f"exact McNemar p = {2 * 0.5**12:.3g}" in detail  # 12 discordant items, all one way
 
 
 def test_an_open_question_reads_supported_or_not_supported_and_a_claim_reads_reproduced():

@@ -15,14 +15,19 @@ import pytest
 from helpers.analysis.power import mde_paired_floor
 from helpers.analysis.published import load_published, mmlu_math_summary
 from helpers.experiments.evaluation import ROW_COLUMNS, ModelHandle, evaluation_code_version, result_key
+from helpers.experiments.swap.verdict import collapse_code, collapse_table
 from helpers.infra.profiles import ProfileError, load_profile
 from helpers.infra.store import ResultStore, StoreStack
 from helpers.report.claims import CLAIM_RULES, claim_results, claims_frame, claims_table
-from helpers.experiments.swap.verdict import collapse_code, collapse_table
 from helpers.report.claims.evidence import Evidence, published_mmlu_accuracies
 
-N_PARAMS = {"pythia-70m": 70_426_624, "pythia-160m": 162_322_944, "pythia-410m": 405_334_016,
-            "opt-125m": 125_239_296, "opt-350m": 331_196_416}
+N_PARAMS = {
+    "pythia-70m": 70_426_624,
+    "pythia-160m": 162_322_944,
+    "pythia-410m": 405_334_016,
+    "opt-125m": 125_239_296,
+    "opt-350m": 331_196_416,
+}
 
 
 @pytest.fixture
@@ -70,8 +75,9 @@ def test_claim1_is_judged_on_the_trend_with_the_published_slopes(published_only)
     summary = mmlu_math_summary(load_published(), shots=0)
     for family in ("pythia", "opt"):
         rows = summary[(summary["family"] == family) & (summary["params"] <= 30e9)]
-        slope = _wls_slope_by_hand(np.log10(rows["params"].to_numpy()), rows["acc"].to_numpy(),
-                                   rows["acc_stderr"].to_numpy())
+        slope = _wls_slope_by_hand(
+            np.log10(rows["params"].to_numpy()), rows["acc"].to_numpy(), rows["acc_stderr"].to_numpy()
+        )
         assert f"{family}: slope {100 * slope:+.1f} pts per decade" in result.verdict.reason
     assert result.verdict.code == "not reproduced"  # OPT rises (95% interval excludes 0)
     # issue 19: the slope's error never falls below the items' binomial scatter (Pythia's models scatter
@@ -158,21 +164,53 @@ def _fulltext_rows(model_id, gold_nll, correct, n_params, items):
             gold = choice == item.gold
             rival = 1 if item.gold != 1 else 0  # the one wrong answer that beats gold when it loses
             logprob = -2 * nll if gold else (-2 * nll + 0.5 if not right and choice == rival else -2 * nll - 1.0)
-            rows.append({"model_id": model_id, "task": item.task, "kind": "knowledge_fulltext", "item_id": item.item_id,
-                         "subject": item.task, "choice": choice, "label": f"answer {choice}", "gold": item.gold,
-                         "is_gold": gold, "continuation": f" answer {choice}", "logprob": logprob,
-                         "is_greedy": False, "n_tokens": 2, "token_logprobs": [logprob / 2] * 2,
-                         "token_is_greedy": [False, False], "n_params_total": n_params,
-                         "n_params_nonembedding": n_params // 2})
+            rows.append(
+                {
+                    "model_id": model_id,
+                    "task": item.task,
+                    "kind": "knowledge_fulltext",
+                    "item_id": item.item_id,
+                    "subject": item.task,
+                    "choice": choice,
+                    "label": f"answer {choice}",
+                    "gold": item.gold,
+                    "is_gold": gold,
+                    "continuation": f" answer {choice}",
+                    "logprob": logprob,
+                    "is_greedy": False,
+                    "n_tokens": 2,
+                    "token_logprobs": [logprob / 2] * 2,
+                    "token_is_greedy": [False, False],
+                    "n_params_total": n_params,
+                    "n_params_nonembedding": n_params // 2,
+                }
+            )
     return rows
 
 
 def _arithmetic_rows(model_id, nll, correct, n_params, items):
-    return [{"model_id": model_id, "task": item.task, "kind": "procedure", "item_id": item.item_id,
-             "subject": item.task, "choice": 0, "label": "42", "gold": 0, "is_gold": True, "continuation": " 42",
-             "logprob": -2 * loss, "is_greedy": bool(right), "n_tokens": 2, "token_logprobs": [-loss, -loss],
-             "token_is_greedy": [bool(right)] * 2, "n_params_total": n_params, "n_params_nonembedding": n_params // 2}
-            for item, loss, right in zip(items, nll, correct)]
+    return [
+        {
+            "model_id": model_id,
+            "task": item.task,
+            "kind": "procedure",
+            "item_id": item.item_id,
+            "subject": item.task,
+            "choice": 0,
+            "label": "42",
+            "gold": 0,
+            "is_gold": True,
+            "continuation": " 42",
+            "logprob": -2 * loss,
+            "is_greedy": bool(right),
+            "n_tokens": 2,
+            "token_logprobs": [-loss, -loss],
+            "token_is_greedy": [bool(right)] * 2,
+            "n_params_total": n_params,
+            "n_params_nonembedding": n_params // 2,
+        }
+        for item, loss, right in zip(items, nll, correct)
+    ]
 
 
 def _items(setting):
@@ -185,9 +223,14 @@ def _store(stack, source, setting, rows):
     """Store ``rows`` as the result of ``setting`` on ``source``, under the setting's real items (as a run would)."""
     handle = ModelHandle(source)
     frame = pd.DataFrame([{**row, "model_id": handle.model_id} for row in rows], columns=ROW_COLUMNS)
-    stack.get_or_compute(result_key(handle, setting), evaluation_code_version(), _items(setting),
-                         lambda chunk: frame[frame["item_id"].isin([item.item_id for item in chunk])].reset_index(
-                             drop=True), shard_size=64, progress=False)
+    stack.get_or_compute(
+        result_key(handle, setting),
+        evaluation_code_version(),
+        _items(setting),
+        lambda chunk: frame[frame["item_id"].isin([item.item_id for item in chunk])].reset_index(drop=True),
+        shard_size=64,
+        progress=False,
+    )
 
 
 def _alternating(low, high, n):
@@ -202,13 +245,32 @@ def test_runs_of_a_pythia_opt_profile_judge_claims_3_and_4(empty_stack):
     # Pythia: loss 1.0 -> 0.69 per token (a 31% fall), accuracy 20% both; arithmetic 0% -> 30% in every
     # difficulty, loss 3 -> 1
     for name, loss in (("pythia-70m", (0.9, 1.1)), ("pythia-410m", (0.59, 0.79))):
-        _store(empty_stack, name, knowledge,
-               _fulltext_rows(name, _alternating(*loss, n), np.arange(n) < n // 5, N_PARAMS[name], mmlu))
-    _store(empty_stack, "pythia-70m", procedure, _arithmetic_rows(
-        "pythia-70m", _alternating(2.8, 3.2, m), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic))
-    _store(empty_stack, "pythia-410m", procedure, _arithmetic_rows(  # every third item falls 0.1 less: an interval
-        "pythia-410m", _alternating(0.8, 1.2, m) + 0.1 * (np.arange(m) % 3 == 0), np.arange(m) % 10 < 3,
-        N_PARAMS["pythia-410m"], arithmetic))
+        _store(
+            empty_stack,
+            name,
+            knowledge,
+            _fulltext_rows(name, _alternating(*loss, n), np.arange(n) < n // 5, N_PARAMS[name], mmlu),
+        )
+    _store(
+        empty_stack,
+        "pythia-70m",
+        procedure,
+        _arithmetic_rows(
+            "pythia-70m", _alternating(2.8, 3.2, m), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic
+        ),
+    )
+    _store(
+        empty_stack,
+        "pythia-410m",
+        procedure,
+        _arithmetic_rows(  # every third item falls 0.1 less: an interval
+            "pythia-410m",
+            _alternating(0.8, 1.2, m) + 0.1 * (np.arange(m) % 3 == 0),
+            np.arange(m) % 10 < 3,
+            N_PARAMS["pythia-410m"],
+            arithmetic,
+        ),
+    )
     results = _by_id(claim_results("offline", stack=empty_stack))
     assert results["3"].verdict.code == "reproduced"  # the fall's interval lies inside 21-41%
     assert "fall 31.0%" in results["3"].verdict.reason
@@ -223,10 +285,18 @@ def test_two_items_going_0_to_2_do_not_make_an_improvement(empty_stack):
     procedure = load_profile("small").tasks["procedure"]
     arithmetic = _items(procedure)
     m = len(arithmetic)
-    _store(empty_stack, "pythia-70m", procedure,
-           _arithmetic_rows("pythia-70m", np.full(m, 3.0), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic))
-    _store(empty_stack, "pythia-410m", procedure,  # two items go from wrong to right, nothing else changes
-           _arithmetic_rows("pythia-410m", np.full(m, 3.0), np.arange(m) < 2, N_PARAMS["pythia-410m"], arithmetic))
+    _store(
+        empty_stack,
+        "pythia-70m",
+        procedure,
+        _arithmetic_rows("pythia-70m", np.full(m, 3.0), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic),
+    )
+    _store(
+        empty_stack,
+        "pythia-410m",
+        procedure,  # two items go from wrong to right, nothing else changes
+        _arithmetic_rows("pythia-410m", np.full(m, 3.0), np.arange(m) < 2, N_PARAMS["pythia-410m"], arithmetic),
+    )
     result = _by_id(claim_results("offline", stack=empty_stack))["4a"]
     first = result.verdict.reason.split("; ")[0]
     assert first.startswith("pythia arithmetic_2da") and "0.0% → 0.4%" in first and "Holm p = 1.000" in first
@@ -239,8 +309,12 @@ def test_a_fall_far_from_31_percent_is_not_reproduced(empty_stack):
     mmlu = _items(knowledge)
     n = len(mmlu)
     for name, loss in (("opt-125m", (1.9, 2.1)), ("opt-350m", (1.8, 2.0))):  # about a 5% fall
-        _store(empty_stack, name, knowledge, _fulltext_rows(name, _alternating(*loss, n), np.arange(n) < n // 5,
-                                                            N_PARAMS[name], mmlu))
+        _store(
+            empty_stack,
+            name,
+            knowledge,
+            _fulltext_rows(name, _alternating(*loss, n), np.arange(n) < n // 5, N_PARAMS[name], mmlu),
+        )
     result = _by_id(claim_results("offline", stack=empty_stack))["3"]
     assert result.verdict.code == "not reproduced"
 
@@ -252,10 +326,18 @@ def test_a_loss_rank_test_and_a_mean_that_disagree_do_not_decide_claim_4b(empty_
     m = len(arithmetic)
     after = np.full(m, 2.9)
     after[::60] = 23.0  # one item in 60 rises by 20 nats
-    _store(empty_stack, "pythia-70m", procedure,
-           _arithmetic_rows("pythia-70m", np.full(m, 3.0), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic))
-    _store(empty_stack, "pythia-410m", procedure,
-           _arithmetic_rows("pythia-410m", after, np.zeros(m, bool), N_PARAMS["pythia-410m"], arithmetic))
+    _store(
+        empty_stack,
+        "pythia-70m",
+        procedure,
+        _arithmetic_rows("pythia-70m", np.full(m, 3.0), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic),
+    )
+    _store(
+        empty_stack,
+        "pythia-410m",
+        procedure,
+        _arithmetic_rows("pythia-410m", after, np.zeros(m, bool), N_PARAMS["pythia-410m"], arithmetic),
+    )
     result = _by_id(claim_results("offline", stack=empty_stack))["4b"]
     assert "Wilcoxon Holm p < 0.001" in result.verdict.reason and "change +0.2" in result.verdict.reason
     assert result.verdict.code == "inconclusive"
@@ -264,22 +346,33 @@ def test_a_loss_rank_test_and_a_mean_that_disagree_do_not_decide_claim_4b(empty_
 # ----------------------------------------------------------------------------- claim 5 by hand
 
 
-@pytest.mark.parametrize("difference, swapped, baseline_low, p, expected", [
-    (-0.5, (0.10, 0.30), 0.6, 0.001, "complete"),          # significant drop, upper bound within 25+10
-    (-0.1, (0.50, 0.80), 0.6, 0.40, "not complete"),       # most answers kept: lower bound above 35%
-    (-0.5, (0.05, 0.60), 0.5, 0.03, "inconclusive"),       # a handful of items: bound too wide to say
-    (-0.0, (0.10, 0.30), 0.10, 1.0, "inconclusive"),       # baseline at chance: nothing to lose
-])
+@pytest.mark.parametrize(
+    "difference, swapped, baseline_low, p, expected",
+    [
+        (-0.5, (0.10, 0.30), 0.6, 0.001, "complete"),  # significant drop, upper bound within 25+10
+        (-0.1, (0.50, 0.80), 0.6, 0.40, "not complete"),  # most answers kept: lower bound above 35%
+        (-0.5, (0.05, 0.60), 0.5, 0.03, "inconclusive"),  # a handful of items: bound too wide to say
+        (-0.0, (0.10, 0.30), 0.10, 1.0, "inconclusive"),  # baseline at chance: nothing to lose
+    ],
+)
 def test_collapse_needs_a_significant_drop_and_a_bound_near_chance(difference, swapped, baseline_low, p, expected):
     assert collapse_code(difference, *swapped, baseline_low, 0.25, p) == expected
 
 
 def test_a_swap_that_keeps_most_answers_on_a_handful_of_items_is_not_a_complete_collapse():
     """The old rule called any swap "complete" when it was not significantly above chance."""
-    items = pd.DataFrame({
-        "donor": "d", "recipient": "r", "kind": "knowledge", "task": "t", "n_choices": 4,
-        "condition": ["baseline"] * 4 + ["swap a=1"] * 4, "item_id": [f"i{k}" for k in range(4)] * 2,
-        "correct": [True, True, True, True, True, True, True, False]})
+    items = pd.DataFrame(
+        {
+            "donor": "d",
+            "recipient": "r",
+            "kind": "knowledge",
+            "task": "t",
+            "n_choices": 4,
+            "condition": ["baseline"] * 4 + ["swap a=1"] * 4,
+            "item_id": [f"i{k}" for k in range(4)] * 2,
+            "correct": [True, True, True, True, True, True, True, False],
+        }
+    )
     row = collapse_table(items).iloc[0]
     assert row["collapse"] == "inconclusive" and row["swapped"] == 0.75
 
@@ -299,10 +392,18 @@ def test_nan_losses_give_a_verdict_not_a_crash(empty_stack):
     n = len(mmlu)
     losses = _alternating(0.9, 1.1, n).astype(float)
     losses[3] = np.nan
-    _store(empty_stack, "pythia-70m", knowledge, _fulltext_rows("pythia-70m", losses, np.arange(n) < n // 5,
-                                                                 N_PARAMS["pythia-70m"], mmlu))
-    _store(empty_stack, "pythia-410m", knowledge, _fulltext_rows(
-        "pythia-410m", _alternating(0.6, 0.8, n), np.arange(n) < n // 5, N_PARAMS["pythia-410m"], mmlu))
+    _store(
+        empty_stack,
+        "pythia-70m",
+        knowledge,
+        _fulltext_rows("pythia-70m", losses, np.arange(n) < n // 5, N_PARAMS["pythia-70m"], mmlu),
+    )
+    _store(
+        empty_stack,
+        "pythia-410m",
+        knowledge,
+        _fulltext_rows("pythia-410m", _alternating(0.6, 0.8, n), np.arange(n) < n // 5, N_PARAMS["pythia-410m"], mmlu),
+    )
     result = _by_id(claim_results("offline", stack=empty_stack))["3"]
     assert result.verdict.code in ("inconclusive", "not judged") and "NaN" in result.verdict.reason
 
@@ -313,11 +414,24 @@ def test_claim3_lines_survive_nan_losses_with_a_key():
     from helpers.report.claims.loss_fall import loss_fall_lines
 
     def table(model, losses):
-        return pd.DataFrame({"model_id": model, "task": "t", "item_id": ["a", "b", "c"], "gold_nll_per_token": losses,
-                             "gold_nll_per_byte": losses})
+        return pd.DataFrame(
+            {
+                "model_id": model,
+                "task": "t",
+                "item_id": ["a", "b", "c"],
+                "gold_nll_per_token": losses,
+                "gold_nll_per_byte": losses,
+            }
+        )
 
-    runs = FamilyRuns("small", "pythia", "knowledge_fulltext", 0, "mmlu_math_fulltext",
-                      (table("pythia-70m", [1.0, np.nan, 1.2]), table("pythia-410m", [0.7, 0.8, 0.9])))
+    runs = FamilyRuns(
+        "small",
+        "pythia",
+        "knowledge_fulltext",
+        0,
+        "mmlu_math_fulltext",
+        (table("pythia-70m", [1.0, np.nan, 1.2]), table("pythia-410m", [0.7, 0.8, 0.9])),
+    )
     codes, details, keys = loss_fall_lines([runs])[:3]
     assert codes == ["inconclusive"] and "NaN" in details[0] and "no interval" in keys[0]
 

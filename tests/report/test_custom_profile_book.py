@@ -36,10 +36,24 @@ def _mini_profiles(path):
 @pytest.mark.slow
 def test_a_custom_profiles_file_builds_a_book_end_to_end(tmp_path):
     profiles = _mini_profiles(tmp_path / "my_profiles.yml")
-    book_dir = shutil.copytree(REPO_ROOT / "book", tmp_path / "book", ignore=shutil.ignore_patterns(
-        "_build", "_generated", "experiments", plots.BUNDLE_FILENAME))
-    status = cli.main(["book", "--profile", "mini", "--profiles-file", str(profiles), "--store",
-                       str(tmp_path / "store"), "--book-dir", str(book_dir)])
+    book_dir = shutil.copytree(
+        REPO_ROOT / "book",
+        tmp_path / "book",
+        ignore=shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME),
+    )
+    status = cli.main(
+        [
+            "book",
+            "--profile",
+            "mini",
+            "--profiles-file",
+            str(profiles),
+            "--store",
+            str(tmp_path / "store"),
+            "--book-dir",
+            str(book_dir),
+        ]
+    )
     assert status == cli.EXIT_OK
     for name in EXPERIMENTS:  # every notebook executed, with the custom profile and its file
         executed = nbformat.read(str(book_dir / "experiments" / f"{name}.ipynb"), as_version=4)

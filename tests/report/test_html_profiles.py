@@ -54,8 +54,13 @@ def test_a_notebook_papermill_ran_into_an_exception_is_refused_naming_the_cell(t
     executed = tmp_path / "experiments" / "scaling.ipynb"
     executed.parent.mkdir(parents=True)
     with pytest.raises(papermill.PapermillExecutionError):
-        papermill.execute_notebook(str(DATA / "run_failing.ipynb"), str(executed), parameters={"profile": "ci"},
-                                   kernel_name="python3", progress_bar=False)
+        papermill.execute_notebook(
+            str(DATA / "run_failing.ipynb"),
+            str(executed),
+            parameters={"profile": "ci"},
+            kernel_name="python3",
+            progress_bar=False,
+        )
     assert nbformat.read(str(executed), as_version=4).metadata["papermill"]["exception"] is True
     with pytest.raises(BookBuildError) as error:
         check_notebooks_succeeded("ci", tmp_path)
@@ -70,10 +75,20 @@ def test_a_notebook_papermill_ran_into_an_exception_is_refused_naming_the_cell(t
 
 def test_a_notebook_with_an_error_output_is_refused_and_clean_ones_pass(tmp_path):
     _executed(tmp_path, "scaling", "ci")
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1", execution_count=1),
-        nbformat.v4.new_code_cell("1 / 0", execution_count=2, outputs=[nbformat.v4.new_output(
-            "error", ename="ZeroDivisionError", evalue="division by zero", traceback=["..."])])])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1", execution_count=1),
+            nbformat.v4.new_code_cell(
+                "1 / 0",
+                execution_count=2,
+                outputs=[
+                    nbformat.v4.new_output(
+                        "error", ename="ZeroDivisionError", evalue="division by zero", traceback=["..."]
+                    )
+                ],
+            ),
+        ]
+    )
     nbformat.write(notebook, str(tmp_path / "experiments" / "swap.ipynb"))  # run by hand, no papermill record
     with pytest.raises(BookBuildError) as error:
         check_notebooks_succeeded("ci", tmp_path)
@@ -98,9 +113,11 @@ def test_the_banner_comes_from_the_profile_description_and_findings():
         return Profile(name, description, findings, "cpu", {"f": ("random:pythia-70m",)}, {})
 
     assert profile_banner(profile("mini", "Two tiny models. More text that stays out.", False)) == (
-        "Profile <b>mini</b> (test profile: its numbers are not findings): Two tiny models.")
+        "Profile <b>mini</b> (test profile: its numbers are not findings): Two tiny models."
+    )
     assert profile_banner(profile("big", "Pythia 70m-12b, on a GPU (0.5B and 1.5B too).", True)) == (
-        "Profile <b>big</b>: Pythia 70m-12b, on a GPU (0.5B and 1.5B too).")
+        "Profile <b>big</b>: Pythia 70m-12b, on a GPU (0.5B and 1.5B too)."
+    )
     assert profile_banner(profile("a<b", "", True)) == "Profile <b>a&lt;b</b>"  # escaped; no description: name only
 
 
@@ -108,8 +125,10 @@ def test_a_profile_of_a_custom_profiles_file_is_accepted_and_an_unknown_one_name
     from helpers.report.book import UnknownProfileError, check_profile
 
     path = tmp_path / "profiles.yml"
-    path.write_text("mini:\n  description: Mine.\n  findings: false\n  families: {p: [random:pythia-70m]}\n"
-                    "  tasks: {procedure: {task: arithmetic_2da, limit: 2}}\n")
+    path.write_text(
+        "mini:\n  description: Mine.\n  findings: false\n  families: {p: [random:pythia-70m]}\n"
+        "  tasks: {procedure: {task: arithmetic_2da, limit: 2}}\n"
+    )
     assert check_profile("mini", path).description == "Mine."
     with pytest.raises(UnknownProfileError, match="'ci'.*mini"):
         check_profile("ci", path)

@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from helpers.report import pages as reference
 from helpers.infra.profiles import ProfileError
+from helpers.report import pages as reference
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,12 @@ def test_chance_counts_are_exact_binomial_with_holm_per_family(page):
         reject = _holm_by_hand(p)
         below = sum(r and a < 0.25 for r, a in zip(reject, group["acc"]))
         above = sum(r and a > 0.25 for r, a in zip(reject, group["acc"]))
-        assert rows[(family, "0-shot acc")] == [str(len(group)), str(len(group) - below - above), str(below), str(above)]
+        assert rows[(family, "0-shot acc")] == [
+            str(len(group)),
+            str(len(group) - below - above),
+            str(below),
+            str(above),
+        ]
     assert rows[("pythia", "0-shot acc")] == ["8", "6", "2", "0"]  # z > 2 uncorrected said 3 below
 
 
@@ -107,11 +112,21 @@ def test_page_builds_with_sphinx_warnings_as_errors(page, tmp_path):
     (source / "conf.py").write_text(
         "extensions = ['myst_parser']\n"
         "myst_enable_extensions = ['colon_fence', 'deflist', 'substitution']\n"
-        "numfig = True\n", encoding="utf-8")
+        "numfig = True\n",
+        encoding="utf-8",
+    )
     (source / "index.md").write_text("# Published reference results\n" + page, encoding="utf-8")
-    app = Sphinx(str(source), str(source), str(tmp_path / "out"), str(tmp_path / "doctrees"),
-                 "html", warningiserror=True, freshenv=True, status=None,
-                 confoverrides={"nitpicky": True})
+    app = Sphinx(
+        str(source),
+        str(source),
+        str(tmp_path / "out"),
+        str(tmp_path / "doctrees"),
+        "html",
+        warningiserror=True,
+        freshenv=True,
+        status=None,
+        confoverrides={"nitpicky": True},
+    )
     app.build()
     assert app.statuscode == 0
     html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")

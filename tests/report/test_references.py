@@ -14,8 +14,11 @@ def _bib_keys() -> set[str]:
 
 
 def _cited() -> set[str]:
-    sources = [*(REPO_ROOT / "book").glob("*.md"), *(REPO_ROOT / "notebooks").glob("*.ipynb"),
-               *(REPO_ROOT / "src" / "helpers").rglob("*.py")]
+    sources = [
+        *(REPO_ROOT / "book").glob("*.md"),
+        *(REPO_ROOT / "notebooks").glob("*.ipynb"),
+        *(REPO_ROOT / "src" / "helpers").rglob("*.py"),
+    ]
     keys: set[str] = set()
     for path in sources:
         for group in CITE.findall(path.read_text(encoding="utf-8")):

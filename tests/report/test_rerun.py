@@ -25,13 +25,43 @@ def _main(argv):
 
 def test_the_plan_is_printed_before_any_scoring(tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "OUTPUT_DIR", tmp_path / "out")
-    status, out, err = _main(["notebook", "--profile", "ci", "--notebooks", "task_contrast", "--store",
-                              str(tmp_path / "store"), "-p", "limit", "1", "-y", "task_kinds", "[procedure]"])
+    status, out, err = _main(
+        [
+            "notebook",
+            "--profile",
+            "ci",
+            "--notebooks",
+            "task_contrast",
+            "--store",
+            str(tmp_path / "store"),
+            "-p",
+            "limit",
+            "1",
+            "-y",
+            "task_kinds",
+            "[procedure]",
+        ]
+    )
     assert status == 0, out + err
     plan = out.index("plan: 5 result(s) to compute")  # 5 random models, one task kind
     assert plan < out.index("job random:pythia-70m: started") < out.index("notebook task_contrast: started")
-    status, out, _ = _main(["notebook", "--profile", "ci", "--notebooks", "task_contrast", "--store",
-                            str(tmp_path / "store"), "-p", "limit", "1", "-y", "task_kinds", "[procedure]"])
+    status, out, _ = _main(
+        [
+            "notebook",
+            "--profile",
+            "ci",
+            "--notebooks",
+            "task_contrast",
+            "--store",
+            str(tmp_path / "store"),
+            "-p",
+            "limit",
+            "1",
+            "-y",
+            "task_kinds",
+            "[procedure]",
+        ]
+    )
     assert status == 0 and "nothing will be computed" in out and "job random" not in out
 
 
@@ -40,14 +70,27 @@ def test_make_notebook_then_make_html_publishes_the_custom_run(tmp_path, monkeyp
     book_dir = tmp_path / "book"
     shutil.copytree(REPO_ROOT / "book", book_dir, ignore=shutil.ignore_patterns("_build", "experiments"))
     monkeypatch.setattr(registry, "OUTPUT_DIR", book_dir / "experiments")
-    status, out, err = _main(["notebook", "--profile", "ci", "--notebooks", "scaling", "--store",
-                              str(tmp_path / "store"), "-p", "limit", "3"])
+    status, out, err = _main(
+        [
+            "notebook",
+            "--profile",
+            "ci",
+            "--notebooks",
+            "scaling",
+            "--store",
+            str(tmp_path / "store"),
+            "-p",
+            "limit",
+            "3",
+        ]
+    )
     assert status == 0, out + err
     index = book.build("ci", book_dir, strict=True)
     page = (index.parent / "experiments" / "scaling.html").read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))  # the page's text, highlighting removed
     assert "limit = 3" in text  # papermill's injected parameters, as run
     assert "Custom run. This chapter was executed by make notebook with limit = 3" in text  # the banner
-    status, out, _ = _main(["notebook", "--profile", "ci", "--notebooks", "scaling", "--store",
-                            str(tmp_path / "store")])  # what `make book` does: defaults again
+    status, out, _ = _main(
+        ["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(tmp_path / "store")]
+    )  # what `make book` does: defaults again
     assert "will replace" in out and "'limit': 3" in out

@@ -23,8 +23,8 @@ lm-evaluation-harness ``acc_norm`` counts them). Bad input raises
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -133,8 +133,7 @@ def _row(name: str, k: float, n: int, note: str) -> dict:
         low, high = interval.low, interval.high
     else:
         low, high = (float(b) for b in proportion_confint(k, n, alpha=0.05, method="wilson"))
-    return {"baseline": name, "accuracy": k / n, "low": low, "high": high,
-            "k": k, "n": n, "note": note}
+    return {"baseline": name, "accuracy": k / n, "low": low, "high": high, "k": k, "n": n, "note": note}
 
 
 def baseline_table(choice_texts, gold, labels=("A", "B", "C", "D")) -> pd.DataFrame:
@@ -154,13 +153,29 @@ def baseline_table(choice_texts, gold, labels=("A", "B", "C", "D")) -> pd.DataFr
     index, _ = most_common_gold(gold, n_choices)
     shortest = float(shortest_answer_correct(choice_texts, gold).sum())  # expected count, ties share credit
     always = int(always_letter_correct(gold, index).sum())
-    uniform = {"baseline": "uniform guess", "accuracy": 1.0 / n_choices, "low": 1.0 / n_choices,
-               "high": 1.0 / n_choices, "k": pd.NA, "n": n_items,
-               "note": f"expected accuracy of a uniform guess over {n_choices} choices (exact)"}
+    uniform = {
+        "baseline": "uniform guess",
+        "accuracy": 1.0 / n_choices,
+        "low": 1.0 / n_choices,
+        "high": 1.0 / n_choices,
+        "k": pd.NA,
+        "n": n_items,
+        "note": f"expected accuracy of a uniform guess over {n_choices} choices (exact)",
+    }
     rows = [
         uniform,
-        _row("shortest answer", shortest, n_items, "pick the shortest answer text (characters); ties share the credit (expected accuracy)"),
-        _row(f"always {labels[index]}", always, n_items, "always pick the gold letter most common on these items (chosen on them: optimistic)"),
+        _row(
+            "shortest answer",
+            shortest,
+            n_items,
+            "pick the shortest answer text (characters); ties share the credit (expected accuracy)",
+        ),
+        _row(
+            f"always {labels[index]}",
+            always,
+            n_items,
+            "always pick the gold letter most common on these items (chosen on them: optimistic)",
+        ),
     ]
     table = pd.DataFrame(rows)
     table["k"] = table["k"].astype("Float64")

@@ -28,12 +28,20 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from helpers.analysis.trend import MIN_MODELS as MIN_TREND_MODELS, Slope, floored_wls
+from helpers.analysis.trend import MIN_MODELS as MIN_TREND_MODELS
+from helpers.analysis.trend import Slope, floored_wls
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 
-__all__ = ["FamilyTrend", "family_trend", "Difference", "compare_trends", "equivalence_code",
-           "threshold_fit", "leave_one_family_out", "span_changes"]
-
+__all__ = [
+    "FamilyTrend",
+    "family_trend",
+    "Difference",
+    "compare_trends",
+    "equivalence_code",
+    "threshold_fit",
+    "leave_one_family_out",
+    "span_changes",
+]
 
 
 @dataclass(frozen=True)
@@ -63,19 +71,24 @@ def family_trend(family: str, models, x, accuracy, se, x0: float = 9.0) -> Famil
     logx = np.log10(np.asarray(x, dtype=float))
     y, s = np.asarray(accuracy, dtype=float), np.asarray(se, dtype=float)
     if not (logx.size == y.size == s.size == len(models)):
-        raise ValueError(f"{family}: models, x, accuracy and se must align; got {len(models)}, {logx.size}, "
-                         f"{y.size}, {s.size}.")
+        raise ValueError(
+            f"{family}: models, x, accuracy and se must align; got {len(models)}, {logx.size}, {y.size}, {s.size}."
+        )
     if np.any(~np.isfinite(logx)) or np.any(~np.isfinite(y)) or np.any(~(s > 0)):
-        raise ValueError(f"{family}: x must be > 0, accuracy finite and se > 0; got x={list(x)}, "
-                         f"accuracy={y.tolist()}, se={s.tolist()}.")
+        raise ValueError(
+            f"{family}: x must be > 0, accuracy finite and se > 0; got x={list(x)}, "
+            f"accuracy={y.tolist()}, se={s.tolist()}."
+        )
     method = "model-level WLS of accuracy on log10 x, weights 1/se^2, residual scale floored at 1"
     n = int(np.unique(logx).size)
     if n < MIN_TREND_MODELS:
         nan = math.nan
-        note = (f"{n} model size(s): no trend from fewer than {MIN_TREND_MODELS} models"
-                + (" (two models give a change, not a slope)" if n == 2 else ""))
-        return FamilyTrend(family, models, Slope(nan, nan, nan, nan, nan, nan, None, n, None, method, note),
-                           nan, nan, x0, nan, note)
+        note = f"{n} model size(s): no trend from fewer than {MIN_TREND_MODELS} models" + (
+            " (two models give a change, not a slope)" if n == 2 else ""
+        )
+        return FamilyTrend(
+            family, models, Slope(nan, nan, nan, nan, nan, nan, None, n, None, method, note), nan, nan, x0, nan, note
+        )
     fit = floored_wls(logx, y, s**2)
     df, scale, cov = fit.df, fit.scale, fit.cov
     slope, slope_se = float(fit.params[1]), float(math.sqrt(cov[1, 1]))
@@ -83,8 +96,19 @@ def family_trend(family: str, models, x, accuracy, se, x0: float = 9.0) -> Famil
     point = np.array([1.0, x0])
     level, level_se = float(point @ fit.params), float(math.sqrt(point @ cov @ point))
     note = f"{len(models)} models, residual scale {scale:.2f} (floor 1: item sampling only), {df} df"
-    result = Slope(slope, slope_se, slope - t95 * slope_se, slope + t95 * slope_se,
-                   slope - t90 * slope_se, slope + t90 * slope_se, df, n, None, method, note)
+    result = Slope(
+        slope,
+        slope_se,
+        slope - t95 * slope_se,
+        slope + t95 * slope_se,
+        slope - t90 * slope_se,
+        slope + t90 * slope_se,
+        df,
+        n,
+        None,
+        method,
+        note,
+    )
     return FamilyTrend(family, models, result, level, level_se, x0, scale, note)
 
 
@@ -106,7 +130,7 @@ class Difference:
 
 
 def equivalence_code(low, high, low90, high90, margin) -> str:
-    """"equivalent": the 90% interval inside (-margin, margin) (two one-sided tests at 5%);
+    """ "equivalent": the 90% interval inside (-margin, margin) (two one-sided tests at 5%);
     "different": the 95% interval excludes 0; else "inconclusive" (NaN bounds too)."""
     if any(not math.isfinite(v) for v in (low, high, low90, high90)):
         return "inconclusive"
@@ -124,22 +148,44 @@ def _difference(what, estimate, se, df, margin) -> Difference:
     t95, t90 = stats.t.ppf(0.975, df), stats.t.ppf(0.95, df)
     low, high, low90, high90 = estimate - t95 * se, estimate + t95 * se, estimate - t90 * se, estimate + t90 * se
     mde = float((t95 + stats.t.ppf(0.8, df)) * se)
-    return Difference(what, estimate, se, df, low, high, low90, high90, margin,
-                      equivalence_code(low, high, low90, high90, margin), mde)
+    return Difference(
+        what,
+        estimate,
+        se,
+        df,
+        low,
+        high,
+        low90,
+        high90,
+        margin,
+        equivalence_code(low, high, low90, high90, margin),
+        mde,
+    )
 
 
-def compare_trends(first: FamilyTrend, second: FamilyTrend, slope_margin: float,
-                   level_margin: float) -> tuple[Difference, Difference]:
+def compare_trends(
+    first: FamilyTrend, second: FamilyTrend, slope_margin: float, level_margin: float
+) -> tuple[Difference, Difference]:
     """(slope difference, level difference at ``10**x0``): independent fits, so the variances add;
     degrees of freedom the smaller of the two fits' (conservative)."""
     if first.x0 != second.x0:
         raise ValueError(f"levels at different sizes: {first.x0} and {second.x0}.")
     dfs = [t.df for t in (first, second)]
     df = None if None in dfs else min(dfs)
-    slope = _difference("slope per decade", first.slope.slope - second.slope.slope,
-                        math.hypot(first.slope.se, second.slope.se), df, slope_margin)
-    level = _difference(f"level at 10^{first.x0:g}", first.level - second.level,
-                        math.hypot(first.level_se, second.level_se), df, level_margin)
+    slope = _difference(
+        "slope per decade",
+        first.slope.slope - second.slope.slope,
+        math.hypot(first.slope.se, second.slope.se),
+        df,
+        slope_margin,
+    )
+    level = _difference(
+        f"level at 10^{first.x0:g}",
+        first.level - second.level,
+        math.hypot(first.level_se, second.level_se),
+        df,
+        level_margin,
+    )
     return slope, level
 
 
@@ -154,9 +200,14 @@ def _fit_sigmoid(x, y, chance):
     start = (min(max(float(np.max(y)), chance + 0.05), 0.95), float(np.median(x)) + 0.5, 0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        params, _ = optimize.curve_fit(lambda x, top, mid, width: _sigmoid(x, top, mid, width, chance), x, y,
-                                       p0=start, bounds=([chance + 0.01, x.min() - 3, 0.05], [1.0, x.max() + 3, 5.0]),
-                                       maxfev=20000)
+        params, _ = optimize.curve_fit(
+            lambda x, top, mid, width: _sigmoid(x, top, mid, width, chance),
+            x,
+            y,
+            p0=start,
+            bounds=([chance + 0.01, x.min() - 3, 0.05], [1.0, x.max() + 3, 5.0]),
+            maxfev=20000,
+        )
     return params
 
 
@@ -173,8 +224,16 @@ def threshold_fit(logx, accuracy, families, chance=MMLU_CHANCE, lift=0.05, n_boo
     """
     x, y, groups = np.asarray(logx, float), np.asarray(accuracy, float), np.asarray(families)
     top, mid, width = _fit_sigmoid(x, y, chance)
-    result = {"top": top, "mid": mid, "width": width, "departure": _departure(top, mid, width, chance, lift),
-              "n_models": int(x.size), "n_families": int(np.unique(groups).size), "n_boot": n_boot, "lift": lift}
+    result = {
+        "top": top,
+        "mid": mid,
+        "width": width,
+        "departure": _departure(top, mid, width, chance, lift),
+        "n_models": int(x.size),
+        "n_families": int(np.unique(groups).size),
+        "n_boot": n_boot,
+        "lift": lift,
+    }
     names = np.unique(groups)
     index = {name: np.flatnonzero(groups == name) for name in names}
     rng = np.random.default_rng(seed)
@@ -190,7 +249,7 @@ def threshold_fit(logx, accuracy, families, chance=MMLU_CHANCE, lift=0.05, n_boo
     draws = np.array(draws) if draws else np.full((0, 3), np.nan)
     for column, name in enumerate(("top", "mid", "departure")):
         values = draws[:, column][np.isfinite(draws[:, column])]
-        low, high = (np.percentile(values, [2.5, 97.5]) if values.size else (math.nan, math.nan))
+        low, high = np.percentile(values, [2.5, 97.5]) if values.size else (math.nan, math.nan)
         result[f"{name}_low"], result[f"{name}_high"] = float(low), float(high)
     result["failed"] = failed
     return result
@@ -206,9 +265,14 @@ def _logistic_predictor(features, y, chance):
     design = np.column_stack([np.ones(len(features)), features])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        params, _ = optimize.curve_fit(lambda X, top, *beta: model(X, top, *beta), design, y,
-                                       p0=[0.7, -2.0, *([1.0] * k)], maxfev=20000,
-                                       bounds=([chance + 0.01, -50, *([-50] * k)], [1.0, 50, *([50] * k)]))
+        params, _ = optimize.curve_fit(
+            lambda X, top, *beta: model(X, top, *beta),
+            design,
+            y,
+            p0=[0.7, -2.0, *([1.0] * k)],
+            maxfev=20000,
+            bounds=([chance + 0.01, -50, *([-50] * k)], [1.0, 50, *([50] * k)]),
+        )
     return lambda new: model(np.column_stack([np.ones(len(new)), new]), *params)
 
 
@@ -243,9 +307,17 @@ def leave_one_family_out(frame: pd.DataFrame, y: str = "mmlu", chance=MMLU_CHANC
         chosen = rng.choice(per_family.index.to_numpy(), size=len(per_family), replace=True)
         draws.append(1.0 - per_family.loc[chosen, "size_tokens"].sum() / per_family.loc[chosen, "size"].sum())
     low, high = np.percentile(draws, [2.5, 97.5])
-    return {"errors": wide, "mae_size": mae_size, "mae_size_tokens": mae_both,
-            "improvement": 1.0 - mae_both / mae_size, "low": float(low), "high": float(high),
-            "n_models": int(len(wide)), "n_families": int(len(counts)), "n_boot": n_boot}
+    return {
+        "errors": wide,
+        "mae_size": mae_size,
+        "mae_size_tokens": mae_both,
+        "improvement": 1.0 - mae_both / mae_size,
+        "low": float(low),
+        "high": float(high),
+        "n_models": int(len(wide)),
+        "n_families": int(len(counts)),
+        "n_boot": n_boot,
+    }
 
 
 def span_changes(frame: pd.DataFrame, columns, size: str = "params") -> pd.DataFrame:
@@ -258,8 +330,13 @@ def span_changes(frame: pd.DataFrame, columns, size: str = "params") -> pd.DataF
             continue
         rows = rows.sort_values(size)
         small, large = rows.iloc[0], rows.iloc[-1]
-        record = {"family": family, "smallest": small["model"], "largest": large["model"], "n_models": len(rows),
-                  "decades": float(np.log10(large[size] / small[size]))}
+        record = {
+            "family": family,
+            "smallest": small["model"],
+            "largest": large["model"],
+            "n_models": len(rows),
+            "decades": float(np.log10(large[size] / small[size])),
+        }
         record.update({f"d_{column}": float(large[column] - small[column]) for column in columns})
         out.append(record)
     return pd.DataFrame(out)

@@ -26,6 +26,7 @@ from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
+from helpers.analysis.paired import PairedMeanChange, paired_mean_change, relative_fall_within
 from helpers.analysis.verdicts import (
     InferenceError,
     as_binary,
@@ -35,7 +36,6 @@ from helpers.analysis.verdicts import (
     check_level,
     same_length,
 )
-from helpers.analysis.paired import PairedMeanChange, paired_mean_change, relative_fall_within
 
 __all__ = [
     "InferenceError",
@@ -197,8 +197,9 @@ def newcombe_paired_interval(both, up, down, neither, confidence=0.95) -> tuple[
     At tiny n it can exclude 0 where the exact McNemar test does not reject (2 items
     0/2 -> 2/2 give [0.07, 1], p = 0.5): decide significance on the McNemar p-value.
     """
-    both, up, down, neither = (check_count(value, name) for value, name in
-                               zip((both, up, down, neither), ("both", "up", "down", "neither")))
+    both, up, down, neither = (
+        check_count(value, name) for value, name in zip((both, up, down, neither), ("both", "up", "down", "neither"))
+    )
     n = both + up + down + neither
     if n == 0:
         raise InferenceError("the paired table is empty (n = 0); pass at least one item.")
@@ -237,8 +238,15 @@ def mcnemar_change(before, after, confidence=0.95) -> PairedProportionChange:
         pvalue = float(mcnemar([[both, down], [up, neither]], exact=True).pvalue)
     low, high = newcombe_paired_interval(both, up, down, neither, confidence)
     return PairedProportionChange(
-        n=n, before=(both + down) / n, after=(both + up) / n, difference=(up - down) / n,
-        low=low, high=high, pvalue=min(pvalue, 1.0), n_up=up, n_down=down,
+        n=n,
+        before=(both + down) / n,
+        after=(both + up) / n,
+        difference=(up - down) / n,
+        low=low,
+        high=high,
+        pvalue=min(pvalue, 1.0),
+        n_up=up,
+        n_down=down,
     )
 
 
@@ -290,7 +298,11 @@ def spearman_exact(x, y) -> tuple[float, float]:
         return float(result.statistic), float(result.pvalue)
     statistic = _rank_correlation(stats.rankdata(y))
     result = stats.permutation_test(
-        (stats.rankdata(x),), statistic, permutation_type="pairings", n_resamples=np.inf,
-        vectorized=True, alternative="two-sided",
+        (stats.rankdata(x),),
+        statistic,
+        permutation_type="pairings",
+        n_resamples=np.inf,
+        vectorized=True,
+        alternative="two-sided",
     )
     return float(result.statistic), float(min(result.pvalue, 1.0))

@@ -104,7 +104,9 @@ def item_table(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per (model_id, task, kind, item_id) with every per-item metric (module docstring)."""
     missing = set(ITEM_KEYS + CARRIED + ["choice", "logprob", "gold", "label"]) - set(rows.columns)
     if missing:
-        raise ValueError(f"rows lack columns {sorted(missing)}: pass the table returned by helpers.experiments.evaluation.evaluate.")
+        raise ValueError(
+            f"rows lack columns {sorted(missing)}: pass the table returned by helpers.experiments.evaluation.evaluate."
+        )
     frames = []
     for _, group in rows.groupby(["model_id", "task", "kind"], sort=False):
         is_multiple_choice = group.groupby("item_id").size().max() > 1

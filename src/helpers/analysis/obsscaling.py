@@ -41,29 +41,48 @@ EMERGENT_CSV = OBS_DIR / "base_llm_emergent_capability_eval.csv"
 MMLU_TEST_DIR = DATA_DIR / "mmlu" / "test"
 
 BENCHMARK_COLUMNS = {
-    "Model": "model", "Model Family": "family", "Model Size (B)": "params_b",
-    "Pretraining Data Size (T)": "tokens_t", "FLOPs (1E21)": "flops_1e21", "MMLU": "mmlu",
-    "ARC-C": "arc_c", "HellaSwag": "hellaswag", "Winograd": "winogrande", "TruthfulQA": "truthfulqa",
-    "GSM8K": "gsm8k", "XWinograd": "xwinograd", "HumanEval": "humaneval",
+    "Model": "model",
+    "Model Family": "family",
+    "Model Size (B)": "params_b",
+    "Pretraining Data Size (T)": "tokens_t",
+    "FLOPs (1E21)": "flops_1e21",
+    "MMLU": "mmlu",
+    "ARC-C": "arc_c",
+    "HellaSwag": "hellaswag",
+    "Winograd": "winogrande",
+    "TruthfulQA": "truthfulqa",
+    "GSM8K": "gsm8k",
+    "XWinograd": "xwinograd",
+    "HumanEval": "humaneval",
 }
 """Columns of the benchmark file -> the names used here."""
 ARITHMETIC_COLUMNS = {
-    "arithmetic_2da_2_acc": "arith_2da", "arithmetic_3da_2_acc": "arith_3da",
-    "arithmetic_3ds_2_acc": "arith_3ds", "arithmetic_2dm_2_acc": "arith_2dm",
+    "arithmetic_2da_2_acc": "arith_2da",
+    "arithmetic_3da_2_acc": "arith_3da",
+    "arithmetic_3ds_2_acc": "arith_3ds",
+    "arithmetic_2dm_2_acc": "arith_2dm",
 }
 """Columns of the emergent-capability file used here -> our names (plus ``Model``)."""
-ARITHMETIC_LABELS = {"arith_2da": "2-digit addition", "arith_3da": "3-digit addition",
-                     "arith_3ds": "3-digit subtraction", "arith_2dm": "2-digit multiplication"}
+ARITHMETIC_LABELS = {
+    "arith_2da": "2-digit addition",
+    "arith_3da": "3-digit addition",
+    "arith_3ds": "3-digit subtraction",
+    "arith_2dm": "2-digit multiplication",
+}
 ARITHMETIC_N = 2000
 """Items per lm-evaluation-harness arithmetic task (each task's test set has 2,000 problems)."""
 ARITHMETIC_SHOTS = "few-shot, as labelled in the file (`_2`, i.e. 2-shot), unconfirmed in the paper"
 GSM8K_N = 1319
 """GSM8K test problems (the leaderboard scores all of them)."""
 MMLU_CHANCE = CHANCE
-"""Chance for a uniform guess among four letters (:data:`helpers.core.tasks.mmlu.CHANCE`); in the letter format the answer-length bias of
+"""Chance for a uniform guess among four letters (:data:`helpers.core.tasks.mmlu.CHANCE`); in the letter format
+the answer-length bias of
 full-text scoring does not apply, so the length-aware baseline is also about 25%."""
-X_AXES = {"flops": ("flops", "training FLOPs"), "params": ("params", "parameters"),
-          "tokens": ("tokens", "training tokens")}
+X_AXES = {
+    "flops": ("flops", "training FLOPs"),
+    "params": ("params", "parameters"),
+    "tokens": ("tokens", "training tokens"),
+}
 """x-axis choice -> (column, label)."""
 
 
@@ -89,7 +108,8 @@ def _read(path: Path, expected: list[str]) -> pd.DataFrame:
     if missing:
         raise ObsScalingDataError(
             f"{path.name}: column(s) {missing} missing (renamed or removed?); expected {expected}, "
-            f"found {list(frame.columns)}.")
+            f"found {list(frame.columns)}."
+        )
     duplicated = frame["Model"][frame["Model"].duplicated()].tolist()
     if duplicated:
         raise ObsScalingDataError(f"{path.name}: models {duplicated} appear more than once; each model once.")
@@ -136,8 +156,9 @@ def read_emergent(path: str | Path | None = None, benchmark: pd.DataFrame | None
     return frame.merge(meta, on="model", how="left", validate="one_to_one")
 
 
-def usable(frame: pd.DataFrame, x: str, y: str, *, families=None, min_per_family: int = 1,
-           exclude_models=()) -> tuple[pd.DataFrame, list[Exclusion]]:
+def usable(
+    frame: pd.DataFrame, x: str, y: str, *, families=None, min_per_family: int = 1, exclude_models=()
+) -> tuple[pd.DataFrame, list[Exclusion]]:
     """Rows with a value of ``x`` and ``y``, in ``families`` (all when None), and the models left out.
 
     Reasons, in order: named in ``exclude_models`` (a dict model -> reason), no family (not in the
@@ -152,8 +173,9 @@ def usable(frame: pd.DataFrame, x: str, y: str, *, families=None, min_per_family
     if families is not None:
         unknown = sorted(set(families) - set(frame["family"].dropna()))
         if unknown:
-            raise ObsScalingDataError(f"families {unknown} are not in the file; known: "
-                                      f"{sorted(frame['family'].dropna().unique())}.")
+            raise ObsScalingDataError(
+                f"families {unknown} are not in the file; known: {sorted(frame['family'].dropna().unique())}."
+            )
     exclude_models = dict(exclude_models)
     excluded, keep = [], []
     for _, row in rows.iterrows():
@@ -172,8 +194,10 @@ def usable(frame: pd.DataFrame, x: str, y: str, *, families=None, min_per_family
     if min_per_family > 1:
         sizes = kept.groupby("family")["model"].transform("size")
         few = kept[sizes < min_per_family]
-        excluded += [Exclusion(m, f, f"fewer than {min_per_family} models of its family with {x} and {y}")
-                     for m, f in zip(few["model"], few["family"])]
+        excluded += [
+            Exclusion(m, f, f"fewer than {min_per_family} models of its family with {x} and {y}")
+            for m, f in zip(few["model"], few["family"])
+        ]
         kept = kept[sizes >= min_per_family]
     return kept.reset_index(drop=True), excluded
 

@@ -70,8 +70,14 @@ def _bootstrap(before, after, statistic, confidence, n_resamples, seed) -> tuple
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = stats.bootstrap(
-                (before, after), statistic, paired=True, vectorized=True, method=method,
-                confidence_level=confidence, n_resamples=n_resamples, batch=250,
+                (before, after),
+                statistic,
+                paired=True,
+                vectorized=True,
+                method=method,
+                confidence_level=confidence,
+                n_resamples=n_resamples,
+                batch=250,
                 rng=np.random.default_rng(seed),
             )
         low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
@@ -97,24 +103,47 @@ def paired_mean_change(before, after, confidence=0.95, n_resamples=2000, seed=0)
     mean_before, mean_after = float(before.mean()), float(after.mean())
     relative = mean_after / mean_before - 1.0 if mean_before != 0 else math.nan
     pvalue = math.nan if np.all(diffs == 0) else float(stats.wilcoxon(diffs).pvalue)
-    base = dict(n=n, before=mean_before, after=mean_after, difference=mean_after - mean_before,
-                relative=relative, pvalue=pvalue, rank_direction=_rank_direction(diffs))
+    base = dict(
+        n=n,
+        before=mean_before,
+        after=mean_after,
+        difference=mean_after - mean_before,
+        relative=relative,
+        pvalue=pvalue,
+        rank_direction=_rank_direction(diffs),
+    )
     if n == 1:
-        return PairedMeanChange(**base, low=math.nan, high=math.nan, relative_low=math.nan,
-                                relative_high=math.nan, method="none (n = 1: no interval)")
+        return PairedMeanChange(
+            **base,
+            low=math.nan,
+            high=math.nan,
+            relative_low=math.nan,
+            relative_high=math.nan,
+            method="none (n = 1: no interval)",
+        )
     if np.all(diffs == diffs[0]) and np.all(before == before[0]):
-        return PairedMeanChange(**base, low=base["difference"], high=base["difference"],
-                                relative_low=relative, relative_high=relative,
-                                method="point (all values identical)")
+        return PairedMeanChange(
+            **base,
+            low=base["difference"],
+            high=base["difference"],
+            relative_low=relative,
+            relative_high=relative,
+            method="point (all values identical)",
+        )
     low, high, method = _bootstrap(before, after, _difference, confidence, int(n_resamples), seed)
     rel_low = rel_high = math.nan
     rel_method = "undefined (mean(before) = 0)"
     if math.isfinite(relative):
-        rel_low, rel_high, rel_method = _bootstrap(before, after, _relative, confidence,
-                                                   int(n_resamples), seed)
+        rel_low, rel_high, rel_method = _bootstrap(before, after, _relative, confidence, int(n_resamples), seed)
     label = f"paired bootstrap, {n_resamples} resamples, seed {seed}: difference {method}"
-    return PairedMeanChange(**base, low=low, high=high, relative_low=rel_low,
-                            relative_high=rel_high, method=f"{label}, relative {rel_method}")
+    return PairedMeanChange(
+        **base,
+        low=low,
+        high=high,
+        relative_low=rel_low,
+        relative_high=rel_high,
+        method=f"{label}, relative {rel_method}",
+    )
 
 
 def relative_fall_within(interval: tuple[float, float], claimed: float, margin: float) -> bool:

@@ -91,8 +91,13 @@ def mde_one_proportion(n, p0, alpha=0.05, power=0.8, alternative="two-sided") ->
     n, p0 = _check_n(n), check_level(p0, "p0")
     alpha, power = check_level(alpha, "alpha"), check_level(power, "power")
     alternative = _check_alternative(alternative)
-    h = abs(float(NormalIndPower().solve_power(
-        effect_size=None, nobs1=n, alpha=alpha, power=power, ratio=0, alternative=alternative)))
+    h = abs(
+        float(
+            NormalIndPower().solve_power(
+                effect_size=None, nobs1=n, alpha=alpha, power=power, ratio=0, alternative=alternative
+            )
+        )
+    )
     sides = {"smaller": (-1,), "larger": (1,), "two-sided": (-1, 1)}[alternative]
     gaps = [abs(p1 - p0) for p1 in (_p1_for_h(p0, sign * h) for sign in sides) if not math.isnan(p1)]
     return min(gaps) if gaps else math.inf
@@ -116,8 +121,9 @@ def n_one_proportion(p0, p1, alpha=0.05, power=0.8, alternative="two-sided") -> 
     alpha, power = check_level(alpha, "alpha"), check_level(power, "power")
     alternative = _check_alternative(alternative)
     h = _effect(p0, p1, alternative)
-    n = NormalIndPower().solve_power(effect_size=h, nobs1=None, alpha=alpha, power=power, ratio=0,
-                                     alternative=alternative)
+    n = NormalIndPower().solve_power(
+        effect_size=h, nobs1=None, alpha=alpha, power=power, ratio=0, alternative=alternative
+    )
     return int(math.ceil(float(n) - 1e-9))
 
 

@@ -95,9 +95,7 @@ def _read_published(path: str) -> pd.DataFrame:
             "from git (see data/reference/SOURCES.md) or set CC_DATA_DIR to the data folder."
         )
     try:
-        frame = pd.read_csv(
-            file, dtype={"step": "Int64"}, keep_default_na=False, na_values={"step": [""]}
-        )
+        frame = pd.read_csv(file, dtype={"step": "Int64"}, keep_default_na=False, na_values={"step": [""]})
     except (OSError, ValueError, pd.errors.ParserError) as error:
         raise ReferenceDataError(f"cannot parse {file} as a gzip CSV: {error}") from error
     missing = [column for column in COLUMN_DTYPES if column not in frame.columns]
@@ -228,9 +226,7 @@ def mmlu_math_summary(df: pd.DataFrame, shots: int = 0) -> pd.DataFrame:
     for metric in ("acc", "acc_norm"):
         combined = _combine_tasks(rows[rows["metric"] == metric], MMLU_MATH_SIZES, group_columns)
         summaries.append(combined.rename(columns={"value": metric, "stderr": f"{metric}_stderr"}))
-    summary = summaries[0].merge(
-        summaries[1], on=group_columns + ["n_items"], how="outer", validate="one_to_one"
-    )
+    summary = summaries[0].merge(summaries[1], on=group_columns + ["n_items"], how="outer", validate="one_to_one")
     return _order_models(summary)
 
 
@@ -361,9 +357,7 @@ def over_training(
     if combine:
         unknown = [task for task in tasks if task not in EVAL_SET_SIZES]
         if unknown:
-            raise ReferenceDataError(
-                f"combine=True needs eval-set sizes; unknown for {unknown}. Use combine=False."
-            )
+            raise ReferenceDataError(f"combine=True needs eval-set sizes; unknown for {unknown}. Use combine=False.")
         rows = _combine_tasks(rows, {task: EVAL_SET_SIZES[task] for task in tasks}, columns)
         rows = rows.drop(columns="n_items").assign(task=task_pattern)
     result = rows[columns + ["task", "value", "stderr"]].copy()

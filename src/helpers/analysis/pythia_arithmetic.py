@@ -12,8 +12,9 @@ Numbers only: pandas / numpy / scipy / statsmodels, never torch or altair.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,9 @@ MMLU_PATTERN = "hendrycksTest-(" + "|".join(t.removeprefix("hendrycksTest-") for
 
 
 def _design(compute, shots) -> np.ndarray:
-    lc, ls = np.broadcast_arrays(np.log10(np.asarray(compute, dtype=float)), np.log2(1.0 + np.asarray(shots, dtype=float)))
+    lc, ls = np.broadcast_arrays(
+        np.log10(np.asarray(compute, dtype=float)), np.log2(1.0 + np.asarray(shots, dtype=float))
+    )
     lc, ls = lc.ravel(), ls.ravel()
     return np.column_stack([np.ones(lc.size), lc, ls, lc * ls])
 
@@ -50,6 +53,7 @@ def _design(compute, shots) -> np.ndarray:
 @dataclass(frozen=True)
 class ComputeShotsFit:
     """Exact match of greedy generation ~ binomial GLM, logit(acc) = b0 + b1·lg C + b2·log2(1+s) + b3·lg C·log2(1+s)."""
+
     operation: str
     errors: str  # "quasi" (Pearson X²/df scale) or "cluster" (sandwich clustered by first operand)
     excluded_models: tuple[str, ...]
@@ -65,12 +69,21 @@ class ComputeShotsFit:
 
 
 def _cells(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.groupby(["model", "size", "n_params", "step", "compute", "shots"], sort=True, observed=True).agg(
-        k=("k_correct", "sum"), n=("n_items", "sum")).reset_index()
+    return (
+        rows.groupby(["model", "size", "n_params", "step", "compute", "shots"], sort=True, observed=True)
+        .agg(k=("k_correct", "sum"), n=("n_items", "sum"))
+        .reset_index()
+    )
 
 
-def fit_compute_shots(frame: pd.DataFrame, operation: str, exclude_models: Sequence[str] = (), *,
-                      errors: str = "quasi", confidence: float = 0.95) -> ComputeShotsFit:
+def fit_compute_shots(
+    frame: pd.DataFrame,
+    operation: str,
+    exclude_models: Sequence[str] = (),
+    *,
+    errors: str = "quasi",
+    confidence: float = 0.95,
+) -> ComputeShotsFit:
     """Joint fit of exact-match accuracy (greedy generation) in training compute and shots.
 
     After Montgomery et al. (2025, arXiv:2510.14919): binomial GLM (logit) on the aggregated counts k of
@@ -88,7 +101,9 @@ def fit_compute_shots(frame: pd.DataFrame, operation: str, exclude_models: Seque
     rows = frame[(frame["operation"] == operation) & ~frame["model"].isin(list(exclude_models))]
     cells = _cells(rows)
     if cells.empty or cells["k"].sum() == 0 or (cells["k"] == cells["n"]).all() or cells["model"].nunique() < 2:
-        raise ArithmeticAnalysisError(f"{operation!r} minus {list(exclude_models)}: no rows, one model or all 0 / all n.")
+        raise ArithmeticAnalysisError(
+            f"{operation!r} minus {list(exclude_models)}: no rows, one model or all 0 / all n."
+        )
     x = _design(cells["compute"], cells["shots"])
     model = sm.GLM(np.column_stack([cells["k"], cells["n"] - cells["k"]]), x, family=sm.families.Binomial())
     result = model.fit()
@@ -103,24 +118,34 @@ def fit_compute_shots(frame: pd.DataFrame, operation: str, exclude_models: Seque
     else:
         endog = np.column_stack([rows["k_correct"], rows["n_items"] - rows["k_correct"]])
         result = sm.GLM(endog, _design(rows["compute"], rows["shots"]), family=sm.families.Binomial()).fit(
-            cov_type="cluster", cov_kwds={"groups": rows["operand"].to_numpy()})
+            cov_type="cluster", cov_kwds={"groups": rows["operand"].to_numpy()}
+        )
     interval = np.asarray(result.conf_int(alpha=1 - confidence))
-    coefficients = pd.DataFrame({"term": TERMS, "estimate": np.asarray(result.params), "se": np.asarray(result.bse),
-                                 "low": interval[:, 0], "high": interval[:, 1]})
+    coefficients = pd.DataFrame(
+        {
+            "term": TERMS,
+            "estimate": np.asarray(result.params),
+            "se": np.asarray(result.bse),
+            "low": interval[:, 0],
+            "high": interval[:, 1],
+        }
+    )
     return ComputeShotsFit(operation, errors, tuple(exclude_models), coefficients, cells, scale, result)
 
 
 @dataclass(frozen=True)
 class HeldOutCheck:
     """The fit without one model, predicting that model's cells (exact match of greedy generation)."""
+
     model: str
     fit: ComputeShotsFit
     cells: pd.DataFrame  # the held-out model's cells: step, shots, k, n, observed, predicted, error (obs - pred)
     by_shots: pd.DataFrame  # shots, mean_error, mean_abs_error (over steps), final_observed/_predicted/_error
 
 
-def held_out_check(frame: pd.DataFrame, operation: str, held_out: str | None = None, *,
-                   errors: str = "quasi") -> HeldOutCheck:
+def held_out_check(
+    frame: pd.DataFrame, operation: str, held_out: str | None = None, *, errors: str = "quasi"
+) -> HeldOutCheck:
     """Fit :func:`fit_compute_shots` without ``held_out`` (default: largest model), predict its exact match of greedy
     generation (cells: observed, predicted, error = observed - predicted; by_shots: mean and final-step errors)."""
     held_out = held_out or str(frame.loc[frame["n_params"].idxmax(), "model"])
@@ -131,8 +156,11 @@ def held_out_check(frame: pd.DataFrame, operation: str, held_out: str | None = N
     cells = cells.assign(observed=cells["k"] / cells["n"], predicted=fit.predict(cells["compute"], cells["shots"]))
     cells["error"] = cells["observed"] - cells["predicted"]
     final = cells[cells["step"] == cells["step"].max()].set_index("shots")
-    by_shots = cells.assign(abs_error=cells["error"].abs()).groupby("shots").agg(
-        mean_error=("error", "mean"), mean_abs_error=("abs_error", "mean"))
+    by_shots = (
+        cells.assign(abs_error=cells["error"].abs())
+        .groupby("shots")
+        .agg(mean_error=("error", "mean"), mean_abs_error=("abs_error", "mean"))
+    )
     by_shots[["final_observed", "final_predicted", "final_error"]] = final[["observed", "predicted", "error"]]
     return HeldOutCheck(held_out, fit, cells, by_shots.reset_index())
 
@@ -140,6 +168,7 @@ def held_out_check(frame: pd.DataFrame, operation: str, held_out: str | None = N
 @dataclass(frozen=True)
 class FitFailures:
     """Where the compute x shots fit of exact match (greedy generation) misses: worst cells, held-out errors."""
+
     worst_cells: pd.DataFrame  # the n_worst cells of the full fit by |Pearson residual|
     held_out: HeldOutCheck
 
@@ -152,8 +181,9 @@ def where_fit_fails(frame: pd.DataFrame, operation: str, n_worst: int = 10, *, e
     return FitFailures(worst, held_out_check(frame, operation, errors=errors))
 
 
-def mmlu_math_vs_compute(published: pd.DataFrame | None = None, *, drop_suspect: bool = True,
-                         confidence: float = 0.95) -> pd.DataFrame:
+def mmlu_math_vs_compute(
+    published: pd.DataFrame | None = None, *, drop_suspect: bool = True, confidence: float = 0.95
+) -> pd.DataFrame:
     """Published MMLU-math accuracy of both Pythia v1 families at every checkpoint, against training compute.
 
     From :func:`helpers.analysis.published.over_training` (harness hendrycksTest v0, answer text scored by
@@ -163,17 +193,33 @@ def mmlu_math_vs_compute(published: pd.DataFrame | None = None, *, drop_suspect:
     metric ("mmlu_math_acc"), value, low, high (value ± z·stderr), stderr, n_items, suspect.
     """
     table = reference.load_published() if published is None else published
-    data = pd.concat([reference.over_training(table, MMLU_PATTERN, "acc", shots=shots, combine=True).assign(shots=shots)
-                      for shots in (0, 5)], ignore_index=True)
+    data = pd.concat(
+        [
+            reference.over_training(table, MMLU_PATTERN, "acc", shots=shots, combine=True).assign(shots=shots)
+            for shots in (0, 5)
+        ],
+        ignore_index=True,
+    )
     data = data[(data["step"] > 0) & ~(data["suspect"] & drop_suspect)]
     half = stats.norm.ppf(0.5 + confidence / 2) * data["stderr"].astype(float)
     model, step, n_params = data["model"].astype(str), data["step"].astype("int64"), data["params"].astype("int64")
-    out = pd.DataFrame({
-        "family": data["family"].astype(str), "model": model, "size": model.str.extract(r"pythia-([^-]+)")[0],
-        "n_params": n_params, "step": step, "tokens": step * TOKENS_PER_STEP,
-        "compute": 6.0 * n_params.astype(float) * (step * TOKENS_PER_STEP).astype(float),
-        "shots": data["shots"].astype("int64"), "metric": "mmlu_math_acc", "value": data["value"].astype(float),
-        "low": np.clip(data["value"] - half, 0, 1), "high": np.clip(data["value"] + half, 0, 1),
-        "stderr": data["stderr"].astype(float), "n_items": int(sum(reference.MMLU_MATH_SIZES.values())),
-        "suspect": data["suspect"].astype(bool)})
+    out = pd.DataFrame(
+        {
+            "family": data["family"].astype(str),
+            "model": model,
+            "size": model.str.extract(r"pythia-([^-]+)")[0],
+            "n_params": n_params,
+            "step": step,
+            "tokens": step * TOKENS_PER_STEP,
+            "compute": 6.0 * n_params.astype(float) * (step * TOKENS_PER_STEP).astype(float),
+            "shots": data["shots"].astype("int64"),
+            "metric": "mmlu_math_acc",
+            "value": data["value"].astype(float),
+            "low": np.clip(data["value"] - half, 0, 1),
+            "high": np.clip(data["value"] + half, 0, 1),
+            "stderr": data["stderr"].astype(float),
+            "n_items": int(sum(reference.MMLU_MATH_SIZES.values())),
+            "suspect": data["suspect"].astype(bool),
+        }
+    )
     return out.sort_values(["family", "n_params", "shots", "step"], kind="stable").reset_index(drop=True)

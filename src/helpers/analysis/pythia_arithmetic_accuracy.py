@@ -13,9 +13,10 @@ statsmodels, never torch or altair.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,15 @@ from helpers.infra.paths import DATA_DIR
 ARITHMETIC_DIR = DATA_DIR / "reference" / "pythia_arithmetic"
 HEADER = ["model", "checkpoint", "task", "fewshot", "acc", "acc_stderr"]
 PYTHIA_SIZES = ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b")  # 70m: MMLU table only
-OLD_TO_NEW = {"125m": "160m", "350m": "410m", "800m": "1b", "1.3b": "1.4b", "2.7b": "2.8b", "6.7b": "6.9b", "13b": "12b"}
+OLD_TO_NEW = {
+    "125m": "160m",
+    "350m": "410m",
+    "800m": "1b",
+    "1.3b": "1.4b",
+    "2.7b": "2.8b",
+    "6.7b": "6.9b",
+    "13b": "12b",
+}
 STEPS = (13000, 39000, 65000, 91000, 117000, 143000)
 SHOTS = (0, 2, 4, 8, 16)
 OPERATIONS = ("addition", "multiplication")
@@ -54,7 +63,9 @@ class ArithmeticAnalysisError(ValueError):
 def _param_counts(published: pd.DataFrame) -> dict[str, int]:
     """Pythia size -> exact total parameter count, from the published table's deduped models."""
     rows = published[published["family"] == "pythia-deduped"].drop_duplicates("model")
-    counts = {str(m).removeprefix("pythia-").removesuffix("-deduped"): int(p) for m, p in zip(rows["model"], rows["params"])}
+    counts = {
+        str(m).removeprefix("pythia-").removesuffix("-deduped"): int(p) for m, p in zip(rows["model"], rows["params"])
+    }
     missing = [size for size in OLD_TO_NEW.values() if size not in counts]
     if missing:
         raise ArithmeticDataError(f"the published table lacks parameter counts of pythia sizes {missing}.")
@@ -90,16 +101,29 @@ def _read_file(file: Path, old: str) -> pd.DataFrame:
     check(~shots.isin(SHOTS), "fewshot", f"is not one of {SHOTS}.")
     parts = raw["task"].str.extract(f"^{TASK_RE}$")
     operand = pd.to_numeric(parts[1], errors="coerce")
-    check(~operand.between(0, N_OPERANDS - 1), "task", "is not num_reasoning_arithmetic_{addition,multiplication}_<0..99>.")
+    check(
+        ~operand.between(0, N_OPERANDS - 1),
+        "task",
+        "is not num_reasoning_arithmetic_{addition,multiplication}_<0..99>.",
+    )
     acc, stderr = pd.to_numeric(raw["acc"], errors="coerce"), pd.to_numeric(raw["acc_stderr"], errors="coerce")
     check(~acc.between(0.0, 1.0), "acc", "is not a number in [0, 1].")
     k = acc * ITEMS_PER_OPERAND
     check((k - k.round()).abs() > 1e-6, "acc", f"is not a multiple of 1/{ITEMS_PER_OPERAND}.")
     check(~(np.isfinite(stderr) & (stderr >= 0)), "acc_stderr", "is not a finite number >= 0.")
     check(raw.duplicated(["checkpoint", "fewshot", "task"]), "task", "repeats a (checkpoint, fewshot, task).")
-    return pd.DataFrame({"step": step.astype("int64"), "operation": parts[0], "operand": operand.astype("int64"),
-                         "shots": shots.astype("int64"), "acc": acc.astype(float), "acc_stderr": stderr.astype(float),
-                         "n_items": ITEMS_PER_OPERAND, "k_correct": k.round().astype("int64")})
+    return pd.DataFrame(
+        {
+            "step": step.astype("int64"),
+            "operation": parts[0],
+            "operand": operand.astype("int64"),
+            "shots": shots.astype("int64"),
+            "acc": acc.astype(float),
+            "acc_stderr": stderr.astype(float),
+            "n_items": ITEMS_PER_OPERAND,
+            "k_correct": k.round().astype("int64"),
+        }
+    )
 
 
 def load_pythia_arithmetic(path: str | Path | None = None, published: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -111,14 +135,19 @@ def load_pythia_arithmetic(path: str | Path | None = None, published: pd.DataFra
     """
     folder = Path(path) if path is not None else ARITHMETIC_DIR
     counts = _param_counts(reference.load_published() if published is None else published)
-    frames = [_read_file(folder / f"pythia-{old}-deduped.csv", old).assign(
-        model=f"pythia-{new}-deduped-v0", old_name=old, size=new, n_params=np.int64(counts[new]))
-        for old, new in OLD_TO_NEW.items()]
+    frames = [
+        _read_file(folder / f"pythia-{old}-deduped.csv", old).assign(
+            model=f"pythia-{new}-deduped-v0", old_name=old, size=new, n_params=np.int64(counts[new])
+        )
+        for old, new in OLD_TO_NEW.items()
+    ]
     frame = pd.concat(frames, ignore_index=True)
     frame["tokens"] = frame["step"] * TOKENS_PER_STEP
     frame["compute"] = 6.0 * frame["n_params"].astype(float) * frame["tokens"].astype(float)
     frame = frame[CELL[:-1] + ["operand", "shots", "acc", "acc_stderr", "n_items", "k_correct"]]
-    return frame.sort_values(["n_params", "step", "operation", "shots", "operand"], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["n_params", "step", "operation", "shots", "operand"], kind="stable").reset_index(
+        drop=True
+    )
 
 
 def require_rows(frame: pd.DataFrame, columns: Sequence[str] = ROW_COLUMNS) -> None:
@@ -136,9 +165,13 @@ def accuracy_table(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
     ``interval``). ``wilson_*`` treat items as independent; ``design_effect`` = (se_cluster / se_binomial)².
     """
     require_rows(frame)
-    table = frame.groupby(CELL, sort=True, observed=True).agg(
-        k=("k_correct", "sum"), n=("n_items", "sum"), n_clusters=("operand", "nunique"),
-        cluster_var=("acc", "var")).reset_index()
+    table = (
+        frame.groupby(CELL, sort=True, observed=True)
+        .agg(
+            k=("k_correct", "sum"), n=("n_items", "sum"), n_clusters=("operand", "nunique"), cluster_var=("acc", "var")
+        )
+        .reset_index()
+    )
     table["acc"] = table["k"] / table["n"]
     se = np.sqrt(table["cluster_var"].fillna(0.0) / table["n_clusters"])
     table["se_cluster"] = np.where(se < 1e-12, 0.0, se)  # equal operands: exactly 0, not round-off
@@ -151,8 +184,12 @@ def accuracy_table(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
     table["high"] = np.where(collapsed, table["wilson_high"], np.clip(table["acc"] + t * table["se_cluster"], 0, 1))
     table["interval"] = np.where(collapsed, "wilson (no between-operand variance)", "cluster")
     table["se_binomial"] = np.sqrt(table["acc"] * (1 - table["acc"]) / table["n"])
-    table["design_effect"] = np.divide(table["se_cluster"] ** 2, table["se_binomial"] ** 2, out=np.full(len(table), np.nan),
-                                       where=(table["se_binomial"] > 0).to_numpy())
+    table["design_effect"] = np.divide(
+        table["se_cluster"] ** 2,
+        table["se_binomial"] ** 2,
+        out=np.full(len(table), np.nan),
+        where=(table["se_binomial"] > 0).to_numpy(),
+    )
     return table.drop(columns="cluster_var")
 
 
@@ -167,6 +204,7 @@ def _select(frame: pd.DataFrame, operation: str, shots: int, step: int) -> pd.Da
 @dataclass(frozen=True)
 class ScaleChange:
     """Largest minus smallest model's exact-match accuracy, paired by first operand (the clusters)."""
+
     operation: str
     shots: int
     step: int
@@ -185,8 +223,18 @@ class ScaleChange:
     n_worse: int
 
 
-def scale_change(frame: pd.DataFrame, operation: str, shots: int, step: int = FINAL_STEP, *, small: str | None = None,
-                 large: str | None = None, confidence: float = 0.95, n_resamples: int = 9999, seed: int = 0) -> ScaleChange:
+def scale_change(
+    frame: pd.DataFrame,
+    operation: str,
+    shots: int,
+    step: int = FINAL_STEP,
+    *,
+    small: str | None = None,
+    large: str | None = None,
+    confidence: float = 0.95,
+    n_resamples: int = 9999,
+    seed: int = 0,
+) -> ScaleChange:
     """Largest vs smallest model (by n_params, or ``small``/``large``) at ``step``, exact match of greedy generation.
 
     The per-operand pairs are resampled as clusters (``scipy.stats.bootstrap``, paired=True, BCa; percentile
@@ -207,26 +255,59 @@ def scale_change(frame: pd.DataFrame, operation: str, shots: int, step: int = FI
         return np.mean(x - y, axis=axis)
 
     # the sign-flip test runs in every case (issue 19, rule 9): never p = 0, also when every operand differs equally
-    p_perm = float(stats.permutation_test((a, b), mean_diff, permutation_type="samples", vectorized=True,
-                                          n_resamples=n_resamples, rng=np.random.default_rng(seed)).pvalue)
+    p_perm = float(
+        stats.permutation_test(
+            (a, b),
+            mean_diff,
+            permutation_type="samples",
+            vectorized=True,
+            n_resamples=n_resamples,
+            rng=np.random.default_rng(seed),
+        ).pvalue
+    )
     if np.ptp(diff) == 0:
         low = high = float(diff[0])
         method, p_t = "none (every operand differs equally)", 1.0 if diff[0] == 0 else float("nan")  # t undefined
     else:
         for method in ("BCa", "percentile"):  # percentile only where BCa is undefined (NaN)
-            boot = stats.bootstrap((a, b), mean_diff, paired=True, vectorized=True, method=method,
-                                   confidence_level=confidence, n_resamples=n_resamples, rng=np.random.default_rng(seed))
+            boot = stats.bootstrap(
+                (a, b),
+                mean_diff,
+                paired=True,
+                vectorized=True,
+                method=method,
+                confidence_level=confidence,
+                n_resamples=n_resamples,
+                rng=np.random.default_rng(seed),
+            )
             low, high = float(boot.confidence_interval.low), float(boot.confidence_interval.high)
             if np.isfinite(low) and np.isfinite(high):
                 break
         p_t = float(stats.ttest_rel(a, b).pvalue)
-    return ScaleChange(operation, int(shots), int(step), small, large, float(b.mean()), float(a.mean()), float(
-        diff.mean()), low, high, method, p_t, p_perm, len(diff), int((diff > 0).sum()), int((diff < 0).sum()))
+    return ScaleChange(
+        operation,
+        int(shots),
+        int(step),
+        small,
+        large,
+        float(b.mean()),
+        float(a.mean()),
+        float(diff.mean()),
+        low,
+        high,
+        method,
+        p_t,
+        p_perm,
+        len(diff),
+        int((diff > 0).sum()),
+        int((diff < 0).sum()),
+    )
 
 
 @dataclass(frozen=True)
 class ScaleTrend:
     """WLS slope of exact-match accuracy against log10(total parameters) across the models at one step."""
+
     operation: str
     shots: int
     step: int
@@ -239,8 +320,9 @@ class ScaleTrend:
     points: pd.DataFrame  # model, n_params, acc, se_used, weight
 
 
-def scale_trend(frame: pd.DataFrame, operation: str, shots: int, step: int = FINAL_STEP,
-                confidence: float = 0.95) -> ScaleTrend:
+def scale_trend(
+    frame: pd.DataFrame, operation: str, shots: int, step: int = FINAL_STEP, confidence: float = 0.95
+) -> ScaleTrend:
     """Slope of accuracy (exact match of greedy generation) on log10(n_params), by
     :func:`~helpers.analysis.trend.wls_slope`.
 
@@ -258,5 +340,15 @@ def scale_trend(frame: pd.DataFrame, operation: str, shots: int, step: int = FIN
     fit = wls_slope(points["n_params"].to_numpy(dtype=float), acc, points["se_used"].to_numpy())
     half = float(stats.t.ppf(0.5 + confidence / 2, fit.df)) * fit.se
     p_value = float(2 * stats.t.sf(abs(fit.slope / fit.se), fit.df))
-    return ScaleTrend(operation, int(shots), int(step), fit.slope, fit.se, fit.slope - half, fit.slope + half,
-                      p_value, float(fit.df), points[["model", "n_params", "acc", "se_used", "weight"]].reset_index(drop=True))
+    return ScaleTrend(
+        operation,
+        int(shots),
+        int(step),
+        fit.slope,
+        fit.se,
+        fit.slope - half,
+        fit.slope + half,
+        p_value,
+        float(fit.df),
+        points[["model", "n_params", "acc", "se_used", "weight"]].reset_index(drop=True),
+    )

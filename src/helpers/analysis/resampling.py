@@ -17,8 +17,9 @@ MIN_RESAMPLES = 100
 """The fewest bootstrap resamples that give a 95% percentile interval worth printing."""
 
 
-def check_resamples(value: object, *, name: str = "bootstrap", allow_zero: bool = True,
-                    error: type[Exception] = ValueError) -> int:
+def check_resamples(
+    value: object, *, name: str = "bootstrap", allow_zero: bool = True, error: type[Exception] = ValueError
+) -> int:
     """``value`` as an int if it is a valid number of bootstrap resamples, else raise ``error``.
 
     Valid: an integer (not a bool) ``>= MIN_RESAMPLES``, or 0 when ``allow_zero`` (no intervals).

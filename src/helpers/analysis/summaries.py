@@ -15,7 +15,7 @@ chance and the majority baseline (always the most common gold answer on the item
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -45,8 +45,13 @@ def accuracy_summary(correct, confidence: float = 0.95) -> dict[str, float]:
     values = np.asarray(correct, dtype=bool)  # [n_items]
     n_items, n_correct = int(values.size), int(values.sum())
     interval = wilson_interval(n_correct, n_items, confidence)
-    return {"n_items": n_items, "n_correct": n_correct, "accuracy": n_correct / n_items,
-            "accuracy_low": interval.low, "accuracy_high": interval.high}
+    return {
+        "n_items": n_items,
+        "n_correct": n_correct,
+        "accuracy": n_correct / n_items,
+        "accuracy_low": interval.low,
+        "accuracy_high": interval.high,
+    }
 
 
 def mean_interval(values, bootstrap: int, confidence: float = 0.95, seed: int = 0) -> tuple[float, float]:
@@ -75,8 +80,14 @@ def majority_share(items: pd.DataFrame) -> float:
     return answer_share(gold.astype(str))[1]
 
 
-def group_summary(items: pd.DataFrame, *, bootstrap: int = 1000, confidence: float = 0.95, seed: int = 0,
-                  loss_column: str = "gold_nll_per_token") -> dict[str, float]:
+def group_summary(
+    items: pd.DataFrame,
+    *,
+    bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    loss_column: str = "gold_nll_per_token",
+) -> dict[str, float]:
     """Accuracy and loss of one group of items (one model on one task kind, one swap condition, ...).
 
     ``items``: rows of :func:`helpers.analysis.items.item_table` for the group, with ``correct``,
@@ -87,10 +98,17 @@ def group_summary(items: pd.DataFrame, *, bootstrap: int = 1000, confidence: flo
     """
     missing = [column for column in ("correct", "n_choices", loss_column) if column not in items.columns]
     if missing or items.empty:
-        raise ValueError(f"group_summary needs a non-empty item table with {missing or 'rows'}; "
-                         "pass rows of helpers.analysis.items.item_table.")
+        raise ValueError(
+            f"group_summary needs a non-empty item table with {missing or 'rows'}; "
+            "pass rows of helpers.analysis.items.item_table."
+        )
     losses = items[loss_column].to_numpy(dtype=float)  # [n_items]
     loss_low, loss_high = mean_interval(losses, bootstrap, confidence, seed)
-    return {**accuracy_summary(items["correct"].astype(bool).to_numpy(), confidence),
-            "loss": float(losses.mean()), "loss_low": loss_low, "loss_high": loss_high,
-            "chance": chance_level(items["n_choices"]), "majority": majority_share(items)}
+    return {
+        **accuracy_summary(items["correct"].astype(bool).to_numpy(), confidence),
+        "loss": float(losses.mean()),
+        "loss_low": loss_low,
+        "loss_high": loss_high,
+        "chance": chance_level(items["n_choices"]),
+        "majority": majority_share(items),
+    }

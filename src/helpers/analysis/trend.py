@@ -31,6 +31,7 @@ from helpers.analysis.verdicts import InferenceError, as_binary, as_finite, same
 
 __all__ = ["Slope", "MIN_MODELS", "item_floor", "wls_slope", "model_slope", "item_slope", "slope_equivalence"]
 
+
 @dataclass(frozen=True)
 class Slope:
     """Slope of accuracy on ``log10 N`` (proportion per decade of parameters).
@@ -141,22 +142,43 @@ def wls_slope(n_params, accuracy, stderr=None, n=None) -> Slope:
     method = "WLS of per-model accuracy on log10 N, variance max(stderr², items), residual scale >= 1"
     if n_models < MIN_MODELS:
         slope = float(np.polyfit(x, accuracy, 1)[0]) if n_models == 2 else math.nan
-        return _no_interval(slope, None, n_models, None, method,
-                            f"{n_models} model size(s): no trend from fewer than {MIN_MODELS} models "
-                            "(two models give a paired change, not a slope)")
+        return _no_interval(
+            slope,
+            None,
+            n_models,
+            None,
+            method,
+            f"{n_models} model size(s): no trend from fewer than {MIN_MODELS} models "
+            "(two models give a paired change, not a slope)",
+        )
     if n is None and np.any(variance == 0):
-        raise InferenceError("stderr is 0 for some models (accuracy 0 or 1) or missing, so their weight would be "
-                             "infinite; pass n (items per model) for the item-sampling floor.")
+        raise InferenceError(
+            "stderr is 0 for some models (accuracy 0 or 1) or missing, so their weight would be "
+            "infinite; pass n (items per model) for the item-sampling floor."
+        )
     if n is not None:
         variance = np.maximum(variance, item_floor(accuracy, n))
     fit = floored_wls(x, accuracy, variance)
     slope, df = float(fit.params[1]), fit.df
     se = math.sqrt(float(fit.cov[1, 1]))
     t95, t90 = float(stats.t.ppf(0.975, df)), float(stats.t.ppf(0.95, df))
-    note = (f"residual scale {fit.scale:.3g} (1 = the items' binomial scatter only; used "
-            f"{'as estimated' if fit.scale > 1 else 'floored at 1'}), {df} residual df")
-    return Slope(slope, se, slope - t95 * se, slope + t95 * se, slope - t90 * se, slope + t90 * se,
-                 df, n_models, None, method, note)
+    note = (
+        f"residual scale {fit.scale:.3g} (1 = the items' binomial scatter only; used "
+        f"{'as estimated' if fit.scale > 1 else 'floored at 1'}), {df} residual df"
+    )
+    return Slope(
+        slope,
+        se,
+        slope - t95 * se,
+        slope + t95 * se,
+        slope - t90 * se,
+        slope + t90 * se,
+        df,
+        n_models,
+        None,
+        method,
+        note,
+    )
 
 
 def model_slope(n_params, k, n, stderr=None) -> Slope:

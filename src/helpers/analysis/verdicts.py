@@ -15,9 +15,9 @@ This module also holds the input checks shared by :mod:`~helpers.analysis.infere
 from __future__ import annotations
 
 import math
-from numbers import Real
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from numbers import Real
 
 import numpy as np
 
@@ -73,13 +73,14 @@ class Verdict:
         mde = self.mde
         if mde is not None and (isinstance(mde, bool) or not isinstance(mde, Real) or mde < 0):
             raise InferenceError(
-                f"Verdict.mde must be None or a number >= 0 (inf: nothing detectable, NaN: unknown); "
-                f"got {mde!r}."
+                f"Verdict.mde must be None or a number >= 0 (inf: nothing detectable, NaN: unknown); got {mde!r}."
             )
         has_mde = self.mde is not None and not (isinstance(self.mde, Real) and math.isnan(self.mde))
         if self.code == "inconclusive" and not has_mde and not (self.no_mde and self.no_mde.strip()):
-            raise InferenceError("an inconclusive Verdict must carry its minimum detectable effect (mde) or the "
-                                 "reason there is none (no_mde).")
+            raise InferenceError(
+                "an inconclusive Verdict must carry its minimum detectable effect (mde) or the "
+                "reason there is none (no_mde)."
+            )
 
 
 MIN_ITEMS = 20
@@ -194,6 +195,4 @@ def as_binary(values, name: str) -> np.ndarray:
 def same_length(first: np.ndarray, second: np.ndarray, names: str) -> None:
     """Raise unless the two arrays have the same length (paired by item)."""
     if first.size != second.size:
-        raise InferenceError(
-            f"{names} must be paired by item (same length); got {first.size} and {second.size}."
-        )
+        raise InferenceError(f"{names} must be paired by item (same length); got {first.size} and {second.size}.")

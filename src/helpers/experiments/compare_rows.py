@@ -10,8 +10,8 @@ shard file altered since it was sealed is an :class:`AlteredFile`, one that cann
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,9 +52,12 @@ def score_tolerance(record: dict) -> float:
     from helpers.core.attention.lockstep import SWAP_CONDITION
 
     kind, alpha = record.get("condition_kind_shipped"), record.get("alpha_shipped")
-    if kind in ("other_item", "shuffled_heads") or (kind == SWAP_CONDITION and alpha is not None and float(alpha) > 0.0):
+    if kind in ("other_item", "shuffled_heads") or (
+        kind == SWAP_CONDITION and alpha is not None and float(alpha) > 0.0
+    ):
         return SPREAD_TOLERANCE
     return TOLERANCE
+
 
 KEYS = ["task", "item_id", "choice"]
 
@@ -70,8 +73,10 @@ class Mismatch:
     current: object
 
     def line(self) -> str:
-        return (f"{self.model}, task {self.task}, item {self.item_id}, choice {self.choice}: {self.what} shipped "
-                f"{self.shipped!r}, current code {self.current!r}")
+        return (
+            f"{self.model}, task {self.task}, item {self.item_id}, choice {self.choice}: {self.what} shipped "
+            f"{self.shipped!r}, current code {self.current!r}"
+        )
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,10 @@ class AlteredFile:
     def line(self) -> str:
         now = "missing" if self.actual is None else f"sha256 {self.actual[:16]}"
         then = "not shipped" if self.sealed is None else f"sha256 {self.sealed[:16]}"
-        return (f"{self.model}, task {self.task}: shipped file {self.file} changed since it was shipped ({then}, "
-                f"now {now}); every item in it was re-scored")
+        return (
+            f"{self.model}, task {self.task}: shipped file {self.file} changed since it was shipped ({then}, "
+            f"now {now}); every item in it was re-scored"
+        )
 
 
 @dataclass(frozen=True)
@@ -143,16 +150,34 @@ def compare(shipped: pd.DataFrame, current: pd.DataFrame, model: str, extra_keys
         where = f"{' '.join(str(record[k]) for k in extra_keys)} ".lstrip()
         if record["side"] != "both":
             side = "shipped" if record["side"] == "left_only" else "current"
-            found.append(Mismatch(model, record["task"], record["item_id"], record["choice"],
-                                  f"{where}row present only in the {side} rows", None, None))
+            found.append(
+                Mismatch(
+                    model,
+                    record["task"],
+                    record["item_id"],
+                    record["choice"],
+                    f"{where}row present only in the {side} rows",
+                    None,
+                    None,
+                )
+            )
             continue
         tolerance = score_tolerance(record)
         for name in columns:
             before, after = record[f"{name}_shipped"], record[f"{name}_current"]
             score = name in SCORE_COLUMNS
             if _differs(before, after, score, tolerance if score else TOLERANCE):
-                found.append(Mismatch(model, record["task"], record["item_id"], record["choice"], f"{where}{name}",
-                                      _plain(before), _plain(after)))
+                found.append(
+                    Mismatch(
+                        model,
+                        record["task"],
+                        record["item_id"],
+                        record["choice"],
+                        f"{where}{name}",
+                        _plain(before),
+                        _plain(after),
+                    )
+                )
     return found
 
 

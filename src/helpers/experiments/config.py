@@ -9,15 +9,23 @@ and contacting no hub), and refuses a parameter the experiment does not use.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from helpers.experiments.parameters import COMMON_DEFAULTS, ParameterError, check_values, optional_int, string_list
 from helpers.experiments.registry import Experiment, get_experiment
-from helpers.infra.profiles import Profile, ProfileError, TaskSetting, default_profiles_file, load_profile, unique_models
+from helpers.infra.profiles import (
+    Profile,
+    ProfileError,
+    TaskSetting,
+    default_profiles_file,
+    load_profile,
+    unique_models,
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,9 @@ class ExperimentConfig:
         from helpers.experiments.evaluation import evaluate_many
 
         chosen = [self.settings[kind] for kind in (kinds or self.settings)]
-        return evaluate_many(self.handles(), chosen, seed=self.seed, stack=stack,
-                             compute_missing=self.compute_missing, progress=progress)
+        return evaluate_many(
+            self.handles(), chosen, seed=self.seed, stack=stack, compute_missing=self.compute_missing, progress=progress
+        )
 
 
 # ----------------------------------------------------------------------------- checks against the profile
@@ -77,8 +86,9 @@ def _subset(name: str, wanted: list[str] | None, available: Mapping[str, Any], p
         return None
     unknown = [item for item in wanted if item not in available]
     if unknown:
-        raise ParameterError(f"Parameter {name}={wanted!r}: unknown {unknown}; profile {profile!r} has "
-                             f"{sorted(available)}.")
+        raise ParameterError(
+            f"Parameter {name}={wanted!r}: unknown {unknown}; profile {profile!r} has {sorted(available)}."
+        )
     return wanted
 
 
@@ -97,8 +107,13 @@ def _check_models(sources: Sequence[str], device: str | None) -> None:
 # ----------------------------------------------------------------------------- configure
 
 
-def configure(profile: str = "ci", profiles_file: str | Path | None = None,
-              overrides: Mapping[str, Any] | None = None, *, experiment: str | Experiment) -> ExperimentConfig:
+def configure(
+    profile: str = "ci",
+    profiles_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    experiment: str | Experiment,
+) -> ExperimentConfig:
     """Validate ``overrides`` for ``experiment`` and resolve them against ``profile``.
 
     ``overrides`` may hold only the experiment's parameters, each passing its check (the
@@ -126,8 +141,18 @@ def configure(profile: str = "ci", profiles_file: str | Path | None = None,
     _check_models(unique_models(families), resolved_device)
     extra = {name: values[name] for name in values if name not in COMMON_DEFAULTS}
     return ExperimentConfig(
-        spec.name, chosen, path, families, settings, seed, resolved_device, merged["bootstrap"],
-        merged["compute_missing"], merged["bootstrap_seed"] or 0, extra)
+        spec.name,
+        chosen,
+        path,
+        families,
+        settings,
+        seed,
+        resolved_device,
+        merged["bootstrap"],
+        merged["compute_missing"],
+        merged["bootstrap_seed"] or 0,
+        extra,
+    )
 
 
 def _families(chosen: Profile, merged: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
@@ -135,8 +160,9 @@ def _families(chosen: Profile, merged: Mapping[str, Any]) -> dict[str, tuple[str
     models = string_list("models", merged["models"], "[offline:smollm2-135m, offline:gemma3-270m]")
     if models is not None:
         family_lists = families_of(models, chosen)
-    families = _subset("families", string_list("families", merged["families"], "[qwen2.5-coder]"),
-                       family_lists, chosen.name)
+    families = _subset(
+        "families", string_list("families", merged["families"], "[qwen2.5-coder]"), family_lists, chosen.name
+    )
     if families is not None:
         family_lists = {name: family_lists[name] for name in families}
     return family_lists
@@ -168,8 +194,9 @@ def families_of(models: Sequence[str], chosen: Profile) -> dict[str, tuple[str, 
 
 def _settings(chosen: Profile, merged: Mapping[str, Any]) -> dict[str, TaskSetting]:
     settings = dict(chosen.tasks)
-    kinds = _subset("task_kinds", string_list("task_kinds", merged["task_kinds"], "[knowledge, procedure]"),
-                    settings, chosen.name)
+    kinds = _subset(
+        "task_kinds", string_list("task_kinds", merged["task_kinds"], "[knowledge, procedure]"), settings, chosen.name
+    )
     if kinds is not None:
         settings = {kind: settings[kind] for kind in kinds}
     shots = optional_int("shots", merged["shots"], 0)

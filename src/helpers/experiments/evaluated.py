@@ -33,6 +33,18 @@ def jobs_for(config, overrides: dict[str, Any]) -> list:
     from helpers.infra.jobs import Job
 
     settings = [asdict(setting) for setting in config.settings.values()]
-    return [Job(source, "helpers.experiments.evaluation:fill_model",
-                {"source": source, "settings": settings, "device": config.device, "seed": config.seed,
-                 "progress": sys.stderr.isatty(), "shipped": True}) for source in config.models]
+    return [
+        Job(
+            source,
+            "helpers.experiments.evaluation:fill_model",
+            {
+                "source": source,
+                "settings": settings,
+                "device": config.device,
+                "seed": config.seed,
+                "progress": sys.stderr.isatty(),
+                "shipped": True,
+            },
+        )
+        for source in config.models
+    ]

@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -32,9 +33,23 @@ log = logging.getLogger(__name__)
 
 SHARD_SIZE = 64  # items per stored shard: the unit of resumption
 ROW_COLUMNS = [
-    "model_id", "task", "kind", "item_id", "subject", "choice", "label", "gold", "is_gold", "continuation",
-    "logprob", "is_greedy", "n_tokens", "token_logprobs", "token_is_greedy",
-    "n_params_total", "n_params_nonembedding",
+    "model_id",
+    "task",
+    "kind",
+    "item_id",
+    "subject",
+    "choice",
+    "label",
+    "gold",
+    "is_gold",
+    "continuation",
+    "logprob",
+    "is_greedy",
+    "n_tokens",
+    "token_logprobs",
+    "token_is_greedy",
+    "n_params_total",
+    "n_params_nonembedding",
 ]
 SHIPPED_RESULTS_DIR = DATA_DIR / "results"
 """The shipped, read-only results (see :mod:`helpers.experiments.ship`)."""
@@ -115,8 +130,11 @@ def data_fingerprint(path: str | None) -> str | None:
         return None
     target = Path(path).expanduser()
     if target.is_dir():
-        files = sorted(p for p in target.rglob("*") if p.is_file()
-                       and not any(part.startswith(".") for part in p.relative_to(target).parts))
+        files = sorted(
+            p
+            for p in target.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(target).parts)
+        )
         names = [file.relative_to(target).as_posix() for file in files]
     else:
         files, names = [target], [target.name]
@@ -128,27 +146,41 @@ def data_fingerprint(path: str | None) -> str | None:
 
 def result_key(handle: ModelHandle, setting: TaskSetting, seed: int | None = None) -> dict[str, Any]:
     """The key fields of ``setting`` scored on ``handle`` (the stack adds the code version locally)."""
-    return {**handle.key_fields(), "task": setting.task, "shots": setting.shots, "limit": setting.limit,
-            "seed": seed, "data": data_fingerprint(setting.path)}
+    return {
+        **handle.key_fields(),
+        "task": setting.task,
+        "shots": setting.shots,
+        "limit": setting.limit,
+        "seed": seed,
+        "data": data_fingerprint(setting.path),
+    }
 
 
-def rows_for(handle: ModelHandle, setting: TaskSetting, items: Sequence, batch_tokens: int,
-             progress: bool) -> pd.DataFrame:
+def rows_for(
+    handle: ModelHandle, setting: TaskSetting, items: Sequence, batch_tokens: int, progress: bool
+) -> pd.DataFrame:
     """Score ``items`` and lay the scores out one row per request (:data:`ROW_COLUMNS`)."""
     from helpers.core.scoring import Scorer
 
     loaded = handle.loaded
     requests = [request for item in items for request in item.requests]
-    scorer = Scorer(loaded.model, loaded.tokenizer, max_length=loaded.max_length, batch_tokens=batch_tokens,
-                    progress=progress)
+    scorer = Scorer(
+        loaded.model, loaded.tokenizer, max_length=loaded.max_length, batch_tokens=batch_tokens, progress=progress
+    )
     scores = scorer.score(requests, return_token_values=True, desc=f"{handle.model_id} {setting.task}")
-    records = request_rows(items, scores, model_id=handle.model_id, kind=setting.kind,
-                           n_params=(loaded.n_params_total, loaded.n_params_nonembedding))
+    records = request_rows(
+        items,
+        scores,
+        model_id=handle.model_id,
+        kind=setting.kind,
+        n_params=(loaded.n_params_total, loaded.n_params_nonembedding),
+    )
     return pd.DataFrame(records, columns=ROW_COLUMNS)
 
 
-def request_rows(items: Sequence, scores: Sequence, *, model_id: str, kind: str,
-                 n_params: tuple[float, float]) -> list[dict[str, Any]]:
+def request_rows(
+    items: Sequence, scores: Sequence, *, model_id: str, kind: str, n_params: tuple[float, float]
+) -> list[dict[str, Any]]:
     """One record per request of ``items`` (in order) with its :class:`~helpers.core.requests.Score`:
     the :data:`ROW_COLUMNS`, the one layout of a stored per-request row (the swap adds its condition's
     columns to these). ``n_params``: ``(total, non-embedding)`` parameters of the scored model."""
@@ -156,16 +188,27 @@ def request_rows(items: Sequence, scores: Sequence, *, model_id: str, kind: str,
     for item in items:
         for choice, request in enumerate(item.requests):
             score = next(score_iter)
-            records.append({
-                "model_id": model_id, "task": item.task, "kind": kind, "item_id": item.item_id,
-                "subject": str(item.meta.get("subject", "")), "choice": choice,
-                "label": item.choice_labels[choice] if item.choice_labels else request.continuation.strip(),
-                "gold": item.gold, "is_gold": choice == item.gold, "continuation": request.continuation,
-                "logprob": score.logprob, "is_greedy": score.is_greedy, "n_tokens": score.n_tokens,
-                "token_logprobs": list(score.token_logprobs or ()),
-                "token_is_greedy": list(score.token_is_greedy or ()),
-                "n_params_total": n_params[0], "n_params_nonembedding": n_params[1],
-            })
+            records.append(
+                {
+                    "model_id": model_id,
+                    "task": item.task,
+                    "kind": kind,
+                    "item_id": item.item_id,
+                    "subject": str(item.meta.get("subject", "")),
+                    "choice": choice,
+                    "label": item.choice_labels[choice] if item.choice_labels else request.continuation.strip(),
+                    "gold": item.gold,
+                    "is_gold": choice == item.gold,
+                    "continuation": request.continuation,
+                    "logprob": score.logprob,
+                    "is_greedy": score.is_greedy,
+                    "n_tokens": score.n_tokens,
+                    "token_logprobs": list(score.token_logprobs or ()),
+                    "token_is_greedy": list(score.token_is_greedy or ()),
+                    "n_params_total": n_params[0],
+                    "n_params_nonembedding": n_params[1],
+                }
+            )
     return records
 
 
@@ -183,10 +226,17 @@ def model_provenance(handle: ModelHandle) -> dict[str, Any]:
     return record
 
 
-def evaluate(handle: ModelHandle, setting: TaskSetting, *, seed: int | None = None, stack: StoreStack | None = None,
-             batch_tokens: int = 4096, progress: bool = True,
-             on_shard: Callable[[int, int], None] | None = None,
-             on_recompute: Callable[[Path, str], None] | None = None) -> pd.DataFrame:
+def evaluate(
+    handle: ModelHandle,
+    setting: TaskSetting,
+    *,
+    seed: int | None = None,
+    stack: StoreStack | None = None,
+    batch_tokens: int = 4096,
+    progress: bool = True,
+    on_shard: Callable[[int, int], None] | None = None,
+    on_recompute: Callable[[Path, str], None] | None = None,
+) -> pd.DataFrame:
     """One row per request of ``setting`` scored on ``handle``'s model, from the stack when stored.
 
     ``seed`` drives few-shot sampling where a task samples (None: the task's harness default).
@@ -198,17 +248,25 @@ def evaluate(handle: ModelHandle, setting: TaskSetting, *, seed: int | None = No
     key, version = result_key(handle, setting, seed), evaluation_code_version()
     provenance = None  # stored rows need no model: a shipped result is read without the weights built
     if stack.find(key, version, items) is None:
-        handle.loaded  # load before the store is touched: a model that fails leaves no entry
+        handle.loaded  # load before the store is touched: a model that fails leaves no entry  # noqa: B018 (the access loads the model)
         provenance = {"model": model_provenance(handle)}
     frame = stack.get_or_compute(
-        key, version, items, lambda chunk: rows_for(handle, setting, chunk, batch_tokens, progress),
-        shard_size=SHARD_SIZE, progress=progress, extra_provenance=provenance, on_shard=on_shard,
-        on_recompute=on_recompute)
+        key,
+        version,
+        items,
+        lambda chunk: rows_for(handle, setting, chunk, batch_tokens, progress),
+        shard_size=SHARD_SIZE,
+        progress=progress,
+        extra_provenance=provenance,
+        on_shard=on_shard,
+        on_recompute=on_recompute,
+    )
     return frame.assign(kind=setting.kind) if len(frame) else frame
 
 
-def load_stored(handle: ModelHandle, setting: TaskSetting, *, seed: int | None = None,
-                stack: StoreStack | None = None) -> pd.DataFrame:
+def load_stored(
+    handle: ModelHandle, setting: TaskSetting, *, seed: int | None = None, stack: StoreStack | None = None
+) -> pd.DataFrame:
     """The stored rows of ``setting`` on ``handle``, computing nothing
     (:class:`helpers.infra.store.ResultNotFoundError` naming where it looked when absent)."""
     stack = stack if stack is not None else default_stack()
@@ -217,17 +275,25 @@ def load_stored(handle: ModelHandle, setting: TaskSetting, *, seed: int | None =
     return frame.assign(kind=setting.kind) if len(frame) else frame
 
 
-def evaluate_many(handles: Sequence[ModelHandle], settings: Sequence[TaskSetting], *, seed: int | None = None,
-                  stack: StoreStack | None = None, compute_missing: bool = True, batch_tokens: int = 4096,
-                  progress: bool = True) -> pd.DataFrame:
+def evaluate_many(
+    handles: Sequence[ModelHandle],
+    settings: Sequence[TaskSetting],
+    *,
+    seed: int | None = None,
+    stack: StoreStack | None = None,
+    compute_missing: bool = True,
+    batch_tokens: int = 4096,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Rows of every (model, setting), one model in memory at a time (stored rows only unless
     ``compute_missing``)."""
     frames = []
     for handle in handles:
         for setting in settings:
             if compute_missing:
-                frames.append(evaluate(handle, setting, seed=seed, stack=stack, batch_tokens=batch_tokens,
-                                       progress=progress))
+                frames.append(
+                    evaluate(handle, setting, seed=seed, stack=stack, batch_tokens=batch_tokens, progress=progress)
+                )
             else:
                 frames.append(load_stored(handle, setting, seed=seed, stack=stack))
         handle.release()
@@ -237,9 +303,15 @@ def evaluate_many(handles: Sequence[ModelHandle], settings: Sequence[TaskSetting
 # ----------------------------------------------------------------------------- runner jobs
 
 
-def fill_model(source: str, settings: Sequence[Mapping[str, Any]], device: str | None = None,
-               store: str | None = None, seed: int | None = None, progress: bool = False,
-               shipped: bool = False) -> dict[str, Any]:
+def fill_model(
+    source: str,
+    settings: Sequence[Mapping[str, Any]],
+    device: str | None = None,
+    store: str | None = None,
+    seed: int | None = None,
+    progress: bool = False,
+    shipped: bool = False,
+) -> dict[str, Any]:
     """Job function of the fill step: score model ``source`` on every task setting into the local
     store at ``store``. Shipped results are read only when ``shipped`` (``make notebook``);
     ``make run`` recomputes from scratch.
@@ -258,15 +330,27 @@ def fill_model(source: str, settings: Sequence[Mapping[str, Any]], device: str |
             was_stored = stack.exists(result_key(handle, setting, seed), evaluation_code_version())
             start = time.perf_counter()
             invalid: list[Path] = []
-            frame = evaluate(handle, setting, seed=seed, stack=stack, progress=progress,
-                             on_shard=_eta_printer(f"{handle.model_id} {setting.kind}", start),
-                             on_recompute=lambda path, reason: invalid.append(path))
+            frame = evaluate(
+                handle,
+                setting,
+                seed=seed,
+                stack=stack,
+                progress=progress,
+                on_shard=_eta_printer(f"{handle.model_id} {setting.kind}", start),
+                on_recompute=lambda path, reason: invalid.append(path),  # noqa: B023 (called within this iteration)
+            )
             (computed if not was_stored else recomputed if invalid else cached).append(setting.kind)
             rows[setting.kind], seconds[setting.kind] = len(frame), round(time.perf_counter() - start, 1)
     finally:
         handle.release()
-    return {"model_id": handle.model_id, "computed": computed, "cached": cached, "recomputed": recomputed,
-            "rows": rows, "seconds": seconds}
+    return {
+        "model_id": handle.model_id,
+        "computed": computed,
+        "cached": cached,
+        "recomputed": recomputed,
+        "rows": rows,
+        "seconds": seconds,
+    }
 
 
 def _eta_printer(label: str, start: float) -> Callable[[int, int], None]:
@@ -287,7 +371,18 @@ def fill_jobs(profile, store: str | None = None, profiles_file: str | None = Non
     store_path = str(Path(store if store is not None else results_dir()).expanduser().resolve())
     device = None if profile.device == "auto" else profile.device
     settings = [asdict(setting) for setting in profile.tasks.values()]
-    return [Job(label=source, function=FILL_FUNCTION,
-                kwargs={"source": source, "settings": settings, "device": device, "store": store_path,
-                        "seed": None, "progress": False})
-            for source in profile.models]
+    return [
+        Job(
+            label=source,
+            function=FILL_FUNCTION,
+            kwargs={
+                "source": source,
+                "settings": settings,
+                "device": device,
+                "store": store_path,
+                "seed": None,
+                "progress": False,
+            },
+        )
+        for source in profile.models
+    ]

@@ -11,7 +11,7 @@ sortable, offline) and a CSV download of the same rows.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -50,12 +50,15 @@ def _answer(group: pd.DataFrame) -> str:
 def _choices_text(choices: list[str], labels: list[str], gold: int) -> str:
     if len(choices) == 1:
         return f"gold: {choices[0].strip()}"
-    return " | ".join(f"{label}) {text.strip()}{' (gold)' if index == gold else ''}"
-                      for index, (label, text) in enumerate(zip(labels, choices)))
+    return " | ".join(
+        f"{label}) {text.strip()}{' (gold)' if index == gold else ''}"
+        for index, (label, text) in enumerate(zip(labels, choices))
+    )
 
 
-def item_rows(rows: pd.DataFrame, settings: Mapping, seed: int | None = None,
-              condition: str | None = None) -> pd.DataFrame:
+def item_rows(
+    rows: pd.DataFrame, settings: Mapping, seed: int | None = None, condition: str | None = None
+) -> pd.DataFrame:
     """One row per (task kind, task, item): prompt end, choices, per model (or ``condition`` column
     value) the log-probability of each choice and the answer it picks."""
     keys = ["model_id"] + ([condition] if condition else [])
@@ -63,11 +66,21 @@ def item_rows(rows: pd.DataFrame, settings: Mapping, seed: int | None = None,
     found = prompts(settings, list(dict.fromkeys(rows["kind"])), seed)
     records: dict[tuple[str, str, str], dict] = {}
     for (kind, task, item_id, model_id, *rest), group in rows.sort_values("choice").groupby(
-            ["kind", "task", "item_id", *keys], sort=False):
-        prompt, choices, gold = found.get((task, str(item_id)), ("", list(group["continuation"]), int(group["gold"].iloc[0])))
-        record = records.setdefault((kind, task, str(item_id)), {
-            "task kind": kind, "task": task, "item": str(item_id), "prompt (end)": prompt,
-            "choices": _choices_text(choices, [str(label) for label in group["label"]], gold)})
+        ["kind", "task", "item_id", *keys], sort=False
+    ):
+        prompt, choices, gold = found.get(
+            (task, str(item_id)), ("", list(group["continuation"]), int(group["gold"].iloc[0]))
+        )
+        record = records.setdefault(
+            (kind, task, str(item_id)),
+            {
+                "task kind": kind,
+                "task": task,
+                "item": str(item_id),
+                "prompt (end)": prompt,
+                "choices": _choices_text(choices, [str(label) for label in group["label"]], gold),
+            },
+        )
         name = " ".join(([] if rest and one_model else [_short(model_id)]) + [str(value) for value in rest])
         record[f"{name}: answer"] = _answer(group)
         record[f"{name}: log p per choice"] = " / ".join(f"{value:.2f}" for value in group["logprob"])

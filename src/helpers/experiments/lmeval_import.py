@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -63,6 +64,7 @@ from helpers.infra.profiles import Profile, TaskSetting, load_profile
 from helpers.infra.store import PROVENANCE_FILE, ResultStore, StoreStack
 
 __all__ = ["ImportReport", "ImportedSetting", "LmEvalImportError", "import_samples", "main"]
+
 
 @dataclass
 class ImportedSetting:
@@ -96,10 +98,12 @@ class ImportReport:
     def summary(self) -> str:
         lines = [f"{'validated (dry run)' if self.dry_run else 'imported'} from {self.source}:"]
         for s in self.settings:
-            lines.append(f"  {s.status:9} {s.handle.model_id} {s.setting.task} shots={s.setting.shots} "
-                         f"limit={s.setting.limit} kind={s.setting.kind}: {s.n_items} items, {len(s.rows)} rows"
-                         + (f" -> {s.store_path}" if s.store_path else "")
-                         + (f"\n            UNUSED: {s.unused}" if s.unused else ""))
+            lines.append(
+                f"  {s.status:9} {s.handle.model_id} {s.setting.task} shots={s.setting.shots} "
+                f"limit={s.setting.limit} kind={s.setting.kind}: {s.n_items} items, {len(s.rows)} rows"
+                + (f" -> {s.store_path}" if s.store_path else "")
+                + (f"\n            UNUSED: {s.unused}" if s.unused else "")
+            )
         lines += [f"  skipped (not a capability-ceilings task): {t}" for t in self.skipped]
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
@@ -108,7 +112,7 @@ class ImportReport:
 
 
 def _kind(task: str, shots: int, profile: Profile | None) -> str:
-    for kind, setting in (profile.tasks.items() if profile else ()):
+    for kind, setting in profile.tasks.items() if profile else ():
         if setting.task == task and setting.shots == shots:
             return kind
     if "fulltext" in task:
@@ -118,7 +122,9 @@ def _kind(task: str, shots: int, profile: Profile | None) -> str:
     return "procedure" if task.startswith("arithmetic") else "pattern"
 
 
-def _plan_run(run: RunResults, report: ImportReport, profile: Profile | None, source: str | None) -> list[ImportedSetting]:
+def _plan_run(
+    run: RunResults, report: ImportReport, profile: Profile | None, source: str | None
+) -> list[ImportedSetting]:
     configs = run.data["configs"]
     found: dict[str, tuple[str, dict]] = {}
     for name in configs:
@@ -128,7 +134,9 @@ def _plan_run(run: RunResults, report: ImportReport, profile: Profile | None, so
             continue
         ours = meta.get("cc_task")
         if not isinstance(ours, str) or ours in GROUPS or lmeval_name(ours) != name:
-            raise run.error(["configs", name, "metadata", "cc_task"], f"is {ours!r}, which is not the task named {name!r}.")
+            raise run.error(
+                ["configs", name, "metadata", "cc_task"], f"is {ours!r}, which is not the task named {name!r}."
+            )
         found[name] = (ours, meta)
     if not found:
         return []
@@ -145,10 +153,15 @@ def _plan_run(run: RunResults, report: ImportReport, profile: Profile | None, so
             continue
         expected = [lmeval_name(t) for t in GROUPS.get(group, ())]
         chosen = [tasks.get(n) for n in expected]
-        if sorted(members) != sorted(expected) or None in chosen or \
-                len({(t.shots, t.limit, t.seed) for t in chosen}) != 1:  # type: ignore[union-attr]
-            report.notes.append(f"{group_name} in {run.path.name}: subtasks differ in shots/limit or are "
-                                "incomplete; stored per subtask instead")
+        if (
+            sorted(members) != sorted(expected)
+            or None in chosen
+            or len({(t.shots, t.limit, t.seed) for t in chosen}) != 1
+        ):  # type: ignore[union-attr]
+            report.notes.append(
+                f"{group_name} in {run.path.name}: subtasks differ in shots/limit or are "
+                "incomplete; stored per subtask instead"
+            )
             continue
         units.append((group, chosen))  # type: ignore[arg-type]
         covered.update(expected)
@@ -164,10 +177,21 @@ def _plan_run(run: RunResults, report: ImportReport, profile: Profile | None, so
         if [(i.task, i.item_id) for i in items] != list(by_id):
             raise run.error(["configs", first.name], f"the imported documents do not give the items of {setting}.")
         frame = pd.DataFrame([r for rows in by_id.values() for r in rows], columns=ROW_COLUMNS)
-        planned.append(ImportedSetting(
-            run.path, tuple(t.name for t in members), handle, setting, first.seed, result_key(handle, setting, first.seed),
-            len(items), "validated", rows=frame,
-            provenance=run_provenance(run, info, members, params_origin, counter is not None), items=items))
+        planned.append(
+            ImportedSetting(
+                run.path,
+                tuple(t.name for t in members),
+                handle,
+                setting,
+                first.seed,
+                result_key(handle, setting, first.seed),
+                len(items),
+                "validated",
+                rows=frame,
+                provenance=run_provenance(run, info, members, params_origin, counter is not None),
+                items=items,
+            )
+        )
     return planned
 
 
@@ -183,10 +207,12 @@ def unused_reason(planned: ImportedSetting, profile: Profile | None) -> str:
         return f"profile {name} does not run {setting.task} {setting.shots}-shot"
     if all(s.limit != setting.limit for s in same):
         limits = ", ".join("none (all items)" if s.limit is None else str(s.limit) for s in same)
-        return (f"profile {name} runs {setting.task} {setting.shots}-shot with limit {limits}; this run used "
-                f"limit {setting.limit} (lm_eval --limit), so the book never reads it: re-run lm_eval with the "
-                f"profile's limit, or read it in a custom run (make notebook NB=scaling PROFILE={name} "
-                f"PARAMS=\"-p limit {setting.limit}\")")
+        return (
+            f"profile {name} runs {setting.task} {setting.shots}-shot with limit {limits}; this run used "
+            f"limit {setting.limit} (lm_eval --limit), so the book never reads it: re-run lm_eval with the "
+            f"profile's limit, or read it in a custom run (make notebook NB=scaling PROFILE={name} "
+            f'PARAMS="-p limit {setting.limit}")'
+        )
     return ""
 
 
@@ -207,8 +233,14 @@ def _rows_by_item(frame: pd.DataFrame):
     return lambda chunk: pd.concat([by_item[(item.task, item.item_id)] for item in chunk], ignore_index=True)
 
 
-def import_samples(samples_dir: str | Path, *, store: ResultStore | StoreStack | None = None, dry_run: bool = False,
-                   profile: str | Profile | None = None, source: str | None = None) -> ImportReport:
+def import_samples(
+    samples_dir: str | Path,
+    *,
+    store: ResultStore | StoreStack | None = None,
+    dry_run: bool = False,
+    profile: str | Profile | None = None,
+    source: str | None = None,
+) -> ImportReport:
     """Validate, then (unless ``dry_run``) store, every ``cc_`` task of the lm-eval runs under ``samples_dir``.
 
     ``samples_dir``: lm_eval's ``--output_path`` (searched recursively) or one results JSON.
@@ -222,15 +254,24 @@ def import_samples(samples_dir: str | Path, *, store: ResultStore | StoreStack |
     for path in find_runs(samples_dir):
         report.settings += _plan_run(read_results(path), report, profile, source)
     if not report.settings:
-        raise LmEvalImportError(samples_dir, 1, "configs", "no capability-ceilings task (cc_*) in any run; "
-                                "export them with python -m helpers.experiments.lmeval_export and pass --include_path.")
+        raise LmEvalImportError(
+            samples_dir,
+            1,
+            "configs",
+            "no capability-ceilings task (cc_*) in any run; "
+            "export them with python -m helpers.experiments.lmeval_export and pass --include_path.",
+        )
     version, seen = evaluation_code_version(), {}
     for planned in report.settings:
         marker = repr(sorted(planned.key.items()))
         if marker in seen:
-            raise read_results(planned.results_file).error(["configs", planned.lm_eval_tasks[0]], (
-                f"{planned.setting.task} of {planned.handle.model_id} is also in {seen[marker]}; "
-                "import one run at a time."))
+            raise read_results(planned.results_file).error(
+                ["configs", planned.lm_eval_tasks[0]],
+                (
+                    f"{planned.setting.task} of {planned.handle.model_id} is also in {seen[marker]}; "
+                    "import one run at a time."
+                ),
+            )
         seen[marker] = planned.results_file
     stack = store if isinstance(store, StoreStack) else StoreStack(store if store is not None else ResultStore(), [])
     for planned in report.settings:
@@ -241,12 +282,19 @@ def import_samples(samples_dir: str | Path, *, store: ResultStore | StoreStack |
             continue
         if (planned.store_path / PROVENANCE_FILE).exists():
             planned.status = "present"
-            report.notes.append(f"{planned.store_path} already holds {planned.setting.task} of "
-                                f"{planned.handle.model_id}: kept, not overwritten")
+            report.notes.append(
+                f"{planned.store_path} already holds {planned.setting.task} of "
+                f"{planned.handle.model_id}: kept, not overwritten"
+            )
             continue
         stack.local.get_or_compute(
-            local, planned.items, _rows_by_item(planned.rows), shard_size=SHARD_SIZE, progress=False,
-            extra_provenance={"model": _model_provenance(planned.handle), "lm_eval": planned.provenance})
+            local,
+            planned.items,
+            _rows_by_item(planned.rows),
+            shard_size=SHARD_SIZE,
+            progress=False,
+            extra_provenance={"model": _model_provenance(planned.handle), "lm_eval": planned.provenance},
+        )
         planned.status = "written"
     return report
 
@@ -254,8 +302,10 @@ def import_samples(samples_dir: str | Path, *, store: ResultStore | StoreStack |
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line: ``python -m helpers.experiments.lmeval_import DIR [--store PATH] [--dry-run]
     [--profile NAME] [--source MODEL]``; 0 when imported, 2 when refused (the reason on stderr)."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.experiments.lmeval_import",
-                                     description="Import lm-eval --log_samples output of cc_ tasks into the results store.")
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.experiments.lmeval_import",
+        description="Import lm-eval --log_samples output of cc_ tasks into the results store.",
+    )
     parser.add_argument("directory", help="lm_eval --output_path (or one results_<timestamp>.json)")
     parser.add_argument("--store", default=None, help="results store root (default: $CC_RESULTS or results/)")
     parser.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
@@ -263,8 +313,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--source", default=None, help="our model source, if pretrained= does not resolve here")
     args = parser.parse_args(argv)
     try:
-        report = import_samples(args.directory, store=ResultStore(args.store) if args.store else None,
-                                dry_run=args.dry_run, profile=args.profile, source=args.source)
+        report = import_samples(
+            args.directory,
+            store=ResultStore(args.store) if args.store else None,
+            dry_run=args.dry_run,
+            profile=args.profile,
+            source=args.source,
+        )
     except ValueError as error:  # LmEvalImportError, or an unknown --profile
         print(f"refused: {error}", file=sys.stderr)
         return 2

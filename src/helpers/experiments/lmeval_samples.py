@@ -18,15 +18,25 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from helpers.core.requests import Request
 from helpers.experiments.evaluation import ModelHandle
 
-__all__ = ["LmEvalImportError", "Sample", "RunResults", "find_runs", "read_results", "read_samples", "run_model",
-           "param_counts", "token_counter"]
+__all__ = [
+    "LmEvalImportError",
+    "Sample",
+    "RunResults",
+    "find_runs",
+    "read_results",
+    "read_samples",
+    "run_model",
+    "param_counts",
+    "token_counter",
+]
 
 HF_MODELS = ("hf", "hf-auto", "huggingface")
 RESULTS_PATTERN = re.compile(r"^results_(?P<stamp>.+)\.json$")
@@ -91,8 +101,9 @@ class RunResults:
         value: Any = self.data
         for depth, key in enumerate(keys):
             if not isinstance(value, dict) or key not in value:
-                raise self.error(keys[: depth + 1], f"missing; expected {what}. Is this an "
-                                 "lm-evaluation-harness 0.4.x results file?")
+                raise self.error(
+                    keys[: depth + 1], f"missing; expected {what}. Is this an lm-evaluation-harness 0.4.x results file?"
+                )
             value = value[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
             raise self.error(keys, f"is {value!r}; expected {what}.")
@@ -117,8 +128,12 @@ def find_runs(location: str | Path) -> list[Path]:
         raise LmEvalImportError(path, 1, "(path)", "does not exist; give lm_eval's --output_path folder.")
     runs = sorted(p for p in path.rglob("results_*.json") if RESULTS_PATTERN.match(p.name))
     if not runs:
-        raise LmEvalImportError(path, 1, "(folder)", "holds no results_<timestamp>.json; run lm_eval "
-                                "with --output_path there and --log_samples.")
+        raise LmEvalImportError(
+            path,
+            1,
+            "(folder)",
+            "holds no results_<timestamp>.json; run lm_eval with --output_path there and --log_samples.",
+        )
     return runs
 
 
@@ -132,8 +147,12 @@ def read_results(path: Path) -> RunResults:
     run = RunResults(path, RESULTS_PATTERN.match(path.name)["stamp"], data if isinstance(data, dict) else {}, text)
     if not isinstance(data, dict):
         raise LmEvalImportError(path, 1, "(JSON)", "is not a JSON object.")
-    for key, what in (("config", "the run's model settings"), ("configs", "task configs"),
-                      ("versions", "task versions"), ("n-shot", "shots per task")):
+    for key, what in (
+        ("config", "the run's model settings"),
+        ("configs", "task configs"),
+        ("versions", "task versions"),
+        ("n-shot", "shots per task"),
+    ):
         run.get([key], dict, what)
     return run
 
@@ -144,8 +163,9 @@ def _requests(sample: dict, error) -> tuple[tuple[str, str], ...]:
         names = [f"gen_args_{i}" for i in range(len(raw))]
         if list(raw) != names:
             raise error("arguments", f"keys {list(raw)} are not {names}.")
-        pairs = [(raw[n].get("arg_0"), raw[n].get("arg_1")) if isinstance(raw[n], dict) else (None, None)
-                 for n in names]
+        pairs = [
+            (raw[n].get("arg_0"), raw[n].get("arg_1")) if isinstance(raw[n], dict) else (None, None) for n in names
+        ]
         labels = [(f"arguments.{n}.arg_0", f"arguments.{n}.arg_1") for n in names]
     elif isinstance(raw, list):
         pairs = [tuple(p) if isinstance(p, (list, tuple)) and len(p) == 2 else (None, None) for p in raw]
@@ -184,8 +204,12 @@ def _score(value: Any, label: str, error) -> tuple[float, bool]:
 def read_samples(path: Path) -> list[Sample]:
     """Parse a samples JSONL file; every line must be one loglikelihood document."""
     if not path.is_file():
-        raise LmEvalImportError(path, 1, "(file)", "is missing: run lm_eval with --log_samples "
-                                "(the samples file sits next to its results_<timestamp>.json).")
+        raise LmEvalImportError(
+            path,
+            1,
+            "(file)",
+            "is missing: run lm_eval with --log_samples (the samples file sits next to its results_<timestamp>.json).",
+        )
     samples = []
     with open(path, encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, start=1):
@@ -211,8 +235,11 @@ def read_samples(path: Path) -> list[Sample]:
             requests = _requests(sample, error)
             resps = sample.get("filtered_resps")
             if not isinstance(resps, list) or len(resps) != len(requests):
-                raise error("filtered_resps", f"has {len(resps) if isinstance(resps, list) else resps!r} "
-                            f"entries for {len(requests)} requests; expected one [logprob, is_greedy] each.")
+                raise error(
+                    "filtered_resps",
+                    f"has {len(resps) if isinstance(resps, list) else resps!r} "
+                    f"entries for {len(requests)} requests; expected one [logprob, is_greedy] each.",
+                )
             scores = tuple(_score(value, f"filtered_resps[{i}]", error) for i, value in enumerate(resps))
             samples.append(Sample(path, line_no, doc_id, requests, sample["target"], scores))
     if not samples:
@@ -258,8 +285,11 @@ def run_model(run: RunResults, source: str | None) -> tuple[ModelHandle, dict[st
     """
     model = run.get(["config", "model"], str, "the lm_eval model type")
     if model not in HF_MODELS:
-        raise run.error(["config", "model"], f"{model!r}: only Hugging Face runs ({', '.join(HF_MODELS)}) "
-                        "score log-likelihoods the way our engine does.")
+        raise run.error(
+            ["config", "model"],
+            f"{model!r}: only Hugging Face runs ({', '.join(HF_MODELS)}) "
+            "score log-likelihoods the way our engine does.",
+        )
     args, config = _model_args(run), run.data["config"]
     pretrained = args.get("pretrained")
     if not pretrained:
@@ -271,19 +301,31 @@ def run_model(run: RunResults, source: str | None) -> tuple[ModelHandle, dict[st
     revision = args.get("revision") or config.get("model_revision") or None
     chosen = source or _source_of(pretrained)
     if chosen is None:
-        raise run.error(["config", "model_args"], f"pretrained={pretrained} is a directory that does not exist "
-                        "here; pass source= (--source) naming the same model here.")
+        raise run.error(
+            ["config", "model_args"],
+            f"pretrained={pretrained} is a directory that does not exist "
+            "here; pass source= (--source) naming the same model here.",
+        )
     kind_is_hub = "/" in chosen and not chosen.startswith(("local:", "offline:", "random:"))
     try:
-        handle = ModelHandle(chosen, revision=revision if kind_is_hub and revision != "main" else None,
-                             dtype=dtype, device="cpu")
+        handle = ModelHandle(
+            chosen, revision=revision if kind_is_hub and revision != "main" else None, dtype=dtype, device="cpu"
+        )
     except ValueError as error:
         hint = " Run lm_eval with dtype=float32 or bfloat16 in --model_args." if "dtype" in str(error) else ""
-        raise run.error(["config", "model_args"], f"model {chosen!r} (dtype {dtype!r}, revision {revision!r}): "
-                        f"{error}{hint}") from None
-    info = {"model": model, "model_args": config.get("model_args"), "pretrained": pretrained, "source": chosen,
-            "revision": revision, "dtype": dtype, "model_sha": config.get("model_sha"),
-            "model_num_parameters": config.get("model_num_parameters")}
+        raise run.error(
+            ["config", "model_args"], f"model {chosen!r} (dtype {dtype!r}, revision {revision!r}): {error}{hint}"
+        ) from None
+    info = {
+        "model": model,
+        "model_args": config.get("model_args"),
+        "pretrained": pretrained,
+        "source": chosen,
+        "revision": revision,
+        "dtype": dtype,
+        "model_sha": config.get("model_sha"),
+        "model_num_parameters": config.get("model_num_parameters"),
+    }
     return handle, info
 
 

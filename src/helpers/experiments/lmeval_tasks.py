@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from helpers.core.requests import Item
 from helpers.core.tasks import DEFAULT_SEED, TaskError, arithmetic, build_items
@@ -45,12 +45,18 @@ def check_task(run: RunResults, name: str, ours: str, meta: dict) -> ImportedTas
     our items; :class:`~helpers.experiments.lmeval_samples.LmEvalImportError` at the first difference."""
     version = run.get(["versions", name], (int, float, str), "the task version")
     if version != FORMAT_VERSION:
-        raise run.error(["versions", name], f"task version {version!r}; this importer reads version "
-                        f"{FORMAT_VERSION} of the exported tasks: re-export (make lm-eval-tasks) and re-run lm_eval.")
+        raise run.error(
+            ["versions", name],
+            f"task version {version!r}; this importer reads version "
+            f"{FORMAT_VERSION} of the exported tasks: re-export (make lm-eval-tasks) and re-run lm_eval.",
+        )
     shots = run.get(["n-shot", name], int, "the number of few-shot examples")
     if shots and ours.startswith(ZERO_SHOT_ONLY):
-        raise run.error(["n-shot", name], f"{shots}-shot: the full-text MMLU format is imported 0-shot only "
-                        "(its v0 few-shot sampler cannot be reproduced by an lm-eval YAML).")
+        raise run.error(
+            ["n-shot", name],
+            f"{shots}-shot: the full-text MMLU format is imported 0-shot only "
+            "(its v0 few-shot sampler cannot be reproduced by an lm-eval YAML).",
+        )
     fewshot_seed = run.data["config"].get("fewshot_seed", DEFAULT_SEED)
     random_shots = bool(shots) and ours in RANDOM_FEWSHOT
     if random_shots and not isinstance(fewshot_seed, int):
@@ -68,12 +74,16 @@ def check_task(run: RunResults, name: str, ours: str, meta: dict) -> ImportedTas
     for index, sample in enumerate(samples):
         if sample.doc_id != index:
             duplicate = index and samples[index - 1].doc_id == sample.doc_id
-            raise sample.error("doc_id", f"{sample.doc_id} is a duplicate" if duplicate else
-                               f"{sample.doc_id} follows a gap (document {index} is missing): only a prefix "
-                               "of the documents (lm_eval --limit N) can be imported.")
+            raise sample.error(
+                "doc_id",
+                f"{sample.doc_id} is a duplicate"
+                if duplicate
+                else f"{sample.doc_id} follows a gap (document {index} is missing): only a prefix "
+                "of the documents (lm_eval --limit N) can be imported.",
+            )
         _compare(sample, full[index])
     limit = _run_limit(run, name, ours, len(full), samples)
-    return ImportedTask(name, ours, shots, seed, path, limit, full[:len(samples)], samples)
+    return ImportedTask(name, ours, shots, seed, path, limit, full[: len(samples)], samples)
 
 
 def _run_limit(run: RunResults, name: str, ours: str, n_full: int, samples: Sequence[Sample]) -> int | None:
@@ -86,8 +96,9 @@ def _run_limit(run: RunResults, name: str, ours: str, n_full: int, samples: Sequ
     file and the missing doc ids, never imported as a smaller run.
     """
     limit_arg = run.data["config"].get("limit")
-    if limit_arg is not None and (isinstance(limit_arg, bool) or not isinstance(limit_arg, (int, float))
-                                  or not limit_arg > 0):
+    if limit_arg is not None and (
+        isinstance(limit_arg, bool) or not isinstance(limit_arg, (int, float)) or not limit_arg > 0
+    ):
         raise run.error(["config", "limit"], f"is {limit_arg!r}; lm_eval records --limit as a positive number or null.")
     if limit_arg is None:
         scored = n_full
@@ -95,16 +106,28 @@ def _run_limit(run: RunResults, name: str, ours: str, n_full: int, samples: Sequ
         scored = min(math.ceil(n_full * limit_arg) if limit_arg < 1 else int(limit_arg), n_full)
     n = len(samples)
     if n > scored:
-        raise LmEvalImportError(run.samples_path(name), scored + 1, "doc_id", (
-            f"holds {n} documents, more than the {scored} the run of {run.path.name} scored (limit {limit_arg!r}): "
-            "the samples file is from another run."))
+        raise LmEvalImportError(
+            run.samples_path(name),
+            scored + 1,
+            "doc_id",
+            (
+                f"holds {n} documents, more than the {scored} the run of {run.path.name} scored (limit {limit_arg!r}): "
+                "the samples file is from another run."
+            ),
+        )
     if n < scored:
         missing = list(range(n, scored))
         shown = ", ".join(map(str, missing[:10])) + (f" ... ({len(missing)} in all)" if len(missing) > 10 else "")
         path = run.samples_path(name)
-        raise LmEvalImportError(path, n + 1, "doc_id", (
-            f"holds {n} documents, but the run scored {scored} ({ours}: {n_full} documents, limit {limit_arg!r} in "
-            f"{run.path.name}): doc_id {shown} missing. The file was cut short; copy it whole, or re-run lm_eval."))
+        raise LmEvalImportError(
+            path,
+            n + 1,
+            "doc_id",
+            (
+                f"holds {n} documents, but the run scored {scored} ({ours}: {n_full} documents, limit {limit_arg!r} in "
+                f"{run.path.name}): doc_id {shown} missing. The file was cut short; copy it whole, or re-run lm_eval."
+            ),
+        )
     if limit_arg is None or scored == n_full and limit_arg < 1:
         return None
     return int(limit_arg) if limit_arg >= 1 else scored
@@ -112,21 +135,27 @@ def _run_limit(run: RunResults, name: str, ours: str, n_full: int, samples: Sequ
 
 def _compare(sample: Sample, item: Item) -> None:
     if len(sample.requests) != len(item.requests):
-        raise sample.error("arguments", f"has {len(sample.requests)} requests; our item {item.item_id} has "
-                           f"{len(item.requests)} (one per choice).")
+        raise sample.error(
+            "arguments",
+            f"has {len(sample.requests)} requests; our item {item.item_id} has {len(item.requests)} (one per choice).",
+        )
     for i, ((context, continuation), request) in enumerate(zip(sample.requests, item.requests)):
         for part, theirs, ours in (("arg_0", context, request.context), ("arg_1", continuation, request.continuation)):
             if theirs != ours:
                 at = next((k for k, (a, b) in enumerate(zip(theirs, ours)) if a != b), min(len(theirs), len(ours)))
-                raise sample.error(f"arguments.gen_args_{i}.{part}", f"differs from our item {item.item_id} at "
-                                   f"character {at}: {theirs[at:at + 40]!r} vs ours {ours[at:at + 40]!r}.")
+                raise sample.error(
+                    f"arguments.gen_args_{i}.{part}",
+                    f"differs from our item {item.item_id} at "
+                    f"character {at}: {theirs[at : at + 40]!r} vs ours {ours[at : at + 40]!r}.",
+                )
     expected = item.requests[0].continuation if len(item.requests) == 1 else str(item.gold)
     if sample.target != expected:
         raise sample.error("target", f"{sample.target!r}; our item {item.item_id} has gold {expected!r}.")
 
 
-def task_rows(tasks: Sequence[ImportedTask], handle: ModelHandle, kind: str, params: tuple[float, float],
-              counter) -> list[dict]:
+def task_rows(
+    tasks: Sequence[ImportedTask], handle: ModelHandle, kind: str, params: tuple[float, float], counter
+) -> list[dict]:
     """One row per (item, choice), as ``evaluate`` stores them; ``params`` = (total, non-embedding) counts."""
     rows = []
     for task in tasks:
@@ -134,33 +163,64 @@ def task_rows(tasks: Sequence[ImportedTask], handle: ModelHandle, kind: str, par
         counts = iter(counter(requests) if counter else [math.nan] * len(requests))
         for item, sample in zip(task.items, task.samples):
             for choice, (request, (logprob, greedy)) in enumerate(zip(item.requests, sample.scores)):
-                rows.append({
-                    "model_id": handle.model_id, "task": item.task, "kind": kind, "item_id": item.item_id,
-                    "subject": str(item.meta.get("subject", "")), "choice": choice,
-                    "label": item.choice_labels[choice] if item.choice_labels else request.continuation.strip(),
-                    "gold": item.gold, "is_gold": choice == item.gold, "continuation": request.continuation,
-                    "logprob": logprob, "is_greedy": greedy, "n_tokens": next(counts),
-                    "token_logprobs": [], "token_is_greedy": [],
-                    "n_params_total": params[0], "n_params_nonembedding": params[1],
-                })
+                rows.append(
+                    {
+                        "model_id": handle.model_id,
+                        "task": item.task,
+                        "kind": kind,
+                        "item_id": item.item_id,
+                        "subject": str(item.meta.get("subject", "")),
+                        "choice": choice,
+                        "label": item.choice_labels[choice] if item.choice_labels else request.continuation.strip(),
+                        "gold": item.gold,
+                        "is_gold": choice == item.gold,
+                        "continuation": request.continuation,
+                        "logprob": logprob,
+                        "is_greedy": greedy,
+                        "n_tokens": next(counts),
+                        "token_logprobs": [],
+                        "token_is_greedy": [],
+                        "n_params_total": params[0],
+                        "n_params_nonembedding": params[1],
+                    }
+                )
     return rows
 
 
-def run_provenance(run: RunResults, info: dict, tasks: Sequence[ImportedTask], params_origin: str, counted: bool) -> dict:
+def run_provenance(
+    run: RunResults, info: dict, tasks: Sequence[ImportedTask], params_origin: str, counted: bool
+) -> dict:
     """What the store records under ``extra.lm_eval``: the run, its files' hashes and each task's settings."""
     date = run.data.get("date")
-    iso = (_dt.datetime.fromtimestamp(date, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-           if isinstance(date, (int, float)) and not isinstance(date, bool) else date)
+    iso = (
+        _dt.datetime.fromtimestamp(date, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if isinstance(date, (int, float)) and not isinstance(date, bool)
+        else date
+    )
     return {
-        **info, "results_file": str(run.path), "results_sha256": file_sha256(run.path),
-        "samples_files": {t.name: {"file": str(run.samples_path(t.name)), "sha256": file_sha256(run.samples_path(t.name))}
-                          for t in tasks},
-        "lm_eval_version": run.data.get("lm_eval_version"), "lm_eval_git_hash": run.data.get("git_hash"),
-        "transformers_version": run.data.get("transformers_version"), "date": iso,
-        "limit": run.data["config"].get("limit"), "fewshot_seed": run.data["config"].get("fewshot_seed"),
-        "tasks": {t.name: {"task": t.ours, "shots": t.shots, "n_docs": len(t.samples),
-                           "version": run.data["versions"].get(t.name),
-                           "generated_by": run.data["configs"][t.name].get("metadata", {}).get("generated_by")}
-                  for t in tasks},
-        "n_params_from": params_origin, "n_tokens_from": "tokenizer" if counted else "unavailable (NaN)",
+        **info,
+        "results_file": str(run.path),
+        "results_sha256": file_sha256(run.path),
+        "samples_files": {
+            t.name: {"file": str(run.samples_path(t.name)), "sha256": file_sha256(run.samples_path(t.name))}
+            for t in tasks
+        },
+        "lm_eval_version": run.data.get("lm_eval_version"),
+        "lm_eval_git_hash": run.data.get("git_hash"),
+        "transformers_version": run.data.get("transformers_version"),
+        "date": iso,
+        "limit": run.data["config"].get("limit"),
+        "fewshot_seed": run.data["config"].get("fewshot_seed"),
+        "tasks": {
+            t.name: {
+                "task": t.ours,
+                "shots": t.shots,
+                "n_docs": len(t.samples),
+                "version": run.data["versions"].get(t.name),
+                "generated_by": run.data["configs"][t.name].get("metadata", {}).get("generated_by"),
+            }
+            for t in tasks
+        },
+        "n_params_from": params_origin,
+        "n_tokens_from": "tokenizer" if counted else "unavailable (NaN)",
     }

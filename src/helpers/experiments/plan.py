@@ -14,9 +14,10 @@ so the estimate is a rough guide (within a factor of about 2), printed as such.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -142,9 +143,12 @@ def book_models(profile_name: str, profiles_file) -> list[str] | None:
         # after printing the plan and its time estimate (fill_before_notebooks)
         return None
     for source, kinds in lacking.items():
-        print(f"note: {source} has no stored results for {', '.join(kinds)} (neither shipped nor computed); "
-              f"the book leaves it out. `make run PROFILE={profile_name}` computes them (resumable), or "
-              f"`make book PROFILE={profile_name} COMPUTE=1` computes them before building.", flush=True)
+        print(
+            f"note: {source} has no stored results for {', '.join(kinds)} (neither shipped nor computed); "
+            f"the book leaves it out. `make run PROFILE={profile_name}` computes them (resumable), or "
+            f"`make book PROFILE={profile_name} COMPUTE=1` computes them before building.",
+            flush=True,
+        )
     return kept
 
 
@@ -166,20 +170,43 @@ def missing_swap_work(config, stack=None) -> list[Work]:
             params = _n_params(recipient)
             donor_params = _n_params(donor)
             passes = n_conditions + (round(donor_params / params) if params and donor_params else 1)
-            work.append(Work(f"{donor.model_id} -> {recipient.model_id}", f"swap {kind}", len(items),
-                             _tokens(_tokenizer(recipient), items), params, passes))
+            work.append(
+                Work(
+                    f"{donor.model_id} -> {recipient.model_id}",
+                    f"swap {kind}",
+                    len(items),
+                    _tokens(_tokenizer(recipient), items),
+                    params,
+                    passes,
+                )
+            )
     return work
 
 
 def work_table(work: list[Work]) -> pd.DataFrame:
     """The work as a table for printing (estimates rounded to minutes)."""
-    return pd.DataFrame([{"model": w.model, "computes": w.what, "items": w.n_items,
-                          "tokens": "?" if w.n_tokens is None else f"{w.n_tokens:,}",
-                          "estimate": "?" if w.seconds is None else _duration(w.seconds)} for w in work])
+    return pd.DataFrame(
+        [
+            {
+                "model": w.model,
+                "computes": w.what,
+                "items": w.n_items,
+                "tokens": "?" if w.n_tokens is None else f"{w.n_tokens:,}",
+                "estimate": "?" if w.seconds is None else _duration(w.seconds),
+            }
+            for w in work
+        ]
+    )
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+    return (
+        f"{seconds:.0f} s"
+        if seconds < 90
+        else f"{seconds / 60:.0f} min"
+        if seconds < 5400
+        else f"{seconds / 3600:.1f} h"
+    )
 
 
 def describe(work: list[Work]) -> str:
@@ -189,5 +216,7 @@ def describe(work: list[Work]) -> str:
     known = [w.seconds for w in work if w.seconds is not None]
     total = _duration(sum(known)) if known else "unknown"
     note = "" if len(known) == len(work) else f" ({len(work) - len(known)} without an estimate: no tokenizer here)"
-    return (f"plan: {len(work)} result(s) to compute, about {total} on this machine{note} (rough: within ~2x):\n"
-            + work_table(work).to_string(index=False))
+    return (
+        f"plan: {len(work)} result(s) to compute, about {total} on this machine{note} (rough: within ~2x):\n"
+        + work_table(work).to_string(index=False)
+    )

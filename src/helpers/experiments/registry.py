@@ -19,8 +19,18 @@ import importlib
 
 from helpers.experiments.spec import EVALUATION_CODE, NOTEBOOKS_DIR, OUTPUT_DIR, SWAP_CODE, Experiment
 
-__all__ = ["EVALUATION_CODE", "EXPERIMENTS", "NOTEBOOKS_DIR", "OUTPUT_DIR", "SWAP_CODE", "Experiment",
-           "UnknownExperimentError", "chosen_experiments", "get_experiment", "model_list_experiments"]
+__all__ = [
+    "EVALUATION_CODE",
+    "EXPERIMENTS",
+    "NOTEBOOKS_DIR",
+    "OUTPUT_DIR",
+    "SWAP_CODE",
+    "Experiment",
+    "UnknownExperimentError",
+    "chosen_experiments",
+    "get_experiment",
+    "model_list_experiments",
+]
 
 PACKAGES = ("scaling", "task_contrast", "published_pythia", "swap", "beyond")
 """The experiment packages (``helpers.experiments.<name>``), in the book's order."""
@@ -29,8 +39,10 @@ PACKAGES = ("scaling", "task_contrast", "published_pythia", "swap", "beyond")
 def _registered(package: str) -> Experiment:
     experiment = importlib.import_module(f"helpers.experiments.{package}.experiment").EXPERIMENT
     if experiment.name != package:
-        raise ImportError(f"helpers.experiments.{package}.experiment registers {experiment.name!r}; "
-                          f"an experiment's name is its package's ({package!r}).")
+        raise ImportError(
+            f"helpers.experiments.{package}.experiment registers {experiment.name!r}; "
+            f"an experiment's name is its package's ({package!r})."
+        )
     return experiment
 
 
@@ -38,11 +50,12 @@ EXPERIMENTS: dict[str, Experiment] = {package: _registered(package) for package 
 """Every experiment, in the book's order."""
 
 
-
 def model_list_experiments() -> list[Experiment]:
     """The experiments that score the profile's model list (they take a ``models`` parameter): the
     models a book shows and the results it needs are theirs."""
-    return [experiment for experiment in EXPERIMENTS.values() if experiment.scores and "models" in experiment.parameters]
+    return [
+        experiment for experiment in EXPERIMENTS.values() if experiment.scores and "models" in experiment.parameters
+    ]
 
 
 class UnknownExperimentError(ValueError):
@@ -54,8 +67,7 @@ def get_experiment(name: str) -> Experiment:
     try:
         return EXPERIMENTS[name]
     except KeyError:
-        raise UnknownExperimentError(
-            f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}") from None
+        raise UnknownExperimentError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}") from None
 
 
 def chosen_experiments(names: str | None) -> list[Experiment]:
@@ -65,6 +77,8 @@ def chosen_experiments(names: str | None) -> list[Experiment]:
     wanted = [name.strip().removesuffix(".ipynb") for name in names.split(",") if name.strip()]
     unknown = [name for name in wanted if name not in EXPERIMENTS]
     if unknown or not wanted:
-        raise UnknownExperimentError(f"unknown notebook(s) {unknown or wanted!r}; accepted: {', '.join(EXPERIMENTS)} "
-                                     "(comma-separated, e.g. NB=scaling,swap)")
+        raise UnknownExperimentError(
+            f"unknown notebook(s) {unknown or wanted!r}; accepted: {', '.join(EXPERIMENTS)} "
+            "(comma-separated, e.g. NB=scaling,swap)"
+        )
     return [experiment for experiment in EXPERIMENTS.values() if experiment.name in wanted]

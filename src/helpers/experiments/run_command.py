@@ -33,8 +33,9 @@ class FillOptions:
     log_dir: Path | None = None  # worker and Slurm logs (None: <store>/run_logs/<time>, Slurm: <store>/slurm_logs)
 
 
-def run(plan: RunPlan, *, fill: bool, notebooks: bool, options: FillOptions = FillOptions(),
-        book_run: bool = False) -> bool:
+def run(
+    plan: RunPlan, *, fill: bool, notebooks: bool, options: FillOptions = FillOptions(), book_run: bool = False
+) -> bool:
     """Fill and/or execute the plan's notebooks, print the report; True when everything ran.
 
     Raises :class:`~helpers.infra.run.workers.RunArgumentError` for options the runner refuses.
@@ -51,21 +52,28 @@ def run(plan: RunPlan, *, fill: bool, notebooks: bool, options: FillOptions = Fi
             jobs = profile_fill_jobs(plan)
             print(f"fill: {len(jobs)} job(s) for profile {plan.profile!r} into {results_dir()}", flush=True)
             slurm_logs = options.log_dir or results_dir() / "slurm_logs"
-            job_outcomes = run_jobs(jobs, workers=options.workers, slurm=options.slurm,
-                                    log_dir=slurm_logs if options.slurm else log_dir)
+            job_outcomes = run_jobs(
+                jobs, workers=options.workers, slurm=options.slurm, log_dir=slurm_logs if options.slurm else log_dir
+            )
         if notebooks:
             fill_outcomes = fill_before_notebooks(plan, log_dir)
             job_outcomes += fill_outcomes
             if any(not outcome.ok for outcome in fill_outcomes):
-                print("not executing the notebooks: computing their scores failed (see the table below); they "
-                      "would fail the same way.", flush=True)
+                print(
+                    "not executing the notebooks: computing their scores failed (see the table below); they "
+                    "would fail the same way.",
+                    flush=True,
+                )
             else:
                 if not book_run:  # `make book` said so at its start, and kept a copy
                     replaced_custom_runs(plan)
-                notebook_outcomes = execute_notebooks(plan.notebooks, plan.output_dir, plan.fixed, plan.overrides,
-                                                      log_dir=log_dir, banner=not book_run)
-        print(f"\n{format_report(job_outcomes, notebook_outcomes)}\nTotal {time.perf_counter() - start:.1f} s.",
-              flush=True)
+                notebook_outcomes = execute_notebooks(
+                    plan.notebooks, plan.output_dir, plan.fixed, plan.overrides, log_dir=log_dir, banner=not book_run
+                )
+        print(
+            f"\n{format_report(job_outcomes, notebook_outcomes)}\nTotal {time.perf_counter() - start:.1f} s.",
+            flush=True,
+        )
     return all(o.ok for o in job_outcomes) and all(o.ok for o in notebook_outcomes)
 
 
@@ -109,10 +117,15 @@ def without_unfit(plan: RunPlan) -> RunPlan:
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(output, copy)
             kept = f"; its earlier executed notebook is moved to {copy}"
-        print(f"note: profile {plan.profile!r} has no {lacking}: the book leaves the {name} chapter out (its page "
-              f"says it was not executed){kept}.", flush=True)
+        print(
+            f"note: profile {plan.profile!r} has no {lacking}: the book leaves the {name} chapter out (its page "
+            f"says it was not executed){kept}.",
+            flush=True,
+        )
     if not unfit:
         return plan
-    return replace(plan, experiments=tuple(e for e in plan.experiments if e.name not in unfit),
-                   per_experiment={name: share for name, share in plan.per_experiment.items() if name not in unfit})
-
+    return replace(
+        plan,
+        experiments=tuple(e for e in plan.experiments if e.name not in unfit),
+        per_experiment={name: share for name, share in plan.per_experiment.items() if name not in unfit},
+    )

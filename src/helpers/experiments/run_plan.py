@@ -4,7 +4,8 @@ The command line builds a :class:`RunPlan` from its arguments (profile, profiles
 chosen notebooks, ``-p``/``-y`` parameters) with :func:`make_plan`, which checks everything
 before anything is scored: the profiles file, each experiment's share of the parameters against
 its schema (:func:`helpers.experiments.config.configure`), and, for an experiment given
-parameters, its plan against the profile (``Experiment.check_plan``: e.g. the swap's pairs and task kinds). Filling, the notebooks
+parameters, its plan against the profile (``Experiment.check_plan``: e.g. the swap's pairs and task kinds).
+Filling, the notebooks
 and the book then read the same plan: the fill jobs, the work still missing, the notebooks'
 fixed parameters (profile and profiles file), and the profile the book's banners describe.
 
@@ -16,10 +17,11 @@ the book) reads the plan's file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from helpers.experiments.config import ExperimentConfig, configure
 from helpers.experiments.registry import Experiment, chosen_experiments
@@ -64,13 +66,21 @@ class RunPlan:
 
     def configs(self) -> list[ExperimentConfig]:
         """The configured run of each chosen experiment that scores models."""
-        return [configure(self.profile, self.profiles_file, self.per_experiment[e.name], experiment=e)
-                for e in self.experiments if e.scores]
+        return [
+            configure(self.profile, self.profiles_file, self.per_experiment[e.name], experiment=e)
+            for e in self.experiments
+            if e.scores
+        ]
 
 
-def make_plan(profile: str, profiles_file: str | Path, notebooks: str | None = None,
-              overrides: Mapping[str, Any] | None = None, store: str | None = None,
-              book_dir: str | Path | None = None) -> RunPlan:
+def make_plan(
+    profile: str,
+    profiles_file: str | Path,
+    notebooks: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    store: str | None = None,
+    book_dir: str | Path | None = None,
+) -> RunPlan:
     """The plan of a command, every parameter checked before anything is scored.
 
     Raises :class:`~helpers.infra.profiles.ProfileError` (unknown profile, bad file),
@@ -89,18 +99,32 @@ def make_plan(profile: str, profiles_file: str | Path, notebooks: str | None = N
             config = configure(profile, path, per_experiment[experiment.name], experiment=experiment)
             if experiment.check_plan is not None and per_experiment[experiment.name]:  # the profile's own plan
                 experiment.check_plan(config)  # was checked with the profiles file; the overrides may break it
-    return RunPlan(profile, path, experiments, overrides, per_experiment, store,
-                   Path(book_dir).resolve() if book_dir is not None else None)
+    return RunPlan(
+        profile,
+        path,
+        experiments,
+        overrides,
+        per_experiment,
+        store,
+        Path(book_dir).resolve() if book_dir is not None else None,
+    )
 
 
-def book_only_plan(profile: str, profiles_file: str | Path, store: str | None = None,
-                   book_dir: str | Path | None = None) -> RunPlan:
+def book_only_plan(
+    profile: str, profiles_file: str | Path, store: str | None = None, book_dir: str | Path | None = None
+) -> RunPlan:
     """The plan of ``make html``: every experiment with its defaults, nothing to validate (nothing runs;
     the book build reads the profile from ``profiles_file`` and refuses an unknown one)."""
     experiments = tuple(chosen_experiments(None))
-    return RunPlan(profile, Path(profiles_file).expanduser().resolve(), experiments, {},
-                   {experiment.name: {} for experiment in experiments}, store,
-                   Path(book_dir).resolve() if book_dir is not None else None)
+    return RunPlan(
+        profile,
+        Path(profiles_file).expanduser().resolve(),
+        experiments,
+        {},
+        {experiment.name: {} for experiment in experiments},
+        store,
+        Path(book_dir).resolve() if book_dir is not None else None,
+    )
 
 
 @contextmanager
@@ -144,8 +168,9 @@ def missing_work_and_jobs(plan: RunPlan) -> tuple[list, list]:
     return work, jobs
 
 
-def replaced_custom_runs(plan: RunPlan, per_experiment: Mapping[str, Mapping[str, Any]] | None = None,
-                         keep: bool = False) -> list[str]:
+def replaced_custom_runs(
+    plan: RunPlan, per_experiment: Mapping[str, Mapping[str, Any]] | None = None, keep: bool = False
+) -> list[str]:
     """Say which executed notebooks, run with other parameters, this run replaces (``keep``: copy each to
     ``custom_runs/`` beside the book first); return their names."""
     from helpers.infra.run.notebooks import replaced_custom_runs as replaced
@@ -161,5 +186,12 @@ def with_models(plan: RunPlan, models: Sequence[str]) -> RunPlan:
     from helpers.infra.run.notebooks import split_overrides
 
     overrides = {**plan.overrides, "models": list(models)}
-    return RunPlan(plan.profile, plan.profiles_file, plan.experiments, overrides,
-                   split_overrides(plan.notebooks, overrides), plan.store, plan.book_dir)
+    return RunPlan(
+        plan.profile,
+        plan.profiles_file,
+        plan.experiments,
+        overrides,
+        split_overrides(plan.notebooks, overrides),
+        plan.store,
+        plan.book_dir,
+    )

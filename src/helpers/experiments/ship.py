@@ -25,7 +25,8 @@ this module decides what to ship, never how it lies on disk.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -63,25 +64,38 @@ def _old_table(store: ResultStore, wanted: dict[str, Any]) -> tuple[pd.DataFrame
     if not matches:
         raise ResultNotFoundError(f"no complete result matching {described} in {store.root}")
     if len(matches) > 1:
-        raise ShipError(f"{len(matches)} complete results in {store.root} match {described} (keys "
-                        f"{', '.join(record['key'][:12] for record in matches)}); ship from a store holding one "
-                        "computation per setting, or remove the stale keys.")
+        raise ShipError(
+            f"{len(matches)} complete results in {store.root} match {described} (keys "
+            f"{', '.join(record['key'][:12] for record in matches)}); ship from a store holding one "
+            "computation per setting, or remove the stale keys."
+        )
     return store.load(matches[0]["key_fields"]), matches[0]
 
 
-def _checked_rows(table: pd.DataFrame, units: Sequence, label: str, allowed_rows: Callable[[Any], set[int]],
-                  order: Callable[[pd.DataFrame, dict[str, int]], pd.DataFrame], absent: int = 0) -> Callable:
+def _checked_rows(
+    table: pd.DataFrame,
+    units: Sequence,
+    label: str,
+    allowed_rows: Callable[[Any], set[int]],
+    order: Callable[[pd.DataFrame, dict[str, int]], pd.DataFrame],
+    absent: int = 0,
+) -> Callable:
     """``compute(units)`` for the shipped store: the rows of ``table`` for those items, in the units'
     order. Refuses an item whose row count is not in ``allowed_rows(item)`` (0 allowed for exactly
     ``absent`` items: swap items skipped for tokenization), so a gap never ships as a shorter table."""
     counts = table.groupby("item_id").size()
-    wrong = [f"{unit.item_id} ({int(counts.get(unit.item_id, 0))} rows)" for unit in units
-             if counts.get(unit.item_id, 0) not in allowed_rows(unit) | ({0} if absent else set())]
+    wrong = [
+        f"{unit.item_id} ({int(counts.get(unit.item_id, 0))} rows)"
+        for unit in units
+        if counts.get(unit.item_id, 0) not in allowed_rows(unit) | ({0} if absent else set())
+    ]
     n_absent = sum(1 for unit in units if counts.get(unit.item_id, 0) == 0)
     if wrong or n_absent != absent:
-        raise ShipError(f"{label}: {len(wrong)} item(s) with missing or extra rows (e.g. {', '.join(wrong[:5]) or '—'}) "
-                        f"and {n_absent} item(s) with none ({absent} expected); the source table is incomplete or "
-                        "from other task data. Recompute it (`make run PROFILE=<profile>`) before shipping.")
+        raise ShipError(
+            f"{label}: {len(wrong)} item(s) with missing or extra rows (e.g. {', '.join(wrong[:5]) or '—'}) "
+            f"and {n_absent} item(s) with none ({absent} expected); the source table is incomplete or "
+            "from other task data. Recompute it (`make run PROFILE=<profile>`) before shipping."
+        )
 
     def compute(chunk: Sequence) -> pd.DataFrame:
         rank = {unit.item_id: index for index, unit in enumerate(chunk)}
@@ -94,9 +108,14 @@ def _in_item_order(part: pd.DataFrame, rank: dict[str, int]) -> pd.DataFrame:
     return part.sort_values("item_id", key=lambda column: column.map(rank), kind="stable")
 
 
-def _source_table(old: Callable[[], tuple[pd.DataFrame, dict[str, Any] | None]], from_store: ResultStore | None,
-                  local: ResultStore, local_key: dict[str, Any], partial: bool,
-                  label: str) -> tuple[pd.DataFrame, dict[str, Any] | None] | None:
+def _source_table(
+    old: Callable[[], tuple[pd.DataFrame, dict[str, Any] | None]],
+    from_store: ResultStore | None,
+    local: ResultStore,
+    local_key: dict[str, Any],
+    partial: bool,
+    label: str,
+) -> tuple[pd.DataFrame, dict[str, Any] | None] | None:
     """``(table, provenance)`` to ship: ``old()`` when shipping ``from_store``, else the local table of
     ``local_key``. A missing one raises :class:`ResultNotFoundError`, or, when ``partial``, is
     named ("not yet computed: <label>") and gives None."""
@@ -112,15 +131,24 @@ def _source_table(old: Callable[[], tuple[pd.DataFrame, dict[str, Any] | None]],
 
 
 def _provenance(handle: ModelHandle, setting: TaskSetting, source_record: dict[str, Any] | None) -> dict[str, Any]:
-    return {"model": model_provenance(handle), "task_setting": {"task": setting.task, "shots": setting.shots,
-            "limit": setting.limit},
-            "computed_with": portable_environment((source_record or {}).get("environment")),
-            "evaluation_code_version_at_ship": evaluation_code_version(),
-            "source_key_fields": (source_record or {}).get("key_fields")}
+    return {
+        "model": model_provenance(handle),
+        "task_setting": {"task": setting.task, "shots": setting.shots, "limit": setting.limit},
+        "computed_with": portable_environment((source_record or {}).get("environment")),
+        "evaluation_code_version_at_ship": evaluation_code_version(),
+        "source_key_fields": (source_record or {}).get("key_fields"),
+    }
 
 
-def ship(profile: Profile, *, local: ResultStore | None = None, from_store: ResultStore | None = None,
-         shipped: ResultStore | None = None, progress: bool = True, partial: bool = False) -> list[str]:
+def ship(
+    profile: Profile,
+    *,
+    local: ResultStore | None = None,
+    from_store: ResultStore | None = None,
+    shipped: ResultStore | None = None,
+    progress: bool = True,
+    partial: bool = False,
+) -> list[str]:
     """Copy every evaluation result of ``profile`` into the shipped store; return what was shipped.
 
     Results come from ``local`` under the current code version (default: the local results
@@ -135,14 +163,21 @@ def ship(profile: Profile, *, local: ResultStore | None = None, from_store: Resu
     for label, handle, setting in planned_results(profile):
         items = build_setting_items(setting)
         key = result_key(handle, setting)
-        found = _source_table(lambda: _old_table(from_store, {**key, "model_id": handle.model_id}), from_store,
-                              local, {**key, "code_version": evaluation_code_version()}, partial, label)
+        found = _source_table(
+            lambda: _old_table(from_store, {**key, "model_id": handle.model_id}),  # noqa: B023 (called within this iteration)
+            from_store,
+            local,
+            {**key, "code_version": evaluation_code_version()},
+            partial,
+            label,
+        )
         if found is None:
             continue
         table, record = found
         compute = _checked_rows(table, items, label, lambda item: {len(item.requests)}, _in_item_order)
-        outcome = ship_table(shipped, key, items, compute, shard_size=64,
-                             extra_provenance=_provenance(handle, setting, record))
+        outcome = ship_table(
+            shipped, key, items, compute, shard_size=64, extra_provenance=_provenance(handle, setting, record)
+        )
         done.append(label)
         if progress:
             print(f"{outcome} {label}: {len(table)} rows", flush=True)
@@ -161,8 +196,14 @@ def results_summary(profile: Profile, stack=None) -> pd.DataFrame:
         except ResultNotFoundError:
             continue
         settings = f"{setting.kind}: {setting.shots}-shot, limit {setting.limit if setting.limit else 'all'}"
-        records.append({"model": handle.model_id, "task": setting.task, "setting": settings,
-                        "n_items": int(rows.groupby(["task", "item_id"]).ngroups)})
+        records.append(
+            {
+                "model": handle.model_id,
+                "task": setting.task,
+                "setting": settings,
+                "n_items": int(rows.groupby(["task", "item_id"]).ngroups),
+            }
+        )
     records += _swap_summary_rows(profile, stack)
     records += _unused_import_rows(profile, stack)
     return pd.DataFrame(records, columns=["model", "task", "setting", "n_items"])
@@ -171,7 +212,9 @@ def results_summary(profile: Profile, stack=None) -> pd.DataFrame:
 def _unused_import_rows(profile: Profile, stack) -> list[dict[str, Any]]:
     """lm-evaluation-harness imports in the local store that ``profile``'s notebooks never read (another
     ``--limit``, shots, task or model), each listed with the setting it was stored under."""
-    used = {(handle.model_id, setting.task, setting.shots, setting.limit) for _, handle, setting in planned_results(profile)}
+    used = {
+        (handle.model_id, setting.task, setting.shots, setting.limit) for _, handle, setting in planned_results(profile)
+    }
     records = []
     for record in stack.local.records():
         fields = record.get("key_fields", {})
@@ -180,10 +223,15 @@ def _unused_import_rows(profile: Profile, stack) -> list[dict[str, Any]]:
         if (fields.get("model_id"), fields.get("task"), fields.get("shots"), fields.get("limit")) in used:
             continue
         limit = fields.get("limit")
-        records.append({"model": fields.get("model_id"), "task": fields.get("task"),
-                        "setting": f"UNUSED by profile {profile.name}: lm-eval import, {fields.get('shots')}-shot, "
-                                   f"limit {limit if limit else 'all'}",
-                        "n_items": int(stack.local.load(fields).groupby(["task", "item_id"]).ngroups)})
+        records.append(
+            {
+                "model": fields.get("model_id"),
+                "task": fields.get("task"),
+                "setting": f"UNUSED by profile {profile.name}: lm-eval import, {fields.get('shots')}-shot, "
+                f"limit {limit if limit else 'all'}",
+                "n_items": int(stack.local.load(fields).groupby(["task", "item_id"]).ngroups),
+            }
+        )
     return records
 
 
@@ -203,9 +251,14 @@ def _swap_summary_rows(profile: Profile, stack) -> list[dict[str, Any]]:
             except SwapResultMissing:
                 continue
             conditions = rows["condition"].nunique()
-            records.append({"model": f"swap {donor.model_id} -> {recipient.model_id}", "task": setting.task,
-                            "setting": f"swap {kind}: {conditions} conditions, limit {setting.limit}",
-                            "n_items": int(rows.groupby(["task", "item_id"]).ngroups)})
+            records.append(
+                {
+                    "model": f"swap {donor.model_id} -> {recipient.model_id}",
+                    "task": setting.task,
+                    "setting": f"swap {kind}: {conditions} conditions, limit {setting.limit}",
+                    "n_items": int(rows.groupby(["task", "item_id"]).ngroups),
+                }
+            )
     return records
 
 
@@ -218,8 +271,14 @@ def _old_swap_table(store: ResultStore, donor: str, recipient: str, setting: Tas
     Conditions may be spread over several keys; a row stored twice with different values is an
     error (two computations disagree), not a choice.
     """
-    match = {"experiment": "attention_swap", "donor": donor, "recipient": recipient, "task": setting.task,
-             "limit": setting.limit, "shots": setting.shots}
+    match = {
+        "experiment": "attention_swap",
+        "donor": donor,
+        "recipient": recipient,
+        "task": setting.task,
+        "limit": setting.limit,
+        "shots": setting.shots,
+    }
     frames = [store.load(record["key_fields"]) for record in store.find(match)]
     if not frames:
         raise ResultNotFoundError(f"no swap result {donor} -> {recipient} on {setting.task} in {store.root}")
@@ -228,9 +287,11 @@ def _old_swap_table(store: ResultStore, donor: str, recipient: str, setting: Tas
     repeated = table[table.duplicated(keys, keep=False)]
     differing = repeated.groupby(keys)["logprob"].nunique()
     if (differing > 1).any():
-        raise ShipError(f"swap {donor} -> {recipient} on {setting.task}: {int((differing > 1).sum())} rows are stored "
-                        f"twice in {store.root} with different log-probabilities, e.g. {differing[differing > 1].index[0]}; "
-                        "remove the stale keys before shipping.")
+        raise ShipError(
+            f"swap {donor} -> {recipient} on {setting.task}: {int((differing > 1).sum())} rows are stored "
+            f"twice in {store.root} with different log-probabilities, e.g. {differing[differing > 1].index[0]}; "
+            "remove the stale keys before shipping."
+        )
     return table.drop_duplicates(keys)
 
 
@@ -238,15 +299,23 @@ def _in_condition_order(condition_order: Sequence[str]):
     order = {name: index for index, name in enumerate(condition_order)}
 
     def sort(part: pd.DataFrame, rank: dict[str, int]) -> pd.DataFrame:
-        part = part[part["condition"].isin(order)].assign(_c=lambda f: f["condition"].map(order),
-                                                           _i=lambda f: f["item_id"].map(rank))
+        part = part[part["condition"].isin(order)].assign(
+            _c=lambda f: f["condition"].map(order), _i=lambda f: f["item_id"].map(rank)
+        )
         return part.sort_values(["_c", "_i", "choice"], kind="stable").drop(columns=["_c", "_i"])
 
     return sort
 
 
-def ship_swap(profile: Profile, *, local: ResultStore | None = None, from_store: ResultStore | None = None,
-              shipped: ResultStore | None = None, progress: bool = True, partial: bool = False) -> list[str]:
+def ship_swap(
+    profile: Profile,
+    *,
+    local: ResultStore | None = None,
+    from_store: ResultStore | None = None,
+    shipped: ResultStore | None = None,
+    progress: bool = True,
+    partial: bool = False,
+) -> list[str]:
     """Copy the swap results of ``profile`` into the shipped store (see :func:`ship`)."""
     from helpers.experiments.swap.compute import pair_key, recipient_depth, swap_code_version
     from helpers.experiments.swap.plan import conditions_for, profile_swap_plan
@@ -264,23 +333,36 @@ def ship_swap(profile: Profile, *, local: ResultStore | None = None, from_store:
         for kind, setting in plan.settings.items():
             key = pair_key(donor, recipient, setting, plan)
             found = _source_table(
-                lambda: (_old_swap_table(from_store, donor.model_id, recipient.model_id, setting), None), from_store,
-                local, {**key, "code_version": swap_code_version()}, partial, f"swap {recipient.model_id} {kind}")
+                lambda: (_old_swap_table(from_store, donor.model_id, recipient.model_id, setting), None),  # noqa: B023 (called within this iteration)
+                from_store,
+                local,
+                {**key, "code_version": swap_code_version()},
+                partial,
+                f"swap {recipient.model_id} {kind}",
+            )
             if found is None:
                 continue
             table, record = found
-            provenance = {"donor": model_provenance(donor), "recipient": model_provenance(recipient),
-                          "swap_code_version_at_ship": swap_code_version(),
-                          "computed_with": portable_environment((record or {}).get("environment"))}
+            provenance = {
+                "donor": model_provenance(donor),
+                "recipient": model_provenance(recipient),
+                "swap_code_version_at_ship": swap_code_version(),
+                "computed_with": portable_environment((record or {}).get("environment")),
+            }
             table = table[table["condition"].isin(names)]
             label = f"swap {donor.model_id} -> {recipient.model_id} {kind}"
             items = build_setting_items(setting, plan.seed)
             with_partner = len(names)  # an item with no partner of its length lacks the other-item control
             without = len([condition for condition in conditions if condition.kind != "other_item"])
             skipped = int(table["n_skipped_tokenization"].iloc[0]) if len(table) else 0
-            compute = _checked_rows(table, items, label,
-                                    lambda item: {with_partner * len(item.requests), without * len(item.requests)},
-                                    _in_condition_order(names), absent=skipped)
+            compute = _checked_rows(
+                table,
+                items,
+                label,
+                lambda item: {with_partner * len(item.requests), without * len(item.requests)},  # noqa: B023 (called within this iteration)
+                _in_condition_order(names),
+                absent=skipped,
+            )
             outcome = ship_table(shipped, key, items, compute, shard_size=16, extra_provenance=provenance)
             done.append(label)
             if progress:

@@ -16,9 +16,10 @@ neither torch nor the scoring code.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from helpers.experiments.parameters import Parameter
 from helpers.infra.paths import REPO_ROOT

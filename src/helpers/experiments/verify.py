@@ -28,8 +28,8 @@ import random
 import subprocess
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
@@ -43,10 +43,10 @@ from helpers.experiments.evaluation import (
     result_key,
     rows_for,
 )
-from helpers.infra.store.seal import altered_shards, item_ids_in, read_rows
 from helpers.infra.files import atomic_write_text
 from helpers.infra.paths import REPO_ROOT, results_dir
 from helpers.infra.profiles import Profile
+from helpers.infra.store.seal import altered_shards, item_ids_in, read_rows
 
 SAMPLE_ITEMS = 4
 SAMPLE_SWAP_ITEMS = 2
@@ -63,15 +63,18 @@ def shipped_rows(found, model: str, task: str) -> tuple[pd.DataFrame, list[Unrea
     return rows, [UnreadFile(model, task, file, why) for file, why in unread.items()]
 
 
-def with_altered_items(found, items: Sequence, chosen: list, model: str, task: str,
-                       say=print) -> tuple[list, list[AlteredFile]]:
+def with_altered_items(
+    found, items: Sequence, chosen: list, model: str, task: str, say=print
+) -> tuple[list, list[AlteredFile]]:
     """``chosen`` plus every item of ``items`` held by a shard of the shipped table ``found`` whose
     sha256 differs from its seal (:mod:`helpers.infra.store.seal`), and one :class:`AlteredFile`
     per such shard. A table without a seal keeps the sample alone, and says so."""
     altered = altered_shards(found.store, found.key_fields)
     if altered is None:
-        say(f"  {model} {task}: no seal in the shipped provenance, so only the sample is checked "
-            "(`python -m helpers ship` seals it)")
+        say(
+            f"  {model} {task}: no seal in the shipped provenance, so only the sample is checked "
+            "(`python -m helpers ship` seals it)"
+        )
         return chosen, []
     ids = item_ids_in(found.store, found.key_fields, altered)
     picked = {str(item.item_id) for item in chosen}
@@ -82,12 +85,14 @@ def with_altered_items(found, items: Sequence, chosen: list, model: str, task: s
 def commit_seed() -> int:
     """An integer from the current git commit (0, with a warning, outside a repository)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
-                              timeout=10, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
         return int(head[:12], 16)
     except (OSError, subprocess.SubprocessError, ValueError):
-        warnings.warn("no git commit found: the verification sample uses seed 0 (the same items on every build)",
-                      stacklevel=2)
+        warnings.warn(
+            "no git commit found: the verification sample uses seed 0 (the same items on every build)", stacklevel=2
+        )
         return 0
 
 
@@ -116,8 +121,9 @@ Finding = Mismatch | AlteredFile | UnreadFile
 """One line of a failed verification: a differing value, an altered shard file or an unreadable one."""
 
 
-def verify_evaluations(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_ITEMS,
-                       say=print, progress: Progress | None = None) -> tuple[list[Finding], int]:
+def verify_evaluations(
+    profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_ITEMS, say=print, progress: Progress | None = None
+) -> tuple[list[Finding], int]:
     """Re-score a sample of every shipped evaluation result of ``profile``, plus every item of an
     altered shard; (mismatches and altered files, requests checked)."""
     stack = stack if stack is not None else default_stack()
@@ -157,8 +163,15 @@ def swap_steps(profile: Profile) -> int:
     return len(plan.pairs) * len(plan.settings)
 
 
-def verify_swaps(profile: Profile, *, seed: int, stack=None, count: int = SAMPLE_SWAP_ITEMS,
-                 say=print, progress: Progress | None = None) -> tuple[list[Finding], int]:
+def verify_swaps(
+    profile: Profile,
+    *,
+    seed: int,
+    stack=None,
+    count: int = SAMPLE_SWAP_ITEMS,
+    say=print,
+    progress: Progress | None = None,
+) -> tuple[list[Finding], int]:
     """Re-score ``count`` items per task kind of every shipped swap result, every condition (plus
     every item of an altered shard)."""
     from helpers.experiments.swap.compute import PairScorer, pair_key, recipient_depth, swap_code_version
@@ -220,7 +233,8 @@ def verify(profile: Profile, *, seed: int | None = None, stack=None, say=print) 
             f"shipped file was altered. Remedy: `make run PROFILE={profile.name}` recomputes every result with "
             f"the current code (hours on a CPU); then `python -m helpers ship --profile {profile.name}` ships them. "
             "An altered file that should not have been: "
-            f"`git checkout -- {SHIPPED_RESULTS_DIR.relative_to(REPO_ROOT)}` restores the shipped one.")
+            f"`git checkout -- {SHIPPED_RESULTS_DIR.relative_to(REPO_ROOT)}` restores the shipped one."
+        )
     seconds = time.perf_counter() - start
     say(f"verified {checked + swap_checked} requests in {seconds:.0f} s: all agree")
     record_verification(profile.name, checked + swap_checked, seed, seconds)
@@ -235,9 +249,15 @@ def verification_record_path(profile_name: str) -> Path:
 def record_verification(profile_name: str, requests: int, seed: int, seconds: float) -> Path:
     """Record a passed verification: profile, requests re-scored, seed, commit, time (UTC)."""
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
-    record = {"profile": profile_name, "passed": True, "requests": int(requests), "seed": int(seed),
-              "commit": commit or "unknown", "seconds": round(float(seconds), 1),
-              "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")}
+    record = {
+        "profile": profile_name,
+        "passed": True,
+        "requests": int(requests),
+        "seed": int(seed),
+        "commit": commit or "unknown",
+        "seconds": round(float(seconds), 1),
+        "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+    }
     path = verification_record_path(profile_name)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(record, indent=1) + "\n")

@@ -13,8 +13,9 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Mapping
+from typing import Any, BinaryIO
 
 TEMP_SUFFIX = ".tmp"
 """Suffix of temporary files (``.<name>.<pid>.<random>.tmp``); left only by a killed writer."""

@@ -22,9 +22,10 @@ import json
 import sys
 import time
 import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 __all__ = ["Job", "JobOutcome", "JobSpecError", "resolve_function", "run_job", "run_job_safely"]
 
@@ -49,8 +50,9 @@ class Job:
     def to_json(self) -> str:
         """The job as JSON text (:class:`JobSpecError` if ``kwargs`` are not plain JSON values)."""
         try:
-            return json.dumps({"label": self.label, "function": self.function, "kwargs": dict(self.kwargs)},
-                              allow_nan=False)
+            return json.dumps(
+                {"label": self.label, "function": self.function, "kwargs": dict(self.kwargs)}, allow_nan=False
+            )
         except (TypeError, ValueError) as error:
             raise JobSpecError(
                 f"Job {self.label!r}: kwargs {dict(self.kwargs)!r} are not plain JSON values ({error}); "
@@ -58,7 +60,7 @@ class Job:
             ) from error
 
     @classmethod
-    def from_json(cls, text: str) -> "Job":
+    def from_json(cls, text: str) -> Job:
         record = json.loads(text)
         return cls(record["label"], record["function"], record.get("kwargs", {}))
 
@@ -85,7 +87,7 @@ class JobOutcome:
             return json.dumps(record, default=str)
 
     @classmethod
-    def from_json(cls, text: str) -> "JobOutcome":
+    def from_json(cls, text: str) -> JobOutcome:
         return cls(**json.loads(text))
 
 
@@ -93,8 +95,9 @@ def resolve_function(spec: str) -> Callable[..., Any]:
     """The function named by ``"package.module:function"`` (imported now)."""
     module_name, sep, attribute = spec.partition(":") if isinstance(spec, str) else ("", "", "")
     if not sep or not module_name or not attribute:
-        raise JobSpecError(f"Job function {spec!r} must look like 'package.module:function', "
-                           "e.g. 'helpers.infra.runner:fill_model'.")
+        raise JobSpecError(
+            f"Job function {spec!r} must look like 'package.module:function', e.g. 'helpers.infra.runner:fill_model'."
+        )
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
@@ -124,8 +127,15 @@ def run_job_safely(job: Job, log_path: str | None = None) -> JobOutcome:
     try:
         result = run_job(job)
     except Exception as error:  # noqa: BLE001 - collected and reported by the runner
-        return JobOutcome(job.label, False, time.perf_counter() - start, error_type=type(error).__name__,
-                          message=_short_message(error), traceback=traceback.format_exc(), log_path=log_path)
+        return JobOutcome(
+            job.label,
+            False,
+            time.perf_counter() - start,
+            error_type=type(error).__name__,
+            message=_short_message(error),
+            traceback=traceback.format_exc(),
+            log_path=log_path,
+        )
     return JobOutcome(job.label, True, time.perf_counter() - start, result=result, log_path=log_path)
 
 

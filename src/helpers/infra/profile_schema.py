@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any
 
 import yaml
 
@@ -64,8 +65,7 @@ def _int(loader: _Loader, node: yaml.ScalarNode) -> Any:
         decimal = int(raw.replace("_", ""), 10)
         return Yaml11Surprise(raw, value, f"a leading 0 makes it octal: write {decimal} without it")
     if ":" in raw:
-        return Yaml11Surprise(raw, value,
-                              f"digits around a colon are base 60: write \"{raw}\" in quotes, or the number")
+        return Yaml11Surprise(raw, value, f'digits around a colon are base 60: write "{raw}" in quotes, or the number')
     return value
 
 
@@ -74,8 +74,9 @@ def _bool(loader: _Loader, node: yaml.ScalarNode) -> Any:
     raw = str(node.value)
     if raw.lower() in ("true", "false"):
         return value
-    return Yaml11Surprise(raw, value, f"write true or false for a flag, a number for a count, or \"{raw}\" in "
-                                      "quotes for text")
+    return Yaml11Surprise(
+        raw, value, f'write true or false for a flag, a number for a count, or "{raw}" in quotes for text'
+    )
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
@@ -84,8 +85,11 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
         if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
             if (key.tag, key.value) in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key.value!r} is given twice (YAML keeps only the last): delete one",
-                    key.start_mark)
+                    None,
+                    None,
+                    f"key {key.value!r} is given twice (YAML keeps only the last): delete one",
+                    key.start_mark,
+                )
             seen.add((key.tag, key.value))
     return yaml.SafeLoader.construct_mapping(loader, node, deep=True)
 
@@ -140,8 +144,12 @@ def _count(value: Any, path: str, minimum: int, problems: _Problems, *, nullable
         return  # reported already / allowed
     if not _is_int(value) or value < minimum:
         null = " or null (all items)" if nullable else ""
-        problems.add(path, value, f"must be an integer >= {minimum}{null}",
-                     f"write e.g. {path.rsplit('.', 1)[-1]}: {max(minimum, 1) if minimum else 0}")
+        problems.add(
+            path,
+            value,
+            f"must be an integer >= {minimum}{null}",
+            f"write e.g. {path.rsplit('.', 1)[-1]}: {max(minimum, 1) if minimum else 0}",
+        )
 
 
 def _text_list(value: Any, path: str, what: str, example: str, problems: _Problems) -> bool:
@@ -177,15 +185,20 @@ def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | N
         problems.add(f"{path}.task", task, "must be a task name (text)", "write e.g. task: mmlu_math")
     elif isinstance(task, str) and task_names is not None and task not in task_names:
         close = difflib.get_close_matches(task, list(task_names), n=3, cutoff=0.6)
-        problems.add(f"{path}.task", task, "is not a known task",
-                     (f"did you mean {' or '.join(close)}? " if close else "")
-                     + "helpers.core.tasks.list_tasks() lists the task names")
+        problems.add(
+            f"{path}.task",
+            task,
+            "is not a known task",
+            (f"did you mean {' or '.join(close)}? " if close else "")
+            + "helpers.core.tasks.list_tasks() lists the task names",
+        )
     _count(spec.get("shots", 0), f"{path}.shots", 0, problems)
     _count(spec.get("limit"), f"{path}.limit", 1, problems, nullable=True)
     data = spec.get("path")
     if data is not None and not isinstance(data, (str, Yaml11Surprise)):
-        problems.add(f"{path}.path", data, "must be a file or folder path (text)",
-                     "write e.g. path: glue_data/QQP/dev.tsv")
+        problems.add(
+            f"{path}.path", data, "must be a file or folder path (text)", "write e.g. path: glue_data/QQP/dev.tsv"
+        )
 
 
 def _check_swap(swap: Any, path: str, kinds: Collection[str], problems: _Problems) -> None:
@@ -195,84 +208,140 @@ def _check_swap(swap: Any, path: str, kinds: Collection[str], problems: _Problem
     _unknown_keys(swap, SWAP_KEYS, path, problems)
     pairs = swap.get("pairs", [])
     if not isinstance(pairs, list):
-        problems.add(f"{path}.pairs", pairs, "must be a list of [donor, recipient] pairs",
-                     "write e.g. pairs: [[random:pythia-410m, random:pythia-1.4b]]")
+        problems.add(
+            f"{path}.pairs",
+            pairs,
+            "must be a list of [donor, recipient] pairs",
+            "write e.g. pairs: [[random:pythia-410m, random:pythia-1.4b]]",
+        )
     else:
         for index, pair in enumerate(pairs):
             if isinstance(pair, Yaml11Surprise):
                 continue
-            if (not isinstance(pair, list) or len(pair) != 2
-                    or not all(isinstance(model, str) and model.strip() for model in pair)):
-                problems.add(f"{path}.pairs[{index}]", pair, "must name two models, [donor, recipient]",
-                             "write e.g. [random:pythia-410m, random:pythia-1.4b]")
+            if (
+                not isinstance(pair, list)
+                or len(pair) != 2
+                or not all(isinstance(model, str) and model.strip() for model in pair)
+            ):
+                problems.add(
+                    f"{path}.pairs[{index}]",
+                    pair,
+                    "must name two models, [donor, recipient]",
+                    "write e.g. [random:pythia-410m, random:pythia-1.4b]",
+                )
     alphas = swap.get("alphas", [0.0, 1.0])
     if not isinstance(alphas, list) or not alphas:
-        problems.add(f"{path}.alphas", alphas, "must be a non-empty list of numbers in [0, 1]",
-                     "write e.g. alphas: [0.0, 0.5, 1.0]")
+        problems.add(
+            f"{path}.alphas",
+            alphas,
+            "must be a non-empty list of numbers in [0, 1]",
+            "write e.g. alphas: [0.0, 0.5, 1.0]",
+        )
     else:
         for index, alpha in enumerate(alphas):
             if isinstance(alpha, Yaml11Surprise):
                 continue
             if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 <= alpha <= 1.0:
-                problems.add(f"{path}.alphas[{index}]", alpha, "must be a number in [0, 1]",
-                             "write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)")
+                problems.add(
+                    f"{path}.alphas[{index}]",
+                    alpha,
+                    "must be a number in [0, 1]",
+                    "write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)",
+                )
     swap_kinds = swap.get("tasks", [])
     if not isinstance(swap_kinds, list):
-        problems.add(f"{path}.tasks", swap_kinds, "must be a list of task kinds",
-                     "write e.g. tasks: [knowledge, procedure]")
+        problems.add(
+            f"{path}.tasks", swap_kinds, "must be a list of task kinds", "write e.g. tasks: [knowledge, procedure]"
+        )
         swap_kinds = []
     for index, kind in enumerate(swap_kinds):
         if not isinstance(kind, Yaml11Surprise) and kind not in kinds:
-            problems.add(f"{path}.tasks[{index}]", kind, "is not a task kind of this profile",
-                         f"use one of {', '.join(map(str, kinds)) or '(none: add tasks first)'}")
+            problems.add(
+                f"{path}.tasks[{index}]",
+                kind,
+                "is not a task kind of this profile",
+                f"use one of {', '.join(map(str, kinds)) or '(none: add tasks first)'}",
+            )
     limit = swap.get("limit", 20)
     if isinstance(limit, dict):
         for kind in swap_kinds:
             if kind not in limit:
-                problems.add(f"{path}.limit", limit, f"has no limit for swap task {kind!r}",
-                             f"add {kind}: <items> (a limit for each of swap.tasks)")
+                problems.add(
+                    f"{path}.limit",
+                    limit,
+                    f"has no limit for swap task {kind!r}",
+                    f"add {kind}: <items> (a limit for each of swap.tasks)",
+                )
         for kind, value in limit.items():
             if kind not in swap_kinds:
-                problems.add(f"{path}.limit.{_name(kind)}", value, "is not one of swap.tasks",
-                             f"delete it, or add {kind} to swap.tasks")
+                problems.add(
+                    f"{path}.limit.{_name(kind)}",
+                    value,
+                    "is not one of swap.tasks",
+                    f"delete it, or add {kind} to swap.tasks",
+                )
             _count(value, f"{path}.limit.{_name(kind)}", 1, problems)
     else:
         _count(limit, f"{path}.limit", 1, problems)
     _count(swap.get("max_layers", 8), f"{path}.max_layers", 1, problems)
 
 
-def _check_profile(name: Any, raw: Any, task_kinds: Collection[str], task_names: Collection[str] | None,
-                   problems: _Problems) -> None:
+def _check_profile(
+    name: Any, raw: Any, task_kinds: Collection[str], task_names: Collection[str] | None, problems: _Problems
+) -> None:
     path = _name(name)
     if not isinstance(raw, dict):
-        problems.add(path, raw, "a profile must be a mapping",
-                     "give it description, findings, device, families and tasks keys (see the ci profile)")
+        problems.add(
+            path,
+            raw,
+            "a profile must be a mapping",
+            "give it description, findings, device, families and tasks keys (see the ci profile)",
+        )
         return
     _unknown_keys(raw, PROFILE_KEYS, path, problems)
     if "description" in raw and not isinstance(raw["description"], (str, Yaml11Surprise)):
         problems.add(f"{path}.description", raw["description"], "must be text", "write a sentence, or quote it")
     if "findings" in raw and not isinstance(raw["findings"], (bool, Yaml11Surprise)):
-        problems.add(f"{path}.findings", raw["findings"], "must be true or false",
-                     "write findings: false for a profile whose numbers are not findings")
+        problems.add(
+            f"{path}.findings",
+            raw["findings"],
+            "must be true or false",
+            "write findings: false for a profile whose numbers are not findings",
+        )
     device = raw.get("device", "auto")
     if not isinstance(device, Yaml11Surprise) and device not in DEVICES:
         problems.add(f"{path}.device", device, "is not a device", f"use one of {', '.join(DEVICES)}")
     families = raw.get("families")
     if not isinstance(families, dict) or not families:
-        problems.add(f"{path}.families", families, "must map a family name to a list of model sources",
-                     "write e.g. families: {pythia: [random:pythia-70m, random:pythia-160m]}")
+        problems.add(
+            f"{path}.families",
+            families,
+            "must map a family name to a list of model sources",
+            "write e.g. families: {pythia: [random:pythia-70m, random:pythia-160m]}",
+        )
     else:
         for family, models in families.items():
-            _text_list(models, f"{path}.families.{family}", "model sources",
-                       f"{family}: [random:pythia-70m] (a list in brackets, even for one model)", problems)
+            _text_list(
+                models,
+                f"{path}.families.{family}",
+                "model sources",
+                f"{family}: [random:pythia-70m] (a list in brackets, even for one model)",
+                problems,
+            )
     tasks = raw.get("tasks")
     if not isinstance(tasks, dict) or not tasks:
-        problems.add(f"{path}.tasks", tasks, "must map a task kind to its setting",
-                     "write e.g. tasks: {knowledge: {task: mmlu_math, shots: 0, limit: 4}}")
+        problems.add(
+            f"{path}.tasks",
+            tasks,
+            "must map a task kind to its setting",
+            "write e.g. tasks: {knowledge: {task: mmlu_math, shots: 0, limit: 4}}",
+        )
         tasks = {}
     for kind, spec in tasks.items():
         if kind not in task_kinds:
-            problems.add(f"{path}.tasks.{_name(kind)}", kind, "is not a task kind", f"use one of {', '.join(task_kinds)}")
+            problems.add(
+                f"{path}.tasks.{_name(kind)}", kind, "is not a task kind", f"use one of {', '.join(task_kinds)}"
+            )
         else:
             _check_task(kind, spec, f"{path}.tasks.{kind}", task_names, problems)
     if raw.get("swap") is not None:

@@ -10,10 +10,11 @@ and every problem reported at once, so a typo fails before any model is loaded.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterator
+from typing import Any
 
 import yaml
 
@@ -49,6 +50,7 @@ def profiles_file_env(path: str | Path | None) -> Iterator[None]:
             os.environ.pop(PROFILES_ENV, None)
         else:
             os.environ[PROFILES_ENV] = previous
+
 
 TASK_KINDS = {
     "knowledge": "MMLU mathematics, letter-scored (current lm-evaluation-harness format)",
@@ -129,12 +131,22 @@ def _profile(name: str, raw: dict) -> Profile:
     if raw.get("swap"):
         sw = raw["swap"]
         swap_tasks = tuple(sw.get("tasks", []))
-        swap = SwapSetting(tuple((d, r) for d, r in sw.get("pairs", [])),
-                           tuple(float(a) for a in sw.get("alphas", [0.0, 1.0])), swap_tasks,
-                           _swap_limits(sw.get("limit", 20), swap_tasks), sw.get("max_layers", 8))
-    return Profile(name, str(raw.get("description", "")).strip(), bool(raw.get("findings", True)),
-                   raw.get("device", "auto"), {fam: tuple(models) for fam, models in raw["families"].items()},
-                   tasks, swap)
+        swap = SwapSetting(
+            tuple((d, r) for d, r in sw.get("pairs", [])),
+            tuple(float(a) for a in sw.get("alphas", [0.0, 1.0])),
+            swap_tasks,
+            _swap_limits(sw.get("limit", 20), swap_tasks),
+            sw.get("max_layers", 8),
+        )
+    return Profile(
+        name,
+        str(raw.get("description", "")).strip(),
+        bool(raw.get("findings", True)),
+        raw.get("device", "auto"),
+        {fam: tuple(models) for fam, models in raw["families"].items()},
+        tasks,
+        swap,
+    )
 
 
 def load_profiles(path: str | Path | None = None, task_names: Collection[str] | None = None) -> dict[str, Profile]:

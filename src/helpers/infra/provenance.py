@@ -25,8 +25,9 @@ import platform
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from helpers.infra.paths import REPO_ROOT
 
@@ -119,8 +120,9 @@ def device_description() -> dict[str, Any]:
     return {"kind": "cpu", "name": platform.processor() or platform.machine(), "count": 1}
 
 
-def environment(*, include_device: bool = True, import_torch: bool = False,
-                repo_root: Path = REPO_ROOT) -> dict[str, Any]:
+def environment(
+    *, include_device: bool = True, import_torch: bool = False, repo_root: Path = REPO_ROOT
+) -> dict[str, Any]:
     """Everything needed to say where and with what a result was computed.
 
     Keys: ``python``, ``python_executable``, ``platform``, ``hostname``, ``packages`` (see :data:`TRACKED_PACKAGES`),
@@ -185,8 +187,12 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-                    and isinstance(body[0].value.value, str):
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(getattr(body[0], "value", None), ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
                 node.body = body[1:] or [ast.Pass()]
     return tree
 

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import re
 import textwrap
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -64,7 +65,8 @@ FAMILY_ORDER = ("pythia", "pythia-deduped", "opt", "bloom")
 PYTHIA_SIZE_ORDER = ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b")
 """Pythia sizes, smallest first: each size keeps its colour in every chart."""
 MODEL_PALETTE = palette.MODEL_PALETTE
-"""Okabe-Ito (colour-blind safe) with grey instead of yellow, which is too pale on white (:mod:`helpers.render.palette`)."""
+"""Okabe-Ito (colour-blind safe) with grey instead of yellow, which is too pale on white
+(:mod:`helpers.render.palette`)."""
 KNOWN_ORDERS = (FAMILY_ORDER, PYTHIA_SIZE_ORDER)
 
 
@@ -90,8 +92,9 @@ class ChartInputError(ValueError):
     """A chart builder was given a table without the columns or values it draws."""
 
 
-def require_table(table: pd.DataFrame, columns: Sequence[str], builder: str, source: str,
-                  error: type[ValueError] = ChartInputError) -> None:
+def require_table(
+    table: pd.DataFrame, columns: Sequence[str], builder: str, source: str, error: type[ValueError] = ChartInputError
+) -> None:
     """Raise ``error`` unless ``table`` is a non-empty DataFrame with ``columns`` (shared by every chart module)."""
     if not isinstance(table, pd.DataFrame):
         raise error(f"{builder} needs a DataFrame from {source}; got {type(table).__name__}.")
@@ -102,8 +105,15 @@ def require_table(table: pd.DataFrame, columns: Sequence[str], builder: str, sou
         raise error(f"{builder}: the table is empty; {source} found nothing to show.")
 
 
-def baseline_rule(value: float | str = "chance", kind: str = "chance", *, axis: str = "y", data: Any = None,
-                  label: str | None = None, **encoding: Any) -> alt.Chart:
+def baseline_rule(
+    value: float | str = "chance",
+    kind: str = "chance",
+    *,
+    axis: str = "y",
+    data: Any = None,
+    label: str | None = None,
+    **encoding: Any,
+) -> alt.Chart:
     """A rule at a baseline accuracy: the one way every chart draws its chance or majority line.
 
     ``value``: a number (the rule sits there, e.g. ``helpers.core.tasks.mmlu.CHANCE`` passed in by
@@ -190,17 +200,29 @@ def model_colour_scale(models: Iterable[Any], order: Sequence[str] | None = None
 
 def bottom_legend(columns: int = LEGEND_COLUMNS, **options: Any) -> alt.Legend:
     """A legend below the chart, at most :data:`LEGEND_COLUMNS` columns (so it never widens the chart)."""
-    return alt.Legend(orient="bottom", direction="horizontal", columns=min(columns, LEGEND_COLUMNS),
-                      **options)
+    return alt.Legend(orient="bottom", direction="horizontal", columns=min(columns, LEGEND_COLUMNS), **options)
 
 
-def model_colour(field: str, models: Iterable[Any], *, title: str = "model", order: Sequence[str] | None = None,
-                 legend: bool = True, columns: int = LEGEND_COLUMNS, label_expr: str | None = None) -> alt.Color:
+def model_colour(
+    field: str,
+    models: Iterable[Any],
+    *,
+    title: str = "model",
+    order: Sequence[str] | None = None,
+    legend: bool = True,
+    columns: int = LEGEND_COLUMNS,
+    label_expr: str | None = None,
+) -> alt.Color:
     """Nominal colour encoding of ``field`` with :func:`model_colour_scale` and a bottom legend."""
     scale = model_colour_scale(models, order)
     options = {"labelExpr": label_expr} if label_expr else {}
-    return alt.Color(f"{field}:N", title=title, sort=list(scale.domain), scale=scale,
-                     legend=bottom_legend(columns, **options) if legend else None)
+    return alt.Color(
+        f"{field}:N",
+        title=title,
+        sort=list(scale.domain),
+        scale=scale,
+        legend=bottom_legend(columns, **options) if legend else None,
+    )
 
 
 # ------------------------------------------------------------------------------ titles and sizes
@@ -216,8 +238,10 @@ def chart_title(text: str, *subtitle: str, width: int = MAX_CHART_WIDTH - 20) ->
     """A title (and subtitle lines) wrapped to fit ``width`` px in a wide font."""
     title_lines = wrap_lines(text, max(20, int(width * TITLE_CHARS_PER_PX)))
     subtitle_lines = wrap_lines(list(subtitle), max(20, int(width * SUBTITLE_CHARS_PER_PX)))
-    return alt.Title(title_lines if len(title_lines) > 1 else title_lines[0],
-                     **({"subtitle": subtitle_lines} if subtitle_lines else {}))
+    return alt.Title(
+        title_lines if len(title_lines) > 1 else title_lines[0],
+        **({"subtitle": subtitle_lines} if subtitle_lines else {}),
+    )
 
 
 def rendered_size(chart: alt.TopLevelMixin | dict, font: str | None = MEASURE_FONT) -> tuple[float, float]:

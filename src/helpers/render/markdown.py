@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def _cell(value: Any) -> str:
@@ -16,8 +17,10 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         raise ValueError("A table needs at least one column; got an empty header.")
     for row in rows:
         if len(row) != len(header):
-            raise ValueError(f"Row {list(row)!r} has {len(row)} cells but the header has {len(header)}: "
-                             f"{list(header)!r}. Give every row one value per column.")
+            raise ValueError(
+                f"Row {list(row)!r} has {len(row)} cells but the header has {len(header)}: "
+                f"{list(header)!r}. Give every row one value per column."
+            )
     lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)

@@ -13,10 +13,18 @@ read it from here.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY, BLACK = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999", "#000000")
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#999999",
+    "#000000",
+)
 MODEL_PALETTE = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY, BLACK)
 """Okabe-Ito without its yellow (#F0E442 is unreadable on white): darkest, most distinct first."""
 PALE = ("#F0E442",)
@@ -30,9 +38,15 @@ after the palette colours no named family holds."""
 
 FAMILY_COLOURS = {
     # published families (data/reference) and the study's models
-    "pythia": BLUE, "pythia-deduped": SKY, "opt": ORANGE, "bloom": GREEN, "rwkv": BLACK,
+    "pythia": BLUE,
+    "pythia-deduped": SKY,
+    "opt": ORANGE,
+    "bloom": GREEN,
+    "rwkv": BLACK,
     # offline stand-ins
-    "smollm2": VERMILLION, "gemma3": PURPLE, "qwen2.5-coder": BROWN,
+    "smollm2": VERMILLION,
+    "gemma3": PURPLE,
+    "qwen2.5-coder": BROWN,
 }
 """The fixed colour of every family the report names: nine families, nine distinct colours."""
 
@@ -54,7 +68,7 @@ def shade(colour: str, amount: float) -> str:
     if not -1.0 <= amount <= 1.0:
         raise ValueError(f"shade amount must lie in [-1, 1] (-1 white, 1 black); got {amount!r}.")
     target = 0 if amount > 0 else 255
-    channels = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    channels = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return "#" + "".join(f"{round(c + abs(amount) * (target - c)):02X}" for c in channels)
 
 
@@ -72,10 +86,16 @@ def family_shades(family: str) -> dict[str, str]:
     return {model: shade(colour, step) for model, step in zip(models, steps)}
 
 
-NAMED_COLOURS = {**FAMILY_COLOURS,
-                 **{model: colour for family in FAMILY_MODELS for model, colour in family_shades(family).items()},
-                 **{model.partition(":")[2]: colour for family in FAMILY_MODELS
-                    for model, colour in family_shades(family).items() if model.startswith("offline:")}}
+NAMED_COLOURS = {
+    **FAMILY_COLOURS,
+    **{model: colour for family in FAMILY_MODELS for model, colour in family_shades(family).items()},
+    **{
+        model.partition(":")[2]: colour
+        for family in FAMILY_MODELS
+        for model, colour in family_shades(family).items()
+        if model.startswith("offline:")
+    },
+}
 """The fixed colour of every family and model the report names: a family its colour, a model a shade of
 its family's (the stand-ins also under their id without ``offline:``)."""
 
@@ -91,8 +111,10 @@ def colours_for(domain: Sequence[str], present: Iterable[str] | None = None) -> 
     present_set = set(domain if present is None else map(str, present))
     taken = {NAMED_COLOURS[name] for name in domain if name in NAMED_COLOURS}
     held = set(FAMILY_COLOURS.values())  # a colour of a family not in this chart still means that family
-    free = ([c for c in (*MODEL_PALETTE, *EXTRA_COLOURS) if c not in held and c not in taken]
-            + [c for c in MODEL_PALETTE if c in held and c not in taken]) or list(MODEL_PALETTE)
+    free = (
+        [c for c in (*MODEL_PALETTE, *EXTRA_COLOURS) if c not in held and c not in taken]
+        + [c for c in MODEL_PALETTE if c in held and c not in taken]
+    ) or list(MODEL_PALETTE)
     colours, unnamed = {}, 0
     for name in domain:
         if name in NAMED_COLOURS:

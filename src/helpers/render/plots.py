@@ -153,23 +153,36 @@ def _chart_id(spec: dict[str, Any]) -> str:
 
 def _json_for_script(value: Any) -> str:
     """JSON that is safe inside an HTML ``<script>`` element (no ``</script>`` break-out)."""
-    return (
-        json.dumps(value, sort_keys=True)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-    )
+    return json.dumps(value, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 TOOLTIP_TITLES = {
-    "n_params": "total parameters", "params": "total parameters", "n_params_total": "total parameters",
-    "n_params_nonembedding": "non-embedding parameters", "model_id": "model", "kind": "task kind",
-    "kind_label": "task kind", "loss": "loss (nats per token)", "loss_low": "loss, 95% low", "loss_high": "loss, 95% high",
-    "accuracy": "accuracy", "acc": "accuracy", "acc_norm": "accuracy (length-normalised)", "n_items": "items",
-    "ppl": "perplexity", "step": "training step", "alpha": "alpha (weight of the donor's pattern)",
-    "layer": "recipient layer swapped", "metric_label": "metric", "correlation": "correlation with size",
-    "share": "share of answers", "compute": "training compute (FLOP)", "held_out": "held out",
-    "suspect": "suspect checkpoint", "setting": "setting", "label": "condition",
+    "n_params": "total parameters",
+    "params": "total parameters",
+    "n_params_total": "total parameters",
+    "n_params_nonembedding": "non-embedding parameters",
+    "model_id": "model",
+    "kind": "task kind",
+    "kind_label": "task kind",
+    "loss": "loss (nats per token)",
+    "loss_low": "loss, 95% low",
+    "loss_high": "loss, 95% high",
+    "accuracy": "accuracy",
+    "acc": "accuracy",
+    "acc_norm": "accuracy (length-normalised)",
+    "n_items": "items",
+    "ppl": "perplexity",
+    "step": "training step",
+    "alpha": "alpha (weight of the donor's pattern)",
+    "layer": "recipient layer swapped",
+    "metric_label": "metric",
+    "correlation": "correlation with size",
+    "share": "share of answers",
+    "compute": "training compute (FLOP)",
+    "held_out": "held out",
+    "suspect": "suspect checkpoint",
+    "setting": "setting",
+    "label": "condition",
 }
 """Readable tooltip titles (with units) for the column names the chart builders use."""
 

@@ -57,9 +57,11 @@ def csv_link(table: pd.DataFrame, filename: str, label: str = "Download the data
     if len(data) > GZIP_OVER:
         data, filename, mime = gzip.compress(data, mtime=0), filename + ".gz", "application/gzip"
     encoded = base64.b64encode(data).decode("ascii")
-    return Html(f'<p class="{DOWNLOAD_CLASS}"><a download="{html.escape(filename)}" '
-                f'href="data:{mime};base64,{encoded}">{html.escape(label)}</a> '
-                f'<span class="cc-download-size">({len(table):,} rows, {html.escape(filename)})</span></p>')
+    return Html(
+        f'<p class="{DOWNLOAD_CLASS}"><a download="{html.escape(filename)}" '
+        f'href="data:{mime};base64,{encoded}">{html.escape(label)}</a> '
+        f'<span class="cc-download-size">({len(table):,} rows, {html.escape(filename)})</span></p>'
+    )
 
 
 def csv_filename(text: str, default: str = "table") -> str:
@@ -134,10 +136,21 @@ def interactive_table(table: pd.DataFrame, *, filename: str, caption: str = "", 
     """
     from itables import to_html_datatable
 
-    settings = {"pageLength": 10, "lengthMenu": [10, 25, 100], "classes": "display compact",
-                # not itables' default layout, which it empties for a table of one page: search always shows
-                "layout": {"topStart": "pageLength", "topEnd": {"search": {"placeholder": "search every column"}},
-                           "bottomStart": "info", "bottomEnd": "paging"},
-                "maxBytes": 0, "showIndex": False, "scrollX": True, **options}
+    settings = {
+        "pageLength": 10,
+        "lengthMenu": [10, 25, 100],
+        "classes": "display compact",
+        # not itables' default layout, which it empties for a table of one page: search always shows
+        "layout": {
+            "topStart": "pageLength",
+            "topEnd": {"search": {"placeholder": "search every column"}},
+            "bottomStart": "info",
+            "bottomEnd": "paging",
+        },
+        "maxBytes": 0,
+        "showIndex": False,
+        "scrollX": True,
+        **options,
+    }
     body = to_html_datatable(table, caption=caption or None, connected=False, **settings)
     return Html(f'{_offline_bundle()}<div class="{TABLE_CLASS}">{body}</div>\n{csv_link(table, filename)}')

@@ -3,7 +3,8 @@
 A build has four steps, each a function here so tests can run them on a copy of ``book/``:
 
 1. :func:`write_experiment_placeholders`: ``_toc.yml`` always lists every experiment in
-   the experiment registry (:data:`helpers.experiments.registry.EXPERIMENTS`). The runner puts executed notebooks in ``book/experiments/<name>.ipynb``;
+   the experiment registry (:data:`helpers.experiments.registry.EXPERIMENTS`). The runner puts executed
+   notebooks in ``book/experiments/<name>.ipynb``;
    for each one missing, a placeholder page ``experiments/<name>.md`` says it has not been run
    (and is removed again once the notebook exists). The TOC therefore never depends on the
    profile, and cross-references to experiments always resolve.
@@ -14,7 +15,8 @@ A build has four steps, each a function here so tests can run them on a copy of 
    their models are stand-ins and their code folded (:mod:`helpers.report.chapters`).
 3. :func:`helpers.render.plots.write_vega_bundle`: the shared chart library in ``book/_static/``.
 4. :func:`build`: a per-profile copy of ``_config.yml`` with the profile banner
-   (``html.announcement``, from the profile's ``description`` and ``findings``, :func:`profile_banner`), then ``jupyter-book build --builder html -W -n --keep-going``.
+   (``html.announcement``, from the profile's ``description`` and ``findings``, :func:`profile_banner`), then
+   ``jupyter-book build --builder html -W -n --keep-going``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ BOOK_DIR = REPO_ROOT / "book"
 GENERATED_DIRNAME = "_generated"
 PLACEHOLDER_MARKER = "<!-- helpers.report.book placeholder: safe to delete -->"
 
+
 class UnknownProfileError(ValueError):
     """Raised for a profile name that the profiles file does not define."""
 
@@ -51,13 +54,16 @@ class BookBuildError(RuntimeError):
 
 
 def check_profile(profile: str, profiles_file: str | Path | None = None) -> Profile:
-    """The profile called ``profile`` in ``profiles_file`` (None: the run's, :func:`~helpers.infra.profiles.default_profiles_file`),
+    """The profile called ``profile`` in ``profiles_file`` (None: the run's,
+    :func:`~helpers.infra.profiles.default_profiles_file`),
     else :class:`UnknownProfileError` naming the profiles the file defines."""
     try:
         return load_profile(profile, profiles_file)
     except ProfileError as error:
-        raise UnknownProfileError(f"{str(error).rstrip('.')}; a book is built for a profile of that file (give "
-                                  "--profiles-file for another file).") from None
+        raise UnknownProfileError(
+            f"{str(error).rstrip('.')}; a book is built for a profile of that file (give "
+            "--profiles-file for another file)."
+        ) from None
 
 
 def profile_banner(profile: Profile) -> str:
@@ -99,8 +105,7 @@ def write_experiment_placeholders(profile: str, book_dir: Path = BOOK_DIR) -> li
     for name in EXPERIMENTS:
         notebook = experiments_dir / f"{name}.ipynb"
         placeholder = experiments_dir / f"{name}.md"
-        is_ours = placeholder.exists() and placeholder.read_text(
-            encoding="utf-8").startswith(PLACEHOLDER_MARKER)
+        is_ours = placeholder.exists() and placeholder.read_text(encoding="utf-8").startswith(PLACEHOLDER_MARKER)
         if notebook.exists():
             if is_ours:
                 placeholder.unlink()
@@ -172,9 +177,17 @@ def write_profile_config(profile: str, book_dir: Path = BOOK_DIR) -> Path:
 
 def jupyter_book_command(book_dir: Path, config_path: Path, strict: bool) -> list[str]:
     """The ``jupyter-book build`` command line (``-W -n --keep-going`` when strict)."""
-    command = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; "
-               "sys.exit(main())", "build", str(book_dir),
-               "--builder", "html", "--config", str(config_path)]
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
+        "build",
+        str(book_dir),
+        "--builder",
+        "html",
+        "--config",
+        str(config_path),
+    ]
     if strict:
         command += ["-W", "-n", "--keep-going"]
     return command
@@ -203,7 +216,8 @@ def check_notebook_profiles(profile: str, book_dir: Path = BOOK_DIR) -> None:
         raise BookBuildError(
             f"the book is built for profile {profile!r}, but these notebooks were executed with another: {listed}. "
             f"Re-run them for this profile (`make notebook NB={first} PROFILE={profile}`, or `make book "
-            f"PROFILE={profile}`), or build the HTML for theirs (`make html PROFILE={other[first]}`).")
+            f"PROFILE={profile}`), or build the HTML for theirs (`make html PROFILE={other[first]}`)."
+        )
 
 
 def failed_cells(notebook) -> list[str]:
@@ -221,8 +235,11 @@ def failed_cells(notebook) -> list[str]:
             errors = []
         if errors or metadata.get("papermill", {}).get("exception"):
             evalue = str(errors[0].get("evalue", "")).strip().splitlines() if errors else []
-            what = (f"{errors[0].get('ename')}: {evalue[0] if evalue else ''}" if errors
-                    else "an exception (no error output kept)")
+            what = (
+                f"{errors[0].get('ename')}: {evalue[0] if evalue else ''}"
+                if errors
+                else "an exception (no error output kept)"
+            )
             found.append(f"cell {index} (In [{cell.get('execution_count')}]) raised {what}")
     return found
 
@@ -247,11 +264,13 @@ def check_notebooks_succeeded(profile: str, book_dir: Path = BOOK_DIR) -> None:
         raise BookBuildError(
             f"these executed notebooks failed and are not published: {'; '.join(failed.values())}. Re-run them "
             f"(`make notebook NB={first} PROFILE={profile}` with parameters that work, or "
-            f"`make book PROFILE={profile}` to re-execute every notebook with its defaults), then build again.")
+            f"`make book PROFILE={profile}` to re-execute every notebook with its defaults), then build again."
+        )
 
 
-def build(profile: str, book_dir: Path = BOOK_DIR, strict: bool = True,
-          profiles_file: str | Path | None = None) -> Path:
+def build(
+    profile: str, book_dir: Path = BOOK_DIR, strict: bool = True, profiles_file: str | Path | None = None
+) -> Path:
     """Prepare and build the HTML book for ``profile`` of ``profiles_file`` (None: the run's,
     :func:`~helpers.infra.profiles.default_profiles_file`); return the path of ``index.html``.
 
@@ -274,8 +293,7 @@ def _build(profile: str, book_dir: Path, strict: bool) -> Path:
     write_generated(profile, book_dir)
     plots.write_vega_bundle(book_dir / "_static")
     config_path = write_profile_config(profile, book_dir)
-    completed = subprocess.run(jupyter_book_command(book_dir, config_path, strict),
-                               cwd=book_dir)
+    completed = subprocess.run(jupyter_book_command(book_dir, config_path, strict), cwd=book_dir)
     index = book_dir / "_build" / "html" / "index.html"
     if completed.returncode != 0:
         raise BookBuildError(

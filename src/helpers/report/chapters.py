@@ -62,9 +62,11 @@ def _drop_empty_figures(notebook) -> bool:
         figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
         if cell.cell_type != "code" or not figure:
             continue
-        drawn = any("cc-altair-chart" in str(output.get("data", {}).get("text/html", ""))
-                    or any(key.startswith("image/") for key in output.get("data", {}))
-                    for output in cell.get("outputs", []))
+        drawn = any(
+            "cc-altair-chart" in str(output.get("data", {}).get("text/html", ""))
+            or any(key.startswith("image/") for key in output.get("data", {}))
+            for output in cell.get("outputs", [])
+        )
         if not drawn:
             del cell.metadata["mystnb"]["figure"]
             changed = True

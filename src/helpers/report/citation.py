@@ -35,7 +35,7 @@ def project_version(pyproject: Path = PYPROJECT) -> str:
     project = re.search(r"^\[project\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
     match = re.search(r'^version\s*=\s*"([^"]+)"', project.group(1), re.M) if project else None
     if match is None:
-        raise CitationError(f"{pyproject} has no [project] version = \"...\"")
+        raise CitationError(f'{pyproject} has no [project] version = "..."')
     return match.group(1)
 
 
@@ -50,8 +50,7 @@ def build_date() -> dt.datetime:
 def citation(path: Path = CITATION_CFF) -> dict:
     """``CITATION.cff`` as a dict, checked for the fields a citation needs."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    missing = [key for key in ("title", "authors", "version", "date-released", "repository-code")
-               if not data.get(key)]
+    missing = [key for key in ("title", "authors", "version", "date-released", "repository-code") if not data.get(key)]
     if missing:
         raise CitationError(f"{path} lacks {', '.join(missing)}")
     return data
@@ -89,15 +88,19 @@ def bibtex_entry(data: dict | None = None) -> str:
 def cite_markdown(data: dict | None = None) -> str:
     """The first page's "How to cite" text: the BibTeX entry and where the metadata lives."""
     data = citation() if data is None else data
-    return (f"Cite version {data['version']} of this report (released {data['date-released']}) with the entry below; "
-            "the same metadata is in `CITATION.cff` (GitHub's \"Cite this repository\", Zotero, cffconvert) and "
-            "`.zenodo.json` (a DOI for each release), and cite the paper it reproduces, "
-            "{cite:t}`marin2025ceilings`.\n\n"
-            f"```bibtex\n{bibtex_entry(data)}\n```\n")
+    return (
+        f"Cite version {data['version']} of this report (released {data['date-released']}) with the entry below; "
+        'the same metadata is in `CITATION.cff` (GitHub\'s "Cite this repository", Zotero, cffconvert) and '
+        "`.zenodo.json` (a DOI for each release), and cite the paper it reproduces, "
+        "{cite:t}`marin2025ceilings`.\n\n"
+        f"```bibtex\n{bibtex_entry(data)}\n```\n"
+    )
 
 
 def footer_html(profile: str, when: dt.datetime, version: str | None = None) -> str:
     """The footer on every page: project version, build date and profile."""
     version = project_version() if version is None else version
-    return (f'<p class="cc-build-footer">capability-ceilings <span class="cc-version">v{html.escape(version)}</span>'
-            f" · built {when:%Y-%m-%d %H:%M} UTC · profile {html.escape(profile)}</p>")
+    return (
+        f'<p class="cc-build-footer">capability-ceilings <span class="cc-version">v{html.escape(version)}</span>'
+        f" · built {when:%Y-%m-%d %H:%M} UTC · profile {html.escape(profile)}</p>"
+    )

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.inference import chance_family
-
 from helpers.analysis.published import (
     MMLU_MATH_SIZES,
     SUSPECT_MAX_STEP,
@@ -32,8 +31,19 @@ from helpers.infra.profiles import load_profile
 from helpers.render.markdown import markdown_table, table_directive
 
 PROVENANCE_PACKAGES = (
-    "torch", "transformers", "datasets", "lm_eval", "numpy", "pandas", "scipy",
-    "statsmodels", "altair", "vl-convert-python", "papermill", "jupyter-book", "sphinx",
+    "torch",
+    "transformers",
+    "datasets",
+    "lm_eval",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "altair",
+    "vl-convert-python",
+    "papermill",
+    "jupyter-book",
+    "sphinx",
     "myst-nb",
 )
 
@@ -44,8 +54,7 @@ def claims_pages(profile: str, results=None) -> dict[str, str]:
     from helpers.report.claims.table import claims_markdown_parts
 
     parts = claims_markdown_parts(profile, results=results)
-    return {"findings.md": parts["findings"] + "\n", "claims.md": parts["table"],
-            "claims_details.md": parts["details"]}
+    return {"findings.md": parts["findings"] + "\n", "claims.md": parts["table"], "claims_details.md": parts["details"]}
 
 
 def models_markdown(profile: str) -> str:
@@ -68,8 +77,10 @@ def unstored_note(config) -> str:
     if not lacking or len(lacking) == len(config.models):
         return ""
     named = "; ".join(f"`{source}` ({', '.join(kinds)})" for source, kinds in lacking.items())
-    return (f"\n**Not in this build's chapters:** {named}: their results were neither shipped nor computed "
-            f"when the book was built. `make run PROFILE={config.profile.name}` computes them.\n")
+    return (
+        f"\n**Not in this build's chapters:** {named}: their results were neither shipped nor computed "
+        f"when the book was built. `make run PROFILE={config.profile.name}` computes them.\n"
+    )
 
 
 def claims_markdown(profile: str) -> str:
@@ -89,8 +100,9 @@ def _package_version(name: str) -> str:
 def _git(*args: str) -> str:
     """Output of a read-only git command in the repository, or ``"unknown"``."""
     try:
-        completed = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
-                                   text=True, timeout=10, check=True)
+        completed = subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return completed.stdout.strip()
@@ -109,8 +121,7 @@ def provenance_markdown(profile: str) -> str:
         ("Platform", platform.platform()),
     ]
     facts += [(f"`{name}`", _package_version(name)) for name in PROVENANCE_PACKAGES]
-    return table_directive("Environment of this build", "provenance-table",
-                            markdown_table(("Item", "Value"), facts))
+    return table_directive("Environment of this build", "provenance-table", markdown_table(("Item", "Value"), facts))
 
 
 def _format_params(params: int) -> str:
@@ -130,13 +141,18 @@ def _mmlu_math_table(df: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     five = mmlu_math_summary(df, shots=5)[["model", "acc", "acc_stderr", "acc_norm", "acc_norm_stderr"]]
     merged = zero.merge(five, on="model", how="left", suffixes=("", "_5"), validate="one_to_one")
     rows = [
-        (row.family, row.model, _format_params(int(row.params)),
-         _value_pm(row.acc, row.acc_stderr), _value_pm(row.acc_norm, row.acc_norm_stderr),
-         _value_pm(row.acc_5, row.acc_stderr_5), _value_pm(row.acc_norm_5, row.acc_norm_stderr_5))
+        (
+            row.family,
+            row.model,
+            _format_params(int(row.params)),
+            _value_pm(row.acc, row.acc_stderr),
+            _value_pm(row.acc_norm, row.acc_norm_stderr),
+            _value_pm(row.acc_5, row.acc_stderr_5),
+            _value_pm(row.acc_norm_5, row.acc_norm_stderr_5),
+        )
         for row in merged.itertuples(index=False)
     ]
-    header = ("family", "model", "parameters", "0-shot acc", "0-shot acc_norm", "5-shot acc",
-              "5-shot acc_norm")
+    header = ("family", "model", "parameters", "0-shot acc", "0-shot acc_norm", "5-shot acc", "5-shot acc_norm")
     return markdown_table(header, rows), merged
 
 
@@ -148,14 +164,25 @@ def _chance_table(df: pd.DataFrame, chance: float) -> str:
         summary = mmlu_math_summary(df, shots=shots).drop_duplicates("model")
         for metric in ("acc", "acc_norm"):
             for family, group in summary.groupby("family", sort=False):
-                table = pd.DataFrame({"model": group["model"], "n": group["n_items"].astype(int),
-                                      "k": np.rint(group[metric] * group["n_items"]).astype(int)})
+                table = pd.DataFrame(
+                    {
+                        "model": group["model"],
+                        "n": group["n_items"].astype(int),
+                        "k": np.rint(group[metric] * group["n_items"]).astype(int),
+                    }
+                )
                 tested = chance_family(table, chance, "two-sided")
                 below = int((tested["significant"] & (tested["estimate"] < chance)).sum())
                 above = int((tested["significant"] & (tested["estimate"] > chance)).sum())
                 rows.append((family, f"{shots}-shot {metric}", len(group), len(group) - below - above, below, above))
-    header = ("family", "setting", "models", f"not distinguishable from {chance:g}", "significantly below",
-              "significantly above")
+    header = (
+        "family",
+        "setting",
+        "models",
+        f"not distinguishable from {chance:g}",
+        "significantly below",
+        "significantly above",
+    )
     return markdown_table(header, rows)
 
 
@@ -168,10 +195,12 @@ def our_runs_beside_published(profile: str) -> str:
     runs = evidence.judging_runs("knowledge_fulltext", minimum=1)
     runs = [r for r in runs if r.shots == 0]
     if not runs:
-        return (f"This build (profile `{profile}`) has no stored Pythia/OPT run in the published format (MMLU-math, "
-                "0-shot, full answer text), so no number of ours is set beside these. With hub access, "
-                "`make run PROFILE=small` (or `paper`), or lm-evaluation-harness samples imported with "
-                "`make import-lm-eval`, adds that comparison to this page.\n")
+        return (
+            f"This build (profile `{profile}`) has no stored Pythia/OPT run in the published format (MMLU-math, "
+            "0-shot, full answer text), so no number of ours is set beside these. With hub access, "
+            "`make run PROFILE=small` (or `paper`), or lm-evaluation-harness samples imported with "
+            "`make import-lm-eval`, adds that comparison to this page.\n"
+        )
     published = evidence.mmlu.set_index("model")
     rows = []
     for family_runs in runs:
@@ -179,11 +208,20 @@ def our_runs_beside_published(profile: str) -> str:
             model = str(table["model_id"].iloc[0]).rsplit("/", 1)[-1]
             ours = float(table["correct"].mean())
             theirs = published["acc"].get(model, float("nan"))
-            rows.append((family_runs.family, model, len(table), f"{100 * ours:.1f}%",
-                         "—" if theirs != theirs else f"{100 * theirs:.1f}%"))
-    return table_directive("Our MMLU-math accuracy beside the published one (0-shot, full answer text)",
-                           "ours-vs-published-table",
-                           markdown_table(("family", "model", "items", "ours", "published"), rows))
+            rows.append(
+                (
+                    family_runs.family,
+                    model,
+                    len(table),
+                    f"{100 * ours:.1f}%",
+                    "—" if theirs != theirs else f"{100 * theirs:.1f}%",
+                )
+            )
+    return table_directive(
+        "Our MMLU-math accuracy beside the published one (0-shot, full answer text)",
+        "ours-vs-published-table",
+        markdown_table(("family", "model", "items", "ours", "published"), rows),
+    )
 
 
 def _lambada_table(df: pd.DataFrame) -> str:
@@ -194,11 +232,24 @@ def _lambada_table(df: pd.DataFrame) -> str:
         for family in summary["family"].unique():
             change = fold_change(summary, str(family), "ppl")
             accuracy = fold_change(summary, str(family), "acc")
-            rows.append((family, f"{shots}-shot", f"{change.smallest_model}: {change.smallest_value:.3f}",
-                         f"{change.largest_model}: {change.largest_value:.3f}", f"{change.ratio:.1f}×",
-                         f"{accuracy.smallest_value:.4f} → {accuracy.largest_value:.4f}"))
-    header = ("family", "setting", "smallest model: ppl", "largest model: ppl",
-              "fold change of ppl", "acc smallest → largest")
+            rows.append(
+                (
+                    family,
+                    f"{shots}-shot",
+                    f"{change.smallest_model}: {change.smallest_value:.3f}",
+                    f"{change.largest_model}: {change.largest_value:.3f}",
+                    f"{change.ratio:.1f}×",
+                    f"{accuracy.smallest_value:.4f} → {accuracy.largest_value:.4f}",
+                )
+            )
+    header = (
+        "family",
+        "setting",
+        "smallest model: ppl",
+        "largest model: ppl",
+        "fold change of ppl",
+        "acc smallest → largest",
+    )
     return markdown_table(header, rows)
 
 
@@ -215,8 +266,9 @@ def published_summary(profile: str, path: str | Path | None = None) -> str:
     mmlu_table, merged = _mmlu_math_table(df)
     chance = MMLU_CHANCE
     n_items = sum(MMLU_MATH_SIZES.values())
-    subjects = ", ".join(f"{task.split('-', 1)[1].replace('_', ' ')} ({size})"
-                         for task, size in MMLU_MATH_SIZES.items())
+    subjects = ", ".join(
+        f"{task.split('-', 1)[1].replace('_', ' ')} ({size})" for task, size in MMLU_MATH_SIZES.items()
+    )
     n_models = len(merged)
     zero_shot_range = f"{merged['acc'].min():.4f} and {merged['acc'].max():.4f}"
     suspect = " and ".join(f"`{model}`" for model in SUSPECT_MODELS)
@@ -235,7 +287,13 @@ standard error √(Σ (nᵢ·seᵢ)²) / N, treating the subjects as independent
 0-shot accuracy lies between {zero_shot_range}; chance is {chance:g} for four choices.
 Five-shot results exist for Pythia only.
 
-{table_directive("Published MMLU-math accuracy (lm-evaluation-harness hendrycksTest v0)", "published-mmlu-math-table", mmlu_table)}
+{
+        table_directive(
+            "Published MMLU-math accuracy (lm-evaluation-harness hendrycksTest v0)",
+            "published-mmlu-math-table",
+            mmlu_table,
+        )
+    }
 ## Comparison with chance
 
 A model counts as significantly below (above) chance by an exact two-sided binomial test against
@@ -243,7 +301,13 @@ A model counts as significantly below (above) chance by an exact two-sided binom
 exact count), Holm-corrected across the models of its family, each model counted once. The claims
 table's one-sided test and the length-aware baselines are on the first page.
 
-{table_directive("Published MMLU-math accuracy against chance, by family", "published-chance-table", _chance_table(df, chance))}
+{
+        table_directive(
+            "Published MMLU-math accuracy against chance, by family",
+            "published-chance-table",
+            _chance_table(df, chance),
+        )
+    }
 ## Our numbers beside these
 
 {our_runs_beside_published(profile)}
@@ -253,7 +317,13 @@ For contrast with MMLU mathematics: LAMBADA (OpenAI) perplexity and accuracy of 
 smallest and largest model. The fold change is the smallest model's perplexity divided by the
 largest one's.
 
-{table_directive("Published LAMBADA perplexity, smallest and largest model of each family", "published-lambada-table", _lambada_table(df))}
+{
+        table_directive(
+            "Published LAMBADA perplexity, smallest and largest model of each family",
+            "published-lambada-table",
+            _lambada_table(df),
+        )
+    }
 ## Caveats
 
 - **MMLU format.** These are lm-evaluation-harness `hendrycksTest-*` results of task version 0:

@@ -6,8 +6,8 @@ test of uniform predictions), and the accuracy of always answering the most comm
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -64,9 +64,7 @@ def letter_bias(predicted, gold, labels: Sequence[str] = ("A", "B", "C", "D")) -
     predicted_index = _label_indices(predicted, len(labels), "predicted")
     gold_index = _label_indices(gold, len(labels), "gold")
     if predicted_index.shape != gold_index.shape:
-        raise MetricError(
-            f"predicted has {predicted_index.size} items but gold has {gold_index.size}."
-        )
+        raise MetricError(f"predicted has {predicted_index.size} items but gold has {gold_index.size}.")
     n_labels = len(labels)
     confusion = np.zeros((n_labels, n_labels), dtype=np.int64)  # [gold, predicted]
     np.add.at(confusion, (gold_index, predicted_index), 1)

@@ -7,7 +7,7 @@ delimiter (see :mod:`helpers.analysis.metrics`).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -34,9 +34,9 @@ def choice_texts_from_continuations(
                 raise MetricError(
                     f"continuation {continuation!r} (item {item_index}, choice {choice_index}) "
                     f"does not start with target_delimiter {target_delimiter!r}; pass the "
-                    "delimiter the task used (\"\" for none)."
+                    'delimiter the task used ("" for none).'
                 )
-            row.append(continuation[len(target_delimiter):])
+            row.append(continuation[len(target_delimiter) :])
         texts.append(row)
     return texts
 
@@ -50,8 +50,7 @@ def choice_lengths(choice_texts: Sequence[Sequence[str]], unit: str = "chars") -
     if unit not in ("chars", "bytes"):
         raise MetricError(f"unit must be 'chars' or 'bytes'; got {unit!r}.")
     rows = [
-        [float(len(text) if unit == "chars" else len(text.encode("utf-8"))) for text in item]
-        for item in choice_texts
+        [float(len(text) if unit == "chars" else len(text.encode("utf-8"))) for text in item] for item in choice_texts
     ]
     widths = {len(row) for row in rows}
     if len(widths) > 1:

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,8 +39,7 @@ def _positive_counts(counts, name: str, n_items: int) -> np.ndarray:
     if (array <= 0).any():
         index = int(np.argmax(array <= 0))
         raise MetricError(
-            f"{name}[{index}] = {float(array[index]):g}; every continuation must have at least one "
-            "token / byte."
+            f"{name}[{index}] = {float(array[index]):g}; every continuation must have at least one token / byte."
         )
     return array
 
@@ -94,9 +93,7 @@ def exact_match(is_greedy) -> np.ndarray:
     """Per-item exact match of a single continuation: every token greedy. bool ``[n_items]``."""
     array = np.asarray(is_greedy)
     if array.ndim != 1 or array.dtype != np.bool_:
-        raise MetricError(
-            f"is_greedy must be a 1-D bool array; got dtype {array.dtype}, shape {array.shape}."
-        )
+        raise MetricError(f"is_greedy must be a 1-D bool array; got dtype {array.dtype}, shape {array.shape}.")
     return array.copy()
 
 
@@ -122,9 +119,7 @@ def greedy_token_fraction(token_is_greedy: Sequence[Sequence[bool]]) -> np.ndarr
     for item_index, values in enumerate(token_is_greedy):
         array = np.asarray(values)
         if array.ndim != 1 or array.size == 0 or array.dtype != np.bool_:
-            raise MetricError(
-                f"token_is_greedy[{item_index}] must be a non-empty 1-D bool sequence; got {values!r}."
-            )
+            raise MetricError(f"token_is_greedy[{item_index}] must be a non-empty 1-D bool sequence; got {values!r}.")
         fractions.append(array.mean())
     return np.asarray(fractions, dtype=np.float64)
 

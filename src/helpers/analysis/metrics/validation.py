@@ -48,18 +48,13 @@ def _as_gold(gold, n_items: int, n_choices: int) -> np.ndarray:
     """Return ``gold`` as an int64 ``[n_items]`` array of indices in ``[0, n_choices)``."""
     array = np.asarray(gold)
     if array.ndim != 1 or array.shape[0] != n_items:
-        raise MetricError(
-            f"gold must have shape [{n_items}] (one index per item); got shape {array.shape}."
-        )
+        raise MetricError(f"gold must have shape [{n_items}] (one index per item); got shape {array.shape}.")
     if not np.issubdtype(array.dtype, np.integer):
-        if np.issubdtype(array.dtype, np.floating) and np.all(np.isfinite(array)) and np.all(
-            array == np.round(array)
-        ):
+        if np.issubdtype(array.dtype, np.floating) and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
             array = array.astype(np.int64)
         else:
             raise MetricError(
-                f"gold must hold integer choice indices; got dtype {array.dtype}. "
-                "Map labels to indices first."
+                f"gold must hold integer choice indices; got dtype {array.dtype}. Map labels to indices first."
             )
     out_of_range = (array < 0) | (array >= n_choices)
     if out_of_range.any():

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.stats
@@ -23,9 +24,7 @@ class ScaleCorrelation(NamedTuple):
     constant_metric: bool  # True when the metric does not vary: correlations are NaN
 
 
-def scale_correlation(
-    n_params: Sequence[float], metric_values: Sequence[float]
-) -> ScaleCorrelation:
+def scale_correlation(n_params: Sequence[float], metric_values: Sequence[float]) -> ScaleCorrelation:
     """Does ``metric_values[i]`` move with ``n_params[i]``? Spearman and Pearson vs log N.
 
     Needs at least 3 models and 2 distinct sizes. A constant metric (e.g. accuracy 0 for
@@ -39,13 +38,9 @@ def scale_correlation(
     sizes = _as_1d(n_params, "n_params", positive=True)  # [m]
     values = _as_1d(metric_values, "metric_values")  # [m]
     if sizes.shape != values.shape:
-        raise ScalingInputError(
-            f"n_params has {sizes.size} values but metric_values has {values.size}"
-        )
+        raise ScalingInputError(f"n_params has {sizes.size} values but metric_values has {values.size}")
     if sizes.size < 3 or np.unique(sizes).size < 2:
-        raise ScalingInputError(
-            f"a correlation needs at least 3 models of 2 or more sizes, got sizes {sizes}"
-        )
+        raise ScalingInputError(f"a correlation needs at least 3 models of 2 or more sizes, got sizes {sizes}")
     if np.all(values == values[0]):
         return ScaleCorrelation(int(sizes.size), math.nan, math.nan, math.nan, math.nan, True)
     spearman_rho, spearman_p = spearman_exact(sizes, values)

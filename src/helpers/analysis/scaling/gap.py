@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,7 +24,6 @@ from helpers.analysis.scaling.validation import (
     _check_bootstrap,
     _percentile_interval,
 )
-
 
 
 def relative_reduction(small, large):
@@ -144,12 +144,18 @@ def _exact_accuracy_interval(acc_small, acc_large, paired: bool, level: float) -
         from helpers.analysis.inference import newcombe_paired_interval
 
         small, large = acc_small.astype(bool), acc_large.astype(bool)
-        return newcombe_paired_interval(int((small & large).sum()), int((~small & large).sum()),
-                                        int((small & ~large).sum()), int((~small & ~large).sum()), level)
+        return newcombe_paired_interval(
+            int((small & large).sum()),
+            int((~small & large).sum()),
+            int((small & ~large).sum()),
+            int((~small & ~large).sum()),
+            level,
+        )
     from statsmodels.stats.proportion import confint_proportions_2indep
 
-    low, high = confint_proportions_2indep(int(acc_large.sum()), acc_large.size, int(acc_small.sum()), acc_small.size,
-                                           method="newcomb", alpha=1 - level)
+    low, high = confint_proportions_2indep(
+        int(acc_large.sum()), acc_large.size, int(acc_small.sum()), acc_small.size, method="newcomb", alpha=1 - level
+    )
     return float(low), float(high)
 
 
@@ -206,11 +212,7 @@ def confidence_competence_gap(
         if not np.any(np.isnan(replicates[:, 2]))
         else (math.nan, math.nan)  # some replicate had small accuracy 0: undefined
     )
-    bounded = (
-        status == "finite"
-        and bootstrap > 0
-        and (relative_interval[0] > 0 or relative_interval[1] < 0)
-    )
+    bounded = status == "finite" and bootstrap > 0 and (relative_interval[0] > 0 or relative_interval[1] < 0)
     if bounded:
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio_samples = replicates[:, 0] / replicates[:, 2]  # [bootstrap]; +-inf if 0

@@ -24,8 +24,17 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize
 
-__all__ = ["ALPHA_GRID", "ALPHA_MAX", "MIN_DISTINCT_SIZES", "PARAMETERS", "BOUND_RTOL", "FitFailure",
-           "OneFit", "fit_once", "describe_bound"]
+__all__ = [
+    "ALPHA_GRID",
+    "ALPHA_MAX",
+    "MIN_DISTINCT_SIZES",
+    "PARAMETERS",
+    "BOUND_RTOL",
+    "FitFailure",
+    "OneFit",
+    "fit_once",
+    "describe_bound",
+]
 
 ALPHA_GRID = np.geomspace(0.01, 5.0, 60)
 """Exponents tried to start the fit (the model is linear in ``A`` and ``c`` for each)."""
@@ -78,9 +87,7 @@ def _start_from_grid(scaled_sizes: np.ndarray, loss: np.ndarray) -> tuple[float,
     """Best ``(A, alpha, c)`` over :data:`ALPHA_GRID`, each solved linearly in ``(A, c)``."""
     power = scaled_sizes[None, :] ** (-ALPHA_GRID[:, None])  # [grid, m]
     centred_power = power - power.mean(axis=1, keepdims=True)  # [grid, m]
-    slope = centred_power @ (loss - loss.mean()) / np.maximum(
-        np.sum(centred_power**2, axis=1), 1e-300
-    )  # [grid]
+    slope = centred_power @ (loss - loss.mean()) / np.maximum(np.sum(centred_power**2, axis=1), 1e-300)  # [grid]
     intercept = np.clip(loss.mean() - slope * power.mean(axis=1), 0.0, loss.min())  # [grid]
     slope = np.maximum(
         np.sum(power * (loss - intercept[:, None]), axis=1) / np.sum(power**2, axis=1), 1e-12

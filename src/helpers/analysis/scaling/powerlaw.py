@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -107,8 +107,13 @@ class PowerLawFit:
         for name in PARAMETERS:
             low, high = getattr(self, f"{name}_interval")
             row.update({name: getattr(self, name), f"{name}_low": low, f"{name}_high": high})
-        row.update(n_bootstrap=self.n_bootstrap, n_failed=self.n_failed, dof=self.dof,
-                   at_bound=",".join(self.at_bound), note=self.note)
+        row.update(
+            n_bootstrap=self.n_bootstrap,
+            n_failed=self.n_failed,
+            dof=self.dof,
+            at_bound=",".join(self.at_bound),
+            note=self.note,
+        )
         return row
 
 
@@ -168,11 +173,12 @@ def _make_fit(
     notes: list[str] = []
     dof = int(n_params.size) - len(PARAMETERS)
     if dof == 0:
-        notes.append("0 residual degrees of freedom: the curve passes through every point, "
-                     "so the fit cannot test the power-law form")
+        notes.append(
+            "0 residual degrees of freedom: the curve passes through every point, "
+            "so the fit cannot test the power-law form"
+        )
     at_bound = tuple(name for name, code in zip(PARAMETERS, point.bounds) if code)
-    notes.extend(f"point fit: {describe_bound(name, code)}"
-                 for name, code in zip(PARAMETERS, point.bounds) if code)
+    notes.extend(f"point fit: {describe_bound(name, code)}" for name, code in zip(PARAMETERS, point.bounds) if code)
     if resampled is None:
         notes.append(NO_POINT_INTERVAL)
         samples, codes, failures, bootstrap = np.empty((0, 3)), np.empty((0, 3), int), Counter(), 0
@@ -181,8 +187,7 @@ def _make_fit(
     n_failed = int(sum(failures.values()))
     if bootstrap and n_failed > bootstrap / 10:
         warnings.warn(
-            f"{n_failed} of {bootstrap} bootstrap fits failed ({dict(failures)}); the "
-            "intervals rest on the rest only",
+            f"{n_failed} of {bootstrap} bootstrap fits failed ({dict(failures)}); the intervals rest on the rest only",
             RuntimeWarning,
             stacklevel=3,
         )
@@ -236,9 +241,7 @@ def fit_power_law(
     sizes = _as_1d(n_params, "n_params", positive=True)  # [m]
     losses = _as_1d(loss, "loss")  # [m]
     if sizes.shape != losses.shape:
-        raise ScalingInputError(
-            f"n_params has {sizes.size} values but loss has {losses.size}: one loss per model"
-        )
+        raise ScalingInputError(f"n_params has {sizes.size} values but loss has {losses.size}: one loss per model")
     _check_sizes(sizes)
     if np.unique(sizes).size <= MIN_DISTINCT_SIZES:
         return _make_fit(sizes, losses, None, bootstrap, level)
@@ -269,9 +272,7 @@ def fit_power_law_items(
     _check_bootstrap(bootstrap, level)
     sizes = _as_1d(n_params, "n_params", positive=True)  # [m]
     if len(item_losses) != sizes.size:
-        raise ScalingInputError(
-            f"n_params has {sizes.size} models but item_losses has {len(item_losses)} arrays"
-        )
+        raise ScalingInputError(f"n_params has {sizes.size} models but item_losses has {len(item_losses)} arrays")
     per_model = [_as_1d(values, f"item_losses[{i}]") for i, values in enumerate(item_losses)]
     _check_sizes(sizes)
     lengths = {values.size for values in per_model}
@@ -292,9 +293,7 @@ def fit_power_law_items(
     else:
 
         def replicate(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-            means = [
-                values[rng.integers(0, values.size, values.size)].mean() for values in per_model
-            ]
+            means = [values[rng.integers(0, values.size, values.size)].mean() for values in per_model]
             return sizes, np.array(means)
 
     resampled = _bootstrap_fits(replicate, bootstrap, seed)

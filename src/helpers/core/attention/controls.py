@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import random
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 
@@ -27,7 +27,9 @@ def allowed_from_padding(attention_mask: torch.Tensor, sliding_window: int | Non
     the same rule as transformers' eager causal (and sliding-window) mask.
     """
     if attention_mask.ndim != 2:
-        raise AttentionSwapError(f"attention_mask has shape {tuple(attention_mask.shape)}; give the 2D [batch, seq] mask.")
+        raise AttentionSwapError(
+            f"attention_mask has shape {tuple(attention_mask.shape)}; give the 2D [batch, seq] mask."
+        )
     seq = attention_mask.shape[1]
     query_pos = torch.arange(seq, device=attention_mask.device)[:, None]
     key_pos = torch.arange(seq, device=attention_mask.device)[None, :]

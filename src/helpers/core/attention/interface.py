@@ -22,7 +22,7 @@ actions are looked up by module identity (a weak mapping), patterns by ``module.
 from __future__ import annotations
 
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -45,7 +45,7 @@ class AttentionPatternError(ValueError):
 # allowed keys [batch|1, 1, query_pos, key_pos] bool) and returns the probabilities to use.
 LayerAction = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
 
-_ACTIONS: "weakref.WeakKeyDictionary[nn.Module, LayerAction]" = weakref.WeakKeyDictionary()
+_ACTIONS: weakref.WeakKeyDictionary[nn.Module, LayerAction] = weakref.WeakKeyDictionary()
 
 
 def register_intercept() -> str:

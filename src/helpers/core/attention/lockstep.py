@@ -34,9 +34,10 @@ patterns are recorded once per batch and reused by every alpha, layer and contro
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -110,8 +111,9 @@ def scored_positions(lengths: Sequence[int], n_keep: int) -> torch.Tensor:
     return (torch.tensor([int(length) for length in lengths])[:, None] + offsets).clamp(min=0)
 
 
-def _call_forward(forward: Forward, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                  positions: torch.Tensor) -> torch.Tensor:
+def _call_forward(
+    forward: Forward, input_ids: torch.Tensor, attention_mask: torch.Tensor, positions: torch.Tensor
+) -> torch.Tensor:
     """Logits ``[batch, n_keep, vocab]`` at ``positions [batch, n_keep]`` from either kind of forward."""
     if getattr(forward, "takes_positions", False):
         return forward(input_ids, attention_mask, positions)
@@ -119,8 +121,13 @@ def _call_forward(forward: Forward, input_ids: torch.Tensor, attention_mask: tor
     return torch.gather(logits, 1, positions.to(logits.device)[:, :, None].expand(-1, -1, logits.shape[-1]))
 
 
-def _scores_from_logits(logits: torch.Tensor, batch_rows: Sequence[InputRow], windows: Sequence[ModelWindow],
-                        results: list[Score | None], token_values: bool) -> None:
+def _scores_from_logits(
+    logits: torch.Tensor,
+    batch_rows: Sequence[InputRow],
+    windows: Sequence[ModelWindow],
+    results: list[Score | None],
+    token_values: bool,
+) -> None:
     """Fill ``results`` for the requests of ``batch_rows`` from kept ``logits [batch, n_keep, vocab]``."""
     n_keep = logits.shape[1]
     for b, row in enumerate(batch_rows):
@@ -154,8 +161,9 @@ def score_conditions(
     rows = distinct_inputs(windows)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     results: dict[Any, list[Score | None]] = {name: [None] * len(requests) for name in forwards}
-    batches = length_batches([len(row.input_ids) for row in rows], batch_tokens=batch_tokens,
-                             max_batch_size=max_batch_size)
+    batches = length_batches(
+        [len(row.input_ids) for row in rows], batch_tokens=batch_tokens, max_batch_size=max_batch_size
+    )
     for batch in batches:
         batch_rows = [rows[index] for index in batch]
         input_ids, attention_mask = right_padded([row.input_ids for row in batch_rows], pad_id)
@@ -170,8 +178,9 @@ def score_conditions(
     return results  # type: ignore[return-value]  # every slot filled: each request's row is in a batch
 
 
-def score_with_forward(forward: Forward, tokenizer: PreTrainedTokenizerBase, requests: Sequence[Request], *,
-                       max_length: int, **options) -> list[Score]:
+def score_with_forward(
+    forward: Forward, tokenizer: PreTrainedTokenizerBase, requests: Sequence[Request], *, max_length: int, **options
+) -> list[Score]:
     """One :class:`Score` per request under a single ``forward`` (see :func:`score_conditions`)."""
     return score_conditions({"forward": forward}, tokenizer, requests, max_length=max_length, **options)["forward"]
 
@@ -233,7 +242,9 @@ def uniform_forward(recipient: PreTrainedModel) -> Forward:
     return _positional(forward)
 
 
-def other_item_forward(recipient: PreTrainedModel, partner_inputs: Mapping[tuple[int, ...], tuple[int, ...]]) -> Forward:
+def other_item_forward(
+    recipient: PreTrainedModel, partner_inputs: Mapping[tuple[int, ...], tuple[int, ...]]
+) -> Forward:
     """The recipient with its own pattern on a partner input of the same length.
 
     ``partner_inputs`` maps each model input (token ids) to its partner's model input; both
@@ -257,8 +268,9 @@ def other_item_forward(recipient: PreTrainedModel, partner_inputs: Mapping[tuple
     return _positional(forward)
 
 
-def swap_forward(donor_patterns: DonorPatterns, *, alpha: float = 1.0, layers: Sequence[int] | None = None,
-                 shuffled: bool = False) -> Forward:
+def swap_forward(
+    donor_patterns: DonorPatterns, *, alpha: float = 1.0, layers: Sequence[int] | None = None, shuffled: bool = False
+) -> Forward:
     """The recipient with the donor's (optionally head-shuffled) pattern mixed in on ``layers``.
 
     Same computation as :func:`helpers.core.attention.run_pair_batch` (tested), with the donor run
@@ -303,11 +315,16 @@ class Condition:
         if self.layers is None:
             return f"swap a={self.alpha:g}"
         return f"swap layer{'s' if len(self.layers) > 1 else ''} {','.join(map(str, self.layers))}" + (
-            "" if self.alpha == 1.0 else f" a={self.alpha:g}")
+            "" if self.alpha == 1.0 else f" a={self.alpha:g}"
+        )
 
 
-def condition_forward(condition: Condition, recipient: PreTrainedModel, donor_patterns: DonorPatterns | None = None,
-                      partner_inputs: Mapping[tuple[int, ...], tuple[int, ...]] | None = None) -> Forward:
+def condition_forward(
+    condition: Condition,
+    recipient: PreTrainedModel,
+    donor_patterns: DonorPatterns | None = None,
+    partner_inputs: Mapping[tuple[int, ...], tuple[int, ...]] | None = None,
+) -> Forward:
     """The forward of ``condition`` (the donor ones need ``donor_patterns``, ``other_item`` the partners)."""
     if condition.kind == "baseline":
         return baseline_forward(recipient)

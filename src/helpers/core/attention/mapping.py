@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from transformers import PreTrainedTokenizerBase
@@ -109,7 +109,9 @@ def check_same_tokenizer(
     if donor_tokenizer.get_vocab() != recipient_tokenizer.get_vocab():
         problems.append(f"vocabularies differ ({len(donor_tokenizer)} vs {len(recipient_tokenizer)} tokens)")
     if _special_tokens(donor_tokenizer) != _special_tokens(recipient_tokenizer):
-        problems.append(f"special tokens differ: {_special_tokens(donor_tokenizer)} vs {_special_tokens(recipient_tokenizer)}")
+        problems.append(
+            f"special tokens differ: {_special_tokens(donor_tokenizer)} vs {_special_tokens(recipient_tokenizer)}"
+        )
     for probe in probes:
         donor_ids = donor_tokenizer(probe)["input_ids"]
         recipient_ids = recipient_tokenizer(probe)["input_ids"]
@@ -131,6 +133,8 @@ def matching_items(
 ) -> tuple[list[int], int]:
     """Indices of ``texts`` whose token ids agree in both tokenizers, and how many were skipped."""
     kept = [
-        i for i, text in enumerate(texts) if donor_tokenizer(text)["input_ids"] == recipient_tokenizer(text)["input_ids"]
+        i
+        for i, text in enumerate(texts)
+        if donor_tokenizer(text)["input_ids"] == recipient_tokenizer(text)["input_ids"]
     ]
     return kept, len(texts) - len(kept)

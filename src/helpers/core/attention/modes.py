@@ -13,8 +13,8 @@ model's eager computation there; their outputs are padding and never scored.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Mapping, Sequence
 
 import torch
 from transformers import PreTrainedModel
@@ -56,7 +56,9 @@ def check_pattern(pattern: torch.Tensor, allowed: torch.Tensor, *, layer: int, t
     values = pattern.float()
     negative = values.amin()
     if negative < -tol:
-        raise AttentionPatternError(f"layer {layer}: pattern has a negative weight {negative.item():.3g}; give probabilities.")
+        raise AttentionPatternError(
+            f"layer {layer}: pattern has a negative weight {negative.item():.3g}; give probabilities."
+        )
     leaked = values.masked_fill(allowed, 0.0).abs().amax(dim=-1)  # [batch, head, query_pos]
     leaked = leaked.masked_fill(~live_rows, 0.0)
     if leaked.amax() > tol:
@@ -77,11 +79,15 @@ def check_pattern(pattern: torch.Tensor, allowed: torch.Tensor, *, layer: int, t
 
 def _heads_for(heads: HeadSelection, layer: int, n_heads: int) -> list[int]:
     """The head indices ``heads`` selects in ``layer``, checked against ``n_heads``."""
-    chosen = heads.get(layer, range(n_heads)) if isinstance(heads, Mapping) else (range(n_heads) if heads is None else heads)
+    chosen = (
+        heads.get(layer, range(n_heads)) if isinstance(heads, Mapping) else (range(n_heads) if heads is None else heads)
+    )
     chosen = [int(h) for h in chosen]
     bad = [h for h in chosen if not 0 <= h < n_heads]
     if bad:
-        raise AttentionSwapError(f"head indices {bad} out of range for a model with {n_heads} heads (use 0..{n_heads - 1}).")
+        raise AttentionSwapError(
+            f"head indices {bad} out of range for a model with {n_heads} heads (use 0..{n_heads - 1})."
+        )
     return chosen
 
 
@@ -90,7 +96,9 @@ def _check_layers(layers, n_layers: int, what: str) -> list[int]:
     chosen = sorted(int(i) for i in layers)
     bad = [i for i in chosen if not 0 <= i < n_layers]
     if bad:
-        raise AttentionSwapError(f"{what} layers {bad} out of range for a model with {n_layers} layers (use 0..{n_layers - 1}).")
+        raise AttentionSwapError(
+            f"{what} layers {bad} out of range for a model with {n_layers} layers (use 0..{n_layers - 1})."
+        )
     return chosen
 
 
@@ -122,7 +130,9 @@ def _intercepting(model: PreTrainedModel, action) -> Iterator[None]:
 
 
 @contextmanager
-def record(model: PreTrainedModel, layers: Sequence[int] | None = None, heads: HeadSelection = None) -> Iterator[Patterns]:
+def record(
+    model: PreTrainedModel, layers: Sequence[int] | None = None, heads: HeadSelection = None
+) -> Iterator[Patterns]:
     """Record post-softmax probabilities of ``layers`` (default all) and ``heads`` (default all).
 
     Yields a dict filled by each forward pass: ``layer_idx -> [batch, len(heads), query_pos, key_pos]``
@@ -158,7 +168,12 @@ def _replacing(model, patterns: Mapping[int, torch.Tensor], alpha: float, heads:
         if given.shape[1] == n_heads and len(chosen) != n_heads:
             given = given[:, chosen]
         expected = (own.shape[0], len(chosen), *own.shape[2:])
-        if given.ndim == 4 and given.shape[1] == 1 and given.shape[0] == expected[0] and given.shape[2:] == own.shape[2:]:
+        if (
+            given.ndim == 4
+            and given.shape[1] == 1
+            and given.shape[0] == expected[0]
+            and given.shape[2:] == own.shape[2:]
+        ):
             given = given.expand(expected)
         if tuple(given.shape) != expected:
             raise AttentionPatternError(

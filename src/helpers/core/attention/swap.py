@@ -16,7 +16,7 @@ projection at positions that are not scored.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 from transformers import PreTrainedModel
@@ -32,22 +32,31 @@ def position_ids_from_mask(attention_mask: torch.Tensor) -> torch.Tensor:
     return (attention_mask.long().cumsum(dim=-1) - 1).clamp(min=0)
 
 
-def forward_logits(model: PreTrainedModel, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                   positions: torch.Tensor | int | None = None) -> torch.Tensor:
+def forward_logits(
+    model: PreTrainedModel,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    positions: torch.Tensor | int | None = None,
+) -> torch.Tensor:
     """Plain forward, no cache, positions from the mask.
 
     ``input_ids``/``attention_mask`` ``[batch, seq]`` -> logits ``[batch, seq, vocab]``, or
     ``[batch, k, vocab]`` at ``positions`` (see the module docstring).
     """
     with torch.no_grad():
-        output = model(input_ids=input_ids, attention_mask=attention_mask,
-                       position_ids=position_ids_from_mask(attention_mask), use_cache=False,
-                       logits_to_keep=0 if positions is None else positions)
+        output = model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            position_ids=position_ids_from_mask(attention_mask),
+            use_cache=False,
+            logits_to_keep=0 if positions is None else positions,
+        )
     return output.logits
 
 
-def record_patterns(model: PreTrainedModel, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                    layers: Sequence[int] | None = None) -> Patterns:
+def record_patterns(
+    model: PreTrainedModel, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: Sequence[int] | None = None
+) -> Patterns:
     """One forward under :func:`record`: ``{layer: [batch, head, query_pos, key_pos]}`` (logits
     kept at one position only: the patterns are what is wanted)."""
     with record(model, layers=layers) as recorded:
@@ -55,12 +64,23 @@ def record_patterns(model: PreTrainedModel, input_ids: torch.Tensor, attention_m
     return dict(recorded)
 
 
-def apply_patterns(recipient: PreTrainedModel, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                   patterns: Mapping[int, torch.Tensor], *, alpha: float = 1.0, heads: HeadSelection = None,
-                   validate: bool = True, positions: torch.Tensor | int | None = None) -> torch.Tensor:
+def apply_patterns(
+    recipient: PreTrainedModel,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    patterns: Mapping[int, torch.Tensor],
+    *,
+    alpha: float = 1.0,
+    heads: HeadSelection = None,
+    validate: bool = True,
+    positions: torch.Tensor | int | None = None,
+) -> torch.Tensor:
     """Recipient logits with ``patterns`` injected (``alpha == 1``) or mixed in with weight ``alpha``."""
-    mode = inject(recipient, patterns, heads, validate=validate) if alpha == 1.0 else mix(
-        recipient, patterns, alpha, heads, validate=validate)
+    mode = (
+        inject(recipient, patterns, heads, validate=validate)
+        if alpha == 1.0
+        else mix(recipient, patterns, alpha, heads, validate=validate)
+    )
     with mode:
         return forward_logits(recipient, input_ids, attention_mask, positions)
 
@@ -78,7 +98,9 @@ def resolve_layer_map(
     """
     n_donor, _ = model_shape(donor)
     n_recipient, _ = model_shape(recipient)
-    full = depth_layer_map(n_donor, n_recipient) if layer_map is None else {int(r): int(d) for r, d in layer_map.items()}
+    full = (
+        depth_layer_map(n_donor, n_recipient) if layer_map is None else {int(r): int(d) for r, d in layer_map.items()}
+    )
     bad = {r: d for r, d in full.items() if not (0 <= r < n_recipient and 0 <= d < n_donor)}
     if bad:
         raise AttentionSwapError(
@@ -92,7 +114,6 @@ def resolve_layer_map(
     return {int(r): full[int(r)] for r in layers}
 
 
-
 class DonorPatterns:
     """The donor's patterns for the current batch, recorded once and shared by every condition.
 
@@ -103,8 +124,15 @@ class DonorPatterns:
     same shape and padding than the recipient's batch (the batch identity is the recipient's).
     """
 
-    def __init__(self, donor: PreTrainedModel, recipient: PreTrainedModel, *,
-                 layer_map: Mapping[int, int] | None = None, head_map: HeadMap = "auto", seed: int = 0):
+    def __init__(
+        self,
+        donor: PreTrainedModel,
+        recipient: PreTrainedModel,
+        *,
+        layer_map: Mapping[int, int] | None = None,
+        head_map: HeadMap = "auto",
+        seed: int = 0,
+    ):
         self.donor, self.recipient = donor, recipient
         self.layer_map = resolve_layer_map(donor, recipient, None, layer_map)  # {recipient_layer: donor_layer}
         self.head_map, self.seed = head_map, int(seed)
@@ -118,8 +146,9 @@ class DonorPatterns:
         if self._batch is input_ids:
             return
         donor_layers = sorted(set(self.layer_map.values()))
-        self._recorded = record_patterns(self.donor, input_ids.to(self.donor.device),
-                                         attention_mask.to(self.donor.device), donor_layers)
+        self._recorded = record_patterns(
+            self.donor, input_ids.to(self.donor.device), attention_mask.to(self.donor.device), donor_layers
+        )
         self._batch, self._mapped, self._shuffled = input_ids, None, None
 
     def mapped(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[int, torch.Tensor]:
@@ -172,8 +201,9 @@ def run_pair_batch(
     patterns = DonorPatterns(donor, recipient, layer_map=layer_map, head_map=head_map).mapped(donor_ids, donor_mask)
     chosen = resolve_layer_map(donor, recipient, layers, layer_map)
     patterns = {layer: patterns[layer] for layer in chosen}
-    return apply_patterns(recipient, input_ids, attention_mask, patterns, alpha=alpha, heads=heads,
-                          validate=validate, positions=positions)
+    return apply_patterns(
+        recipient, input_ids, attention_mask, patterns, alpha=alpha, heads=heads, validate=validate, positions=positions
+    )
 
 
 def swapped_forward(

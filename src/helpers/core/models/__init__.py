@@ -13,6 +13,9 @@
 
 from helpers.core.models.facts import ModelFacts, forget_model_facts, model_facts
 from helpers.core.models.loading import LoadedModel, load_model, model_config, resolve_max_length
+from helpers.core.models.params import count_parameters, registry_param_counts, split_parameter_count
+from helpers.core.models.random_init import build_random_model, random_config
+from helpers.core.models.registry import MODELS, ModelSpec, UnknownModelError, family_models, get_spec, hf_config
 from helpers.core.models.sources import (
     HubUnreachableError,
     ModelDtypeError,
@@ -20,9 +23,6 @@ from helpers.core.models.sources import (
     ResolvedSource,
     resolve_source,
 )
-from helpers.core.models.params import count_parameters, registry_param_counts, split_parameter_count
-from helpers.core.models.random_init import build_random_model, random_config
-from helpers.core.models.registry import MODELS, ModelSpec, UnknownModelError, family_models, get_spec, hf_config
 from helpers.core.models.tokenizers import family_tokenizer
 
 __all__ = [

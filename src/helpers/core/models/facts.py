@@ -28,8 +28,8 @@ from typing import Any
 import torch
 
 from helpers.core.models import sources
-from helpers.core.models.sources import LOCAL_PREFIX, ResolvedSource
 from helpers.core.models.registry import MODELS
+from helpers.core.models.sources import LOCAL_PREFIX, ResolvedSource
 
 BUILD_RECORD_FIELDS = ("upstream", "gguf_sha256", "gguf_weight_types", "build_id", "stored_dtype", "licence")
 """What :meth:`ModelFacts.build_record` takes from an offline model's build provenance."""
@@ -116,16 +116,20 @@ def _local_stamp(source: str) -> tuple | None:
             return None
     except OSError:
         return None
-    return tuple((path.name, stat.st_size, stat.st_mtime_ns) for path in sorted(directory.iterdir())
-                 if path.is_file() and (stat := path.stat()))
+    return tuple(
+        (path.name, stat.st_size, stat.st_mtime_ns)
+        for path in sorted(directory.iterdir())
+        if path.is_file() and (stat := path.stat())
+    )
 
 
 _MEMO: dict[tuple, ModelFacts] = {}
 """Resolved facts by ``(source, revision, dtype, device, local files stamp)``, per process."""
 
 
-def model_facts(source: str, *, revision: str | None = None, dtype: str | torch.dtype | None = None,
-                device: str | None = None) -> ModelFacts:
+def model_facts(
+    source: str, *, revision: str | None = None, dtype: str | torch.dtype | None = None, device: str | None = None
+) -> ModelFacts:
     """The :class:`ModelFacts` of ``source``, resolved once per process.
 
     Accepts and raises what :func:`~helpers.core.models.sources.resolve_source` does (an error is

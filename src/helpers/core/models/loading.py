@@ -25,7 +25,6 @@ pad token is set (to EOS), which changes no encoding.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,15 +48,16 @@ from helpers.core.models.sources import (
     RANDOM_PREFIX,
     HubUnreachableError,
     ModelDtypeError,
-    ModelSourceError,
-    ResolvedSource,
     _check_dtype_for_family,
     _dtype_name,
     _registry_spec,
 )
-from helpers.core.scoring.encoding import resolve_max_length  # the harness's window rule, kept with the encoding contract
+from helpers.core.scoring.encoding import (
+    resolve_max_length,  # the harness's window rule, kept with the encoding contract
+)
 
 _MODEL_TYPE_FAMILY = {"gemma3_text": "gemma3", "gemma3": "gemma3", "opt": "opt"}
+
 
 @dataclass
 class LoadedModel:
@@ -159,7 +159,8 @@ def load_model(
 def model_config(source: str, *, revision: str | None = None) -> PretrainedConfig:
     """The transformers config of ``source`` (any form :func:`load_model` accepts), loading no weights.
 
-    Raises what :func:`~helpers.core.models.sources.resolve_source` raises for a bad source, and :class:`HubUnreachableError`
+    Raises what :func:`~helpers.core.models.sources.resolve_source` raises for a bad source, and
+    :class:`HubUnreachableError`
     for a hub id the hub cannot serve.
     """
     resolved = model_facts(source, revision=revision)
@@ -189,9 +190,15 @@ def _family_from_config(config: Any, model_id: str) -> str:
     return _MODEL_TYPE_FAMILY.get(model_type, model_type)
 
 
-def _from_pretrained(location: str, revision: str | None, dtype: torch.dtype,
-                     attn_implementation: str | None, source: str, model_id: str,
-                     family: str | None = None):
+def _from_pretrained(
+    location: str,
+    revision: str | None,
+    dtype: torch.dtype,
+    attn_implementation: str | None,
+    source: str,
+    model_id: str,
+    family: str | None = None,
+):
     """``(model, tokenizer, family)`` from a hub id or directory.
 
     Reads the config first so a refused dtype fails before any weights load. Hub failures
@@ -236,7 +243,8 @@ def _is_hub_error(error: BaseException) -> bool:
     except ImportError:  # pragma: no cover - huggingface_hub always ships with transformers
         return False
     hub_types = tuple(
-        value for value in vars(hub_errors).values() if isinstance(value, type) and issubclass(value, Exception)
-        and value.__module__ == hub_errors.__name__
+        value
+        for value in vars(hub_errors).values()
+        if isinstance(value, type) and issubclass(value, Exception) and value.__module__ == hub_errors.__name__
     )
     return isinstance(error, hub_types)

@@ -19,7 +19,7 @@ allocated or downloaded, so even opt-30b is counted in a fraction of a second.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import torch
 from torch import nn
@@ -55,7 +55,7 @@ def count_parameters(config: PretrainedConfig) -> tuple[int, int]:
     return split_parameter_count(model)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registry_counts(name: str) -> tuple[int, int]:
     return count_parameters(hf_config(MODELS[name]))
 

@@ -80,8 +80,9 @@ def family_models(family: str) -> list[ModelSpec]:
     return specs
 
 
-def hf_config(spec: ModelSpec, *, n_layers: int | None = None, d_model: int | None = None,
-              word_embed_proj_dim: int | None = None) -> PretrainedConfig:
+def hf_config(
+    spec: ModelSpec, *, n_layers: int | None = None, d_model: int | None = None, word_embed_proj_dim: int | None = None
+) -> PretrainedConfig:
     """The Hugging Face config of ``spec`` (optionally with a different depth or width).
 
     Pythia: GPT-NeoX with rotary embeddings on 25% of each head, parallel attention + MLP,

@@ -43,7 +43,6 @@ _DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "hal
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")  # owner/name, as the Hub allows
 
 
-
 class HubUnreachableError(RuntimeError):
     """A hub id was requested but the Hugging Face hub (or its local cache) cannot serve it."""
 
@@ -54,7 +53,6 @@ class ModelDtypeError(ValueError):
 
 class ModelSourceError(ValueError):
     """A source string that names no loadable model (missing directory, bad prefix use)."""
-
 
 
 @dataclass(frozen=True)
@@ -71,8 +69,9 @@ class ResolvedSource:
     family: str | None  # known from the registry, else None until the config is read
 
 
-def resolve_source(source: str, *, revision: str | None = None, dtype: str | torch.dtype | None = None,
-                   device: str | None = None) -> ResolvedSource:
+def resolve_source(
+    source: str, *, revision: str | None = None, dtype: str | torch.dtype | None = None, device: str | None = None
+) -> ResolvedSource:
     """Resolve ``source`` (see the module docstring) to its canonical id, dtype and device.
 
     Loads no weights and touches no hub, so callers can look results up in the store before
@@ -84,21 +83,23 @@ def resolve_source(source: str, *, revision: str | None = None, dtype: str | tor
     torch_dtype = _resolve_dtype(dtype, resolved_device)
     family: str | None = None
     if source.startswith(RANDOM_PREFIX):
-        kind, location = "random", source[len(RANDOM_PREFIX):]
+        kind, location = "random", source[len(RANDOM_PREFIX) :]
         _refuse_revision(revision, source)
         family = _registry_spec(location, prefix=RANDOM_PREFIX).family
         model_id = f"{RANDOM_PREFIX}{location}"
     elif source.startswith(OFFLINE_PREFIX):
         from helpers.core.models.offline.catalog import build_id  # no weights, no cache access
 
-        kind, location = "offline", source[len(OFFLINE_PREFIX):]
+        kind, location = "offline", source[len(OFFLINE_PREFIX) :]
         built = build_id(location)  # UnknownOfflineModel for a typo
         if revision not in (None, built):
-            raise ModelSourceError(f"{source!r} has build id {built!r}; revision={revision!r} names another build. "
-                                   "Drop the revision (rebuild with `make models` to change it).")
+            raise ModelSourceError(
+                f"{source!r} has build id {built!r}; revision={revision!r} names another build. "
+                "Drop the revision (rebuild with `make models` to change it)."
+            )
         revision, model_id = built, f"{OFFLINE_PREFIX}{location}"
     elif source.startswith(LOCAL_PREFIX) or (source not in MODELS and _is_existing_path(source)):
-        path_text = source[len(LOCAL_PREFIX):] if source.startswith(LOCAL_PREFIX) else source
+        path_text = source[len(LOCAL_PREFIX) :] if source.startswith(LOCAL_PREFIX) else source
         directory = Path(path_text).expanduser().resolve()
         if not directory.is_dir():
             raise ModelSourceError(
@@ -114,8 +115,16 @@ def resolve_source(source: str, *, revision: str | None = None, dtype: str | tor
         model_id = location
     if family is not None:
         _check_dtype_for_family(torch_dtype, family, source)
-    return ResolvedSource(source, kind, location, model_id, revision if kind != "random" else None,
-                          _dtype_name(torch_dtype), resolved_device, family)
+    return ResolvedSource(
+        source,
+        kind,
+        location,
+        model_id,
+        revision if kind != "random" else None,
+        _dtype_name(torch_dtype),
+        resolved_device,
+        family,
+    )
 
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
@@ -180,8 +189,7 @@ def _dtype_name(dtype: torch.dtype) -> str:
     return {value: key for key, value in DTYPES.items()}[dtype]
 
 
-def _check_dtype_for_family(dtype: torch.dtype, family: str, source: str,
-                            model_type: str | None = None) -> None:
+def _check_dtype_for_family(dtype: torch.dtype, family: str, source: str, model_type: str | None = None) -> None:
     """Refuse fp16 for Pythia (and any GPT-NeoX architecture)."""
     if dtype == torch.float16 and (family == "pythia" or model_type == "gpt_neox"):
         raise ModelDtypeError(
@@ -229,10 +237,7 @@ def _hub_id_and_family(source: str) -> tuple[str, str | None]:
         )
     if not _HUB_ID.match(source):
         raise ModelSourceError(
-            f"{source!r} is neither an existing local directory nor a hub id of the form "
-            "'owner/name'; check the path."
+            f"{source!r} is neither an existing local directory nor a hub id of the form 'owner/name'; check the path."
         )
     registered = [spec for spec in MODELS.values() if spec.hub_id == source]
     return source, registered[0].family if registered else None
-
-

@@ -10,7 +10,7 @@ tests: they give the same token ids as the hub tokenizers without any download.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from transformers import GPT2Tokenizer, PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
@@ -19,7 +19,7 @@ from helpers.infra.paths import DATA_DIR
 TOKENIZER_DIR = DATA_DIR / "tokenizers"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pythia() -> PreTrainedTokenizerFast:
     path = TOKENIZER_DIR / "pythia" / "20B_tokenizer.json"
     if not path.is_file():
@@ -33,7 +33,7 @@ def _pythia() -> PreTrainedTokenizerFast:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _opt() -> GPT2Tokenizer:
     folder = TOKENIZER_DIR / "opt"
     for name in ("vocab.json", "merges.txt"):

@@ -11,8 +11,8 @@ token is the argmax (:func:`assemble_score`, lm-evaluation-harness's ``(logprob,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from helpers.core.requests import Score
 from helpers.core.scoring.encoding import ModelWindow
@@ -38,8 +38,7 @@ def distinct_inputs(windows: Sequence[ModelWindow]) -> list[InputRow]:
     return list(rows.values())
 
 
-def assemble_score(token_logprobs: Sequence[float], token_is_greedy: Sequence[bool], *,
-                   token_values: bool) -> Score:
+def assemble_score(token_logprobs: Sequence[float], token_is_greedy: Sequence[bool], *, token_values: bool) -> Score:
     """The :class:`Score` of one request from its continuation tokens' log-probabilities and greedy
     flags (in token order); per-token values kept only when ``token_values``."""
     return Score(

@@ -18,8 +18,8 @@ The contract (lm-eval 0.4.13, ``TemplateLM.loglikelihood`` / ``_encode_pair`` an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from transformers import PretrainedConfig, PreTrainedTokenizerBase
 
@@ -103,7 +103,9 @@ class _Encoder:
 
     def encode_many(self, texts: Sequence[str], add_special_tokens: bool | None = None) -> list[tuple[int, ...]]:
         """Encode ``texts`` (None = harness default per string), batching the unseen ones."""
-        keys = [(text, add_special_tokens if add_special_tokens is not None else self._special_flag(text)) for text in texts]
+        keys = [
+            (text, add_special_tokens if add_special_tokens is not None else self._special_flag(text)) for text in texts
+        ]
         missing = [key for key in dict.fromkeys(keys) if key not in self.memo]  # unique, in order
         for flag in (None, False, True):
             batch = [text for text, key_flag in missing if key_flag is flag]
@@ -143,7 +145,9 @@ def encode_requests(tokenizer: PreTrainedTokenizerBase, requests: Sequence[Reque
     empty = [i for i in range(len(requests)) if requests[i].context == ""]
     if empty:
         prefix_id = prefix_token_id(tokenizer)
-        for i, continuation_ids in zip(empty, encoder.encode_many([pairs[i][1] for i in empty], add_special_tokens=False)):
+        for i, continuation_ids in zip(
+            empty, encoder.encode_many([pairs[i][1] for i in empty], add_special_tokens=False)
+        ):
             if continuation_ids and continuation_ids[0] == prefix_id:
                 encoded[i] = EncodedRequest(continuation_ids[:1], continuation_ids[1:])
             else:

@@ -23,8 +23,8 @@ computes:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 from tqdm.auto import tqdm
@@ -86,13 +86,23 @@ class Scorer:
         pass_overhead: int | None = None,
         progress: bool = True,
     ):
-        for name, value in (("batch_tokens", batch_tokens), ("max_batch_size", max_batch_size), ("min_shared_prefix", min_shared_prefix)):
+        for name, value in (
+            ("batch_tokens", batch_tokens),
+            ("max_batch_size", max_batch_size),
+            ("min_shared_prefix", min_shared_prefix),
+        ):
             if not isinstance(value, int) or value < 1:
                 raise ScoringInputError(f"{name} must be a positive integer, got {value!r}.")
-        if pass_overhead is not None and (isinstance(pass_overhead, bool) or not isinstance(pass_overhead, int) or pass_overhead < 0):
-            raise ScoringInputError(f"pass_overhead must be a non-negative integer or None (the device default), got {pass_overhead!r}.")
+        if pass_overhead is not None and (
+            isinstance(pass_overhead, bool) or not isinstance(pass_overhead, int) or pass_overhead < 0
+        ):
+            raise ScoringInputError(
+                f"pass_overhead must be a non-negative integer or None (the device default), got {pass_overhead!r}."
+            )
         if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
-            raise ScoringInputError(f"max_length must be a positive integer or None (the model's window), got {max_length!r}.")
+            raise ScoringInputError(
+                f"max_length must be a positive integer or None (the model's window), got {max_length!r}."
+            )
         if model.training:
             raise ScoringInputError(
                 "The model is in training mode (dropout active), so scores would be random; call model.eval() first."
@@ -166,7 +176,9 @@ class Scorer:
         batch = input_ids.shape[0]
         cache = None
         if prefix:
-            cache = DynamicCache(ddp_cache_data=[(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)) for k, v in prefix])
+            cache = DynamicCache(
+                ddp_cache_data=[(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)) for k, v in prefix]
+            )
         kwargs = dict(input_ids=input_ids, past_key_values=cache, use_cache=cache is not None)
         if self.projects_scored_only:
             hidden = self.body(**kwargs).last_hidden_state  # [batch, suffix, hidden]
@@ -177,7 +189,9 @@ class Scorer:
 
     # ---- scoring -----------------------------------------------------------------------
     @torch.inference_mode()
-    def score(self, requests: Sequence[Request], *, return_token_values: bool = False, desc: str = "scoring") -> list[Score]:
+    def score(
+        self, requests: Sequence[Request], *, return_token_values: bool = False, desc: str = "scoring"
+    ) -> list[Score]:
         """One :class:`Score` per request, in input order."""
         requests = list(requests)
         windows = [model_window(encoded, self.max_length) for encoded in encode_requests(self.tokenizer, requests)]
@@ -194,7 +208,9 @@ class Scorer:
             self._score_node(tree, None, rows, windows, results, return_token_values, bar)
         return results  # type: ignore[return-value]  # every slot filled by _score_node
 
-    def _score_node(self, node: PrefixNode, parent: KeyValues | None, rows, windows, results, token_values, bar) -> None:
+    def _score_node(
+        self, node: PrefixNode, parent: KeyValues | None, rows, windows, results, token_values, bar
+    ) -> None:
         """Score the rows of ``node`` and its children; ``parent`` holds the parent's prefix."""
         prefix = parent
         if node.prefix_len:
@@ -226,14 +242,18 @@ class Scorer:
                 if not _is_out_of_memory(error) or len(chunk) == 1:
                     raise
                 self._row_cap = max(1, len(chunk) // 2)
-                log.warning("Out of memory on a batch of %d rows; retrying with batches of %d.", len(chunk), self._row_cap)
+                log.warning(
+                    "Out of memory on a batch of %d rows; retrying with batches of %d.", len(chunk), self._row_cap
+                )
                 if torch.cuda.is_available():
                     torch.cuda.empty_cache()
                 continue
             bar.update(sum(len(rows[index].requests) for index in chunk))
             start += len(chunk)
 
-    def _score_rows(self, batch: list[int], prefix_len: int, prefix: KeyValues | None, rows, windows, results, token_values) -> None:
+    def _score_rows(
+        self, batch: list[int], prefix_len: int, prefix: KeyValues | None, rows, windows, results, token_values
+    ) -> None:
         """One forward pass over ``batch`` (row indices) on top of the shared ``prefix``."""
         suffixes = [rows[index].input_ids[prefix_len:] for index in batch]
         width = max(len(suffix) for suffix in suffixes)

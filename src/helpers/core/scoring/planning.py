@@ -27,8 +27,8 @@ stays within ``batch_tokens``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
 
 MAX_TREE_DEPTH = 6  # root, BOS, instruction header, few-shot prefix, question: tasks here need 5
 
@@ -39,7 +39,7 @@ class PrefixNode:
 
     prefix_len: int
     rows: list[int] = field(default_factory=list)  # scored with this node's prefix cache
-    children: list["PrefixNode"] = field(default_factory=list)
+    children: list[PrefixNode] = field(default_factory=list)
 
 
 def common_prefix_length(first: Sequence[int], second: Sequence[int]) -> int:

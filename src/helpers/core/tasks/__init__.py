@@ -23,10 +23,10 @@ import difflib
 import os
 from pathlib import Path
 
-from helpers.infra.paths import DATA_DIR
 from helpers.core.requests import Item
 from helpers.core.tasks import arithmetic, mmlu, pairs
 from helpers.core.tasks._io import TaskError, check_settings
+from helpers.infra.paths import DATA_DIR
 
 __all__ = ["TaskError", "build_items", "list_tasks", "DEFAULT_SEED"]
 
@@ -41,7 +41,9 @@ SINGLE_TASKS: tuple[str, ...] = (
     *(f"mmlu:{s}" for s in mmlu.SUBJECTS),
     *(f"mmlu_fulltext:{s}" for s in mmlu.SUBJECTS),
     *arithmetic.FILES,
-    "qqp", "qqp_sample", "mrpc",
+    "qqp",
+    "qqp_sample",
+    "mrpc",
 )
 
 
@@ -55,37 +57,50 @@ def _unknown(task: str) -> TaskError:
         prefix, subject = task.split(":", 1)
         if prefix in ("mmlu", "mmlu_fulltext"):
             close = difflib.get_close_matches(subject, mmlu.SUBJECTS, n=3, cutoff=0.5)
-            hint = (f"did you mean {', '.join(repr(f'{prefix}:{c}') for c in close)}? "
-                    if close else "")
-            return TaskError(f"unknown MMLU subject {subject!r} in task {task!r}; {hint}"
-                             f"the 57 subjects are: {', '.join(mmlu.SUBJECTS)}.")
+            hint = f"did you mean {', '.join(repr(f'{prefix}:{c}') for c in close)}? " if close else ""
+            return TaskError(
+                f"unknown MMLU subject {subject!r} in task {task!r}; {hint}"
+                f"the 57 subjects are: {', '.join(mmlu.SUBJECTS)}."
+            )
     close = difflib.get_close_matches(task, list_tasks(), n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
-    return TaskError(f"unknown task {task!r}; {hint}known tasks: {', '.join(GROUPS)}, "
-                     f"mmlu:<subject>, mmlu_fulltext:<subject>, "
-                     f"{', '.join(arithmetic.FILES)}, qqp, qqp_sample, mrpc "
-                     f"(full list: helpers.core.tasks.list_tasks()).")
+    return TaskError(
+        f"unknown task {task!r}; {hint}known tasks: {', '.join(GROUPS)}, "
+        f"mmlu:<subject>, mmlu_fulltext:<subject>, "
+        f"{', '.join(arithmetic.FILES)}, qqp, qqp_sample, mrpc "
+        f"(full list: helpers.core.tasks.list_tasks())."
+    )
 
 
-def _build_one(task: str, *, shots: int, limit: int | None, seed: int | None,
-               path: Path | None) -> list[Item]:
+def _build_one(task: str, *, shots: int, limit: int | None, seed: int | None, path: Path | None) -> list[Item]:
     """Items of one (non-group) task."""
     if task.startswith("mmlu:"):
-        return mmlu.letter_items(task, task.split(":", 1)[1], shots=shots, limit=limit,
-                                 data_dir=path or DATA_DIR / "mmlu")
+        return mmlu.letter_items(
+            task, task.split(":", 1)[1], shots=shots, limit=limit, data_dir=path or DATA_DIR / "mmlu"
+        )
     if task.startswith("mmlu_fulltext:"):
-        return mmlu.fulltext_items(task, task.split(":", 1)[1], shots=shots, limit=limit,
-                                   seed=mmlu.FULLTEXT_SEED if seed is None else seed,
-                                   data_dir=path or DATA_DIR / "mmlu")
+        return mmlu.fulltext_items(
+            task,
+            task.split(":", 1)[1],
+            shots=shots,
+            limit=limit,
+            seed=mmlu.FULLTEXT_SEED if seed is None else seed,
+            data_dir=path or DATA_DIR / "mmlu",
+        )
     seed = DEFAULT_SEED if seed is None else seed
     if task in arithmetic.FILES:
-        return arithmetic.items(task, shots=shots, limit=limit, seed=seed, path=path,
-                                data_dir=DATA_DIR / "arithmetic")
+        return arithmetic.items(task, shots=shots, limit=limit, seed=seed, path=path, data_dir=DATA_DIR / "arithmetic")
     return pairs.items(task, shots=shots, limit=limit, seed=seed, path=path, data_dir=DATA_DIR)
 
 
-def build_items(task: str, *, shots: int = 0, limit: int | None = None,
-                seed: int | None = None, path: str | os.PathLike | None = None) -> list[Item]:
+def build_items(
+    task: str,
+    *,
+    shots: int = 0,
+    limit: int | None = None,
+    seed: int | None = None,
+    path: str | os.PathLike | None = None,
+) -> list[Item]:
     """Build the log-likelihood items of ``task`` (see :func:`list_tasks`).
 
     Args:
@@ -121,7 +136,8 @@ def build_items(task: str, *, shots: int = 0, limit: int | None = None,
     for name in subtasks:
         built = _build_one(name, shots=shots, limit=limit, seed=seed, path=data_path)
         if task in GROUPS:
-            built = [Item(i.task, i.item_id, i.requests, i.gold, i.choice_labels,
-                          {**i.meta, "group": task}) for i in built]
+            built = [
+                Item(i.task, i.item_id, i.requests, i.gold, i.choice_labels, {**i.meta, "group": task}) for i in built
+            ]
         result.extend(built)
     return result

@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -47,8 +48,13 @@ def require_file(path: Path, what: str) -> Path:
 
 
 def read_csv_rows(
-    path: Path, *, n_fields: int, delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL,
-    encoding: str = "utf-8", header: Sequence[str] | None = None,
+    path: Path,
+    *,
+    n_fields: int,
+    delimiter: str = ",",
+    quoting: int = csv.QUOTE_MINIMAL,
+    encoding: str = "utf-8",
+    header: Sequence[str] | None = None,
 ) -> list[tuple[int, list[str]]]:
     """Read a delimited file into ``(line_number, fields)`` pairs, checking every row.
 
@@ -94,9 +100,7 @@ def read_jsonl(path: Path, keys: Sequence[str]) -> list[tuple[int, dict]]:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
                 raise TaskError(f"{path}: line {line_no}: not valid JSON ({err}).") from err
-            if not isinstance(record, dict) or any(
-                not isinstance(record.get(key), str) for key in keys
-            ):
+            if not isinstance(record, dict) or any(not isinstance(record.get(key), str) for key in keys):
                 raise TaskError(
                     f"{path}: line {line_no}: expected an object with string fields "
                     f"{list(keys)}, found {line.strip()[:120]!r}."
@@ -106,7 +110,10 @@ def read_jsonl(path: Path, keys: Sequence[str]) -> list[tuple[int, dict]]:
 
 
 def sample_fewshot(
-    rnd: random.Random, pool: Sequence[T], n: int, eval_doc: T | None,
+    rnd: random.Random,
+    pool: Sequence[T],
+    n: int,
+    eval_doc: T | None,
     same: Callable[[T, T], bool] = lambda a, b: a == b,
 ) -> list[T]:
     """Draw ``n`` few-shot examples from ``pool`` exactly as lm-eval's ``ContextSampler``.
@@ -118,8 +125,10 @@ def sample_fewshot(
     if n == 0:
         return []
     if n + (eval_doc is not None) > len(pool):
-        raise TaskError(f"cannot draw {n} few-shot examples from a pool of {len(pool)}; "
-                        f"use shots <= {len(pool) - (eval_doc is not None)}.")
+        raise TaskError(
+            f"cannot draw {n} few-shot examples from a pool of {len(pool)}; "
+            f"use shots <= {len(pool) - (eval_doc is not None)}."
+        )
     if eval_doc is None:
         return rnd.sample(list(pool), n)
     drawn = [x for x in rnd.sample(list(pool), n + 1) if not same(x, eval_doc)][:n]
@@ -128,8 +137,11 @@ def sample_fewshot(
     return drawn
 
 
-def fewshot_prefix(examples: Iterator[tuple[str, str]] | Sequence[tuple[str, str]],
-                   target_delimiter: str, fewshot_delimiter: str = "\n\n") -> str:
+def fewshot_prefix(
+    examples: Iterator[tuple[str, str]] | Sequence[tuple[str, str]],
+    target_delimiter: str,
+    fewshot_delimiter: str = "\n\n",
+) -> str:
     """Render ``(text, target)`` examples as lm-eval does: ``text + tgt_delim + target + few_delim``."""
     return "".join(f"{text}{target_delimiter}{target}{fewshot_delimiter}" for text, target in examples)
 

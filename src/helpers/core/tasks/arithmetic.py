@@ -60,12 +60,13 @@ def resolve_file(task: str, path: Path | None, data_dir: Path) -> Path:
     return require_file((path or data_dir) / f"{FILES[task]}.jsonl", task)
 
 
-def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | None,
-          data_dir: Path) -> list[Item]:
+def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | None, data_dir: Path) -> list[Item]:
     """Items of one arithmetic task, first ``limit`` rows of its file."""
     source = resolve_file(task, path, data_dir)
-    docs = [(line, normalise_context(rec["context"]), rec["completion"])
-            for line, rec in read_jsonl(source, keys=("context", "completion"))]
+    docs = [
+        (line, normalise_context(rec["context"]), rec["completion"])
+        for line, rec in read_jsonl(source, keys=("context", "completion"))
+    ]
     if not docs:
         raise TaskError(f"{task}: {source} holds no rows.")
     pool = list(range(len(docs)))  # few-shot pool: every doc of the same split, by index
@@ -78,12 +79,24 @@ def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | N
     for index, (line, context, completion) in enumerate(docs[:limit]):
         shot_ids = sample_fewshot(rnd, pool, shots, eval_doc=index, same=same)
         prefix = fewshot_prefix([(docs[j][1], docs[j][2]) for j in shot_ids], target_delimiter="")
-        result.append(Item(
-            task=task, item_id=f"{task}/{index}",
-            requests=(Request(prefix + context, completion),),
-            gold=0, choice_labels=(completion.strip(),),
-            meta={"subject": task, "file": display_path(source), "row": index, "line": line,
-                  "answer": completion.strip(), "shots": shots, "fewshot_rows": shot_ids,
-                  "fewshot_seed": seed, "in_lm_eval_group": task in GROUP},
-        ))
+        result.append(
+            Item(
+                task=task,
+                item_id=f"{task}/{index}",
+                requests=(Request(prefix + context, completion),),
+                gold=0,
+                choice_labels=(completion.strip(),),
+                meta={
+                    "subject": task,
+                    "file": display_path(source),
+                    "row": index,
+                    "line": line,
+                    "answer": completion.strip(),
+                    "shots": shots,
+                    "fewshot_rows": shot_ids,
+                    "fewshot_seed": seed,
+                    "in_lm_eval_group": task in GROUP,
+                },
+            )
+        )
     return result

@@ -37,25 +37,70 @@ LETTERS = ("A", "B", "C", "D")
 CHANCE = 1 / len(LETTERS)
 """Accuracy of a uniform guess among the four answer letters (0.25): the one home of MMLU's chance level."""
 MATH_SUBJECTS = (
-    "abstract_algebra", "college_mathematics", "elementary_mathematics",
-    "high_school_mathematics", "high_school_statistics",
+    "abstract_algebra",
+    "college_mathematics",
+    "elementary_mathematics",
+    "high_school_mathematics",
+    "high_school_statistics",
 )
 SUBJECTS = (
-    "abstract_algebra", "anatomy", "astronomy", "business_ethics", "clinical_knowledge",
-    "college_biology", "college_chemistry", "college_computer_science", "college_mathematics",
-    "college_medicine", "college_physics", "computer_security", "conceptual_physics",
-    "econometrics", "electrical_engineering", "elementary_mathematics", "formal_logic",
-    "global_facts", "high_school_biology", "high_school_chemistry",
-    "high_school_computer_science", "high_school_european_history", "high_school_geography",
-    "high_school_government_and_politics", "high_school_macroeconomics",
-    "high_school_mathematics", "high_school_microeconomics", "high_school_physics",
-    "high_school_psychology", "high_school_statistics", "high_school_us_history",
-    "high_school_world_history", "human_aging", "human_sexuality", "international_law",
-    "jurisprudence", "logical_fallacies", "machine_learning", "management", "marketing",
-    "medical_genetics", "miscellaneous", "moral_disputes", "moral_scenarios", "nutrition",
-    "philosophy", "prehistory", "professional_accounting", "professional_law",
-    "professional_medicine", "professional_psychology", "public_relations",
-    "security_studies", "sociology", "us_foreign_policy", "virology", "world_religions",
+    "abstract_algebra",
+    "anatomy",
+    "astronomy",
+    "business_ethics",
+    "clinical_knowledge",
+    "college_biology",
+    "college_chemistry",
+    "college_computer_science",
+    "college_mathematics",
+    "college_medicine",
+    "college_physics",
+    "computer_security",
+    "conceptual_physics",
+    "econometrics",
+    "electrical_engineering",
+    "elementary_mathematics",
+    "formal_logic",
+    "global_facts",
+    "high_school_biology",
+    "high_school_chemistry",
+    "high_school_computer_science",
+    "high_school_european_history",
+    "high_school_geography",
+    "high_school_government_and_politics",
+    "high_school_macroeconomics",
+    "high_school_mathematics",
+    "high_school_microeconomics",
+    "high_school_physics",
+    "high_school_psychology",
+    "high_school_statistics",
+    "high_school_us_history",
+    "high_school_world_history",
+    "human_aging",
+    "human_sexuality",
+    "international_law",
+    "jurisprudence",
+    "logical_fallacies",
+    "machine_learning",
+    "management",
+    "marketing",
+    "medical_genetics",
+    "miscellaneous",
+    "moral_disputes",
+    "moral_scenarios",
+    "nutrition",
+    "philosophy",
+    "prehistory",
+    "professional_accounting",
+    "professional_law",
+    "professional_medicine",
+    "professional_psychology",
+    "public_relations",
+    "security_studies",
+    "sociology",
+    "us_foreign_policy",
+    "virology",
+    "world_religions",
 )
 FULLTEXT_SEED = 42  # hard-coded in the v0.3 evaluator (random.Random(); rnd.seed(42))
 
@@ -81,8 +126,7 @@ def load_split(subject: str, split: str, data_dir: Path) -> list[MmluRow]:
     rows = []
     for index, (line, fields) in enumerate(read_csv_rows(path, n_fields=6)):
         if fields[5] not in LETTERS:
-            raise TaskError(f"{path}: line {line}: answer {fields[5]!r} is not one of "
-                            f"A/B/C/D. Fix that row.")
+            raise TaskError(f"{path}: line {line}: answer {fields[5]!r} is not one of A/B/C/D. Fix that row.")
         rows.append(MmluRow(index, line, fields[0], tuple(fields[1:5]), fields[5]))
     return rows
 
@@ -101,39 +145,51 @@ def _fulltext_text(row: MmluRow) -> str:
 
 def description(subject: str) -> str:
     """The letter format's description line (lm-eval ``description`` of ``mmlu_<subject>``)."""
-    return ("The following are multiple choice questions (with answers) about "
-            f"{subject.replace('_', ' ')}.\n\n")
+    return f"The following are multiple choice questions (with answers) about {subject.replace('_', ' ')}.\n\n"
 
 
-def _meta(subject: str, row: MmluRow, fmt: str, shots: int, shot_rows: list[int],
-          shot_split: str, data_dir: Path) -> dict:
+def _meta(
+    subject: str, row: MmluRow, fmt: str, shots: int, shot_rows: list[int], shot_split: str, data_dir: Path
+) -> dict:
     return {
-        "subject": subject, "format": fmt, "split": "test", "row": row.row, "line": row.line,
-        "gold_letter": row.answer, "shots": shots, "fewshot_split": shot_split,
-        "fewshot_rows": shot_rows, "source": display_path(data_dir / "test" / f"{subject}_test.csv"),
+        "subject": subject,
+        "format": fmt,
+        "split": "test",
+        "row": row.row,
+        "line": row.line,
+        "gold_letter": row.answer,
+        "shots": shots,
+        "fewshot_split": shot_split,
+        "fewshot_rows": shot_rows,
+        "source": display_path(data_dir / "test" / f"{subject}_test.csv"),
     }
 
 
-def letter_items(task: str, subject: str, *, shots: int, limit: int | None,
-                 data_dir: Path) -> list[Item]:
+def letter_items(task: str, subject: str, *, shots: int, limit: int | None, data_dir: Path) -> list[Item]:
     """Items of ``mmlu:<subject>`` (letter format), first ``limit`` test rows."""
     test_rows = load_split(subject, "test", data_dir)[:limit]
     dev_rows = load_split(subject, "dev", data_dir) if shots else []
     if shots > len(dev_rows) and shots:
-        raise TaskError(f"{task}: shots={shots} but the dev split has only {len(dev_rows)} "
-                        f"examples; use shots <= {len(dev_rows)}.")
+        raise TaskError(
+            f"{task}: shots={shots} but the dev split has only {len(dev_rows)} examples; use shots <= {len(dev_rows)}."
+        )
     examples = dev_rows[:shots]
     prefix = description(subject) + fewshot_prefix(
-        [(_letter_text(r), r.answer) for r in examples], target_delimiter=" ")
+        [(_letter_text(r), r.answer) for r in examples], target_delimiter=" "
+    )
     items = []
     for row in test_rows:
         context = prefix + _letter_text(row)
-        items.append(Item(
-            task=task, item_id=f"{subject}/{row.row}",
-            requests=tuple(Request(context, f" {k}") for k in LETTERS),
-            gold=row.gold, choice_labels=LETTERS,
-            meta=_meta(subject, row, "letter", shots, [r.row for r in examples], "dev", data_dir),
-        ))
+        items.append(
+            Item(
+                task=task,
+                item_id=f"{subject}/{row.row}",
+                requests=tuple(Request(context, f" {k}") for k in LETTERS),
+                gold=row.gold,
+                choice_labels=LETTERS,
+                meta=_meta(subject, row, "letter", shots, [r.row for r in examples], "dev", data_dir),
+            )
+        )
     return items
 
 
@@ -142,14 +198,15 @@ def _v0_same(a: MmluRow, b: MmluRow) -> bool:
     return (a.question, a.choices, a.answer) == (b.question, b.choices, b.answer)
 
 
-def fulltext_items(task: str, subject: str, *, shots: int, limit: int | None, seed: int,
-                   data_dir: Path) -> list[Item]:
+def fulltext_items(task: str, subject: str, *, shots: int, limit: int | None, seed: int, data_dir: Path) -> list[Item]:
     """Items of ``mmlu_fulltext:<subject>`` (v0 ``hendrycksTest``), first ``limit`` test rows."""
     test_rows = load_split(subject, "test", data_dir)
     val_rows = load_split(subject, "val", data_dir) if shots else []
     if shots and shots + 1 > len(val_rows):
-        raise TaskError(f"{task}: shots={shots} needs {shots + 1} val examples to draw from "
-                        f"but the val split has {len(val_rows)}; use shots <= {len(val_rows) - 1}.")
+        raise TaskError(
+            f"{task}: shots={shots} needs {shots + 1} val examples to draw from "
+            f"but the val split has {len(val_rows)}; use shots <= {len(val_rows) - 1}."
+        )
     rnd = random.Random(seed)
     shuffled = list(test_rows)
     rnd.shuffle(shuffled)  # the v0.3 evaluator shuffles the test docs with the same rnd
@@ -163,14 +220,19 @@ def fulltext_items(task: str, subject: str, *, shots: int, limit: int | None, se
     items = []
     for row in test_rows[:limit]:
         examples = examples_of[row.row]
-        prefix = fewshot_prefix([(_fulltext_text(r), r.choices[r.gold]) for r in examples],
-                                target_delimiter=" ")
+        prefix = fewshot_prefix([(_fulltext_text(r), r.choices[r.gold]) for r in examples], target_delimiter=" ")
         context = prefix + _fulltext_text(row)
-        items.append(Item(
-            task=task, item_id=f"{subject}/{row.row}",
-            requests=tuple(Request(context, f" {c}") for c in row.choices),
-            gold=row.gold, choice_labels=LETTERS,
-            meta={**_meta(subject, row, "fulltext", shots, [r.row for r in examples], "val",
-                          data_dir), "fewshot_seed": seed},
-        ))
+        items.append(
+            Item(
+                task=task,
+                item_id=f"{subject}/{row.row}",
+                requests=tuple(Request(context, f" {c}") for c in row.choices),
+                gold=row.gold,
+                choice_labels=LETTERS,
+                meta={
+                    **_meta(subject, row, "fulltext", shots, [r.row for r in examples], "val", data_dir),
+                    "fewshot_seed": seed,
+                },
+            )
+        )
     return items

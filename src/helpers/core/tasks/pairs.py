@@ -50,13 +50,16 @@ class Pair(NamedTuple):
 
 
 def qqp_text(pair: Pair) -> str:
-    return (f"Question 1: {pair.first}\nQuestion 2: {pair.second}\n"
-            "Question: Do both questions ask the same thing?\nAnswer:")
+    return (
+        f"Question 1: {pair.first}\nQuestion 2: {pair.second}\nQuestion: Do both questions ask the same thing?\nAnswer:"
+    )
 
 
 def mrpc_text(pair: Pair) -> str:
-    return (f"Sentence 1: {pair.first}\nSentence 2: {pair.second}\n"
-            "Question: Do both sentences mean the same thing?\nAnswer:")
+    return (
+        f"Sentence 1: {pair.first}\nSentence 2: {pair.second}\n"
+        "Question: Do both sentences mean the same thing?\nAnswer:"
+    )
 
 
 def _label(path: Path, line: int, value: str) -> int:
@@ -67,31 +70,40 @@ def _label(path: Path, line: int, value: str) -> int:
 
 def read_mrpc(path: Path) -> list[Pair]:
     """MSRP release file: UTF-8 with BOM, TSV, no quoting, ``Quality`` 1 = paraphrase."""
-    rows = read_csv_rows(require_file(path, "mrpc"), n_fields=5, delimiter="\t",
-                         quoting=csv.QUOTE_NONE, encoding="utf-8-sig", header=MRPC_HEADER)
+    rows = read_csv_rows(
+        require_file(path, "mrpc"),
+        n_fields=5,
+        delimiter="\t",
+        quoting=csv.QUOTE_NONE,
+        encoding="utf-8-sig",
+        header=MRPC_HEADER,
+    )
     return [Pair(f[3], f[4], _label(path, line, f[0]), line, (f[1], f[2])) for line, f in rows]
 
 
 def read_qqp_tsv(path: Path) -> list[Pair]:
     """GLUE QQP ``dev.tsv``/``train.tsv`` (header ``id qid1 qid2 question1 question2
     is_duplicate``; LF or CRLF; no quoting, as GLUE's own loader reads it)."""
-    rows = read_csv_rows(require_file(path, "qqp"), n_fields=6, delimiter="\t",
-                         quoting=csv.QUOTE_NONE, header=QQP_HEADER)
-    return [Pair(f[3], f[4], _label(path, line, f[5]), line, (f[0], f[1], f[2]))
-            for line, f in rows]
+    rows = read_csv_rows(
+        require_file(path, "qqp"), n_fields=6, delimiter="\t", quoting=csv.QUOTE_NONE, header=QQP_HEADER
+    )
+    return [Pair(f[3], f[4], _label(path, line, f[5]), line, (f[0], f[1], f[2])) for line, f in rows]
 
 
 def _hub_offline() -> bool:
-    return any(os.environ.get(v, "").lower() in ("1", "true", "yes", "on")
-               for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    return any(
+        os.environ.get(v, "").lower() in ("1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
 
 
 def _qqp_from_hub(split: str) -> list[Pair]:
     """GLUE QQP from the Hugging Face hub; :class:`TaskError` with the offline remedy if not."""
-    remedy = ("the Hugging Face hub is unreachable (or HF_HUB_OFFLINE/HF_DATASETS_OFFLINE is "
-              "set), so GLUE QQP cannot be loaded. Pass path= to a local GLUE QQP dev.tsv "
-              "(or its folder, with train.tsv for few-shot), or use the task 'mrpc', the "
-              "offline stand-in bundled in data/mrpc.")
+    remedy = (
+        "the Hugging Face hub is unreachable (or HF_HUB_OFFLINE/HF_DATASETS_OFFLINE is "
+        "set), so GLUE QQP cannot be loaded. Pass path= to a local GLUE QQP dev.tsv "
+        "(or its folder, with train.tsv for few-shot), or use the task 'mrpc', the "
+        "offline stand-in bundled in data/mrpc."
+    )
     if _hub_offline():
         raise TaskError(f"qqp: {remedy}")
     try:
@@ -100,8 +112,7 @@ def _qqp_from_hub(split: str) -> list[Pair]:
         rows = datasets.load_dataset("nyu-mll/glue", "qqp", split=split)
     except Exception as err:  # any hub/network failure: give the offline remedy
         raise TaskError(f"qqp: {remedy} ({type(err).__name__}: {err})") from err
-    return [Pair(r["question1"], r["question2"], int(r["label"]), i + 1, (str(r["idx"]),))
-            for i, r in enumerate(rows)]
+    return [Pair(r["question1"], r["question2"], int(r["label"]), i + 1, (str(r["idx"]),)) for i, r in enumerate(rows)]
 
 
 def _qqp_sources(task: str, path: Path | None, data_dir: Path, shots: int):
@@ -117,15 +128,16 @@ def _qqp_sources(task: str, path: Path | None, data_dir: Path, shots: int):
     if shots:
         train_path = eval_path.parent / "train.tsv"
         if not train_path.is_file():
-            raise TaskError(f"{task}: shots={shots} needs GLUE QQP train.tsv next to "
-                            f"{eval_path} (the harness samples few-shot examples from train); "
-                            f"put it there or use shots=0.")
+            raise TaskError(
+                f"{task}: shots={shots} needs GLUE QQP train.tsv next to "
+                f"{eval_path} (the harness samples few-shot examples from train); "
+                f"put it there or use shots=0."
+            )
         pool = read_qqp_tsv(train_path)
     return pairs, pool, display_path(eval_path)
 
 
-def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | None,
-          data_dir: Path) -> list[Item]:
+def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | None, data_dir: Path) -> list[Item]:
     """Items of ``qqp``, ``qqp_sample`` or ``mrpc``, first ``limit`` pairs."""
     if task == "mrpc":
         folder = path or data_dir / "mrpc"
@@ -145,13 +157,25 @@ def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | N
         shots_drawn = sample_fewshot(rnd, pool, shots, eval_doc=pair, same=same) if shots else []
         prefix = fewshot_prefix([(to_text(p), CHOICES[p.label]) for p in shots_drawn], " ")
         context = prefix + to_text(pair)
-        result.append(Item(
-            task=task, item_id=f"{task}/{index}",
-            requests=tuple(Request(context, f" {c}") for c in CHOICES),
-            gold=pair.label, choice_labels=CHOICES,
-            meta={"subject": task, "source": source, "row": index, "line": pair.line,
-                  "ids": pair.ids, "label": pair.label, "shots": shots,
-                  "fewshot_lines": [p.line for p in shots_drawn], "fewshot_seed": seed,
-                  "tests_only": task == "qqp_sample"},
-        ))
+        result.append(
+            Item(
+                task=task,
+                item_id=f"{task}/{index}",
+                requests=tuple(Request(context, f" {c}") for c in CHOICES),
+                gold=pair.label,
+                choice_labels=CHOICES,
+                meta={
+                    "subject": task,
+                    "source": source,
+                    "row": index,
+                    "line": pair.line,
+                    "ids": pair.ids,
+                    "label": pair.label,
+                    "shots": shots,
+                    "fewshot_lines": [p.line for p in shots_drawn],
+                    "fewshot_seed": seed,
+                    "tests_only": task == "qqp_sample",
+                },
+            )
+        )
     return result

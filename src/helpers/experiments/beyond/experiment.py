@@ -18,8 +18,12 @@ def check_plan(config) -> None:
 
     extra = config.extra
     try:
-        views.check_parameters(judged.benchmark(), extra.get("model_families"), extra.get("x_axis", "flops"),
-                               extra.get("benchmark", "mmlu"))
+        views.check_parameters(
+            judged.benchmark(),
+            extra.get("model_families"),
+            extra.get("x_axis", "flops"),
+            extra.get("benchmark", "mmlu"),
+        )
     except ObsScalingDataError as error:
         raise ParameterError(str(error)) from None
 
@@ -28,12 +32,18 @@ EXPERIMENT = Experiment(
     name="beyond",
     title="Beyond Pythia and OPT: is the ceiling architectural?",
     parameters=schema(
-        Parameter("model_families", "families drawn in section 2 (None: all)",
-                  optional_strings("model_families", "[Pythia, OPT, Qwen1.5]")),
+        Parameter(
+            "model_families",
+            "families drawn in section 2 (None: all)",
+            optional_strings("model_families", "[Pythia, OPT, Qwen1.5]"),
+        ),
         Parameter("x_axis", "x axis of section 2's first chart", one_of("x_axis", tuple(X_AXES))),
         Parameter("benchmark", "y axis of section 2", one_of("benchmark", BENCHMARKS)),
-        Parameter("fit_bootstrap", "bootstrap resamples (over families) of sections 5 and 6",
-                  integer_at_least("fit_bootstrap", 0, meaning="bootstrap resamples (0: no interval)")),
+        Parameter(
+            "fit_bootstrap",
+            "bootstrap resamples (over families) of sections 5 and 6",
+            integer_at_least("fit_bootstrap", 0, meaning="bootstrap resamples (0: no interval)"),
+        ),
         *common("bootstrap_seed"),
     ),
     check_plan=check_plan,

@@ -38,8 +38,6 @@ from helpers.analysis.obsscaling import (
 from helpers.analysis.power import mde_slope
 from helpers.analysis.trend import item_floor
 
-
-
 ALPHA = 0.05
 PILE_FAMILIES = ("RWKV", "Pythia")
 NOT_BASE = {"RWKV/rwkv-raven-14b": "RWKV-4 Raven 14B is instruction-tuned, not one of the Pile base models"}
@@ -95,12 +93,17 @@ def small_above_chance(frame: pd.DataFrame | None = None) -> tuple[pd.DataFrame,
     pooled n with the same variance) and ``k = round(acc * n_eff)``.
     """
     frame = benchmark() if frame is None else frame
-    exclude = {m: f"not decoder-only: {NOT_DECODER_ONLY[f]}" for m, f in zip(frame["model"], frame["family"])
-               if f in NOT_DECODER_ONLY}
+    exclude = {
+        m: f"not decoder-only: {NOT_DECODER_ONLY[f]}"
+        for m, f in zip(frame["model"], frame["family"])
+        if f in NOT_DECODER_ONLY
+    }
     rows, excluded = usable(frame[frame["params"] <= SMALL_MAX_PARAMS], "params", "mmlu", exclude_models=exclude)
     n = int(round(effective_n()))
-    tests = [binomial_vs_chance(int(round(acc * n)), n, MMLU_CHANCE + CLEAR_LIFT, alternative="greater")
-             for acc in rows["mmlu"]]
+    tests = [
+        binomial_vs_chance(int(round(acc * n)), n, MMLU_CHANCE + CLEAR_LIFT, alternative="greater")
+        for acc in rows["mmlu"]
+    ]
     out = rows[["family", "model", "params", "mmlu", "mmlu_se"]].copy()
     out["n_eff"], out["k_eff"] = n, [t.k for t in tests]
     out["low"], out["high"], out["pvalue"] = [t.low for t in tests], [t.high for t in tests], [t.pvalue for t in tests]
@@ -122,14 +125,20 @@ def fulltext_mmlu(published: pd.DataFrame | None = None, families=("pythia", "op
     published = load_published() if published is None else published
     sizes = mmlu_subjects()
     rows = final_checkpoint(published)
-    rows = rows[rows["task"].str.startswith("hendrycksTest-") & (rows["metric"] == "acc")
-                & (rows["num_fewshot"] == 0) & rows["family"].isin(list(families))]
+    rows = rows[
+        rows["task"].str.startswith("hendrycksTest-")
+        & (rows["metric"] == "acc")
+        & (rows["num_fewshot"] == 0)
+        & rows["family"].isin(list(families))
+    ]
     out = []
     for (family, model, params), group in rows.groupby(["family", "model", "params"], sort=False):
         subjects = group["task"].str.removeprefix("hendrycksTest-")
         if set(subjects) != set(sizes):
-            raise ValueError(f"{model}: has {subjects.nunique()} of the 57 MMLU subjects; missing "
-                             f"{sorted(set(sizes) - set(subjects))[:5]}.")
+            raise ValueError(
+                f"{model}: has {subjects.nunique()} of the 57 MMLU subjects; missing "
+                f"{sorted(set(sizes) - set(subjects))[:5]}."
+            )
         p, n = group["value"].to_numpy(float), np.array([sizes[s] for s in subjects], float)
         out.append((family, model, float(params), float(p.mean()), subject_mean_se(p, n)))
     frame = pd.DataFrame(out, columns=["family", "model", "params", "mmlu", "mmlu_se"])
@@ -151,17 +160,31 @@ def minimal_gains(frame: pd.DataFrame | None = None, published: pd.DataFrame | N
     """One dict per (format, family): label, short format name, models, trend, code, mde (per decade)."""
     frame = benchmark() if frame is None else frame
     letter = frame[frame["family"].isin(["Pythia", "OPT"])].assign(family=lambda f: f["family"].str.lower())
-    formats = (("letter", "letter format, 5-shot (Open LLM Leaderboard v1; Pythia deduped)", letter),
-               ("full answer text", "full answer text, 0-shot (published hendrycksTest v0, the study's format)",
-                fulltext_mmlu(published)))
+    formats = (
+        ("letter", "letter format, 5-shot (Open LLM Leaderboard v1; Pythia deduped)", letter),
+        (
+            "full answer text",
+            "full answer text, 0-shot (published hendrycksTest v0, the study's format)",
+            fulltext_mmlu(published),
+        ),
+    )
     parts = []
     for name, label, table in formats:
         for family in ("pythia", "opt"):
             rows = table[(table["family"] == family) & (table["params"] >= GAIN_MIN_PARAMS)].sort_values("params")
             trend = _trend(rows, family)
-            parts.append({"format": label, "format_name": name, "family": family, "rows": rows, "trend": trend, "code": gain_code(trend),
-                          # the one-sided test at 5% against the margin: (t_.95 + t_.80) * se from it
-                          "mde": mde_slope(trend.slope.se, alpha=2 * ALPHA, df=trend.df) if trend.df else math.nan})
+            parts.append(
+                {
+                    "format": label,
+                    "format_name": name,
+                    "family": family,
+                    "rows": rows,
+                    "trend": trend,
+                    "code": gain_code(trend),
+                    # the one-sided test at 5% against the margin: (t_.95 + t_.80) * se from it
+                    "mde": mde_slope(trend.slope.se, alpha=2 * ALPHA, df=trend.df) if trend.df else math.nan,
+                }
+            )
     return parts
 
 
@@ -185,15 +208,32 @@ def arithmetic_trends(emergent: pd.DataFrame | None = None) -> tuple[pd.DataFram
             se = np.sqrt(np.maximum(adjusted_se(accuracy, ARITHMETIC_N) ** 2, item_floor(accuracy, ARITHMETIC_N)))
             trend = family_trend(family, part["model"], part["params"], part[column], se)
             peak = part.iloc[int(np.argmax(part[column].to_numpy()))]
-            out.append({"family": family, "operation": label, "column": column, "n_models": len(part),
-                        "smallest": part["model"].iloc[0], "largest": part["model"].iloc[-1],
-                        "acc_smallest": part[column].iloc[0], "acc_largest": part[column].iloc[-1],
-                        "peak_model": peak["model"], "acc_peak": peak[column], "rho": rho, "pvalue": p,
-                        "slope": trend.slope.slope, "slope_low": trend.slope.low, "slope_high": trend.slope.high})
+            out.append(
+                {
+                    "family": family,
+                    "operation": label,
+                    "column": column,
+                    "n_models": len(part),
+                    "smallest": part["model"].iloc[0],
+                    "largest": part["model"].iloc[-1],
+                    "acc_smallest": part[column].iloc[0],
+                    "acc_largest": part[column].iloc[-1],
+                    "peak_model": peak["model"],
+                    "acc_peak": peak[column],
+                    "rho": rho,
+                    "pvalue": p,
+                    "slope": trend.slope.slope,
+                    "slope_low": trend.slope.low,
+                    "slope_high": trend.slope.high,
+                }
+            )
     table = pd.DataFrame(out)
     table["significant"], table["p_holm"] = holm(table["pvalue"].to_numpy(), ALPHA)
-    table["code"] = np.where(table["significant"] & (table["rho"] > 0), "reproduced",
-                             np.where(table["significant"], "not reproduced", "inconclusive"))
+    table["code"] = np.where(
+        table["significant"] & (table["rho"] > 0),
+        "reproduced",
+        np.where(table["significant"], "not reproduced", "inconclusive"),
+    )
     return table, excluded
 
 
@@ -206,5 +246,9 @@ def peak_drop(row) -> dict | None:
     k_large, k_peak = round(row["acc_largest"] * n), round(row["acc_peak"] * n)
     low, high = confint_proportions_2indep(k_large, n, k_peak, n, method="newcomb")
     p = test_proportions_2indep(k_large, n, k_peak, n, method="wald").pvalue
-    return {"difference": row["acc_largest"] - row["acc_peak"], "low": float(low), "high": float(high),
-            "pvalue": float(p)}
+    return {
+        "difference": row["acc_largest"] - row["acc_peak"],
+        "low": float(low),
+        "high": float(high),
+        "pvalue": float(p),
+    }

@@ -43,8 +43,19 @@ SHOT_COLORS = ("#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b")
 """0, 2, 4, 8, 16 shots: light to dark."""
 INTERVAL_NOTE = "bars: 95% intervals, first operands as clusters"
 POINTS_SOURCE = "helpers.experiments.published_pythia.views.accuracy_points"
-POINT_COLUMNS = ["model", "size", "model_label", "n_params", "step", "compute", "operation", "shots", "acc", "low",
-                 "high"]
+POINT_COLUMNS = [
+    "model",
+    "size",
+    "model_label",
+    "n_params",
+    "step",
+    "compute",
+    "operation",
+    "shots",
+    "acc",
+    "low",
+    "high",
+]
 PANEL_TITLE_CHARS = 30
 """Characters per line of the title of one of two side-by-side panels."""
 
@@ -52,22 +63,35 @@ PANEL_TITLE_CHARS = 30
 def _model_color(sizes) -> alt.Color:
     """Colour by Pythia size over the sizes present, in size order, with the book's fixed colours."""
     present = [size for size in PYTHIA_SIZES if size in set(sizes)]
-    return model_colour("size", present, order=PYTHIA_SIZES, columns=LEGEND_COLUMNS,
-                        label_expr="'pythia-' + datum.label")
+    return model_colour(
+        "size", present, order=PYTHIA_SIZES, columns=LEGEND_COLUMNS, label_expr="'pythia-' + datum.label"
+    )
 
 
 def _shots_color() -> alt.Color:
-    return alt.Color("shots:O", title="shots", scale=alt.Scale(domain=list(SHOTS), range=list(SHOT_COLORS)),
-                     legend=bottom_legend(len(SHOTS)))
+    return alt.Color(
+        "shots:O",
+        title="shots",
+        scale=alt.Scale(domain=list(SHOTS), range=list(SHOT_COLORS)),
+        legend=bottom_legend(len(SHOTS)),
+    )
 
 
 def _log_x(field: str, values: pd.Series, title: str | list[str], labels: str, mantissas: tuple[float, ...]) -> alt.X:
     """Log x axis over ``values`` (padded 15% each side), ticks at ``mantissas`` x powers of ten inside it."""
     low, high = float(np.min(values)) / 1.15, float(np.max(values)) * 1.15
-    ticks = [m * 10.0 ** e for e in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
-             for m in mantissas if low <= m * 10.0 ** e <= high]
-    return alt.X(f"{field}:Q", title=title, scale=alt.Scale(type="log", domain=[low, high], nice=False),
-                 axis=alt.Axis(labelExpr=labels, values=ticks, grid=False))
+    ticks = [
+        m * 10.0**e
+        for e in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+        for m in mantissas
+        if low <= m * 10.0**e <= high
+    ]
+    return alt.X(
+        f"{field}:Q",
+        title=title,
+        scale=alt.Scale(type="log", domain=[low, high], nice=False),
+        axis=alt.Axis(labelExpr=labels, values=ticks, grid=False),
+    )
 
 
 PARAMS_LABELS = "replace(format(datum.value, '~s'), 'G', 'B')"
@@ -89,9 +113,16 @@ def _accuracy_y(field: str = "acc", title: str = "exact-match accuracy", zero: b
 
 
 def _tooltip(extra=()) -> list:
-    return ["model_label:N", alt.Tooltip("n_params:Q", format=","), "step:Q", "shots:O",
-            alt.Tooltip("acc:Q", format=".2%"), alt.Tooltip("low:Q", format=".2%"),
-            alt.Tooltip("high:Q", format=".2%"), *extra]
+    return [
+        "model_label:N",
+        alt.Tooltip("n_params:Q", format=","),
+        "step:Q",
+        "shots:O",
+        alt.Tooltip("acc:Q", format=".2%"),
+        alt.Tooltip("low:Q", format=".2%"),
+        alt.Tooltip("high:Q", format=".2%"),
+        *extra,
+    ]
 
 
 def _select(points: pd.DataFrame, builder: str, **equal) -> pd.DataFrame:
@@ -100,8 +131,10 @@ def _select(points: pd.DataFrame, builder: str, **equal) -> pd.DataFrame:
     for column, value in equal.items():
         mask &= (points[column] == value).to_numpy()
     if not mask.any():
-        raise ChartInputError(f"{builder}: no rows with {equal}; available: "
-                              f"{ {column: sorted(points[column].unique().tolist()) for column in equal} }.")
+        raise ChartInputError(
+            f"{builder}: no rows with {equal}; available: "
+            f"{ {column: sorted(points[column].unique().tolist()) for column in equal} }."
+        )
     return points[mask]
 
 
@@ -110,12 +143,15 @@ def _title(text: str, *subtitle: str) -> alt.Title:
     return chart_title(text, METRIC_LABEL, *subtitle)
 
 
-def _two_panels(layered: alt.LayerChart, field: str, heading: alt.Title, height: int = PANEL_HEIGHT,
-                **facet) -> alt.FacetChart:
+def _two_panels(
+    layered: alt.LayerChart, field: str, heading: alt.Title, height: int = PANEL_HEIGHT, **facet
+) -> alt.FacetChart:
     """``layered`` in panels of :data:`PANEL_WIDTH` px, one per value of ``field``, two per row."""
-    return (layered.properties(width=PANEL_WIDTH, height=height)
-            .facet(facet=alt.Facet(field, **facet), columns=MAX_FACET_COLUMNS, spacing={"row": ROW_SPACING, "column": 16})
-            .properties(title=heading))
+    return (
+        layered.properties(width=PANEL_WIDTH, height=height)
+        .facet(facet=alt.Facet(field, **facet), columns=MAX_FACET_COLUMNS, spacing={"row": ROW_SPACING, "column": 16})
+        .properties(title=heading)
+    )
 
 
 def accuracy_vs_params_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt.FacetChart:
@@ -124,12 +160,17 @@ def accuracy_vs_params_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> al
     data = _select(points, "accuracy_vs_params_chart", step=step)
     x, y, color = _params_x(data["n_params"]), _accuracy_y(), _shots_color()
     base = alt.Chart().encode(x=x, color=color)
-    layers = [base.mark_line(opacity=0.7).encode(y=y),
-              base.mark_rule().encode(y="low:Q", y2="high:Q"),
-              base.mark_point(filled=True).encode(y=y, tooltip=_tooltip())]
-    return (_two_panels(alt.layer(*layers, data=data), "operation:N",
-                        _title(f"Arithmetic accuracy against model size, step {step:,}", INTERVAL_NOTE), title=None)
-            .resolve_scale(y="independent"))
+    layers = [
+        base.mark_line(opacity=0.7).encode(y=y),
+        base.mark_rule().encode(y="low:Q", y2="high:Q"),
+        base.mark_point(filled=True).encode(y=y, tooltip=_tooltip()),
+    ]
+    return _two_panels(
+        alt.layer(*layers, data=data),
+        "operation:N",
+        _title(f"Arithmetic accuracy against model size, step {step:,}", INTERVAL_NOTE),
+        title=None,
+    ).resolve_scale(y="independent")
 
 
 def accuracy_vs_steps_chart(points: pd.DataFrame, operation: str) -> alt.FacetChart:
@@ -138,16 +179,27 @@ def accuracy_vs_steps_chart(points: pd.DataFrame, operation: str) -> alt.FacetCh
     data = _select(points, "accuracy_vs_steps_chart", operation=operation)
     last = int(data["step"].max())
     ticks = [step for step in range(0, last + 1, 40_000)]
-    x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, last], nice=False),
-              axis=alt.Axis(values=ticks, labelExpr="datum.value == 0 ? '0' : format(datum.value / 1000, 'd') + 'k'"))
+    x = alt.X(
+        "step:Q",
+        title="training step",
+        scale=alt.Scale(domain=[0, last], nice=False),
+        axis=alt.Axis(values=ticks, labelExpr="datum.value == 0 ? '0' : format(datum.value / 1000, 'd') + 'k'"),
+    )
     y, color = _accuracy_y(), _model_color(data["size"])
     base = alt.Chart().encode(x=x, color=color)
-    layers = [base.mark_line(opacity=0.8).encode(y=y),
-              base.mark_rule().encode(y="low:Q", y2="high:Q"),
-              base.mark_point(filled=True, size=30).encode(y=y, tooltip=_tooltip())]
-    return _two_panels(alt.layer(*layers, data=data), "shots:O",
-                       _title(f"Arithmetic ({operation}) accuracy along training", INTERVAL_NOTE), height=140,
-                       title="shots", sort=list(SHOTS))
+    layers = [
+        base.mark_line(opacity=0.8).encode(y=y),
+        base.mark_rule().encode(y="low:Q", y2="high:Q"),
+        base.mark_point(filled=True, size=30).encode(y=y, tooltip=_tooltip()),
+    ]
+    return _two_panels(
+        alt.layer(*layers, data=data),
+        "shots:O",
+        _title(f"Arithmetic ({operation}) accuracy along training", INTERVAL_NOTE),
+        height=140,
+        title="shots",
+        sort=list(SHOTS),
+    )
 
 
 def accuracy_vs_shots_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt.FacetChart:
@@ -157,12 +209,17 @@ def accuracy_vs_shots_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt
     x = alt.X("shots:O", title="shots (in-context examples)", sort=list(SHOTS), axis=alt.Axis(labelAngle=0))
     y, color = _accuracy_y(), _model_color(data["size"])
     base = alt.Chart().encode(x=x, color=color)
-    layers = [base.mark_line(opacity=0.8).encode(y=y),
-              base.mark_rule().encode(y="low:Q", y2="high:Q"),
-              base.mark_point(filled=True).encode(y=y, tooltip=_tooltip())]
-    return (_two_panels(alt.layer(*layers, data=data), "operation:N",
-                        _title(f"Arithmetic accuracy against shots, step {step:,}", INTERVAL_NOTE), title=None)
-            .resolve_scale(y="independent"))
+    layers = [
+        base.mark_line(opacity=0.8).encode(y=y),
+        base.mark_rule().encode(y="low:Q", y2="high:Q"),
+        base.mark_point(filled=True).encode(y=y, tooltip=_tooltip()),
+    ]
+    return _two_panels(
+        alt.layer(*layers, data=data),
+        "operation:N",
+        _title(f"Arithmetic accuracy against shots, step {step:,}", INTERVAL_NOTE),
+        title=None,
+    ).resolve_scale(y="independent")
 
 
 def fit_chart(curves: pd.DataFrame) -> alt.FacetChart:
@@ -171,9 +228,26 @@ def fit_chart(curves: pd.DataFrame) -> alt.FacetChart:
     ``curves``: :func:`helpers.experiments.published_pythia.views.fit_curves`. Solid line: the fit on all
     models; dashed: the fit without the held-out (largest) model, whose points are crosses.
     """
-    require_table(curves, ["model", "size", "model_label", "n_params", "step", "compute", "shots", "acc", "low",
-                           "high", "layer", "held_out", "operation"], "fit_chart",
-                  "helpers.experiments.published_pythia.views.fit_curves")
+    require_table(
+        curves,
+        [
+            "model",
+            "size",
+            "model_label",
+            "n_params",
+            "step",
+            "compute",
+            "shots",
+            "acc",
+            "low",
+            "high",
+            "layer",
+            "held_out",
+            "operation",
+        ],
+        "fit_chart",
+        "helpers.experiments.published_pythia.views.fit_curves",
+    )
     observed = curves[curves["layer"] == "observed"]
     if observed.empty:
         raise ChartInputError("fit_chart: the table has no observed rows; pass views.fit_curves().")
@@ -182,25 +256,49 @@ def fit_chart(curves: pd.DataFrame) -> alt.FacetChart:
     held = observed.loc[observed["held_out"].astype(bool), "model_label"].drop_duplicates()
     held_out = ", ".join(held) if len(held) else "none"
     x, y = _compute_x(curves["compute"]), _accuracy_y()
-    points = alt.Chart().transform_filter(alt.datum.layer == "observed").encode(x=x, color=_model_color(observed["size"]))
+    points = (
+        alt.Chart().transform_filter(alt.datum.layer == "observed").encode(x=x, color=_model_color(observed["size"]))
+    )
     layers = [
-        alt.Chart().transform_filter(alt.datum.layer != "observed").mark_line(color="#444444", strokeWidth=1.5).encode(
-            x=x, y=y, strokeDash=alt.StrokeDash("layer:N", title="fit", sort=fits,
-                                                scale=alt.Scale(domain=fits, range=[[1, 0], [6, 3]][:len(fits)]),
-                                                legend=None)),
+        alt.Chart()
+        .transform_filter(alt.datum.layer != "observed")
+        .mark_line(color="#444444", strokeWidth=1.5)
+        .encode(
+            x=x,
+            y=y,
+            strokeDash=alt.StrokeDash(
+                "layer:N",
+                title="fit",
+                sort=fits,
+                scale=alt.Scale(domain=fits, range=[[1, 0], [6, 3]][: len(fits)]),
+                legend=None,
+            ),
+        ),
         points.mark_rule().encode(y="low:Q", y2="high:Q"),
         points.mark_point(size=45, filled=True).encode(
-            y=y, shape=alt.Shape("held_out:N", title="points",
-                                 scale=alt.Scale(domain=[False, True], range=["circle", "cross"]),
-                                 legend=None),
-            tooltip=_tooltip(["held_out:N"])),
+            y=y,
+            shape=alt.Shape(
+                "held_out:N",
+                title="points",
+                scale=alt.Scale(domain=[False, True], range=["circle", "cross"]),
+                legend=None,
+            ),
+            tooltip=_tooltip(["held_out:N"]),
+        ),
     ]
-    return _two_panels(alt.layer(*layers, data=curves), "shots:O", _title(
-        f"Arithmetic ({operation}): binomial GLM in training compute C and shots s",
-        "logit(acc) = b0 + b1·log10 C + b2·log2(1+s) + b3·log10 C·log2(1+s)",
-        f"grey lines: the fit on all models (solid) and without the held-out model (dashed); "
-        f"crosses: that model ({held_out}); bars: 95% cluster intervals"),
-        height=150, title="shots", sort=list(SHOTS))
+    return _two_panels(
+        alt.layer(*layers, data=curves),
+        "shots:O",
+        _title(
+            f"Arithmetic ({operation}): binomial GLM in training compute C and shots s",
+            "logit(acc) = b0 + b1·log10 C + b2·log2(1+s) + b3·log10 C·log2(1+s)",
+            f"grey lines: the fit on all models (solid) and without the held-out model (dashed); "
+            f"crosses: that model ({held_out}); bars: 95% cluster intervals",
+        ),
+        height=150,
+        title="shots",
+        sort=list(SHOTS),
+    )
 
 
 def compute_comparison_chart(comparison: pd.DataFrame) -> alt.HConcatChart:
@@ -210,34 +308,54 @@ def compute_comparison_chart(comparison: pd.DataFrame) -> alt.HConcatChart:
     ``comparison``: :func:`helpers.experiments.published_pythia.views.compute_comparison`. Both panels share
     the log x domain and the model colours; MMLU-math has its chance line (0.25).
     """
-    require_table(comparison, ["panel", "setting", "model", "size", "n_params", "step", "compute", "value", "low",
-                               "high"], "compute_comparison_chart",
-                  "helpers.experiments.published_pythia.views.compute_comparison")
+    require_table(
+        comparison,
+        ["panel", "setting", "model", "size", "n_params", "step", "compute", "value", "low", "high"],
+        "compute_comparison_chart",
+        "helpers.experiments.published_pythia.views.compute_comparison",
+    )
     panels = set(comparison["panel"])
     if panels != {"arithmetic", "MMLU-math"}:
         raise ChartInputError(f"compute_comparison_chart needs panels arithmetic and MMLU-math; got {sorted(panels)}.")
     x, color = _compute_x(comparison["compute"]), _model_color(comparison["size"])
-    tooltip = ["model:N", alt.Tooltip("n_params:Q", format=","), "step:Q", alt.Tooltip("compute:Q", format=".2e"),
-               alt.Tooltip("value:Q", format=".2%"), alt.Tooltip("low:Q", format=".2%"),
-               alt.Tooltip("high:Q", format=".2%")]
+    tooltip = [
+        "model:N",
+        alt.Tooltip("n_params:Q", format=","),
+        "step:Q",
+        alt.Tooltip("compute:Q", format=".2e"),
+        alt.Tooltip("value:Q", format=".2%"),
+        alt.Tooltip("low:Q", format=".2%"),
+        alt.Tooltip("high:Q", format=".2%"),
+    ]
 
     def panel(name: str, y_title: str, title: str, chance: float | None = None) -> alt.LayerChart:
         data = comparison[comparison["panel"] == name]
         y = _accuracy_y("value", y_title, zero=chance is None)
         base = alt.Chart(data).encode(x=x, color=color)
-        layers = [base.mark_line(opacity=0.8).encode(y=y), base.mark_rule().encode(y="low:Q", y2="high:Q"),
-                  base.mark_point(filled=True, size=30).encode(y=y, tooltip=tooltip)]
+        layers = [
+            base.mark_line(opacity=0.8).encode(y=y),
+            base.mark_rule().encode(y="low:Q", y2="high:Q"),
+            base.mark_point(filled=True, size=30).encode(y=y, tooltip=tooltip),
+        ]
         if chance is not None:
             layers.append(baseline_rule(chance, data=data))
         setting = str(data["setting"].iloc[0])
         lines = wrap_lines(title, PANEL_TITLE_CHARS)
-        return alt.layer(*layers).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT,
-                                             title=alt.Title(lines, subtitle=setting))
+        return alt.layer(*layers).properties(
+            width=PANEL_WIDTH, height=PANEL_HEIGHT, title=alt.Title(lines, subtitle=setting)
+        )
 
     arithmetic = panel("arithmetic", "exact-match accuracy", "Arithmetic (greedy generation, deduped v0)")
     mmlu = panel("MMLU-math", "MMLU-math accuracy", "MMLU-math (published, v1 runs)", chance=0.25)
-    return (alt.hconcat(arithmetic, mmlu, spacing=16).resolve_scale(color="shared", x="shared")
-            .properties(title=chart_title("Accuracy against training compute",
-                                          f"left: {METRIC_LABEL}",
-                                          f"right: {MMLU_LABEL}; dashed: chance",
-                                          "bars: 95% intervals (arithmetic: operands as clusters)")))
+    return (
+        alt.hconcat(arithmetic, mmlu, spacing=16)
+        .resolve_scale(color="shared", x="shared")
+        .properties(
+            title=chart_title(
+                "Accuracy against training compute",
+                f"left: {METRIC_LABEL}",
+                f"right: {MMLU_LABEL}; dashed: chance",
+                "bars: 95% intervals (arithmetic: operands as clusters)",
+            )
+        )
+    )

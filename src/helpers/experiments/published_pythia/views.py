@@ -19,7 +19,7 @@ design effect beside them; changes carry paired cluster-bootstrap (BCa) interval
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,9 @@ import pandas as pd
 from helpers.analysis import pythia_arithmetic as pa
 from helpers.render import numbers
 
-METRIC_LABEL = ("exact match of greedy generation (free generation, not lm-evaluation-harness log-likelihood), "
-                "Pythia deduped v0")
+METRIC_LABEL = (
+    "exact match of greedy generation (free generation, not lm-evaluation-harness log-likelihood), Pythia deduped v0"
+)
 """The metric of every arithmetic table and chart, for captions."""
 MMLU_LABEL = "published MMLU-math accuracy (harness hendrycksTest v0, log-likelihood of the answer text), Pythia v1"
 TERM_LABELS = {
@@ -102,22 +103,31 @@ def accuracy_view(frame: pd.DataFrame, step: int = pa.FINAL_STEP, shots: Sequenc
     if table.empty:
         raise PublishedPythiaViewError(f"no accuracies at step={step!r}, shots={list(shots)!r}.")
     table = table.sort_values(["operation", "shots", "n_params"], kind="stable")
-    return pd.DataFrame({
-        "model": table["size"].map(model_label).to_numpy(),
-        "parameters": table["n_params"].map(format_params).to_numpy(),
-        "operation": table["operation"].to_numpy(),
-        "shots": table["shots"].to_numpy(),
-        "accuracy (95% CI, operands as clusters)": [
-            format_percent(r.acc, r.low, r.high) + (" (Wilson)" if r.interval != "cluster" else "")
-            for r in table.itertuples()],
-        "naive 95% CI (Wilson, items independent)": [
-            format_interval(r.wilson_low, r.wilson_high) for r in table.itertuples()],
-        "design effect": ["—" if math.isnan(d) else f"{d:.1f}" for d in table["design_effect"]],
-    })
+    return pd.DataFrame(
+        {
+            "model": table["size"].map(model_label).to_numpy(),
+            "parameters": table["n_params"].map(format_params).to_numpy(),
+            "operation": table["operation"].to_numpy(),
+            "shots": table["shots"].to_numpy(),
+            "accuracy (95% CI, operands as clusters)": [
+                format_percent(r.acc, r.low, r.high) + (" (Wilson)" if r.interval != "cluster" else "")
+                for r in table.itertuples()
+            ],
+            "naive 95% CI (Wilson, items independent)": [
+                format_interval(r.wilson_low, r.wilson_high) for r in table.itertuples()
+            ],
+            "design effect": ["—" if math.isnan(d) else f"{d:.1f}" for d in table["design_effect"]],
+        }
+    )
 
 
-def scale_change_view(frame: pd.DataFrame, step: int = pa.FINAL_STEP, shots: Sequence[int] = pa.SHOTS,
-                      n_resamples: int = 9999, seed: int = 0) -> pd.DataFrame:
+def scale_change_view(
+    frame: pd.DataFrame,
+    step: int = pa.FINAL_STEP,
+    shots: Sequence[int] = pa.SHOTS,
+    n_resamples: int = 9999,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Largest minus smallest model per operation and shots at ``step`` (exact match of greedy generation).
 
     Columns: ``operation``, ``shots``, ``smallest``, ``largest`` (model and parameters), ``accuracy
@@ -132,18 +142,21 @@ def scale_change_view(frame: pd.DataFrame, step: int = pa.FINAL_STEP, shots: Seq
             change = pa.scale_change(frame, operation, shot, step, n_resamples=n_resamples, seed=seed)
             small = accuracy.loc[(change.small_model, step, operation, shot)]
             large = accuracy.loc[(change.large_model, step, operation, shot)]
-            rows.append({
-                "operation": operation, "shots": shot,
-                "smallest": f"{model_label(small['size'])} ({format_params(small['n_params'])})",
-                "largest": f"{model_label(large['size'])} ({format_params(large['n_params'])})",
-                "accuracy smallest": format_percent(small["acc"], small["low"], small["high"]),
-                "accuracy largest": format_percent(large["acc"], large["low"], large["high"]),
-                "change [95% CI]": format_difference(change.difference, change.low, change.high)
-                + ("" if change.interval_method == "BCa" else f" [{change.interval_method}]"),
-                "operands up / down": f"{change.n_better} / {change.n_worse}",
-                "p (paired t)": format_p(change.p_value_t),
-                "p (sign-flip)": format_p(change.p_value_permutation),
-            })
+            rows.append(
+                {
+                    "operation": operation,
+                    "shots": shot,
+                    "smallest": f"{model_label(small['size'])} ({format_params(small['n_params'])})",
+                    "largest": f"{model_label(large['size'])} ({format_params(large['n_params'])})",
+                    "accuracy smallest": format_percent(small["acc"], small["low"], small["high"]),
+                    "accuracy largest": format_percent(large["acc"], large["low"], large["high"]),
+                    "change [95% CI]": format_difference(change.difference, change.low, change.high)
+                    + ("" if change.interval_method == "BCa" else f" [{change.interval_method}]"),
+                    "operands up / down": f"{change.n_better} / {change.n_worse}",
+                    "p (paired t)": format_p(change.p_value_t),
+                    "p (sign-flip)": format_p(change.p_value_permutation),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -157,9 +170,15 @@ def scale_trend_view(frame: pd.DataFrame, step: int = pa.FINAL_STEP, shots: Sequ
     for operation in pa.OPERATIONS:
         for shot in shots:
             trend = pa.scale_trend(frame, operation, shot, step)
-            rows.append({"operation": operation, "shots": shot,
-                         "slope per 10× parameters (95% CI)": format_difference(trend.slope, trend.low, trend.high),
-                         "p": format_p(trend.p_value), "residual df": int(trend.df_resid)})
+            rows.append(
+                {
+                    "operation": operation,
+                    "shots": shot,
+                    "slope per 10× parameters (95% CI)": format_difference(trend.slope, trend.low, trend.high),
+                    "p": format_p(trend.p_value),
+                    "residual df": int(trend.df_resid),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -172,37 +191,48 @@ def fit_coefficients_view(frame: pd.DataFrame, operation: str, exclude_models: S
     95% Wald intervals from the quasi-binomial covariance (Pearson X²/df: lack of fit between cells) and
     from the sandwich clustered by first operand (the operands shared by every cell); the estimates agree.
     """
-    fits = {errors: pa.fit_compute_shots(frame, operation, exclude_models, errors=errors)
-            for errors in ("quasi", "cluster")}
+    fits = {
+        errors: pa.fit_compute_shots(frame, operation, exclude_models, errors=errors) for errors in ("quasi", "cluster")
+    }
     quasi, cluster = fits["quasi"].coefficients, fits["cluster"].coefficients
-    return pd.DataFrame({
-        "term": quasi["term"].map(TERM_LABELS).to_numpy(),
-        "estimate": [f"{v:.3g}" for v in quasi["estimate"]],
-        f"95% CI, quasi-binomial (scale {fits['quasi'].scale:.0f})":
-            [f"{lo:.3g} to {hi:.3g}" for lo, hi in zip(quasi["low"], quasi["high"])],
-        "95% CI, cluster-robust by operand": [f"{lo:.3g} to {hi:.3g}" for lo, hi in zip(cluster["low"], cluster["high"])],
-    })
+    return pd.DataFrame(
+        {
+            "term": quasi["term"].map(TERM_LABELS).to_numpy(),
+            "estimate": [f"{v:.3g}" for v in quasi["estimate"]],
+            f"95% CI, quasi-binomial (scale {fits['quasi'].scale:.0f})": [
+                f"{lo:.3g} to {hi:.3g}" for lo, hi in zip(quasi["low"], quasi["high"])
+            ],
+            "95% CI, cluster-robust by operand": [
+                f"{lo:.3g} to {hi:.3g}" for lo, hi in zip(cluster["low"], cluster["high"])
+            ],
+        }
+    )
 
 
 def fit_failures_view(failures: pa.FitFailures) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two tables of where the fit of exact match (greedy generation) fails: the worst cells of the full fit by
     |Pearson residual|, and the held-out largest model per shots (observed, predicted without it, errors)."""
     worst = failures.worst_cells
-    worst_table = pd.DataFrame({
-        "model": worst["size"].map(model_label).to_numpy(), "step": worst["step"].to_numpy(),
-        "shots": worst["shots"].to_numpy(),
-        "observed": [f"{100 * v:.1f}%" for v in worst["observed"]],
-        "fitted": [f"{100 * v:.1f}%" for v in worst["predicted"]],
-        "Pearson residual": [f"{v:+.0f}" for v in worst["pearson"]],
-    })
+    worst_table = pd.DataFrame(
+        {
+            "model": worst["size"].map(model_label).to_numpy(),
+            "step": worst["step"].to_numpy(),
+            "shots": worst["shots"].to_numpy(),
+            "observed": [f"{100 * v:.1f}%" for v in worst["observed"]],
+            "fitted": [f"{100 * v:.1f}%" for v in worst["predicted"]],
+            "Pearson residual": [f"{v:+.0f}" for v in worst["pearson"]],
+        }
+    )
     held = failures.held_out.by_shots
-    held_table = pd.DataFrame({
-        "shots": held["shots"].to_numpy(),
-        "observed at final step": [f"{100 * v:.1f}%" for v in held["final_observed"]],
-        "predicted without it": [f"{100 * v:.1f}%" for v in held["final_predicted"]],
-        "error (pp), final step": [f"{100 * v:+.1f}" for v in held["final_error"]],
-        "mean |error| (pp), all steps": [f"{100 * v:.1f}" for v in held["mean_abs_error"]],
-    })
+    held_table = pd.DataFrame(
+        {
+            "shots": held["shots"].to_numpy(),
+            "observed at final step": [f"{100 * v:.1f}%" for v in held["final_observed"]],
+            "predicted without it": [f"{100 * v:.1f}%" for v in held["final_predicted"]],
+            "error (pp), final step": [f"{100 * v:+.1f}" for v in held["final_error"]],
+            "mean |error| (pp), all steps": [f"{100 * v:.1f}" for v in held["mean_abs_error"]],
+        }
+    )
     return worst_table, held_table
 
 
@@ -219,11 +249,25 @@ def fit_curves(frame: pd.DataFrame, operation: str, n_points: int = 60, errors: 
     observed = observed.assign(layer="observed", held_out=observed["model"] == check.model)
     grid = np.logspace(np.log10(observed["compute"].min()), np.log10(observed["compute"].max()), n_points)
     held_label = model_label(check.model.removeprefix("pythia-").removesuffix("-deduped-v0"))
-    curves = [pd.DataFrame({"compute": grid, "shots": shot, "acc": fit.predict(grid, shot), "layer": label})
-              for fit, label in ((full, "fit: all models"), (check.fit, f"fit: without {held_label}"))
-              for shot in sorted(observed["shots"].unique())]
-    columns = ["model", "size", "model_label", "n_params", "step", "compute", "shots", "acc", "low", "high",
-               "layer", "held_out"]
+    curves = [
+        pd.DataFrame({"compute": grid, "shots": shot, "acc": fit.predict(grid, shot), "layer": label})
+        for fit, label in ((full, "fit: all models"), (check.fit, f"fit: without {held_label}"))
+        for shot in sorted(observed["shots"].unique())
+    ]
+    columns = [
+        "model",
+        "size",
+        "model_label",
+        "n_params",
+        "step",
+        "compute",
+        "shots",
+        "acc",
+        "low",
+        "high",
+        "layer",
+        "held_out",
+    ]
     data = pd.concat([observed[columns], *curves], ignore_index=True)
     data["held_out"] = data["held_out"].fillna(False).astype(bool)
     data["operation"] = operation
@@ -233,9 +277,15 @@ def fit_curves(frame: pd.DataFrame, operation: str, n_points: int = 60, errors: 
 # ----------------------------------------------------------------------------------- comparison
 
 
-def compute_comparison(frame: pd.DataFrame, operation: str, shots: int, mmlu_shots: int = 0,
-                       family: str = "pythia-deduped", min_step: int = pa.STEPS[0],
-                       published: pd.DataFrame | None = None) -> pd.DataFrame:
+def compute_comparison(
+    frame: pd.DataFrame,
+    operation: str,
+    shots: int,
+    mmlu_shots: int = 0,
+    family: str = "pythia-deduped",
+    min_step: int = pa.STEPS[0],
+    published: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Arithmetic and published MMLU-math accuracy against training compute, in one long table.
 
     ``panel`` is "arithmetic" (exact match of greedy generation, Pythia deduped v0, ``operation`` at
@@ -252,7 +302,10 @@ def compute_comparison(frame: pd.DataFrame, operation: str, shots: int, mmlu_sho
     if points.empty or mmlu.empty:
         raise PublishedPythiaViewError(
             f"nothing to compare: arithmetic rows for {operation!r} at {shots} shots: {len(points)}; MMLU-math rows "
-            f"for {family!r} at {mmlu_shots} shots from step {min_step}: {len(mmlu)}.")
-    arithmetic = points.rename(columns={"acc": "value"}).assign(panel="arithmetic", setting=f"{operation}, {shots}-shot")
+            f"for {family!r} at {mmlu_shots} shots from step {min_step}: {len(mmlu)}."
+        )
+    arithmetic = points.rename(columns={"acc": "value"}).assign(
+        panel="arithmetic", setting=f"{operation}, {shots}-shot"
+    )
     mmlu = mmlu.assign(panel="MMLU-math", setting=f"{family}, {mmlu_shots}-shot")
     return pd.concat([arithmetic[columns], mmlu[columns]], ignore_index=True)

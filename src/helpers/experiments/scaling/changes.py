@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -58,31 +58,55 @@ def _accuracy_part(before: np.ndarray, after: np.ndarray, margin: float, alpha: 
     tost = equivalence_paired_proportions(before, after, margin, alpha)
     n = change.n
     discordant = (change.n_up + change.n_down) / n
-    return {"n_items": n, "accuracy_small": change.before, "accuracy_large": change.after,
-            "accuracy_change": change.difference, "accuracy_change_low": change.low,
-            "accuracy_change_high": change.high, "n_up": change.n_up, "n_down": change.n_down,
-            "accuracy_p": change.pvalue, "accuracy_tost_low": tost["low"], "accuracy_tost_high": tost["high"],
-            "accuracy_equivalent": tost["equivalent"], "accuracy_margin": margin,
-            "accuracy_mde": mde_paired_observed(n, discordant, alpha=alpha)}
+    return {
+        "n_items": n,
+        "accuracy_small": change.before,
+        "accuracy_large": change.after,
+        "accuracy_change": change.difference,
+        "accuracy_change_low": change.low,
+        "accuracy_change_high": change.high,
+        "n_up": change.n_up,
+        "n_down": change.n_down,
+        "accuracy_p": change.pvalue,
+        "accuracy_tost_low": tost["low"],
+        "accuracy_tost_high": tost["high"],
+        "accuracy_equivalent": tost["equivalent"],
+        "accuracy_margin": margin,
+        "accuracy_mde": mde_paired_observed(n, discordant, alpha=alpha),
+    }
 
 
-def _loss_part(before: np.ndarray, after: np.ndarray, margin: float, alpha: float, bootstrap: int,
-               seed: int) -> dict:
+def _loss_part(before: np.ndarray, after: np.ndarray, margin: float, alpha: float, bootstrap: int, seed: int) -> dict:
     n, diffs = before.size, after - before
-    part = {"loss_small": float(before.mean()), "loss_large": float(after.mean()),
-            "loss_change": float(diffs.mean()), "loss_relative": float(after.mean() / before.mean() - 1),
-            "loss_low": math.nan, "loss_high": math.nan, "loss_relative_low": math.nan,
-            "loss_relative_high": math.nan, "loss_tost_low": math.nan, "loss_tost_high": math.nan,
-            "loss_margin": margin, "loss_method": "no interval (bootstrap = 0)"}
+    part = {
+        "loss_small": float(before.mean()),
+        "loss_large": float(after.mean()),
+        "loss_change": float(diffs.mean()),
+        "loss_relative": float(after.mean() / before.mean() - 1),
+        "loss_low": math.nan,
+        "loss_high": math.nan,
+        "loss_relative_low": math.nan,
+        "loss_relative_high": math.nan,
+        "loss_tost_low": math.nan,
+        "loss_tost_high": math.nan,
+        "loss_margin": margin,
+        "loss_method": "no interval (bootstrap = 0)",
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         part["loss_p"] = math.nan if np.all(diffs == 0) else float(stats.wilcoxon(diffs).pvalue)
     if bootstrap:
         change = paired_mean_change(before, after, confidence=1 - alpha, n_resamples=int(bootstrap), seed=seed)
         tost = paired_mean_change(before, after, confidence=1 - 2 * alpha, n_resamples=int(bootstrap), seed=seed)
-        part.update(loss_low=change.low, loss_high=change.high, loss_relative_low=change.relative_low,
-                    loss_relative_high=change.relative_high, loss_tost_low=tost.relative_low,
-                    loss_tost_high=tost.relative_high, loss_method=change.method)
+        part.update(
+            loss_low=change.low,
+            loss_high=change.high,
+            loss_relative_low=change.relative_low,
+            loss_relative_high=change.relative_high,
+            loss_tost_low=tost.relative_low,
+            loss_tost_high=tost.relative_high,
+            loss_method=change.method,
+        )
     standard_error = float(np.std(diffs, ddof=1) / math.sqrt(n)) if n >= 2 else math.nan
     part["loss_mde"] = mde_slope(standard_error, alpha=alpha) / part["loss_small"] if n >= 2 else math.inf
     return part
@@ -127,18 +151,36 @@ def _gap(loss: tuple, accuracy: tuple, accuracy_status: str, bootstrap: int, see
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            interval = stats.bootstrap((*loss, *accuracy), _gap_statistic, paired=True, vectorized=True,
-                                       method=method, confidence_level=1 - alpha, n_resamples=int(bootstrap),
-                                       rng=np.random.default_rng(seed)).confidence_interval
+            interval = stats.bootstrap(
+                (*loss, *accuracy),
+                _gap_statistic,
+                paired=True,
+                vectorized=True,
+                method=method,
+                confidence_level=1 - alpha,
+                n_resamples=int(bootstrap),
+                rng=np.random.default_rng(seed),
+            ).confidence_interval
         if math.isfinite(interval.low) and math.isfinite(interval.high):
-            return {**result, "gap_low": float(interval.low), "gap_high": float(interval.high),
-                    "gap_status": f"bounded ({method} bootstrap over items)"}
+            return {
+                **result,
+                "gap_low": float(interval.low),
+                "gap_high": float(interval.high),
+                "gap_status": f"bounded ({method} bootstrap over items)",
+            }
     return {**result, "gap_status": "no interval: resampled accuracy changes reach 0"}
 
 
-def change_table(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *, bootstrap: int = 1000,
-                 seed: int = 0, alpha: float = ALPHA, accuracy_margin: float = ACCURACY_MARGIN,
-                 loss_margin: float = LOSS_MARGIN) -> pd.DataFrame:
+def change_table(
+    items: pd.DataFrame,
+    families: Mapping[str, Sequence[str]],
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    alpha: float = ALPHA,
+    accuracy_margin: float = ACCURACY_MARGIN,
+    loss_margin: float = LOSS_MARGIN,
+) -> pd.DataFrame:
     """Smallest vs largest model (by total parameters) per family and task kind (module docstring).
 
     Columns: ``family, kind, small_model, large_model, n_params_small, n_params_large, n_items``
@@ -160,15 +202,33 @@ def change_table(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *, 
         loss_small, loss_large = paired_values(frame, small, large, LOSS_COLUMN)
         if acc_small.size == 0:
             continue  # no common items: not a paired comparison
-        records.append({"family": family, "kind": kind, "small_model": small, "large_model": large,
-                        "n_params_small": int(sizes[small]), "n_params_large": int(sizes[large]),
-                        **_accuracy_part(acc_small, acc_large, accuracy_margin, alpha),
-                        **_loss_part(loss_small, loss_large, loss_margin, alpha, bootstrap, seed),
-                        **label_balance(frame, small, large),
-                        "_arrays": ((loss_small, loss_large), (acc_small, acc_large))})
+        records.append(
+            {
+                "family": family,
+                "kind": kind,
+                "small_model": small,
+                "large_model": large,
+                "n_params_small": int(sizes[small]),
+                "n_params_large": int(sizes[large]),
+                **_accuracy_part(acc_small, acc_large, accuracy_margin, alpha),
+                **_loss_part(loss_small, loss_large, loss_margin, alpha, bootstrap, seed),
+                **label_balance(frame, small, large),
+                "_arrays": ((loss_small, loss_large), (acc_small, acc_large)),
+            }
+        )
     if not records:
-        return pd.DataFrame(columns=["family", "kind", "small_model", "large_model", "n_items",
-                                     "accuracy_status", "loss_status", "gap_status"])
+        return pd.DataFrame(
+            columns=[
+                "family",
+                "kind",
+                "small_model",
+                "large_model",
+                "n_items",
+                "accuracy_status",
+                "loss_status",
+                "gap_status",
+            ]
+        )
     table = pd.DataFrame.from_records(records)
     table["accuracy_p_holm"] = holm(table["accuracy_p"].to_numpy(), alpha)[1]
     loss_p = table["loss_p"].to_numpy()
@@ -189,25 +249,34 @@ def methods_text(table: pd.DataFrame, alpha: float = ALPHA) -> str:
     n = len(table)
     acc_margin = table["accuracy_margin"].iloc[0] if n else ACCURACY_MARGIN
     loss_margin = table["loss_margin"].iloc[0] if n else LOSS_MARGIN
-    return (f"Accuracy: exact McNemar test, Holm across the {count_text(n, 'comparison')} in this table; "
-            f"\"no change\" only when the 90% Newcombe interval of the change lies within ±{100 * acc_margin:g} "
-            f"points (two one-sided tests at {alpha:g}). Loss: Wilcoxon signed-rank test, Holm across the same "
-            f"{count_text(n, 'comparison')}, with a paired BCa bootstrap interval of the relative change; "
-            f"\"no change\" only when its 90% interval lies within ±{100 * loss_margin:g}%. "
-            "Otherwise the row is inconclusive and gives the smallest change detectable at 80% power.")
+    return (
+        f"Accuracy: exact McNemar test, Holm across the {count_text(n, 'comparison')} in this table; "
+        f'"no change" only when the 90% Newcombe interval of the change lies within ±{100 * acc_margin:g} '
+        f"points (two one-sided tests at {alpha:g}). Loss: Wilcoxon signed-rank test, Holm across the same "
+        f"{count_text(n, 'comparison')}, with a paired BCa bootstrap interval of the relative change; "
+        f'"no change" only when its 90% interval lies within ±{100 * loss_margin:g}%. '
+        "Otherwise the row is inconclusive and gives the smallest change detectable at 80% power."
+    )
 
 
 def label_balance(frame: pd.DataFrame, small: str, large: str) -> dict:
     """On the paired items of a task with a fixed label set: the majority baseline (always the most common
     gold answer) and each model's most common answer with its share (NaN/None otherwise)."""
-    result = {"majority": math.nan, "majority_label": None, "top_small": math.nan, "top_small_label": None,
-              "top_large": math.nan, "top_large_label": None}
+    result = {
+        "majority": math.nan,
+        "majority_label": None,
+        "top_small": math.nan,
+        "top_small_label": None,
+        "top_large": math.nan,
+        "top_large_label": None,
+    }
     needed = {"gold_label", "predicted_label", "n_choices"}
     if not needed <= set(frame.columns) or int(frame["n_choices"].min()) < 2:
         return result
     columns = [*ITEM_KEY, "gold_label", "predicted_label"]
     merged = frame.loc[frame["model_id"] == small, columns].merge(
-        frame.loc[frame["model_id"] == large, columns], on=ITEM_KEY, suffixes=("_small", "_large"))
+        frame.loc[frame["model_id"] == large, columns], on=ITEM_KEY, suffixes=("_small", "_large")
+    )
     if merged.empty:
         return result
     result["majority_label"], result["majority"] = answer_share(merged["gold_label_small"].astype(str))

@@ -9,7 +9,7 @@ interval (Wilson for accuracy, bootstrap for loss) and every accuracy panel its 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
@@ -38,8 +38,14 @@ def _facet(kinds: Sequence[str], data: pd.DataFrame) -> alt.Facet:
     return alt.Facet("kind_label:N", title=None, sort=order, header=alt.Header(labelFontWeight="bold"))
 
 
-def scale_chart(summary: pd.DataFrame, metric: str = "loss", *, size_basis: str = "total",
-                palette: Sequence[str] | None = None, labels: dict[str, str] | None = None) -> alt.FacetChart:
+def scale_chart(
+    summary: pd.DataFrame,
+    metric: str = "loss",
+    *,
+    size_basis: str = "total",
+    palette: Sequence[str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> alt.FacetChart:
     """``metric`` ("loss" or "accuracy") against parameter count, one panel per task kind (2 columns).
 
     ``summary`` is :func:`helpers.experiments.scaling.views.model_summary`; ``size_basis`` "total"
@@ -52,18 +58,37 @@ def scale_chart(summary: pd.DataFrame, metric: str = "loss", *, size_basis: str 
     if size_basis not in SIZE_BASES:
         raise ChartInputError(f"scale_chart: size_basis={size_basis!r}; choose one of {list(SIZE_BASES)}.")
     column, axis_title = METRICS[metric]
-    require_table(summary, ["family", "model_id", "kind", "n_params_total", "n_params_nonembedding",
-                            column, f"{column}_low", f"{column}_high", "chance"],
-                  "scale_chart", "helpers.experiments.scaling.views.model_summary")
+    require_table(
+        summary,
+        [
+            "family",
+            "model_id",
+            "kind",
+            "n_params_total",
+            "n_params_nonembedding",
+            column,
+            f"{column}_low",
+            f"{column}_high",
+            "chance",
+        ],
+        "scale_chart",
+        "helpers.experiments.scaling.views.model_summary",
+    )
     data = _with_labels(size_long(summary), labels)
     data = data[data["size_basis"] == size_basis].reset_index(drop=True)
     families = list(dict.fromkeys(data["family"]))
     x = size_axis("n_params", data["n_params"], f"parameters ({size_basis}, log scale)")
     y = alt.Y(f"{column}:Q", title=axis_title, scale=alt.Scale(zero=metric == "accuracy"))
     color = family_color("family", palette or default_domain(families), families)
-    tooltip = ["family:N", "model_id:N", "kind:N", alt.Tooltip("n_params:Q", format=",.0f"),
-               alt.Tooltip(f"{column}:Q", format=".3f"), alt.Tooltip(f"{column}_low:Q", format=".3f"),
-               alt.Tooltip(f"{column}_high:Q", format=".3f")]
+    tooltip = [
+        "family:N",
+        "model_id:N",
+        "kind:N",
+        alt.Tooltip("n_params:Q", format=",.0f"),
+        alt.Tooltip(f"{column}:Q", format=".3f"),
+        alt.Tooltip(f"{column}_low:Q", format=".3f"),
+        alt.Tooltip(f"{column}_high:Q", format=".3f"),
+    ]
     layers = [
         alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
         alt.Chart().mark_rule().encode(x=x, y=f"{column}_low:Q", y2=f"{column}_high:Q", color=color),
@@ -74,28 +99,46 @@ def scale_chart(summary: pd.DataFrame, metric: str = "loss", *, size_basis: str 
         if "majority" in data.columns and data["majority"].notna().any():  # unbalanced labels: always the majority
             layers.append(baseline_rule("majority", "majority"))
     kinds = _kind_sort(data["kind"])
-    return alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
-        facet=_facet(kinds, data), columns=FACET_COLUMNS,
-    ).resolve_scale(y="independent" if metric == "loss" else "shared")
+    return (
+        alt.layer(*layers, data=data)
+        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        .facet(
+            facet=_facet(kinds, data),
+            columns=FACET_COLUMNS,
+        )
+        .resolve_scale(y="independent" if metric == "loss" else "shared")
+    )
 
 
-def fit_chart(summary: pd.DataFrame, curves: pd.DataFrame, *, size_basis: str = "total",
-              palette: Sequence[str] | None = None, labels: dict[str, str] | None = None) -> alt.FacetChart:
+def fit_chart(
+    summary: pd.DataFrame,
+    curves: pd.DataFrame,
+    *,
+    size_basis: str = "total",
+    palette: Sequence[str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> alt.FacetChart:
     """Measured loss per model (points, interval rules) with each family's fitted power law over them.
 
     ``summary``: :func:`~helpers.experiments.scaling.views.model_summary`; ``curves``:
     :func:`~helpers.experiments.scaling.fits.fit_curves` (line plus the bootstrap band). A
     family without a fit shows its points only: no line is drawn between its models.
     """
-    require_table(summary, ["family", "model_id", "kind", "loss", "loss_low", "loss_high",
-                            "n_params_total", "n_params_nonembedding"],
-                  "fit_chart", "helpers.experiments.scaling.views.model_summary")
+    require_table(
+        summary,
+        ["family", "model_id", "kind", "loss", "loss_low", "loss_high", "n_params_total", "n_params_nonembedding"],
+        "fit_chart",
+        "helpers.experiments.scaling.views.model_summary",
+    )
     expected = ["family", "kind", "size_basis", "n_params", "loss", "loss_low", "loss_high"]
     missing = [column for column in expected if column not in curves.columns]
     if missing:
-        raise ChartInputError(f"fit_chart: curves lack columns {missing}; pass helpers.experiments.scaling.fits.fit_curves.")
-    measured = size_long(summary)[["family", "model_id", "kind", "size_basis", "n_params",
-                                   "loss", "loss_low", "loss_high"]].assign(layer="measured")
+        raise ChartInputError(
+            f"fit_chart: curves lack columns {missing}; pass helpers.experiments.scaling.fits.fit_curves."
+        )
+    measured = size_long(summary)[
+        ["family", "model_id", "kind", "size_basis", "n_params", "loss", "loss_low", "loss_high"]
+    ].assign(layer="measured")
     fitted = curves[expected].assign(layer="fit", model_id="")
     data = pd.concat([measured, fitted], ignore_index=True)
     data = _with_labels(data[data["size_basis"] == size_basis].reset_index(drop=True), labels)
@@ -106,16 +149,28 @@ def fit_chart(summary: pd.DataFrame, curves: pd.DataFrame, *, size_basis: str = 
     fit_rows = alt.Chart().transform_filter(alt.datum.layer == "fit")
     points = alt.Chart().transform_filter(alt.datum.layer == "measured")
     layers = [
-        fit_rows.mark_area(opacity=0.15).encode(x=x, y="loss_low:Q", y2="loss_high:Q", color=color,
-                                                detail="family:N"),
+        fit_rows.mark_area(opacity=0.15).encode(x=x, y="loss_low:Q", y2="loss_high:Q", color=color, detail="family:N"),
         fit_rows.mark_line(strokeDash=[6, 3]).encode(x=x, y=y, color=color, detail="family:N"),
         points.mark_rule().encode(x=x, y="loss_low:Q", y2="loss_high:Q", color=color),
         points.mark_point(filled=True).encode(
-            x=x, y=y, color=color,
-            tooltip=["family:N", "model_id:N", alt.Tooltip("n_params:Q", format=",.0f"),
-                     alt.Tooltip("loss:Q", format=".3f")]),
+            x=x,
+            y=y,
+            color=color,
+            tooltip=[
+                "family:N",
+                "model_id:N",
+                alt.Tooltip("n_params:Q", format=",.0f"),
+                alt.Tooltip("loss:Q", format=".3f"),
+            ],
+        ),
     ]
     kinds = _kind_sort(data["kind"])
-    return alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
-        facet=_facet(kinds, data), columns=FACET_COLUMNS,
-    ).resolve_scale(y="independent")
+    return (
+        alt.layer(*layers, data=data)
+        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        .facet(
+            facet=_facet(kinds, data),
+            columns=FACET_COLUMNS,
+        )
+        .resolve_scale(y="independent")
+    )

@@ -17,12 +17,11 @@ Shared by the scaling and task-contrast chapters. The number formatters live in
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from helpers.render.markdown import markdown_table
-from helpers.render.tables import with_download
 from helpers.render.numbers import (  # noqa: F401  (the chapters' formatters, from their one home)
     MISSING,
     decimals_for,
@@ -35,6 +34,7 @@ from helpers.render.numbers import (  # noqa: F401  (the chapters' formatters, f
     ratio_text,
     relative_interval,
 )
+from helpers.render.tables import with_download
 
 MAX_ROWS = 12
 """Tables longer than this are collapsed (``<details>``) in the notebooks."""
@@ -59,8 +59,14 @@ def listing(items: Sequence[str]) -> str:
 # ----------------------------------------------------------------------------- tables
 
 
-def reader_table(frame: pd.DataFrame, labels: Mapping[str, str], *, summary: str | None = None,
-                 max_rows: int = MAX_ROWS, filename: str | None = None) -> str:
+def reader_table(
+    frame: pd.DataFrame,
+    labels: Mapping[str, str],
+    *,
+    summary: str | None = None,
+    max_rows: int = MAX_ROWS,
+    filename: str | None = None,
+) -> str:
     """Markdown pipe table of the columns in ``labels`` (column -> header), cells as text, with the
     CSV download of its rows below it (:func:`helpers.render.tables.with_download`).
 
@@ -74,8 +80,10 @@ def reader_table(frame: pd.DataFrame, labels: Mapping[str, str], *, summary: str
         raise ValueError(f"reader_table: the frame lacks columns {missing}; it has {list(frame.columns)}.")
     if frame.empty:
         return "(no rows)"
-    rows = [[MISSING if _is_missing(value) else value for value in record]
-            for record in frame[list(labels)].itertuples(index=False)]
+    rows = [
+        [MISSING if _is_missing(value) else value for value in record]
+        for record in frame[list(labels)].itertuples(index=False)
+    ]
     table = markdown_table(list(labels.values()), rows)
     if len(frame) > max_rows:
         label = summary or f"Show the table ({len(frame)} rows)"

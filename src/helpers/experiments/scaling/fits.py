@@ -14,8 +14,8 @@ bootstrap fits pile up at a bound gets no interval, with the reason (``PowerLawF
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -63,9 +63,15 @@ class FamilyFit:
         return tuple(self.fit.at_bound) if self.fit is not None else ()
 
 
-def fit_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
-                 size_bases: Sequence[str] = tuple(SIZE_BASES), bootstrap: int = 1000, seed: int = 0,
-                 level: float = 0.95) -> list[FamilyFit]:
+def fit_families(
+    items: pd.DataFrame,
+    families: Mapping[str, Sequence[str]],
+    *,
+    size_bases: Sequence[str] = tuple(SIZE_BASES),
+    bootstrap: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> list[FamilyFit]:
     """Fit ``loss = a N^-alpha + c`` per family, task kind and size basis.
 
     The bootstrap resamples items, paired when every model scored the same items. A family with
@@ -82,12 +88,21 @@ def fit_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
         n_items = max(values.size for values in losses)
         for basis in size_bases:
             sizes = frame.groupby("model_id")[SIZE_BASES[basis]].first()[model_ids].to_numpy(dtype=np.int64)
-            common = dict(family=family, kind=kind, size_basis=basis, model_ids=tuple(model_ids),
-                          n_params=tuple(int(s) for s in sizes), n_items=n_items, paired=paired)
+            common = dict(
+                family=family,
+                kind=kind,
+                size_basis=basis,
+                model_ids=tuple(model_ids),
+                n_params=tuple(int(s) for s in sizes),
+                n_items=n_items,
+                paired=paired,
+            )
             n_sizes = np.unique(sizes).size
             if n_sizes < MIN_FIT_MODELS:
-                reason = (f"not fitted: {count_text(n_sizes, 'model size')} in this family; "
-                          f"a 3-parameter law needs {MIN_FIT_MODELS}")
+                reason = (
+                    f"not fitted: {count_text(n_sizes, 'model size')} in this family; "
+                    f"a 3-parameter law needs {MIN_FIT_MODELS}"
+                )
                 fits.append(FamilyFit(**common, status=reason))
                 continue
             try:
@@ -107,16 +122,25 @@ def fits_table(fits: Sequence[FamilyFit]) -> pd.DataFrame:
     """
     records = []
     for family_fit in fits:
-        record = {"family": family_fit.family, "kind": family_fit.kind, "size_basis": family_fit.size_basis,
-                  "n_models": family_fit.n_sizes, "n_items": family_fit.n_items, "paired": family_fit.paired,
-                  "status": family_fit.status}
+        record = {
+            "family": family_fit.family,
+            "kind": family_fit.kind,
+            "size_basis": family_fit.size_basis,
+            "n_models": family_fit.n_sizes,
+            "n_items": family_fit.n_items,
+            "paired": family_fit.paired,
+            "status": family_fit.status,
+        }
         if family_fit.fit is not None:
             record.update(family_fit.fit.to_dict())
         else:
             record.update({f"{name}{end}": math.nan for name in ("a", "alpha", "c") for end in ("", "_low", "_high")})
             record.update(n_bootstrap=0, n_failed=0, note="")
-        record.update(residual_df=family_fit.residual_df, at_bound=", ".join(family_fit.at_bound),
-                      interval_note=interval_note(family_fit))
+        record.update(
+            residual_df=family_fit.residual_df,
+            at_bound=", ".join(family_fit.at_bound),
+            interval_note=interval_note(family_fit),
+        )
         records.append(record)
     return pd.DataFrame.from_records(records).drop(columns=["dof"], errors="ignore")
 
@@ -152,10 +176,19 @@ def fit_curves(fits: Sequence[FamilyFit], n_points: int = 50) -> pd.DataFrame:
             continue
         grid = np.geomspace(min(family_fit.n_params), max(family_fit.n_params), n_points)  # [n_points]
         low, high = family_fit.fit.predict_interval(grid)
-        frames.append(pd.DataFrame({
-            "family": family_fit.family, "kind": family_fit.kind, "size_basis": family_fit.size_basis,
-            "n_params": grid, "loss": family_fit.fit.predict(grid), "loss_low": low, "loss_high": high,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "family": family_fit.family,
+                    "kind": family_fit.kind,
+                    "size_basis": family_fit.size_basis,
+                    "n_params": grid,
+                    "loss": family_fit.fit.predict(grid),
+                    "loss_low": low,
+                    "loss_high": high,
+                }
+            )
+        )
     columns = ["family", "kind", "size_basis", "n_params", "loss", "loss_low", "loss_high"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
@@ -168,19 +201,39 @@ def fits_markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = None) 
     fitted = table[table["status"] == "fitted"]
     if fitted.empty:
         return "(no family has three model sizes: nothing is fitted)"
-    frame = pd.DataFrame({
-        "family": fitted["family"], "kind": [(labels or {}).get(k, k) for k in fitted["kind"]],
-        "basis": fitted["size_basis"], "models": fitted["n_models"].astype(str),
-        "df": fitted["residual_df"].astype(str),
-        "alpha": [number_interval(v, lo, hi, most=3) for v, lo, hi in
-                  zip(fitted["alpha"], fitted["alpha_low"], fitted["alpha_high"])],
-        "c": [number_interval(v, lo, hi, most=3) for v, lo, hi in zip(fitted["c"], fitted["c_low"], fitted["c_high"])],
-        "bound": [flag or "none" for flag in fitted["at_bound"]],
-        "note": fitted["interval_note"],
-    })
-    return reader_table(frame, {"family": "family", "kind": "task kind", "basis": "size basis",
-                                "models": "models", "df": "residual df", "alpha": "alpha [95%]",
-                                "c": "c, nats/token [95%]", "bound": "at a bound", "note": "interval"}, filename="scaling-fits.csv")
+    frame = pd.DataFrame(
+        {
+            "family": fitted["family"],
+            "kind": [(labels or {}).get(k, k) for k in fitted["kind"]],
+            "basis": fitted["size_basis"],
+            "models": fitted["n_models"].astype(str),
+            "df": fitted["residual_df"].astype(str),
+            "alpha": [
+                number_interval(v, lo, hi, most=3)
+                for v, lo, hi in zip(fitted["alpha"], fitted["alpha_low"], fitted["alpha_high"])
+            ],
+            "c": [
+                number_interval(v, lo, hi, most=3) for v, lo, hi in zip(fitted["c"], fitted["c_low"], fitted["c_high"])
+            ],
+            "bound": [flag or "none" for flag in fitted["at_bound"]],
+            "note": fitted["interval_note"],
+        }
+    )
+    return reader_table(
+        frame,
+        {
+            "family": "family",
+            "kind": "task kind",
+            "basis": "size basis",
+            "models": "models",
+            "df": "residual df",
+            "alpha": "alpha [95%]",
+            "c": "c, nats/token [95%]",
+            "bound": "at a bound",
+            "note": "interval",
+        },
+        filename="scaling-fits.csv",
+    )
 
 
 def fit_sentences(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> list[str]:
@@ -194,19 +247,34 @@ def fit_sentences(table: pd.DataFrame, labels: Mapping[str, str] | None = None) 
     if len(fitted):
         dfs = sorted(set(fitted["residual_df"]))
         df_text = listing([str(df) for df in dfs])
-        sentences.append(f"A power law was fitted for {count_text(fitted['family'].nunique(), 'family')} "
-                         f"({listing(list(dict.fromkeys(fitted['family'])))}) on "
-                         f"{count_text(len(fitted), 'task kind')} in all, with {df_text} residual degrees of freedom"
-                         + ("; with 0 the curve passes through every point and its interval is item noise only."
-                            if 0 in dfs else "."))
+        sentences.append(
+            f"A power law was fitted for {count_text(fitted['family'].nunique(), 'family')} "
+            f"({listing(list(dict.fromkeys(fitted['family'])))}) on "
+            f"{count_text(len(fitted), 'task kind')} in all, with {df_text} residual degrees of freedom"
+            + (
+                "; with 0 the curve passes through every point and its interval is item noise only."
+                if 0 in dfs
+                else "."
+            )
+        )
         bounded = fitted[fitted["at_bound"] != ""]
         if len(bounded):
-            sentences.append("Parameters at a bound of the fit: " + "; ".join(
-                f"{row.family}, {(labels or {}).get(row.kind, row.kind)}: {row.at_bound}"
-                for row in bounded.itertuples(index=False)) + ".")
+            sentences.append(
+                "Parameters at a bound of the fit: "
+                + "; ".join(
+                    f"{row.family}, {(labels or {}).get(row.kind, row.kind)}: {row.at_bound}"
+                    for row in bounded.itertuples(index=False)
+                )
+                + "."
+            )
     if len(skipped):
-        sentences.append("Not fitted: " + "; ".join(f"{row.family} ({row.status.removeprefix('not fitted: ')})"
-                                                     for row in skipped.itertuples(index=False)) + ".")
+        sentences.append(
+            "Not fitted: "
+            + "; ".join(
+                f"{row.family} ({row.status.removeprefix('not fitted: ')})" for row in skipped.itertuples(index=False)
+            )
+            + "."
+        )
     return sentences
 
 
@@ -221,6 +289,10 @@ def no_fit_sentence(table: pd.DataFrame) -> str | None:
     if table.empty:
         return "No power law is drawn: no family was scored."
     skipped = table.drop_duplicates("family")
-    return ("No power law is drawn: no family could be fitted ("
-            + "; ".join(f"{row.family}: {row.status.removeprefix('not fitted: ')}" for row in skipped.itertuples(index=False))
-            + "), and the measured losses are in the charts above.")
+    return (
+        "No power law is drawn: no family could be fitted ("
+        + "; ".join(
+            f"{row.family}: {row.status.removeprefix('not fitted: ')}" for row in skipped.itertuples(index=False)
+        )
+        + "), and the measured losses are in the charts above."
+    )

@@ -12,7 +12,7 @@ not run to 10B) and labels in M/B.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import altair as alt
 
@@ -49,12 +49,17 @@ def family_colors(domain: Sequence[str], present: Iterable[str]) -> tuple[list[s
     return list(colours), list(colours.values())
 
 
-def family_color(field: str, domain: Sequence[str], present: Iterable[str], title: str = "family",
-                 legend: bool = True) -> alt.Color:
+def family_color(
+    field: str, domain: Sequence[str], present: Iterable[str], title: str = "family", legend: bool = True
+) -> alt.Color:
     """A nominal colour encoding of ``field`` with the fixed family colours (legend at the bottom)."""
     shown, colours = family_colors(domain, present)
-    return alt.Color(f"{field}:N", title=title, scale=alt.Scale(domain=shown, range=colours),
-                     legend=alt.Legend(orient="bottom", direction="horizontal", columns=4) if legend else None)
+    return alt.Color(
+        f"{field}:N",
+        title=title,
+        scale=alt.Scale(domain=shown, range=colours),
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=4) if legend else None,
+    )
 
 
 def log_domain(values: Iterable[float]) -> list[float]:
@@ -67,6 +72,9 @@ def log_domain(values: Iterable[float]) -> list[float]:
 
 def size_axis(field: str, values: Iterable[float], title: str = "total parameters (log scale)") -> alt.X:
     """Log x axis for parameter counts (or steps) whose domain fits ``values``; labels 70M, 1.8B."""
-    return alt.X(f"{field}:Q", title=title,
-                 scale=alt.Scale(type="log", domain=log_domain(values), nice=False),
-                 axis=alt.Axis(labelExpr=SI_TO_READERS, grid=False, tickCount=5, labelOverlap=True))
+    return alt.X(
+        f"{field}:Q",
+        title=title,
+        scale=alt.Scale(type="log", domain=log_domain(values), nice=False),
+        axis=alt.Axis(labelExpr=SI_TO_READERS, grid=False, tickCount=5, labelOverlap=True),
+    )

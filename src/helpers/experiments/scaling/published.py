@@ -21,7 +21,7 @@ in the words its numbers support.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,8 +36,9 @@ from helpers.experiments.scaling.views import ScalingViewError
 
 ALPHA = 0.05
 FLAT_MARGIN = 0.01  # proportion per decade of parameters: "flat" within +-1 point per decade
-MMLU_MATH_PATTERN = "hendrycksTest-(" + "|".join(
-    task.removeprefix("hendrycksTest-") for task in reference.MMLU_MATH_SIZES) + ")"
+MMLU_MATH_PATTERN = (
+    "hendrycksTest-(" + "|".join(task.removeprefix("hendrycksTest-") for task in reference.MMLU_MATH_SIZES) + ")"
+)
 """Regular expression matching the five MMLU-math subjects of the published table."""
 PUBLISHED_LABEL = "published lm-evaluation-harness results (hendrycksTest v0: full-answer-text scoring)"
 POSITIONS = ("below chance", "above chance", "not distinguishable from chance")
@@ -67,10 +68,25 @@ def published_mmlu_table(published: pd.DataFrame | None = None, *, shots: Sequen
     frames = []
     for shot in shots:
         part = reference.mmlu_math_long(reference.mmlu_math_summary(table, shots=shot))
-        frames.append(part.assign(shots=shot, setting=part["metric"].map(lambda metric: f"{shot}-shot {metric}")))
+        frames.append(part.assign(shots=shot, setting=part["metric"].map(lambda metric: f"{shot}-shot {metric}")))  # noqa: B023 (called within this iteration)
     long = pd.concat(frames, ignore_index=True).assign(chance=MMLU_CHANCE)
-    return long[["family", "model", "params", "shots", "metric", "setting", "n", "value", "k", "stderr", "low", "high",
-                 "chance"]]
+    return long[
+        [
+            "family",
+            "model",
+            "params",
+            "shots",
+            "metric",
+            "setting",
+            "n",
+            "value",
+            "k",
+            "stderr",
+            "low",
+            "high",
+            "chance",
+        ]
+    ]
 
 
 def published_chance_table(mmlu: pd.DataFrame, *, alpha: float = ALPHA) -> pd.DataFrame:
@@ -84,14 +100,33 @@ def published_chance_table(mmlu: pd.DataFrame, *, alpha: float = ALPHA) -> pd.Da
     frames = []
     for (_, _, _), part in mmlu.groupby(["shots", "metric", "family"], sort=False):
         tested = chance_family(part[["model", "k", "n"]].reset_index(drop=True), MMLU_CHANCE, "two-sided", alpha)
-        part = part.reset_index(drop=True).assign(pvalue=tested["pvalue"], p_holm=tested["p_holm"],
-                                                  significant=tested["significant"], n_tests=len(part))
+        part = part.reset_index(drop=True).assign(
+            pvalue=tested["pvalue"], p_holm=tested["p_holm"], significant=tested["significant"], n_tests=len(part)
+        )
         frames.append(part)
     checked = pd.concat(frames, ignore_index=True)
-    checked["position"] = np.where(~checked["significant"], POSITIONS[2],
-                                   np.where(checked["value"] < MMLU_CHANCE, POSITIONS[0], POSITIONS[1]))
-    return checked[["family", "model", "params", "setting", "shots", "metric", "n", "k", "value", "low", "high",
-                    "pvalue", "p_holm", "n_tests", "position"]]
+    checked["position"] = np.where(
+        ~checked["significant"], POSITIONS[2], np.where(checked["value"] < MMLU_CHANCE, POSITIONS[0], POSITIONS[1])
+    )
+    return checked[
+        [
+            "family",
+            "model",
+            "params",
+            "setting",
+            "shots",
+            "metric",
+            "n",
+            "k",
+            "value",
+            "low",
+            "high",
+            "pvalue",
+            "p_holm",
+            "n_tests",
+            "position",
+        ]
+    ]
 
 
 def published_baselines() -> pd.DataFrame:
@@ -107,8 +142,9 @@ def published_baselines() -> pd.DataFrame:
     return baseline_table(choice_texts, [item.gold for item in items])
 
 
-def published_trend_table(mmlu: pd.DataFrame, setting: str = "0-shot acc", *,
-                          margin: float = FLAT_MARGIN) -> pd.DataFrame:
+def published_trend_table(
+    mmlu: pd.DataFrame, setting: str = "0-shot acc", *, margin: float = FLAT_MARGIN
+) -> pd.DataFrame:
     """Slope of published accuracy against log10(parameters), one family at a time.
 
     The model-level slope of ``helpers.analysis.trend.wls_slope`` (published standard errors floored by the
@@ -125,10 +161,21 @@ def published_trend_table(mmlu: pd.DataFrame, setting: str = "0-shot acc", *,
     for family, group in rows.groupby("family", sort=False):
         slope = wls_slope(group["params"].astype(float), group["value"], group["stderr"], n=group["n"])
         shape = slope_equivalence(slope, margin)
-        records.append({"family": family, "setting": setting, "n_models": slope.n_models,
-                        "residual_df": slope.df, "slope": slope.slope, "low": slope.low, "high": slope.high,
-                        "shape": shape, "mde": mde_slope(slope.se, df=slope.df) if shape == "inconclusive" else np.nan,
-                        "margin": margin, "note": slope.note})
+        records.append(
+            {
+                "family": family,
+                "setting": setting,
+                "n_models": slope.n_models,
+                "residual_df": slope.df,
+                "slope": slope.slope,
+                "low": slope.low,
+                "high": slope.high,
+                "shape": shape,
+                "mde": mde_slope(slope.se, df=slope.df) if shape == "inconclusive" else np.nan,
+                "margin": margin,
+                "note": slope.note,
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -156,11 +203,18 @@ def lambada_fold_changes(lambada: pd.DataFrame) -> pd.DataFrame:
     for family in lambada["family"].drop_duplicates():
         fold = reference.fold_change(lambada, family, "ppl")
         sizes = lambada[lambada["family"] == family].set_index("model")["params"]
-        records.append({"family": family, "smallest_model": fold.smallest_model, "largest_model": fold.largest_model,
-                        "smallest_params": int(sizes[fold.smallest_model]),
-                        "largest_params": int(sizes[fold.largest_model]),
-                        "smallest_ppl": fold.smallest_value, "largest_ppl": fold.largest_value,
-                        "fold_change": fold.ratio})
+        records.append(
+            {
+                "family": family,
+                "smallest_model": fold.smallest_model,
+                "largest_model": fold.largest_model,
+                "smallest_params": int(sizes[fold.smallest_model]),
+                "largest_params": int(sizes[fold.largest_model]),
+                "smallest_ppl": fold.smallest_value,
+                "largest_ppl": fold.largest_value,
+                "fold_change": fold.ratio,
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -172,8 +226,9 @@ def pythia_size_label(model: str) -> str:
     return model.removeprefix("pythia-").removesuffix("-deduped").removesuffix("-bf16")
 
 
-def published_training_table(published: pd.DataFrame | None = None, *, metric: str = "acc", shots: int = 0,
-                             n_stderr: float = 2.0) -> pd.DataFrame:
+def published_training_table(
+    published: pd.DataFrame | None = None, *, metric: str = "acc", shots: int = 0, n_stderr: float = 2.0
+) -> pd.DataFrame:
     """Published MMLU-math ``metric`` along Pythia's training steps (5 subjects size-weighted).
 
     ``reference.over_training(..., combine=True)`` plus ``size`` (e.g. "1.4b", shared by the

@@ -7,7 +7,7 @@ axes fitted to the data.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
@@ -25,8 +25,12 @@ def published_mmlu_chart(mmlu: pd.DataFrame, *, palette: Sequence[str] | None = 
     ``mmlu``: :func:`helpers.experiments.scaling.published.published_mmlu_table` (``low``/``high``:
     exact 95% intervals).
     """
-    require_table(mmlu, ["family", "model", "params", "setting", "value", "low", "high", "chance"],
-                  "published_mmlu_chart", "helpers.experiments.scaling.published.published_mmlu_table")
+    require_table(
+        mmlu,
+        ["family", "model", "params", "setting", "value", "low", "high", "chance"],
+        "published_mmlu_chart",
+        "helpers.experiments.scaling.published.published_mmlu_table",
+    )
     families = list(dict.fromkeys(mmlu["family"]))
     x = size_axis("params", mmlu["params"])
     y = alt.Y("value:Q", title="MMLU-math accuracy", scale=alt.Scale(zero=False))
@@ -34,16 +38,29 @@ def published_mmlu_chart(mmlu: pd.DataFrame, *, palette: Sequence[str] | None = 
     layers = [
         alt.Chart().mark_line(opacity=0.5).encode(x=x, y=y, color=color, detail="family:N"),
         alt.Chart().mark_rule().encode(x=x, y="low:Q", y2="high:Q", color=color),
-        alt.Chart().mark_point(filled=True).encode(
-            x=x, y=y, color=color,
-            tooltip=["model:N", alt.Tooltip("params:Q", format=",.0f"), "setting:N",
-                     alt.Tooltip("value:Q", format=".4f"), alt.Tooltip("low:Q", format=".4f"),
-                     alt.Tooltip("high:Q", format=".4f")]),
+        alt.Chart()
+        .mark_point(filled=True)
+        .encode(
+            x=x,
+            y=y,
+            color=color,
+            tooltip=[
+                "model:N",
+                alt.Tooltip("params:Q", format=",.0f"),
+                "setting:N",
+                alt.Tooltip("value:Q", format=".4f"),
+                alt.Tooltip("low:Q", format=".4f"),
+                alt.Tooltip("high:Q", format=".4f"),
+            ],
+        ),
         baseline_rule("chance"),
     ]
     settings = mmlu["setting"].drop_duplicates().tolist()
-    return alt.layer(*layers, data=mmlu).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
-        facet=alt.Facet("setting:N", title=None, sort=settings), columns=2)
+    return (
+        alt.layer(*layers, data=mmlu)
+        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        .facet(facet=alt.Facet("setting:N", title=None, sort=settings), columns=2)
+    )
 
 
 def lambada_chart(lambada: pd.DataFrame, *, palette: Sequence[str] | None = None) -> alt.LayerChart:
@@ -51,8 +68,12 @@ def lambada_chart(lambada: pd.DataFrame, *, palette: Sequence[str] | None = None
 
     ``lambada``: :func:`helpers.experiments.scaling.published.published_lambada_table`.
     """
-    require_table(lambada, ["family", "model", "params", "ppl", "ppl_low", "ppl_high"],
-                  "lambada_chart", "helpers.experiments.scaling.published.published_lambada_table")
+    require_table(
+        lambada,
+        ["family", "model", "params", "ppl", "ppl_low", "ppl_high"],
+        "lambada_chart",
+        "helpers.experiments.scaling.published.published_lambada_table",
+    )
     families = list(dict.fromkeys(lambada["family"]))
     x = size_axis("params", lambada["params"])
     y = alt.Y("ppl:Q", scale=alt.Scale(type="log"), title="LAMBADA perplexity (target word)")
@@ -62,8 +83,11 @@ def lambada_chart(lambada: pd.DataFrame, *, palette: Sequence[str] | None = None
         base.mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
         base.mark_rule().encode(x=x, y="ppl_low:Q", y2="ppl_high:Q", color=color),
         base.mark_point(filled=True).encode(
-            x=x, y=y, color=color,
-            tooltip=["model:N", alt.Tooltip("params:Q", format=",.0f"), alt.Tooltip("ppl:Q", format=".2f")]),
+            x=x,
+            y=y,
+            color=color,
+            tooltip=["model:N", alt.Tooltip("params:Q", format=",.0f"), alt.Tooltip("ppl:Q", format=".2f")],
+        ),
     ).properties(width=520, height=300)
 
 
@@ -74,8 +98,12 @@ def training_steps_chart(training: pd.DataFrame, *, palette: Sequence[str] | Non
     run (standard vs deduped, the family colours); the band is ±2 stderr; crosses mark the
     suspect 2.8b rows.
     """
-    require_table(training, ["family", "model", "params", "size", "step", "value", "low", "high", "suspect", "chance"],
-                  "training_steps_chart", "helpers.experiments.scaling.published.published_training_table")
+    require_table(
+        training,
+        ["family", "model", "params", "size", "step", "value", "low", "high", "suspect", "chance"],
+        "training_steps_chart",
+        "helpers.experiments.scaling.published.published_training_table",
+    )
     families = list(dict.fromkeys(training["family"]))
     x = size_axis("step", training["step"], "training step (log scale)")
     y = alt.Y("value:Q", title="MMLU-math accuracy", scale=alt.Scale(zero=False))
@@ -84,9 +112,16 @@ def training_steps_chart(training: pd.DataFrame, *, palette: Sequence[str] | Non
     layers = [
         alt.Chart().mark_line().encode(x=x, y=y, color=color, detail="family:N"),
         alt.Chart().mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color, detail="family:N"),
-        alt.Chart().transform_filter(alt.datum.suspect).mark_point(shape="cross", size=50, filled=True).encode(
-            x=x, y=y, color=color, tooltip=["model:N", "step:Q", alt.Tooltip("value:Q", format=".4f"), "suspect:N"]),
+        alt.Chart()
+        .transform_filter(alt.datum.suspect)
+        .mark_point(shape="cross", size=50, filled=True)
+        .encode(
+            x=x, y=y, color=color, tooltip=["model:N", "step:Q", alt.Tooltip("value:Q", format=".4f"), "suspect:N"]
+        ),
         baseline_rule("chance"),
     ]
-    return alt.layer(*layers, data=training).properties(width=PANEL_WIDTH, height=150).facet(
-        facet=alt.Facet("size:N", title="Pythia size", sort=sizes), columns=2)
+    return (
+        alt.layer(*layers, data=training)
+        .properties(width=PANEL_WIDTH, height=150)
+        .facet(facet=alt.Facet("size:N", title="Pythia size", sort=sizes), columns=2)
+    )

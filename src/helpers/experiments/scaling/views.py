@@ -17,8 +17,8 @@ intervals, loss intervals percentile bootstraps over items (:mod:`helpers.analys
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,8 @@ def check_items(items: pd.DataFrame) -> None:
     missing = [column for column in REQUIRED_COLUMNS if column not in items.columns]
     if missing:
         raise ScalingViewError(
-            f"the item table lacks columns {missing}; pass helpers.analysis.items.item_table(config.rows(...)).")
+            f"the item table lacks columns {missing}; pass helpers.analysis.items.item_table(config.rows(...))."
+        )
 
 
 def kind_rank(kind: str) -> tuple[int, str]:
@@ -83,7 +84,8 @@ def family_groups(items: pd.DataFrame, families: Mapping[str, Sequence[str]]):
         if absent:
             raise ScalingViewError(
                 f"family {family!r}: models {absent} have no rows in the item table (it has "
-                f"{sorted(present)}); pass model ids from config.family_model_ids(), not sources.")
+                f"{sorted(present)}); pass model ids from config.family_model_ids(), not sources."
+            )
         family_items = items[items["model_id"].isin(list(model_ids))]
         listed = {model: rank for rank, model in enumerate(dict.fromkeys(model_ids))}
         for kind in sorted(family_items["kind"].unique(), key=kind_rank):
@@ -120,8 +122,14 @@ def short_name(model_id: str) -> str:
 # ----------------------------------------------------------------------------- per model
 
 
-def model_summary(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *, bootstrap: int = 1000,
-                  seed: int = 0, confidence: float = 0.95) -> pd.DataFrame:
+def model_summary(
+    items: pd.DataFrame,
+    families: Mapping[str, Sequence[str]],
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
     """One row per (family, model, task kind): sizes, items, accuracy and loss with intervals, chance.
 
     Columns: ``family, model_id, kind, n_params_total, n_params_nonembedding, n_items, n_correct,
@@ -135,12 +143,18 @@ def model_summary(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
     for family, kind, frame, model_ids in family_groups(items, families):
         for model in model_ids:
             rows = frame[frame["model_id"] == model]
-            records.append({
-                "family": family, "model_id": model, "kind": kind,
-                "n_params_total": int(rows["n_params_total"].iloc[0]),
-                "n_params_nonembedding": int(rows["n_params_nonembedding"].iloc[0]),
-                **group_summary(rows, bootstrap=bootstrap, confidence=confidence, seed=seed, loss_column=LOSS_COLUMN),
-            })
+            records.append(
+                {
+                    "family": family,
+                    "model_id": model,
+                    "kind": kind,
+                    "n_params_total": int(rows["n_params_total"].iloc[0]),
+                    "n_params_nonembedding": int(rows["n_params_nonembedding"].iloc[0]),
+                    **group_summary(
+                        rows, bootstrap=bootstrap, confidence=confidence, seed=seed, loss_column=LOSS_COLUMN
+                    ),
+                }
+            )
     return pd.DataFrame.from_records(records)
 
 
@@ -156,14 +170,15 @@ def item_counts(summary: pd.DataFrame) -> pd.DataFrame:
 
 def size_long(summary: pd.DataFrame) -> pd.DataFrame:
     """:func:`model_summary` with one row per size basis: columns ``size_basis`` and ``n_params``."""
-    frames = [summary.assign(size_basis=basis, n_params=summary[column])
-              for basis, column in SIZE_BASES.items()]
+    frames = [summary.assign(size_basis=basis, n_params=summary[column]) for basis, column in SIZE_BASES.items()]
     return pd.concat(frames, ignore_index=True)
 
 
 def _families_of(summary: pd.DataFrame) -> dict[str, str]:
     """model id -> its families joined with ", " (a model is listed once)."""
-    return summary.groupby("model_id", sort=False)["family"].agg(lambda values: ", ".join(dict.fromkeys(values))).to_dict()
+    return (
+        summary.groupby("model_id", sort=False)["family"].agg(lambda values: ", ".join(dict.fromkeys(values))).to_dict()
+    )
 
 
 def counts_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
@@ -171,9 +186,13 @@ def counts_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = No
     counts = item_counts(summary)
     families = _families_of(summary)
     sizes = summary.drop_duplicates("model_id").set_index("model_id")["n_params_total"]
-    frame = pd.DataFrame({"model": [f"`{short_name(m)}`" for m in counts.index],
-                          "family": [families[m] for m in counts.index],
-                          "parameters": [param_label(sizes[m]) for m in counts.index]})
+    frame = pd.DataFrame(
+        {
+            "model": [f"`{short_name(m)}`" for m in counts.index],
+            "family": [families[m] for m in counts.index],
+            "parameters": [param_label(sizes[m]) for m in counts.index],
+        }
+    )
     column_labels = {"model": "model", "family": "family", "parameters": "parameters"}
     for kind in counts.columns:
         frame[kind] = ["—" if pd.isna(value) else f"{int(value):,}" for value in counts[kind]]
@@ -192,23 +211,40 @@ def summary_markdown(summary: pd.DataFrame, labels: Mapping[str, str] | None = N
     table = summary.drop_duplicates(["model_id", "kind"]).copy()
     families = _families_of(summary)
     table = table.assign(_rank=table["kind"].map(lambda kind: kind_rank(kind)[0])).sort_values(
-        ["_rank", "kind", "n_params_total"], kind="stable")
-    frame = pd.DataFrame({
-        "kind": [(labels or {}).get(kind, kind) for kind in table["kind"]],
-        "model": [f"`{short_name(m)}`" for m in table["model_id"]],
-        "family": [families[m] for m in table["model_id"]],
-        "parameters": [param_label(n) for n in table["n_params_total"]],
-        "items": [f"{n:,}" for n in table["n_items"]],
-        "accuracy": [pct_interval(a, lo, hi) for a, lo, hi in
-                     zip(table["accuracy"], table["accuracy_low"], table["accuracy_high"])],
-        "chance": [f"{100 * c:.0f}%" if c > 0 else "0 (exact match)" for c in table["chance"]],
-        "loss": [number_interval(v, lo, hi) for v, lo, hi in zip(table["loss"], table["loss_low"], table["loss_high"])],
-    })
-    return reader_table(frame, {"kind": "task kind", "model": "model", "family": "family",
-                                "parameters": "parameters", "items": "items",
-                                "accuracy": "accuracy [95% Wilson]", "chance": "chance",
-                                "loss": "gold-answer loss, nats/token [95% bootstrap]"},
-                        summary=f"Show every model and task kind ({len(frame)} rows)", filename="scaling-summary.csv")
+        ["_rank", "kind", "n_params_total"], kind="stable"
+    )
+    frame = pd.DataFrame(
+        {
+            "kind": [(labels or {}).get(kind, kind) for kind in table["kind"]],
+            "model": [f"`{short_name(m)}`" for m in table["model_id"]],
+            "family": [families[m] for m in table["model_id"]],
+            "parameters": [param_label(n) for n in table["n_params_total"]],
+            "items": [f"{n:,}" for n in table["n_items"]],
+            "accuracy": [
+                pct_interval(a, lo, hi)
+                for a, lo, hi in zip(table["accuracy"], table["accuracy_low"], table["accuracy_high"])
+            ],
+            "chance": [f"{100 * c:.0f}%" if c > 0 else "0 (exact match)" for c in table["chance"]],
+            "loss": [
+                number_interval(v, lo, hi) for v, lo, hi in zip(table["loss"], table["loss_low"], table["loss_high"])
+            ],
+        }
+    )
+    return reader_table(
+        frame,
+        {
+            "kind": "task kind",
+            "model": "model",
+            "family": "family",
+            "parameters": "parameters",
+            "items": "items",
+            "accuracy": "accuracy [95% Wilson]",
+            "chance": "chance",
+            "loss": "gold-answer loss, nats/token [95% bootstrap]",
+        },
+        summary=f"Show every model and task kind ({len(frame)} rows)",
+        filename="scaling-summary.csv",
+    )
 
 
 # ----------------------------------------------------------------------------- settings
@@ -219,8 +255,9 @@ def kind_labels(settings: Mapping) -> dict[str, str]:
     labels = {}
     for kind, setting in settings.items():
         name = KIND_NAMES.get(kind, setting.task)
-        labels[kind] = f"{name}, {setting.shots}-shot" + (" (study)" if kind == "knowledge_fulltext"
-                                                          and setting.shots == 0 else "")
+        labels[kind] = f"{name}, {setting.shots}-shot" + (
+            " (study)" if kind == "knowledge_fulltext" and setting.shots == 0 else ""
+        )
     return labels
 
 
@@ -238,17 +275,37 @@ def settings_table(families: Mapping[str, Sequence[str]], settings: Mapping) -> 
     ``families`` and ``settings`` are an :class:`helpers.experiments.config.ExperimentConfig`'s fields.
     """
     models = "; ".join(f"{family}: {', '.join(sources)}" for family, sources in families.items())
-    return pd.DataFrame([{"kind": kind, "task": setting.task, "shots": setting.shots,
-                          "limit": "all" if setting.limit is None else setting.limit, "models": models}
-                         for kind, setting in settings.items()]).set_index("kind")
+    return pd.DataFrame(
+        [
+            {
+                "kind": kind,
+                "task": setting.task,
+                "shots": setting.shots,
+                "limit": "all" if setting.limit is None else setting.limit,
+                "models": models,
+            }
+            for kind, setting in settings.items()
+        ]
+    ).set_index("kind")
 
 
 def settings_markdown(families: Mapping[str, Sequence[str]], settings: Mapping) -> str:
     """:func:`settings_table` for readers (limits are per subject / per file, as the profile says)."""
-    rows = pd.DataFrame([{"kind": kind, "task": f"`{setting.task}`", "shots": str(setting.shots),
-                          "limit": "all items" if setting.limit is None else f"first {setting.limit} per subject or file"}
-                         for kind, setting in settings.items()])
-    table = reader_table(rows, {"kind": "task kind", "task": "task", "shots": "shots", "limit": "items"}, filename="scaling-settings.csv")
-    members = "; ".join(f"**{family}**: {', '.join(f'`{source}`' for source in sources)}"
-                        for family, sources in families.items())
+    rows = pd.DataFrame(
+        [
+            {
+                "kind": kind,
+                "task": f"`{setting.task}`",
+                "shots": str(setting.shots),
+                "limit": "all items" if setting.limit is None else f"first {setting.limit} per subject or file",
+            }
+            for kind, setting in settings.items()
+        ]
+    )
+    table = reader_table(
+        rows, {"kind": "task kind", "task": "task", "shots": "shots", "limit": "items"}, filename="scaling-settings.csv"
+    )
+    members = "; ".join(
+        f"**{family}**: {', '.join(f'`{source}`' for source in sources)}" for family, sources in families.items()
+    )
     return f"{table}\n\nFamilies (smallest first): {members}."

@@ -13,7 +13,7 @@ px); with more pairs the grids are stacked, two pairs each. Missing columns rais
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
@@ -53,24 +53,39 @@ def _check(table: pd.DataFrame, columns: Sequence[str], builder: str, source: st
 def _pair_groups(table: pd.DataFrame) -> list[list[str]]:
     """The pairs in table order, :data:`MAX_FACET_COLUMNS` per grid."""
     pairs = list(dict.fromkeys(table["pair"]))
-    return [pairs[start:start + MAX_FACET_COLUMNS] for start in range(0, len(pairs), MAX_FACET_COLUMNS)]
+    return [pairs[start : start + MAX_FACET_COLUMNS] for start in range(0, len(pairs), MAX_FACET_COLUMNS)]
 
 
-def _facet(layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool, title: str,
-           independent_x: bool = False) -> alt.FacetChart | alt.VConcatChart:
+def _facet(
+    layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool, title: str, independent_x: bool = False
+) -> alt.FacetChart | alt.VConcatChart:
     """Rows: task kinds; columns: at most two pairs; more pairs: grids of two stacked below each other."""
     kinds = list(dict.fromkeys(table["kind"]))
     grids = []
     for pairs in _pair_groups(table):
-        chart = (alt.layer(*layers, data=table[table["pair"].isin(pairs)])
-                 .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
-                 .facet(row=alt.Row("kind:N", title=None, sort=kinds,
-                                    header=alt.Header(labelAngle=-90, labelAlign="center", labelFontWeight=600)),
-                        column=alt.Column("pair:N", title=None, sort=pairs, header=alt.Header(
-                            labelLimit=PANEL_WIDTH,  # "donor →" over "recipient": two lines fit a panel
-                            labelExpr="[slice(datum.label, 0, indexof(datum.label, ' → ') + 2), "
-                                      "slice(datum.label, indexof(datum.label, ' → ') + 3)]")),
-                        spacing={"row": ROW_SPACING, "column": COLUMN_SPACING}))
+        chart = (
+            alt.layer(*layers, data=table[table["pair"].isin(pairs)])
+            .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+            .facet(
+                row=alt.Row(
+                    "kind:N",
+                    title=None,
+                    sort=kinds,
+                    header=alt.Header(labelAngle=-90, labelAlign="center", labelFontWeight=600),
+                ),
+                column=alt.Column(
+                    "pair:N",
+                    title=None,
+                    sort=pairs,
+                    header=alt.Header(
+                        labelLimit=PANEL_WIDTH,  # "donor →" over "recipient": two lines fit a panel
+                        labelExpr="[slice(datum.label, 0, indexof(datum.label, ' → ') + 2), "
+                        "slice(datum.label, indexof(datum.label, ' → ') + 3)]",
+                    ),
+                ),
+                spacing={"row": ROW_SPACING, "column": COLUMN_SPACING},
+            )
+        )
         if independent_y:
             chart = chart.resolve_scale(y="independent")
         grids.append(chart.resolve_scale(x="independent") if independent_x else chart)
@@ -78,18 +93,19 @@ def _facet(layers: list[alt.Chart], table: pd.DataFrame, independent_y: bool, ti
     return chart.properties(title=chart_title(title))
 
 
-def _layers(x: alt.X, metric: str, tooltip: list, line: bool, color: str | None = None,
-            majority: bool = False) -> list[alt.Chart]:
+def _layers(
+    x: alt.X, metric: str, tooltip: list, line: bool, color: str | None = None, majority: bool = False
+) -> list[alt.Chart]:
     value, low, high, _ = METRICS[metric]
     y_scale = alt.Scale(zero=metric == "accuracy", domain=[0, 1] if metric == "accuracy" else alt.Undefined)
     base = alt.Chart().encode(x=x)
     if color:
         base = base.encode(color=alt.Color(color, legend=None))
     marks = [
-        base.transform_filter(f"isValid(datum.{low})").mark_errorbar(ticks=True).encode(
-            y=alt.Y(f"{low}:Q", title=None, scale=y_scale), y2=alt.Y2(f"{high}:Q")),
-        base.mark_point(filled=True, size=70).encode(y=alt.Y(f"{value}:Q", title=None, scale=y_scale),
-                                                     tooltip=tooltip),
+        base.transform_filter(f"isValid(datum.{low})")
+        .mark_errorbar(ticks=True)
+        .encode(y=alt.Y(f"{low}:Q", title=None, scale=y_scale), y2=alt.Y2(f"{high}:Q")),
+        base.mark_point(filled=True, size=70).encode(y=alt.Y(f"{value}:Q", title=None, scale=y_scale), tooltip=tooltip),
     ]
     if line:
         marks.insert(0, base.mark_line(opacity=0.6).encode(y=alt.Y(f"{value}:Q", title=None, scale=y_scale)))
@@ -117,40 +133,69 @@ def _metric_name(metric: str) -> str:
 
 def controls_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:
     """Full swap beside the recipient alone and the controls (table: ``swap_views.controls_table``)."""
-    value, _, _, _ = _check(table, ["label", "order", "n_items"], "controls_chart",
-                            "helpers.experiments.swap.views.controls_table", metric)
+    value, _, _, _ = _check(
+        table, ["label", "order", "n_items"], "controls_chart", "helpers.experiments.swap.views.controls_table", metric
+    )
     order = list(table.sort_values("order")["label"].drop_duplicates())
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30))
-    tooltip = [alt.Tooltip("label:N", title="condition"), alt.Tooltip(f"{value}:Q", format=".3f"),
-               alt.Tooltip("n_items:Q")]
-    return _facet(_layers(x, metric, tooltip, line=False, color="label:N", majority=_has_majority(table)), table,
-                  metric == "loss", f"{_metric_name(metric)}: the recipient alone, with the donor's pattern and under "
-                  "the controls" + _majority_words(metric, table))
+    tooltip = [
+        alt.Tooltip("label:N", title="condition"),
+        alt.Tooltip(f"{value}:Q", format=".3f"),
+        alt.Tooltip("n_items:Q"),
+    ]
+    return _facet(
+        _layers(x, metric, tooltip, line=False, color="label:N", majority=_has_majority(table)),
+        table,
+        metric == "loss",
+        f"{_metric_name(metric)}: the recipient alone, with the donor's pattern and under "
+        "the controls" + _majority_words(metric, table),
+    )
 
 
 def dose_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:
     """Dose-response over alpha, all layers swapped (table: ``swap_views.dose_table``)."""
-    value, _, _, _ = _check(table, ["alpha", "n_items"], "dose_chart", "helpers.experiments.swap.views.dose_table", metric)
-    x = alt.X("alpha:Q", title="alpha (weight of the donor's pattern)",
-              scale=alt.Scale(domain=[-0.04, 1.04], nice=False),
-              # ticks at the alphas run, labelled exactly (the default format printed 0.25 as "0.3")
-              axis=alt.Axis(values=sorted(float(a) for a in table["alpha"].unique()), format=".3~f"))
+    value, _, _, _ = _check(
+        table, ["alpha", "n_items"], "dose_chart", "helpers.experiments.swap.views.dose_table", metric
+    )
+    x = alt.X(
+        "alpha:Q",
+        title="alpha (weight of the donor's pattern)",
+        scale=alt.Scale(domain=[-0.04, 1.04], nice=False),
+        # ticks at the alphas run, labelled exactly (the default format printed 0.25 as "0.3")
+        axis=alt.Axis(values=sorted(float(a) for a in table["alpha"].unique()), format=".3~f"),
+    )
     tooltip = [alt.Tooltip("alpha:Q"), alt.Tooltip(f"{value}:Q", format=".3f"), alt.Tooltip("n_items:Q")]
-    return _facet(_layers(x, metric, tooltip, line=True, majority=_has_majority(table)), table, metric == "loss",
-                  f"{_metric_name(metric)} against alpha, all layers swapped" + _majority_words(metric, table))
+    return _facet(
+        _layers(x, metric, tooltip, line=True, majority=_has_majority(table)),
+        table,
+        metric == "loss",
+        f"{_metric_name(metric)} against alpha, all layers swapped" + _majority_words(metric, table),
+    )
 
 
 def layer_chart(table: pd.DataFrame, metric: str = "accuracy") -> alt.FacetChart | alt.VConcatChart:
     """Swaps of one recipient layer at a time, with the unswapped baseline as a grey line
     (table: ``swap_views.layer_table``)."""
-    value, _, _, _ = _check(table, ["layer", f"baseline_{metric}"], "layer_chart",
-                            "helpers.experiments.swap.views.layer_table", metric)
-    x = alt.X("layer:Q", title="recipient layer swapped (alpha 1)", axis=alt.Axis(tickMinStep=1),
-              scale=alt.Scale(zero=True, nice=False))
+    value, _, _, _ = _check(
+        table, ["layer", f"baseline_{metric}"], "layer_chart", "helpers.experiments.swap.views.layer_table", metric
+    )
+    x = alt.X(
+        "layer:Q",
+        title="recipient layer swapped (alpha 1)",
+        axis=alt.Axis(tickMinStep=1),
+        scale=alt.Scale(zero=True, nice=False),
+    )
     tooltip = [alt.Tooltip("layer:Q"), alt.Tooltip(f"{value}:Q", format=".3f"), alt.Tooltip("n_items:Q")]
-    baseline = alt.Chart().mark_rule(color=BASELINE_GREY, strokeWidth=2).encode(
-        y=alt.Y(f"mean(baseline_{metric}):Q", title=None))
-    return _facet([*_layers(x, metric, tooltip, line=True, majority=_has_majority(table)), baseline], table,
-                  metric == "loss", f"{_metric_name(metric)} with one recipient layer swapped; grey: the recipient "
-                  "alone" + _majority_words(metric, table),
-                  independent_x=True)
+    baseline = (
+        alt.Chart()
+        .mark_rule(color=BASELINE_GREY, strokeWidth=2)
+        .encode(y=alt.Y(f"mean(baseline_{metric}):Q", title=None))
+    )
+    return _facet(
+        [*_layers(x, metric, tooltip, line=True, majority=_has_majority(table)), baseline],
+        table,
+        metric == "loss",
+        f"{_metric_name(metric)} with one recipient layer swapped; grey: the recipient "
+        "alone" + _majority_words(metric, table),
+        independent_x=True,
+    )

@@ -26,8 +26,9 @@ from __future__ import annotations
 import gc
 import math
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -49,8 +50,16 @@ from helpers.infra.store import ResultNotFoundError, StoreStack
 SHARD_SIZE = 16  # items per stored shard: each shard runs every condition, so it is the unit of resumption
 CONTROL_SEED = 0  # seed of the same-length partners and of the head shuffle
 FILL_FUNCTION = "helpers.experiments.swap.compute:fill_pair"
-SWAP_ROW_COLUMNS = ["donor_id", "condition", "condition_kind", "alpha", "layers",
-                    "n_items_requested", "n_skipped_tokenization", "n_skipped_no_partner"]
+SWAP_ROW_COLUMNS = [
+    "donor_id",
+    "condition",
+    "condition_kind",
+    "alpha",
+    "layers",
+    "n_items_requested",
+    "n_skipped_tokenization",
+    "n_skipped_no_partner",
+]
 
 
 class SwapResultMissing(ResultNotFoundError):
@@ -73,12 +82,23 @@ def pair_key(donor: ModelHandle, recipient: ModelHandle, setting: TaskSetting, p
     hub model, would mean contacting the hub before the store is checked).
     """
     return {
-        "experiment": "attention_swap", "donor": donor.model_id, "donor_revision": donor.revision,
-        "recipient": recipient.model_id, "recipient_revision": recipient.revision, "dtype": recipient.dtype,
-        "donor_dtype": donor.dtype, "task": setting.task, "shots": setting.shots, "limit": setting.limit,
-        "data": data_fingerprint(setting.path), "alphas": list(plan.alphas),
-        "layers": None if plan.layers is None else list(plan.layers), "max_layers": plan.max_layers,
-        "seed": plan.seed, "control_seed": CONTROL_SEED, "head_map": "auto",
+        "experiment": "attention_swap",
+        "donor": donor.model_id,
+        "donor_revision": donor.revision,
+        "recipient": recipient.model_id,
+        "recipient_revision": recipient.revision,
+        "dtype": recipient.dtype,
+        "donor_dtype": donor.dtype,
+        "task": setting.task,
+        "shots": setting.shots,
+        "limit": setting.limit,
+        "data": data_fingerprint(setting.path),
+        "alphas": list(plan.alphas),
+        "layers": None if plan.layers is None else list(plan.layers),
+        "max_layers": plan.max_layers,
+        "seed": plan.seed,
+        "control_seed": CONTROL_SEED,
+        "head_map": "auto",
     }
 
 
@@ -97,8 +117,12 @@ def _kept_items(items: Sequence[Item], donor_tokenizer, recipient_tokenizer) -> 
     """Items whose every context and context+continuation tokenizes identically in both models."""
     from helpers.core.attention import matching_items
 
-    texts = [text for item in items for request in item.requests
-             for text in (request.context, request.context + request.continuation)]
+    texts = [
+        text
+        for item in items
+        for request in item.requests
+        for text in (request.context, request.context + request.continuation)
+    ]
     kept = set(matching_items(texts, donor_tokenizer, recipient_tokenizer)[0])
     kept_items, start = [], 0
     for item in items:
@@ -118,8 +142,10 @@ def item_partners(items: Sequence[Item], tokenizer, max_length: int) -> tuple[li
     from helpers.core.attention import same_length_partners
     from helpers.core.scoring import encode_requests, model_window
 
-    inputs = [[model_window(encoded, max_length).input_ids for encoded in encode_requests(tokenizer, item.requests)]
-              for item in items]
+    inputs = [
+        [model_window(encoded, max_length).input_ids for encoded in encode_requests(tokenizer, item.requests)]
+        for item in items
+    ]
     signatures = [tuple(len(ids) for ids in item_inputs) for item_inputs in inputs]
     signature_ids = {signature: index for index, signature in enumerate(dict.fromkeys(signatures))}
     partners, _ = same_length_partners([signature_ids[s] for s in signatures], CONTROL_SEED)
@@ -131,23 +157,51 @@ def item_partners(items: Sequence[Item], tokenizer, max_length: int) -> tuple[li
     return partners, partner_inputs
 
 
-def _rows(items: Sequence[Item], scores: Sequence, setting: TaskSetting, loaded, donor_id: str,
-          condition: Condition, counts: Mapping[str, int]) -> pd.DataFrame:
+def _rows(
+    items: Sequence[Item],
+    scores: Sequence,
+    setting: TaskSetting,
+    loaded,
+    donor_id: str,
+    condition: Condition,
+    counts: Mapping[str, int],
+) -> pd.DataFrame:
     """Per-request rows (the columns of :func:`helpers.experiments.evaluation.evaluate` plus the condition's)."""
-    swap_fields = {"donor_id": donor_id, "condition": condition.name, "condition_kind": condition.kind,
-                   "alpha": math.nan if condition.alpha is None else float(condition.alpha),
-                   "layers": "all" if condition.layers is None else ",".join(map(str, condition.layers)), **counts}
-    records = [{**record, **swap_fields} for record in request_rows(
-        items, scores, model_id=loaded.model_id, kind=setting.kind,
-        n_params=(loaded.n_params_total, loaded.n_params_nonembedding))]
+    swap_fields = {
+        "donor_id": donor_id,
+        "condition": condition.name,
+        "condition_kind": condition.kind,
+        "alpha": math.nan if condition.alpha is None else float(condition.alpha),
+        "layers": "all" if condition.layers is None else ",".join(map(str, condition.layers)),
+        **counts,
+    }
+    records = [
+        {**record, **swap_fields}
+        for record in request_rows(
+            items,
+            scores,
+            model_id=loaded.model_id,
+            kind=setting.kind,
+            n_params=(loaded.n_params_total, loaded.n_params_nonembedding),
+        )
+    ]
     return pd.DataFrame(records, columns=ROW_COLUMNS + SWAP_ROW_COLUMNS)
 
 
 class PairScorer:
     """Scores chunks of items of one (pair, task) under every condition (donor recorded once per batch)."""
 
-    def __init__(self, donor: ModelHandle, recipient: ModelHandle, setting: TaskSetting, items: Sequence[Item],
-                 conditions: Sequence[Condition], *, batch_tokens: int = 2048, max_batch_size: int = 8):
+    def __init__(
+        self,
+        donor: ModelHandle,
+        recipient: ModelHandle,
+        setting: TaskSetting,
+        items: Sequence[Item],
+        conditions: Sequence[Condition],
+        *,
+        batch_tokens: int = 2048,
+        max_batch_size: int = 8,
+    ):
         from helpers.core.attention import DonorPatterns, check_same_tokenizer
 
         self.donor, self.recipient, self.setting, self.conditions = donor, recipient, setting, list(conditions)
@@ -158,10 +212,17 @@ class PairScorer:
         self.max_length = min(recipient_loaded.max_length, donor_loaded.max_length)
         partners, self.partner_inputs = item_partners(kept, recipient_loaded.tokenizer, self.max_length)
         self.partnered_ids = {item.item_id for item, partner in zip(kept, partners) if partner is not None}
-        self.counts = {"n_items_requested": len(items), "n_skipped_tokenization": len(items) - len(kept),
-                       "n_skipped_no_partner": len(kept) - len(self.partnered_ids)}
-        self.options = dict(max_length=self.max_length, batch_tokens=batch_tokens, max_batch_size=max_batch_size,
-                            device=recipient_loaded.model.device)
+        self.counts = {
+            "n_items_requested": len(items),
+            "n_skipped_tokenization": len(items) - len(kept),
+            "n_skipped_no_partner": len(kept) - len(self.partnered_ids),
+        }
+        self.options = dict(
+            max_length=self.max_length,
+            batch_tokens=batch_tokens,
+            max_batch_size=max_batch_size,
+            device=recipient_loaded.model.device,
+        )
         self.donor_patterns = DonorPatterns(donor_loaded.model, recipient_loaded.model, seed=CONTROL_SEED)
 
     def __call__(self, chunk: Sequence[Item]) -> pd.DataFrame:
@@ -170,18 +231,26 @@ class PairScorer:
 
         recipient = self.recipient.loaded
         frames = []
-        for units, chosen in (([item for item in chunk if item.item_id in self.kept_ids],
-                               [c for c in self.conditions if c.kind != "other_item"]),
-                              ([item for item in chunk if item.item_id in self.partnered_ids],
-                               [c for c in self.conditions if c.kind == "other_item"])):
+        for units, chosen in (
+            (
+                [item for item in chunk if item.item_id in self.kept_ids],
+                [c for c in self.conditions if c.kind != "other_item"],
+            ),
+            (
+                [item for item in chunk if item.item_id in self.partnered_ids],
+                [c for c in self.conditions if c.kind == "other_item"],
+            ),
+        ):
             if not chosen or not units:
                 continue
-            forwards = {c: condition_forward(c, recipient.model, self.donor_patterns, self.partner_inputs)
-                        for c in chosen}
+            forwards = {
+                c: condition_forward(c, recipient.model, self.donor_patterns, self.partner_inputs) for c in chosen
+            }
             requests = [request for item in units for request in item.requests]
             scores = score_conditions(forwards, recipient.tokenizer, requests, **self.options)
-            frames += [_rows(units, scores[c], self.setting, recipient, self.donor.model_id, c, self.counts)
-                       for c in chosen]
+            frames += [
+                _rows(units, scores[c], self.setting, recipient, self.donor.model_id, c, self.counts) for c in chosen
+            ]
         if not frames:
             return pd.DataFrame(columns=ROW_COLUMNS + SWAP_ROW_COLUMNS)
         order = {condition.name: index for index, condition in enumerate(self.conditions)}
@@ -189,9 +258,18 @@ class PairScorer:
         return rows.sort_values("condition", key=lambda column: column.map(order), kind="stable").reset_index(drop=True)
 
 
-def pair_rows(plan: SwapPlan, donor: ModelHandle, recipient: ModelHandle, kind: str, *,
-              stack: StoreStack | None = None, compute_missing: bool = True, batch_tokens: int = 2048,
-              max_batch_size: int = 8, progress: bool = False) -> pd.DataFrame:
+def pair_rows(
+    plan: SwapPlan,
+    donor: ModelHandle,
+    recipient: ModelHandle,
+    kind: str,
+    *,
+    stack: StoreStack | None = None,
+    compute_missing: bool = True,
+    batch_tokens: int = 2048,
+    max_batch_size: int = 8,
+    progress: bool = False,
+) -> pd.DataFrame:
     """Every condition's per-request rows for one (pair, task kind), from the store when stored.
 
     Raises :class:`SwapResultMissing` when they are not stored and ``compute_missing`` is False.
@@ -204,28 +282,40 @@ def pair_rows(plan: SwapPlan, donor: ModelHandle, recipient: ModelHandle, kind: 
         if not compute_missing:
             raise SwapResultMissing(
                 f"swap {donor.model_id} -> {recipient.model_id} on {kind} ({setting.task}, limit {setting.limit}): "
-                f"not computed; run `make run PROFILE={plan.profile}` (or the notebook with compute_missing=True).")
+                f"not computed; run `make run PROFILE={plan.profile}` (or the notebook with compute_missing=True)."
+            )
         conditions = conditions_for(plan, recipient_depth(recipient))
-        scorer = PairScorer(donor, recipient, setting, items, conditions, batch_tokens=batch_tokens,
-                            max_batch_size=max_batch_size)
+        scorer = PairScorer(
+            donor, recipient, setting, items, conditions, batch_tokens=batch_tokens, max_batch_size=max_batch_size
+        )
         start = time.perf_counter()
         provenance = {"donor": model_provenance(donor), "recipient": model_provenance(recipient)}
-        return stack.get_or_compute(key, version, items, scorer, shard_size=SHARD_SIZE, progress=progress,
-                                    extra_provenance=provenance, on_shard=_eta(f"swap {kind}", start))
+        return stack.get_or_compute(
+            key,
+            version,
+            items,
+            scorer,
+            shard_size=SHARD_SIZE,
+            progress=progress,
+            extra_provenance=provenance,
+            on_shard=_eta(f"swap {kind}", start),
+        )
     return stack.load(key, version, items)
 
 
 def _eta(label: str, start: float):
     def report(done: int, total: int) -> None:
         elapsed = time.perf_counter() - start
-        print(f"  {label}: shard {done}/{total}, {elapsed:.0f} s, ETA {elapsed / done * (total - done):.0f} s",
-              flush=True)
+        print(
+            f"  {label}: shard {done}/{total}, {elapsed:.0f} s, ETA {elapsed / done * (total - done):.0f} s", flush=True
+        )
 
     return report
 
 
-def swap_rows(plan: SwapPlan, *, stack: StoreStack | None = None, compute_missing: bool = True,
-              **options) -> pd.DataFrame:
+def swap_rows(
+    plan: SwapPlan, *, stack: StoreStack | None = None, compute_missing: bool = True, **options
+) -> pd.DataFrame:
     """:func:`pair_rows` of every pair and task kind of ``plan`` (one pair's models in memory at a time)."""
     frames = []
     for donor_source, recipient_source in plan.pairs:
@@ -233,8 +323,9 @@ def swap_rows(plan: SwapPlan, *, stack: StoreStack | None = None, compute_missin
         recipient = ModelHandle(recipient_source, device=plan.device)
         try:
             for kind in plan.settings:
-                frames.append(pair_rows(plan, donor, recipient, kind, stack=stack,
-                                        compute_missing=compute_missing, **options))
+                frames.append(
+                    pair_rows(plan, donor, recipient, kind, stack=stack, compute_missing=compute_missing, **options)
+                )
         finally:
             donor.release()
             recipient.release()
@@ -245,9 +336,15 @@ def swap_rows(plan: SwapPlan, *, stack: StoreStack | None = None, compute_missin
 # ----------------------------------------------------------------------------- runner jobs
 
 
-def fill_pair(profile: str, donor: str, recipient: str, profiles_file: str | None = None,
-              store: str | None = None, overrides: dict[str, Any] | None = None,
-              shipped: bool = False) -> dict[str, Any]:
+def fill_pair(
+    profile: str,
+    donor: str,
+    recipient: str,
+    profiles_file: str | None = None,
+    store: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    shipped: bool = False,
+) -> dict[str, Any]:
     """Job function: compute every condition of one pair of ``profile`` (with the swap notebook's
     ``overrides``) into the local store. Shipped results are read only when ``shipped``
     (``make notebook``); ``make run`` recomputes everything."""
@@ -255,8 +352,12 @@ def fill_pair(profile: str, donor: str, recipient: str, profiles_file: str | Non
 
     plan = swap_plan(swap_config(profile, profiles_file, overrides), pairs=[[donor, recipient]])
     rows = swap_rows(plan, stack=default_stack(shipped=shipped, local=store))
-    return {"donor": donor, "recipient": recipient, "rows": int(len(rows)),
-            "conditions": int(rows["condition"].nunique())}
+    return {
+        "donor": donor,
+        "recipient": recipient,
+        "rows": int(len(rows)),
+        "conditions": int(rows["condition"].nunique()),
+    }
 
 
 def fill_jobs(profile, store: str | None = None, profiles_file: str | None = None) -> list:
@@ -267,7 +368,17 @@ def fill_jobs(profile, store: str | None = None, profiles_file: str | None = Non
     if profile.swap is None:
         return []
     store_path = str(Path(store if store is not None else results_dir()).expanduser().resolve())
-    return [Job(label=f"swap {donor} -> {recipient}", function=FILL_FUNCTION,
-                kwargs={"profile": profile.name, "donor": donor, "recipient": recipient,
-                        "profiles_file": profiles_file, "store": store_path})
-            for donor, recipient in profile.swap.pairs]
+    return [
+        Job(
+            label=f"swap {donor} -> {recipient}",
+            function=FILL_FUNCTION,
+            kwargs={
+                "profile": profile.name,
+                "donor": donor,
+                "recipient": recipient,
+                "profiles_file": profiles_file,
+                "store": store_path,
+            },
+        )
+        for donor, recipient in profile.swap.pairs
+    ]

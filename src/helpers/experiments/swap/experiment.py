@@ -41,10 +41,21 @@ def jobs_for(config, overrides: dict[str, Any]) -> list:
     from helpers.experiments.swap.plan import swap_plan
     from helpers.infra.jobs import Job
 
-    return [Job(f"swap {donor} -> {recipient}", "helpers.experiments.swap.compute:fill_pair",
-                {"profile": config.profile.name, "donor": donor, "recipient": recipient,
-                 "profiles_file": str(config.profiles_file), "overrides": dict(overrides), "shipped": True})
-            for donor, recipient in swap_plan(config).pairs]
+    return [
+        Job(
+            f"swap {donor} -> {recipient}",
+            "helpers.experiments.swap.compute:fill_pair",
+            {
+                "profile": config.profile.name,
+                "donor": donor,
+                "recipient": recipient,
+                "profiles_file": str(config.profiles_file),
+                "overrides": dict(overrides),
+                "shipped": True,
+            },
+        )
+        for donor, recipient in swap_plan(config).pairs
+    ]
 
 
 def check_plan(config) -> None:
@@ -66,13 +77,22 @@ EXPERIMENT = Experiment(
     parameters=schema(
         *common("task_kinds", "shots", "seed", "device", "bootstrap", "compute_missing", "bootstrap_seed"),
         Parameter("pairs", "[donor, recipient] model pairs (None: the profile's)", model_pairs("pairs")),
-        Parameter("alphas", "mixing weights of the dose-response",
-                  numbers_in("alphas", 0.0, 1.0, "mixing weights between 0 and 1")),
+        Parameter(
+            "alphas",
+            "mixing weights of the dose-response",
+            numbers_in("alphas", 0.0, 1.0, "mixing weights between 0 and 1"),
+        ),
         Parameter("layers", "recipient layers of the per-layer sweep (None: every k-th)", layer_list("layers")),
-        Parameter("max_layers", "layers in the per-layer sweep",
-                  integer_at_least("max_layers", 1, nullable=True, meaning="the number of layers to sweep, e.g. 8")),
-        Parameter("swap_limit", "items per (sub)task (None: the profile's swap.limit)",
-                  integer_at_least("swap_limit", 1, nullable=True, meaning="items per (sub)task, e.g. 20")),
+        Parameter(
+            "max_layers",
+            "layers in the per-layer sweep",
+            integer_at_least("max_layers", 1, nullable=True, meaning="the number of layers to sweep, e.g. 8"),
+        ),
+        Parameter(
+            "swap_limit",
+            "items per (sub)task (None: the profile's swap.limit)",
+            integer_at_least("swap_limit", 1, nullable=True, meaning="items per (sub)task, e.g. 20"),
+        ),
     ),
     code=SWAP_CODE,
     fill_jobs=fill_jobs,

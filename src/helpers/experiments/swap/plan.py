@@ -10,9 +10,10 @@ layer, and one-layer swaps.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from helpers.core.attention.lockstep import Condition
 from helpers.experiments.config import ExperimentConfig, configure
@@ -49,10 +50,16 @@ def _check_pairs(pairs: Any) -> tuple[tuple[str, str], ...]:
         raise SwapExperimentError(f"pairs={pairs!r}: give a non-empty list of [donor, recipient] model sources.")
     checked = []
     for pair in pairs:
-        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2 or not all(
-                isinstance(source, str) and source for source in pair):
-            raise SwapExperimentError(f"pair {pair!r} in pairs: give [donor, recipient], two model sources, "
-                                      "e.g. ['random:pythia-70m', 'random:pythia-160m'].")
+        if (
+            isinstance(pair, str)
+            or not isinstance(pair, Sequence)
+            or len(pair) != 2
+            or not all(isinstance(source, str) and source for source in pair)
+        ):
+            raise SwapExperimentError(
+                f"pair {pair!r} in pairs: give [donor, recipient], two model sources, "
+                "e.g. ['random:pythia-70m', 'random:pythia-160m']."
+            )
         checked.append((pair[0], pair[1]))
     return tuple(checked)
 
@@ -69,10 +76,15 @@ def _check_alphas(alphas: Any) -> tuple[float, ...]:
 def _check_layers(layers: Any) -> tuple[int, ...] | None:
     if layers is None:
         return None
-    if isinstance(layers, str) or not isinstance(layers, Sequence) or not layers or not all(
-            isinstance(layer, int) and not isinstance(layer, bool) and layer >= 0 for layer in layers):
-        raise SwapExperimentError(f"layers={layers!r}: give a non-empty list of recipient layer indices (>= 0) "
-                                  "or None for every k-th layer.")
+    if (
+        isinstance(layers, str)
+        or not isinstance(layers, Sequence)
+        or not layers
+        or not all(isinstance(layer, int) and not isinstance(layer, bool) and layer >= 0 for layer in layers)
+    ):
+        raise SwapExperimentError(
+            f"layers={layers!r}: give a non-empty list of recipient layer indices (>= 0) or None for every k-th layer."
+        )
     return tuple(sorted(set(int(layer) for layer in layers)))
 
 
@@ -97,27 +109,49 @@ def swap_plan(config: ExperimentConfig, *, pairs: Sequence[Sequence[str]] | None
     if max_layers is None:
         max_layers = swap.max_layers if swap else DEFAULT_MAX_LAYERS
     if isinstance(max_layers, bool) or not isinstance(max_layers, int) or max_layers < 1:
-        raise SwapExperimentError(f"max_layers={max_layers!r}: give a positive integer (layers in the per-layer sweep).")
+        raise SwapExperimentError(
+            f"max_layers={max_layers!r}: give a positive integer (layers in the per-layer sweep)."
+        )
     if swap_limit is not None and (isinstance(swap_limit, bool) or not isinstance(swap_limit, int) or swap_limit < 1):
-        raise SwapExperimentError(f"swap_limit={swap_limit!r}: give a positive integer or None (the profile's swap.limit).")
+        raise SwapExperimentError(
+            f"swap_limit={swap_limit!r}: give a positive integer or None (the profile's swap.limit)."
+        )
     kinds = [kind for kind in (swap.tasks if swap else config.settings) if kind in config.settings]
     if not kinds:
-        raise SwapExperimentError(f"no task kind left: swap.tasks {list(swap.tasks) if swap else []} and the chosen "
-                                  f"task kinds {sorted(config.settings)} do not overlap.")
-    settings = {kind: replace(config.settings[kind], limit=swap_limit if swap_limit is not None
-                              else (swap.limits.get(kind, 20) if swap else 20)) for kind in kinds}
-    return SwapPlan(profile.name, chosen_pairs, chosen_alphas, settings, _check_layers(layers), max_layers,
-                    config.seed, config.device, config.findings)
+        raise SwapExperimentError(
+            f"no task kind left: swap.tasks {list(swap.tasks) if swap else []} and the chosen "
+            f"task kinds {sorted(config.settings)} do not overlap."
+        )
+    settings = {
+        kind: replace(
+            config.settings[kind],
+            limit=swap_limit if swap_limit is not None else (swap.limits.get(kind, 20) if swap else 20),
+        )
+        for kind in kinds
+    }
+    return SwapPlan(
+        profile.name,
+        chosen_pairs,
+        chosen_alphas,
+        settings,
+        _check_layers(layers),
+        max_layers,
+        config.seed,
+        config.device,
+        config.findings,
+    )
 
 
-def swap_config(profile: str, profiles_file: str | Path | None = None,
-                overrides: Mapping[str, Any] | None = None) -> ExperimentConfig:
+def swap_config(
+    profile: str, profiles_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> ExperimentConfig:
     """``configure`` for the swap experiment (its parameters checked, the profile's models resolved)."""
     return configure(profile, profiles_file, overrides or {}, experiment=NAME)
 
 
-def profile_swap_plan(profile: str, profiles_file: str | Path | None = None,
-                      overrides: Mapping[str, Any] | None = None) -> SwapPlan:
+def profile_swap_plan(
+    profile: str, profiles_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> SwapPlan:
     """The swap plan of ``profile`` with the swap notebook's ``overrides`` (its defaults when None)."""
     return swap_plan(swap_config(profile, profiles_file, overrides))
 
@@ -136,8 +170,10 @@ def sweep_layers(plan: SwapPlan, n_recipient_layers: int) -> list[int]:
         return layer_subset(n_recipient_layers, plan.max_layers)
     bad = [layer for layer in plan.layers if layer >= n_recipient_layers]
     if bad:
-        raise SwapExperimentError(f"layers {bad} do not exist in a recipient with {n_recipient_layers} layers "
-                                  f"(use 0..{n_recipient_layers - 1}).")
+        raise SwapExperimentError(
+            f"layers {bad} do not exist in a recipient with {n_recipient_layers} layers "
+            f"(use 0..{n_recipient_layers - 1})."
+        )
     return list(plan.layers)
 
 

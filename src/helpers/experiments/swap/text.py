@@ -14,11 +14,15 @@ def profile_note(config) -> str:
     """What the models of this run are: not findings (ci), stand-ins (offline), or Pythia/OPT."""
     name = config.profile.name
     if not config.findings:
-        return (f"**Profile `{name}`: random-weight models; these numbers are not findings.** They show that every "
-                "step runs; conclusions about Pythia/OPT come from a Pythia/OPT profile.")
+        return (
+            f"**Profile `{name}`: random-weight models; these numbers are not findings.** They show that every "
+            "step runs; conclusions about Pythia/OPT come from a Pythia/OPT profile."
+        )
     if name == "offline":
-        return (f"**Profile `{name}`: stand-in models** (Qwen2.5-Coder, installed from PyPI, not Pythia/OPT). The "
-                "claims table judges the study's claim only on Pythia/OPT runs; these numbers illustrate the method.")
+        return (
+            f"**Profile `{name}`: stand-in models** (Qwen2.5-Coder, installed from PyPI, not Pythia/OPT). The "
+            "claims table judges the study's claim only on Pythia/OPT runs; these numbers illustrate the method."
+        )
     return f"Profile `{name}`: {config.profile.description}"
 
 
@@ -26,12 +30,16 @@ def verification_sentence(verification: pd.DataFrame, tolerance: float = 1e-4) -
     """Whether injecting the recipient's own pattern and alpha = 0 reproduce the recipient alone."""
     worst = max(float(verification["self_max_abs_diff"].max()), float(verification["alpha0_max_abs_diff"].max()))
     if bool(verification["passes"].all()):
-        return (f"Both checks pass for every pair and task kind: the largest difference from the recipient alone is "
-                f"{worst:.1e} nats (tolerance {tolerance:g}), so any effect below comes from the pattern, not the "
-                "machinery.")
+        return (
+            f"Both checks pass for every pair and task kind: the largest difference from the recipient alone is "
+            f"{worst:.1e} nats (tolerance {tolerance:g}), so any effect below comes from the pattern, not the "
+            "machinery."
+        )
     failing = verification[~verification["passes"]]
-    return (f"**The checks fail** for {len(failing)} (pair, task kind): the largest difference is {worst:.1e} nats; "
-            "the swap results below are not interpretable until this is fixed.")
+    return (
+        f"**The checks fail** for {len(failing)} (pair, task kind): the largest difference is {worst:.1e} nats; "
+        "the swap results below are not interpretable until this is fixed."
+    )
 
 
 def balance_clause(group: pd.DataFrame, where: str) -> str:
@@ -47,8 +55,10 @@ def balance_clause(group: pd.DataFrame, where: str) -> str:
         constant = group[[is_near_constant(share) for share in group["top_share"]]]
         if len(constant):
             name = "α =" if where == "alpha" else where
-            at = ", ".join(f"\"{answer}\" on {100 * share:.0f}% at {name} {float(value):g}"
-                           for answer, share, value in zip(constant["top_answer"], constant["top_share"], constant[where]))
+            at = ", ".join(
+                f'"{answer}" on {100 * share:.0f}% at {name} {float(value):g}'
+                for answer, share, value in zip(constant["top_answer"], constant["top_share"], constant[where])
+            )
             clauses.append(f"a near-constant answerer ({at})")
     return f" ({'; '.join(clauses)})" if clauses else ""
 
@@ -65,9 +75,15 @@ def dose_sentences(doses: pd.DataFrame) -> list[str]:
         if len(middle) and start > end:
             half = float(middle.iloc[(middle["alpha"] - 0.5).abs().argmin()]["accuracy"])
             lost = (start - half) / (start - end)
-            shape = (f"; at α ≈ 0.5 it has lost {100 * lost:.0f}% of the full drop"
-                     + (" (most of it at once)" if lost > 0.75 else " (almost all of it after α = 0.5)" if lost < 0.25
-                        else " (gradually)" if lost < 0.6 else ""))
+            shape = f"; at α ≈ 0.5 it has lost {100 * lost:.0f}% of the full drop" + (
+                " (most of it at once)"
+                if lost > 0.75
+                else " (almost all of it after α = 0.5)"
+                if lost < 0.25
+                else " (gradually)"
+                if lost < 0.6
+                else ""
+            )
         sentences.append(f"{pair}, {kind}: {values}{balance_clause(group, 'alpha')}{shape}.")
     return sentences
 
@@ -79,9 +95,11 @@ def layer_sentences(per_layer: pd.DataFrame) -> list[str]:
         change = group["accuracy"] - group["baseline_accuracy"]
         worst = group.loc[change.idxmin()]
         layers = ", ".join(str(layer) for layer in group["layer"])
-        sentences.append(f"{pair}, {kind} (layers {layers}){balance_clause(group, 'layer')}: the largest change from one layer is "
-                         f"{100 * float(change.min()):+.1f} points at layer {int(worst['layer'])} "
-                         f"({_pct(worst['baseline_accuracy'])} → {_pct(worst['accuracy'])}).")
+        sentences.append(
+            f"{pair}, {kind} (layers {layers}){balance_clause(group, 'layer')}: the largest change from one layer is "
+            f"{100 * float(change.min()):+.1f} points at layer {int(worst['layer'])} "
+            f"({_pct(worst['baseline_accuracy'])} → {_pct(worst['accuracy'])})."
+        )
     return sentences
 
 
@@ -95,20 +113,28 @@ def collapse_note(config) -> str:
     if config.findings and config.profile.name != "offline":
         return ""
     models = "random-weight models" if not config.findings else "stand-in models (not Pythia/OPT)"
-    return (f"*These are {models}: the table shows how the rule reads a swap; it is not evidence for or "
-            "against claim 5, which the claims table judges only on Pythia/OPT runs.*")
+    return (
+        f"*These are {models}: the table shows how the rule reads a swap; it is not evidence for or "
+        "against claim 5, which the claims table judges only on Pythia/OPT runs.*"
+    )
 
 
 def summary_markdown(config, verification: pd.DataFrame, collapse: pd.DataFrame) -> str:
     """The chapter's summary: the run, the checks, and each (pair, kind)'s collapse verdict."""
     pairs = ", ".join(f"{short_name(d)} → {short_name(r)}" for d, r in config_pairs(config))
     counts = collapse["collapse"].value_counts().to_dict()
-    tally = ", ".join(f"{counts[code]} {code}" for code in ("complete", "not complete", "inconclusive")
-                      if code in counts)
-    lines = [profile_note(config), "",
-             f"Pairs: {pairs}. Verdicts over {len(collapse)} (pair, task kind): {tally or 'none'}.", "",
-             verification_sentence(verification), "",
-             *[f"- {sentence}" for sentence in collapse_sentences(collapse)]]
+    tally = ", ".join(
+        f"{counts[code]} {code}" for code in ("complete", "not complete", "inconclusive") if code in counts
+    )
+    lines = [
+        profile_note(config),
+        "",
+        f"Pairs: {pairs}. Verdicts over {len(collapse)} (pair, task kind): {tally or 'none'}.",
+        "",
+        verification_sentence(verification),
+        "",
+        *[f"- {sentence}" for sentence in collapse_sentences(collapse)],
+    ]
     return "\n".join(lines)
 
 

@@ -42,8 +42,9 @@ CODES = {"complete": "reproduced", "not complete": "not reproduced", "inconclusi
 """The chapter's words and the claims table's verdict codes for claim 5."""
 
 
-def collapse_code(difference: float, swapped_low: float, swapped_high: float, baseline_low: float,
-                  chance: float, p_holm: float) -> str:
+def collapse_code(
+    difference: float, swapped_low: float, swapped_high: float, baseline_low: float, chance: float, p_holm: float
+) -> str:
     """``complete``, ``not complete`` or ``inconclusive`` (see the module docstring)."""
     if baseline_low <= chance:  # the recipient alone is not clearly above chance: nothing to lose
         return "inconclusive"
@@ -76,8 +77,14 @@ def label_balance(base: pd.DataFrame, swap: pd.DataFrame, n_choices) -> dict:
     Only for a fixed label set (every item with 2 or more choices): for exact-match tasks there is
     no constant answer to compare with.
     """
-    unknown = {"majority": math.nan, "majority_label": None, "baseline_top": math.nan, "baseline_top_label": None,
-               "swapped_top": math.nan, "swapped_top_label": None}
+    unknown = {
+        "majority": math.nan,
+        "majority_label": None,
+        "baseline_top": math.nan,
+        "baseline_top_label": None,
+        "swapped_top": math.nan,
+        "swapped_top_label": None,
+    }
     if not len(base) or int(pd.Series(n_choices).min()) < 2:
         return unknown
     gold, base_answers, swap_answers = _answer(base, "gold"), _answer(base, "predicted"), _answer(swap, "predicted")
@@ -118,33 +125,73 @@ def collapse_table(items: pd.DataFrame) -> pd.DataFrame:
             null = chance if chance > 0 else 0.5  # the intervals do not depend on the null
             swapped = binomial_vs_chance(int(swap.sum()), len(swap), null, "greater")
             baseline = binomial_vs_chance(int(base.sum()), len(base), null, "greater")
-            rows.append({"donor": donor, "recipient": recipient, "kind": kind, "n_items": change.n,
-                         "chance": chance, "baseline": change.before, "baseline_low": baseline.low,
-                         "swapped": change.after, "swapped_low": swapped.low, "swapped_high": swapped.high,
-                         "drop": change.difference, "drop_low": change.low, "drop_high": change.high,
-                         "p_mcnemar": change.pvalue, "mde": mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n),
-                         **label_balance(base_rows, swap_rows, group["n_choices"])})
+            rows.append(
+                {
+                    "donor": donor,
+                    "recipient": recipient,
+                    "kind": kind,
+                    "n_items": change.n,
+                    "chance": chance,
+                    "baseline": change.before,
+                    "baseline_low": baseline.low,
+                    "swapped": change.after,
+                    "swapped_low": swapped.low,
+                    "swapped_high": swapped.high,
+                    "drop": change.difference,
+                    "drop_low": change.low,
+                    "drop_high": change.high,
+                    "p_mcnemar": change.pvalue,
+                    "mde": mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n),
+                    **label_balance(base_rows, swap_rows, group["n_choices"]),
+                }
+            )
         _, p_holm = holm([row["p_mcnemar"] for row in rows], ALPHA)
         for row, p in zip(rows, p_holm):
             row["p_holm"] = float(p)
-            row["collapse"] = collapse_code(row["drop"], row["swapped_low"], row["swapped_high"],
-                                            row["baseline_low"], floor(row), row["p_holm"])
+            row["collapse"] = collapse_code(
+                row["drop"], row["swapped_low"], row["swapped_high"], row["baseline_low"], floor(row), row["p_holm"]
+            )
             records.append(row)
-    columns = ["donor", "recipient", "kind", "n_items", "chance", "baseline", "baseline_low", "swapped", "swapped_low",
-               "swapped_high", "drop", "drop_low", "drop_high", "p_mcnemar", "p_holm", "collapse", "mde",
-               "majority", "majority_label", "baseline_top", "baseline_top_label", "swapped_top", "swapped_top_label"]
+    columns = [
+        "donor",
+        "recipient",
+        "kind",
+        "n_items",
+        "chance",
+        "baseline",
+        "baseline_low",
+        "swapped",
+        "swapped_low",
+        "swapped_high",
+        "drop",
+        "drop_low",
+        "drop_high",
+        "p_mcnemar",
+        "p_holm",
+        "collapse",
+        "mde",
+        "majority",
+        "majority_label",
+        "baseline_top",
+        "baseline_top_label",
+        "swapped_top",
+        "swapped_top_label",
+    ]
     return pd.DataFrame.from_records(records, columns=columns)
 
 
 def _constant_note(row) -> str:
     """Sentences naming a (near-)constant answerer, alone and under the swap ('' when neither is)."""
     notes = []
-    for when, share, label in (("Alone", getattr(row, "baseline_top", math.nan), getattr(row, "baseline_top_label", None)),
-                               ("Under the full swap", getattr(row, "swapped_top", math.nan),
-                                getattr(row, "swapped_top_label", None))):
+    for when, share, label in (
+        ("Alone", getattr(row, "baseline_top", math.nan), getattr(row, "baseline_top_label", None)),
+        ("Under the full swap", getattr(row, "swapped_top", math.nan), getattr(row, "swapped_top_label", None)),
+    ):
         if is_near_constant(share):
-            notes.append(f"{when} the recipient answers \"{label}\" on {100 * share:.0f}% of the items: a near-constant "
-                         "answerer, so its accuracy mostly reflects how often that answer is the gold one.")
+            notes.append(
+                f'{when} the recipient answers "{label}" on {100 * share:.0f}% of the items: a near-constant '
+                "answerer, so its accuracy mostly reflects how often that answer is the gold one."
+            )
     return " ".join(notes)
 
 
@@ -162,19 +209,25 @@ def collapse_sentence(row) -> str:
     bounds = f"[{100 * row.swapped_low:.1f}%, {100 * row.swapped_high:.1f}%]"
     against = f"chance {100 * row.chance:.1f}%"
     if majority == majority and majority > row.chance:
-        against += (f"; always answering \"{row.majority_label}\", the most common gold answer of these items, "
-                    f"scores {100 * majority:.1f}%")
-    head = (f"{pair}, {row.kind} ({row.n_items} items): {100 * row.baseline:.1f}% alone, {100 * row.swapped:.1f}% "
-            f"{bounds} under the full swap ({against}), a change of {100 * row.drop:+.1f} points "
-            f"(exact McNemar, Holm p = {row.p_holm:.3g})")
+        against += (
+            f'; always answering "{row.majority_label}", the most common gold answer of these items, '
+            f"scores {100 * majority:.1f}%"
+        )
+    head = (
+        f"{pair}, {row.kind} ({row.n_items} items): {100 * row.baseline:.1f}% alone, {100 * row.swapped:.1f}% "
+        f"{bounds} under the full swap ({against}), a change of {100 * row.drop:+.1f} points "
+        f"(exact McNemar, Holm p = {row.p_holm:.3g})"
+    )
     floor_name = "chance" if reference == row.chance else "the majority baseline"
     note = _constant_note(row)
     head = f"{head}. {note} Verdict" if note else head
     if row.collapse == "complete":
         return f"{head}: a complete collapse (upper bound within {100 * COLLAPSE_MARGIN:g} points of {floor_name})."
     if row.collapse == "not complete":
-        return (f"{head}: not a complete collapse (the swapped accuracy stays more than {100 * COLLAPSE_MARGIN:g} "
-                f"points above {floor_name}).")
+        return (
+            f"{head}: not a complete collapse (the swapped accuracy stays more than {100 * COLLAPSE_MARGIN:g} "
+            f"points above {floor_name})."
+        )
     if row.baseline_low <= reference:
         rose = ""
         if rejects(row.p_holm, ALPHA) and row.drop > 0:
@@ -182,14 +235,23 @@ def collapse_sentence(row) -> str:
             if row.swapped_low > reference and not constant:
                 rose = " The swap raised accuracy significantly above it: the donor's patterns helped this recipient."
             else:
-                rose = (f" The swap raised accuracy, but not significantly above {floor_name} "
-                        f"({100 * reference:.1f}%)" + (" and towards one constant answer" if constant else "")
-                        + ": this is no evidence that the donor's patterns helped.")
-        return (f"{head}: undecided, the recipient alone is not clearly above {floor_name}, so there is nothing "
-                f"to lose.{rose}")
+                rose = (
+                    f" The swap raised accuracy, but not significantly above {floor_name} "
+                    f"({100 * reference:.1f}%)"
+                    + (" and towards one constant answer" if constant else "")
+                    + ": this is no evidence that the donor's patterns helped."
+                )
+        return (
+            f"{head}: undecided, the recipient alone is not clearly above {floor_name}, so there is nothing "
+            f"to lose.{rose}"
+        )
     if rejects(row.p_holm, ALPHA) and row.drop < 0:  # the drop is detected; the bound is what is missing
-        return (f"{head}: undecided; the drop is significant, but the swapped accuracy's upper bound is more than "
-                f"{100 * COLLAPSE_MARGIN:g} points above {floor_name} and its lower bound not, so neither a complete "
-                "collapse nor its absence is shown (more items narrow the interval).")
-    return (f"{head}: undecided; with {row.n_items} items a paired change smaller than {100 * row.mde:.0f} points "
-            "would go undetected (80% power).")
+        return (
+            f"{head}: undecided; the drop is significant, but the swapped accuracy's upper bound is more than "
+            f"{100 * COLLAPSE_MARGIN:g} points above {floor_name} and its lower bound not, so neither a complete "
+            "collapse nor its absence is shown (more items narrow the interval)."
+        )
+    return (
+        f"{head}: undecided; with {row.n_items} items a paired change smaller than {100 * row.mde:.0f} points "
+        "would go undetected (80% power)."
+    )

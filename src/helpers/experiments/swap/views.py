@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,8 +31,12 @@ COUNT_COLUMNS = ["n_items_requested", "n_skipped_tokenization", "n_skipped_no_pa
 CONTROL_ORDER = ("baseline", "swap a=1", "self", "other_item", "uniform", "shuffled_heads")
 """Conditions of the controls chart, in display order."""
 CONTROL_LABELS = {
-    "baseline": "recipient alone", "swap a=1": "donor pattern (full swap)", "self": "own pattern (self)",
-    "other_item": "own pattern, other item", "uniform": "uniform causal", "shuffled_heads": "donor, heads shuffled",
+    "baseline": "recipient alone",
+    "swap a=1": "donor pattern (full swap)",
+    "self": "own pattern (self)",
+    "other_item": "own pattern, other item",
+    "uniform": "uniform causal",
+    "shuffled_heads": "donor, heads shuffled",
 }
 
 
@@ -45,8 +49,10 @@ def _require(rows: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise SwapViewError(f"{what} needs a DataFrame, got {type(rows).__name__}.")
     missing = [column for column in columns if column not in rows.columns]
     if missing:
-        raise SwapViewError(f"{what}: the table lacks columns {missing}; pass the rows of "
-                            "helpers.experiments.swap.compute.swap_rows (or the output of the view before it).")
+        raise SwapViewError(
+            f"{what}: the table lacks columns {missing}; pass the rows of "
+            "helpers.experiments.swap.compute.swap_rows (or the output of the view before it)."
+        )
 
 
 def short_name(model_id: str) -> str:
@@ -69,8 +75,9 @@ def condition_items(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def condition_summary(rows: pd.DataFrame, *, bootstrap: int = 1000, seed: int = 0,
-                      confidence: float = 0.95) -> pd.DataFrame:
+def condition_summary(
+    rows: pd.DataFrame, *, bootstrap: int = 1000, seed: int = 0, confidence: float = 0.95
+) -> pd.DataFrame:
     """One row per (donor, recipient, kind, condition): accuracy and loss with intervals.
 
     Columns: ``donor, recipient, kind, condition, condition_kind, alpha, layers, n_items,
@@ -86,12 +93,14 @@ def condition_summary(rows: pd.DataFrame, *, bootstrap: int = 1000, seed: int = 
     records = []
     for keys, group in items.groupby([*PAIR_KEYS, "condition"], sort=False):
         first = group.iloc[0]
-        records.append({
-            **dict(zip([*PAIR_KEYS, "condition"], keys)),
-            **{column: first[column] for column in CONDITION_COLUMNS[1:] + COUNT_COLUMNS},
-            **group_summary(group, bootstrap=bootstrap, confidence=confidence, seed=seed),
-            **_top_answer(group),
-        })
+        records.append(
+            {
+                **dict(zip([*PAIR_KEYS, "condition"], keys)),
+                **{column: first[column] for column in CONDITION_COLUMNS[1:] + COUNT_COLUMNS},
+                **group_summary(group, bootstrap=bootstrap, confidence=confidence, seed=seed),
+                **_top_answer(group),
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -115,8 +124,10 @@ def _max_diff(frame: pd.DataFrame, condition: str) -> tuple[float, int]:
         return math.nan, 0
     joined = base.to_frame("base").join(other.to_frame("other"), how="inner")
     if len(joined) != len(other):
-        raise SwapViewError(f"condition {condition!r} scored {len(other)} requests but only {len(joined)} match "
-                            "baseline requests; both must come from the same items.")
+        raise SwapViewError(
+            f"condition {condition!r} scored {len(other)} requests but only {len(joined)} match "
+            "baseline requests; both must come from the same items."
+        )
     return float(np.abs(joined["other"] - joined["base"]).max()), len(joined)
 
 
@@ -125,15 +136,26 @@ def verification_table(rows: pd.DataFrame, tolerance: float = 1e-4) -> pd.DataFr
 
     ``passes`` is True when both are within ``tolerance`` (nats per request).
     """
-    _require(rows, ["donor_id", "model_id", "kind", "condition", "task", "item_id", "choice", "logprob"],
-             "verification_table")
+    _require(
+        rows,
+        ["donor_id", "model_id", "kind", "condition", "task", "item_id", "choice", "logprob"],
+        "verification_table",
+    )
     records = []
     for (donor, recipient, kind), frame in rows.groupby(["donor_id", "model_id", "kind"], sort=False):
         self_diff, n_requests = _max_diff(frame, "self")
         alpha0_diff, _ = _max_diff(frame, "swap a=0")
-        records.append({"donor": donor, "recipient": recipient, "kind": kind, "n_requests": n_requests,
-                        "self_max_abs_diff": self_diff, "alpha0_max_abs_diff": alpha0_diff,
-                        "passes": bool(self_diff <= tolerance and alpha0_diff <= tolerance)})
+        records.append(
+            {
+                "donor": donor,
+                "recipient": recipient,
+                "kind": kind,
+                "n_requests": n_requests,
+                "self_max_abs_diff": self_diff,
+                "alpha0_max_abs_diff": alpha0_diff,
+                "passes": bool(self_diff <= tolerance and alpha0_diff <= tolerance),
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -162,14 +184,19 @@ def dose_table(summary: pd.DataFrame) -> pd.DataFrame:
 def layer_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Per-layer swaps (alpha 1 on one layer), with ``layer`` as an integer and the baseline beside."""
     _require(summary, [*PAIR_KEYS, "condition", "condition_kind", "layers", "accuracy"], "layer_table")
-    single = summary[(summary["condition_kind"] == "swap") & (summary["layers"] != "all")
-                     & ~summary["layers"].astype(str).str.contains(",")].copy()
+    single = summary[
+        (summary["condition_kind"] == "swap")
+        & (summary["layers"] != "all")
+        & ~summary["layers"].astype(str).str.contains(",")
+    ].copy()
     single["layer"] = single["layers"].astype(int)
     baseline = summary[summary["condition"] == "baseline"].set_index(PAIR_KEYS)
-    single["baseline_accuracy"] = [baseline["accuracy"].get(tuple(k), math.nan)
-                                   for k in single[PAIR_KEYS].itertuples(index=False)]
-    single["baseline_loss"] = [baseline["loss"].get(tuple(k), math.nan)
-                               for k in single[PAIR_KEYS].itertuples(index=False)]
+    single["baseline_accuracy"] = [
+        baseline["accuracy"].get(tuple(k), math.nan) for k in single[PAIR_KEYS].itertuples(index=False)
+    ]
+    single["baseline_loss"] = [
+        baseline["loss"].get(tuple(k), math.nan) for k in single[PAIR_KEYS].itertuples(index=False)
+    ]
     return _with_pair(single).sort_values(["pair", "kind", "layer"], kind="stable").reset_index(drop=True)
 
 
@@ -189,22 +216,32 @@ def item_count_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 def item_count_view(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`item_count_table` with short labelled columns for readers (one row per pair and task kind)."""
-    return pd.DataFrame({
-        "pair": [f"{d} → {r}" for d, r in zip(table["donor"], table["recipient"])], "task kind": table["kind"],
-        "requested": table["n_items_requested"], "skipped (tokens differ)": table["n_skipped_tokenization"],
-        "scored": table["n_scored"], "scored, other item": table["n_scored_other_item"],
-        "conditions": table["n_conditions"]})
+    return pd.DataFrame(
+        {
+            "pair": [f"{d} → {r}" for d, r in zip(table["donor"], table["recipient"])],
+            "task kind": table["kind"],
+            "requested": table["n_items_requested"],
+            "skipped (tokens differ)": table["n_skipped_tokenization"],
+            "scored": table["n_scored"],
+            "scored, other item": table["n_scored_other_item"],
+            "conditions": table["n_conditions"],
+        }
+    )
 
 
 def verification_view(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`verification_table` with short labelled columns (max |difference| in nats; word joiners
     (U+2060) keep "|Δ|" whole, since a line may break after "|")."""
-    return pd.DataFrame({
-        "pair": [f"{short_name(d)} → {short_name(r)}" for d, r in zip(table["donor"], table["recipient"])],
-        "task kind": table["kind"], "requests": table["n_requests"],
-        "self: max |\u2060Δ\u2060|": table["self_max_abs_diff"].map("{:.1e}".format),
-        "α = 0: max |\u2060Δ\u2060|": table["alpha0_max_abs_diff"].map("{:.1e}".format),
-        "passes": table["passes"].map({True: "yes", False: "NO"})})
+    return pd.DataFrame(
+        {
+            "pair": [f"{short_name(d)} → {short_name(r)}" for d, r in zip(table["donor"], table["recipient"])],
+            "task kind": table["kind"],
+            "requests": table["n_requests"],
+            "self: max |\u2060Δ\u2060|": table["self_max_abs_diff"].map("{:.1e}".format),
+            "α = 0: max |\u2060Δ\u2060|": table["alpha0_max_abs_diff"].map("{:.1e}".format),
+            "passes": table["passes"].map({True: "yes", False: "NO"}),
+        }
+    )
 
 
 def plan_table(plan) -> pd.DataFrame:
@@ -212,35 +249,55 @@ def plan_table(plan) -> pd.DataFrame:
     records = []
     for donor, recipient in plan.pairs:
         for kind, setting in plan.settings.items():
-            records.append({
-                "donor": short_name(donor), "recipient": short_name(recipient), "kind": kind, "task": setting.task,
-                "shots": setting.shots, "limit per task": setting.limit,
-                "alphas": ", ".join(f"{alpha:g}" for alpha in plan.alphas),
-                "layers": f"every k-th, at most {plan.max_layers:d}" if plan.layers is None
-                else ", ".join(map(str, plan.layers)),
-            })
+            records.append(
+                {
+                    "donor": short_name(donor),
+                    "recipient": short_name(recipient),
+                    "kind": kind,
+                    "task": setting.task,
+                    "shots": setting.shots,
+                    "limit per task": setting.limit,
+                    "alphas": ", ".join(f"{alpha:g}" for alpha in plan.alphas),
+                    "layers": f"every k-th, at most {plan.max_layers:d}"
+                    if plan.layers is None
+                    else ", ".join(map(str, plan.layers)),
+                }
+            )
     return pd.DataFrame.from_records(records)
 
 
 def collapse_view(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`helpers.experiments.swap.verdict.collapse_table` formatted for reading (percentages)."""
-    return pd.DataFrame({
-        "pair": [f"{short_name(d)} → {short_name(r)}" for d, r in zip(table["donor"], table["recipient"])],
-        "task kind": table["kind"].to_numpy(),
-        "items": table["n_items"].to_numpy(),
-        "alone": table["baseline"].map(pct).to_numpy(),
-        "full swap [95% CI]": [f"{pct(a)} [{pct(lo)}, {pct(hi)}]" for a, lo, hi in
-                               zip(table["swapped"], table["swapped_low"], table["swapped_high"])],
-        "chance": table["chance"].map(pct).to_numpy(),
-        "majority baseline": [pct(m) + f" (\"{label}\")" if m == m else "—"
-                              for m, label in zip(table.get("majority", pd.Series(math.nan, table.index)),
-                                                  table.get("majority_label", pd.Series(None, table.index)))],
-        "most common answer, swapped": [f"\"{label}\" on {100 * share:.0f}%" if share == share else "—"
-                                        for share, label in zip(
-                                            table.get("swapped_top", pd.Series(math.nan, table.index)),
-                                            table.get("swapped_top_label", pd.Series(None, table.index)))],
-        "change [95% CI]": [f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pts" for d, lo, hi in
-                            zip(table["drop"], table["drop_low"], table["drop_high"])],
-        "McNemar p (Holm)": table["p_holm"].map(p_value).to_numpy(),
-        "collapse verdict": [whole_words(code) for code in table["collapse"]],  # never broken inside a word
-    })
+    return pd.DataFrame(
+        {
+            "pair": [f"{short_name(d)} → {short_name(r)}" for d, r in zip(table["donor"], table["recipient"])],
+            "task kind": table["kind"].to_numpy(),
+            "items": table["n_items"].to_numpy(),
+            "alone": table["baseline"].map(pct).to_numpy(),
+            "full swap [95% CI]": [
+                f"{pct(a)} [{pct(lo)}, {pct(hi)}]"
+                for a, lo, hi in zip(table["swapped"], table["swapped_low"], table["swapped_high"])
+            ],
+            "chance": table["chance"].map(pct).to_numpy(),
+            "majority baseline": [
+                pct(m) + f' ("{label}")' if m == m else "—"
+                for m, label in zip(
+                    table.get("majority", pd.Series(math.nan, table.index)),
+                    table.get("majority_label", pd.Series(None, table.index)),
+                )
+            ],
+            "most common answer, swapped": [
+                f'"{label}" on {100 * share:.0f}%' if share == share else "—"
+                for share, label in zip(
+                    table.get("swapped_top", pd.Series(math.nan, table.index)),
+                    table.get("swapped_top_label", pd.Series(None, table.index)),
+                )
+            ],
+            "change [95% CI]": [
+                f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pts"
+                for d, lo, hi in zip(table["drop"], table["drop_low"], table["drop_high"])
+            ],
+            "McNemar p (Holm)": table["p_holm"].map(p_value).to_numpy(),
+            "collapse verdict": [whole_words(code) for code in table["collapse"]],  # never broken inside a word
+        }
+    )

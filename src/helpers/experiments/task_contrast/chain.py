@@ -22,7 +22,7 @@ reason in ``note``.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -66,7 +66,7 @@ def row_spearman(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     value_centred = value_ranks - value_ranks.mean(axis=-1, keepdims=True)
     size_centred = size_ranks - size_ranks.mean()
     numerator = value_centred @ size_centred  # [rows]
-    denominator = np.sqrt((value_centred ** 2).sum(axis=-1) * (size_centred ** 2).sum())
+    denominator = np.sqrt((value_centred**2).sum(axis=-1) * (size_centred**2).sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
 
@@ -82,18 +82,26 @@ def _percentiles(samples: np.ndarray, confidence: float) -> tuple[float, float]:
 
 def _metric_matrix(of_kind: pd.DataFrame, column: str, model_ids: list[str]) -> np.ndarray:
     """Items scored by every model: ``[n_items, n_models]`` values of ``column`` (rows with NaN dropped)."""
-    wide = of_kind.pivot_table(index=["task", "item_id"], columns="model_id", values=column, aggfunc="first",
-                               dropna=False)
+    wide = of_kind.pivot_table(
+        index=["task", "item_id"], columns="model_id", values=column, aggfunc="first", dropna=False
+    )
     wide = wide.reindex(columns=model_ids).astype(float)
     return wide.dropna(axis=0, how="any").to_numpy()
 
 
-_EMPTY = {"correlation": math.nan, "correlation_low": math.nan, "correlation_high": math.nan,
-          "share_positive": math.nan, "n_constant": 0, "pvalue": math.nan}
+_EMPTY = {
+    "correlation": math.nan,
+    "correlation_low": math.nan,
+    "correlation_high": math.nan,
+    "share_positive": math.nan,
+    "n_constant": 0,
+    "pvalue": math.nan,
+}
 
 
-def _per_item(matrix: np.ndarray, sizes: np.ndarray, bootstrap: int, confidence: float,
-              rng: np.random.Generator) -> dict:
+def _per_item(
+    matrix: np.ndarray, sizes: np.ndarray, bootstrap: int, confidence: float, rng: np.random.Generator
+) -> dict:
     rhos = row_spearman(matrix, sizes)  # [n_items]
     varying = rhos[np.isfinite(rhos)]
     summary = {**_EMPTY, "n_constant": int(np.sum(~np.isfinite(rhos)))}
@@ -104,12 +112,14 @@ def _per_item(matrix: np.ndarray, sizes: np.ndarray, bootstrap: int, confidence:
     if bootstrap:
         picks = rng.integers(0, varying.size, size=(bootstrap, varying.size))  # [bootstrap, n_varying]
         summary["correlation_low"], summary["correlation_high"] = _percentiles(
-            np.median(varying[picks], axis=1), confidence)
+            np.median(varying[picks], axis=1), confidence
+        )
     return summary
 
 
-def _model_means(matrix: np.ndarray, sizes: np.ndarray, bootstrap: int, confidence: float,
-                 rng: np.random.Generator) -> dict:
+def _model_means(
+    matrix: np.ndarray, sizes: np.ndarray, bootstrap: int, confidence: float, rng: np.random.Generator
+) -> dict:
     means = matrix.mean(axis=0)  # [n_models]
     rho, pvalue = spearman_exact(sizes, means)
     summary = {**_EMPTY, "correlation": rho, "pvalue": pvalue, "n_constant": int(np.all(means == means[0]))}
@@ -117,14 +127,22 @@ def _model_means(matrix: np.ndarray, sizes: np.ndarray, bootstrap: int, confiden
         picks = rng.integers(0, matrix.shape[0], size=(bootstrap, matrix.shape[0]))  # [bootstrap, n_items]
         resampled_means = matrix[picks].mean(axis=1)  # [bootstrap, n_models]
         summary["correlation_low"], summary["correlation_high"] = _percentiles(
-            row_spearman(resampled_means, sizes), confidence)
+            row_spearman(resampled_means, sizes), confidence
+        )
     return summary
 
 
-def chain_correlations(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
-                       kinds: Sequence[str] | None = None, *, size_column: str = "n_params_nonembedding",
-                       bootstrap: int = 1000, confidence: float = 0.95, seed: int = 0,
-                       alpha: float = ALPHA) -> pd.DataFrame:
+def chain_correlations(
+    items: pd.DataFrame,
+    families: Mapping[str, Sequence[str]],
+    kinds: Sequence[str] | None = None,
+    *,
+    size_column: str = "n_params_nonembedding",
+    bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    alpha: float = ALPHA,
+) -> pd.DataFrame:
     """The chain's correlations with size, per family, task kind, metric and level (module docstring).
 
     Columns: ``family, kind, kind_label, metric, metric_label, level, n_models, n_items,
@@ -142,22 +160,45 @@ def chain_correlations(items: pd.DataFrame, families: Mapping[str, Sequence[str]
         model_ids = group["model_id"].tolist()
         sizes = group["n_params"].to_numpy(dtype=float)  # [n_models], smallest first
         enough = len(model_ids) >= MIN_MODELS and np.unique(sizes).size >= 2
-        note = "" if enough else (f"{len(model_ids)} model{'s' if len(model_ids) != 1 else ''} in {family}: "
-                                  f"a rank correlation within a family needs {MIN_MODELS} or more")
+        note = (
+            ""
+            if enough
+            else (
+                f"{len(model_ids)} model{'s' if len(model_ids) != 1 else ''} in {family}: "
+                f"a rank correlation within a family needs {MIN_MODELS} or more"
+            )
+        )
         for kind in chosen:
             of_kind = items[(items["kind"] == kind) & items["model_id"].isin(model_ids)]
             for column, label, sign in CHAIN_METRICS:
                 if column not in of_kind.columns or of_kind[column].isna().all():
                     continue
                 matrix = sign * _metric_matrix(of_kind, column, model_ids)  # [n_items, n_models]
-                base = {"family": family, "kind": kind, "kind_label": KIND_LABELS.get(kind, kind), "metric": column,
-                        "metric_label": label, "n_models": len(model_ids), "n_items": int(matrix.shape[0]),
-                        "note": note}
+                base = {
+                    "family": family,
+                    "kind": kind,
+                    "kind_label": KIND_LABELS.get(kind, kind),
+                    "metric": column,
+                    "metric_label": label,
+                    "n_models": len(model_ids),
+                    "n_items": int(matrix.shape[0]),
+                    "note": note,
+                }
                 usable = enough and matrix.shape[0] > 0
-                rows.append({**base, "level": "per item",
-                             **(_per_item(matrix, sizes, bootstrap, confidence, rng) if usable else _EMPTY)})
-                rows.append({**base, "level": "model means",
-                             **(_model_means(matrix, sizes, bootstrap, confidence, rng) if usable else _EMPTY)})
+                rows.append(
+                    {
+                        **base,
+                        "level": "per item",
+                        **(_per_item(matrix, sizes, bootstrap, confidence, rng) if usable else _EMPTY),
+                    }
+                )
+                rows.append(
+                    {
+                        **base,
+                        "level": "model means",
+                        **(_model_means(matrix, sizes, bootstrap, confidence, rng) if usable else _EMPTY),
+                    }
+                )
     table = pd.DataFrame(rows)
     if table.empty:
         return table

@@ -11,15 +11,15 @@ metrics) use a separate palette so they are not read as families. Missing column
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
 
+from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
 from helpers.experiments.task_contrast.chain import CHAIN_LEVELS, CHAIN_METRICS
 from helpers.experiments.task_contrast.views import KIND_LABELS
-from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.render.charts import CHANCE_STYLE, ChartInputError, baseline_rule, require_table  # noqa: F401 (re-exported)
 
 PANEL_WIDTH = 250
@@ -37,16 +37,23 @@ def _kind_order(labels) -> list[str]:
 
 def _other_color(field: str, values: Sequence[str], title: str) -> alt.Color:
     values = list(dict.fromkeys(values))
-    return alt.Color(f"{field}:N", title=title, sort=values,
-                     scale=alt.Scale(domain=values, range=list(OTHER_COLOURS[:len(values)])),
-                     legend=alt.Legend(orient="bottom"))
+    return alt.Color(
+        f"{field}:N",
+        title=title,
+        sort=values,
+        scale=alt.Scale(domain=values, range=list(OTHER_COLOURS[: len(values)])),
+        legend=alt.Legend(orient="bottom"),
+    )
 
 
 def _message(text: str) -> alt.Chart:
     """A chart that only says why there is nothing to draw (lines of ``text`` split at "\\n")."""
-    return alt.Chart(pd.DataFrame({"text": [text]})).mark_text(align="left", fontSize=13, lineBreak="\n",
-                                                               x=0).encode(
-        text="text:N").properties(width=PANEL_WIDTH * 2, height=40)
+    return (
+        alt.Chart(pd.DataFrame({"text": [text]}))
+        .mark_text(align="left", fontSize=13, lineBreak="\n", x=0)
+        .encode(text="text:N")
+        .properties(width=PANEL_WIDTH * 2, height=40)
+    )
 
 
 # ----------------------------------------------------------------------- 1. side by side
@@ -54,9 +61,24 @@ def _message(text: str) -> alt.Chart:
 
 def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) -> alt.FacetChart:
     """Accuracy (with chance) and loss per token against size: one row of two panels per task kind."""
-    require_table(table, ["family", "model", "n_params", "kind_label", "accuracy", "accuracy_low", "accuracy_high",
-                          "chance", "loss", "loss_low", "loss_high"], "side_by_side_chart",
-                  "helpers.experiments.task_contrast.views.side_by_side")
+    require_table(
+        table,
+        [
+            "family",
+            "model",
+            "n_params",
+            "kind_label",
+            "accuracy",
+            "accuracy_low",
+            "accuracy_high",
+            "chance",
+            "loss",
+            "loss_low",
+            "loss_high",
+        ],
+        "side_by_side_chart",
+        "helpers.experiments.task_contrast.views.side_by_side",
+    )
     frames = []
     for metric, title in (("accuracy", "accuracy"), ("loss", "loss (nats/token)")):
         part = table[["family", "model", "n_params", "kind_label", "n_items"]].copy()
@@ -66,25 +88,37 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
         part["panel"] = table["kind_label"] + " · " + title
         frames.append(part)
     data = pd.concat(frames, ignore_index=True)
-    order = [f"{kind} · {title}" for kind in _kind_order(table["kind_label"])
-             for title in ("accuracy", "loss (nats/token)")]
+    order = [
+        f"{kind} · {title}" for kind in _kind_order(table["kind_label"]) for title in ("accuracy", "loss (nats/token)")
+    ]
     families = list(dict.fromkeys(data["family"]))
     color = family_color("family", palette or default_domain(families), families)
     x = size_axis("n_params", data["n_params"])
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
-    tooltip = ["model:N", "family:N", alt.Tooltip("n_params:Q", format=",.0f"), alt.Tooltip("value:Q", format=".3f"),
-               alt.Tooltip("n_items:Q")]
+    tooltip = [
+        "model:N",
+        "family:N",
+        alt.Tooltip("n_params:Q", format=",.0f"),
+        alt.Tooltip("value:Q", format=".3f"),
+        alt.Tooltip("n_items:Q"),
+    ]
     layers = [
         alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
-        alt.Chart().transform_filter("isValid(datum.low)").mark_errorbar(ticks=True).encode(
-            x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
+        alt.Chart()
+        .transform_filter("isValid(datum.low)")
+        .mark_errorbar(ticks=True)
+        .encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
         alt.Chart().mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
         baseline_rule("chance"),
     ]
     if data["majority"].notna().any():  # unbalanced labels: always the most common gold answer, dotted orange
         layers.append(baseline_rule("majority", "majority"))
-    return alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
-        facet=alt.Facet("panel:N", sort=order, title=None), columns=2).resolve_scale(y="independent")
+    return (
+        alt.layer(*layers, data=data)
+        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        .facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=2)
+        .resolve_scale(y="independent")
+    )
 
 
 # --------------------------------------------------------------------------- 2. chain
@@ -94,8 +128,12 @@ def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) ->
     """Within-family correlation with size (x) of each chain metric (y), per item and for model means."""
     if isinstance(table, pd.DataFrame) and table.empty:
         return _message("No chain metric was scored:\nno correlation to draw.")
-    require_table(table, ["family", "kind_label", "metric_label", "level", "correlation", "correlation_low",
-                          "correlation_high"], "chain_chart", "helpers.experiments.task_contrast.chain.chain_correlations")
+    require_table(
+        table,
+        ["family", "kind_label", "metric_label", "level", "correlation", "correlation_low", "correlation_high"],
+        "chain_chart",
+        "helpers.experiments.task_contrast.chain.chain_correlations",
+    )
     data = table[table["correlation"].notna()].copy()
     if data.empty:
         return _message("No family has three or more models:\nno correlation within a family to draw.")
@@ -105,20 +143,45 @@ def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) ->
     color = family_color("family", palette or default_domain(families), families)
     y = alt.Y("metric_label:N", sort=metric_order, title=None)
     y_offset = alt.YOffset("series:N")
-    shape = alt.Shape("level:N", sort=list(CHAIN_LEVELS), title="correlation of",
-                      legend=alt.Legend(orient="bottom"))
+    shape = alt.Shape("level:N", sort=list(CHAIN_LEVELS), title="correlation of", legend=alt.Legend(orient="bottom"))
     x_scale = alt.Scale(domain=[-1, 1])
-    points = alt.Chart().mark_point(filled=True, size=50).encode(
-        x=alt.X("correlation:Q", scale=x_scale, title="Spearman rho with size (within family)"),
-        y=y, yOffset=y_offset, color=color, shape=shape,
-        tooltip=["family:N", "metric_label:N", "level:N", alt.Tooltip("correlation:Q", format=".2f"),
-                 alt.Tooltip("n_items:Q"), alt.Tooltip("n_models:Q")])
-    bars = alt.Chart().transform_filter("isValid(datum.correlation_low)").mark_errorbar(ticks=True).encode(
-        x=alt.X("correlation_low:Q", scale=x_scale, title="Spearman rho with size (within family)"),
-        x2="correlation_high:Q", y=y, yOffset=y_offset, color=color)
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, size=50)
+        .encode(
+            x=alt.X("correlation:Q", scale=x_scale, title="Spearman rho with size (within family)"),
+            y=y,
+            yOffset=y_offset,
+            color=color,
+            shape=shape,
+            tooltip=[
+                "family:N",
+                "metric_label:N",
+                "level:N",
+                alt.Tooltip("correlation:Q", format=".2f"),
+                alt.Tooltip("n_items:Q"),
+                alt.Tooltip("n_models:Q"),
+            ],
+        )
+    )
+    bars = (
+        alt.Chart()
+        .transform_filter("isValid(datum.correlation_low)")
+        .mark_errorbar(ticks=True)
+        .encode(
+            x=alt.X("correlation_low:Q", scale=x_scale, title="Spearman rho with size (within family)"),
+            x2="correlation_high:Q",
+            y=y,
+            yOffset=y_offset,
+            color=color,
+        )
+    )
     zero = alt.Chart().mark_rule(**CHANCE_STYLE).encode(x=alt.datum(0))
-    return alt.layer(zero, bars, points, data=data).properties(width=380, height=alt.Step(9)).facet(
-        facet=alt.Facet("kind_label:N", sort=_kind_order(data["kind_label"]), title=None), columns=1)
+    return (
+        alt.layer(zero, bars, points, data=data)
+        .properties(width=380, height=alt.Step(9))
+        .facet(facet=alt.Facet("kind_label:N", sort=_kind_order(data["kind_label"]), title=None), columns=1)
+    )
 
 
 # --------------------------------------------------------------------- 3. letter bias
@@ -126,8 +189,12 @@ def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) ->
 
 def letter_chart(shares: pd.DataFrame, model_order: Sequence[str] | None = None) -> alt.Chart:
     """Stacked shares of each predicted letter per model, with the gold answers' shares as their own bar."""
-    require_table(shares, ["model", "letter", "predicted_share", "gold_share"], "letter_chart",
-                  "helpers.experiments.task_contrast.letters.letter_shares")
+    require_table(
+        shares,
+        ["model", "letter", "predicted_share", "gold_share"],
+        "letter_chart",
+        "helpers.experiments.task_contrast.letters.letter_shares",
+    )
     order = list(model_order) if model_order is not None else list(dict.fromkeys(shares["model"]))
     predicted = shares.assign(row=shares["model"], share=shares["predicted_share"], kind="predicted")
     gold_by_model = shares.pivot_table(index="model", columns="letter", values="gold_share")
@@ -141,58 +208,118 @@ def letter_chart(shares: pd.DataFrame, model_order: Sequence[str] | None = None)
         rows = [name for model in order for name in (model, f"{model} (gold)")]
     data = pd.concat([predicted, gold], ignore_index=True)
     letters = list(dict.fromkeys(shares["letter"]))
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("share:Q", stack="zero", title="share of items", scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%")),
-        y=alt.Y("row:N", sort=rows, title=None),
-        color=alt.Color("letter:N", sort=letters, title="letter",
-                        scale=alt.Scale(domain=letters, range=list(LETTER_GREYS[:len(letters)])),
-                        legend=alt.Legend(orient="bottom")),
-        order=alt.Order("letter:N"),
-        tooltip=["row:N", "kind:N", "letter:N", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(width=420, height=alt.Step(18))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "share:Q",
+                stack="zero",
+                title="share of items",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y("row:N", sort=rows, title=None),
+            color=alt.Color(
+                "letter:N",
+                sort=letters,
+                title="letter",
+                scale=alt.Scale(domain=letters, range=list(LETTER_GREYS[: len(letters)])),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            order=alt.Order("letter:N"),
+            tooltip=["row:N", "kind:N", "letter:N", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(width=420, height=alt.Step(18))
+    )
 
 
 def format_chart(table: pd.DataFrame) -> alt.LayerChart:
     """MMLU-math accuracy per model (rows, smallest first) under each scoring, with the chance line."""
-    require_table(table, ["family", "model", "n_params", "format", "accuracy", "accuracy_low", "accuracy_high",
-                          "chance"], "format_chart", "helpers.experiments.task_contrast.formats.format_comparison")
+    require_table(
+        table,
+        ["family", "model", "n_params", "format", "accuracy", "accuracy_low", "accuracy_high", "chance"],
+        "format_chart",
+        "helpers.experiments.task_contrast.formats.format_comparison",
+    )
     formats = list(dict.fromkeys(table["format"]))
     models = table.drop_duplicates("model").sort_values("n_params", kind="stable")["model"].tolist()
     color = _other_color("format", formats, "scoring")
     y = alt.Y("model:N", sort=models, title=None)
     y_offset = alt.YOffset("format:N", sort=formats)
     x_scale = alt.Scale(domain=[0, 1])
-    points = alt.Chart().mark_point(filled=True).encode(
-        x=alt.X("accuracy:Q", title="accuracy", scale=x_scale, axis=alt.Axis(format="%")), y=y, yOffset=y_offset,
-        color=color, tooltip=["model:N", "family:N", "format:N", alt.Tooltip("accuracy:Q", format=".3f"),
-                              alt.Tooltip("n_items:Q")])
-    bars = alt.Chart().mark_errorbar(ticks=True).encode(
-        x=alt.X("accuracy_low:Q", title="accuracy", scale=x_scale), x2="accuracy_high:Q", y=y, yOffset=y_offset,
-        color=color)
+    points = (
+        alt.Chart()
+        .mark_point(filled=True)
+        .encode(
+            x=alt.X("accuracy:Q", title="accuracy", scale=x_scale, axis=alt.Axis(format="%")),
+            y=y,
+            yOffset=y_offset,
+            color=color,
+            tooltip=[
+                "model:N",
+                "family:N",
+                "format:N",
+                alt.Tooltip("accuracy:Q", format=".3f"),
+                alt.Tooltip("n_items:Q"),
+            ],
+        )
+    )
+    bars = (
+        alt.Chart()
+        .mark_errorbar(ticks=True)
+        .encode(
+            x=alt.X("accuracy_low:Q", title="accuracy", scale=x_scale),
+            x2="accuracy_high:Q",
+            y=y,
+            yOffset=y_offset,
+            color=color,
+        )
+    )
     chance = baseline_rule("chance", axis="x")
     return alt.layer(bars, points, chance, data=table).properties(width=440, height=alt.Step(10))
 
 
-def published_chart(table: pd.DataFrame, chance: float = MMLU_CHANCE, *, palette: Sequence[str] | None = None) -> alt.FacetChart:
+def published_chart(
+    table: pd.DataFrame, chance: float = MMLU_CHANCE, *, palette: Sequence[str] | None = None
+) -> alt.FacetChart:
     """Published MMLU-math ``acc`` vs ``acc_norm`` against size, one panel per family (2 columns)."""
-    require_table(table, ["family", "model", "params", "metric", "value", "low", "high"], "published_chart",
-                  "helpers.experiments.task_contrast.formats.published_formats")
+    require_table(
+        table,
+        ["family", "model", "params", "metric", "value", "low", "high"],
+        "published_chart",
+        "helpers.experiments.task_contrast.formats.published_formats",
+    )
     x = size_axis("params", table["params"])
     color = _other_color("metric", list(dict.fromkeys(table["metric"])), "metric")
-    line = alt.Chart().mark_line(opacity=0.6).encode(x=x, y=alt.Y("value:Q", title="accuracy"), color=color,
-                                                     detail="metric:N")
-    points = alt.Chart().mark_point(filled=True).encode(
-        x=x, y=alt.Y("value:Q", title="accuracy"), color=color,
-        tooltip=["model:N", "metric:N", alt.Tooltip("value:Q", format=".3f")])
-    bars = alt.Chart().mark_errorbar(ticks=True).encode(x=x, y=alt.Y("low:Q", title="accuracy"), y2="high:Q",
-                                                        color=color)
+    line = (
+        alt.Chart()
+        .mark_line(opacity=0.6)
+        .encode(x=x, y=alt.Y("value:Q", title="accuracy"), color=color, detail="metric:N")
+    )
+    points = (
+        alt.Chart()
+        .mark_point(filled=True)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title="accuracy"),
+            color=color,
+            tooltip=["model:N", "metric:N", alt.Tooltip("value:Q", format=".3f")],
+        )
+    )
+    bars = (
+        alt.Chart().mark_errorbar(ticks=True).encode(x=x, y=alt.Y("low:Q", title="accuracy"), y2="high:Q", color=color)
+    )
     chance_line = baseline_rule(chance)
     families = list(dict.fromkeys(table["family"]))
-    return alt.layer(line, bars, points, chance_line, data=table).properties(
-        width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
-        facet=alt.Facet("family:N", sort=palette and [f for f in palette if f in families] or families, title=None),
-        columns=2)
+    return (
+        alt.layer(line, bars, points, chance_line, data=table)
+        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        .facet(
+            facet=alt.Facet("family:N", sort=palette and [f for f in palette if f in families] or families, title=None),
+            columns=2,
+        )
+    )
 
 
 # --------------------------------------------------------------------- 4. arithmetic
@@ -200,8 +327,12 @@ def published_chart(table: pd.DataFrame, chance: float = MMLU_CHANCE, *, palette
 
 def arithmetic_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) -> alt.FacetChart:
     """Exact match, digits correct and loss per token against size (one panel each, stacked), per family."""
-    require_table(table, ["family", "model", "n_params", "kind_label", "metric_label", "value", "low", "high"],
-                  "arithmetic_chart", "helpers.experiments.task_contrast.formats.arithmetic_metric_view")
+    require_table(
+        table,
+        ["family", "model", "n_params", "kind_label", "metric_label", "value", "low", "high"],
+        "arithmetic_chart",
+        "helpers.experiments.task_contrast.formats.arithmetic_metric_view",
+    )
     data = table[table["task"] == "all"] if "task" in table and (table["task"] == "all").any() else table
     families = list(dict.fromkeys(data["family"]))
     color = family_color("family", palette or default_domain(families), families)
@@ -209,12 +340,23 @@ def arithmetic_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = Non
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
     layers = [
         alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
-        alt.Chart().transform_filter("isValid(datum.low)").mark_errorbar(ticks=True).encode(
-            x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
-        alt.Chart().mark_point(filled=True).encode(
-            x=x, y=y, color=color, tooltip=["model:N", "family:N", "metric_label:N",
-                                            alt.Tooltip("value:Q", format=".3f")]),
+        alt.Chart()
+        .transform_filter("isValid(datum.low)")
+        .mark_errorbar(ticks=True)
+        .encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
+        alt.Chart()
+        .mark_point(filled=True)
+        .encode(
+            x=x,
+            y=y,
+            color=color,
+            tooltip=["model:N", "family:N", "metric_label:N", alt.Tooltip("value:Q", format=".3f")],
+        ),
     ]
     metric_order = list(dict.fromkeys(data["metric_label"]))
-    return alt.layer(*layers, data=data).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT).facet(
-        facet=alt.Facet("metric_label:N", sort=metric_order, title=None), columns=2).resolve_scale(y="independent")
+    return (
+        alt.layer(*layers, data=data)
+        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        .facet(facet=alt.Facet("metric_label:N", sort=metric_order, title=None), columns=2)
+        .resolve_scale(y="independent")
+    )

@@ -15,8 +15,11 @@ EXPERIMENT = Experiment(
     parameters=schema(
         *common(),
         Parameter("size_column", "model size column", one_of("size_column", SIZE_COLUMNS)),
-        Parameter("alpha", "significance level of every test (after Holm)",
-                  number_in("alpha", 0.0, 1.0, "a significance level between 0 and 1, e.g. 0.05", open_interval=True)),
+        Parameter(
+            "alpha",
+            "significance level of every test (after Holm)",
+            number_in("alpha", 0.0, 1.0, "a significance level between 0 and 1, e.g. 0.05", open_interval=True),
+        ),
     ),
     code=EVALUATION_CODE,
     fill_jobs=evaluated.fill_jobs,

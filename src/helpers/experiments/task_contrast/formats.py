@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -44,9 +44,15 @@ ARITHMETIC_METRICS = (
 ARITHMETIC_KINDS = ("procedure",)
 
 
-def format_comparison(items: pd.DataFrame, families: Mapping[str, Sequence[str]], *,
-                      letter_kind: str = "knowledge", fulltext_kind: str = "knowledge_fulltext",
-                      size_column: str = "n_params_nonembedding", confidence: float = 0.95) -> pd.DataFrame:
+def format_comparison(
+    items: pd.DataFrame,
+    families: Mapping[str, Sequence[str]],
+    *,
+    letter_kind: str = "knowledge",
+    fulltext_kind: str = "knowledge_fulltext",
+    size_column: str = "n_params_nonembedding",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
     """Accuracy per model under three scorings of MMLU-math, with Wilson intervals.
 
     ``format``: ``letter (acc)`` (argmax over " A".." D"), ``full text (acc)`` (argmax of the
@@ -57,11 +63,15 @@ def format_comparison(items: pd.DataFrame, families: Mapping[str, Sequence[str]]
     """
     require(items, ["model_id", "kind", "correct", "correct_norm", "n_choices", size_column], "format_comparison")
     present = set(items["kind"].unique())
-    scorings = [(key, kind, column) for key, kind, column in (
-        ("letter_acc", letter_kind, "correct"),
-        ("fulltext_acc", fulltext_kind, "correct"),
-        ("fulltext_acc_norm", fulltext_kind, "correct_norm"),
-    ) if kind in present]
+    scorings = [
+        (key, kind, column)
+        for key, kind, column in (
+            ("letter_acc", letter_kind, "correct"),
+            ("fulltext_acc", fulltext_kind, "correct"),
+            ("fulltext_acc_norm", fulltext_kind, "correct_norm"),
+        )
+        if kind in present
+    ]
     if not scorings:
         raise ContrastInputError(
             f"neither {letter_kind!r} nor {fulltext_kind!r} is in the item table (kinds: {sorted(present)}); "
@@ -75,9 +85,14 @@ def format_comparison(items: pd.DataFrame, families: Mapping[str, Sequence[str]]
             model_items = of_kind[of_kind["model_id"] == model.model_id]
             if model_items.empty:
                 continue
-            rows.append({**model._asdict(), "format": FORMAT_LABELS[key],
-                         **accuracy_summary(model_items[column].to_numpy(dtype=bool), confidence),
-                         "chance": chance_level(model_items["n_choices"])})
+            rows.append(
+                {
+                    **model._asdict(),
+                    "format": FORMAT_LABELS[key],
+                    **accuracy_summary(model_items[column].to_numpy(dtype=bool), confidence),
+                    "chance": chance_level(model_items["n_choices"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -87,15 +102,25 @@ def published_formats(summary: pd.DataFrame) -> pd.DataFrame:
     Columns: ``family, model, params, metric, n, k, value, stderr, low, high`` (exact
     Clopper-Pearson 95% from ``k`` of ``n`` items).
     """
-    require(summary, ["family", "model", "params", "n_items", "acc", "acc_stderr", "acc_norm", "acc_norm_stderr"],
-            "published_formats")
+    require(
+        summary,
+        ["family", "model", "params", "n_items", "acc", "acc_stderr", "acc_norm", "acc_norm_stderr"],
+        "published_formats",
+    )
     return mmlu_math_long(summary)
 
 
-def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
-                           kinds: Sequence[str] | None = None, *, by_task: bool = False,
-                           size_column: str = "n_params_nonembedding", bootstrap: int = 1000,
-                           confidence: float = 0.95, seed: int = 0) -> pd.DataFrame:
+def arithmetic_metric_view(
+    items: pd.DataFrame,
+    families: Mapping[str, Sequence[str]],
+    kinds: Sequence[str] | None = None,
+    *,
+    by_task: bool = False,
+    size_column: str = "n_params_nonembedding",
+    bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Exact match, teacher-forced digits correct and loss per token, per model, for arithmetic.
 
     Long table: ``family, model_id, model, n_params, kind, kind_label, task, metric,
@@ -106,15 +131,20 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
     A metric a model's rows lack (no per-token data in rows imported from lm-evaluation-harness:
     :func:`helpers.analysis.items.lacking`) has no row for that model.
     """
-    require(items, ["model_id", "kind", "task", "correct", "greedy_token_fraction", "gold_nll_per_token",
-                    size_column], "arithmetic_metric_view")
+    require(
+        items,
+        ["model_id", "kind", "task", "correct", "greedy_token_fraction", "gold_nll_per_token", size_column],
+        "arithmetic_metric_view",
+    )
     check_resamples(bootstrap, error=ContrastInputError)
     chosen = kinds_present(items, kinds, ARITHMETIC_KINDS)
     models = model_families(items, families, size_column)
     rows = []
     for kind in chosen:
         of_kind = items[items["kind"] == kind]
-        several = (of_kind["n_choices"] > 1) if "n_choices" in of_kind.columns else of_kind["greedy_token_fraction"].isna()
+        several = (
+            (of_kind["n_choices"] > 1) if "n_choices" in of_kind.columns else of_kind["greedy_token_fraction"].isna()
+        )
         if several.any():
             raise ContrastInputError(
                 f"kind {kind!r} has multiple-choice items (no greedy_token_fraction); "
@@ -136,10 +166,20 @@ def arithmetic_metric_view(items: pd.DataFrame, families: Mapping[str, Sequence[
                     else:
                         value = float(values.mean())
                         low, high = mean_interval(values, bootstrap, confidence, seed)
-                    rows.append({**model._asdict(), "kind": kind, "kind_label": KIND_LABELS.get(kind, kind),
-                                 "task": str(task).removeprefix("arithmetic_"), "metric": column,
-                                 "metric_label": label, "value": value, "low": low, "high": high,
-                                 "n_items": int(values.size)})
+                    rows.append(
+                        {
+                            **model._asdict(),
+                            "kind": kind,
+                            "kind_label": KIND_LABELS.get(kind, kind),
+                            "task": str(task).removeprefix("arithmetic_"),
+                            "metric": column,
+                            "metric_label": label,
+                            "value": value,
+                            "low": low,
+                            "high": high,
+                            "n_items": int(values.size),
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
@@ -156,16 +196,30 @@ def format_tests(items: pd.DataFrame, kind: str = "knowledge_fulltext", *, alpha
     of_kind = items[items["kind"] == kind]
     rows = []
     for model_id, model_items in of_kind.groupby("model_id", sort=False):
-        change = mcnemar_change(model_items["correct"].to_numpy(dtype=int), model_items["correct_norm"].to_numpy(dtype=int))
-        rows.append({"model_id": model_id, "model": short_model_name(model_id), "n_items": change.n,
-                     "acc": change.before, "acc_norm": change.after, "difference": change.difference,
-                     "low": change.low, "high": change.high, "pvalue": change.pvalue})
-    table = pd.DataFrame(rows, columns=["model_id", "model", "n_items", "acc", "acc_norm", "difference", "low",
-                                        "high", "pvalue"])
+        change = mcnemar_change(
+            model_items["correct"].to_numpy(dtype=int), model_items["correct_norm"].to_numpy(dtype=int)
+        )
+        rows.append(
+            {
+                "model_id": model_id,
+                "model": short_model_name(model_id),
+                "n_items": change.n,
+                "acc": change.before,
+                "acc_norm": change.after,
+                "difference": change.difference,
+                "low": change.low,
+                "high": change.high,
+                "pvalue": change.pvalue,
+            }
+        )
+    table = pd.DataFrame(
+        rows, columns=["model_id", "model", "n_items", "acc", "acc_norm", "difference", "low", "high", "pvalue"]
+    )
     if table.empty:
         return table.assign(p_holm=[], n_tests=[], direction=[])
     reject, table["p_holm"] = holm(table["pvalue"].to_numpy(), alpha)
     table["n_tests"] = len(table)
-    table["direction"] = np.where(~reject, "no significant difference",
-                                  np.where(table["difference"] > 0, "acc_norm higher", "acc_norm lower"))
+    table["direction"] = np.where(
+        ~reject, "no significant difference", np.where(table["difference"] > 0, "acc_norm higher", "acc_norm lower")
+    )
     return table

@@ -27,7 +27,7 @@ Verdicts (:data:`VERDICTS`) for a model significantly below chance:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,8 +36,15 @@ from scipy import stats
 from helpers.analysis.baselines import most_common_gold
 from helpers.analysis.inference import binomial_vs_chance, holm, rejects
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
+from helpers.experiments.task_contrast.views import (
+    ALPHA,
+    ContrastInputError,
+    check_alpha,
+    check_size_column,
+    require,
+    short_model_name,
+)
 from helpers.render.numbers import p_text
-from helpers.experiments.task_contrast.views import ALPHA, ContrastInputError, check_alpha, check_size_column, require, short_model_name
 
 VERDICTS = (
     "not significantly below chance",
@@ -79,14 +86,27 @@ def letter_uniformity(predicted: np.ndarray, n_letters: int, seed: int = 0) -> t
         expected = sample.shape[axis] / n_letters
         return ((counts - expected) ** 2 / expected).sum(axis=-1)
 
-    result = stats.monte_carlo_test(predicted, lambda size: rng.integers(0, n_letters, size=size), chi2,
-                                    vectorized=True, n_resamples=N_DRAWS, batch=1000, alternative="greater")
+    result = stats.monte_carlo_test(
+        predicted,
+        lambda size: rng.integers(0, n_letters, size=size),
+        chi2,
+        vectorized=True,
+        n_resamples=N_DRAWS,
+        batch=1000,
+        alternative="greater",
+    )
     return float(result.statistic), float(result.pvalue)
 
 
-def letter_diagnosis(items: pd.DataFrame, kind: str = "knowledge", labels: Sequence[str] = ("A", "B", "C", "D"),
-                     *, alpha: float = ALPHA, size_column: str = "n_params_nonembedding",
-                     seed: int = 0) -> pd.DataFrame:
+def letter_diagnosis(
+    items: pd.DataFrame,
+    kind: str = "knowledge",
+    labels: Sequence[str] = ("A", "B", "C", "D"),
+    *,
+    alpha: float = ALPHA,
+    size_column: str = "n_params_nonembedding",
+    seed: int = 0,
+) -> pd.DataFrame:
     """One row per model (smallest first) with the tests of the module docstring.
 
     Columns: ``model_id, model, n_params, n_items, n_correct, accuracy, accuracy_low,
@@ -112,15 +132,28 @@ def letter_diagnosis(items: pd.DataFrame, kind: str = "knowledge", labels: Seque
         gold_share = np.bincount(gold, minlength=len(labels)) / gold.size
         top = int(np.argmax(predicted_share))
         majority, majority_share = most_common_gold(gold, len(labels))
-        rows.append({
-            "model_id": model_id, "model": short_model_name(model_id), "n_params": int(model_items[size_column].iloc[0]),
-            "n_items": test.n, "n_correct": test.k, "accuracy": test.estimate, "accuracy_low": test.low,
-            "accuracy_high": test.high, "chance": chance, "p_below": test.pvalue, "chi2": chi2, "letters_p": letters_p,
-            "top_letter": labels[top], "top_predicted_share": float(predicted_share[top]),
-            "top_gold_share": float(gold_share[top]),
-            "bias_expected_accuracy": float((predicted_share * gold_share).sum()),
-            "majority_letter": labels[majority], "majority_accuracy": majority_share,
-        })
+        rows.append(
+            {
+                "model_id": model_id,
+                "model": short_model_name(model_id),
+                "n_params": int(model_items[size_column].iloc[0]),
+                "n_items": test.n,
+                "n_correct": test.k,
+                "accuracy": test.estimate,
+                "accuracy_low": test.low,
+                "accuracy_high": test.high,
+                "chance": chance,
+                "p_below": test.pvalue,
+                "chi2": chi2,
+                "letters_p": letters_p,
+                "top_letter": labels[top],
+                "top_predicted_share": float(predicted_share[top]),
+                "top_gold_share": float(gold_share[top]),
+                "bias_expected_accuracy": float((predicted_share * gold_share).sum()),
+                "majority_letter": labels[majority],
+                "majority_accuracy": majority_share,
+            }
+        )
     table = pd.DataFrame(rows).sort_values(["n_params", "model_id"], kind="stable").reset_index(drop=True)
     table["p_below_holm"] = holm(table["p_below"].to_numpy(), alpha)[1]
     table["letters_p_holm"] = holm(table["letters_p"].to_numpy(), alpha)[1]
@@ -141,8 +174,9 @@ def _verdict(row, alpha: float) -> str:
     return VERDICTS[3]
 
 
-def letter_shares(items: pd.DataFrame, kind: str = "knowledge",
-                  labels: Sequence[str] = ("A", "B", "C", "D")) -> pd.DataFrame:
+def letter_shares(
+    items: pd.DataFrame, kind: str = "knowledge", labels: Sequence[str] = ("A", "B", "C", "D")
+) -> pd.DataFrame:
     """Long table of letter shares per model: ``model_id, model, letter, predicted_share, gold_share``."""
     labels = list(labels)
     of_kind = _letter_items(items, kind, labels)
@@ -152,8 +186,15 @@ def letter_shares(items: pd.DataFrame, kind: str = "knowledge",
         predicted = np.bincount(model_items["predicted"].to_numpy(dtype=np.int64), minlength=len(labels))
         gold = np.bincount(model_items["gold"].to_numpy(dtype=np.int64), minlength=len(labels))
         for index, letter in enumerate(labels):
-            rows.append({"model_id": model_id, "model": short_model_name(model_id), "letter": letter,
-                         "predicted_share": predicted[index] / n_items, "gold_share": gold[index] / n_items})
+            rows.append(
+                {
+                    "model_id": model_id,
+                    "model": short_model_name(model_id),
+                    "letter": letter,
+                    "predicted_share": predicted[index] / n_items,
+                    "gold_share": gold[index] / n_items,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -161,10 +202,12 @@ def tests_text(diagnosis: pd.DataFrame) -> str:
     """The family of tests behind :func:`letter_diagnosis`, in one sentence."""
     n = int(diagnosis["n_tests"].iloc[0]) if len(diagnosis) else 0
     chance = diagnosis["chance"].iloc[0] if len(diagnosis) else MMLU_CHANCE
-    return (f"Tests: exact one-sided binomial test of each model's accuracy against {100 * chance:.0f}%, and a "
-            f"chi-square test of uniform predicted letters with a Monte Carlo p-value ({N_DRAWS:,} draws); "
-            f"each Holm-corrected across the {n} model{'s' if n != 1 else ''} scored in the letter format, "
-            "each model counted once.")
+    return (
+        f"Tests: exact one-sided binomial test of each model's accuracy against {100 * chance:.0f}%, and a "
+        f"chi-square test of uniform predicted letters with a Monte Carlo p-value ({N_DRAWS:,} draws); "
+        f"each Holm-corrected across the {n} model{'s' if n != 1 else ''} scored in the letter format, "
+        "each model counted once."
+    )
 
 
 def letter_verdict_markdown(diagnosis: pd.DataFrame, alpha: float = ALPHA, findings: bool = True) -> str:
@@ -172,33 +215,55 @@ def letter_verdict_markdown(diagnosis: pd.DataFrame, alpha: float = ALPHA, findi
 
     ``findings=False`` (the ``ci`` profile) prefixes it with a note that it is not a finding.
     """
-    require(diagnosis, ["model", "accuracy", "accuracy_low", "accuracy_high", "p_below_holm", "verdict", "top_letter",
-                        "top_predicted_share", "top_gold_share", "bias_expected_accuracy", "n_tests"],
-            "letter_verdict_markdown")
+    require(
+        diagnosis,
+        [
+            "model",
+            "accuracy",
+            "accuracy_low",
+            "accuracy_high",
+            "p_below_holm",
+            "verdict",
+            "top_letter",
+            "top_predicted_share",
+            "top_gold_share",
+            "bias_expected_accuracy",
+            "n_tests",
+        ],
+        "letter_verdict_markdown",
+    )
     below = diagnosis[diagnosis["verdict"] != VERDICTS[0]]
     explained = below[below["verdict"] == VERDICTS[1]]
     refuted = below[below["verdict"] == VERDICTS[2]]
     caveat = "" if findings else "(Random-weight models: this verdict exercises the test and is not a finding.) "
     if below.empty:
-        head = (f"{caveat}**Verdict: not supported.** No model's letter-format accuracy is significantly below "
-                f"chance (Holm-adjusted p >= {alpha:g}; lowest accuracy {100 * diagnosis['accuracy'].min():.1f}%, "
-                f"{len(diagnosis)} models), so there is no below-chance accuracy for letter bias to explain.")
+        head = (
+            f"{caveat}**Verdict: not supported.** No model's letter-format accuracy is significantly below "
+            f"chance (Holm-adjusted p >= {alpha:g}; lowest accuracy {100 * diagnosis['accuracy'].min():.1f}%, "
+            f"{len(diagnosis)} models), so there is no below-chance accuracy for letter bias to explain."
+        )
         return f"{head}\n\n{tests_text(diagnosis)}"
     lines = []
     for row in below.itertuples(index=False):
-        lines.append(f"- `{row.model}`: accuracy {100 * row.accuracy:.1f}% [{100 * row.accuracy_low:.1f}%, "
-                     f"{100 * row.accuracy_high:.1f}%] ({p_text(row.p_below_holm, 'Holm p ')}); predicts {row.top_letter} "
-                     f"for {row.top_predicted_share:.0%} of items, gold is {row.top_letter} for "
-                     f"{row.top_gold_share:.0%}; a letter-biased guesser would score "
-                     f"{100 * row.bias_expected_accuracy:.1f}%: {row.verdict}.")
+        lines.append(
+            f"- `{row.model}`: accuracy {100 * row.accuracy:.1f}% [{100 * row.accuracy_low:.1f}%, "
+            f"{100 * row.accuracy_high:.1f}%] ({p_text(row.p_below_holm, 'Holm p ')}); predicts {row.top_letter} "
+            f"for {row.top_predicted_share:.0%} of items, gold is {row.top_letter} for "
+            f"{row.top_gold_share:.0%}; a letter-biased guesser would score "
+            f"{100 * row.bias_expected_accuracy:.1f}%: {row.verdict}."
+        )
     if len(explained) == len(below):
-        head = ("**Verdict: supported.** Every model significantly below chance is consistent with letter bias (a "
-                "guesser with its letter preferences and no knowledge scores within its 95% interval):")
+        head = (
+            "**Verdict: supported.** Every model significantly below chance is consistent with letter bias (a "
+            "guesser with its letter preferences and no knowledge scores within its 95% interval):"
+        )
     elif len(refuted) == len(below):
         head = "**Verdict: refuted.** Models are significantly below chance, but letter bias does not account for it:"
     elif explained.empty and refuted.empty:
         head = "**Verdict: inconclusive.** These data cannot say whether letter bias accounts for the deficit:"
     else:
-        head = (f"**Verdict: partly supported.** {len(explained)} of the {len(below)} models significantly below "
-                f"chance are consistent with letter bias, {len(refuted)} are not:")
+        head = (
+            f"**Verdict: partly supported.** {len(explained)} of the {len(below)} models significantly below "
+            f"chance are consistent with letter bias, {len(refuted)} are not:"
+        )
     return "\n".join([caveat + head, *lines, "", tests_text(diagnosis)])

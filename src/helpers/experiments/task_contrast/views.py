@@ -23,7 +23,7 @@ the bad value and the remedy.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,8 +47,18 @@ KIND_LABELS = {
 
 SIDE_BY_SIDE_KINDS = ("knowledge", "procedure", "pattern")
 """The three kinds of task the report contrasts."""
-SIDE_BY_SIDE_COLUMNS = ("n_items", "n_correct", "accuracy", "accuracy_low", "accuracy_high", "chance", "majority",
-                        "loss", "loss_low", "loss_high")
+SIDE_BY_SIDE_COLUMNS = (
+    "n_items",
+    "n_correct",
+    "accuracy",
+    "accuracy_low",
+    "accuracy_high",
+    "chance",
+    "majority",
+    "loss",
+    "loss_low",
+    "loss_high",
+)
 """Columns of :func:`side_by_side` from :func:`helpers.analysis.summaries.group_summary`, in its order."""
 ALPHA = 0.05
 POSITIONS = ("below chance", "above chance", "not distinguishable from chance", "any item right", "no item right")
@@ -115,8 +125,9 @@ def kinds_present(items: pd.DataFrame, kinds: Sequence[str] | None, default: Seq
     return list(kinds)
 
 
-def model_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
-                   size_column: str = "n_params_nonembedding") -> pd.DataFrame:
+def model_families(
+    items: pd.DataFrame, families: Mapping[str, Sequence[str]], size_column: str = "n_params_nonembedding"
+) -> pd.DataFrame:
     """One row per (family, model) of ``families`` found in ``items``: model size and display name.
 
     Columns: ``family, model_id, model, n_params`` (from ``size_column``), sorted by family
@@ -140,9 +151,16 @@ def model_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
             if model_id not in known:
                 raise ContrastInputError(
                     f"model {model_id!r} has no rows in the item table (models: {sorted(known)}); pass "
-                    "config.family_model_ids() of the run that produced the table, or score the model first.")
-            rows.append({"family": family, "model_id": model_id, "model": short_model_name(model_id),
-                         "n_params": int(sizes[model_id])})
+                    "config.family_model_ids() of the run that produced the table, or score the model first."
+                )
+            rows.append(
+                {
+                    "family": family,
+                    "model_id": model_id,
+                    "model": short_model_name(model_id),
+                    "n_params": int(sizes[model_id]),
+                }
+            )
     table = pd.DataFrame(rows)
     unassigned = sorted(known - set(table["model_id"]))
     if unassigned:
@@ -153,14 +171,21 @@ def model_families(items: pd.DataFrame, families: Mapping[str, Sequence[str]],
     family_rank = {family: rank for rank, family in enumerate(families)}
     table = table.drop_duplicates(["family", "model_id"])
     table = table.assign(_rank=table["family"].map(family_rank))
-    return table.sort_values(["_rank", "n_params", "model_id"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+    return (
+        table.sort_values(["_rank", "n_params", "model_id"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+    )
 
 
 def settings_table(families: Mapping[str, Sequence[str]], settings: Mapping[str, object]) -> pd.DataFrame:
     """The validated run settings: one row per task kind (task, shots, limit) plus the model lists."""
-    rows = [{"setting": f"task kind {kind}", "value": f"{setting.task}, {setting.shots}-shot, "
-                                                       f"limit {setting.limit if setting.limit is not None else 'all'}"}
-            for kind, setting in settings.items()]
+    rows = [
+        {
+            "setting": f"task kind {kind}",
+            "value": f"{setting.task}, {setting.shots}-shot, "
+            f"limit {setting.limit if setting.limit is not None else 'all'}",
+        }
+        for kind, setting in settings.items()
+    ]
     rows += [{"setting": f"family {family}", "value": ", ".join(sources)} for family, sources in families.items()]
     return pd.DataFrame(rows).set_index("setting")
 
@@ -171,7 +196,8 @@ def item_counts(items: pd.DataFrame) -> pd.DataFrame:
     counts = items.groupby(["model_id", "kind"]).size().unstack("kind", fill_value=0)
     order = items.groupby("model_id")["n_params_nonembedding"].first().sort_values(kind="stable").index
     kinds = [kind for kind in KIND_LABELS if kind in counts.columns] + [
-        kind for kind in counts.columns if kind not in KIND_LABELS]
+        kind for kind in counts.columns if kind not in KIND_LABELS
+    ]
     counts = counts.loc[order, kinds]
     counts.index = [short_model_name(model_id) for model_id in counts.index]
     counts.index.name = "model"
@@ -182,9 +208,16 @@ def item_counts(items: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- 1. kinds
 
 
-def side_by_side(items: pd.DataFrame, families: Mapping[str, Sequence[str]], kinds: Sequence[str] | None = None,
-                 *, size_column: str = "n_params_nonembedding", bootstrap: int = 1000,
-                 confidence: float = 0.95, seed: int = 0) -> pd.DataFrame:
+def side_by_side(
+    items: pd.DataFrame,
+    families: Mapping[str, Sequence[str]],
+    kinds: Sequence[str] | None = None,
+    *,
+    size_column: str = "n_params_nonembedding",
+    bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Accuracy and gold-answer loss per token per (family, model, task kind).
 
     Columns: ``family, model_id, model, n_params, kind, kind_label, n_items, n_correct,
@@ -193,8 +226,11 @@ def side_by_side(items: pd.DataFrame, families: Mapping[str, Sequence[str]], kin
     seeded bootstrap interval; NaN when ``bootstrap == 0``). ``kinds=None`` takes the present
     kinds of :data:`SIDE_BY_SIDE_KINDS`.
     """
-    require(items, ["model_id", "kind", "item_id", "n_choices", "correct", "gold_nll_per_token", size_column],
-            "side_by_side")
+    require(
+        items,
+        ["model_id", "kind", "item_id", "n_choices", "correct", "gold_nll_per_token", size_column],
+        "side_by_side",
+    )
     check_resamples(bootstrap, error=ContrastInputError)
     chosen = kinds_present(items, kinds, SIDE_BY_SIDE_KINDS)
     models = model_families(items, families, size_column)
@@ -206,8 +242,14 @@ def side_by_side(items: pd.DataFrame, families: Mapping[str, Sequence[str]], kin
             if model_items.empty:
                 continue
             summary = group_summary(model_items, bootstrap=bootstrap, confidence=confidence, seed=seed)
-            rows.append({**model._asdict(), "kind": kind, "kind_label": KIND_LABELS.get(kind, kind),
-                         **{column: summary[column] for column in SIDE_BY_SIDE_COLUMNS}})
+            rows.append(
+                {
+                    **model._asdict(),
+                    "kind": kind,
+                    "kind_label": KIND_LABELS.get(kind, kind),
+                    **{column: summary[column] for column in SIDE_BY_SIDE_COLUMNS},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -220,8 +262,11 @@ def chance_positions(side: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     says whether any item was right. Columns: ``kind, kind_label, model_id, model, n_items,
     n_correct, accuracy, chance, low, high`` (exact 95%), ``pvalue, p_holm, n_tests, position``.
     """
-    require(side, ["kind", "kind_label", "model_id", "model", "n_items", "n_correct", "accuracy", "chance"],
-            "chance_positions")
+    require(
+        side,
+        ["kind", "kind_label", "model_id", "model", "n_items", "n_correct", "accuracy", "chance"],
+        "chance_positions",
+    )
     check_alpha(alpha)
     frames = []
     for _, part in side.drop_duplicates(["kind", "model_id"]).groupby("kind", sort=False):
@@ -229,15 +274,31 @@ def chance_positions(side: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
         chance = float(part["chance"].iloc[0])
         base = part[["kind", "kind_label", "model_id", "model", "n_items", "n_correct", "accuracy", "chance"]].copy()
         if chance <= 0:
-            base = base.assign(low=np.nan, high=np.nan, pvalue=np.nan, p_holm=np.nan, n_tests=0,
-                               position=np.where(base["n_correct"] > 0, POSITIONS[3], POSITIONS[4]))
+            base = base.assign(
+                low=np.nan,
+                high=np.nan,
+                pvalue=np.nan,
+                p_holm=np.nan,
+                n_tests=0,
+                position=np.where(base["n_correct"] > 0, POSITIONS[3], POSITIONS[4]),
+            )
         else:
-            tested = chance_family(pd.DataFrame({"model": base["model_id"], "k": base["n_correct"],
-                                                 "n": base["n_items"]}), chance, "two-sided", alpha)
-            base = base.assign(low=tested["low"], high=tested["high"], pvalue=tested["pvalue"],
-                               p_holm=tested["p_holm"], n_tests=len(base))
-            base["position"] = np.where(~tested["significant"], POSITIONS[2],
-                                        np.where(base["accuracy"] < chance, POSITIONS[0], POSITIONS[1]))
+            tested = chance_family(
+                pd.DataFrame({"model": base["model_id"], "k": base["n_correct"], "n": base["n_items"]}),
+                chance,
+                "two-sided",
+                alpha,
+            )
+            base = base.assign(
+                low=tested["low"],
+                high=tested["high"],
+                pvalue=tested["pvalue"],
+                p_holm=tested["p_holm"],
+                n_tests=len(base),
+            )
+            base["position"] = np.where(
+                ~tested["significant"], POSITIONS[2], np.where(base["accuracy"] < chance, POSITIONS[0], POSITIONS[1])
+            )
         frames.append(base)
     return pd.concat(frames, ignore_index=True)
 
@@ -255,9 +316,17 @@ def majority_baselines(items: pd.DataFrame, kind: str = "pattern") -> pd.DataFra
     for model_id, model_items in of_kind.groupby("model_id", sort=False):
         label, share = majority_label_share(model_items["gold"].to_numpy(dtype=np.int64))
         names = model_items.loc[model_items["gold"] == label, "gold_label"] if "gold_label" in model_items else None
-        rows.append({"model_id": model_id, "model": short_model_name(model_id), "n_items": len(model_items),
-                     "accuracy": float(model_items["correct"].astype(bool).mean()),
-                     "majority_label": str(names.iloc[0]).strip() if names is not None and len(names) else str(label),
-                     "majority_share": share, "chance": chance_level(model_items["n_choices"])})
-    return pd.DataFrame(rows, columns=["model_id", "model", "n_items", "accuracy", "majority_label",
-                                       "majority_share", "chance"])
+        rows.append(
+            {
+                "model_id": model_id,
+                "model": short_model_name(model_id),
+                "n_items": len(model_items),
+                "accuracy": float(model_items["correct"].astype(bool).mean()),
+                "majority_label": str(names.iloc[0]).strip() if names is not None and len(names) else str(label),
+                "majority_share": share,
+                "chance": chance_level(model_items["n_choices"]),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["model_id", "model", "n_items", "accuracy", "majority_label", "majority_share", "chance"]
+    )

@@ -21,16 +21,26 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import yaml
 
 from helpers.infra.run.workers import RunArgumentError, default_log_dir
 
-__all__ = ["NotebookOutcome", "resolve_value", "take_parameter_pairs", "parse_parameters", "declared_parameters",
-           "split_overrides", "execute_notebook", "execute_notebooks", "RESERVED_PARAMETERS"]
+__all__ = [
+    "NotebookOutcome",
+    "resolve_value",
+    "take_parameter_pairs",
+    "parse_parameters",
+    "declared_parameters",
+    "split_overrides",
+    "execute_notebook",
+    "execute_notebooks",
+    "RESERVED_PARAMETERS",
+]
 
 KERNEL_NAME = "python3"
 RESERVED_PARAMETERS = ("profile", "profiles_file")
@@ -66,8 +76,12 @@ def resolve_value(text: str) -> Any:
     return text
 
 
-PAIR_FLAGS = {"-p": "parameter", "--parameter": "parameter", "-y": "yaml_parameter",
-              "--yaml-parameter": "yaml_parameter"}
+PAIR_FLAGS = {
+    "-p": "parameter",
+    "--parameter": "parameter",
+    "-y": "yaml_parameter",
+    "--yaml-parameter": "yaml_parameter",
+}
 """The command line's ``NAME VALUE`` flags -> the argument they fill (see :func:`take_parameter_pairs`)."""
 
 
@@ -93,8 +107,10 @@ def take_parameter_pairs(argv: Sequence[str]) -> tuple[list[str], dict[str, list
             index += 1
             continue
         if len(argv) - index < 3:
-            raise RunArgumentError(f"{token} needs a NAME and a VALUE after it, got {list(argv[index + 1:])!r} "
-                                   "(e.g. -p limit 30, or -y models '[offline:smollm2-135m]').")
+            raise RunArgumentError(
+                f"{token} needs a NAME and a VALUE after it, got {list(argv[index + 1 :])!r} "
+                "(e.g. -p limit 30, or -y models '[offline:smollm2-135m]')."
+            )
         pairs[PAIR_FLAGS[token]].append([argv[index + 1], argv[index + 2]])
         index += 3
     return rest, pairs
@@ -108,8 +124,9 @@ def _check_name(name: str) -> None:
         raise RunArgumentError(f"Set {name} with --{flag} (make: PROFILE=...), not with -p {name}.")
 
 
-def parse_parameters(pairs: Sequence[Sequence[str]] | None = None,
-                     yaml_pairs: Sequence[Sequence[str]] | None = None) -> dict[str, Any]:
+def parse_parameters(
+    pairs: Sequence[Sequence[str]] | None = None, yaml_pairs: Sequence[Sequence[str]] | None = None
+) -> dict[str, Any]:
     """``-p`` pairs (papermill's reading, :func:`resolve_value`) and ``-y`` pairs (YAML) -> dict."""
     parameters: dict[str, Any] = {}
     for flag, given, read in (("-p", pairs, resolve_value), ("-y", yaml_pairs, None)):
@@ -124,8 +141,10 @@ def parse_parameters(pairs: Sequence[Sequence[str]] | None = None,
             try:
                 parameters[name] = yaml.safe_load(text)
             except yaml.YAMLError as error:
-                raise RunArgumentError(f"-y {name} {text!r} is not valid YAML ({error}); e.g. -y models "
-                                       "'[offline:smollm2-135m, offline:gemma3-270m]'.") from error
+                raise RunArgumentError(
+                    f"-y {name} {text!r} is not valid YAML ({error}); e.g. -y models "
+                    "'[offline:smollm2-135m, offline:gemma3-270m]'."
+                ) from error
     return parameters
 
 
@@ -168,8 +187,10 @@ def split_overrides(paths: Mapping[str, Path], overrides: Mapping[str, Any]) -> 
         per_notebook[name] = {key: value for key, value in overrides.items() if key in declared}
     unused = [key for key in overrides if not any(key in chosen for chosen in per_notebook.values())]
     if unused:
-        raise RunArgumentError(f"Parameter(s) {unused} are declared by none of the notebooks {list(paths)}; "
-                               f"their parameters: {', '.join(sorted(declared_anywhere)) or 'none'}.")
+        raise RunArgumentError(
+            f"Parameter(s) {unused} are declared by none of the notebooks {list(paths)}; "
+            f"their parameters: {', '.join(sorted(declared_anywhere)) or 'none'}."
+        )
     return per_notebook
 
 
@@ -200,9 +221,12 @@ CUSTOM_RUN_TAG = "cc-custom-run"
 def custom_run_banner(parameters: Mapping[str, Any]) -> str:
     """The warning a chapter executed with non-default ``parameters`` shows under its title (MyST)."""
     listed = ", ".join(f"`{name} = {value!r}`" for name, value in parameters.items())
-    return (":::{warning}\n**Custom run.** This chapter was executed by `make notebook` with " + listed
-            + " instead of the defaults `make book` uses: its numbers are not the report's default run "
-            "(`make book` replaces it, keeping a copy).\n:::")
+    return (
+        ":::{warning}\n**Custom run.** This chapter was executed by `make notebook` with "
+        + listed
+        + " instead of the defaults `make book` uses: its numbers are not the report's default run "
+        "(`make book` replaces it, keeping a copy).\n:::"
+    )
 
 
 def mark_custom_run(path: Path, parameters: Mapping[str, Any]) -> None:
@@ -216,8 +240,9 @@ def mark_custom_run(path: Path, parameters: Mapping[str, Any]) -> None:
     nbformat.write(notebook, str(path))
 
 
-def replaced_custom_runs(outputs: Mapping[str, Path], wanted: Mapping[str, Mapping[str, Any]],
-                         keep_dir: Path | None = None) -> list[str]:
+def replaced_custom_runs(
+    outputs: Mapping[str, Path], wanted: Mapping[str, Mapping[str, Any]], keep_dir: Path | None = None
+) -> list[str]:
     """Say which executed notebooks (``outputs``: name -> path), run with parameters other than
     ``wanted[name]``, a run will replace; copy each into ``keep_dir`` (when given). Returns their names."""
     import nbformat
@@ -237,26 +262,44 @@ def replaced_custom_runs(outputs: Mapping[str, Path], wanted: Mapping[str, Mappi
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(output, copy)
             kept = f" A copy is kept in {copy}."
-        print(f"note: this run will replace {output} (a custom run, executed with {custom}).{kept} To publish a "
-              "custom run, build with `make html PROFILE=...` instead of `make book`.", flush=True)
+        print(
+            f"note: this run will replace {output} (a custom run, executed with {custom}).{kept} To publish a "
+            "custom run, build with `make html PROFILE=...` instead of `make book`.",
+            flush=True,
+        )
     return replaced
 
 
-def execute_notebook(name: str, source: Path, output_dir: Path, parameters: Mapping[str, Any], *,
-                     log_dir: Path | None = None, custom: Mapping[str, Any] | None = None) -> NotebookOutcome:
+def execute_notebook(
+    name: str,
+    source: Path,
+    output_dir: Path,
+    parameters: Mapping[str, Any],
+    *,
+    log_dir: Path | None = None,
+    custom: Mapping[str, Any] | None = None,
+) -> NotebookOutcome:
     """Execute ``source`` with papermill into ``<output_dir>/<name>.ipynb`` (see the module docstring)."""
     import papermill
 
     source, target = Path(source), Path(output_dir) / f"{name}.ipynb"
     start = time.perf_counter()
     if not source.is_file():
-        return NotebookOutcome(name, False, 0.0, error_type="NotebookMissing",
-                               message=f"{source} does not exist; restore it from git.")
+        return NotebookOutcome(
+            name, False, 0.0, error_type="NotebookMissing", message=f"{source} does not exist; restore it from git."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb")
     try:
-        papermill.execute_notebook(str(source), str(temp), parameters=dict(parameters), kernel_name=KERNEL_NAME,
-                                   cwd=str(source.parent), progress_bar=False, kernel_manager_class=KERNEL_MANAGER)
+        papermill.execute_notebook(
+            str(source),
+            str(temp),
+            parameters=dict(parameters),
+            kernel_name=KERNEL_NAME,
+            cwd=str(source.parent),
+            progress_bar=False,
+            kernel_manager_class=KERNEL_MANAGER,
+        )
     except Exception as error:  # noqa: BLE001 - collected and reported at the end
         return _failed_notebook(name, error, time.perf_counter() - start, temp, log_dir)
     except BaseException:  # Ctrl-C: leave nothing half-written behind
@@ -268,8 +311,7 @@ def execute_notebook(name: str, source: Path, output_dir: Path, parameters: Mapp
     return NotebookOutcome(name, True, time.perf_counter() - start, output_path=str(target))
 
 
-def _failed_notebook(name: str, error: Exception, seconds: float, temp: Path,
-                     log_dir: Path | None) -> NotebookOutcome:
+def _failed_notebook(name: str, error: Exception, seconds: float, temp: Path, log_dir: Path | None) -> NotebookOutcome:
     """The outcome of a failed run; its executed copy (if any) moves from ``temp`` to ``log_dir``."""
     from papermill.exceptions import PapermillExecutionError
 
@@ -280,18 +322,27 @@ def _failed_notebook(name: str, error: Exception, seconds: float, temp: Path,
         kept = failed_dir / f"{name}.failed.ipynb"
         shutil.move(str(temp), kept)
     if isinstance(error, PapermillExecutionError):
-        message = (f"cell {error.cell_index} (In [{error.exec_count}]) of the executed notebook raised "
-                   f"{error.ename}: {error.evalue}")
+        message = (
+            f"cell {error.cell_index} (In [{error.exec_count}]) of the executed notebook raised "
+            f"{error.ename}: {error.evalue}"
+        )
         error_type = error.ename
     else:
         message, error_type = str(error).strip()[:2000], type(error).__name__
-    return NotebookOutcome(name, False, seconds, error_type=error_type, message=message,
-                           log_path=str(kept) if kept else None)
+    return NotebookOutcome(
+        name, False, seconds, error_type=error_type, message=message, log_path=str(kept) if kept else None
+    )
 
 
-def execute_notebooks(paths: Mapping[str, Path], output_dir: Path, fixed: Mapping[str, Any],
-                      overrides: Mapping[str, Any] | None = None, *,
-                      log_dir: Path | None = None, banner: bool = True) -> list[NotebookOutcome]:
+def execute_notebooks(
+    paths: Mapping[str, Path],
+    output_dir: Path,
+    fixed: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    log_dir: Path | None = None,
+    banner: bool = True,
+) -> list[NotebookOutcome]:
     """Execute each notebook in turn with ``fixed`` (profile, profiles_file) and its share of
     ``overrides`` (:func:`split_overrides`); failures are collected, not raised. With ``banner``, a
     notebook run with overrides carries :func:`custom_run_banner` under its title."""
@@ -300,8 +351,14 @@ def execute_notebooks(paths: Mapping[str, Path], output_dir: Path, fixed: Mappin
     outcomes = []
     for index, (name, path) in enumerate(paths.items(), start=1):
         print(f"notebook {name}: started (parameters {per_notebook[name] or 'defaults'})", flush=True)
-        outcome = execute_notebook(name, path, output_dir, {**fixed, **per_notebook[name]}, log_dir=log_root,
-                                   custom=per_notebook[name] if banner else None)
+        outcome = execute_notebook(
+            name,
+            path,
+            output_dir,
+            {**fixed, **per_notebook[name]},
+            log_dir=log_root,
+            custom=per_notebook[name] if banner else None,
+        )
         status = "ok" if outcome.ok else "FAILED"
         detail = outcome.output_path if outcome.ok else f"{outcome.error_type}: {outcome.message}"
         print(f"[{index}/{len(paths)}] notebook {name}: {status} in {outcome.seconds:.1f} s ({detail})", flush=True)

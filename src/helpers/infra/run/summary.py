@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from helpers.infra.jobs import JobOutcome
 
@@ -30,25 +31,37 @@ def first_line(text: str | None, width: int = 120) -> str:
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
-             for row in [header, ["-" * w for w in widths], *rows]]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
+        for row in [header, ["-" * w for w in widths], *rows]
+    ]
     return "\n".join(lines)
 
 
 def format_report(jobs: Sequence[JobOutcome], notebooks: Sequence[Any]) -> str:
     """The end-of-run summary: one row per job and notebook, then a table of the failures."""
-    rows = [["job", o.label, "ok" if o.ok else "FAILED", f"{o.seconds:.1f}", first_line(describe(o), 70)]
-            for o in jobs]
-    rows += [["notebook", o.name, "ok" if o.ok else "FAILED", f"{o.seconds:.1f}",
-              first_line(o.output_path if o.ok else f"{o.error_type}: {o.message}", 70)] for o in notebooks]
+    rows = [["job", o.label, "ok" if o.ok else "FAILED", f"{o.seconds:.1f}", first_line(describe(o), 70)] for o in jobs]
+    rows += [
+        [
+            "notebook",
+            o.name,
+            "ok" if o.ok else "FAILED",
+            f"{o.seconds:.1f}",
+            first_line(o.output_path if o.ok else f"{o.error_type}: {o.message}", 70),
+        ]
+        for o in notebooks
+    ]
     parts = ["Summary", _table(["kind", "name", "status", "seconds", "detail"], rows)] if rows else ["Nothing to do."]
-    failures = [["job", o.label, o.error_type or "", first_line(o.message), o.log_path or "-"]
-                for o in jobs if not o.ok]
-    failures += [["notebook", o.name, o.error_type or "", first_line(o.message), o.log_path or "-"]
-                 for o in notebooks if not o.ok]
+    failures = [
+        ["job", o.label, o.error_type or "", first_line(o.message), o.log_path or "-"] for o in jobs if not o.ok
+    ]
+    failures += [
+        ["notebook", o.name, o.error_type or "", first_line(o.message), o.log_path or "-"]
+        for o in notebooks
+        if not o.ok
+    ]
     if failures:
-        parts += ["", f"{len(failures)} failure(s)",
-                  _table(["kind", "name", "error type", "message", "log"], failures)]
+        parts += ["", f"{len(failures)} failure(s)", _table(["kind", "name", "error type", "message", "log"], failures)]
     else:
         parts += ["", "No failures."]
     return "\n".join(parts)

@@ -16,10 +16,11 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from helpers.infra.jobs import Job, JobOutcome, run_job_safely
 from helpers.infra.paths import results_dir
@@ -50,8 +51,11 @@ class SlurmOptions:
 
     def parameters(self) -> dict[str, Any]:
         """Keyword arguments for ``AutoExecutor.update_parameters``."""
-        params: dict[str, Any] = {"name": "cc-fill", "timeout_min": self.timeout_min,
-                                  "gpus_per_node": self.gpus_per_job}
+        params: dict[str, Any] = {
+            "name": "cc-fill",
+            "timeout_min": self.timeout_min,
+            "gpus_per_node": self.gpus_per_job,
+        }
         if self.partition:
             params["slurm_partition"] = self.partition
         if self.cpus_per_task:
@@ -67,8 +71,11 @@ def _safe_name(text: str) -> str:
 
 def _print_progress(index: int, total: int, outcome: JobOutcome) -> None:
     status = "ok" if outcome.ok else "FAILED"
-    print(f"[{index}/{total}] job {outcome.label}: {status} in {outcome.seconds:.1f} s "
-          f"({first_line(describe(outcome), 160)})", flush=True)
+    print(
+        f"[{index}/{total}] job {outcome.label}: {status} in {outcome.seconds:.1f} s "
+        f"({first_line(describe(outcome), 160)})",
+        flush=True,
+    )
 
 
 def _visible_gpus() -> list[str]:
@@ -77,8 +84,13 @@ def _visible_gpus() -> list[str]:
         ids = [gpu.strip() for gpu in os.environ["CUDA_VISIBLE_DEVICES"].split(",") if gpu.strip()]
         return [] if ids in ([], ["-1"]) else ids
     try:  # asked in a child process: the runner itself stays free of torch
-        found = subprocess.run([sys.executable, "-c", "import torch; print(torch.cuda.device_count())"],
-                               capture_output=True, text=True, timeout=120, check=True).stdout.strip()
+        found = subprocess.run(
+            [sys.executable, "-c", "import torch; print(torch.cuda.device_count())"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return []
     return [str(i) for i in range(int(found or 0))]
@@ -111,8 +123,9 @@ def _run_in_process(jobs: Sequence[Job], report: Callable[[JobOutcome], None]) -
     return outcomes
 
 
-def _run_in_workers(jobs: Sequence[Job], workers: int, log_dir: Path,
-                    report: Callable[[JobOutcome], None]) -> list[JobOutcome]:
+def _run_in_workers(
+    jobs: Sequence[Job], workers: int, log_dir: Path, report: Callable[[JobOutcome], None]
+) -> list[JobOutcome]:
     """Run each job in a ``python -m helpers.infra.jobs`` subprocess, at most ``workers`` at a time."""
     payloads = [job.to_json() for job in jobs]  # fail before starting anything if one cannot be sent
     gpus = _visible_gpus()
@@ -127,8 +140,11 @@ def _run_in_workers(jobs: Sequence[Job], workers: int, log_dir: Path,
         job, slot = jobs[index], free_slots.get()
         try:
             base = log_dir / f"{index:03d}-{_safe_name(job.label)}"
-            job_file, outcome_file, log_file = (Path(f"{base}.job.json"), Path(f"{base}.outcome.json"),
-                                                Path(f"{base}.log"))
+            job_file, outcome_file, log_file = (
+                Path(f"{base}.job.json"),
+                Path(f"{base}.outcome.json"),
+                Path(f"{base}.log"),
+            )
             job_file.write_text(payloads[index], encoding="utf-8")
             outcome_file.unlink(missing_ok=True)
             env = _worker_env(slot, workers, gpus)
@@ -136,14 +152,24 @@ def _run_in_workers(jobs: Sequence[Job], workers: int, log_dir: Path,
             print(f"job {job.label}: started on worker {slot} ({where}), log {log_file}", flush=True)
             start = time.perf_counter()
             with open(log_file, "w", encoding="utf-8") as log:
-                process = subprocess.run([sys.executable, "-m", "helpers.infra.jobs", str(job_file), str(outcome_file)],
-                                         env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+                process = subprocess.run(
+                    [sys.executable, "-m", "helpers.infra.jobs", str(job_file), str(outcome_file)],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    check=False,
+                )
             if outcome_file.is_file():
                 outcome = JobOutcome.from_json(outcome_file.read_text(encoding="utf-8"))
             else:  # killed (out of memory, signal) before it could report
-                outcome = JobOutcome(job.label, False, time.perf_counter() - start, error_type="WorkerDied",
-                                     message=f"worker exited with status {process.returncode} without reporting "
-                                             f"an outcome; last lines of its log:\n{_tail(log_file)}")
+                outcome = JobOutcome(
+                    job.label,
+                    False,
+                    time.perf_counter() - start,
+                    error_type="WorkerDied",
+                    message=f"worker exited with status {process.returncode} without reporting "
+                    f"an outcome; last lines of its log:\n{_tail(log_file)}",
+                )
             outcome.log_path = str(log_file)
             return outcome
         finally:
@@ -159,8 +185,9 @@ def _run_in_workers(jobs: Sequence[Job], workers: int, log_dir: Path,
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _run_on_slurm(jobs: Sequence[Job], options: SlurmOptions, folder: Path,
-                  report: Callable[[JobOutcome], None]) -> list[JobOutcome]:
+def _run_on_slurm(
+    jobs: Sequence[Job], options: SlurmOptions, folder: Path, report: Callable[[JobOutcome], None]
+) -> list[JobOutcome]:
     """Submit one submitit job per job, wait for all, return their outcomes in job order."""
     import submitit
 
@@ -175,8 +202,11 @@ def _run_on_slurm(jobs: Sequence[Job], options: SlurmOptions, folder: Path,
             f"submitting {len(jobs)} job(s) to cluster {options.cluster!r} failed: {type(error).__name__}: {error}. "
             "Is sbatch on PATH and the partition right (--slurm-partition)? On one machine use --workers N."
         ) from error
-    print(f"submitted {len(submitted)} job(s) to {options.cluster}: "
-          f"{', '.join(str(s.job_id) for s in submitted)}; logs in {folder}", flush=True)
+    print(
+        f"submitted {len(submitted)} job(s) to {options.cluster}: "
+        f"{', '.join(str(s.job_id) for s in submitted)}; logs in {folder}",
+        flush=True,
+    )
     position = {id(s): index for index, s in enumerate(submitted)}
     outcomes: list[JobOutcome | None] = [None] * len(jobs)
     for handle in submitit.helpers.as_completed(submitted, poll_frequency=options.poll_seconds):
@@ -186,16 +216,22 @@ def _run_on_slurm(jobs: Sequence[Job], options: SlurmOptions, folder: Path,
             outcome = handle.result()
         except Exception as error:  # noqa: BLE001 - timeout, node failure, cancelled
             message = str(error).strip()
-            outcome = JobOutcome(jobs[index].label, False, 0.0, error_type=type(error).__name__,
-                                 message=message[-2000:])
+            outcome = JobOutcome(
+                jobs[index].label, False, 0.0, error_type=type(error).__name__, message=message[-2000:]
+            )
         outcome.log_path = log_path
         outcomes[index] = outcome
         report(outcome)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def run_jobs(jobs: Sequence[Job], *, workers: int = 1, slurm: SlurmOptions | None = None,
-             log_dir: str | os.PathLike[str] | None = None) -> list[JobOutcome]:
+def run_jobs(
+    jobs: Sequence[Job],
+    *,
+    workers: int = 1,
+    slurm: SlurmOptions | None = None,
+    log_dir: str | os.PathLike[str] | None = None,
+) -> list[JobOutcome]:
     """Run every job and return their outcomes in job order; failures are collected, not raised.
 
     ``workers == 1`` and no ``slurm``: in this process, one after another. ``workers > 1``:
@@ -204,8 +240,10 @@ def run_jobs(jobs: Sequence[Job], *, workers: int = 1, slurm: SlurmOptions | Non
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise RunArgumentError(f"workers={workers!r}: expected an integer >= 1.")
     if slurm is not None and workers > 1:
-        raise RunArgumentError(f"workers={workers} and Slurm both asked for: Slurm runs one job per model "
-                               "already; drop --workers (or --slurm).")
+        raise RunArgumentError(
+            f"workers={workers} and Slurm both asked for: Slurm runs one job per model "
+            "already; drop --workers (or --slurm)."
+        )
     jobs = list(jobs)
     counter = iter(range(1, len(jobs) + 1))
 

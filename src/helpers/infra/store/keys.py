@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,9 +36,7 @@ def _canonical_value(value: Any, where: str) -> Any:
         canonical: dict[str, Any] = {}
         for name, item in value.items():
             if not isinstance(name, str):
-                raise InvalidKeyError(
-                    f"key field {where} has the non-string key {name!r}; use string keys"
-                )
+                raise InvalidKeyError(f"key field {where} has the non-string key {name!r}; use string keys")
             canonical[name] = _canonical_value(item, f"{where}.{name}")
         return canonical
     if isinstance(value, (list, tuple)):
@@ -55,9 +54,7 @@ def canonical_json(key_fields: Mapping[str, Any]) -> str:
     Tuples become lists and numpy scalars Python numbers; ``1`` and ``1.0`` stay distinct.
     """
     if not isinstance(key_fields, Mapping):
-        raise InvalidKeyError(
-            f"key_fields must be a dict of settings, got {type(key_fields).__name__}"
-        )
+        raise InvalidKeyError(f"key_fields must be a dict of settings, got {type(key_fields).__name__}")
     canonical = _canonical_value(key_fields, "key_fields")
     return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -85,5 +82,3 @@ def units_fingerprint(units: Sequence[Any]) -> str:
         text = unit_text(unit).encode("utf-8")
         digest.update(len(text).to_bytes(8, "big") + text)
     return digest.hexdigest()
-
-

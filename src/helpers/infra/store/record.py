@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from helpers.infra.store.errors import StoreArgumentError, StoreConflictError, StoreWarning
 from helpers.infra.store.keys import units_fingerprint
@@ -29,15 +30,22 @@ def stored_columns(record: Mapping[str, Any]) -> dict[str, str] | None:
 
 def described(key_fields: Mapping[str, Any]) -> str:
     """`` (model <id>, task <name>)`` from the key fields that have them, else ``""``."""
-    parts = [f"{label} {key_fields[name]}" for name, label in (("model_id", "model"), ("task", "task"))
-             if key_fields.get(name) is not None]
+    parts = [
+        f"{label} {key_fields[name]}"
+        for name, label in (("model_id", "model"), ("task", "task"))
+        if key_fields.get(name) is not None
+    ]
     return f" ({', '.join(parts)})" if parts else ""
 
 
 def layout_of(units: Sequence[Any], shard_size: int) -> dict[str, Any]:
     """The layout recorded for ``units`` cut into shards of ``shard_size``."""
-    return {"n_units": len(units), "shard_size": shard_size, "n_shards": math.ceil(len(units) / shard_size),
-            "units_fingerprint": units_fingerprint(units)}
+    return {
+        "n_units": len(units),
+        "shard_size": shard_size,
+        "n_shards": math.ceil(len(units) / shard_size),
+        "units_fingerprint": units_fingerprint(units),
+    }
 
 
 def check_arguments(units: Sequence[Any], compute: Callable, shard_size: int) -> None:
@@ -47,7 +55,8 @@ def check_arguments(units: Sequence[Any], compute: Callable, shard_size: int) ->
         raise StoreArgumentError(f"shard_size must be a positive integer, got {shard_size!r}")
     if not isinstance(units, Sequence) or isinstance(units, (str, bytes)):
         raise StoreArgumentError(
-            f"units must be a sequence (list or tuple), got {type(units).__name__}: wrap it in list(...)")
+            f"units must be a sequence (list or tuple), got {type(units).__name__}: wrap it in list(...)"
+        )
     if not callable(compute):
         raise StoreArgumentError(f"compute must be callable, got {compute!r}")
 
@@ -65,12 +74,19 @@ def read_provenance(directory: Path, key: str) -> dict[str, Any] | None:
         return None
     if not isinstance(record, dict) or record.get("schema_version") != SCHEMA_VERSION:
         found = record.get("schema_version") if isinstance(record, dict) else None
-        warnings.warn(f"provenance {path} has schema version {found!r}, this code writes {SCHEMA_VERSION}; "
-                      "recomputing every shard of this key", StoreWarning, stacklevel=3)
+        warnings.warn(
+            f"provenance {path} has schema version {found!r}, this code writes {SCHEMA_VERSION}; "
+            "recomputing every shard of this key",
+            StoreWarning,
+            stacklevel=3,
+        )
         return {"stale": True}
     if record.get("key") != key:
-        warnings.warn(f"provenance {path} names key {record.get('key')!r}, expected {key}; recomputing "
-                      "every shard of this key", StoreWarning, stacklevel=3)
+        warnings.warn(
+            f"provenance {path} names key {record.get('key')!r}, expected {key}; recomputing every shard of this key",
+            StoreWarning,
+            stacklevel=3,
+        )
         return {"stale": True}
     return record
 
@@ -85,4 +101,5 @@ def check_layout(record: Mapping[str, Any], layout: Mapping[str, Any], directory
                 f"has {name}={layout[name]!r}. The units (items) differ from the stored ones for the same "
                 "settings: the task data or its builder changed, or a setting that selects the units is "
                 "missing from the key. Recompute into a fresh store (set CC_RESULTS to an empty folder, "
-                "or `make run` after deleting this folder if it is yours).")
+                "or `make run` after deleting this folder if it is yours)."
+            )

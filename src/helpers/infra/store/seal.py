@@ -14,9 +14,10 @@ Callers pass a store and key fields; the shard files' names and folders stay the
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -71,8 +72,11 @@ def altered_shards(store: ResultStore, key_fields: Mapping[str, Any]) -> list[Al
     if sealed is None:
         return None
     actual = shard_digests(store.path(key_fields))
-    return [AlteredShard(name, sealed.get(name), actual.get(name)) for name in sorted(set(sealed) | set(actual))
-            if sealed.get(name) != actual.get(name)]
+    return [
+        AlteredShard(name, sealed.get(name), actual.get(name))
+        for name in sorted(set(sealed) | set(actual))
+        if sealed.get(name) != actual.get(name)
+    ]
 
 
 def item_ids_in(store: ResultStore, key_fields: Mapping[str, Any], shards: list[AlteredShard]) -> set[str]:

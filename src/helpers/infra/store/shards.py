@@ -26,9 +26,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -110,8 +111,14 @@ def read_shard(shard: Shard, key: str, expected_columns: Mapping[str, str] | Non
         metadata = None
     if not isinstance(metadata, dict):
         return "has no readable store metadata"
-    expected = {"schema_version": SCHEMA_VERSION, "key": key, "index": shard.index, "unit_start": shard.start,
-                "unit_stop": shard.stop, "n_rows": table.num_rows}
+    expected = {
+        "schema_version": SCHEMA_VERSION,
+        "key": key,
+        "index": shard.index,
+        "unit_start": shard.start,
+        "unit_stop": shard.stop,
+        "n_rows": table.num_rows,
+    }
     for name, value in expected.items():
         if metadata.get(name) != value:
             return f"has {name}={metadata.get(name)!r}, expected {value!r}"
@@ -119,21 +126,31 @@ def read_shard(shard: Shard, key: str, expected_columns: Mapping[str, str] | Non
     if expected_columns is not None and not columns_agree(columns, expected_columns):
         return f"has columns {columns}, the completed key has {dict(expected_columns)}"
     if DIGEST_FIELD in metadata and metadata[DIGEST_FIELD] != (actual := content_sha256(table)):
-        return (f"has content sha256 {actual[:16]}..., but {metadata[DIGEST_FIELD]!s:.16}... was recorded when it "
-                "was written: the file changed since (a flipped bit on disk, or an edit)")
+        return (
+            f"has content sha256 {actual[:16]}..., but {metadata[DIGEST_FIELD]!s:.16}... was recorded when it "
+            "was written: the file changed since (a flipped bit on disk, or an edit)"
+        )
     return table.to_pandas(), metadata, columns
 
 
 def write_shard(shard: Shard, key: str, frame: pd.DataFrame) -> None:
     """Write ``frame`` as ``shard`` of ``key`` (atomically), with its metadata and the
     :func:`content_sha256` of its table."""
-    metadata = {"schema_version": SCHEMA_VERSION, "key": key, "index": shard.index, "unit_start": shard.start,
-                "unit_stop": shard.stop, "n_rows": len(frame), "computed_at": utc_now()}  # nothing machine-specific
+    metadata = {
+        "schema_version": SCHEMA_VERSION,
+        "key": key,
+        "index": shard.index,
+        "unit_start": shard.start,
+        "unit_stop": shard.stop,
+        "n_rows": len(frame),
+        "computed_at": utc_now(),
+    }  # nothing machine-specific
     table = pa.Table.from_pandas(frame, preserve_index=False)
     # the digest of the table as parquet gives it back (list fields are renamed "element", ...)
     round_trip = io.BytesIO()
     pq.write_table(table, round_trip)
     metadata[DIGEST_FIELD] = content_sha256(pq.read_table(io.BytesIO(round_trip.getvalue())))
     table = table.replace_schema_metadata(
-        {**(table.schema.metadata or {}), SHARD_METADATA_KEY: json.dumps(metadata).encode()})
+        {**(table.schema.metadata or {}), SHARD_METADATA_KEY: json.dumps(metadata).encode()}
+    )
     atomic_write(shard.path, lambda handle: pq.write_table(table, handle))

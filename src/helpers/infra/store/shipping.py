@@ -3,7 +3,8 @@
 A shipped store (``data/results``) is committed with the repository, so what lands in it must
 name no machine (:data:`helpers.infra.provenance.MACHINE_FIELDS`) and must never be left half
 written. :func:`ship_table` therefore writes the table into a staging store beside the target
-(``.<root name>-staging``) through the ordinary :meth:`ResultStore.get_or_compute <helpers.infra.store.store.ResultStore.get_or_compute>`
+(``.<root name>-staging``) through the ordinary
+:meth:`ResultStore.get_or_compute <helpers.infra.store.store.ResultStore.get_or_compute>`
 (atomic shard writes; an interrupted staging is simply redone), rewrites its environment
 portably, seals it (:mod:`~helpers.infra.store.seal`) and only then moves it in place of the old
 folder (the old one is in git if a move fails). A table whose shipped rows are already these is
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -38,17 +40,24 @@ def _unchanged(target: ResultStore, key_fields: Mapping[str, Any], units: Sequen
     return clean and target.units_match(key_fields, units) and target.load(key_fields).equals(rows)
 
 
-def ship_table(target: ResultStore, key_fields: Mapping[str, Any], units: Sequence[Any],
-               compute: Callable[[Sequence[Any]], pd.DataFrame], *, shard_size: int,
-               extra_provenance: Mapping[str, Any]) -> str:
+def ship_table(
+    target: ResultStore,
+    key_fields: Mapping[str, Any],
+    units: Sequence[Any],
+    compute: Callable[[Sequence[Any]], pd.DataFrame],
+    *,
+    shard_size: int,
+    extra_provenance: Mapping[str, Any],
+) -> str:
     """Ship the table ``compute`` gives for ``units`` into ``target`` under ``key_fields``.
 
     ``compute(units[start:stop])`` returns the rows of those units (as for
     :meth:`~helpers.infra.store.store.ResultStore.get_or_compute`). Returns :data:`UNCHANGED` when
     ``target`` already holds these rows (nothing rewritten), else :data:`SHIPPED`.
     """
-    rows = pd.concat([compute(units[start:start + shard_size]) for start in range(0, len(units), shard_size)],
-                     ignore_index=True)
+    rows = pd.concat(
+        [compute(units[start : start + shard_size]) for start in range(0, len(units), shard_size)], ignore_index=True
+    )
     destination = target.path(key_fields)
     if _unchanged(target, key_fields, units, rows):
         seal_directory(destination)  # a table shipped before seals existed gets one; else nothing is written
@@ -56,8 +65,9 @@ def ship_table(target: ResultStore, key_fields: Mapping[str, Any], units: Sequen
     staging = ResultStore(target.root.parent / f".{target.root.name}-staging")
     staged = staging.path(key_fields)
     shutil.rmtree(staged, ignore_errors=True)
-    staging.get_or_compute(key_fields, units, compute, shard_size=shard_size, progress=False,
-                           extra_provenance=extra_provenance)
+    staging.get_or_compute(
+        key_fields, units, compute, shard_size=shard_size, progress=False, extra_provenance=extra_provenance
+    )
     record_path = staged / PROVENANCE_FILE
     record = json.loads(record_path.read_text(encoding="utf-8"))
     record["environment"] = portable_environment(record.get("environment"))

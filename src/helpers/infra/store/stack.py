@@ -18,9 +18,10 @@ Nothing is ever written into a shipped store except by the explicit shipping ste
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -54,8 +55,9 @@ class StoreStack:
         """The local store's key fields: ``key_fields`` plus the code version."""
         return {**key_fields, CODE_VERSION_FIELD: code_version}
 
-    def find(self, key_fields: Mapping[str, Any], code_version: str,
-             units: Sequence[Any] | None = None) -> Found | None:
+    def find(
+        self, key_fields: Mapping[str, Any], code_version: str, units: Sequence[Any] | None = None
+    ) -> Found | None:
         """Where a complete result for these settings is, or None. With ``units``, a shipped
         table computed from other units is skipped with a :class:`StoreWarning`."""
         local = self.local_fields(key_fields, code_version)
@@ -65,9 +67,13 @@ class StoreStack:
             if not store.exists(key_fields):
                 continue
             if units is not None and not store.units_match(key_fields, units):
-                warnings.warn(f"shipped result at {store.path(key_fields)} not used: it was computed from other "
-                              "items than the current task data gives for the same settings; computing it "
-                              "locally instead", StoreWarning, stacklevel=2)
+                warnings.warn(
+                    f"shipped result at {store.path(key_fields)} not used: it was computed from other "
+                    "items than the current task data gives for the same settings; computing it "
+                    "locally instead",
+                    StoreWarning,
+                    stacklevel=2,
+                )
                 continue
             return Found("shipped", store, dict(key_fields))
         return None
@@ -76,8 +82,9 @@ class StoreStack:
         """Whether a complete result is stored locally or shipped."""
         return self.find(key_fields, code_version) is not None
 
-    def load(self, key_fields: Mapping[str, Any], code_version: str,
-             units: Sequence[Any] | None = None) -> pd.DataFrame:
+    def load(
+        self, key_fields: Mapping[str, Any], code_version: str, units: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
         """The stored table (local first, then shipped); :class:`ResultNotFoundError` naming
         every place looked in when there is none."""
         found = self.find(key_fields, code_version, units)
@@ -85,20 +92,35 @@ class StoreStack:
             places = [str(self.local.root), *(str(store.root) for store in self.shipped)]
             raise ResultNotFoundError(
                 f"no stored result for {dict(key_fields)} (looked in {', '.join(places)}); compute it with "
-                "`make run PROFILE=<profile>` or run the notebook with compute_missing=True")
+                "`make run PROFILE=<profile>` or run the notebook with compute_missing=True"
+            )
         return found.store.load(found.key_fields, units)
 
-    def get_or_compute(self, key_fields: Mapping[str, Any], code_version: str, units: Sequence[Any],
-                       compute: Callable[[Sequence[Any]], pd.DataFrame], *, shard_size: int,
-                       progress: bool = True, extra_provenance: Mapping[str, Any] | None = None,
-                       on_shard: Callable[[int, int], None] | None = None,
-                       on_recompute: Callable[[Path, str], None] | None = None) -> pd.DataFrame:
+    def get_or_compute(
+        self,
+        key_fields: Mapping[str, Any],
+        code_version: str,
+        units: Sequence[Any],
+        compute: Callable[[Sequence[Any]], pd.DataFrame],
+        *,
+        shard_size: int,
+        progress: bool = True,
+        extra_provenance: Mapping[str, Any] | None = None,
+        on_shard: Callable[[int, int], None] | None = None,
+        on_recompute: Callable[[Path, str], None] | None = None,
+    ) -> pd.DataFrame:
         """The stored table if any (see :meth:`find`), else computed into the local store
         (``on_shard``, ``on_recompute``: see :meth:`ResultStore.get_or_compute`)."""
         found = self.find(key_fields, code_version, units)
         if found is not None and found.layer == "shipped":
             return found.store.load(found.key_fields)
-        return self.local.get_or_compute(self.local_fields(key_fields, code_version), units, compute,
-                                         shard_size=shard_size, progress=progress,
-                                         extra_provenance=extra_provenance, on_shard=on_shard,
-                                         on_recompute=on_recompute)
+        return self.local.get_or_compute(
+            self.local_fields(key_fields, code_version),
+            units,
+            compute,
+            shard_size=shard_size,
+            progress=progress,
+            extra_provenance=extra_provenance,
+            on_shard=on_shard,
+            on_recompute=on_recompute,
+        )

@@ -38,8 +38,9 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -112,11 +113,18 @@ class ResultStore:
 
     # ---- computing
 
-    def get_or_compute(self, key_fields: Mapping[str, Any], units: Sequence[Any],
-                       compute: Callable[[Sequence[Any]], pd.DataFrame], *, shard_size: int,
-                       progress: bool = True, extra_provenance: Mapping[str, Any] | None = None,
-                       on_shard: Callable[[int, int], None] | None = None,
-                       on_recompute: Callable[[Path, str], None] | None = None) -> pd.DataFrame:
+    def get_or_compute(
+        self,
+        key_fields: Mapping[str, Any],
+        units: Sequence[Any],
+        compute: Callable[[Sequence[Any]], pd.DataFrame],
+        *,
+        shard_size: int,
+        progress: bool = True,
+        extra_provenance: Mapping[str, Any] | None = None,
+        on_shard: Callable[[int, int], None] | None = None,
+        on_recompute: Callable[[Path, str], None] | None = None,
+    ) -> pd.DataFrame:
         """The table for ``key_fields``, computing (and storing) only the missing shards.
 
         ``units`` (e.g. :class:`~helpers.core.requests.Item` s) are split into consecutive shards
@@ -144,8 +152,9 @@ class ResultStore:
                 if found is None and record.get("complete") and not recompute_all:
                     found = "is missing"  # the table was complete: this shard was there
                 if isinstance(found, str):
-                    warnings.warn(f"shard {shard.path} {found}{described(key_fields)}; recomputing it",
-                                  StoreWarning, stacklevel=2)
+                    warnings.warn(
+                        f"shard {shard.path} {found}{described(key_fields)}; recomputing it", StoreWarning, stacklevel=2
+                    )
                     if on_recompute is not None:
                         on_recompute(shard.path, found)
                 if not isinstance(found, tuple):
@@ -159,36 +168,52 @@ class ResultStore:
         self._finish_record(directory, record, shards, found_shards, extra_provenance, n_computed > 0)
         return self._concatenate([frame for frame, _, _ in found_shards])
 
-    def _open_record(self, directory: Path, key: str, key_fields: Mapping[str, Any],
-                     layout: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    def _open_record(
+        self, directory: Path, key: str, key_fields: Mapping[str, Any], layout: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], bool]:
         """The key's provenance record (created if absent) and whether to recompute all."""
         record = read_provenance(directory, key)
         recompute_all = record is not None and record.get("stale", False)
         if record is not None and not recompute_all:
             check_layout(record, layout, directory)
             return record, False
-        record = {"schema_version": SCHEMA_VERSION, "key": key, "key_fields": dict(key_fields),
-                  "layout": dict(layout), "created_at": utc_now(), "complete": False}
+        record = {
+            "schema_version": SCHEMA_VERSION,
+            "key": key,
+            "key_fields": dict(key_fields),
+            "layout": dict(layout),
+            "created_at": utc_now(),
+            "complete": False,
+        }
         atomic_write_json(directory / PROVENANCE_FILE, record)
         return record, recompute_all
 
     @staticmethod
-    def _compute_shard(shard: Shard, key: str, units: Sequence[Any],
-                       compute: Callable[[Sequence[Any]], pd.DataFrame]) -> ShardContent:
+    def _compute_shard(
+        shard: Shard, key: str, units: Sequence[Any], compute: Callable[[Sequence[Any]], pd.DataFrame]
+    ) -> ShardContent:
         """Compute one shard, write it atomically and read it back."""
-        frame = compute(units[shard.start:shard.stop])
+        frame = compute(units[shard.start : shard.stop])
         if not isinstance(frame, pd.DataFrame):
-            raise StoreArgumentError(f"compute returned {type(frame).__name__} for units [{shard.start}, "
-                                     f"{shard.stop}); it must return a pandas DataFrame")
+            raise StoreArgumentError(
+                f"compute returned {type(frame).__name__} for units [{shard.start}, "
+                f"{shard.stop}); it must return a pandas DataFrame"
+            )
         write_shard(shard, key, frame)
         found = read_shard(shard, key, None)
         if not isinstance(found, tuple):
             raise StoreError(f"shard {shard.path} was just written but {found}")
         return found
 
-    def _finish_record(self, directory: Path, record: dict[str, Any], shards: Sequence[Shard],
-                       found_shards: Sequence[ShardContent], extra: Mapping[str, Any] | None,
-                       changed: bool) -> None:
+    def _finish_record(
+        self,
+        directory: Path,
+        record: dict[str, Any],
+        shards: Sequence[Shard],
+        found_shards: Sequence[ShardContent],
+        extra: Mapping[str, Any] | None,
+        changed: bool,
+    ) -> None:
         """Check the shards agree on columns, then mark the key complete in its provenance."""
         column_types = [columns for _, _, columns in found_shards]
         for shard, columns in zip(shards[1:], column_types[1:]):
@@ -197,22 +222,29 @@ class ResultStore:
                     f"shard {shard.path} has columns {dict(columns)} but {shards[0].path} has "
                     f"{dict(column_types[0])}: compute must return the same columns for every shard. If the "
                     f"scoring code changed, its code version should have changed too; otherwise delete "
-                    f"{shard.path.parent} and run again.")
+                    f"{shard.path.parent} and run again."
+                )
         known_extra = record.get("extra", {})
         if record.get("complete") and not changed and all(known_extra.get(k) == v for k, v in (extra or {}).items()):
             return  # nothing recomputed or new: keep the provenance file untouched
         origin_fields = ("unit_start", "unit_stop", "n_rows", "computed_at")
-        record.update({
-            "complete": True, "completed_at": record.get("completed_at") or utc_now(),
-            "n_rows": int(sum(len(frame) for frame, _, _ in found_shards)),
-            # [[name, arrow type], ...]: a list keeps the column order in sorted JSON
-            "columns": [list(item) for item in column_types[0].items()] if column_types else [],
-            "shards": [{"file": shard.path.name, **{name: metadata.get(name) for name in origin_fields}}
-                       for shard, (_, metadata, _) in zip(shards, found_shards)],
-            "environment": environment(import_torch=False) if changed or "environment" not in record
-            else record["environment"],
-            **({"extra": {**record.get("extra", {}), **dict(extra)}} if extra else {}),
-        })
+        record.update(
+            {
+                "complete": True,
+                "completed_at": record.get("completed_at") or utc_now(),
+                "n_rows": int(sum(len(frame) for frame, _, _ in found_shards)),
+                # [[name, arrow type], ...]: a list keeps the column order in sorted JSON
+                "columns": [list(item) for item in column_types[0].items()] if column_types else [],
+                "shards": [
+                    {"file": shard.path.name, **{name: metadata.get(name) for name in origin_fields}}
+                    for shard, (_, metadata, _) in zip(shards, found_shards)
+                ],
+                "environment": environment(import_torch=False)
+                if changed or "environment" not in record
+                else record["environment"],
+                **({"extra": {**record.get("extra", {}), **dict(extra)}} if extra else {}),
+            }
+        )
         atomic_write_json(directory / PROVENANCE_FILE, record)
 
     @staticmethod
@@ -239,14 +271,17 @@ class ResultStore:
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise ResultNotFoundError(f"no readable provenance for key {key} at {path} ({error}); run "
-                                      "get_or_compute with these key fields first") from None
+            raise ResultNotFoundError(
+                f"no readable provenance for key {key} at {path} ({error}); run "
+                "get_or_compute with these key fields first"
+            ) from None
 
     def load(self, key_fields: Mapping[str, Any], units: Sequence[Any] | None = None) -> pd.DataFrame:
         """The stored table of ``key_fields``, without computing anything.
 
         With ``units``, also checks they are the units the table was computed from
-        (:class:`~helpers.infra.store.errors.StoreConflictError` if not). Raises :class:`ResultNotFoundError` when the key is
+        (:class:`~helpers.infra.store.errors.StoreConflictError` if not). Raises :class:`ResultNotFoundError`
+        when the key is
         absent or incomplete and :class:`CorruptShardError` when a shard is missing or invalid
         (running :meth:`get_or_compute` with the same arguments repairs both).
         """
@@ -257,7 +292,8 @@ class ResultStore:
             raise ResultNotFoundError(
                 f"the result for key {key} at {directory} is incomplete or has schema version "
                 f"{record.get('schema_version')!r} (this code: {SCHEMA_VERSION}); run get_or_compute with "
-                "these key fields to finish it")
+                "these key fields to finish it"
+            )
         layout = record["layout"]
         if units is not None:
             check_layout(record, layout_of(units, layout["shard_size"]), directory)
@@ -265,10 +301,12 @@ class ResultStore:
         for shard in plan_shards(directory, layout["n_units"], layout["shard_size"]):
             found = read_shard(shard, key, stored_columns(record))
             if not isinstance(found, tuple):
-                raise CorruptShardError(f"shard {shard.path} {found or 'is missing'}{described(key_fields)}; "
-                                        "run get_or_compute with "
-                                        "the same key fields to recompute it (a shipped result under data/results: "
-                                        "`git checkout -- data/results` restores it)")
+                raise CorruptShardError(
+                    f"shard {shard.path} {found or 'is missing'}{described(key_fields)}; "
+                    "run get_or_compute with "
+                    "the same key fields to recompute it (a shipped result under data/results: "
+                    "`git checkout -- data/results` restores it)"
+                )
             frames.append(found[0])
         return self._concatenate(frames)
 
@@ -282,8 +320,12 @@ class ResultStore:
     def find(self, match: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The provenance records of the complete tables whose key fields equal ``match`` on each of
         its names (a name absent from a key counts as None), sorted by folder."""
-        return [record for record in self.records() if record.get("complete")
-                and all(record.get("key_fields", {}).get(name) == value for name, value in match.items())]
+        return [
+            record
+            for record in self.records()
+            if record.get("complete")
+            and all(record.get("key_fields", {}).get(name) == value for name, value in match.items())
+        ]
 
     # ---- listing
 

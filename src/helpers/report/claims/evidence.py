@@ -56,11 +56,19 @@ def published_mmlu_accuracies(published: pd.DataFrame | None = None) -> pd.DataF
     summary = summary[summary["family"].isin(PYTHIA_OPT_FAMILIES) & (summary["params"] <= STUDY_MAX_PARAMS)]
     summary = summary.drop_duplicates("model").reset_index(drop=True)
     n = summary["n_items"].astype(int)
-    return pd.DataFrame({
-        "family": summary["family"], "model": summary["model"], "params": summary["params"].astype(float), "n": n,
-        "k_acc": np.rint(summary["acc"] * n).astype(int), "acc": summary["acc"], "acc_stderr": summary["acc_stderr"],
-        "k_norm": np.rint(summary["acc_norm"] * n).astype(int), "acc_norm": summary["acc_norm"],
-    })
+    return pd.DataFrame(
+        {
+            "family": summary["family"],
+            "model": summary["model"],
+            "params": summary["params"].astype(float),
+            "n": n,
+            "k_acc": np.rint(summary["acc"] * n).astype(int),
+            "acc": summary["acc"],
+            "acc_stderr": summary["acc_stderr"],
+            "k_norm": np.rint(summary["acc_norm"] * n).astype(int),
+            "acc_norm": summary["acc_norm"],
+        }
+    )
 
 
 def mmlu_fulltext_items():
@@ -101,8 +109,9 @@ class Evidence:
         if self.profile_name not in self.profiles:
             from helpers.infra.profiles import ProfileError
 
-            raise ProfileError(f"Unknown profile {self.profile_name!r}; defined in the profiles file: "
-                               f"{', '.join(self.profiles)}.")
+            raise ProfileError(
+                f"Unknown profile {self.profile_name!r}; defined in the profiles file: {', '.join(self.profiles)}."
+            )
         self._runs: dict[tuple[str, str, bool], list[FamilyRuns]] = {}
         self.problems: list[str] = []  # stored runs that could not be used, and why
 
@@ -169,5 +178,6 @@ class Evidence:
         """This profile's own runs on ``kind`` (stand-ins when it is not a Pythia/OPT profile)."""
         if self.profile_name in JUDGING_PROFILES:
             return []
-        return [runs for runs in self.runs(self.profile_name, kind, pythia_opt_only=False)
-                if len(runs.tables) >= minimum]
+        return [
+            runs for runs in self.runs(self.profile_name, kind, pythia_opt_only=False) if len(runs.tables) >= minimum
+        ]

