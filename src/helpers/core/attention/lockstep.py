@@ -304,13 +304,13 @@ class Condition:
     def __post_init__(self) -> None:
         if self.kind not in CONDITIONS:
             raise SwapScoringError(f"condition {self.kind!r} is unknown; use one of {list(CONDITIONS)}.")
-        if self.kind == "swap" and (self.alpha is None or not 0.0 <= float(self.alpha) <= 1.0):
+        if self.kind == SWAP_CONDITION and (self.alpha is None or not 0.0 <= float(self.alpha) <= 1.0):
             raise SwapScoringError(f"swap condition alpha={self.alpha!r}: give a number in [0, 1].")
 
     @property
     def name(self) -> str:
         """A readable unique name, e.g. ``swap a=0.5``, ``swap layer 3``, ``uniform``."""
-        if self.kind != "swap":
+        if self.kind != SWAP_CONDITION:
             return self.kind
         if self.layers is None:
             return f"swap a={self.alpha:g}"
