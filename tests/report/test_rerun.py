@@ -11,7 +11,6 @@ import shutil
 import pytest
 
 from helpers import cli
-from helpers.experiments import registry
 from helpers.infra.paths import REPO_ROOT
 from helpers.report import book
 
@@ -24,7 +23,6 @@ def _main(argv):
 
 
 def test_the_plan_is_printed_before_any_scoring(tmp_path, monkeypatch):
-    monkeypatch.setattr(registry, "OUTPUT_DIR", tmp_path / "out")
     status, out, err = _main(
         [
             "notebook",
@@ -34,6 +32,8 @@ def test_the_plan_is_printed_before_any_scoring(tmp_path, monkeypatch):
             "task_contrast",
             "--store",
             str(tmp_path / "store"),
+            "--book-dir",
+            str(tmp_path / "book"),
             "-p",
             "limit",
             "1",
@@ -54,6 +54,8 @@ def test_the_plan_is_printed_before_any_scoring(tmp_path, monkeypatch):
             "task_contrast",
             "--store",
             str(tmp_path / "store"),
+            "--book-dir",
+            str(tmp_path / "book"),
             "-p",
             "limit",
             "1",
@@ -69,7 +71,6 @@ def test_the_plan_is_printed_before_any_scoring(tmp_path, monkeypatch):
 def test_make_notebook_then_make_html_publishes_the_custom_run(tmp_path, monkeypatch):
     book_dir = tmp_path / "book"
     shutil.copytree(REPO_ROOT / "book", book_dir, ignore=shutil.ignore_patterns("_build", "experiments"))
-    monkeypatch.setattr(registry, "OUTPUT_DIR", book_dir / "experiments")
     status, out, err = _main(
         [
             "notebook",
@@ -79,6 +80,8 @@ def test_make_notebook_then_make_html_publishes_the_custom_run(tmp_path, monkeyp
             "scaling",
             "--store",
             str(tmp_path / "store"),
+            "--book-dir",
+            str(book_dir),
             "-p",
             "limit",
             "3",
@@ -92,5 +95,6 @@ def test_make_notebook_then_make_html_publishes_the_custom_run(tmp_path, monkeyp
     assert "Custom run. This chapter was executed by make notebook with limit = 3" in text  # the banner
     status, out, _ = _main(
         ["notebook", "--profile", "ci", "--notebooks", "scaling", "--store", str(tmp_path / "store")]
+        + ["--book-dir", str(book_dir)]
     )  # what `make book` does: defaults again
     assert "will replace" in out and "'limit': 3" in out
