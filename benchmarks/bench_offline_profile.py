@@ -34,7 +34,7 @@ from bench_scoring import harness_equivalent_positions, load_model, matmul_peak_
 from helpers.core.models.params import split_parameter_count  # noqa: E402
 from helpers.core.scoring import Scorer  # noqa: E402
 from helpers.core.tasks import build_items  # noqa: E402
-from helpers.infra.profiles import load_profile  # noqa: E402
+from helpers.experiments.config import load_profile  # noqa: E402
 
 
 def run(model_spec: str, sample: int, threads: int | None) -> str:

@@ -16,7 +16,7 @@ import sys
 
 from helpers.core.models import family_tokenizer, registry_param_counts
 from helpers.core.tasks import build_items
-from helpers.infra.profiles import load_profile
+from helpers.experiments.config import load_profile
 
 
 def tokens(family: str, settings) -> int:

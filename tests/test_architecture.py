@@ -75,6 +75,9 @@ NOT_SCORE_CODE: dict[str, str] = {
     "helpers.experiments.spec": "the Experiment record the registry holds; computes nothing",
     "helpers.experiments.parameters": "checks notebook parameters before a run; the settings are in the result key",
     "helpers.analysis.resampling": "checks a bootstrap resample count (reached through config); computes no score",
+    "helpers.experiments.swap.settings": "the swap: section of a profile (checked and parsed as "
+    "helpers.infra.profiles did before it moved to its experiment): it decides which settings run, and the "
+    "settings are part of the result key",
 }
 """Modules (and everything under them; ``helpers`` itself alone) left out of the code-version closure check,
 with the reason.
@@ -478,7 +481,7 @@ def _uncovered_score_modules(
 def _fill_job_modules(experiment) -> list[str]:
     """The module(s) whose functions the workers run for an experiment's fill jobs on the ci profile
     (each job names its ``"module:function"``; the experiment object's own ``fill_jobs`` only builds them)."""
-    from helpers.infra.profiles import load_profile
+    from helpers.experiments.config import load_profile
 
     if experiment.fill_jobs is None:
         return []

@@ -339,7 +339,8 @@ def test_html_refuses_a_profile_its_profiles_file_lacks_in_one_line(tmp_path):
 
 def test_every_reader_of_a_profile_reads_the_run_profiles_file(tmp_path):
     """A run's profiles file reaches the readers given no file (claims evidence, the book's pages)."""
-    from helpers.infra.profiles import PROFILES_FILE, default_profiles_file, load_profile, profiles_file_env
+    from helpers.experiments.config import load_profile
+    from helpers.infra.profiles import PROFILES_FILE, default_profiles_file, profiles_file_env
 
     path = _profiles(tmp_path)
     with profiles_file_env(path):

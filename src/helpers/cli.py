@@ -25,9 +25,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from helpers.experiments.config import load_profile, load_profiles
 from helpers.experiments.registry import EXPERIMENTS, UnknownExperimentError
 from helpers.infra.paths import results_env
-from helpers.infra.profiles import ProfileError, default_profiles_file, load_profile, load_profiles, profiles_file_env
+from helpers.infra.profiles import ProfileError, default_profiles_file, profiles_file_env
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -322,10 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.parameter, args.yaml_parameter = pairs["parameter"], pairs["yaml_parameter"]
     try:
         if hasattr(args, "profiles_file"):  # every problem of the file, before any work
-            from helpers.core.tasks import list_tasks
-
             args.profiles_file = args.profiles_file or default_profiles_file()
-            load_profiles(args.profiles_file, list_tasks())
+            load_profiles(args.profiles_file)
         with profiles_file_env(getattr(args, "profiles_file", None)):  # every reader of a profile reads this file
             return _dispatch(args)
     except ProfileError as error:  # an unknown profile or a bad profiles file, whatever the command

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.experiments.config import ParameterError, configure, families_of
-from helpers.infra.profiles import load_profile
+from helpers.experiments.config import ParameterError, configure, families_of, load_profile
 
 
 def test_offline_models_of_different_families_stay_apart():

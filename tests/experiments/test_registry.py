@@ -60,8 +60,6 @@ SRC = REPO_ROOT / "src" / "helpers"
 NAME_EXCEPTIONS = {
     "core/attention": "the condition kind 'swap' (a swapped pattern), not the experiment; named once as "
     "core/attention/lockstep.SWAP_CONDITION",
-    "infra/profiles.py": "the swap: section of profiles.yml is still parsed in infra (issue 21 §1, not yet moved)",
-    "infra/profile_schema.py": "the swap: section of profiles.yml is still checked in infra (issue 21 §1, not moved)",
 }
 """Files (or folders) under src/helpers that may hold an experiment name as a string, with the reason."""
 

@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers.experiments import evaluation, registry, verify
+from helpers.experiments.config import load_profiles
 from helpers.experiments.evaluation import ModelHandle, evaluate, result_key
 from helpers.experiments.ship import results_summary, ship
 from helpers.infra.paths import DATA_DIR, REPO_ROOT
-from helpers.infra.profiles import load_profiles
 from helpers.infra.provenance import PACKAGE_DIR, code_version
 from helpers.infra.store import SEAL_FIELD, ResultStore, StoreStack, altered_shards
 from helpers.infra.store.shards import SHARD_METADATA_KEY

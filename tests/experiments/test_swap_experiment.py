@@ -35,7 +35,7 @@ from helpers.core.attention.swap import record_patterns as recorded_patterns
 from helpers.core.models.random_init import build_random_model
 from helpers.core.requests import Item, Request
 from helpers.core.scoring import score_requests
-from helpers.experiments.config import ParameterError, configure
+from helpers.experiments.config import ParameterError, configure, load_profile
 from helpers.experiments.evaluation import ModelHandle
 from helpers.experiments.swap.compute import SwapResultMissing, _kept_items, fill_jobs, item_partners, pair_rows
 from helpers.experiments.swap.plan import SwapExperimentError, conditions_for, layer_subset
@@ -43,7 +43,6 @@ from helpers.experiments.swap.plan import swap_plan as plan_from_config
 from helpers.experiments.swap.verdict import collapse_table
 from helpers.experiments.swap.views import condition_summary, verification_table
 from helpers.infra.jobs import Job, resolve_function
-from helpers.infra.profiles import load_profile
 from helpers.infra.store import ResultStore, StoreStack
 
 

@@ -1,5 +1,9 @@
 """``data/profiles.yml`` is checked against its schema when loaded: every problem at once, each
-with its YAML path, the value and the fix; YAML 1.1 surprises refused (issue 20, class 3)."""
+with its YAML path, the value and the fix; YAML 1.1 surprises refused (issue 20, class 3).
+
+infra knows only the generic keys; an experiment's own section (the swap's ``swap:``) is checked
+and parsed by its package, passed in by the project's loader (issue 21 §1). The tests load through
+that loader (:func:`helpers.experiments.config.load_profiles`) unless they test infra alone."""
 
 from __future__ import annotations
 
@@ -8,8 +12,11 @@ import textwrap
 import pytest
 
 from helpers.core.tasks import list_tasks
-from helpers.infra.profile_schema import Yaml11Surprise, read_profiles_yaml
-from helpers.infra.profiles import PROFILES_FILE, ProfileError, load_profiles
+from helpers.experiments.config import load_profiles
+from helpers.experiments.swap.settings import SwapSetting, swap_settings
+from helpers.infra import profiles as infra_profiles
+from helpers.infra.profile_schema import ProfileSection, Yaml11Surprise, read_profiles_yaml
+from helpers.infra.profiles import PROFILES_FILE, ProfileError
 
 GOOD = """
 tiny:
@@ -27,6 +34,8 @@ tiny:
     tasks: [procedure]
     limit: 2
 """
+GENERIC = GOOD.split("  swap:")[0]
+"""GOOD without its swap section: the generic keys only."""
 
 # Every failure the issue lists, one per line of the file; the expected (path, value, fix) of each
 # is written out by hand below.
@@ -92,26 +101,27 @@ def _write(tmp_path, text):
 
 
 def test_the_shipped_profiles_pass_the_schema():
-    profiles = load_profiles(PROFILES_FILE, list_tasks())
+    profiles = load_profiles(PROFILES_FILE)
     assert {"ci", "offline", "small", "paper"} <= set(profiles)
 
 
 def test_a_good_file_loads_to_the_values_written(tmp_path):
-    tiny = load_profiles(_write(tmp_path, GOOD), list_tasks())["tiny"]
+    tiny = load_profiles(_write(tmp_path, GOOD))["tiny"]
     assert tiny.families == {"pythia": ("random:pythia-70m",)} and tiny.device == "cpu" and tiny.findings is False
     assert (tiny.tasks["procedure"].task, tiny.tasks["procedure"].shots, tiny.tasks["procedure"].limit) == (
         "arithmetic_2da",
         0,
         2,
     )
-    assert tiny.swap.pairs == (("random:pythia-70m", "random:pythia-160m"),) and tiny.swap.alphas == (0.0, 1.0)
-    assert tiny.swap.limits == {"procedure": 2} and tiny.swap.max_layers == 8
+    swap = swap_settings(tiny)
+    assert swap.pairs == (("random:pythia-70m", "random:pythia-160m"),) and swap.alphas == (0.0, 1.0)
+    assert swap.limits == {"procedure": 2} and swap.max_layers == 8
 
 
 def test_every_problem_is_reported_at_once_with_path_value_and_fix(tmp_path):
     path = _write(tmp_path, BAD)
     with pytest.raises(ProfileError) as error:
-        load_profiles(path, list_tasks())
+        load_profiles(path)
     lines = str(error.value).splitlines()
     assert lines[0] == f"{path}: {len(EXPECTED)} problem(s), nothing was run:", lines
     problems = [line.strip().removeprefix("profiles.yml: ") for line in lines[1:]]
@@ -133,10 +143,12 @@ def test_a_key_given_twice_is_refused(tmp_path):
 
 
 def test_task_names_are_checked_only_when_given(tmp_path):
-    path = _write(tmp_path, GOOD.replace("arithmetic_2da", "arithmetic_9zz"))
-    assert load_profiles(path)["tiny"].tasks["procedure"].task == "arithmetic_9zz"  # infra alone cannot know
+    path = _write(tmp_path, GENERIC.replace("arithmetic_2da", "arithmetic_9zz"))
+    assert infra_profiles.load_profiles(path)["tiny"].tasks["procedure"].task == "arithmetic_9zz"  # infra alone
     with pytest.raises(ProfileError, match=r"tiny.tasks.procedure.task: is not a known task, got 'arithmetic_9zz'"):
-        load_profiles(path, list_tasks())
+        infra_profiles.load_profiles(path, list_tasks())
+    with pytest.raises(ProfileError, match=r"tiny.tasks.procedure.task: is not a known task, got 'arithmetic_9zz'"):
+        load_profiles(path)  # the project's loader always checks them
 
 
 def test_surprising_keys_are_named_as_written_and_merges_may_override(tmp_path):
@@ -149,11 +161,126 @@ yes:
 """
     )
     with pytest.raises(ProfileError) as error:
-        load_profiles(_write(tmp_path, text), list_tasks())
+        load_profiles(_write(tmp_path, text))
     assert "  profiles.yml: yes (the key): YAML 1.1 reads this as True, got 'yes'" in str(error.value)
     merged = GOOD.replace(
         "procedure: {task: arithmetic_2da, shots: 0, limit: 2}",
         "procedure: &setting {task: arithmetic_2da, shots: 0, limit: 2}",
     ).replace("pattern: {task: mrpc, shots: 0, limit: 2}", "pattern: {<<: *setting, task: mrpc}")
-    pattern = load_profiles(_write(tmp_path, merged), list_tasks())["tiny"].tasks["pattern"]
+    pattern = load_profiles(_write(tmp_path, merged))["tiny"].tasks["pattern"]
     assert (pattern.task, pattern.shots, pattern.limit) == ("mrpc", 0, 2)  # a merge may override a key
+
+
+# ----------------------------------------------------------------------------- experiment sections
+
+
+def _problems(path, loader=load_profiles) -> list[str]:
+    """The problem lines of loading ``path`` (without the file name), which must fail."""
+    with pytest.raises(ProfileError) as error:
+        loader(path)
+    return [line.strip().removeprefix("profiles.yml: ") for line in str(error.value).splitlines()[1:]]
+
+
+def test_an_unknown_top_level_key_is_refused_with_the_close_match(tmp_path):
+    path = _write(tmp_path, GOOD.replace("  swap:", "  swpa:"))
+    assert _problems(path) == [
+        "tiny.swpa: is not a known key, got 'swpa'; did you mean swap? "
+        "use one of description, findings, device, families, tasks, swap"
+    ]
+    assert _problems(_write(tmp_path, GENERIC + "  colour: blue\n")) == [
+        "tiny.colour: is not a known key, got 'colour'; use one of description, findings, device, families, tasks, swap"
+    ]
+
+
+def test_infra_alone_does_not_know_the_swap_section(tmp_path):
+    """Given no sections, infra's loader refuses ``swap:`` like any unknown key: the swap owns it."""
+    path = _write(tmp_path, GOOD)
+    assert _problems(path, infra_profiles.load_profiles) == [
+        "tiny.swap: is not a known key, got 'swap'; use one of description, findings, device, families, tasks"
+    ]
+    assert infra_profiles.load_profiles(_write(tmp_path, GENERIC))["tiny"].sections == {}
+
+
+def test_the_project_loader_accepts_the_swap_section_and_swap_settings_reads_it(tmp_path):
+    tiny = load_profiles(
+        _write(tmp_path, GOOD.replace("    limit: 2\n", "    limit: {procedure: 3}\n    max_layers: 2\n"))
+    )["tiny"]
+    assert swap_settings(tiny) == SwapSetting(
+        (("random:pythia-70m", "random:pythia-160m"),), (0.0, 1.0), ("procedure",), {"procedure": 3}, 2
+    )
+    assert swap_settings(load_profiles(_write(tmp_path, GENERIC))["tiny"]) is None
+    for empty in ("  swap:\n", "  swap: {}\n"):  # a null or empty section is no swap section
+        assert swap_settings(load_profiles(_write(tmp_path, GENERIC + empty))["tiny"]) is None
+
+
+def test_a_section_is_checked_and_parsed_by_its_owner_with_the_profile_task_kinds(tmp_path):
+    """The generic hook: infra passes the raw section, its YAML path and the profile's task kinds."""
+    seen = []
+
+    def check(raw, path, kinds, problems):
+        seen.append((raw, path, kinds))
+        if raw.get("size", 0) < 1:
+            problems.add(f"{path}.size", raw.get("size"), "must be at least 1", "write e.g. size: 2")
+
+    toy = ProfileSection("toy", check, lambda raw, kinds: (raw["size"], kinds))
+    tiny = infra_profiles.load_profiles(_write(tmp_path, GENERIC + "  toy: {size: 2}\n"), sections={"toy": toy})
+    assert tiny["tiny"].sections == {"toy": (2, ("procedure", "pattern"))}
+    assert seen == [({"size": 2}, "tiny.toy", ("procedure", "pattern"))]
+    bad = _write(tmp_path, GENERIC.replace("shots: 0, limit: 2}", "shots: -1, limit: 2}", 1) + "  toy: {size: 0}\n")
+    problems = _problems(bad, lambda path: infra_profiles.load_profiles(path, sections={"toy": toy}))
+    assert problems == [  # every problem at once, the section's among the generic ones
+        "tiny.tasks.procedure.shots: must be an integer >= 0, got -1; write e.g. shots: 0",
+        "tiny.toy.size: must be at least 1, got 0; write e.g. size: 2",
+    ]
+
+
+SWAP_BAD = """
+not_mapping:
+  families: {pythia: [random:pythia-70m]}
+  tasks: {procedure: {task: arithmetic_2da}}
+  swap: [random:pythia-70m]
+everything:
+  families: {pythia: [random:pythia-70m]}
+  tasks: {procedure: {task: arithmetic_2da}}
+  swap:
+    pairs: random:pythia-70m
+    alphas: []
+    tasks: [procedure, pattern]
+    limit: {knowledge: 0}
+    max_layers: 0
+    colour: blue
+bad_limit:
+  families: {pythia: [random:pythia-70m]}
+  tasks: {procedure: {task: arithmetic_2da}}
+  swap: {pairs: [[a, b]], alphas: [1.5], tasks: procedure, limit: 0}
+"""
+
+
+def test_every_swap_section_problem_is_reported_with_its_message(tmp_path):
+    """The swap section's messages, unchanged since it moved out of infra, each written out by hand."""
+    assert sorted(_problems(_write(tmp_path, SWAP_BAD))) == sorted(
+        [
+            "not_mapping.swap: must be a mapping, got ['random:pythia-70m']; "
+            "write pairs, alphas, tasks, limit, max_layers under it",
+            "everything.swap.colour: is not a known key, got 'colour'; "
+            "use one of pairs, alphas, tasks, limit, max_layers",
+            "everything.swap.pairs: must be a list of [donor, recipient] pairs, got 'random:pythia-70m'; "
+            "write e.g. pairs: [[random:pythia-410m, random:pythia-1.4b]]",
+            "everything.swap.alphas: must be a non-empty list of numbers in [0, 1], got []; "
+            "write e.g. alphas: [0.0, 0.5, 1.0]",
+            "everything.swap.tasks[1]: is not a task kind of this profile, got 'pattern'; use one of procedure",
+            "everything.swap.limit: has no limit for swap task 'procedure', got {'knowledge': 0}; "
+            "add procedure: <items> (a limit for each of swap.tasks)",
+            "everything.swap.limit: has no limit for swap task 'pattern', got {'knowledge': 0}; "
+            "add pattern: <items> (a limit for each of swap.tasks)",
+            "everything.swap.limit.knowledge: is not one of swap.tasks, got 0; "
+            "delete it, or add knowledge to swap.tasks",
+            "everything.swap.limit.knowledge: must be an integer >= 1, got 0; write e.g. knowledge: 1",
+            "everything.swap.max_layers: must be an integer >= 1, got 0; write e.g. max_layers: 1",
+            "bad_limit.swap.alphas[0]: must be a number in [0, 1], got 1.5; "
+            "write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)",
+            "bad_limit.swap.tasks: must be a list of task kinds, got 'procedure'; "
+            "write e.g. tasks: [knowledge, procedure]",
+            "bad_limit.swap.limit: must be an integer >= 1, got 0; write e.g. limit: 1",
+        ]
+    )

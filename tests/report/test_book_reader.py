@@ -488,8 +488,8 @@ def test_item_rows_show_prompt_choices_and_each_models_log_probabilities_and_ans
     import pandas as pd
 
     from helpers.experiments import item_explorer
+    from helpers.experiments.config import load_profile
     from helpers.experiments.evaluation import build_setting_items
-    from helpers.infra.profiles import load_profile
 
     settings = load_profile("ci").tasks
     items = build_setting_items(settings["pattern"])[:3]

@@ -14,9 +14,10 @@ import pytest
 
 from helpers.analysis.power import mde_paired_floor
 from helpers.analysis.published import load_published, mmlu_math_summary
+from helpers.experiments.config import load_profile
 from helpers.experiments.evaluation import ROW_COLUMNS, ModelHandle, evaluation_code_version, result_key
 from helpers.experiments.swap.verdict import collapse_code, collapse_table
-from helpers.infra.profiles import ProfileError, load_profile
+from helpers.infra.profiles import ProfileError
 from helpers.infra.store import ResultStore, StoreStack
 from helpers.report.claims import CLAIM_RULES, claim_results, claims_frame, claims_table
 from helpers.report.claims.evidence import Evidence, published_mmlu_accuracies

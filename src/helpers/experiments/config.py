@@ -17,15 +17,9 @@ from typing import Any
 import pandas as pd
 
 from helpers.experiments.parameters import COMMON_DEFAULTS, ParameterError, check_values, optional_int, string_list
-from helpers.experiments.registry import Experiment, get_experiment
-from helpers.infra.profiles import (
-    Profile,
-    ProfileError,
-    TaskSetting,
-    default_profiles_file,
-    load_profile,
-    unique_models,
-)
+from helpers.experiments.registry import Experiment, get_experiment, profile_sections
+from helpers.infra import profiles
+from helpers.infra.profiles import Profile, ProfileError, TaskSetting, default_profiles_file, unique_models
 
 
 @dataclass(frozen=True)
@@ -78,6 +72,28 @@ class ExperimentConfig:
         )
 
 
+# ----------------------------------------------------------------------------- the project's profile loader
+
+
+def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
+    """Every profile of ``path`` (None: the run's profiles file, :func:`default_profiles_file`), checked
+    in full: the generic schema, each ``task:`` against :func:`helpers.core.tasks.list_tasks`, and the
+    sections the registered experiments own (:func:`~helpers.experiments.registry.profile_sections`,
+    e.g. the swap's ``swap:``). :class:`ProfileError` lists every problem (see
+    :func:`helpers.infra.profiles.load_profiles`, which knows no experiment)."""
+    from helpers.core.tasks import list_tasks
+
+    return profiles.load_profiles(path, list_tasks(), profile_sections())
+
+
+def load_profile(name: str, path: str | Path | None = None) -> Profile:
+    """The profile called ``name`` of ``path`` (None: the run's profiles file), the whole file checked
+    as :func:`load_profiles` does (:class:`ProfileError` for an unknown name, listing the defined ones)."""
+    from helpers.core.tasks import list_tasks
+
+    return profiles.load_profile(name, path, list_tasks(), profile_sections())
+
+
 # ----------------------------------------------------------------------------- checks against the profile
 
 
@@ -127,9 +143,7 @@ def configure(
     values = check_values(spec.parameters, dict(overrides or {}), spec.name)
     path = Path(profiles_file) if profiles_file is not None else default_profiles_file()
     try:
-        from helpers.core.tasks import list_tasks
-
-        chosen = load_profile(profile, path, list_tasks())
+        chosen = load_profile(profile, path)
     except ProfileError as error:
         raise ParameterError(f"Parameter profile={profile!r}: {error}") from error
     merged = {**COMMON_DEFAULTS, **values}

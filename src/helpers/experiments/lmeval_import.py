@@ -40,6 +40,7 @@ import pandas as pd
 
 from helpers.core.requests import Item
 from helpers.core.tasks import GROUPS, TaskError
+from helpers.experiments.config import load_profile
 from helpers.experiments.evaluation import (
     ROW_COLUMNS,
     SHARD_SIZE,
@@ -60,7 +61,7 @@ from helpers.experiments.lmeval_samples import (
     token_counter,
 )
 from helpers.experiments.lmeval_tasks import ImportedTask, check_task, run_provenance, task_rows
-from helpers.infra.profiles import Profile, TaskSetting, load_profile
+from helpers.infra.profiles import Profile, TaskSetting
 from helpers.infra.store import PROVENANCE_FILE, ResultStore, StoreStack
 
 __all__ = ["ImportReport", "ImportedSetting", "LmEvalImportError", "import_samples", "main"]

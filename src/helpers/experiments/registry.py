@@ -2,9 +2,9 @@
 
 Each experiment package defines one :class:`~helpers.experiments.spec.Experiment` in its
 ``experiment.py`` (name, notebook, chapter title, parameter schema, fill jobs, missing-work
-finder, code-version rule); this module collects them. The command line, the planner, the
-runner and the book ask the registry; no other module names an experiment (a test checks the
-string literals).
+finder, code-version rule, its own profile section if any); this module collects them. The
+command line, the planner, the runner and the book ask the registry; no other module names an
+experiment (a test checks the string literals).
 
 The packages are imported by name (:func:`importlib.import_module`) rather than with an import
 statement: an experiment's behaviour calls :func:`helpers.experiments.config.configure`, which
@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 
 from helpers.experiments.spec import EVALUATION_CODE, NOTEBOOKS_DIR, OUTPUT_DIR, SWAP_CODE, Experiment
+from helpers.infra.profile_schema import ProfileSection
 
 __all__ = [
     "EVALUATION_CODE",
@@ -30,6 +31,7 @@ __all__ = [
     "chosen_experiments",
     "get_experiment",
     "model_list_experiments",
+    "profile_sections",
 ]
 
 PACKAGES = ("scaling", "task_contrast", "published_pythia", "swap", "beyond")
@@ -56,6 +58,16 @@ def model_list_experiments() -> list[Experiment]:
     return [
         experiment for experiment in EXPERIMENTS.values() if experiment.scores and "models" in experiment.parameters
     ]
+
+
+def profile_sections() -> dict[str, ProfileSection]:
+    """``{key: section}``: the profile sections the registered experiments own (e.g. the swap's
+    ``swap:``), for the project's profile loader (:func:`helpers.experiments.config.load_profiles`)."""
+    return {
+        experiment.profile_section.key: experiment.profile_section
+        for experiment in EXPERIMENTS.values()
+        if experiment.profile_section is not None
+    }
 
 
 class UnknownExperimentError(ValueError):

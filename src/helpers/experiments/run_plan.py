@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.experiments.config import ExperimentConfig, configure
+from helpers.experiments.config import ExperimentConfig, configure, load_profile
 from helpers.experiments.registry import Experiment, chosen_experiments
 from helpers.infra.paths import results_env
-from helpers.infra.profiles import Profile, load_profile, profiles_file_env
+from helpers.infra.profiles import Profile, profiles_file_env
 
 
 @dataclass(frozen=True)

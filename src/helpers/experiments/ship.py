@@ -238,8 +238,9 @@ def _unused_import_rows(profile: Profile, stack) -> list[dict[str, Any]]:
 def _swap_summary_rows(profile: Profile, stack) -> list[dict[str, Any]]:
     from helpers.experiments.swap.compute import SwapResultMissing, pair_rows
     from helpers.experiments.swap.plan import profile_swap_plan
+    from helpers.experiments.swap.settings import swap_settings
 
-    if profile.swap is None:
+    if swap_settings(profile) is None:
         return []
     plan = profile_swap_plan(profile.name, overrides={"compute_missing": False})
     records = []
@@ -319,8 +320,9 @@ def ship_swap(
     """Copy the swap results of ``profile`` into the shipped store (see :func:`ship`)."""
     from helpers.experiments.swap.compute import pair_key, recipient_depth, swap_code_version
     from helpers.experiments.swap.plan import conditions_for, profile_swap_plan
+    from helpers.experiments.swap.settings import swap_settings
 
-    if profile.swap is None:
+    if swap_settings(profile) is None:
         return []
     local = local or ResultStore()
     shipped = shipped or ResultStore(SHIPPED_RESULTS_DIR)

@@ -3,10 +3,13 @@
 An experiment owns its name (the notebook stem and chapter file), its chapter title, its
 parameter schema (:mod:`helpers.experiments.parameters`), and its behaviour as callables: the
 runner's fill jobs for a profile, the finder of the work a configured run still lacks, the jobs
-that compute that work, and a check of the parameters against the profile (e.g. the swap's
-pairs and task kinds). Its code-version rule is the list of source globs its stored scores
-depend on (:func:`helpers.infra.provenance.code_version` hashes them into every local results-store key,
-so an edit there recomputes exactly the results that depend on it).
+that compute that work, and a check of the parameters against the profile (e.g. the swap's pairs
+and task kinds). An experiment with settings of its own in the profiles file owns that section
+of a profile too (its schema, check and parsed settings: a
+:class:`~helpers.infra.profile_schema.ProfileSection`). Its code-version rule is the list of
+source globs its stored scores depend on (:func:`helpers.infra.provenance.code_version` hashes
+them into every local results-store key, so an edit there recomputes exactly the results that
+depend on it).
 
 Each ``experiments/<name>/experiment.py`` defines one ``EXPERIMENT``; the registry
 (:mod:`helpers.experiments.registry`) collects them in the book's order. The callables import the
@@ -23,6 +26,7 @@ from typing import Any
 
 from helpers.experiments.parameters import Parameter
 from helpers.infra.paths import REPO_ROOT
+from helpers.infra.profile_schema import ProfileSection
 from helpers.infra.provenance import code_version
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -66,6 +70,7 @@ class Experiment:
     jobs_for: Callable[[Any, dict], list] | None = None  # (config, overrides) -> [Job] computing a config's work
     check_plan: Callable[[Any], None] | None = None  # (config) -> None, ParameterError for a plan the profile refuses
     needs: Callable[[Any], str] | None = None  # (profile) -> "" when it can run on the profile, else what it lacks
+    profile_section: ProfileSection | None = None  # its own top-level section of a profile (e.g. swap:), if any
 
     @property
     def notebook(self) -> Path:

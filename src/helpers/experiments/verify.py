@@ -156,8 +156,9 @@ def verify_evaluations(
 def swap_steps(profile: Profile) -> int:
     """How many (pair, task kind) steps :func:`verify_swaps` takes for ``profile``."""
     from helpers.experiments.swap.plan import profile_swap_plan
+    from helpers.experiments.swap.settings import swap_settings
 
-    if profile.swap is None:
+    if swap_settings(profile) is None:
         return 0
     plan = profile_swap_plan(profile.name)
     return len(plan.pairs) * len(plan.settings)
@@ -176,8 +177,9 @@ def verify_swaps(
     every item of an altered shard)."""
     from helpers.experiments.swap.compute import PairScorer, pair_key, recipient_depth, swap_code_version
     from helpers.experiments.swap.plan import conditions_for, profile_swap_plan
+    from helpers.experiments.swap.settings import swap_settings
 
-    if profile.swap is None:
+    if swap_settings(profile) is None:
         return [], 0
     stack = stack if stack is not None else default_stack()
     plan = profile_swap_plan(profile.name)

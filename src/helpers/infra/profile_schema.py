@@ -19,28 +19,28 @@ Schema (``?``: optional)::
       device?: cpu | cuda | auto
       families: {<family>: [<model source>, ...]}     non-empty mapping of non-empty lists of text
       tasks: {<task kind>: {task: <task name>, shots?: int >= 0, limit?: int >= 1 | null, path?: text}}
-      swap?:
-        pairs: [[<donor>, <recipient>], ...]          two model sources each
-        alphas?: [<number in [0, 1]>, ...]
-        tasks?: [<task kind of this profile>, ...]
-        limit?: int >= 1 | {<each kind of swap.tasks>: int >= 1}
-        max_layers?: int >= 1
+      <section>?: ...                    an experiment's own section (:class:`ProfileSection`), checked
+                                         by the experiment's package, e.g. ``swap:`` (its schema is in
+                                         :mod:`helpers.experiments.swap.settings`)
+
+Any other key is refused. Only the sections passed to :func:`check_profiles` are accepted: the
+layer that knows the experiments passes theirs (:func:`helpers.experiments.config.load_profiles`).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-PROFILE_KEYS = ("description", "findings", "device", "families", "tasks", "swap")
+PROFILE_KEYS = ("description", "findings", "device", "families", "tasks")
+"""The generic keys of a profile; an experiment adds its own section (:class:`ProfileSection`)."""
 TASK_KEYS = ("task", "shots", "limit", "path")
-SWAP_KEYS = ("pairs", "alphas", "tasks", "limit", "max_layers")
 DEVICES = ("cpu", "cuda", "auto")
 
 
@@ -105,7 +105,7 @@ def read_profiles_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
 
 
-class _Problems:
+class Problems:
     """Problems found so far, each ``<path>: <what>, got <value>; <fix>``."""
 
     def __init__(self) -> None:
@@ -116,20 +116,37 @@ class _Problems:
         self.lines.append(f"{path}: {what}, got {shown!r}; {fix}")
 
 
-def _surprises(value: Any, path: str, problems: _Problems) -> None:
+@dataclass(frozen=True)
+class ProfileSection:
+    """An experiment's own top-level section of a profile (e.g. the swap's pairs), owned by its package.
+
+    The generic schema knows only :data:`PROFILE_KEYS`; the layer that knows the experiments passes
+    their sections to :func:`check_profiles` and :func:`helpers.infra.profiles.load_profiles`. A
+    section that is absent, null or empty is not in :attr:`helpers.infra.profiles.Profile.sections`.
+    """
+
+    key: str  # the top-level key in a profile, e.g. swap
+    check: Callable[[Any, str, tuple[str, ...], Problems], None]
+    """``(raw, yaml_path, task_kinds, problems)``: add one line per problem (:meth:`Problems.add`);
+    ``task_kinds`` are the valid task kinds of the profile's ``tasks``."""
+    parse: Callable[[Any, tuple[str, ...]], Any]
+    """``(raw, task_kinds) -> the section's settings``, called only on a section that passed ``check``."""
+
+
+def _surprises(value: Any, path: str, problems: Problems) -> None:
     """Report every :class:`Yaml11Surprise` anywhere under ``value``."""
     if isinstance(value, Yaml11Surprise):
         problems.add(path, value, f"YAML 1.1 reads this as {value.read_as!r}", value.fix)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _surprises(key, f"{path}.{_name(key)} (the key)", problems)
-            _surprises(item, f"{path}.{_name(key)}", problems)
+            _surprises(key, f"{path}.{key_name(key)} (the key)", problems)
+            _surprises(item, f"{path}.{key_name(key)}", problems)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _surprises(item, f"{path}[{index}]", problems)
 
 
-def _name(key: Any) -> str:
+def key_name(key: Any) -> str:
     """A mapping key as written in the file."""
     return key.raw if isinstance(key, Yaml11Surprise) else str(key)
 
@@ -138,7 +155,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _count(value: Any, path: str, minimum: int, problems: _Problems, *, nullable: bool = False) -> None:
+def check_count(value: Any, path: str, minimum: int, problems: Problems, *, nullable: bool = False) -> None:
     """An integer >= ``minimum`` (or null when ``nullable``)."""
     if isinstance(value, Yaml11Surprise) or (nullable and value is None):
         return  # reported already / allowed
@@ -152,7 +169,7 @@ def _count(value: Any, path: str, minimum: int, problems: _Problems, *, nullable
         )
 
 
-def _text_list(value: Any, path: str, what: str, example: str, problems: _Problems) -> bool:
+def _text_list(value: Any, path: str, what: str, example: str, problems: Problems) -> bool:
     """A non-empty list of non-empty strings."""
     if isinstance(value, Yaml11Surprise):
         return False
@@ -167,17 +184,20 @@ def _text_list(value: Any, path: str, what: str, example: str, problems: _Proble
     return good
 
 
-def _unknown_keys(raw: dict, allowed: Collection[str], path: str, problems: _Problems) -> None:
+def unknown_keys(raw: dict, allowed: Collection[str], path: str, problems: Problems, *, suggest: bool = False) -> None:
+    """A problem for each key of ``raw`` not in ``allowed`` (``suggest``: name the close matches first)."""
     for key in raw:
         if key not in allowed:
-            problems.add(f"{path}.{_name(key)}", key, "is not a known key", f"use one of {', '.join(allowed)}")
+            close = difflib.get_close_matches(key_name(key), list(allowed), n=2, cutoff=0.6) if suggest else []
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            problems.add(f"{path}.{key_name(key)}", key, "is not a known key", f"{hint}use one of {', '.join(allowed)}")
 
 
-def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | None, problems: _Problems) -> None:
+def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | None, problems: Problems) -> None:
     if not isinstance(spec, dict):
         problems.add(path, spec, "must be a mapping", "write e.g. {task: mmlu_math, shots: 0, limit: 10}")
         return
-    _unknown_keys(spec, TASK_KEYS, path, problems)
+    unknown_keys(spec, TASK_KEYS, path, problems)
     task = spec.get("task")
     if "task" not in spec:
         problems.add(f"{path}.task", None, "is missing", "add task: <task name>, e.g. task: mmlu_math")
@@ -192,8 +212,8 @@ def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | N
             (f"did you mean {' or '.join(close)}? " if close else "")
             + "helpers.core.tasks.list_tasks() lists the task names",
         )
-    _count(spec.get("shots", 0), f"{path}.shots", 0, problems)
-    _count(spec.get("limit"), f"{path}.limit", 1, problems, nullable=True)
+    check_count(spec.get("shots", 0), f"{path}.shots", 0, problems)
+    check_count(spec.get("limit"), f"{path}.limit", 1, problems, nullable=True)
     data = spec.get("path")
     if data is not None and not isinstance(data, (str, Yaml11Surprise)):
         problems.add(
@@ -201,95 +221,15 @@ def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | N
         )
 
 
-def _check_swap(swap: Any, path: str, kinds: Collection[str], problems: _Problems) -> None:
-    if not isinstance(swap, dict):
-        problems.add(path, swap, "must be a mapping", "write pairs, alphas, tasks, limit, max_layers under it")
-        return
-    _unknown_keys(swap, SWAP_KEYS, path, problems)
-    pairs = swap.get("pairs", [])
-    if not isinstance(pairs, list):
-        problems.add(
-            f"{path}.pairs",
-            pairs,
-            "must be a list of [donor, recipient] pairs",
-            "write e.g. pairs: [[random:pythia-410m, random:pythia-1.4b]]",
-        )
-    else:
-        for index, pair in enumerate(pairs):
-            if isinstance(pair, Yaml11Surprise):
-                continue
-            if (
-                not isinstance(pair, list)
-                or len(pair) != 2
-                or not all(isinstance(model, str) and model.strip() for model in pair)
-            ):
-                problems.add(
-                    f"{path}.pairs[{index}]",
-                    pair,
-                    "must name two models, [donor, recipient]",
-                    "write e.g. [random:pythia-410m, random:pythia-1.4b]",
-                )
-    alphas = swap.get("alphas", [0.0, 1.0])
-    if not isinstance(alphas, list) or not alphas:
-        problems.add(
-            f"{path}.alphas",
-            alphas,
-            "must be a non-empty list of numbers in [0, 1]",
-            "write e.g. alphas: [0.0, 0.5, 1.0]",
-        )
-    else:
-        for index, alpha in enumerate(alphas):
-            if isinstance(alpha, Yaml11Surprise):
-                continue
-            if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 <= alpha <= 1.0:
-                problems.add(
-                    f"{path}.alphas[{index}]",
-                    alpha,
-                    "must be a number in [0, 1]",
-                    "write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)",
-                )
-    swap_kinds = swap.get("tasks", [])
-    if not isinstance(swap_kinds, list):
-        problems.add(
-            f"{path}.tasks", swap_kinds, "must be a list of task kinds", "write e.g. tasks: [knowledge, procedure]"
-        )
-        swap_kinds = []
-    for index, kind in enumerate(swap_kinds):
-        if not isinstance(kind, Yaml11Surprise) and kind not in kinds:
-            problems.add(
-                f"{path}.tasks[{index}]",
-                kind,
-                "is not a task kind of this profile",
-                f"use one of {', '.join(map(str, kinds)) or '(none: add tasks first)'}",
-            )
-    limit = swap.get("limit", 20)
-    if isinstance(limit, dict):
-        for kind in swap_kinds:
-            if kind not in limit:
-                problems.add(
-                    f"{path}.limit",
-                    limit,
-                    f"has no limit for swap task {kind!r}",
-                    f"add {kind}: <items> (a limit for each of swap.tasks)",
-                )
-        for kind, value in limit.items():
-            if kind not in swap_kinds:
-                problems.add(
-                    f"{path}.limit.{_name(kind)}",
-                    value,
-                    "is not one of swap.tasks",
-                    f"delete it, or add {kind} to swap.tasks",
-                )
-            _count(value, f"{path}.limit.{_name(kind)}", 1, problems)
-    else:
-        _count(limit, f"{path}.limit", 1, problems)
-    _count(swap.get("max_layers", 8), f"{path}.max_layers", 1, problems)
-
-
 def _check_profile(
-    name: Any, raw: Any, task_kinds: Collection[str], task_names: Collection[str] | None, problems: _Problems
+    name: Any,
+    raw: Any,
+    task_kinds: Collection[str],
+    task_names: Collection[str] | None,
+    sections: Mapping[str, ProfileSection],
+    problems: Problems,
 ) -> None:
-    path = _name(name)
+    path = key_name(name)
     if not isinstance(raw, dict):
         problems.add(
             path,
@@ -298,7 +238,7 @@ def _check_profile(
             "give it description, findings, device, families and tasks keys (see the ci profile)",
         )
         return
-    _unknown_keys(raw, PROFILE_KEYS, path, problems)
+    unknown_keys(raw, (*PROFILE_KEYS, *sections), path, problems, suggest=True)
     if "description" in raw and not isinstance(raw["description"], (str, Yaml11Surprise)):
         problems.add(f"{path}.description", raw["description"], "must be text", "write a sentence, or quote it")
     if "findings" in raw and not isinstance(raw["findings"], (bool, Yaml11Surprise)):
@@ -340,26 +280,36 @@ def _check_profile(
     for kind, spec in tasks.items():
         if kind not in task_kinds:
             problems.add(
-                f"{path}.tasks.{_name(kind)}", kind, "is not a task kind", f"use one of {', '.join(task_kinds)}"
+                f"{path}.tasks.{key_name(kind)}", kind, "is not a task kind", f"use one of {', '.join(task_kinds)}"
             )
         else:
             _check_task(kind, spec, f"{path}.tasks.{kind}", task_names, problems)
-    if raw.get("swap") is not None:
-        _check_swap(raw["swap"], f"{path}.swap", [kind for kind in tasks if kind in task_kinds], problems)
+    kinds = tuple(kind for kind in tasks if kind in task_kinds)
+    for key, section in sections.items():
+        if raw.get(key) is not None:
+            section.check(raw[key], f"{path}.{key}", kinds, problems)
 
 
-def check_profiles(raw: Any, task_kinds: Collection[str], task_names: Collection[str] | None = None) -> list[str]:
+def check_profiles(
+    raw: Any,
+    task_kinds: Collection[str],
+    task_names: Collection[str] | None = None,
+    sections: Mapping[str, ProfileSection] | None = None,
+) -> list[str]:
     """Every problem of a parsed profiles file (empty: valid), one line each with its YAML path.
 
     ``task_names``: the accepted task names (``helpers.core.tasks.list_tasks()``, passed in by a
-    layer that may import the tasks); None skips that cross-reference.
+    layer that may import the tasks); None skips that cross-reference. ``sections``: the experiment
+    sections a profile may have (``{key: ProfileSection}``, passed in by the layer that knows the
+    experiments); a top-level key that is neither a generic key nor one of them is refused.
     """
-    problems = _Problems()
+    sections = dict(sections or {})
+    problems = Problems()
     _surprises(raw, "(file)" if not isinstance(raw, dict) else "", problems)
     problems.lines = [line.lstrip(".") for line in problems.lines]
     if not isinstance(raw, dict) or not raw:
         problems.add("(file)", raw, "must be a mapping of profile names to profiles", "see the ci profile in git")
         return problems.lines
     for name, spec in raw.items():
-        _check_profile(name, spec, task_kinds, task_names, problems)
+        _check_profile(name, spec, task_kinds, task_names, sections, problems)
     return problems.lines

@@ -2,15 +2,17 @@
 
 A profile says which models each experiment runs on (grouped by family, smallest first),
 which task stands for each task kind (knowledge, procedure, pattern matching) with its
-shots and item limit, and which donor/recipient pairs the attention-swap experiment uses.
-The whole file is checked against its schema when loaded (:mod:`helpers.infra.profile_schema`),
-and every problem reported at once, so a typo fails before any model is loaded.
+shots and item limit, and any experiment's own section (e.g. the attention swap's donor/recipient
+pairs), which this module knows only as a :class:`~helpers.infra.profile_schema.ProfileSection`
+passed in by the layer that knows the experiments. The whole file is checked against its schema
+when loaded (:mod:`helpers.infra.profile_schema`), and every problem reported at once, so a typo
+fails before any model is loaded.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 import yaml
 
 from helpers.infra.paths import DATA_DIR
-from helpers.infra.profile_schema import check_profiles, read_profiles_yaml
+from helpers.infra.profile_schema import ProfileSection, check_profiles, read_profiles_yaml
 
 PROFILES_FILE = DATA_DIR / "profiles.yml"
 """The project's profiles file (the default when ``$CC_PROFILES_FILE`` is not set)."""
@@ -85,23 +87,18 @@ class TaskSetting:
 
 
 @dataclass(frozen=True)
-class SwapSetting:
-    pairs: tuple[tuple[str, str], ...]  # (donor, recipient)
-    alphas: tuple[float, ...]
-    tasks: tuple[str, ...]  # task kinds
-    limits: dict[str, int]  # task kind -> items per (sub)task (MMLU: per subject; arithmetic: per file)
-    max_layers: int = 8  # recipient layers in the per-layer sweep (every k-th layer)
-
-
-@dataclass(frozen=True)
 class Profile:
+    """One profile of the file: the generic settings, and each experiment section it has, parsed by
+    the section's owner (:class:`~helpers.infra.profile_schema.ProfileSection`; read it through the
+    experiment's own accessor, e.g. :func:`helpers.experiments.swap.settings.swap_settings`)."""
+
     name: str
     description: str
     findings: bool  # False for profiles whose numbers are not findings (ci)
     device: str  # "cpu", "cuda" or "auto"
     families: dict[str, tuple[str, ...]]
     tasks: dict[str, TaskSetting]
-    swap: SwapSetting | None = None
+    sections: Mapping[str, Any] = field(default_factory=dict)  # section key -> the experiment's parsed settings
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -119,25 +116,11 @@ def _task_setting(kind: str, raw: dict) -> TaskSetting:
     return TaskSetting(kind, raw["task"], raw.get("shots", 0), raw.get("limit"), raw.get("path"))
 
 
-def _swap_limits(raw: Any, kinds: tuple[str, ...]) -> dict[str, int]:
-    """``swap.limit``: one positive integer for every task kind, or ``{kind: integer}`` for each."""
-    return {kind: raw[kind] for kind in kinds} if isinstance(raw, dict) else {kind: raw for kind in kinds}
-
-
-def _profile(name: str, raw: dict) -> Profile:
-    """The :class:`Profile` of a profile that passed :func:`~helpers.infra.profile_schema.check_profiles`."""
+def _profile(name: str, raw: dict, sections: Mapping[str, ProfileSection]) -> Profile:
+    """The :class:`Profile` of a profile that passed :func:`~helpers.infra.profile_schema.check_profiles`
+    (a section that is absent, null or empty is left out of ``sections``)."""
     tasks = {kind: _task_setting(kind, spec) for kind, spec in raw["tasks"].items()}
-    swap = None
-    if raw.get("swap"):
-        sw = raw["swap"]
-        swap_tasks = tuple(sw.get("tasks", []))
-        swap = SwapSetting(
-            tuple((d, r) for d, r in sw.get("pairs", [])),
-            tuple(float(a) for a in sw.get("alphas", [0.0, 1.0])),
-            swap_tasks,
-            _swap_limits(sw.get("limit", 20), swap_tasks),
-            sw.get("max_layers", 8),
-        )
+    kinds = tuple(tasks)
     return Profile(
         name,
         str(raw.get("description", "")).strip(),
@@ -145,19 +128,26 @@ def _profile(name: str, raw: dict) -> Profile:
         raw.get("device", "auto"),
         {fam: tuple(models) for fam, models in raw["families"].items()},
         tasks,
-        swap,
+        {key: section.parse(raw[key], kinds) for key, section in sections.items() if raw.get(key)},
     )
 
 
-def load_profiles(path: str | Path | None = None, task_names: Collection[str] | None = None) -> dict[str, Profile]:
+def load_profiles(
+    path: str | Path | None = None,
+    task_names: Collection[str] | None = None,
+    sections: Mapping[str, ProfileSection] | None = None,
+) -> dict[str, Profile]:
     """All profiles in ``path`` (None: :func:`default_profiles_file`), checked against the schema first
     (:func:`helpers.infra.profile_schema.check_profiles`).
 
     Raises :class:`ProfileError` listing *every* problem, one line each with its YAML path, the
     value and the fix (YAML 1.1 surprises such as ``limit: 010`` or ``shots: yes`` included).
-    ``task_names``: the accepted task names, to check each ``task:`` against (the layers above
-    pass ``helpers.core.tasks.list_tasks()``; None skips that check).
+    ``task_names``: the accepted task names, to check each ``task:`` against; ``sections``: the
+    experiment sections a profile may have (``{key: ProfileSection}``; None: none, so a ``swap:``
+    is an unknown key). The project's loader passes both
+    (:func:`helpers.experiments.config.load_profiles`); None skips the task-name check.
     """
+    sections = dict(sections or {})
     path = Path(path) if path is not None else default_profiles_file()
     if not path.is_file():
         raise ProfileError(f"Profiles file {path} not found; restore data/profiles.yml from git.")
@@ -165,18 +155,23 @@ def load_profiles(path: str | Path | None = None, task_names: Collection[str] | 
         raw = read_profiles_yaml(path)
     except yaml.YAMLError as err:
         raise ProfileError(f"{path} is not valid YAML: {' '.join(str(err).split())}") from None
-    problems = check_profiles(raw, tuple(TASK_KINDS), task_names)
+    problems = check_profiles(raw, tuple(TASK_KINDS), task_names, sections)
     if problems:
         listed = "\n".join(f"  {path.name}: {line}" for line in problems)
         raise ProfileError(f"{path}: {len(problems)} problem(s), nothing was run:\n{listed}")
-    return {str(name): _profile(str(name), spec) for name, spec in raw.items()}
+    return {str(name): _profile(str(name), spec, sections) for name, spec in raw.items()}
 
 
-def load_profile(name: str, path: str | Path | None = None, task_names: Collection[str] | None = None) -> Profile:
+def load_profile(
+    name: str,
+    path: str | Path | None = None,
+    task_names: Collection[str] | None = None,
+    sections: Mapping[str, ProfileSection] | None = None,
+) -> Profile:
     """The profile called ``name`` (``ci``, ``offline``, ``small``, ``paper``, ...) of ``path``
     (None: :func:`default_profiles_file`); the whole file is checked (:func:`load_profiles`)."""
     path = Path(path) if path is not None else default_profiles_file()
-    profiles = load_profiles(path, task_names)
+    profiles = load_profiles(path, task_names, sections)
     if name not in profiles:
         raise ProfileError(f"Unknown profile {name!r}; defined in {path}: {', '.join(profiles)}.")
     return profiles[name]

@@ -29,10 +29,11 @@ from pathlib import Path
 
 import yaml
 
+from helpers.experiments.config import load_profile
 from helpers.experiments.registry import EXPERIMENTS
 from helpers.infra.files import atomic_write_text
 from helpers.infra.paths import REPO_ROOT
-from helpers.infra.profiles import Profile, ProfileError, load_profile, profiles_file_env
+from helpers.infra.profiles import Profile, ProfileError, profiles_file_env
 from helpers.render import plots
 from helpers.report import citation
 from helpers.report.chapters import prepare_chapters

@@ -26,8 +26,8 @@ from helpers.analysis.published import (
     mmlu_math_summary,
 )
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
+from helpers.experiments.config import load_profile
 from helpers.infra.paths import REPO_ROOT
-from helpers.infra.profiles import load_profile
 from helpers.render.markdown import markdown_table, table_directive
 
 PROVENANCE_PACKAGES = (

@@ -263,7 +263,7 @@ def kind_labels(settings: Mapping) -> dict[str, str]:
 
 def default_task_kinds(profile: str, profiles_file: str | Path | None = None) -> list[str]:
     """The kinds of :data:`DEFAULT_KINDS` that ``profile`` defines (for the notebook's ``task_kinds=None``)."""
-    from helpers.infra.profiles import load_profile
+    from helpers.experiments.config import load_profile
 
     chosen = load_profile(profile, profiles_file)
     return [kind for kind in DEFAULT_KINDS if kind in chosen.tasks]

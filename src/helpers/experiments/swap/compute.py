@@ -44,6 +44,7 @@ from helpers.experiments.evaluation import (
     request_rows,
 )
 from helpers.experiments.swap.plan import SwapPlan, conditions_for
+from helpers.experiments.swap.settings import swap_settings
 from helpers.infra.profiles import TaskSetting
 from helpers.infra.store import ResultNotFoundError, StoreStack
 
@@ -365,7 +366,8 @@ def fill_jobs(profile, store: str | None = None, profiles_file: str | None = Non
     from helpers.infra.jobs import Job
     from helpers.infra.paths import results_dir
 
-    if profile.swap is None:
+    swap = swap_settings(profile)
+    if swap is None:
         return []
     store_path = str(Path(store if store is not None else results_dir()).expanduser().resolve())
     return [
@@ -380,5 +382,5 @@ def fill_jobs(profile, store: str | None = None, profiles_file: str | None = Non
                 "store": store_path,
             },
         )
-        for donor, recipient in profile.swap.pairs
+        for donor, recipient in swap.pairs
     ]

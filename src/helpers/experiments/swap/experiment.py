@@ -2,7 +2,8 @@
 
 Its parameters are checked one by one here (a mixing weight outside [0, 1] is refused in one line
 before anything is scored); :func:`check_plan` then checks them against the profile (a ``swap:``
-section or ``pairs``, task kinds the profile's swap section shares) by building the swap plan.
+section or ``pairs``, task kinds the profile's swap section shares) by building the swap plan. The
+``swap:`` section of a profile is the experiment's own (:mod:`helpers.experiments.swap.settings`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from helpers.experiments.parameters import (
     schema,
 )
 from helpers.experiments.spec import SWAP_CODE, Experiment
+from helpers.experiments.swap.settings import SECTION, swap_settings
 
 
 def fill_jobs(profile, store: str | None = None, profiles_file: str | None = None) -> list:
@@ -68,7 +70,7 @@ def check_plan(config) -> None:
 
 def needs(profile) -> str:
     """What ``profile`` lacks for a swap run with the notebook's defaults ("" when nothing)."""
-    return "" if profile.swap is not None else "a swap: section (pairs of donor and recipient models)"
+    return "" if swap_settings(profile) is not None else "a swap: section (pairs of donor and recipient models)"
 
 
 EXPERIMENT = Experiment(
@@ -100,4 +102,5 @@ EXPERIMENT = Experiment(
     jobs_for=jobs_for,
     check_plan=check_plan,
     needs=needs,
+    profile_section=SECTION,
 )

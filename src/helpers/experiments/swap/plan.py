@@ -18,6 +18,7 @@ from typing import Any
 from helpers.core.attention.lockstep import Condition
 from helpers.experiments.config import ExperimentConfig, configure
 from helpers.experiments.parameters import ParameterError
+from helpers.experiments.swap.settings import swap_settings
 from helpers.infra.profiles import TaskSetting
 
 NAME = "swap"
@@ -101,9 +102,9 @@ def swap_plan(config: ExperimentConfig, *, pairs: Sequence[Sequence[str]] | None
     alphas, layers = extra.get("alphas"), extra.get("layers")
     max_layers, swap_limit = extra.get("max_layers"), extra.get("swap_limit")
     profile = config.profile
-    if profile.swap is None and pairs is None:
+    swap = swap_settings(profile)
+    if swap is None and pairs is None:
         raise SwapExperimentError(f"profile {profile.name!r} has no swap: section; give pairs=[[donor, recipient]].")
-    swap = profile.swap
     chosen_pairs = _check_pairs(pairs if pairs is not None else swap.pairs)
     chosen_alphas = _check_alphas(alphas if alphas is not None else (swap.alphas if swap else (0.0, 1.0)))
     if max_layers is None:

@@ -19,7 +19,8 @@ import pandas as pd
 from helpers.analysis.items import item_table
 from helpers.analysis.metrics import MetricError
 from helpers.analysis.published import load_published, mmlu_math_summary
-from helpers.infra.profiles import PROFILES_FILE, Profile, load_profiles
+from helpers.experiments.config import load_profiles
+from helpers.infra.profiles import PROFILES_FILE, Profile
 from helpers.infra.store import ResultNotFoundError, StoreStack
 
 JUDGING_PROFILES = ("paper", "small")

@@ -28,9 +28,10 @@ def swap_items(profile: str, stack=None) -> pd.DataFrame | None:
     """Item tables of the baseline and full-swap conditions of ``profile``'s swap, or None if not stored."""
     from helpers.experiments.swap.compute import swap_rows
     from helpers.experiments.swap.plan import swap_config, swap_plan
+    from helpers.experiments.swap.settings import swap_settings
 
     config = swap_config(profile, profiles_file_of(profile), overrides={"compute_missing": False})
-    if config.profile.swap is None:
+    if swap_settings(config.profile) is None:
         return None
     try:
         rows = swap_rows(swap_plan(config), stack=stack, compute_missing=False)
