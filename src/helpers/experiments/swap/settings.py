@@ -18,7 +18,7 @@ Schema (``?``: optional), under a profile::
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,38 @@ class SwapSetting:
     max_layers: int = 8  # recipient layers in the per-layer sweep (every k-th layer)
 
 
+def _check_list(
+    value: Any,
+    path: str,
+    problems: Problems,
+    *,
+    what: str,
+    fix: str,
+    item_ok: Callable[[Any], bool],
+    item_what: str,
+    item_fix: str,
+    may_be_empty: bool = True,
+) -> bool:
+    """A list (non-empty unless ``may_be_empty``) whose every item passes ``item_ok`` (an item YAML 1.1
+    misread is reported already); one problem for a value that is no such list, one per bad item.
+    Returns whether ``value`` is a list."""
+    if not isinstance(value, list) or not (value or may_be_empty):
+        problems.add(path, value, what, fix)
+        return False
+    for index, item in enumerate(value):
+        if not isinstance(item, Yaml11Surprise) and not item_ok(item):
+            problems.add(f"{path}[{index}]", item, item_what, item_fix)
+    return True
+
+
+def _is_pair(pair: Any) -> bool:
+    return isinstance(pair, list) and len(pair) == 2 and all(isinstance(model, str) and model.strip() for model in pair)
+
+
+def _is_alpha(alpha: Any) -> bool:
+    return not isinstance(alpha, bool) and isinstance(alpha, (int, float)) and 0.0 <= alpha <= 1.0
+
+
 def check_swap(swap: Any, path: str, kinds: Collection[str], problems: Problems) -> None:
     """Add every problem of a profile's ``swap:`` section (at YAML path ``path``) to ``problems``;
     ``kinds``: the task kinds of the profile's ``tasks``."""
@@ -56,62 +88,39 @@ def check_swap(swap: Any, path: str, kinds: Collection[str], problems: Problems)
         problems.add(path, swap, "must be a mapping", "write pairs, alphas, tasks, limit, max_layers under it")
         return
     unknown_keys(swap, KEYS, path, problems)
-    pairs = swap.get("pairs", [])
-    if not isinstance(pairs, list):
-        problems.add(
-            f"{path}.pairs",
-            pairs,
-            "must be a list of [donor, recipient] pairs",
-            "write e.g. pairs: [[random:pythia-410m, random:pythia-1.4b]]",
-        )
-    else:
-        for index, pair in enumerate(pairs):
-            if isinstance(pair, Yaml11Surprise):
-                continue
-            if (
-                not isinstance(pair, list)
-                or len(pair) != 2
-                or not all(isinstance(model, str) and model.strip() for model in pair)
-            ):
-                problems.add(
-                    f"{path}.pairs[{index}]",
-                    pair,
-                    "must name two models, [donor, recipient]",
-                    "write e.g. [random:pythia-410m, random:pythia-1.4b]",
-                )
-    alphas = swap.get("alphas", [0.0, 1.0])
-    if not isinstance(alphas, list) or not alphas:
-        problems.add(
-            f"{path}.alphas",
-            alphas,
-            "must be a non-empty list of numbers in [0, 1]",
-            "write e.g. alphas: [0.0, 0.5, 1.0]",
-        )
-    else:
-        for index, alpha in enumerate(alphas):
-            if isinstance(alpha, Yaml11Surprise):
-                continue
-            if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 <= alpha <= 1.0:
-                problems.add(
-                    f"{path}.alphas[{index}]",
-                    alpha,
-                    "must be a number in [0, 1]",
-                    "write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)",
-                )
+    _check_list(
+        swap.get("pairs", []),
+        f"{path}.pairs",
+        problems,
+        what="must be a list of [donor, recipient] pairs",
+        fix="write e.g. pairs: [[random:pythia-410m, random:pythia-1.4b]]",
+        item_ok=_is_pair,
+        item_what="must name two models, [donor, recipient]",
+        item_fix="write e.g. [random:pythia-410m, random:pythia-1.4b]",
+    )
+    _check_list(
+        swap.get("alphas", [0.0, 1.0]),
+        f"{path}.alphas",
+        problems,
+        what="must be a non-empty list of numbers in [0, 1]",
+        fix="write e.g. alphas: [0.0, 0.5, 1.0]",
+        item_ok=_is_alpha,
+        item_what="must be a number in [0, 1]",
+        item_fix="write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)",
+        may_be_empty=False,
+    )
     swap_kinds = swap.get("tasks", [])
-    if not isinstance(swap_kinds, list):
-        problems.add(
-            f"{path}.tasks", swap_kinds, "must be a list of task kinds", "write e.g. tasks: [knowledge, procedure]"
-        )
+    if not _check_list(
+        swap_kinds,
+        f"{path}.tasks",
+        problems,
+        what="must be a list of task kinds",
+        fix="write e.g. tasks: [knowledge, procedure]",
+        item_ok=lambda kind: kind in kinds,
+        item_what="is not a task kind of this profile",
+        item_fix=f"use one of {', '.join(map(str, kinds)) or '(none: add tasks first)'}",
+    ):
         swap_kinds = []
-    for index, kind in enumerate(swap_kinds):
-        if not isinstance(kind, Yaml11Surprise) and kind not in kinds:
-            problems.add(
-                f"{path}.tasks[{index}]",
-                kind,
-                "is not a task kind of this profile",
-                f"use one of {', '.join(map(str, kinds)) or '(none: add tasks first)'}",
-            )
     limit = swap.get("limit", 20)
     if isinstance(limit, dict):
         for kind in swap_kinds:
