@@ -101,3 +101,12 @@ def test_each_experiment_is_registered_by_its_own_package():
         assert experiment.notebook == NOTEBOOKS_DIR / f"{name}.ipynb"
         assert (experiment.fill_jobs is None) == (experiment.missing_work is None) == (experiment.jobs_for is None)
         assert bool(experiment.code) == experiment.scores, name  # a code-version rule exactly when it stores scores
+
+
+def test_profile_sections_are_those_the_experiments_register():
+    """The project's profile loader accepts exactly the sections the registered experiments own."""
+    from helpers.experiments.registry import profile_sections
+    from helpers.experiments.swap.settings import SECTION
+
+    owned = {name: e.profile_section for name, e in EXPERIMENTS.items() if e.profile_section is not None}
+    assert owned == {"swap": SECTION} and profile_sections() == {"swap": SECTION}
