@@ -67,7 +67,7 @@ def test_every_scaling_table_has_its_download():
 
 
 def test_a_long_table_keeps_its_download_outside_the_folded_part():
-    from helpers.experiments.scaling.display import reader_table
+    from helpers.render.tables import reader_table
 
     text = reader_table(pd.DataFrame({"a": range(20)}), {"a": "A"}, filename="long.csv")
     assert text.startswith("<details>") and text.index("</details>") < text.index(DOWNLOAD_CLASS)
@@ -77,7 +77,7 @@ def test_a_long_table_keeps_its_download_outside_the_folded_part():
 
 
 def test_the_model_table_downloads_exact_parameter_counts():
-    from helpers.experiments.model_notes import model_table_markdown
+    from helpers.analysis.model_table import model_table_markdown
 
     table = pd.DataFrame(
         {

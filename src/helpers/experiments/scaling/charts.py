@@ -1,7 +1,7 @@
 """Charts of the scaling chapter's own measurements: loss and accuracy against parameters, fits.
 
 Every chart fits the book's ~700 px column (at most two facet columns, legend at the bottom),
-colours a family the same in every figure (:mod:`~helpers.experiments.scaling.palette`: pass
+colours a family the same in every figure (:mod:`~helpers.render.palette`: pass
 the chapter's ``palette``), joins points by a line only within a family (a family differs in
 size only; a lone model is a point), and fits its log axis to the data. Each point carries its
 interval (Wilson for accuracy, bootstrap for loss) and every accuracy panel its chance line.
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
 from helpers.experiments.scaling.views import SIZE_BASES, kind_rank, size_long
-from helpers.render.charts import ChartInputError, baseline_rule, require_table
+from helpers.render.charts import ChartInputError, baseline_rule, family_color, require_table, size_axis
+from helpers.render.palette import default_domain
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 170

@@ -25,8 +25,8 @@ import pandas as pd
 
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import group_summary
-from helpers.experiments.model_notes import param_label
-from helpers.experiments.scaling.display import number_interval, pct_interval, reader_table
+from helpers.render.numbers import number_interval, param_label, pct_interval
+from helpers.render.tables import reader_table
 
 SIZE_BASES = {"total": "n_params_total", "non-embedding": "n_params_nonembedding"}
 """Size basis label -> parameter-count column of the item table."""

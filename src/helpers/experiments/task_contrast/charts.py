@@ -2,7 +2,7 @@
 
 Every chart fits the book's ~700 px column (at most two facet columns, legends at the bottom),
 colours a family as every other figure of the chapter does (pass the chapter's ``palette``,
-:mod:`helpers.experiments.scaling.palette`), draws lines only between models of one family,
+:mod:`helpers.render.palette`), draws lines only between models of one family,
 fits its log axis to the data, and gives every point its interval (``mark_errorbar``) and every
 accuracy panel its chance line. Encodings that are not families (letters, scoring formats,
 metrics) use a separate palette so they are not read as families. Missing columns raise
@@ -17,10 +17,10 @@ import altair as alt
 import pandas as pd
 
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
-from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
 from helpers.experiments.task_contrast.chain import CHAIN_LEVELS, CHAIN_METRICS
 from helpers.experiments.task_contrast.views import KIND_LABELS
-from helpers.render.charts import CHANCE_STYLE, ChartInputError, baseline_rule, require_table  # noqa: F401 (re-exported)
+from helpers.render.charts import CHANCE_STYLE, ChartInputError, baseline_rule, family_color, require_table, size_axis  # noqa: F401 (re-exported)
+from helpers.render.palette import default_domain
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 150
