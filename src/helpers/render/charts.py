@@ -40,6 +40,7 @@ import pandas as pd
 
 from helpers.render import palette
 from helpers.render.plots import theme_config
+from helpers.render.tables import require_columns
 
 MAX_CHART_WIDTH = 680
 """Widest a chart may render, legend and titles included (the book's content column at 1280 px)."""
@@ -96,12 +97,9 @@ class ChartInputError(ValueError):
 def require_table(
     table: pd.DataFrame, columns: Sequence[str], builder: str, source: str, error: type[ValueError] = ChartInputError
 ) -> None:
-    """Raise ``error`` unless ``table`` is a non-empty DataFrame with ``columns`` (shared by every chart module)."""
-    if not isinstance(table, pd.DataFrame):
-        raise error(f"{builder} needs a DataFrame from {source}; got {type(table).__name__}.")
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise error(f"{builder}: the table lacks columns {missing}; pass the output of {source}.")
+    """Raise ``error`` unless ``table`` is a non-empty DataFrame with ``columns`` (shared by every chart module;
+    :func:`helpers.render.tables.require_columns` and an emptiness check)."""
+    require_columns(table, columns, builder, f"pass the output of {source}", error)
     if table.empty:
         raise error(f"{builder}: the table is empty; {source} found nothing to show.")
 

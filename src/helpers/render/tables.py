@@ -6,6 +6,7 @@
   (DataTables) in its offline mode: the first table of a kernel also emits itables' offline
   bundle (DataTables inlined, loaded as a ``blob:`` module, no request leaves the page), later ones
   reuse it. A CSV link of the same rows sits beside it.
+* :func:`require_columns`: the check every view and chart makes of the table it is given.
 * :func:`reader_table`: a DataFrame of already formatted cells -> a MyST pipe table with labelled
   columns, collapsed in a ``<details>`` block when it is long, with its download below.
 * :func:`with_download`: a results table a chapter shows as markdown (a pipe table) with the CSV
@@ -22,7 +23,7 @@ import base64
 import gzip
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -91,6 +92,19 @@ def with_download(markdown: str, table: pd.DataFrame, filename: str | None = Non
     """
     name = filename or csv_filename(" ".join(map(str, table.columns[:4])))
     return f"{markdown}\n\n{csv_link(download_rows(table), name, 'Download the table (CSV)')}\n"
+
+
+def require_columns(
+    table: pd.DataFrame, columns: Sequence[str], what: str, fix: str, error: type[ValueError] = ValueError
+) -> None:
+    """Raise ``error`` unless ``table`` is a DataFrame with ``columns``: the one input check of the chapters'
+    views and charts. ``what`` names the caller; ``fix`` tells what to pass instead, e.g.
+    ``"pass helpers.analysis.items.item_table(rows)"``; both appear in the one-line message."""
+    if not isinstance(table, pd.DataFrame):
+        raise error(f"{what} needs a DataFrame; got {type(table).__name__}; {fix}.")
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise error(f"{what}: the table lacks columns {missing}; {fix}.")
 
 
 MAX_ROWS = 12

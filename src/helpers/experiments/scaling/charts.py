@@ -33,9 +33,18 @@ def _with_labels(data: pd.DataFrame, labels: dict[str, str] | None) -> pd.DataFr
     return data.assign(kind_label=data["kind"].map(lambda kind: (labels or {}).get(kind, kind)))
 
 
-def _facet(kinds: Sequence[str], data: pd.DataFrame) -> alt.Facet:
+def _kind_panels(layers: Sequence[alt.Chart], data: pd.DataFrame, y_scale: str) -> alt.FacetChart:
+    """``layers`` over ``data``, one panel per task kind (:data:`FACET_COLUMNS` a row, in kind order);
+    ``y_scale``: "independent" or "shared" y axes across the panels."""
+    kinds = _kind_sort(data["kind"])
     order = [label for label in dict.fromkeys(data.set_index("kind").loc[kinds, "kind_label"])]
-    return alt.Facet("kind_label:N", title=None, sort=order, header=alt.Header(labelFontWeight="bold"))
+    facet = alt.Facet("kind_label:N", title=None, sort=order, header=alt.Header(labelFontWeight="bold"))
+    return (
+        alt.layer(*layers, data=data)
+        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        .facet(facet=facet, columns=FACET_COLUMNS)
+        .resolve_scale(y=y_scale)
+    )
 
 
 def scale_chart(
@@ -98,16 +107,7 @@ def scale_chart(
         layers.append(baseline_rule("chance"))
         if "majority" in data.columns and data["majority"].notna().any():  # unbalanced labels: always the majority
             layers.append(baseline_rule("majority", "majority"))
-    kinds = _kind_sort(data["kind"])
-    return (
-        alt.layer(*layers, data=data)
-        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
-        .facet(
-            facet=_facet(kinds, data),
-            columns=FACET_COLUMNS,
-        )
-        .resolve_scale(y="independent" if metric == "loss" else "shared")
-    )
+    return _kind_panels(layers, data, "independent" if metric == "loss" else "shared")
 
 
 def fit_chart(
@@ -164,13 +164,4 @@ def fit_chart(
             ],
         ),
     ]
-    kinds = _kind_sort(data["kind"])
-    return (
-        alt.layer(*layers, data=data)
-        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
-        .facet(
-            facet=_facet(kinds, data),
-            columns=FACET_COLUMNS,
-        )
-        .resolve_scale(y="independent")
-    )
+    return _kind_panels(layers, data, "independent")

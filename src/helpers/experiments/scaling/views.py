@@ -26,7 +26,7 @@ import pandas as pd
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import group_summary
 from helpers.render.numbers import number_interval, param_label, pct_interval
-from helpers.render.tables import reader_table
+from helpers.render.tables import reader_table, require_columns
 
 SIZE_BASES = {"total": "n_params_total", "non-embedding": "n_params_nonembedding"}
 """Size basis label -> parameter-count column of the item table."""
@@ -57,13 +57,8 @@ class ScalingViewError(ValueError):
 
 def check_items(items: pd.DataFrame) -> None:
     """Raise :class:`ScalingViewError` unless ``items`` has the item table's columns."""
-    if not isinstance(items, pd.DataFrame):
-        raise ScalingViewError(f"expected the item table (a DataFrame); got {type(items).__name__}.")
-    missing = [column for column in REQUIRED_COLUMNS if column not in items.columns]
-    if missing:
-        raise ScalingViewError(
-            f"the item table lacks columns {missing}; pass helpers.analysis.items.item_table(config.rows(...))."
-        )
+    fix = "pass helpers.analysis.items.item_table(config.rows(...))"
+    require_columns(items, REQUIRED_COLUMNS, "the scaling views", fix, ScalingViewError)
 
 
 def kind_rank(kind: str) -> tuple[int, str]:

@@ -32,6 +32,7 @@ from helpers.analysis.baselines import majority_label_share
 from helpers.analysis.inference import chance_family
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import chance_level, group_summary
+from helpers.render.tables import require_columns
 
 SIZE_COLUMNS = ("n_params_nonembedding", "n_params_total")
 """Columns of the item table that can serve as model size."""
@@ -81,15 +82,7 @@ def short_model_name(model_id: str) -> str:
 
 def require(items: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     """Raise :class:`ContrastInputError` unless ``items`` is a DataFrame with ``columns``."""
-    if not isinstance(items, pd.DataFrame):
-        raise ContrastInputError(
-            f"{what} needs a DataFrame (helpers.analysis.items.item_table(rows)); got {type(items).__name__}."
-        )
-    missing = [column for column in columns if column not in items.columns]
-    if missing:
-        raise ContrastInputError(
-            f"{what}: the item table lacks columns {missing}; pass helpers.analysis.items.item_table(rows)."
-        )
+    require_columns(items, columns, what, "pass helpers.analysis.items.item_table(rows)", ContrastInputError)
 
 
 def check_size_column(size_column: str) -> None:
