@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.pythia_arithmetic import FINAL_STEP, PYTHIA_SIZES, SHOTS
-from helpers.experiments.published_pythia.views import FIT_CURVE_COLUMNS, METRIC_LABEL, MMLU_LABEL
+from helpers.experiments.published_pythia.views import FIT_CURVE_COLUMNS, METRIC_LABEL, MMLU_LABEL, POINT_COLUMNS
 from helpers.render.charts import (  # noqa: F401 (ChartInputError re-exported)
     LEGEND_COLUMNS,
     MAX_FACET_COLUMNS,
@@ -43,19 +43,6 @@ SHOT_COLORS = ("#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b")
 """0, 2, 4, 8, 16 shots: light to dark."""
 INTERVAL_NOTE = "bars: 95% intervals, first operands as clusters"
 POINTS_SOURCE = "helpers.experiments.published_pythia.views.accuracy_points"
-POINT_COLUMNS = [
-    "model",
-    "size",
-    "model_label",
-    "n_params",
-    "step",
-    "compute",
-    "operation",
-    "shots",
-    "acc",
-    "low",
-    "high",
-]
 PANEL_TITLE_CHARS = 30
 """Characters per line of the title of one of two side-by-side panels."""
 

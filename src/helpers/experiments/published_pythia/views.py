@@ -32,20 +32,21 @@ METRIC_LABEL = (
 )
 """The metric of every arithmetic table and chart, for captions."""
 MMLU_LABEL = "published MMLU-math accuracy (harness hendrycksTest v0, log-likelihood of the answer text), Pythia v1"
-FIT_CURVE_COLUMNS = (
+POINT_COLUMNS = (
     "model",
     "size",
     "model_label",
     "n_params",
     "step",
     "compute",
+    "operation",
     "shots",
     "acc",
     "low",
     "high",
-    "layer",
-    "held_out",
 )
+"""The columns of :func:`accuracy_points` the charts read."""
+FIT_CURVE_COLUMNS = (*(column for column in POINT_COLUMNS if column != "operation"), "layer", "held_out")
 """The columns of :func:`fit_curves` (and ``operation``): a model's observed cell, or a fitted curve's point."""
 TERM_LABELS = {
     "intercept": "intercept b0",

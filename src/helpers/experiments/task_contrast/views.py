@@ -118,6 +118,29 @@ def kinds_present(items: pd.DataFrame, kinds: Sequence[str] | None, default: Seq
     return list(kinds)
 
 
+def view_inputs(
+    items: pd.DataFrame,
+    families: Mapping[str, Sequence[str]],
+    kinds: Sequence[str] | None,
+    default_kinds: Sequence[str],
+    size_column: str,
+    bootstrap: int,
+    columns: Sequence[str],
+    what: str,
+) -> tuple[list[str], pd.DataFrame]:
+    """The checks a per-kind view of the item table makes first, then what it iterates over:
+    ``(kinds, models)`` = (:func:`kinds_present` of ``kinds`` or ``default_kinds``, :func:`model_families`).
+
+    Raises :class:`ContrastInputError` (naming ``what``) for missing ``columns`` (``size_column`` is
+    added), a size column other than :data:`SIZE_COLUMNS` or a bootstrap count that is neither 0 nor
+    at least 100.
+    """
+    require(items, [*columns, size_column], what)
+    check_size_column(size_column)
+    check_resamples(bootstrap, error=ContrastInputError)
+    return kinds_present(items, kinds, default_kinds), model_families(items, families, size_column)
+
+
 def model_families(
     items: pd.DataFrame, families: Mapping[str, Sequence[str]], size_column: str = "n_params_nonembedding"
 ) -> pd.DataFrame:
@@ -219,14 +242,10 @@ def side_by_side(
     seeded bootstrap interval; NaN when ``bootstrap == 0``). ``kinds=None`` takes the present
     kinds of :data:`SIDE_BY_SIDE_KINDS`.
     """
-    require(
-        items,
-        ["model_id", "kind", "item_id", "n_choices", "correct", "gold_nll_per_token", size_column],
-        "side_by_side",
+    columns = ["model_id", "kind", "item_id", "n_choices", "correct", "gold_nll_per_token"]
+    chosen, models = view_inputs(
+        items, families, kinds, SIDE_BY_SIDE_KINDS, size_column, bootstrap, columns, "side_by_side"
     )
-    check_resamples(bootstrap, error=ContrastInputError)
-    chosen = kinds_present(items, kinds, SIDE_BY_SIDE_KINDS)
-    models = model_families(items, families, size_column)
     rows = []
     for kind in chosen:
         of_kind = items[items["kind"] == kind]
