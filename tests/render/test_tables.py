@@ -126,3 +126,28 @@ def test_enable_makes_the_kernel_show_every_dataframe_with_its_download():
         for kind in (pd.DataFrame, Styler):
             formatter.pop(kind, None)
         InteractiveShell.clear_instance()
+
+
+def test_require_columns_names_the_caller_the_missing_columns_and_the_fix():
+    from helpers.render.tables import require_columns
+
+    class ViewError(ValueError):
+        pass
+
+    require_columns(pd.DataFrame({"a": [], "b": []}), ["a", "b"], "view", "pass x", ViewError)  # empty is fine
+    with pytest.raises(ViewError, match=r"^view: the table lacks columns \['c'\]; pass x\.$"):
+        require_columns(pd.DataFrame({"a": [1]}), ["a", "c"], "view", "pass x", ViewError)
+    with pytest.raises(ViewError, match=r"^view needs a DataFrame; got list; pass x\.$"):
+        require_columns([1, 2], ["a"], "view", "pass x", ViewError)
+
+
+def test_require_listed_refuses_one_string_and_names_what_is_absent():
+    from helpers.render.tables import require_listed
+
+    assert require_listed(("b", "a"), {"a", "b", "c"}, "kinds", "score them") == ["b", "a"]
+    with pytest.raises(ValueError, match=r"^kinds='ab': pass a list, e.g. \['ab'\]\.$"):
+        require_listed("ab", {"a", "b"}, "kinds", "score them")  # a string is not a list of its letters
+    with pytest.raises(
+        ValueError, match=r"^kinds: \['z'\] are not in the table \(it has \['a', 'b'\]\); score them\.$"
+    ):
+        require_listed(["a", "z"], {"b", "a"}, "kinds", "score them")

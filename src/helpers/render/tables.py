@@ -6,7 +6,8 @@
   (DataTables) in its offline mode: the first table of a kernel also emits itables' offline
   bundle (DataTables inlined, loaded as a ``blob:`` module, no request leaves the page), later ones
   reuse it. A CSV link of the same rows sits beside it.
-* :func:`require_columns`: the check every view and chart makes of the table it is given.
+* :func:`require_columns`, :func:`require_listed`: the checks every view and chart makes of the table it
+  is given and of the names (models, task kinds) it is asked for.
 * :func:`reader_table`: a DataFrame of already formatted cells -> a MyST pipe table with labelled
   columns, collapsed in a ``<details>`` block when it is long, with its download below.
 * :func:`with_download`: a results table a chapter shows as markdown (a pipe table) with the CSV
@@ -23,7 +24,7 @@ import base64
 import gzip
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -105,6 +106,22 @@ def require_columns(
     missing = [column for column in columns if column not in table.columns]
     if missing:
         raise error(f"{what}: the table lacks columns {missing}; {fix}.")
+
+
+def require_listed(
+    names: Sequence[str], present: Collection[str], what: str, fix: str, error: type[ValueError] = ValueError
+) -> list[str]:
+    """``names`` as a list, once checked to be a list of names (not one string) that all are in ``present``.
+
+    ``what`` names the argument (``"kinds"``, ``"families['pythia']"``), ``fix`` tells what to do about
+    names the table lacks; both appear in ``error``'s one-line message.
+    """
+    if isinstance(names, str):
+        raise error(f"{what}={names!r}: pass a list, e.g. [{names!r}].")
+    missing = [name for name in names if name not in present]
+    if missing:
+        raise error(f"{what}: {missing} are not in the table (it has {sorted(present)}); {fix}.")
+    return list(names)
 
 
 MAX_ROWS = 12

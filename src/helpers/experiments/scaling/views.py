@@ -26,7 +26,7 @@ import pandas as pd
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import group_summary
 from helpers.render.numbers import number_interval, param_label, pct_interval
-from helpers.render.tables import reader_table, require_columns
+from helpers.render.tables import reader_table, require_columns, require_listed
 
 SIZE_BASES = {"total": "n_params_total", "non-embedding": "n_params_nonembedding"}
 """Size basis label -> parameter-count column of the item table."""
@@ -73,14 +73,8 @@ def family_groups(items: pd.DataFrame, families: Mapping[str, Sequence[str]]):
         raise ScalingViewError("families is empty: give family -> model ids (config.family_model_ids()).")
     present = set(items["model_id"])
     for family, model_ids in families.items():
-        if isinstance(model_ids, str):
-            raise ScalingViewError(f"families[{family!r}]={model_ids!r}: expected a list of model ids.")
-        absent = [model for model in model_ids if model not in present]
-        if absent:
-            raise ScalingViewError(
-                f"family {family!r}: models {absent} have no rows in the item table (it has "
-                f"{sorted(present)}); pass model ids from config.family_model_ids(), not sources."
-            )
+        fix = "pass model ids from config.family_model_ids(), not sources"
+        require_listed(model_ids, present, f"families[{family!r}]", fix, ScalingViewError)
         family_items = items[items["model_id"].isin(list(model_ids))]
         listed = {model: rank for rank, model in enumerate(dict.fromkeys(model_ids))}
         for kind in sorted(family_items["kind"].unique(), key=kind_rank):

@@ -124,6 +124,46 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
 # --------------------------------------------------------------------------- 2. chain
 
 
+def _dots_and_bars(
+    field: str,
+    x_scale: alt.Scale,
+    x_title: str,
+    y: alt.Y,
+    y_offset: alt.YOffset,
+    color: alt.Color,
+    tooltip: list,
+    *,
+    x_axis: alt.Axis = alt.Undefined,
+    shape: alt.Shape = alt.Undefined,
+    valid_only: bool = False,
+    **point,
+) -> tuple[alt.Chart, alt.Chart]:
+    """``(bars, points)``: filled points of ``field`` along x, each row of ``y`` split by ``y_offset``, and
+    error bars from ``<field>_low`` to ``<field>_high`` (only where the low end is valid with ``valid_only``).
+    ``point``: more options of the point mark (e.g. ``size``)."""
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, **point)
+        .encode(
+            x=alt.X(f"{field}:Q", scale=x_scale, title=x_title, axis=x_axis),
+            y=y,
+            yOffset=y_offset,
+            color=color,
+            shape=shape,
+            tooltip=tooltip,
+        )
+    )
+    bars = alt.Chart().transform_filter(f"isValid(datum.{field}_low)") if valid_only else alt.Chart()
+    bars = bars.mark_errorbar(ticks=True).encode(
+        x=alt.X(f"{field}_low:Q", scale=x_scale, title=x_title),
+        x2=f"{field}_high:Q",
+        y=y,
+        yOffset=y_offset,
+        color=color,
+    )
+    return bars, points
+
+
 def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) -> alt.Chart:
     """Within-family correlation with size (x) of each chain metric (y), per item and for model means."""
     if isinstance(table, pd.DataFrame) and table.empty:
@@ -144,37 +184,19 @@ def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) ->
     y = alt.Y("metric_label:N", sort=metric_order, title=None)
     y_offset = alt.YOffset("series:N")
     shape = alt.Shape("level:N", sort=list(CHAIN_LEVELS), title="correlation of", legend=alt.Legend(orient="bottom"))
-    x_scale = alt.Scale(domain=[-1, 1])
-    points = (
-        alt.Chart()
-        .mark_point(filled=True, size=50)
-        .encode(
-            x=alt.X("correlation:Q", scale=x_scale, title="Spearman rho with size (within family)"),
-            y=y,
-            yOffset=y_offset,
-            color=color,
-            shape=shape,
-            tooltip=[
-                "family:N",
-                "metric_label:N",
-                "level:N",
-                alt.Tooltip("correlation:Q", format=".2f"),
-                alt.Tooltip("n_items:Q"),
-                alt.Tooltip("n_models:Q"),
-            ],
-        )
-    )
-    bars = (
-        alt.Chart()
-        .transform_filter("isValid(datum.correlation_low)")
-        .mark_errorbar(ticks=True)
-        .encode(
-            x=alt.X("correlation_low:Q", scale=x_scale, title="Spearman rho with size (within family)"),
-            x2="correlation_high:Q",
-            y=y,
-            yOffset=y_offset,
-            color=color,
-        )
+    tooltip = ["family:N", "metric_label:N", "level:N", alt.Tooltip("correlation:Q", format=".2f")]
+    tooltip += [alt.Tooltip("n_items:Q"), alt.Tooltip("n_models:Q")]
+    bars, points = _dots_and_bars(
+        "correlation",
+        alt.Scale(domain=[-1, 1]),
+        "Spearman rho with size (within family)",
+        y,
+        y_offset,
+        color,
+        tooltip,
+        shape=shape,
+        valid_only=True,
+        size=50,
     )
     zero = alt.Chart().mark_rule(**CHANCE_STYLE).encode(x=alt.datum(0))
     return (
@@ -247,35 +269,9 @@ def format_chart(table: pd.DataFrame) -> alt.LayerChart:
     color = _other_color("format", formats, "scoring")
     y = alt.Y("model:N", sort=models, title=None)
     y_offset = alt.YOffset("format:N", sort=formats)
-    x_scale = alt.Scale(domain=[0, 1])
-    points = (
-        alt.Chart()
-        .mark_point(filled=True)
-        .encode(
-            x=alt.X("accuracy:Q", title="accuracy", scale=x_scale, axis=alt.Axis(format="%")),
-            y=y,
-            yOffset=y_offset,
-            color=color,
-            tooltip=[
-                "model:N",
-                "family:N",
-                "format:N",
-                alt.Tooltip("accuracy:Q", format=".3f"),
-                alt.Tooltip("n_items:Q"),
-            ],
-        )
-    )
-    bars = (
-        alt.Chart()
-        .mark_errorbar(ticks=True)
-        .encode(
-            x=alt.X("accuracy_low:Q", title="accuracy", scale=x_scale),
-            x2="accuracy_high:Q",
-            y=y,
-            yOffset=y_offset,
-            color=color,
-        )
-    )
+    tooltip = ["model:N", "family:N", "format:N", alt.Tooltip("accuracy:Q", format=".3f"), alt.Tooltip("n_items:Q")]
+    x_scale, axis = alt.Scale(domain=[0, 1]), alt.Axis(format="%")
+    bars, points = _dots_and_bars("accuracy", x_scale, "accuracy", y, y_offset, color, tooltip, x_axis=axis)
     chance = baseline_rule("chance", axis="x")
     return alt.layer(bars, points, chance, data=table).properties(width=440, height=alt.Step(10))
 

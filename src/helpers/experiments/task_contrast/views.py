@@ -32,7 +32,7 @@ from helpers.analysis.baselines import majority_label_share
 from helpers.analysis.inference import chance_family
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import chance_level, group_summary
-from helpers.render.tables import require_columns
+from helpers.render.tables import require_columns, require_listed
 
 SIZE_COLUMNS = ("n_params_nonembedding", "n_params_total")
 """Columns of the item table that can serve as model size."""
@@ -107,15 +107,7 @@ def kinds_present(items: pd.DataFrame, kinds: Sequence[str] | None, default: Seq
                 "score them first (config.rows(kinds=[...]))."
             )
         return chosen
-    if isinstance(kinds, str):
-        raise ContrastInputError(f"kinds={kinds!r}: pass a list of task kinds, e.g. [{kinds!r}].")
-    missing = [kind for kind in kinds if kind not in present]
-    if missing:
-        raise ContrastInputError(
-            f"task kinds {missing} are not in the item table (it has {sorted(present)}); "
-            "score them first or leave them out."
-        )
-    return list(kinds)
+    return require_listed(kinds, present, "kinds", "score them first or leave them out", ContrastInputError)
 
 
 def view_inputs(
@@ -161,14 +153,8 @@ def model_families(
     known = set(sizes.index)
     rows = []
     for family, model_ids in families.items():
-        if isinstance(model_ids, str):
-            raise ContrastInputError(f"families[{family!r}]={model_ids!r}: expected a list of model ids.")
-        for model_id in model_ids:
-            if model_id not in known:
-                raise ContrastInputError(
-                    f"model {model_id!r} has no rows in the item table (models: {sorted(known)}); pass "
-                    "config.family_model_ids() of the run that produced the table, or score the model first."
-                )
+        fix = "pass config.family_model_ids() of the run that produced the table, or score the model first"
+        for model_id in require_listed(model_ids, known, f"families[{family!r}]", fix, ContrastInputError):
             rows.append(
                 {
                     "family": family,
