@@ -59,6 +59,18 @@ def _message(text: str) -> alt.Chart:
 # ----------------------------------------------------------------------- 1. side by side
 
 
+def _family_layers(x: alt.X, y: alt.Y, color: alt.Color, tooltip: list) -> list[alt.Chart]:
+    """A line per family (never across families), the intervals ``low``..``high`` where valid, and the points."""
+    return [
+        alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
+        alt.Chart()
+        .transform_filter("isValid(datum.low)")
+        .mark_errorbar(ticks=True)
+        .encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
+        alt.Chart().mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
+    ]
+
+
 def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) -> alt.FacetChart:
     """Accuracy (with chance) and loss per token against size: one row of two panels per task kind."""
     require_table(
@@ -102,15 +114,7 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
         alt.Tooltip("value:Q", format=".3f"),
         alt.Tooltip("n_items:Q"),
     ]
-    layers = [
-        alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
-        alt.Chart()
-        .transform_filter("isValid(datum.low)")
-        .mark_errorbar(ticks=True)
-        .encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
-        alt.Chart().mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
-        baseline_rule("chance"),
-    ]
+    layers = [*_family_layers(x, y, color, tooltip), baseline_rule("chance")]
     if data["majority"].notna().any():  # unbalanced labels: always the most common gold answer, dotted orange
         layers.append(baseline_rule("majority", "majority"))
     return (
@@ -334,21 +338,8 @@ def arithmetic_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = Non
     color = family_color("family", palette or default_domain(families), families)
     x = size_axis("n_params", data["n_params"])
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
-    layers = [
-        alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
-        alt.Chart()
-        .transform_filter("isValid(datum.low)")
-        .mark_errorbar(ticks=True)
-        .encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
-        alt.Chart()
-        .mark_point(filled=True)
-        .encode(
-            x=x,
-            y=y,
-            color=color,
-            tooltip=["model:N", "family:N", "metric_label:N", alt.Tooltip("value:Q", format=".3f")],
-        ),
-    ]
+    tooltip = ["model:N", "family:N", "metric_label:N", alt.Tooltip("value:Q", format=".3f")]
+    layers = _family_layers(x, y, color, tooltip)
     metric_order = list(dict.fromkeys(data["metric_label"]))
     return (
         alt.layer(*layers, data=data)
