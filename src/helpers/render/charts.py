@@ -24,7 +24,11 @@ a reader's browser is likely to use, which is what the tests compare with the li
 **Colours.** :func:`model_colour_scale` gives a model or family the same colour in every figure:
 its position in one fixed ordered domain (:data:`FAMILY_ORDER`, :data:`PYTHIA_SIZE_ORDER`, or one
 the caller passes) picks its colour from :data:`MODEL_PALETTE` (Okabe-Ito, colour-blind safe),
-whichever subset a chart shows.
+whichever subset a chart shows; :func:`family_color` does the same over a chapter's palette domain
+(:func:`helpers.render.palette.palette_domain`).
+
+**Size axes.** :func:`size_axis`: a log x axis for parameter counts (or steps) whose domain fits the
+data (:func:`log_domain`), labelled 70M, 1.8B.
 """
 
 from __future__ import annotations
