@@ -86,43 +86,16 @@ A package ``__init__`` that holds only a docstring is left out too (it has no co
 LINE_EXCEPTIONS: dict[str, str] = {}
 """Modules that truly cannot be split, module -> reason (none so far)."""
 
-_MODEL_NOTES = (
-    "helpers.experiments.model_notes is shared by the chapters but is neither the registry, config nor "
-    "evaluation: its model facts belong in core/models (issue 21 section 4) and its table in a lower layer"
-)
-_SCALING_DISPLAY = (
-    "the number formatters of helpers.experiments.scaling.display serve every chapter: they move to "
-    "one home below the experiments layer with the formatter merge (issue 21 section 4, i21-records)"
-)
-_SCALING_PALETTE = (
-    "the family palette of helpers.experiments.scaling.palette serves every chapter's charts: it moves "
-    "beside helpers.render.palette (branches i21-render / i21-records)"
-)
-_ITEM_EXPLORER = (
-    "helpers.experiments.item_explorer (the per-item table of every chapter) is a shared experiments "
-    "module: it moves to render/ or into the chapters (branch i21-render)"
-)
 _CLAIMS = (
     "the notebook reads the verdicts of the report's claims: with verdicts as records (issue 21 section 2, "
     "branch i21-records) the chapter computes them and report/claims reads the chapter"
 )
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
-    ("chapter", "helpers.experiments.scaling.text -> helpers.experiments.model_notes"): _MODEL_NOTES,
-    ("chapter", "helpers.experiments.scaling.views -> helpers.experiments.model_notes"): _MODEL_NOTES,
-    ("chapter", "helpers.experiments.task_contrast.tables -> helpers.experiments.model_notes"): _MODEL_NOTES,
-    ("chapter", "helpers.experiments.task_contrast.charts -> helpers.experiments.scaling.palette"): _SCALING_PALETTE,
-    ("chapter", "helpers.experiments.task_contrast.tables -> helpers.experiments.scaling.display"): _SCALING_DISPLAY,
-    ("chapter", "helpers.experiments.task_contrast.text -> helpers.experiments.scaling.display"): _SCALING_DISPLAY,
     ("notebook", "notebooks/beyond.ipynb -> helpers.report.claims.beyond"): _CLAIMS,
     ("notebook", "notebooks/beyond.ipynb -> helpers.report.claims.common"): _CLAIMS,
     ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.common"): _CLAIMS,
     ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.evidence"): _CLAIMS,
     ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.scaling"): _CLAIMS,
-    ("notebook", "notebooks/scaling.ipynb -> helpers.experiments.item_explorer"): _ITEM_EXPLORER,
-    ("notebook", "notebooks/swap.ipynb -> helpers.experiments.item_explorer"): _ITEM_EXPLORER,
-    ("notebook", "notebooks/scaling.ipynb -> helpers.experiments.model_notes"): _MODEL_NOTES,
-    ("notebook", "notebooks/task_contrast.ipynb -> helpers.experiments.model_notes"): _MODEL_NOTES,
-    ("notebook", "notebooks/task_contrast.ipynb -> helpers.experiments.scaling.palette"): _SCALING_PALETTE,
 }
 """Current violations in files this test's author does not own: (check, subject) -> reason.
 Checks: lines, cycle, layer, heavy, heavy-transitive, chapter, notebook, code-version."""

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from helpers.experiments.scaling import charts, palette
+from helpers.experiments.scaling import charts
 from helpers.experiments.scaling import published_charts as pc
-from helpers.render import plots
+from helpers.render import charts as render_charts
+from helpers.render import palette, plots
 from helpers.render.plots import OKABE_ITO
 
 KINDS = ("knowledge_fulltext", "knowledge", "procedure", "pattern")
@@ -108,7 +109,7 @@ def built():
 @pytest.mark.parametrize("name", ["loss", "accuracy", "fit", "mmlu", "lambada", "steps"])
 def test_every_chart_fits_the_column_and_joins_points_only_within_a_family(built, name):
     spec = built[name].to_dict()
-    assert _width(built[name]) <= palette.MAX_WIDTH
+    assert _width(built[name]) <= render_charts.MAX_CHART_WIDTH
     assert spec.get("columns", 1) <= 2 and "row" not in spec.get("facet", {})
     assert _lines_group_by_family(spec)
 
@@ -128,7 +129,7 @@ def test_axis_domain_fits_the_data():
     spec = charts.scale_chart(_summary(), "accuracy").to_dict()
     x_scale = _layers(spec)[2]["encoding"]["x"]["scale"]
     assert x_scale["type"] == "log" and x_scale["nice"] is False
-    assert x_scale["domain"] == pytest.approx([70e6 / palette.AXIS_PADDING, 410e6 * palette.AXIS_PADDING])
+    assert x_scale["domain"] == pytest.approx([70e6 / render_charts.AXIS_PADDING, 410e6 * render_charts.AXIS_PADDING])
     assert x_scale["domain"][1] < 1e9  # no axis to 10G for models below 1G
 
 

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from helpers.experiments.scaling import palette
 from helpers.experiments.task_contrast import chain as cch
 from helpers.experiments.task_contrast import charts as cc
 from helpers.experiments.task_contrast import formats as cf
 from helpers.experiments.task_contrast import letters as cl
 from helpers.experiments.task_contrast import views as cv
-from helpers.render import plots
+from helpers.render import charts as render_charts
+from helpers.render import palette, plots
 from helpers.render.plots import OKABE_ITO
 
 SIZES = {"p-1": 10, "p-2": 100, "p-3": 1000, "o-1": 20, "o-2": 200}
@@ -121,7 +121,7 @@ def test_chart_compiles_fits_the_column_and_has_interval_bars(built, name):
     spec = built[name].to_dict()
     svg = vl_convert.vegalite_to_svg(spec)
     assert svg.startswith("<svg") and "<path" in svg
-    assert _width(built[name]) <= palette.MAX_WIDTH
+    assert _width(built[name]) <= render_charts.MAX_CHART_WIDTH
     assert spec.get("columns", 1) <= 2 and "row" not in spec.get("facet", {})
     if name != "letter":  # the letter chart shows shares, not estimates
         assert "errorbar" in _marks(spec)
@@ -166,7 +166,7 @@ def test_chain_chart_says_when_there_is_nothing_to_draw():
     )
     chart = cc.chain_chart(empty)
     assert "No family has three or more models" in json.dumps(chart.to_dict())
-    assert _width(chart) <= palette.MAX_WIDTH
+    assert _width(chart) <= render_charts.MAX_CHART_WIDTH
 
 
 def test_builders_reject_wrong_tables():

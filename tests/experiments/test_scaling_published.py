@@ -1,6 +1,6 @@
-"""helpers.experiments.scaling.{published, text, display}: exact tests on the published table (checked
-against scipy and statsmodels), and sentences generated from hand-made tables, including one that
-must NOT say "order of magnitude"."""
+"""helpers.experiments.scaling.{published, text} and their formatters (helpers.render.{numbers, tables}):
+exact tests on the published table (checked against scipy and statsmodels), and sentences generated
+from hand-made tables, including one that must NOT say "order of magnitude"."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from helpers.experiments.scaling import display as sd
 from helpers.experiments.scaling import published as sp
 from helpers.experiments.scaling import text as st
+from helpers.render import numbers as sd
+from helpers.render import tables as sd_tables
 
 
 @pytest.fixture(scope="module")
@@ -234,5 +235,5 @@ def test_numbers_are_rounded_to_their_interval_and_never_in_exponent_form():
 
 def test_long_tables_are_collapsed():
     frame = pd.DataFrame({"a": [str(i) for i in range(20)]})
-    assert sd.reader_table(frame, {"a": "A"}).startswith("<details>")
-    assert sd.reader_table(frame.head(3), {"a": "A"}).startswith("| A |")
+    assert sd_tables.reader_table(frame, {"a": "A"}).startswith("<details>")
+    assert sd_tables.reader_table(frame.head(3), {"a": "A"}).startswith("| A |")

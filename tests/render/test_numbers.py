@@ -49,3 +49,28 @@ def test_decimals_follow_the_interval_width():
         "+15 pts [-5, +33]"
     )
     assert nb.relative_interval(-0.11, -0.14, -0.08) == "-11.0% [-14.0%, -8.0%]"
+
+
+@pytest.mark.parametrize(
+    "count, label",
+    [
+        (134_515_008, "135M"),
+        (1_777_088_000, "1.8B"),
+        (6_539_008, "6.5M"),
+        (70_426_624, "70M"),
+        (268_098_176, "268M"),
+        (11_846_072_320, "12B"),
+        (100_096, "100K"),
+        (999, "999"),
+        (float("nan"), "?"),
+        (0, "?"),
+    ],
+)
+def test_param_label(count, label):
+    assert nb.param_label(count) == label
+
+
+def test_counts_and_lists_in_words():
+    assert nb.count_text(1, "model") == "1 model" and nb.count_text(1_200, "model") == "1,200 models"
+    assert nb.count_text(3, "family") == "3 families" and nb.count_text(2, "day") == "2 days"
+    assert nb.listing([]) == "" and nb.listing(["a"]) == "a" and nb.listing(["a", "b", "c"]) == "a, b and c"

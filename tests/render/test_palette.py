@@ -84,7 +84,7 @@ def test_shade_refuses_an_amount_outside_minus_one_to_one():
 def test_every_chapter_gives_a_family_the_same_colour():
     """The scaling and task-contrast family scales, the Beyond chapter's groups and the first page's key figure."""
     from helpers.experiments.beyond.charts import GROUP_COLOURS, GROUPS
-    from helpers.experiments.scaling.palette import family_colors
+    from helpers.render.palette import family_colors
 
     families = ["qwen2.5-coder", "smollm2", "gemma3", "pythia", "pythia-deduped", "opt", "bloom"]
     shown, colours = family_colors(families, families)
@@ -95,3 +95,10 @@ def test_every_chapter_gives_a_family_the_same_colour():
         palette.FAMILY_COLOURS[f] for f in ("pythia", "opt", "rwkv")
     ]
     assert groups["other families"] not in palette.FAMILY_COLOURS.values()
+
+
+def test_the_published_families_are_the_datas_own_list():
+    from helpers.analysis.published import FAMILIES
+
+    assert palette.PUBLISHED_FAMILIES == FAMILIES
+    assert palette.default_domain(["smollm2", "opt"]) == ["smollm2", "opt", "pythia", "pythia-deduped", "bloom"]

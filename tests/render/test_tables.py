@@ -67,7 +67,7 @@ def test_every_scaling_table_has_its_download():
 
 
 def test_a_long_table_keeps_its_download_outside_the_folded_part():
-    from helpers.experiments.scaling.display import reader_table
+    from helpers.render.tables import reader_table
 
     text = reader_table(pd.DataFrame({"a": range(20)}), {"a": "A"}, filename="long.csv")
     assert text.startswith("<details>") and text.index("</details>") < text.index(DOWNLOAD_CLASS)
@@ -77,7 +77,7 @@ def test_a_long_table_keeps_its_download_outside_the_folded_part():
 
 
 def test_the_model_table_downloads_exact_parameter_counts():
-    from helpers.experiments.model_notes import model_table_markdown
+    from helpers.analysis.model_table import model_table_markdown
 
     table = pd.DataFrame(
         {
@@ -126,3 +126,28 @@ def test_enable_makes_the_kernel_show_every_dataframe_with_its_download():
         for kind in (pd.DataFrame, Styler):
             formatter.pop(kind, None)
         InteractiveShell.clear_instance()
+
+
+def test_require_columns_names_the_caller_the_missing_columns_and_the_fix():
+    from helpers.render.tables import require_columns
+
+    class ViewError(ValueError):
+        pass
+
+    require_columns(pd.DataFrame({"a": [], "b": []}), ["a", "b"], "view", "pass x", ViewError)  # empty is fine
+    with pytest.raises(ViewError, match=r"^view: the table lacks columns \['c'\]; pass x\.$"):
+        require_columns(pd.DataFrame({"a": [1]}), ["a", "c"], "view", "pass x", ViewError)
+    with pytest.raises(ViewError, match=r"^view needs a DataFrame; got list; pass x\.$"):
+        require_columns([1, 2], ["a"], "view", "pass x", ViewError)
+
+
+def test_require_listed_refuses_one_string_and_names_what_is_absent():
+    from helpers.render.tables import require_listed
+
+    assert require_listed(("b", "a"), {"a", "b", "c"}, "kinds", "score them") == ["b", "a"]
+    with pytest.raises(ValueError, match=r"^kinds='ab': pass a list, e.g. \['ab'\]\.$"):
+        require_listed("ab", {"a", "b"}, "kinds", "score them")  # a string is not a list of its letters
+    with pytest.raises(
+        ValueError, match=r"^kinds: \['z'\] are not in the table \(it has \['a', 'b'\]\); score them\.$"
+    ):
+        require_listed(["a", "z"], {"b", "a"}, "kinds", "score them")

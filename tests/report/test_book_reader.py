@@ -241,10 +241,8 @@ def test_no_light_yellow_in_any_data_palette():
 
 
 def test_one_colour_per_family_in_every_module():
-    from helpers.experiments.scaling import palette as chapter_palette
-
     families = ["qwen2.5-coder", "opt", "pythia", "smollm2"]
-    shown, colours = chapter_palette.family_colors(families, families)
+    shown, colours = palette.family_colors(families, families)
     chapter = dict(zip(shown, colours))
     shared = render_charts.model_colours(families)
     key = front.key_figure_chart(_points(), 0.2).to_dict()
@@ -253,7 +251,7 @@ def test_one_colour_per_family_in_every_module():
         assert chapter[family] == shared[family] == palette.NAMED_COLOURS[family], family
     assert key_colour["scale"]["range"][1] == palette.NAMED_COLOURS["opt"]
     # the published families keep their colours whichever profile's families come first
-    alone, colours_alone = chapter_palette.family_colors(["opt"], ["opt"])
+    alone, colours_alone = palette.family_colors(["opt"], ["opt"])
     assert colours_alone == [palette.NAMED_COLOURS["opt"]]
 
 
@@ -295,9 +293,7 @@ def test_a_family_of_two_sizes_gets_a_sentence_not_an_empty_fit_chart():
 
 
 def test_same_size_axis_in_every_chapter():
-    from helpers.experiments.scaling import palette as chapter_palette
-
-    assert chapter_palette.size_axis("n", [1e6, 1e9]).to_dict()["title"] == "total parameters (log scale)"
+    assert render_charts.size_axis("n", [1e6, 1e9]).to_dict()["title"] == "total parameters (log scale)"
     parameters = [
         cell.source
         for cell in nbformat.read(str(REPO_ROOT / "notebooks" / "task_contrast.ipynb"), as_version=4).cells
@@ -487,7 +483,7 @@ def test_built_pages_load_no_remote_script_or_stylesheet(reader_book):
 def test_item_rows_show_prompt_choices_and_each_models_log_probabilities_and_answer():
     import pandas as pd
 
-    from helpers.experiments import item_explorer
+    from helpers.analysis import item_explorer
     from helpers.experiments.config import load_profile
     from helpers.experiments.evaluation import build_setting_items
 

@@ -24,11 +24,16 @@ a reader's browser is likely to use, which is what the tests compare with the li
 **Colours.** :func:`model_colour_scale` gives a model or family the same colour in every figure:
 its position in one fixed ordered domain (:data:`FAMILY_ORDER`, :data:`PYTHIA_SIZE_ORDER`, or one
 the caller passes) picks its colour from :data:`MODEL_PALETTE` (Okabe-Ito, colour-blind safe),
-whichever subset a chart shows.
+whichever subset a chart shows; :func:`family_color` does the same over a chapter's palette domain
+(:func:`helpers.render.palette.palette_domain`).
+
+**Size axes.** :func:`size_axis`: a log x axis for parameter counts (or steps) whose domain fits the
+data (:func:`log_domain`), labelled 70M, 1.8B.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -39,6 +44,7 @@ import pandas as pd
 
 from helpers.render import palette
 from helpers.render.plots import theme_config
+from helpers.render.tables import require_columns
 
 MAX_CHART_WIDTH = 680
 """Widest a chart may render, legend and titles included (the book's content column at 1280 px)."""
@@ -60,7 +66,7 @@ SUBTITLE_CHARS_PER_PX = 1 / 7.0
 MEASURE_FONT = "DejaVu Sans"
 """A wide sans-serif (the default ``system-ui`` of Linux browsers): widths measured in it are an upper bound."""
 
-FAMILY_ORDER = ("pythia", "pythia-deduped", "opt", "bloom")
+FAMILY_ORDER = palette.PUBLISHED_FAMILIES
 """The published model families, in the fixed order that gives each its colour."""
 PYTHIA_SIZE_ORDER = ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b")
 """Pythia sizes, smallest first: each size keeps its colour in every chart."""
@@ -95,12 +101,9 @@ class ChartInputError(ValueError):
 def require_table(
     table: pd.DataFrame, columns: Sequence[str], builder: str, source: str, error: type[ValueError] = ChartInputError
 ) -> None:
-    """Raise ``error`` unless ``table`` is a non-empty DataFrame with ``columns`` (shared by every chart module)."""
-    if not isinstance(table, pd.DataFrame):
-        raise error(f"{builder} needs a DataFrame from {source}; got {type(table).__name__}.")
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise error(f"{builder}: the table lacks columns {missing}; pass the output of {source}.")
+    """Raise ``error`` unless ``table`` is a non-empty DataFrame with ``columns`` (shared by every chart module;
+    :func:`helpers.render.tables.require_columns` and an emptiness check)."""
+    require_columns(table, columns, builder, f"pass the output of {source}", error)
     if table.empty:
         raise error(f"{builder}: the table is empty; {source} found nothing to show.")
 
@@ -222,6 +225,47 @@ def model_colour(
         sort=list(scale.domain),
         scale=scale,
         legend=bottom_legend(columns, **options) if legend else None,
+    )
+
+
+def family_color(
+    field: str, domain: Sequence[str], present: Iterable[str], title: str = "family", legend: bool = True
+) -> alt.Color:
+    """A nominal colour encoding of ``field`` with the fixed family colours over the palette ``domain``
+    (:func:`helpers.render.palette.family_colors`; legend at the bottom, up to four columns)."""
+    shown, colours = palette.family_colors(domain, present)
+    return alt.Color(
+        f"{field}:N",
+        title=title,
+        scale=alt.Scale(domain=shown, range=colours),
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=4) if legend else None,
+    )
+
+
+# ------------------------------------------------------------------------------ log size axes
+
+AXIS_PADDING = 1.4
+"""Log-axis margin: the domain runs from min / 1.4 to max * 1.4."""
+SI_TO_READERS = "replace(replace(format(datum.value, '~s'), 'G', 'B'), 'k', 'K')"
+"""Vega expression for axis labels: 1.8G -> 1.8B, 100k -> 100K."""
+
+
+def log_domain(values: Iterable[float]) -> list[float]:
+    """``[min / AXIS_PADDING, max * AXIS_PADDING]`` of the positive finite ``values`` (``[1, 10]`` without any)."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v)) and float(v) > 0]
+    if not finite:
+        return [1.0, 10.0]
+    return [min(finite) / AXIS_PADDING, max(finite) * AXIS_PADDING]
+
+
+def size_axis(field: str, values: Iterable[float], title: str = "total parameters (log scale)") -> alt.X:
+    """Log x axis for parameter counts (or steps) whose domain fits ``values`` (a chart of models up to
+    1.8B does not run to 10B); labels 70M, 1.8B."""
+    return alt.X(
+        f"{field}:Q",
+        title=title,
+        scale=alt.Scale(type="log", domain=log_domain(values), nice=False),
+        axis=alt.Axis(labelExpr=SI_TO_READERS, grid=False, tickCount=5, labelOverlap=True),
     )
 
 

@@ -13,11 +13,15 @@ nothing prints as ``-0``. Two ways to round:
 
 **One p-value rule** (:func:`p_value`, :func:`p_text`): below 0.001 ``< 0.001``, otherwise three
 decimals (``0.031``, ``0.214``, ``1.000``); the claims table's rule, used on every page.
+
+Counts in words: :func:`param_label` (``"135M"``, ``"1.8B"``), :func:`count_text` (``"3 families"``),
+:func:`listing` (``"a, b and c"``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Real
 
 MISSING = "—"
@@ -167,3 +171,38 @@ def points_range(value: float, low: float, high: float) -> str:
     """A difference of accuracies in percentage points: ``"+4.1 pp (+3.0 to +6.0)"``."""
     digits = decimals_for(high - low, scale=100)
     return f"{100 * value:+.{digits}f} pp ({100 * low:+.{digits}f} to {100 * high:+.{digits}f})"
+
+
+# ----------------------------------------------------------------------------- counts in words
+
+
+def param_label(n_params: float) -> str:
+    """A parameter count for readers: ``134_515_008 -> "135M"``, ``1_777_088_000 -> "1.8B"``.
+
+    Units K, M, B; one decimal below 10 units, none from 10 up (``6_539_008 -> "6.5M"``,
+    ``70_426_624 -> "70M"``). NaN or a non-positive count gives ``"?"``.
+    """
+    if n_params is None or not math.isfinite(float(n_params)) or n_params <= 0:
+        return "?"
+    for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n_params >= scale * 0.9995:
+            value = n_params / scale
+            text = f"{value:.1f}" if round(value, 1) < 10 else f"{value:.0f}"
+            return f"{text}{unit}"
+    return f"{int(n_params)}"
+
+
+def count_text(n: int, noun: str) -> str:
+    """``count_text(1, "model") == "1 model"``, ``count_text(3, "family") == "3 families"``."""
+    if n == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou") else noun + "s"
+    return f"{n:,} {plural}"
+
+
+def listing(items: Sequence[str]) -> str:
+    """``["a", "b", "c"] -> "a, b and c"``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

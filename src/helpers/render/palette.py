@@ -9,6 +9,11 @@ Okabe & Ito's (colour-blind safe) with grey instead of yellow, which is too pale
 (:data:`MODEL_PALETTE`). The theme (:mod:`helpers.render.plots`), the shared chart builders
 (:mod:`helpers.render.charts`), the chapters' family colours and the first page's key figure all
 read it from here.
+
+**A chapter's palette domain.** Where a name takes a free colour, its position in one ordered list
+fixes it: :func:`palette_domain` of the profile's families (``config.families``) then the published
+families (:data:`PUBLISHED_FAMILIES`). A chart draws only the families it has, but each keeps the
+colour its position gives it (:func:`family_colors`), so every figure of a chapter agrees.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ BROWN = "#8C510A"
 EXTRA_COLOURS = ("#332288", "#CC6677", "#882255", "#44AA99", "#999933", "#AA4499")
 """Paul Tol's muted colours (sand left out: too pale on white) for families the report does not name,
 after the palette colours no named family holds."""
+
+PUBLISHED_FAMILIES = ("pythia", "pythia-deduped", "opt", "bloom")
+"""The published model families (``helpers.analysis.published.FAMILIES``, the data's own list: a test
+keeps the two equal), in the fixed order that gives each its colour."""
 
 FAMILY_COLOURS = {
     # published families (data/reference) and the study's models
@@ -124,3 +133,30 @@ def colours_for(domain: Sequence[str], present: Iterable[str] | None = None) -> 
         if name in present_set:
             colours[name] = colour
     return colours
+
+
+# ----------------------------------------------------------------------------- a chapter's families
+
+
+def palette_domain(*groups: Iterable[str]) -> list[str]:
+    """The ordered family list that fixes colours: each name once, in the order first given.
+
+    ``palette_domain(config.families, PUBLISHED_FAMILIES)`` for a chapter; a chart without
+    one uses :func:`default_domain` of the families of its data.
+    """
+    return list(dict.fromkeys(str(name) for group in groups for name in group))
+
+
+def default_domain(present: Sequence[str]) -> list[str]:
+    """The families ``present`` in order of appearance, then the published ones."""
+    return palette_domain(present, PUBLISHED_FAMILIES)
+
+
+def family_colors(domain: Sequence[str], present: Iterable[str]) -> tuple[list[str], list[str]]:
+    """``(families, colours)`` for the families present, in domain order, colour fixed by domain position.
+
+    A present family missing from ``domain`` is appended after it (and gets the next colour).
+    """
+    domain = palette_domain(domain, present)
+    colours = colours_for(domain, [str(name) for name in present])
+    return list(colours), list(colours.values())

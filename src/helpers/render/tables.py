@@ -6,6 +6,10 @@
   (DataTables) in its offline mode: the first table of a kernel also emits itables' offline
   bundle (DataTables inlined, loaded as a ``blob:`` module, no request leaves the page), later ones
   reuse it. A CSV link of the same rows sits beside it.
+* :func:`require_columns`, :func:`require_listed`: the checks every view and chart makes of the table it
+  is given and of the names (models, task kinds) it is asked for.
+* :func:`reader_table`: a DataFrame of already formatted cells -> a MyST pipe table with labelled
+  columns, collapsed in a ``<details>`` block when it is long, with its download below.
 * :func:`with_download`: a results table a chapter shows as markdown (a pipe table) with the CSV
   link of its rows below it; :func:`enable` does the same for every DataFrame (and pandas Styler)
   a notebook displays, so every table of every chapter has its download, by the one
@@ -19,9 +23,14 @@ from __future__ import annotations
 import base64
 import gzip
 import html
+import math
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+
+from helpers.render.markdown import markdown_table
+from helpers.render.numbers import MISSING
 
 DOWNLOAD_CLASS = "cc-download"
 """CSS class of every download link (the browser test counts them)."""
@@ -84,6 +93,76 @@ def with_download(markdown: str, table: pd.DataFrame, filename: str | None = Non
     """
     name = filename or csv_filename(" ".join(map(str, table.columns[:4])))
     return f"{markdown}\n\n{csv_link(download_rows(table), name, 'Download the table (CSV)')}\n"
+
+
+def require_columns(
+    table: pd.DataFrame, columns: Sequence[str], what: str, fix: str, error: type[ValueError] = ValueError
+) -> None:
+    """Raise ``error`` unless ``table`` is a DataFrame with ``columns``: the one input check of the chapters'
+    views and charts. ``what`` names the caller; ``fix`` tells what to pass instead, e.g.
+    ``"pass helpers.analysis.items.item_table(rows)"``; both appear in the one-line message."""
+    if not isinstance(table, pd.DataFrame):
+        raise error(f"{what} needs a DataFrame; got {type(table).__name__}; {fix}.")
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise error(f"{what}: the table lacks columns {missing}; {fix}.")
+
+
+def require_listed(
+    names: Sequence[str], present: Collection[str], what: str, fix: str, error: type[ValueError] = ValueError
+) -> list[str]:
+    """``names`` as a list, once checked to be a list of names (not one string) that all are in ``present``.
+
+    ``what`` names the argument (``"kinds"``, ``"families['pythia']"``), ``fix`` tells what to do about
+    names the table lacks; both appear in ``error``'s one-line message.
+    """
+    if isinstance(names, str):
+        raise error(f"{what}={names!r}: pass a list, e.g. [{names!r}].")
+    missing = [name for name in names if name not in present]
+    if missing:
+        raise error(f"{what}: {missing} are not in the table (it has {sorted(present)}); {fix}.")
+    return list(names)
+
+
+MAX_ROWS = 12
+"""Tables longer than this are collapsed (``<details>``) in the notebooks."""
+
+
+def reader_table(
+    frame: pd.DataFrame,
+    labels: Mapping[str, str],
+    *,
+    summary: str | None = None,
+    max_rows: int = MAX_ROWS,
+    filename: str | None = None,
+) -> str:
+    """Markdown pipe table of the columns in ``labels`` (column -> header), cells as text, with the
+    CSV download of its rows below it (:func:`with_download`).
+
+    Tables longer than ``max_rows`` are wrapped in ``<details>`` with ``summary`` (default: the
+    row count), so the page stays short and nothing is hidden for good; the download stays
+    visible below. ``filename`` names the download (default: from the headers). An empty frame
+    gives ``"(no rows)"``; a column of ``labels`` the frame lacks raises ``ValueError``.
+    """
+    missing = [column for column in labels if column not in frame.columns]
+    if missing:
+        raise ValueError(f"reader_table: the frame lacks columns {missing}; it has {list(frame.columns)}.")
+    if frame.empty:
+        return "(no rows)"
+    rows = [
+        [MISSING if _is_missing(value) else value for value in record]
+        for record in frame[list(labels)].itertuples(index=False)
+    ]
+    table = markdown_table(list(labels.values()), rows)
+    if len(frame) > max_rows:
+        label = summary or f"Show the table ({len(frame)} rows)"
+        table = f"<details>\n<summary>{label}</summary>\n\n{table}\n\n</details>"
+    shown = pd.DataFrame(rows, columns=list(labels.values()))
+    return with_download(table, shown, filename)
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def dataframe_html(table: Any) -> Html:

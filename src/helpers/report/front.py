@@ -21,10 +21,9 @@ import pandas as pd
 from helpers.analysis.baselines import baseline_table
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.config import load_profile
-from helpers.experiments.model_notes import param_label
 from helpers.render import plots
 from helpers.render.charts import baseline_rule
-from helpers.render.numbers import pct
+from helpers.render.numbers import param_label, pct
 from helpers.render.palette import colours_for
 
 CHANCE = MMLU_CHANCE  # a uniform guess among MMLU's four letters

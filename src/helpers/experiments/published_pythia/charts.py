@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.pythia_arithmetic import FINAL_STEP, PYTHIA_SIZES, SHOTS
-from helpers.experiments.published_pythia.views import METRIC_LABEL, MMLU_LABEL
+from helpers.experiments.published_pythia.views import FIT_CURVE_COLUMNS, METRIC_LABEL, MMLU_LABEL, POINT_COLUMNS
 from helpers.render.charts import (  # noqa: F401 (ChartInputError re-exported)
     LEGEND_COLUMNS,
     MAX_FACET_COLUMNS,
@@ -43,19 +43,6 @@ SHOT_COLORS = ("#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b")
 """0, 2, 4, 8, 16 shots: light to dark."""
 INTERVAL_NOTE = "bars: 95% intervals, first operands as clusters"
 POINTS_SOURCE = "helpers.experiments.published_pythia.views.accuracy_points"
-POINT_COLUMNS = [
-    "model",
-    "size",
-    "model_label",
-    "n_params",
-    "step",
-    "compute",
-    "operation",
-    "shots",
-    "acc",
-    "low",
-    "high",
-]
 PANEL_TITLE_CHARS = 30
 """Characters per line of the title of one of two side-by-side panels."""
 
@@ -154,19 +141,25 @@ def _two_panels(
     )
 
 
+def _accuracy_layers(data: pd.DataFrame, x: alt.X, color: alt.Color, *, line_opacity: float, **point) -> alt.LayerChart:
+    """Accuracy points of ``data`` along ``x``: a line per ``color`` group (``line_opacity``), the 95% interval
+    rules and filled points with tooltips (``point``: more options of the point mark, e.g. ``size``)."""
+    y = _accuracy_y()
+    base = alt.Chart().encode(x=x, color=color)
+    layers = [
+        base.mark_line(opacity=line_opacity).encode(y=y),
+        base.mark_rule().encode(y="low:Q", y2="high:Q"),
+        base.mark_point(filled=True, **point).encode(y=y, tooltip=_tooltip()),
+    ]
+    return alt.layer(*layers, data=data)
+
+
 def accuracy_vs_params_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt.FacetChart:
     """Exact match of greedy generation (Pythia deduped v0) against parameters at ``step``: one line per shot
     count, one panel per operation, 95% cluster intervals. ``points``: ``views.accuracy_points``."""
     data = _select(points, "accuracy_vs_params_chart", step=step)
-    x, y, color = _params_x(data["n_params"]), _accuracy_y(), _shots_color()
-    base = alt.Chart().encode(x=x, color=color)
-    layers = [
-        base.mark_line(opacity=0.7).encode(y=y),
-        base.mark_rule().encode(y="low:Q", y2="high:Q"),
-        base.mark_point(filled=True).encode(y=y, tooltip=_tooltip()),
-    ]
     return _two_panels(
-        alt.layer(*layers, data=data),
+        _accuracy_layers(data, _params_x(data["n_params"]), _shots_color(), line_opacity=0.7),
         "operation:N",
         _title(f"Arithmetic accuracy against model size, step {step:,}", INTERVAL_NOTE),
         title=None,
@@ -185,15 +178,8 @@ def accuracy_vs_steps_chart(points: pd.DataFrame, operation: str) -> alt.FacetCh
         scale=alt.Scale(domain=[0, last], nice=False),
         axis=alt.Axis(values=ticks, labelExpr="datum.value == 0 ? '0' : format(datum.value / 1000, 'd') + 'k'"),
     )
-    y, color = _accuracy_y(), _model_color(data["size"])
-    base = alt.Chart().encode(x=x, color=color)
-    layers = [
-        base.mark_line(opacity=0.8).encode(y=y),
-        base.mark_rule().encode(y="low:Q", y2="high:Q"),
-        base.mark_point(filled=True, size=30).encode(y=y, tooltip=_tooltip()),
-    ]
     return _two_panels(
-        alt.layer(*layers, data=data),
+        _accuracy_layers(data, x, _model_color(data["size"]), line_opacity=0.8, size=30),
         "shots:O",
         _title(f"Arithmetic ({operation}) accuracy along training", INTERVAL_NOTE),
         height=140,
@@ -207,15 +193,8 @@ def accuracy_vs_shots_chart(points: pd.DataFrame, step: int = FINAL_STEP) -> alt
     per model, one panel per operation, 95% cluster intervals. ``points``: ``views.accuracy_points``."""
     data = _select(points, "accuracy_vs_shots_chart", step=step)
     x = alt.X("shots:O", title="shots (in-context examples)", sort=list(SHOTS), axis=alt.Axis(labelAngle=0))
-    y, color = _accuracy_y(), _model_color(data["size"])
-    base = alt.Chart().encode(x=x, color=color)
-    layers = [
-        base.mark_line(opacity=0.8).encode(y=y),
-        base.mark_rule().encode(y="low:Q", y2="high:Q"),
-        base.mark_point(filled=True).encode(y=y, tooltip=_tooltip()),
-    ]
     return _two_panels(
-        alt.layer(*layers, data=data),
+        _accuracy_layers(data, x, _model_color(data["size"]), line_opacity=0.8),
         "operation:N",
         _title(f"Arithmetic accuracy against shots, step {step:,}", INTERVAL_NOTE),
         title=None,
@@ -230,21 +209,7 @@ def fit_chart(curves: pd.DataFrame) -> alt.FacetChart:
     """
     require_table(
         curves,
-        [
-            "model",
-            "size",
-            "model_label",
-            "n_params",
-            "step",
-            "compute",
-            "shots",
-            "acc",
-            "low",
-            "high",
-            "layer",
-            "held_out",
-            "operation",
-        ],
+        [*FIT_CURVE_COLUMNS, "operation"],
         "fit_chart",
         "helpers.experiments.published_pythia.views.fit_curves",
     )

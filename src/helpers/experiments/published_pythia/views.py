@@ -32,6 +32,22 @@ METRIC_LABEL = (
 )
 """The metric of every arithmetic table and chart, for captions."""
 MMLU_LABEL = "published MMLU-math accuracy (harness hendrycksTest v0, log-likelihood of the answer text), Pythia v1"
+POINT_COLUMNS = (
+    "model",
+    "size",
+    "model_label",
+    "n_params",
+    "step",
+    "compute",
+    "operation",
+    "shots",
+    "acc",
+    "low",
+    "high",
+)
+"""The columns of :func:`accuracy_points` the charts read."""
+FIT_CURVE_COLUMNS = (*(column for column in POINT_COLUMNS if column != "operation"), "layer", "held_out")
+"""The columns of :func:`fit_curves` (and ``operation``): a model's observed cell, or a fitted curve's point."""
 TERM_LABELS = {
     "intercept": "intercept b0",
     "log10_compute": "b1: log10 training compute",
@@ -254,21 +270,7 @@ def fit_curves(frame: pd.DataFrame, operation: str, n_points: int = 60, errors: 
         for fit, label in ((full, "fit: all models"), (check.fit, f"fit: without {held_label}"))
         for shot in sorted(observed["shots"].unique())
     ]
-    columns = [
-        "model",
-        "size",
-        "model_label",
-        "n_params",
-        "step",
-        "compute",
-        "shots",
-        "acc",
-        "low",
-        "high",
-        "layer",
-        "held_out",
-    ]
-    data = pd.concat([observed[columns], *curves], ignore_index=True)
+    data = pd.concat([observed[list(FIT_CURVE_COLUMNS)], *curves], ignore_index=True)
     data["held_out"] = data["held_out"].fillna(False).astype(bool)
     data["operation"] = operation
     return data

@@ -14,18 +14,10 @@ from collections.abc import Mapping
 import pandas as pd
 
 from helpers.analysis.baselines import is_near_constant
-from helpers.experiments.scaling.display import (
-    count_text,
-    listing,
-    number,
-    p_text,
-    pct,
-    points_interval,
-    reader_table,
-    relative_interval,
-)
 from helpers.experiments.scaling.views import short_name
 from helpers.render.markdown import whole_words
+from helpers.render.numbers import count_text, listing, number, p_text, pct, points_interval, relative_interval
+from helpers.render.tables import reader_table
 
 
 def balance_words(row: Mapping) -> str:

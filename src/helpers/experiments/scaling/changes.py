@@ -44,8 +44,8 @@ from helpers.experiments.scaling.change_words import change_sentence as change_s
 from helpers.experiments.scaling.change_words import changes_markdown as changes_markdown
 from helpers.experiments.scaling.change_words import changes_summary as changes_summary
 from helpers.experiments.scaling.change_words import gap_words as gap_words
-from helpers.experiments.scaling.display import count_text
 from helpers.experiments.scaling.views import ITEM_KEY, LOSS_COLUMN, ScalingViewError, family_groups, paired_values
+from helpers.render.numbers import count_text
 
 ALPHA = 0.05
 ACCURACY_MARGIN = 0.05  # +-5 accuracy points: "no change"

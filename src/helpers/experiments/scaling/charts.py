@@ -1,7 +1,7 @@
 """Charts of the scaling chapter's own measurements: loss and accuracy against parameters, fits.
 
 Every chart fits the book's ~700 px column (at most two facet columns, legend at the bottom),
-colours a family the same in every figure (:mod:`~helpers.experiments.scaling.palette`: pass
+colours a family the same in every figure (:mod:`~helpers.render.palette`: pass
 the chapter's ``palette``), joins points by a line only within a family (a family differs in
 size only; a lone model is a point), and fits its log axis to the data. Each point carries its
 interval (Wilson for accuracy, bootstrap for loss) and every accuracy panel its chance line.
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
 from helpers.experiments.scaling.views import SIZE_BASES, kind_rank, size_long
-from helpers.render.charts import ChartInputError, baseline_rule, require_table
+from helpers.render.charts import ChartInputError, baseline_rule, family_color, require_table, size_axis
+from helpers.render.palette import default_domain
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 170
@@ -33,9 +33,18 @@ def _with_labels(data: pd.DataFrame, labels: dict[str, str] | None) -> pd.DataFr
     return data.assign(kind_label=data["kind"].map(lambda kind: (labels or {}).get(kind, kind)))
 
 
-def _facet(kinds: Sequence[str], data: pd.DataFrame) -> alt.Facet:
+def _kind_panels(layers: Sequence[alt.Chart], data: pd.DataFrame, y_scale: str) -> alt.FacetChart:
+    """``layers`` over ``data``, one panel per task kind (:data:`FACET_COLUMNS` a row, in kind order);
+    ``y_scale``: "independent" or "shared" y axes across the panels."""
+    kinds = _kind_sort(data["kind"])
     order = [label for label in dict.fromkeys(data.set_index("kind").loc[kinds, "kind_label"])]
-    return alt.Facet("kind_label:N", title=None, sort=order, header=alt.Header(labelFontWeight="bold"))
+    facet = alt.Facet("kind_label:N", title=None, sort=order, header=alt.Header(labelFontWeight="bold"))
+    return (
+        alt.layer(*layers, data=data)
+        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        .facet(facet=facet, columns=FACET_COLUMNS)
+        .resolve_scale(y=y_scale)
+    )
 
 
 def scale_chart(
@@ -98,16 +107,7 @@ def scale_chart(
         layers.append(baseline_rule("chance"))
         if "majority" in data.columns and data["majority"].notna().any():  # unbalanced labels: always the majority
             layers.append(baseline_rule("majority", "majority"))
-    kinds = _kind_sort(data["kind"])
-    return (
-        alt.layer(*layers, data=data)
-        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
-        .facet(
-            facet=_facet(kinds, data),
-            columns=FACET_COLUMNS,
-        )
-        .resolve_scale(y="independent" if metric == "loss" else "shared")
-    )
+    return _kind_panels(layers, data, "independent" if metric == "loss" else "shared")
 
 
 def fit_chart(
@@ -164,13 +164,4 @@ def fit_chart(
             ],
         ),
     ]
-    kinds = _kind_sort(data["kind"])
-    return (
-        alt.layer(*layers, data=data)
-        .properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
-        .facet(
-            facet=_facet(kinds, data),
-            columns=FACET_COLUMNS,
-        )
-        .resolve_scale(y="independent")
-    )
+    return _kind_panels(layers, data, "independent")

@@ -22,7 +22,6 @@ import pandas as pd
 
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.scaling import FitFailure, PowerLawFit, ScalingInputError, fit_power_law_items
-from helpers.experiments.scaling.display import count_text, listing, number_interval, reader_table
 from helpers.experiments.scaling.views import (
     LOSS_COLUMN,
     SIZE_BASES,
@@ -30,6 +29,8 @@ from helpers.experiments.scaling.views import (
     family_groups,
     per_model,
 )
+from helpers.render.numbers import count_text, listing, number_interval
+from helpers.render.tables import reader_table
 
 MIN_FIT_MODELS = 3
 

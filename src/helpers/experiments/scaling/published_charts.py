@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
-from helpers.render.charts import baseline_rule, require_table
+from helpers.render.charts import baseline_rule, family_color, require_table, size_axis
+from helpers.render.palette import default_domain
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 170

@@ -14,19 +14,11 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from helpers.experiments.model_notes import param_label
 from helpers.experiments.scaling.changes import changes_summary
-from helpers.experiments.scaling.display import (
-    count_text,
-    listing,
-    pct,
-    pct_interval,
-    points_interval,
-    ratio_text,
-    reader_table,
-)
 from helpers.experiments.scaling.fits import fit_sentences
 from helpers.experiments.scaling.published import MMLU_CHANCE, POSITIONS
+from helpers.render.numbers import count_text, listing, param_label, pct, pct_interval, points_interval, ratio_text
+from helpers.render.tables import reader_table
 
 ORDER_OF_MAGNITUDE = 10.0
 
@@ -243,7 +235,7 @@ def scaling_summary(
     ``profile``: :class:`~helpers.infra.profiles.Profile` (``config.profile``); when its
     ``findings`` is False the bullets on our own measurements say they are not findings.
     ``caveats``: sentences about the models that qualify every comparison (e.g.
-    :func:`helpers.experiments.model_notes.quantization_confounds`), placed after them.
+    :func:`helpers.analysis.model_table.quantization_confounds`), placed after them.
     """
     ours = (
         "Our runs"

@@ -25,8 +25,8 @@ import pandas as pd
 
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import group_summary
-from helpers.experiments.model_notes import param_label
-from helpers.experiments.scaling.display import number_interval, pct_interval, reader_table
+from helpers.render.numbers import number_interval, param_label, pct_interval
+from helpers.render.tables import reader_table, require_columns, require_listed
 
 SIZE_BASES = {"total": "n_params_total", "non-embedding": "n_params_nonembedding"}
 """Size basis label -> parameter-count column of the item table."""
@@ -57,13 +57,8 @@ class ScalingViewError(ValueError):
 
 def check_items(items: pd.DataFrame) -> None:
     """Raise :class:`ScalingViewError` unless ``items`` has the item table's columns."""
-    if not isinstance(items, pd.DataFrame):
-        raise ScalingViewError(f"expected the item table (a DataFrame); got {type(items).__name__}.")
-    missing = [column for column in REQUIRED_COLUMNS if column not in items.columns]
-    if missing:
-        raise ScalingViewError(
-            f"the item table lacks columns {missing}; pass helpers.analysis.items.item_table(config.rows(...))."
-        )
+    fix = "pass helpers.analysis.items.item_table(config.rows(...))"
+    require_columns(items, REQUIRED_COLUMNS, "the scaling views", fix, ScalingViewError)
 
 
 def kind_rank(kind: str) -> tuple[int, str]:
@@ -78,14 +73,8 @@ def family_groups(items: pd.DataFrame, families: Mapping[str, Sequence[str]]):
         raise ScalingViewError("families is empty: give family -> model ids (config.family_model_ids()).")
     present = set(items["model_id"])
     for family, model_ids in families.items():
-        if isinstance(model_ids, str):
-            raise ScalingViewError(f"families[{family!r}]={model_ids!r}: expected a list of model ids.")
-        absent = [model for model in model_ids if model not in present]
-        if absent:
-            raise ScalingViewError(
-                f"family {family!r}: models {absent} have no rows in the item table (it has "
-                f"{sorted(present)}); pass model ids from config.family_model_ids(), not sources."
-            )
+        fix = "pass model ids from config.family_model_ids(), not sources"
+        require_listed(model_ids, present, f"families[{family!r}]", fix, ScalingViewError)
         family_items = items[items["model_id"].isin(list(model_ids))]
         listed = {model: rank for rank, model in enumerate(dict.fromkeys(model_ids))}
         for kind in sorted(family_items["kind"].unique(), key=kind_rank):

@@ -24,6 +24,7 @@ from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import group_summary
 from helpers.render.markdown import whole_words
 from helpers.render.numbers import p_value, pct
+from helpers.render.tables import require_columns
 
 PAIR_KEYS = ["donor", "recipient", "kind"]
 CONDITION_COLUMNS = ["condition", "condition_kind", "alpha", "layers"]
@@ -45,14 +46,8 @@ class SwapViewError(ValueError):
 
 
 def _require(rows: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    if not isinstance(rows, pd.DataFrame):
-        raise SwapViewError(f"{what} needs a DataFrame, got {type(rows).__name__}.")
-    missing = [column for column in columns if column not in rows.columns]
-    if missing:
-        raise SwapViewError(
-            f"{what}: the table lacks columns {missing}; pass the rows of "
-            "helpers.experiments.swap.compute.swap_rows (or the output of the view before it)."
-        )
+    fix = "pass the rows of helpers.experiments.swap.compute.swap_rows (or the output of the view before it)"
+    require_columns(rows, columns, what, fix, SwapViewError)
 
 
 def short_name(model_id: str) -> str:

@@ -29,16 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.analysis.inference import holm, spearman_exact
-from helpers.analysis.resampling import check_resamples
-from helpers.experiments.task_contrast.views import (
-    ALPHA,
-    KIND_LABELS,
-    ContrastInputError,
-    check_size_column,
-    kinds_present,
-    model_families,
-    require,
-)
+from helpers.experiments.task_contrast.views import ALPHA, KIND_LABELS, view_inputs
 
 CHAIN_METRICS = (
     ("log_p_vocab_correct", "log p_vocab(correct)", 1.0),
@@ -149,11 +140,8 @@ def chain_correlations(
     correlation, correlation_low, correlation_high, share_positive, n_constant, pvalue, p_holm,
     n_tests, note``. Metrics a kind does not have (arithmetic has no choices) are left out.
     """
-    require(items, ["model_id", "task", "kind", "item_id", size_column], "chain_correlations")
-    check_size_column(size_column)
-    check_resamples(bootstrap, error=ContrastInputError)
-    chosen = kinds_present(items, kinds, tuple(KIND_LABELS))
-    members = model_families(items, families, size_column)
+    columns, what = ["model_id", "task", "kind", "item_id"], "chain_correlations"
+    chosen, members = view_inputs(items, families, kinds, tuple(KIND_LABELS), size_column, bootstrap, columns, what)
     rng = np.random.default_rng(seed)
     rows = []
     for family, group in members.groupby("family", sort=False):

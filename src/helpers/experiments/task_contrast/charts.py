@@ -2,7 +2,7 @@
 
 Every chart fits the book's ~700 px column (at most two facet columns, legends at the bottom),
 colours a family as every other figure of the chapter does (pass the chapter's ``palette``,
-:mod:`helpers.experiments.scaling.palette`), draws lines only between models of one family,
+:mod:`helpers.render.palette`), draws lines only between models of one family,
 fits its log axis to the data, and gives every point its interval (``mark_errorbar``) and every
 accuracy panel its chance line. Encodings that are not families (letters, scoring formats,
 metrics) use a separate palette so they are not read as families. Missing columns raise
@@ -17,10 +17,10 @@ import altair as alt
 import pandas as pd
 
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
-from helpers.experiments.scaling.palette import default_domain, family_color, size_axis
 from helpers.experiments.task_contrast.chain import CHAIN_LEVELS, CHAIN_METRICS
 from helpers.experiments.task_contrast.views import KIND_LABELS
-from helpers.render.charts import CHANCE_STYLE, ChartInputError, baseline_rule, require_table  # noqa: F401 (re-exported)
+from helpers.render.charts import CHANCE_STYLE, ChartInputError, baseline_rule, family_color, require_table, size_axis  # noqa: F401 (re-exported)
+from helpers.render.palette import default_domain
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 150
@@ -57,6 +57,18 @@ def _message(text: str) -> alt.Chart:
 
 
 # ----------------------------------------------------------------------- 1. side by side
+
+
+def _family_layers(x: alt.X, y: alt.Y, color: alt.Color, tooltip: list) -> list[alt.Chart]:
+    """A line per family (never across families), the intervals ``low``..``high`` where valid, and the points."""
+    return [
+        alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
+        alt.Chart()
+        .transform_filter("isValid(datum.low)")
+        .mark_errorbar(ticks=True)
+        .encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
+        alt.Chart().mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
+    ]
 
 
 def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) -> alt.FacetChart:
@@ -102,15 +114,7 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
         alt.Tooltip("value:Q", format=".3f"),
         alt.Tooltip("n_items:Q"),
     ]
-    layers = [
-        alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
-        alt.Chart()
-        .transform_filter("isValid(datum.low)")
-        .mark_errorbar(ticks=True)
-        .encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
-        alt.Chart().mark_point(filled=True).encode(x=x, y=y, color=color, tooltip=tooltip),
-        baseline_rule("chance"),
-    ]
+    layers = [*_family_layers(x, y, color, tooltip), baseline_rule("chance")]
     if data["majority"].notna().any():  # unbalanced labels: always the most common gold answer, dotted orange
         layers.append(baseline_rule("majority", "majority"))
     return (
@@ -122,6 +126,46 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
 
 
 # --------------------------------------------------------------------------- 2. chain
+
+
+def _dots_and_bars(
+    field: str,
+    x_scale: alt.Scale,
+    x_title: str,
+    y: alt.Y,
+    y_offset: alt.YOffset,
+    color: alt.Color,
+    tooltip: list,
+    *,
+    x_axis: alt.Axis = alt.Undefined,
+    shape: alt.Shape = alt.Undefined,
+    valid_only: bool = False,
+    **point,
+) -> tuple[alt.Chart, alt.Chart]:
+    """``(bars, points)``: filled points of ``field`` along x, each row of ``y`` split by ``y_offset``, and
+    error bars from ``<field>_low`` to ``<field>_high`` (only where the low end is valid with ``valid_only``).
+    ``point``: more options of the point mark (e.g. ``size``)."""
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, **point)
+        .encode(
+            x=alt.X(f"{field}:Q", scale=x_scale, title=x_title, axis=x_axis),
+            y=y,
+            yOffset=y_offset,
+            color=color,
+            shape=shape,
+            tooltip=tooltip,
+        )
+    )
+    bars = alt.Chart().transform_filter(f"isValid(datum.{field}_low)") if valid_only else alt.Chart()
+    bars = bars.mark_errorbar(ticks=True).encode(
+        x=alt.X(f"{field}_low:Q", scale=x_scale, title=x_title),
+        x2=f"{field}_high:Q",
+        y=y,
+        yOffset=y_offset,
+        color=color,
+    )
+    return bars, points
 
 
 def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) -> alt.Chart:
@@ -144,37 +188,19 @@ def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) ->
     y = alt.Y("metric_label:N", sort=metric_order, title=None)
     y_offset = alt.YOffset("series:N")
     shape = alt.Shape("level:N", sort=list(CHAIN_LEVELS), title="correlation of", legend=alt.Legend(orient="bottom"))
-    x_scale = alt.Scale(domain=[-1, 1])
-    points = (
-        alt.Chart()
-        .mark_point(filled=True, size=50)
-        .encode(
-            x=alt.X("correlation:Q", scale=x_scale, title="Spearman rho with size (within family)"),
-            y=y,
-            yOffset=y_offset,
-            color=color,
-            shape=shape,
-            tooltip=[
-                "family:N",
-                "metric_label:N",
-                "level:N",
-                alt.Tooltip("correlation:Q", format=".2f"),
-                alt.Tooltip("n_items:Q"),
-                alt.Tooltip("n_models:Q"),
-            ],
-        )
-    )
-    bars = (
-        alt.Chart()
-        .transform_filter("isValid(datum.correlation_low)")
-        .mark_errorbar(ticks=True)
-        .encode(
-            x=alt.X("correlation_low:Q", scale=x_scale, title="Spearman rho with size (within family)"),
-            x2="correlation_high:Q",
-            y=y,
-            yOffset=y_offset,
-            color=color,
-        )
+    tooltip = ["family:N", "metric_label:N", "level:N", alt.Tooltip("correlation:Q", format=".2f")]
+    tooltip += [alt.Tooltip("n_items:Q"), alt.Tooltip("n_models:Q")]
+    bars, points = _dots_and_bars(
+        "correlation",
+        alt.Scale(domain=[-1, 1]),
+        "Spearman rho with size (within family)",
+        y,
+        y_offset,
+        color,
+        tooltip,
+        shape=shape,
+        valid_only=True,
+        size=50,
     )
     zero = alt.Chart().mark_rule(**CHANCE_STYLE).encode(x=alt.datum(0))
     return (
@@ -247,35 +273,9 @@ def format_chart(table: pd.DataFrame) -> alt.LayerChart:
     color = _other_color("format", formats, "scoring")
     y = alt.Y("model:N", sort=models, title=None)
     y_offset = alt.YOffset("format:N", sort=formats)
-    x_scale = alt.Scale(domain=[0, 1])
-    points = (
-        alt.Chart()
-        .mark_point(filled=True)
-        .encode(
-            x=alt.X("accuracy:Q", title="accuracy", scale=x_scale, axis=alt.Axis(format="%")),
-            y=y,
-            yOffset=y_offset,
-            color=color,
-            tooltip=[
-                "model:N",
-                "family:N",
-                "format:N",
-                alt.Tooltip("accuracy:Q", format=".3f"),
-                alt.Tooltip("n_items:Q"),
-            ],
-        )
-    )
-    bars = (
-        alt.Chart()
-        .mark_errorbar(ticks=True)
-        .encode(
-            x=alt.X("accuracy_low:Q", title="accuracy", scale=x_scale),
-            x2="accuracy_high:Q",
-            y=y,
-            yOffset=y_offset,
-            color=color,
-        )
-    )
+    tooltip = ["model:N", "family:N", "format:N", alt.Tooltip("accuracy:Q", format=".3f"), alt.Tooltip("n_items:Q")]
+    x_scale, axis = alt.Scale(domain=[0, 1]), alt.Axis(format="%")
+    bars, points = _dots_and_bars("accuracy", x_scale, "accuracy", y, y_offset, color, tooltip, x_axis=axis)
     chance = baseline_rule("chance", axis="x")
     return alt.layer(bars, points, chance, data=table).properties(width=440, height=alt.Step(10))
 
@@ -338,21 +338,8 @@ def arithmetic_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = Non
     color = family_color("family", palette or default_domain(families), families)
     x = size_axis("n_params", data["n_params"])
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
-    layers = [
-        alt.Chart().mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
-        alt.Chart()
-        .transform_filter("isValid(datum.low)")
-        .mark_errorbar(ticks=True)
-        .encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=color),
-        alt.Chart()
-        .mark_point(filled=True)
-        .encode(
-            x=x,
-            y=y,
-            color=color,
-            tooltip=["model:N", "family:N", "metric_label:N", alt.Tooltip("value:Q", format=".3f")],
-        ),
-    ]
+    tooltip = ["model:N", "family:N", "metric_label:N", alt.Tooltip("value:Q", format=".3f")]
+    layers = _family_layers(x, y, color, tooltip)
     metric_order = list(dict.fromkeys(data["metric_label"]))
     return (
         alt.layer(*layers, data=data)

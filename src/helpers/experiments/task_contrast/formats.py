@@ -18,15 +18,14 @@ import pandas as pd
 
 from helpers.analysis.inference import holm, mcnemar_change
 from helpers.analysis.published import mmlu_math_long
-from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import accuracy_summary, chance_level, mean_interval
 from helpers.experiments.task_contrast.views import (
     KIND_LABELS,
     ContrastInputError,
-    kinds_present,
     model_families,
     require,
     short_model_name,
+    view_inputs,
 )
 
 FORMAT_LABELS = {
@@ -131,14 +130,9 @@ def arithmetic_metric_view(
     A metric a model's rows lack (no per-token data in rows imported from lm-evaluation-harness:
     :func:`helpers.analysis.items.lacking`) has no row for that model.
     """
-    require(
-        items,
-        ["model_id", "kind", "task", "correct", "greedy_token_fraction", "gold_nll_per_token", size_column],
-        "arithmetic_metric_view",
-    )
-    check_resamples(bootstrap, error=ContrastInputError)
-    chosen = kinds_present(items, kinds, ARITHMETIC_KINDS)
-    models = model_families(items, families, size_column)
+    columns = ["model_id", "kind", "task", "correct", "greedy_token_fraction", "gold_nll_per_token"]
+    what = "arithmetic_metric_view"
+    chosen, models = view_inputs(items, families, kinds, ARITHMETIC_KINDS, size_column, bootstrap, columns, what)
     rows = []
     for kind in chosen:
         of_kind = items[items["kind"] == kind]

@@ -2,24 +2,17 @@
 
 Each function takes the DataFrame of the view of the same name and returns a MyST pipe table
 (collapsed in ``<details>`` when long), built with
-:func:`helpers.experiments.scaling.display.reader_table`; nothing is a raw DataFrame dump.
+:func:`helpers.render.tables.reader_table`; nothing is a raw DataFrame dump.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from helpers.experiments.model_notes import param_label
-from helpers.experiments.scaling.display import (
-    number_interval,
-    p_text,
-    pct,
-    pct_interval,
-    points_interval,
-    reader_table,
-)
 from helpers.experiments.task_contrast.views import KIND_LABELS, short_model_name
 from helpers.render.markdown import whole_words
+from helpers.render.numbers import number_interval, p_text, param_label, pct, pct_interval, points_interval
+from helpers.render.tables import reader_table
 
 
 def counts_markdown(items: pd.DataFrame, families: dict) -> str:

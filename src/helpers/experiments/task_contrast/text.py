@@ -13,10 +13,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from helpers.analysis.inference import rejects
-from helpers.experiments.scaling.display import count_text, listing, number, pct
 from helpers.experiments.task_contrast.chain import MIN_MODELS
 from helpers.experiments.task_contrast.letters import VERDICTS
 from helpers.experiments.task_contrast.views import POSITIONS
+from helpers.render.numbers import count_text, listing, number, pct
 
 
 def side_sentences(positions: pd.DataFrame) -> list[str]:
@@ -175,7 +175,7 @@ def contrast_summary(
     """The Summary section as Markdown bullets, every one generated from a table above it.
 
     ``caveats``: sentences about the models that qualify every comparison (e.g.
-    :func:`helpers.experiments.model_notes.quantization_confounds`), placed first.
+    :func:`helpers.analysis.model_table.quantization_confounds`), placed first.
     """
     bullets = list(caveats)
     if not profile.findings:

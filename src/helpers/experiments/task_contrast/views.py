@@ -32,6 +32,7 @@ from helpers.analysis.baselines import majority_label_share
 from helpers.analysis.inference import chance_family
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import chance_level, group_summary
+from helpers.render.tables import require_columns, require_listed
 
 SIZE_COLUMNS = ("n_params_nonembedding", "n_params_total")
 """Columns of the item table that can serve as model size."""
@@ -81,15 +82,7 @@ def short_model_name(model_id: str) -> str:
 
 def require(items: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     """Raise :class:`ContrastInputError` unless ``items`` is a DataFrame with ``columns``."""
-    if not isinstance(items, pd.DataFrame):
-        raise ContrastInputError(
-            f"{what} needs a DataFrame (helpers.analysis.items.item_table(rows)); got {type(items).__name__}."
-        )
-    missing = [column for column in columns if column not in items.columns]
-    if missing:
-        raise ContrastInputError(
-            f"{what}: the item table lacks columns {missing}; pass helpers.analysis.items.item_table(rows)."
-        )
+    require_columns(items, columns, what, "pass helpers.analysis.items.item_table(rows)", ContrastInputError)
 
 
 def check_size_column(size_column: str) -> None:
@@ -114,15 +107,30 @@ def kinds_present(items: pd.DataFrame, kinds: Sequence[str] | None, default: Seq
                 "score them first (config.rows(kinds=[...]))."
             )
         return chosen
-    if isinstance(kinds, str):
-        raise ContrastInputError(f"kinds={kinds!r}: pass a list of task kinds, e.g. [{kinds!r}].")
-    missing = [kind for kind in kinds if kind not in present]
-    if missing:
-        raise ContrastInputError(
-            f"task kinds {missing} are not in the item table (it has {sorted(present)}); "
-            "score them first or leave them out."
-        )
-    return list(kinds)
+    return require_listed(kinds, present, "kinds", "score them first or leave them out", ContrastInputError)
+
+
+def view_inputs(
+    items: pd.DataFrame,
+    families: Mapping[str, Sequence[str]],
+    kinds: Sequence[str] | None,
+    default_kinds: Sequence[str],
+    size_column: str,
+    bootstrap: int,
+    columns: Sequence[str],
+    what: str,
+) -> tuple[list[str], pd.DataFrame]:
+    """The checks a per-kind view of the item table makes first, then what it iterates over:
+    ``(kinds, models)`` = (:func:`kinds_present` of ``kinds`` or ``default_kinds``, :func:`model_families`).
+
+    Raises :class:`ContrastInputError` (naming ``what``) for missing ``columns`` (``size_column`` is
+    added), a size column other than :data:`SIZE_COLUMNS` or a bootstrap count that is neither 0 nor
+    at least 100.
+    """
+    require(items, [*columns, size_column], what)
+    check_size_column(size_column)
+    check_resamples(bootstrap, error=ContrastInputError)
+    return kinds_present(items, kinds, default_kinds), model_families(items, families, size_column)
 
 
 def model_families(
@@ -145,14 +153,8 @@ def model_families(
     known = set(sizes.index)
     rows = []
     for family, model_ids in families.items():
-        if isinstance(model_ids, str):
-            raise ContrastInputError(f"families[{family!r}]={model_ids!r}: expected a list of model ids.")
-        for model_id in model_ids:
-            if model_id not in known:
-                raise ContrastInputError(
-                    f"model {model_id!r} has no rows in the item table (models: {sorted(known)}); pass "
-                    "config.family_model_ids() of the run that produced the table, or score the model first."
-                )
+        fix = "pass config.family_model_ids() of the run that produced the table, or score the model first"
+        for model_id in require_listed(model_ids, known, f"families[{family!r}]", fix, ContrastInputError):
             rows.append(
                 {
                     "family": family,
@@ -226,14 +228,10 @@ def side_by_side(
     seeded bootstrap interval; NaN when ``bootstrap == 0``). ``kinds=None`` takes the present
     kinds of :data:`SIDE_BY_SIDE_KINDS`.
     """
-    require(
-        items,
-        ["model_id", "kind", "item_id", "n_choices", "correct", "gold_nll_per_token", size_column],
-        "side_by_side",
+    columns = ["model_id", "kind", "item_id", "n_choices", "correct", "gold_nll_per_token"]
+    chosen, models = view_inputs(
+        items, families, kinds, SIDE_BY_SIDE_KINDS, size_column, bootstrap, columns, "side_by_side"
     )
-    check_resamples(bootstrap, error=ContrastInputError)
-    chosen = kinds_present(items, kinds, SIDE_BY_SIDE_KINDS)
-    models = model_families(items, families, size_column)
     rows = []
     for kind in chosen:
         of_kind = items[items["kind"] == kind]

@@ -1,33 +1,14 @@
-"""helpers.experiments.model_notes: what each profile's models are, and the sentences about them."""
+"""helpers.analysis.model_table: what each profile's models are, and the sentences about them."""
 
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
-from helpers.experiments import model_notes as mn
+from helpers.analysis import model_table as mn
 from helpers.experiments.config import configure
 
 
-@pytest.mark.parametrize(
-    "count, label",
-    [
-        (134_515_008, "135M"),
-        (1_777_088_000, "1.8B"),
-        (6_539_008, "6.5M"),
-        (70_426_624, "70M"),
-        (268_098_176, "268M"),
-        (11_846_072_320, "12B"),
-        (100_096, "100K"),
-        (float("nan"), "?"),
-    ],
-)
-def test_param_label(count, label):
-    assert mn.param_label(count) == label
-
-
-def test_weight_types_text_puts_quantized_types_first():
-    assert mn.weight_types_text({"Q4_K": 169, "F32": 141, "Q6_K": 29}) == "Q4_K (169 tensors), Q6_K (29), F32 (141)"
+def test_the_dominant_weight_type_ignores_f32():
     assert mn.dominant_weight_type({"Q5_0": 133, "F32": 121, "Q8_0": 13}) == "Q5_0"
     assert mn.dominant_weight_type({"F32": 3}) is None
 

@@ -1,12 +1,14 @@
 """The per-item explorer: every scored item with its prompt, choices and each model's answer.
 
-:func:`item_rows` turns the per-request rows of a chapter (:func:`helpers.experiments.evaluation.evaluate_many`)
+:func:`item_rows` turns the per-request rows of a chapter (``helpers.experiments.evaluation.evaluate_many``)
 into one row per (task kind, task, item): the end of the prompt, the choices (gold marked), and per
 model its log-probability of each choice and the answer it picks (the highest log-probability; for a
 single continuation such as arithmetic, whether greedy decoding produces the gold answer).
-:func:`swap_item_rows` does the same for the attention-swap rows, one column per condition.
-:func:`explorer` shows such a table with :func:`helpers.render.tables.interactive_table` (searchable,
-sortable, offline) and a CSV download of the same rows.
+With ``condition="condition"`` it does the same for the attention-swap rows, one column per condition.
+The prompts come from the task items themselves (:func:`helpers.core.tasks.build_items`, built as the
+scoring built them). :func:`explorer` shows such a table with the report's one table widget,
+:func:`helpers.render.tables.interactive_table` (searchable, sortable, offline), and a CSV download of
+the same rows.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ def _short(model_id: str) -> str:
 
 
 def prompts(settings: Mapping, kinds, seed: int | None = None) -> dict[tuple[str, str], tuple[str, list[str], int]]:
-    """``{(task, item_id): (prompt end, choices, gold)}`` for the task kinds ``kinds`` of ``settings``."""
-    from helpers.experiments.evaluation import build_setting_items
+    """``{(task, item_id): (prompt end, choices, gold)}`` for the task kinds ``kinds`` of ``settings``
+    (task kind -> :class:`~helpers.infra.profiles.TaskSetting`), few-shot examples drawn with ``seed``."""
+    from helpers.core.tasks import build_items  # the task data, read only when a table is built
 
     found = {}
     for kind in kinds:
-        for item in build_setting_items(settings[kind], seed):
+        setting = settings[kind]
+        for item in build_items(setting.task, seed=seed, **setting.build_kwargs()):
             context = item.requests[0].context
             tail = context if len(context) <= PROMPT_CHARS else "…" + context[-PROMPT_CHARS:]
             tail = tail.replace("\n", " ↵ ")  # line breaks shown, not lost, in a one-line cell
