@@ -99,10 +99,6 @@ _ITEM_EXPLORER = (
     "helpers.experiments.item_explorer (the per-item table of every chapter) is a shared experiments "
     "module: it moves to render/ or into the chapters (branch i21-render)"
 )
-_CLAIMS = (
-    "the notebook reads the verdicts of the report's claims: with verdicts as records (issue 21 section 2, "
-    "branch i21-records) the chapter computes them and report/claims reads the chapter"
-)
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
     ("chapter", "helpers.experiments.scaling.text -> helpers.experiments.model_notes"): _MODEL_NOTES,
     ("chapter", "helpers.experiments.scaling.views -> helpers.experiments.model_notes"): _MODEL_NOTES,
@@ -110,11 +106,6 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
     ("chapter", "helpers.experiments.task_contrast.charts -> helpers.experiments.scaling.palette"): _SCALING_PALETTE,
     ("chapter", "helpers.experiments.task_contrast.tables -> helpers.experiments.scaling.display"): _SCALING_DISPLAY,
     ("chapter", "helpers.experiments.task_contrast.text -> helpers.experiments.scaling.display"): _SCALING_DISPLAY,
-    ("notebook", "notebooks/beyond.ipynb -> helpers.report.claims.beyond"): _CLAIMS,
-    ("notebook", "notebooks/beyond.ipynb -> helpers.report.claims.common"): _CLAIMS,
-    ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.common"): _CLAIMS,
-    ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.evidence"): _CLAIMS,
-    ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.scaling"): _CLAIMS,
     ("notebook", "notebooks/scaling.ipynb -> helpers.experiments.item_explorer"): _ITEM_EXPLORER,
     ("notebook", "notebooks/swap.ipynb -> helpers.experiments.item_explorer"): _ITEM_EXPLORER,
     ("notebook", "notebooks/scaling.ipynb -> helpers.experiments.model_notes"): _MODEL_NOTES,

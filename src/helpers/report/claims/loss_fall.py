@@ -14,15 +14,15 @@ items or a zero-width interval decide nothing (inconclusive, with the reason).
 
 from __future__ import annotations
 
+from helpers.analysis.claims import wording
+from helpers.analysis.claims.records import Part
 from helpers.analysis.inference import paired_mean_change
 from helpers.analysis.power import mde_slope
 from helpers.analysis.verdicts import MIN_ITEMS, InferenceError, Verdict, combine, undecidable
 from helpers.render.numbers import pct
-from helpers.report.claims import wording
 from helpers.report.claims.common import ALPHA, ClaimResult, not_judged
 from helpers.report.claims.evidence import Evidence, FamilyRuns
 from helpers.report.claims.paired import NEEDS_RUN, illustration, mde_or_reason, paired, problems, se_from
-from helpers.report.claims.records import Part
 
 CLAIM_3 = "The loss on the MMLU-math answers falls 31% from the smallest to the largest model"
 CLAIMED_FALL, FALL_MARGIN = 0.31, 0.10

@@ -20,19 +20,19 @@ verdict words.
 
 from __future__ import annotations
 
+from helpers.analysis.claims import wording
+from helpers.analysis.claims.records import Part
 from helpers.analysis.inference import holm, mcnemar_change, paired_mean_change
 from helpers.analysis.power import mde_paired_observed, mde_slope
 from helpers.analysis.verdicts import MIN_ITEMS, InferenceError, Verdict, combine, undecidable
-from helpers.report.claims import wording
+from helpers.experiments.published_pythia import claim4a as claim4a_published
 from helpers.report.claims.common import ALPHA, ClaimResult, not_judged
 from helpers.report.claims.evidence import Evidence, FamilyRuns
 from helpers.report.claims.paired import NEEDS_RUN, mde_or_reason, paired, problems, se_from
 from helpers.report.claims.paired import illustration as _illustration
-from helpers.report.claims.records import Part
 
 CLAIM_4A = "Arithmetic accuracy improves with scale"
 CLAIM_4B = "Arithmetic loss improves (falls) with scale"
-PUBLISHED_SHOTS = (0, 16)
 
 
 # ----------------------------------------------------------------------------- claim 4a
@@ -87,44 +87,9 @@ def accuracy_lines(found: list[FamilyRuns], illustrate: bool = False):
 
 
 def published_arithmetic_parts(evidence: Evidence) -> list[Part]:
-    """One record per (operation, shots) of the published Pythia arithmetic: 160M vs 12B, sign-flip test, Holm."""
-    from helpers.analysis.pythia_arithmetic import scale_change
-
-    frame = evidence.pythia_arithmetic
-    changes = [
-        scale_change(frame, operation, shots)
-        for operation in ("addition", "multiplication")
-        for shots in PUBLISHED_SHOTS
-    ]
-    reject, p_holm = holm([c.p_value_permutation for c in changes], ALPHA)
-    parts = []
-    for change, significant, p in zip(changes, reject, p_holm):
-        up = significant and change.difference > 0
-        code = "reproduced" if up else "not reproduced" if significant else "inconclusive"
-        parts.append(
-            Part(
-                "sign_flip",
-                f"{change.operation}, {change.shots}-shot",
-                code,
-                (change.small_model, change.large_model),
-                change.acc_small,
-                change.acc_large,
-                change.difference,
-                change.low,
-                change.high,
-                "proportion",
-                "sign-flip test",
-                change.n_clusters,
-                p,
-            )
-        )
-    return parts
-
-
-def published_arithmetic_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
-    """(codes, details) of :func:`published_arithmetic_parts`, rendered (the published-Pythia chapter shows them)."""
-    parts = published_arithmetic_parts(evidence)
-    return [part.code for part in parts], wording.details(parts)
+    """Claim 4a's records on the published Pythia arithmetic of ``evidence``
+    (:func:`helpers.experiments.published_pythia.claim4a.published_arithmetic_parts`, which the chapter shows)."""
+    return claim4a_published.published_arithmetic_parts(evidence.pythia_arithmetic)
 
 
 def claim4a(evidence: Evidence) -> ClaimResult:

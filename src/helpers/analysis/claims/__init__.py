@@ -1,0 +1,2 @@
+"""The claims' verdicts as records and their words, below the chapters so a chapter shows the verdicts the
+claims table prints (:mod:`.records`: a judged part and a claim's result; :mod:`.wording`: every part's text)."""
