@@ -86,17 +86,7 @@ A package ``__init__`` that holds only a docstring is left out too (it has no co
 LINE_EXCEPTIONS: dict[str, str] = {}
 """Modules that truly cannot be split, module -> reason (none so far)."""
 
-_CLAIMS = (
-    "the notebook reads the verdicts of the report's claims: with verdicts as records (issue 21 section 2, "
-    "branch i21-records) the chapter computes them and report/claims reads the chapter"
-)
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
-    ("notebook", "notebooks/beyond.ipynb -> helpers.report.claims.beyond"): _CLAIMS,
-    ("notebook", "notebooks/beyond.ipynb -> helpers.report.claims.common"): _CLAIMS,
-    ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.common"): _CLAIMS,
-    ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.evidence"): _CLAIMS,
-    ("notebook", "notebooks/published_pythia.ipynb -> helpers.report.claims.scaling"): _CLAIMS,
-}
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 """Current violations in files this test's author does not own: (check, subject) -> reason.
 Checks: lines, cycle, layer, heavy, heavy-transitive, chapter, notebook, code-version."""
 

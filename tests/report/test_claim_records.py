@@ -11,16 +11,26 @@ import pandas as pd
 import pytest
 
 import helpers.report.claims as claims_package
+from helpers.analysis.claims import wording
+from helpers.analysis.claims.records import Part
+from helpers.analysis.obsscaling import exclusion_text
+from helpers.analysis.pythia_arithmetic import load_pythia_arithmetic
 from helpers.analysis.verdicts import InferenceError
+from helpers.experiments.published_pythia import claim4a
 from helpers.experiments.swap.verdict import collapse_sentence, collapse_table
 from helpers.infra.store import ResultStore, StoreStack
-from helpers.report.claims import wording
 from helpers.report.claims.evidence import Evidence
-from helpers.report.claims.records import Part
 from helpers.report.claims.scaling import published_arithmetic_parts
 from helpers.report.claims.swap import collapse_parts
 
 CLAIMS_DIR = Path(claims_package.__file__).parent
+SRC = CLAIMS_DIR.parents[1]
+CLAIMS_CODE = (
+    sorted(CLAIMS_DIR.glob("*.py"))
+    + sorted((SRC / "analysis" / "claims").glob("*.py"))
+    + [SRC / "experiments" / "beyond" / "claims.py", SRC / "experiments" / "published_pythia" / "claim4a.py"]
+)
+"""The claims' rules, records and words: the report's, the analysis layer's and the chapters' (claims 4a, 4c, 6, 7)."""
 TEXT_CUTTERS = {"split", "rsplit", "partition", "rpartition"}  # (a task id losing its prefix is naming, not parsing)
 
 
@@ -28,7 +38,7 @@ def test_no_claims_code_cuts_a_string_apart():
     """A number read back out of a sentence (``detail.split("%, ")``) is what records replace: no claims module
     calls a string-cutting method at all."""
     found = []
-    for path in sorted(CLAIMS_DIR.glob("*.py")):
+    for path in CLAIMS_CODE:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in TEXT_CUTTERS:
                 found.append(f"{path.name}:{node.lineno} .{node.func.attr}(")
@@ -102,6 +112,7 @@ def test_published_arithmetic_key_is_rendered_from_its_records(tmp_path, monkeyp
     monkeypatch.setenv("CC_RESULTS", str(tmp_path / "results"))
     monkeypatch.setattr("helpers.experiments.evaluation.SHIPPED_RESULTS_DIR", tmp_path / "no-shipped")
     parts = published_arithmetic_parts(Evidence("offline", stack=StoreStack(ResultStore(tmp_path / "results"))))
+    assert parts == claim4a.published_arithmetic_parts(load_pythia_arithmetic())  # the chapter's rule is the table's
     assert [p.label for p in parts] == [
         "addition, 0-shot",
         "addition, 16-shot",
@@ -177,3 +188,164 @@ def test_claim7_key_and_details_are_rendered_from_its_slope_records():
     assert result.key_number == by_hand
     assert list(result.details) == wording.details(parts)
     assert all(p.low <= p.estimate <= p.high for p in parts)
+
+
+def _rank_trend(label="OPT 2-digit addition", code="reproduced", peak=()):
+    return Part(
+        "rank_trend",
+        label,
+        code,
+        ("facebook/opt-125m", "facebook/opt-66b"),
+        0.0104,
+        0.4986,
+        0.127,
+        0.037,
+        0.216,
+        test="exact Spearman",
+        n=8,
+        p=0.0107,
+        extra=(("rho", 0.929), ("family", label.split()[0]), ("operation", "2-digit addition")) + peak,
+    )
+
+
+def test_rank_trend_line_and_key_by_hand():
+    peak = (
+        ("peak", 0.795),
+        ("peak_model", "EleutherAI/pythia-2.8b-deduped"),
+        ("drop", -0.349),
+        ("drop_low", -0.377),
+        ("drop_high", -0.321),
+        ("drop_p", 1e-9),
+    )
+    opt, pythia = _rank_trend(), _rank_trend("Pythia 2-digit addition", "inconclusive", peak)
+    line = (
+        "OPT 2-digit addition (8 models): 1.0% (opt-125m) → 49.9% (opt-66b), Spearman ρ = 0.93, exact Holm "
+        "p = 0.011; slope +12.7 pts per decade [+3.7, +21.6] pts per decade (reproduced)"
+    )
+    assert wording.detail(opt) == line
+    assert wording.detail(pythia).endswith(
+        "(inconclusive); not monotone: peak 79.5% at pythia-2.8b-deduped, then -34.9 pts [-37.7, -32.1] pts to the "
+        "largest (two-proportion test p < 0.001)"
+    )
+    assert wording.rank_trend_key([opt, pythia], "OPT 2-digit addition") == (
+        "1 of 2 family × operation trends rise (exact Spearman, Holm); OPT 2-digit addition 1.0% → 49.9%; "
+        "Pythia falls significantly after its peak at pythia-2.8b-deduped on some operations"
+    )
+    within_noise = _rank_trend("Pythia 2-digit addition", "reproduced", peak[:4] + (("drop_high", 0.002),) + peak[5:])
+    assert wording.rank_trend_key([opt, within_noise], "OPT 2-digit addition") == (
+        "2 of 2 family × operation trends rise (exact Spearman, Holm); OPT 2-digit addition 1.0% → 49.9%"
+    )
+
+
+def _question_parts(slope_code="equivalent", at_floor=True):
+    difference = Part(
+        "trend_difference",
+        "(a)",
+        "not reproduced",
+        ("RWKV-4", "Pythia-deduped"),
+        estimate=0.006,
+        low=-0.007,
+        high=0.019,
+        mde=0.01,
+        extra=(
+            ("names", ("RWKV-4", "Pythia")),
+            ("n_first", 6),
+            ("n_second", 8),
+            ("slope_code", slope_code),
+            ("level", -0.009),
+            ("level_low", -0.019),
+            ("level_high", 0.0),
+            ("level_code", "equivalent"),
+            ("level_first", 0.246),
+            ("level_second", 0.256),
+            ("at_floor", at_floor),
+            ("margin", 0.02),
+            ("excluded", ()),
+        ),
+        level=0.90,
+    )
+    above = Part(
+        "above_chance",
+        "(b)",
+        "not reproduced",
+        ("Qwen/Qwen2-1.5B", ""),
+        estimate=0.572,
+        low=0.562,
+        high=0.582,
+        n=41,
+        extra=(("n_above", 9), ("threshold", 0.25 + 0.05), ("excluded", ())),
+    )
+    return difference, above
+
+
+def test_question_lines_and_key_by_hand():
+    difference, above = _question_parts()
+    assert wording.detail(difference) == (
+        "(a) RWKV-4 (6 Pile models) minus Pythia-deduped (8), letter-format MMLU: slope +0.6 pts per decade, 90% "
+        "[-0.7, +1.9] pts per decade (equivalent); level at 1B -0.9 pts, 90% [-1.9, +0.0] pts (equivalent); fitted "
+        "levels at 1B: RWKV-4 24.6%, Pythia 25.6% (both at the 25% floor: the same plateau is what (a) asks, but it "
+        "cannot show that the two architectures would also agree off the floor); No model was left out."
+    )
+    assert wording.detail(above) == (
+        "(b) 9 of 41 decoder-only models of at most 2B parameters are significantly above 30% (Holm); the highest, "
+        "Qwen/Qwen2-1.5B, 57.2% [56.2%, 58.2%]; No model was left out."
+    )
+    assert wording.question_key(difference, above) == (
+        "RWKV-4 − Pythia: slope +0.6 pts/decade, level -0.9 pts (both within ±2 pts); 9 of 41 decoder-only ≤ 2B "
+        "models > 30%, best 57.2%"
+    )
+    different, _ = _question_parts("different", at_floor=False)
+    assert "(different); level" in wording.detail(different)
+    assert "floor" not in wording.detail(different)
+    assert "(slope different, level equivalent against ±2 pts)" in wording.question_key(different, above)
+
+
+def test_claim4c_key_and_details_are_rendered_from_its_records():
+    """Claim 4c (published data): one rank-trend record per (family, operation) carrying the chapter's table
+    numbers; the key's counts are counted here from the records."""
+    from helpers.experiments.beyond import judged
+    from helpers.report.claims.beyond import claim4c
+
+    result = claim4c()
+    table, excluded = judged.arithmetic_trends()
+    parts = result.parts
+    assert [p.kind for p in parts] == ["rank_trend"] * len(table) == ["rank_trend"] * 8
+    assert [p.label for p in parts] == [f"{f} {o}" for f, o in zip(table["family"], table["operation"])]
+    assert [p.estimate for p in parts] == pytest.approx(table["slope"].tolist())
+    assert [p.p for p in parts] == pytest.approx(table["p_holm"].tolist())
+    assert list(result.details) == wording.details(parts) + ([exclusion_text(excluded)] if excluded else [])
+    n_up = sum(code == "reproduced" for code in table["code"])
+    opt = table[(table["family"] == "OPT") & (table["operation"] == "2-digit addition")].iloc[0]
+    assert result.key_number.startswith(
+        f"{n_up} of 8 family × operation trends rise (exact Spearman, Holm); OPT 2-digit addition "
+        f"{100 * opt['acc_smallest']:.1f}% → {100 * opt['acc_largest']:.1f}%"
+    )
+    assert result.verdict.reason == "; ".join(result.details)
+
+
+def test_claim6_key_and_details_are_rendered_from_its_records():
+    """Claim 6 (published data): a trend-difference record (a) and an above-chance record (b) carrying the
+    chapter's numbers; the key is rebuilt here from the records by hand."""
+    from helpers.experiments.beyond import judged
+    from helpers.report.claims.beyond import claim6
+
+    result = claim6()
+    difference, above = result.parts
+    pile = judged.rwkv_vs_pythia()
+    small, _ = judged.small_above_chance()
+    assert (difference.kind, above.kind) == ("trend_difference", "above_chance")
+    assert difference.estimate == pytest.approx(pile["slope"].estimate)
+    assert difference.get("level") == pytest.approx(pile["level"].estimate)
+    assert above.get("n_above") == int(small["clearly_above"].sum()) and above.n == len(small)
+    assert above.estimate == pytest.approx(small["mmlu"].max())
+    both = difference.get("slope_code") == difference.get("level_code") == "equivalent"
+    assert result.key_number.startswith(f"RWKV-4 − Pythia: slope {100 * difference.estimate:+.1f} pts/decade")
+    assert result.key_number.endswith(
+        f"{above.get('n_above')} of {above.n} decoder-only ≤ 2B models > 30%, best {100 * above.estimate:.1f}%"
+    )
+    assert ("both within ±2 pts" in result.key_number) == both
+    assert result.details == tuple(wording.details(result.parts))
+    assert result.verdict.reason == f"{result.details[0]}. {result.details[1]}."
+    assert result.verdict_word == {"not reproduced": "not supported", "reproduced": "supported"}.get(
+        result.verdict.code, result.verdict.code
+    )

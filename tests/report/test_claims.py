@@ -280,24 +280,25 @@ def test_runs_of_a_pythia_opt_profile_judge_claims_3_and_4(empty_stack):
     assert results["1"].verdict.data.startswith("our runs of profile `")  # the study format, not published
 
 
-def test_two_items_going_0_to_2_do_not_make_an_improvement(empty_stack):
-    """The old percentile bootstrap gave [1, 1] and "improves"; the exact McNemar p is 0.5, 1.0 after Holm
-    over the five difficulties; the MDE is the smallest change 500 items can show, not "none"."""
+def _store_procedure_pair(stack, after):
+    """Store pythia-70m (loss 3.0 nats, every answer wrong) and pythia-410m (``after(m)`` -> (losses, correct),
+    over the m items) on the small profile's arithmetic."""
     procedure = load_profile("small").tasks["procedure"]
     arithmetic = _items(procedure)
     m = len(arithmetic)
-    _store(
-        empty_stack,
-        "pythia-70m",
-        procedure,
-        _arithmetic_rows("pythia-70m", np.full(m, 3.0), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic),
-    )
-    _store(
-        empty_stack,
-        "pythia-410m",
-        procedure,  # two items go from wrong to right, nothing else changes
-        _arithmetic_rows("pythia-410m", np.full(m, 3.0), np.arange(m) < 2, N_PARAMS["pythia-410m"], arithmetic),
-    )
+    losses, correct = after(m)
+    for name, (loss, right) in (
+        ("pythia-70m", (np.full(m, 3.0), np.zeros(m, bool))),
+        ("pythia-410m", (losses, correct)),
+    ):
+        _store(stack, name, procedure, _arithmetic_rows(name, loss, right, N_PARAMS[name], arithmetic))
+
+
+def test_two_items_going_0_to_2_do_not_make_an_improvement(empty_stack):
+    """The old percentile bootstrap gave [1, 1] and "improves"; the exact McNemar p is 0.5, 1.0 after Holm
+    over the five difficulties; the MDE is the smallest change 500 items can show, not "none"."""
+    # two items go from wrong to right, nothing else changes
+    _store_procedure_pair(empty_stack, lambda m: (np.full(m, 3.0), np.arange(m) < 2))
     result = _by_id(claim_results("offline", stack=empty_stack))["4a"]
     first = result.verdict.reason.split("; ")[0]
     assert first.startswith("pythia arithmetic_2da") and "0.0% → 0.4%" in first and "Holm p = 1.000" in first
@@ -322,23 +323,13 @@ def test_a_fall_far_from_31_percent_is_not_reproduced(empty_stack):
 
 def test_a_loss_rank_test_and_a_mean_that_disagree_do_not_decide_claim_4b(empty_stack):
     """59 items in 60 fall by 0.1 nats, one rises by 20: the rank test says "fell", the mean rose; neither decides."""
-    procedure = load_profile("small").tasks["procedure"]
-    arithmetic = _items(procedure)
-    m = len(arithmetic)
-    after = np.full(m, 2.9)
-    after[::60] = 23.0  # one item in 60 rises by 20 nats
-    _store(
-        empty_stack,
-        "pythia-70m",
-        procedure,
-        _arithmetic_rows("pythia-70m", np.full(m, 3.0), np.zeros(m, bool), N_PARAMS["pythia-70m"], arithmetic),
-    )
-    _store(
-        empty_stack,
-        "pythia-410m",
-        procedure,
-        _arithmetic_rows("pythia-410m", after, np.zeros(m, bool), N_PARAMS["pythia-410m"], arithmetic),
-    )
+
+    def after(m):
+        losses = np.full(m, 2.9)
+        losses[::60] = 23.0  # one item in 60 rises by 20 nats
+        return losses, np.zeros(m, bool)
+
+    _store_procedure_pair(empty_stack, after)
     result = _by_id(claim_results("offline", stack=empty_stack))["4b"]
     assert "Wilcoxon Holm p < 0.001" in result.verdict.reason and "change +0.2" in result.verdict.reason
     assert result.verdict.code == "inconclusive"

@@ -30,9 +30,24 @@ __all__ = [
     "InferenceError",
     "MIN_ITEMS",
     "undecidable",
+    "ALPHA",
+    "QUESTION_WORDS",
+    "question_word",
 ]
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not judged")
+
+ALPHA = 0.05
+"""Significance level of every test (two-sided unless a rule says one-sided)."""
+
+QUESTION_WORDS = {"reproduced": "supported", "partly": "partly supported", "not reproduced": "not supported"}
+"""How a verdict code reads on a row that judges a question the study left open rather than a result
+it reports: there is nothing to reproduce, only a statement the data support or contradict."""
+
+
+def question_word(code: str) -> str:
+    """A verdict code as it reads for an open question: ``"not reproduced"`` -> ``"not supported"``."""
+    return QUESTION_WORDS.get(code, code)
 
 
 class InferenceError(MetricError):

@@ -4,9 +4,11 @@
 - :mod:`.knowledge`: claims 1-2 (MMLU-math flat at 19-20%, below chance);
 - :mod:`.loss_fall`: claim 3 (the MMLU answer loss falls 31%);
 - :mod:`.scaling`: claims 4a, 4b (arithmetic accuracy and loss improve);
-- :mod:`.records`, :mod:`.wording`: each judged part as a record, and its words (details, key numbers);
+- :mod:`helpers.analysis.claims` (``records``, ``wording``): each judged part as a record, and its words
+  (details, key numbers), below the chapters that show them too;
 - :mod:`.swap`: claim 5 (attention swaps collapse accuracy);
-- :mod:`.beyond`: claims 6, 7 and 4c (published data on 148 models: architecture, gains beyond 1-2B, OPT arithmetic);
+- :mod:`.beyond`: claims 6, 7 and 4c (published data on 148 models: architecture, gains beyond 1-2B, OPT
+  arithmetic), ruled by the chapter that shows them (:mod:`helpers.experiments.beyond.claims`);
 - :mod:`.table`: findings in words, the compact table, the details.
 """
 

@@ -46,16 +46,13 @@ class FamilyRuns:
         return [str(table["model_id"].iloc[0]) for table in self.tables]
 
 
-def published_mmlu_accuracies(published: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Published MMLU-math 0-shot (full answer text) of the study's Pythia and OPT models.
-
-    One row per model (Pythia 70m-12b, OPT 125m-30b; each model once): ``family, model, params,
-    n, k_acc, acc, acc_stderr, k_norm, acc_norm``. ``k`` is exact: each subject's accuracy times
-    its item count is an integer, and the pooled ``acc`` is their size-weighted mean.
-    """
-    summary = mmlu_math_summary(published if published is not None else load_published(), shots=0)
-    summary = summary[summary["family"].isin(PYTHIA_OPT_FAMILIES) & (summary["params"] <= STUDY_MAX_PARAMS)]
-    summary = summary.drop_duplicates("model").reset_index(drop=True)
+def mmlu_math_counts(published: pd.DataFrame, shots: int, families, max_params: float) -> pd.DataFrame:
+    """Published MMLU-math of ``families`` up to ``max_params``, at ``shots``, one row per (model, checkpoint) of
+    :func:`~helpers.analysis.published.mmlu_math_summary`: ``family, model, params, n, k_acc, acc, acc_stderr,
+    k_norm, acc_norm, acc_norm_stderr``. ``k`` is exact: each subject's accuracy times its item count is an
+    integer, and the pooled accuracy is their size-weighted mean."""
+    summary = mmlu_math_summary(published, shots=shots)
+    summary = summary[summary["family"].isin(list(families)) & (summary["params"] <= max_params)]
     n = summary["n_items"].astype(int)
     return pd.DataFrame(
         {
@@ -68,8 +65,21 @@ def published_mmlu_accuracies(published: pd.DataFrame | None = None) -> pd.DataF
             "acc_stderr": summary["acc_stderr"],
             "k_norm": np.rint(summary["acc_norm"] * n).astype(int),
             "acc_norm": summary["acc_norm"],
+            "acc_norm_stderr": summary["acc_norm_stderr"],
         }
     )
+
+
+def published_mmlu_accuracies(published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Published MMLU-math 0-shot (full answer text) of the study's Pythia and OPT models.
+
+    One row per model (Pythia 70m-12b, OPT 125m-30b; each model once): ``family, model, params,
+    n, k_acc, acc, acc_stderr, k_norm, acc_norm`` (:func:`mmlu_math_counts`).
+    """
+    published = published if published is not None else load_published()
+    columns = ["family", "model", "params", "n", "k_acc", "acc", "acc_stderr", "k_norm", "acc_norm"]
+    counts = mmlu_math_counts(published, 0, PYTHIA_OPT_FAMILIES, STUDY_MAX_PARAMS)[columns]
+    return counts.drop_duplicates("model").reset_index(drop=True)
 
 
 def mmlu_fulltext_items():

@@ -14,15 +14,17 @@ items or a zero-width interval decide nothing (inconclusive, with the reason).
 
 from __future__ import annotations
 
+from functools import partial
+
+from helpers.analysis.claims import wording
+from helpers.analysis.claims.records import Part
 from helpers.analysis.inference import paired_mean_change
 from helpers.analysis.power import mde_slope
-from helpers.analysis.verdicts import MIN_ITEMS, InferenceError, Verdict, combine, undecidable
+from helpers.analysis.verdicts import MIN_ITEMS, InferenceError, undecidable
 from helpers.render.numbers import pct
-from helpers.report.claims import wording
 from helpers.report.claims.common import ALPHA, ClaimResult, not_judged
 from helpers.report.claims.evidence import Evidence, FamilyRuns
-from helpers.report.claims.paired import NEEDS_RUN, illustration, mde_or_reason, paired, problems, se_from
-from helpers.report.claims.records import Part
+from helpers.report.claims.paired import NEEDS_RUN, illustration, judged_verdict, paired, problems, se_from
 
 CLAIM_3 = "The loss on the MMLU-math answers falls 31% from the smallest to the largest model"
 CLAIMED_FALL, FALL_MARGIN = 0.31, 0.10
@@ -150,17 +152,14 @@ def loss_fall_lines(found: list[FamilyRuns], illustrate: bool = False):
 
 def claim3(evidence: Evidence) -> ClaimResult:
     runs = [r for r in evidence.judging_runs("knowledge_fulltext") if r.shots == 0]
-    shown = illustration(evidence, "knowledge_fulltext", loss_fall_lines)
+    shown = illustration(evidence, "knowledge_fulltext", partial(loss_fall_lines, illustrate=True))
     if not runs:
         return not_judged(
             "3", CLAIM_3, "published results give no per-item loss" + problems(evidence), NEEDS_RUN, shown
         )
     parts = loss_fall_parts(runs)
-    details = wording.details(parts)
-    code = combine([p.code for p in parts])
-    verdict = Verdict(
-        code,
-        "; ".join(details),
+    details, verdict = judged_verdict(
+        parts,
         "relative fall of the mean per-token gold-answer loss (the per-byte fall shown beside it), paired "
         "bootstrap (BCa) intervals over items: the 95% interval must contain 31% and the 90% interval lie "
         "within the margin (two one-sided tests at 5%); a 95% interval excluding 31% says the fall is "
@@ -168,7 +167,6 @@ def claim3(evidence: Evidence) -> ClaimResult:
         f"our runs of profile `{runs[0].profile}` (MMLU-math, 0-shot, full answer text)",
         margin=f"{pct(CLAIMED_FALL, 0)} ± {100 * FALL_MARGIN:g} pts",
         mde_unit="points of relative fall",
-        **mde_or_reason(code, [p.mde for p in parts], [p.why for p in parts]),
     )
     return ClaimResult(
         "3",

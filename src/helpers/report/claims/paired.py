@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers.analysis.claims import wording
+from helpers.analysis.verdicts import Verdict, combine
 from helpers.report.claims.common import ILLUSTRATION
 from helpers.report.claims.evidence import Evidence
 
@@ -34,14 +36,25 @@ def mde_or_reason(code: str, mdes, whys) -> dict:
     return {"no_mde": "; ".join(dict.fromkeys(w for w in whys if w)) or "no part could detect an effect"}
 
 
+def judged_verdict(parts, test: str, data: str, **fields) -> tuple[list[str], Verdict]:
+    """The details of ``parts`` (rendered by :func:`~helpers.analysis.claims.wording.details`) and their verdict:
+    the parts' combined code, the details as its reason, ``test``, ``data``, further ``fields`` (``margin``,
+    ``mde_unit``) and, when inconclusive, the largest MDE of the parts or their reasons (:func:`mde_or_reason`)."""
+    details = wording.details(parts)
+    code = combine([part.code for part in parts])
+    mde = mde_or_reason(code, [part.mde for part in parts], [part.why for part in parts])
+    return details, Verdict(code, "; ".join(details), test, data, **fields, **mde)
+
+
 def problems(evidence: Evidence) -> str:
     return ("; stored runs not usable: " + "; ".join(evidence.problems)) if evidence.problems else ""
 
 
 def illustration(evidence: Evidence, kind: str, lines) -> str | None:
     """The same test on this profile's stand-in models: its numbers and what they show, no verdict words,
-    one Holm family across every model shown."""
+    one Holm family across every model shown. ``lines(found)`` -> (codes, details, ...) of the rule, with
+    no verdict words in its details."""
     found = evidence.illustration_runs(kind)
     if not found:
         return None
-    return f"{ILLUSTRATION}: " + "; ".join(lines(found, illustrate=True)[1])
+    return f"{ILLUSTRATION}: " + "; ".join(lines(found)[1])

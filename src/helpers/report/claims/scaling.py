@@ -20,35 +20,78 @@ verdict words.
 
 from __future__ import annotations
 
+from helpers.analysis.claims import wording
+from helpers.analysis.claims.records import Part
 from helpers.analysis.inference import holm, mcnemar_change, paired_mean_change
 from helpers.analysis.power import mde_paired_observed, mde_slope
 from helpers.analysis.verdicts import MIN_ITEMS, InferenceError, Verdict, combine, undecidable
-from helpers.report.claims import wording
+from helpers.experiments.published_pythia import claim4a as claim4a_published
 from helpers.report.claims.common import ALPHA, ClaimResult, not_judged
 from helpers.report.claims.evidence import Evidence, FamilyRuns
-from helpers.report.claims.paired import NEEDS_RUN, mde_or_reason, paired, problems, se_from
+from helpers.report.claims.paired import NEEDS_RUN, judged_verdict, mde_or_reason, paired, problems, se_from
 from helpers.report.claims.paired import illustration as _illustration
-from helpers.report.claims.records import Part
 
 CLAIM_4A = "Arithmetic accuracy improves with scale"
 CLAIM_4B = "Arithmetic loss improves (falls) with scale"
-PUBLISHED_SHOTS = (0, 16)
 
 
 # ----------------------------------------------------------------------------- claim 4a
 
 
-def accuracy_parts(found: list[FamilyRuns]) -> list[Part]:
-    """One record per (family, difficulty): exact McNemar, Holm across every test shown."""
-    tests = []
+def _holm_tests(found: list[FamilyRuns], column: str, test, broken=None) -> tuple[list[tuple], list[Part]]:
+    """Per family, ``column`` of the smallest and largest model paired by item (:func:`.paired.paired`) and
+    ``test(before, after)`` (a change with ``pvalue``) per difficulty, Holm across every test shown.
+
+    Returns ``([(runs, task, change, significant, holm_p), ...], failed)``: ``failed`` holds ``broken(runs,
+    error)`` for each family whose test raised :class:`InferenceError` (without ``broken``, the error is raised).
+    """
+    tests, failed = [], []
     for runs in found:
         small, large = runs.tables[0], runs.tables[-1]
-        for task in sorted(set(small["task"]) & set(large["task"])):
-            before, after = paired(small[small["task"] == task], large[large["task"] == task], "correct")
-            tests.append((runs, task, mcnemar_change(before.astype(int), after.astype(int))))
+        tasks = sorted(set(small["task"]) & set(large["task"]))
+        try:
+            tests += [
+                (runs, task, test(*paired(small[small["task"] == task], large[large["task"] == task], column)))
+                for task in tasks
+            ]
+        except InferenceError as error:
+            if broken is None:
+                raise
+            failed.append(broken(runs, error))
     reject, p_holm = holm([change.pvalue for _, _, change in tests], ALPHA) if tests else ([], [])
+    return [(*test, significant, p) for test, significant, p in zip(tests, reject, p_holm)], failed
+
+
+def _change_part(kind: str, runs: FamilyRuns, task: str, change, code: str, unit: str, test: str, p, mde, why):
+    """One (family, difficulty) record: smallest → largest model, the paired ``change`` and its interval."""
+    return Part(
+        kind,
+        f"{runs.family} {task}",
+        code,
+        (runs.models[0], runs.models[-1]),
+        change.before,
+        change.after,
+        change.difference,
+        change.low,
+        change.high,
+        unit,
+        test,
+        change.n,
+        p,
+        mde,
+        why,
+    )
+
+
+def _mcnemar(before, after):
+    return mcnemar_change(before.astype(int), after.astype(int))
+
+
+def accuracy_parts(found: list[FamilyRuns]) -> list[Part]:
+    """One record per (family, difficulty): exact McNemar, Holm across every test shown."""
+    tests, _ = _holm_tests(found, "correct", _mcnemar)
     parts = []
-    for (runs, task, change), significant, p in zip(tests, reject, p_holm):
+    for runs, task, change, significant, p in tests:
         why = f"{change.n} items, fewer than the {MIN_ITEMS} a test needs to decide" if change.n < MIN_ITEMS else None
         up = significant and change.difference > 0
         code = "inconclusive" if why else "reproduced" if up else "not reproduced" if significant else "inconclusive"
@@ -58,73 +101,20 @@ def accuracy_parts(found: list[FamilyRuns]) -> list[Part]:
             if why
             else mde_paired_observed(change.n, (change.n_up + change.n_down) / change.n, alpha=ALPHA / len(tests))
         )
-        parts.append(
-            Part(
-                "mcnemar",
-                f"{runs.family} {task}",
-                code,
-                (runs.models[0], runs.models[-1]),
-                change.before,
-                change.after,
-                change.difference,
-                change.low,
-                change.high,
-                "proportion",
-                "exact McNemar",
-                change.n,
-                p,
-                mde,
-                why,
-            )
-        )
+        parts.append(_change_part("mcnemar", runs, task, change, code, "proportion", "exact McNemar", p, mde, why))
     return parts
 
 
-def accuracy_lines(found: list[FamilyRuns], illustrate: bool = False):
+def accuracy_lines(found: list[FamilyRuns]):
     """(codes, details, mdes, whys) per (family, difficulty), rendered from :func:`accuracy_parts`."""
     parts = accuracy_parts(found)
     return [p.code for p in parts], wording.details(parts), [p.mde for p in parts], [p.why for p in parts]
 
 
 def published_arithmetic_parts(evidence: Evidence) -> list[Part]:
-    """One record per (operation, shots) of the published Pythia arithmetic: 160M vs 12B, sign-flip test, Holm."""
-    from helpers.analysis.pythia_arithmetic import scale_change
-
-    frame = evidence.pythia_arithmetic
-    changes = [
-        scale_change(frame, operation, shots)
-        for operation in ("addition", "multiplication")
-        for shots in PUBLISHED_SHOTS
-    ]
-    reject, p_holm = holm([c.p_value_permutation for c in changes], ALPHA)
-    parts = []
-    for change, significant, p in zip(changes, reject, p_holm):
-        up = significant and change.difference > 0
-        code = "reproduced" if up else "not reproduced" if significant else "inconclusive"
-        parts.append(
-            Part(
-                "sign_flip",
-                f"{change.operation}, {change.shots}-shot",
-                code,
-                (change.small_model, change.large_model),
-                change.acc_small,
-                change.acc_large,
-                change.difference,
-                change.low,
-                change.high,
-                "proportion",
-                "sign-flip test",
-                change.n_clusters,
-                p,
-            )
-        )
-    return parts
-
-
-def published_arithmetic_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
-    """(codes, details) of :func:`published_arithmetic_parts`, rendered (the published-Pythia chapter shows them)."""
-    parts = published_arithmetic_parts(evidence)
-    return [part.code for part in parts], wording.details(parts)
+    """Claim 4a's records on the published Pythia arithmetic of ``evidence``
+    (:func:`helpers.experiments.published_pythia.claim4a.published_arithmetic_parts`, which the chapter shows)."""
+    return claim4a_published.published_arithmetic_parts(evidence.pythia_arithmetic)
 
 
 def claim4a(evidence: Evidence) -> ClaimResult:
@@ -186,64 +176,33 @@ def claim4a(evidence: Evidence) -> ClaimResult:
 # ----------------------------------------------------------------------------- claim 4b
 
 
+def _no_test(runs: FamilyRuns, error: InferenceError) -> Part:
+    return Part(
+        "no_test",
+        runs.family,
+        "inconclusive",
+        why="NaN or infinite losses: no test",
+        extra=(("missing", "test"),),
+        note=str(error),
+    )
+
+
 def loss_parts(found: list[FamilyRuns]) -> list[Part]:
     """One record per (family, difficulty): paired change of the per-token loss, Wilcoxon signed-rank, Holm
     across every test shown; the MDE of the mean change in nats per token. A family whose losses are not all
     finite gives one ``no_test`` record, first."""
-    tests, parts = [], []
-    for runs in found:
-        small, large = runs.tables[0], runs.tables[-1]
-        tasks = sorted(set(small["task"]) & set(large["task"]))
-        try:
-            tests += [
-                (
-                    runs,
-                    t,
-                    paired_mean_change(
-                        *paired(small[small["task"] == t], large[large["task"] == t], "gold_nll_per_token")
-                    ),
-                )
-                for t in tasks
-            ]
-        except InferenceError as error:
-            parts.append(
-                Part(
-                    "no_test",
-                    runs.family,
-                    "inconclusive",
-                    why="NaN or infinite losses: no test",
-                    extra=(("missing", "test"),),
-                    note=str(error),
-                )
-            )
-    reject, p_holm = holm([c.pvalue for _, _, c in tests], ALPHA) if tests else ([], [])
-    for (runs, task, change), significant, p in zip(tests, reject, p_holm):
+    tests, parts = _holm_tests(found, "gold_nll_per_token", paired_mean_change, broken=_no_test)
+    for runs, task, change, significant, p in tests:
         why = undecidable(change.n, change.low, change.high)
         code = "inconclusive" if why else _loss_change_code(significant, change.rank_direction, change.low, change.high)
         mde = None if why else mde_slope(se_from(change.low, change.high))
         parts.append(
-            Part(
-                "wilcoxon",
-                f"{runs.family} {task}",
-                code,
-                (runs.models[0], runs.models[-1]),
-                change.before,
-                change.after,
-                change.difference,
-                change.low,
-                change.high,
-                "nats per token",
-                "Wilcoxon signed-rank",
-                change.n,
-                p,
-                mde,
-                why,
-            )
+            _change_part("wilcoxon", runs, task, change, code, "nats per token", "Wilcoxon signed-rank", p, mde, why)
         )
     return parts
 
 
-def loss_lines(found: list[FamilyRuns], illustrate: bool = False):
+def loss_lines(found: list[FamilyRuns]):
     """(codes, details, mdes, whys) per (family, difficulty), rendered from :func:`loss_parts`."""
     parts = loss_parts(found)
     return [p.code for p in parts], wording.details(parts), [p.mde for p in parts], [p.why for p in parts]
@@ -272,18 +231,14 @@ def claim4b(evidence: Evidence) -> ClaimResult:
             illustration,
         )
     parts = loss_parts(runs)
-    details = wording.details(parts)
-    code = combine([p.code for p in parts])
-    verdict = Verdict(
-        code,
-        "; ".join(details),
+    details, verdict = judged_verdict(
+        parts,
         "paired change of the per-token gold-answer loss: Wilcoxon signed-rank, Holm across difficulties, "
         "and the paired bootstrap interval of the mean change on the same side of 0; fewer than "
         f"{MIN_ITEMS} items or a zero-width interval decide nothing",
         f"our runs of profile `{runs[0].profile}` (GPT-3 arithmetic)",
         margin="a significant decrease at 5% after Holm",
         mde_unit="nats per token (mean change)",
-        **mde_or_reason(code, [p.mde for p in parts], [p.why for p in parts]),
     )
     return ClaimResult(
         "4b",

@@ -19,11 +19,11 @@ import pandas as pd
 import statsmodels.api as sm
 
 from helpers.analysis.power import mde_one_proportion
-from helpers.analysis.published import MMLU_MATH_SIZES, final_checkpoint, mmlu_math_summary
+from helpers.analysis.published import MMLU_MATH_SIZES, final_checkpoint
 from helpers.analysis.trend import item_floor, model_slope, slope_equivalence
 from helpers.analysis.verdicts import combine
 from helpers.render.numbers import interval, p_text, points
-from helpers.report.claims.evidence import MMLU_CHANCE
+from helpers.report.claims.evidence import MMLU_CHANCE, mmlu_math_counts
 
 FIRST_STEP = 1000
 """Checkpoints before step 1,000 (a few million tokens) are left out of the checkpoint axis: the
@@ -31,21 +31,9 @@ model has barely started training and its accuracy is a guess's."""
 
 
 def _variant_table(published: pd.DataFrame, shots: int, families: tuple[str, ...], max_params: float) -> pd.DataFrame:
-    summary = mmlu_math_summary(published, shots=shots)
-    summary = summary[summary["family"].isin(families) & (summary["params"] <= max_params)]
-    n = summary["n_items"].astype(int)
-    return pd.DataFrame(
-        {
-            "family": summary["family"],
-            "model": summary["model"],
-            "params": summary["params"].astype(float),
-            "n": n,
-            "k_acc": np.rint(summary["acc"] * n).astype(int),
-            "acc_stderr": summary["acc_stderr"],
-            "k_norm": np.rint(summary["acc_norm"] * n).astype(int),
-            "acc_norm_stderr": summary["acc_norm_stderr"],
-        }
-    ).reset_index(drop=True)
+    counts = mmlu_math_counts(published, shots, families, max_params)
+    columns = ["family", "model", "params", "n", "k_acc", "acc_stderr", "k_norm", "acc_norm_stderr"]
+    return counts[columns].reset_index(drop=True)
 
 
 VARIANTS = (  # (label, shots, families, max params, metric)

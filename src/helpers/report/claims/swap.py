@@ -11,15 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.claims import wording
+from helpers.analysis.claims.records import Part
 from helpers.analysis.inference import rejects
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.experiments.swap.verdict import ALPHA, CODES, COLLAPSE_MARGIN, collapse_sentence, collapse_table
 from helpers.experiments.swap.views import short_name
 from helpers.infra.store import ResultNotFoundError
-from helpers.report.claims import wording
 from helpers.report.claims.common import ILLUSTRATION, ClaimResult, not_judged
 from helpers.report.claims.evidence import JUDGING_PROFILES, Evidence, profiles_file_of
-from helpers.report.claims.records import Part
 
 CLAIM_5 = "Swapping attention patterns between models collapses accuracy completely"
 

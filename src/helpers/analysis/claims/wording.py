@@ -1,6 +1,6 @@
 """Every claim part's words, rendered from its record: detail lines and key numbers.
 
-The one place a :class:`~helpers.report.claims.records.Part` becomes text. :func:`detail` writes a
+The one place a :class:`~helpers.analysis.claims.records.Part` becomes text. :func:`detail` writes a
 part's line for the claim's details (and its verdict's reason); :func:`accuracy_key`,
 :func:`loss_key`, :func:`fall_key` and :func:`swap_key` write the claims table's key number from the
 same records. Numbers are formatted by the report's one set of formatters (``pct``, ``points``,
@@ -9,10 +9,13 @@ same records. Numbers are formatted by the report's one set of formatters (``pct
 
 from __future__ import annotations
 
+from helpers.analysis.claims import wording_trends
+from helpers.analysis.claims.records import Part
+from helpers.analysis.claims.wording_trends import model_name, question_key, rank_trend_key
 from helpers.render.numbers import interval, p_text, pct, points
-from helpers.report.claims.records import Part
 
 __all__ = ["detail", "details", "accuracy_key", "loss_key", "fall_key", "slope_key", "swap_key"]
+__all__ += ["model_name", "rank_trend_key", "question_key"]  # claims 4c and 6 (helpers.analysis.claims.wording_trends)
 
 
 def _why(part: Part) -> str:
@@ -89,6 +92,13 @@ _RENDERERS = {
     "no_test": _no_test,
     "collapse": _collapse,
 }
+_RENDERERS.update(  # claims 4c and 6: the published trends' parts, worded in helpers.analysis.claims.wording_trends
+    {
+        "rank_trend": wording_trends.rank_trend,
+        "trend_difference": wording_trends.trend_difference,
+        "above_chance": wording_trends.above_chance,
+    }
+)
 
 
 def detail(part: Part, judged: bool = True) -> str:

@@ -5,7 +5,7 @@ donor/recipient pair and task kind). Each part is a :class:`Part`: its verdict c
 and its interval with their unit, the test, the number of items, the (Holm-adjusted) p-value, the
 minimum detectable effect or the reason there is none, and the models it compares. The claims'
 sentences, key numbers and detail lines are rendered from these records by
-:mod:`helpers.report.claims.wording` alone; no claims code reads a number back out of a sentence.
+:mod:`helpers.analysis.claims.wording` alone; no claims code reads a number back out of a sentence.
 """
 
 from __future__ import annotations
@@ -18,11 +18,23 @@ from helpers.analysis.verdicts import VERDICTS, InferenceError
 __all__ = ["PART_KINDS", "UNITS", "Part"]
 
 PART_KINDS = ("mcnemar", "sign_flip", "wilcoxon", "loss_fall", "collapse", "slope", "no_test")
-"""How a part was decided, which is also how it is rendered (:func:`helpers.report.claims.wording.detail`):
+"""How a part was decided, which is also how it is rendered (:func:`helpers.analysis.claims.wording.detail`):
 ``mcnemar`` (paired 0/1 change, exact McNemar), ``sign_flip`` (cluster-paired change, sign-flip test),
 ``wilcoxon`` (paired loss change, Wilcoxon signed-rank), ``loss_fall`` (relative fall of a loss, BCa
 intervals), ``collapse`` (an attention swap's drop and bound near chance), ``slope`` (a model-level
 trend per decade of parameters against a margin), ``no_test`` (no test could be run: ``note`` says why)."""
+PART_KINDS += ("rank_trend", "trend_difference", "above_chance")
+"""The published trends' kinds (claims 4c and 6, worded by :mod:`helpers.analysis.claims.wording_trends`):
+``rank_trend`` (one family and operation: accuracy smallest → largest model as ``before``/``after``, the slope
+per decade with its interval as the estimate, ``n`` models, ``p`` the exact Spearman test's after Holm; extra
+``rho``, ``family``, ``operation`` and, when the largest model is not the best, ``peak``, ``peak_model`` and the
+drop after it: ``drop``, ``drop_low``, ``drop_high`` (95%), ``drop_p``), ``trend_difference`` (first minus
+second family, ``models``: the slope per decade as the estimate with its ``level`` interval; extra ``names``
+(short names), ``n_first``, ``n_second``, ``slope_code``, ``level`` (difference at 1B) with ``level_low``,
+``level_high``, ``level_code``, each family's fitted level ``level_first``, ``level_second``, ``at_floor``,
+``margin`` and the models left out, ``excluded``), ``above_chance`` (how many of ``n`` models are significantly
+above ``threshold``, extra ``n_above``; the highest model (``models[0]``) with its accuracy and interval as the
+estimate; ``excluded``)."""
 
 UNITS = ("proportion", "nats per token", "relative")
 """Units of :attr:`Part.estimate`, :attr:`Part.low` and :attr:`Part.high`: ``proportion`` (a change of
