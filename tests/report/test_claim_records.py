@@ -15,6 +15,7 @@ from helpers.analysis.verdicts import InferenceError
 from helpers.experiments.swap.verdict import collapse_sentence, collapse_table
 from helpers.infra.store import ResultStore, StoreStack
 from helpers.report.claims import wording
+from helpers.report.claims import wording_knowledge as words
 from helpers.report.claims.evidence import Evidence
 from helpers.report.claims.records import Part
 from helpers.report.claims.scaling import published_arithmetic_parts
@@ -215,11 +216,11 @@ def test_trend_level_line_key_and_stand_in_line_by_hand():
         "truly flat family flat: 0%, MDE 2.1 pts/decade; level 20.6%–24.6% (level inconclusive, trend inconclusive)"
     )
     assert wording.detail(part, judged=False).endswith("level 20.6%–24.6% (the level undecided against 17–22%)")
-    assert wording.trend_level_key([part, part]) == (
+    assert words.trend_level_key([part, part]) == (
         "slope per decade: pythia +1.4 pts/decade [-0.1, +3.0] pts, levels 20.6%–24.6%; "
         "pythia +1.4 pts/decade [-0.1, +3.0] pts, levels 20.6%–24.6%"
     )
-    assert wording.no_trend_reason(part) is None
+    assert words.no_trend_reason(part) is None
 
 
 def test_a_two_model_family_renders_its_change_and_why_there_is_no_trend():
@@ -232,7 +233,7 @@ def test_a_two_model_family_renders_its_change_and_why_there_is_no_trend():
     assert wording.detail(independent).endswith("[profile `ci`]")
     paired = _trend_level(**change, paired_n=20, mcnemar_p=0.625)
     assert "(paired by item, 20 items, Newcombe 95%, exact McNemar p = 0.625); level" in wording.detail(paired)
-    assert wording.no_trend_reason(paired) == "pythia has 8 model sizes: no trend from fewer than 3"
+    assert words.no_trend_reason(paired) == "pythia has 8 model sizes: no trend from fewer than 3"
 
 
 def _model(label, family, accuracy, significant, norm_significant=False, p=0.01) -> Part:
@@ -263,17 +264,17 @@ def test_below_chance_lines_key_and_reason_by_hand():
         Part("baseline", "shortest answer", "not judged", estimate=0.216, low=0.192, high=0.241, n=1064),
         Part("baseline", "always D", "not judged", estimate=0.306, low=0.279, high=0.335, n=1064),
     ]
-    assert wording.chance_details(parts) == [
+    assert words.chance_details(parts) == [
         "pythia: 1 of 2 models significantly below 25% in acc (pythia-70m 21.3%); 0 of 2 in acc_norm",
         "opt: 1 of 1 models significantly below 25% in acc (opt-125m 21.2%); 0 of 1 in acc_norm",
         "baseline shortest answer: 21.6% [19.2%, 24.1%]",
         "baseline always D: 30.6% [27.9%, 33.5%]",
     ]
-    assert wording.chance_key(parts, artefact=False) == (
+    assert words.chance_key(parts, artefact=False) == (
         "2 of 3 models below 25% in acc (Holm over 3: pythia 1, opt 1), 0 in acc_norm; "
         "shortest-answer baseline 21.6% [19.2%, 24.1%]"
     )
-    assert wording.chance_reason(parts, artefact=True).endswith(
+    assert words.chance_reason(parts, artefact=True).endswith(
         "scores 21.6% [19.2%, 24.1%] on the same items, below 25%"
     )
     assert wording.detail(parts[1]) == "pythia-12b: acc 24.6% (Holm p 0.4), acc_norm 26.0% (Holm p 1)"
@@ -289,14 +290,14 @@ def test_claims_1_and_2_key_numbers_and_reasons_are_rendered_from_their_records(
     evidence = Evidence("offline", stack=StoreStack(ResultStore(tmp_path / "results")))
     one, two = claim1(evidence), claim2(evidence)
     assert [(p.kind, p.label, p.n) for p in one.parts] == [("trend_level", "pythia", 8), ("trend_level", "opt", 7)]
-    assert one.key_number == wording.trend_level_key(one.parts)
+    assert one.key_number == words.trend_level_key(one.parts)
     assert one.verdict.reason == "; ".join(wording.details(one.parts))
     assert list(one.details[:2]) == wording.details(one.parts)
     models = [p for p in two.parts if p.kind == "below_chance"]
     assert len(models) == 15 and sum(p.get("significant") for p in models) == 3  # Holm over the 15 (test_claims)
-    assert two.key_number == wording.chance_key(two.parts, scoring_artefact(two.parts))
+    assert two.key_number == words.chance_key(two.parts, scoring_artefact(two.parts))
     assert two.key_number.endswith(": a scoring artefact")
-    assert two.verdict.reason == wording.chance_reason(two.parts, True)
+    assert two.verdict.reason == words.chance_reason(two.parts, True)
     for part in one.parts:  # the level range is the models' accuracies; the slope lies in its interval
         assert part.get("level_low") <= part.get("level_high") and part.low <= part.estimate <= part.high
     for part in models:

@@ -39,6 +39,7 @@ from helpers.analysis.trend import MIN_MODELS, Slope, item_slope, model_slope, s
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.report.claims import wording
+from helpers.report.claims import wording_knowledge as words
 from helpers.report.claims.below_chance import (
     CHANCE_MARGIN,
     baseline_parts,
@@ -48,7 +49,7 @@ from helpers.report.claims.below_chance import (
     family_codes,
     scoring_artefact,
 )
-from helpers.report.claims.common import ALPHA, ClaimResult
+from helpers.report.claims.common import ALPHA, ILLUSTRATION, ClaimResult
 from helpers.report.claims.evidence import Evidence, FamilyRuns
 from helpers.report.claims.records import Part
 
@@ -139,7 +140,7 @@ def _claim1_part(family: str, slope: Slope, ks, ns, models):
     """The contract :func:`helpers.report.claims.sensitivity.sensitivity_lines` calls: (verdict code, detail
     line, mde, key text, why no mde) of one family, rendered from :func:`claim1_part`."""
     part = claim1_part(family, slope, ks, ns, models)
-    return part.code, wording.detail(part), part.mde, wording.trend_level_key([part]), wording.no_trend_reason(part)
+    return part.code, wording.detail(part), part.mde, words.trend_level_key([part]), words.no_trend_reason(part)
 
 
 def claim1_published(evidence: Evidence) -> list[Part]:
@@ -176,22 +177,22 @@ def claim1(evidence: Evidence) -> ClaimResult:
     runs = [r for r in evidence.judging_runs("knowledge_fulltext") if r.shots == 0]
     if runs:
         parts, n_models = claim1_runs(runs), sum(len(r.tables) for r in runs)
-        data = wording.runs_data(STUDY_FORMAT, runs[0].profile, n_models)
-        short = wording.runs_source(runs[0].profile, n_models)
+        data = words.runs_data(STUDY_FORMAT, runs[0].profile, n_models)
+        short = words.runs_source(runs[0].profile, n_models)
     else:
         parts, n_models, n_items = claim1_published(evidence), len(evidence.mmlu), int(evidence.mmlu["n"].iloc[0])
-        data = wording.published_data(STUDY_FORMAT, n_models, n_items)
-        short = wording.published_source(n_models, n_items)
+        data = words.published_data(STUDY_FORMAT, n_models, n_items)
+        short = words.published_source(n_models, n_items)
     details = wording.details(parts)
     code = combine([part.code for part in parts])
     finite = [part.mde for part in parts if part.mde is not None and not np.isnan(part.mde)]
-    why = "; ".join(w for w in map(wording.no_trend_reason, parts) if w) or "no slope interval could be made"
+    why = "; ".join(w for w in map(words.no_trend_reason, parts) if w) or "no slope interval could be made"
     verdict = Verdict(
         code,
         "; ".join(details),
-        wording.trend_level_test(),
+        words.trend_level_test(),
         data,
-        margin=wording.trend_level_margin(FLAT_MARGIN, CLAIMED_BAND, LEVEL_MARGIN),
+        margin=words.trend_level_margin(FLAT_MARGIN, CLAIMED_BAND, LEVEL_MARGIN),
         mde=max(finite) if code == "inconclusive" and finite else None,
         mde_unit="points per decade",
         no_mde=why if code == "inconclusive" and not finite else None,
@@ -200,7 +201,7 @@ def claim1(evidence: Evidence) -> ClaimResult:
         "1",
         CLAIM_1,
         verdict,
-        wording.trend_level_key(parts),
+        words.trend_level_key(parts),
         short,
         (*details, *referee_lines(evidence)[0]),
         illustration=illustration_claim1(evidence),
@@ -219,7 +220,7 @@ def referee_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
         return evidence.__dict__["_referee"]
     published = evidence.published if evidence.published is not None else load_published()
     one, two = sensitivity_lines(published, _claim1_part, chance_tests, below_chance_code)
-    one += subject_lines(published) + wording.checkpoint_axis_line(checkpoint_lines(published))
+    one += subject_lines(published) + words.checkpoint_axis_line(checkpoint_lines(published))
     evidence.__dict__["_referee"] = (one, two)
     return one, two
 
@@ -229,13 +230,13 @@ def illustration_claim1(evidence: Evidence) -> str | None:
     found = [r for r in evidence.illustration_runs("knowledge_fulltext") if r.shots == 0]
     if not found:
         return None
-    return wording.illustration(wording.details(claim1_runs(found), judged=False))
+    return words.illustration(ILLUSTRATION, wording.details(claim1_runs(found), judged=False))
 
 
 def other_format_lines(evidence: Evidence) -> tuple[str, ...]:
     """Per-model accuracies of the other MMLU formats stored for this profile: shown, never judged."""
     return tuple(
-        wording.other_format_line(
+        words.other_format_line(
             label,
             runs.shots,
             runs.profile,
@@ -261,9 +262,9 @@ def claim2(evidence: Evidence) -> ClaimResult:
     mde = mde_one_proportion(n_items, CHANCE, alternative="smaller")
     verdict = Verdict(
         code,
-        wording.chance_reason(parts, artefact),
-        wording.chance_test(len(mmlu), CHANCE, CHANCE_MARGIN),
-        wording.published_data(STUDY_FORMAT + " and acc_norm", len(mmlu), n_items),
+        words.chance_reason(parts, artefact),
+        words.chance_test(len(mmlu), CHANCE, CHANCE_MARGIN),
+        words.published_data(STUDY_FORMAT + " and acc_norm", len(mmlu), n_items),
         margin="significance at 5% after Holm",
         mde=mde if code == "inconclusive" else None,
     )
@@ -271,9 +272,9 @@ def claim2(evidence: Evidence) -> ClaimResult:
         "2",
         CLAIM_2,
         verdict,
-        wording.chance_key(parts, artefact),
-        wording.published_source(len(mmlu), n_items),
-        (*wording.chance_details(parts), *referee_lines(evidence)[1]),
+        words.chance_key(parts, artefact),
+        words.published_source(len(mmlu), n_items),
+        (*words.chance_details(parts), *referee_lines(evidence)[1]),
         illustration=illustration_claim2(evidence),
         parts=tuple(parts),
     )
@@ -294,4 +295,4 @@ def illustration_claim2(evidence: Evidence) -> str | None:
         for runs in evidence.runs(evidence.profile_name, "knowledge_fulltext", pythia_opt_only=False)
         for t in runs.tables
     ]
-    return wording.chance_illustration(chance_parts(pd.DataFrame(rows))) if rows else None
+    return words.chance_illustration(ILLUSTRATION, chance_parts(pd.DataFrame(rows))) if rows else None
