@@ -280,6 +280,23 @@ def test_below_chance_lines_key_and_reason_by_hand():
     assert wording.detail(parts[1]) == "pythia-12b: acc 24.6% (Holm p 0.4), acc_norm 26.0% (Holm p 1)"
 
 
+def test_claim2_family_codes_and_the_scoring_artefact_by_hand():
+    from helpers.report.claims.below_chance import family_codes, scoring_artefact
+
+    shortest = Part("baseline", "shortest answer", "not judged", estimate=0.216, low=0.192, high=0.241)
+    parts = [
+        _model("a", "pythia", 0.21, True),
+        _model("b", "pythia", 0.22, False),  # lower bound 20%: below 23%, so "not below" is not shown
+        _model("c", "opt", 0.20, True),
+        _model("d", "rwkv", 0.27, False),  # lower bound 25%: at or above 23%
+        shortest,
+    ]
+    assert family_codes(parts) == ["partly", "reproduced", "not reproduced"]
+    assert scoring_artefact(parts)
+    assert not scoring_artefact([*parts[:4], Part("baseline", "shortest answer", "not judged", low=0.2, high=0.26)])
+    assert not scoring_artefact([_model("a", "pythia", 0.21, True, norm_significant=True), shortest])
+
+
 def test_claims_1_and_2_key_numbers_and_reasons_are_rendered_from_their_records(tmp_path, monkeypatch):
     """Claims 1 and 2 on the published results (no stored run): key, reason and details come from the parts."""
     from helpers.report.claims.below_chance import scoring_artefact

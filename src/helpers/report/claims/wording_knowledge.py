@@ -170,6 +170,11 @@ def _families(parts) -> dict[str, list[Part]]:
     return families
 
 
+def _count(models, name: str) -> int:
+    """How many of ``models`` have the extra flag ``name`` (``significant``, ``norm_significant``) set."""
+    return sum(bool(part.get(name)) for part in models)
+
+
 def _chance(parts) -> str:
     return pct(_models(parts)[0].get("chance"), 0)
 
@@ -196,11 +201,10 @@ def chance_family_lines(parts) -> list[str]:
     lines = []
     for family, models in _families(parts).items():
         below = ", ".join(f"{part.label} {pct(part.estimate)}" for part in models if part.get("significant"))
-        n_norm = sum(bool(part.get("norm_significant")) for part in models)
-        n_acc = sum(bool(part.get("significant")) for part in models)
         lines.append(
-            f"{family}: {n_acc} of {len(models)} models significantly below {_chance(parts)} in acc"
-            f"{' (' + below + ')' if below else ''}; {n_norm} of {len(models)} in acc_norm"
+            f"{family}: {_count(models, 'significant')} of {len(models)} models significantly below {_chance(parts)} "
+            f"in acc{' (' + below + ')' if below else ''}; {_count(models, 'norm_significant')} of {len(models)} "
+            "in acc_norm"
         )
     return lines
 
@@ -225,15 +229,12 @@ def chance_reason(parts, artefact: bool) -> str:
 def chance_key(parts, artefact: bool) -> str:
     """Claim 2's key number: models below chance in acc (per family) and acc_norm, the shortest-answer baseline."""
     models, shortest = _models(parts), _shortest(parts)
-    counts = ", ".join(
-        f"{family} {sum(bool(p.get('significant')) for p in group)}" for family, group in _families(parts).items()
-    )
-    n_acc = sum(bool(part.get("significant")) for part in models)
-    n_norm = sum(bool(part.get("norm_significant")) for part in models)
+    counts = ", ".join(f"{family} {_count(group, 'significant')}" for family, group in _families(parts).items())
     return (
-        f"{n_acc} of {len(models)} models below {_chance(parts)} in acc (Holm over {len(models)}: {counts}), "
-        f"{n_norm} in acc_norm; shortest-answer baseline {pct(shortest.estimate)} "
-        f"{interval(shortest.low, shortest.high)}" + (": a scoring artefact" if artefact else "")
+        f"{_count(models, 'significant')} of {len(models)} models below {_chance(parts)} in acc (Holm over "
+        f"{len(models)}: {counts}), {_count(models, 'norm_significant')} in acc_norm; shortest-answer baseline "
+        f"{pct(shortest.estimate)} {interval(shortest.low, shortest.high)}"
+        + (": a scoring artefact" if artefact else "")
     )
 
 
