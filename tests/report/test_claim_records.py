@@ -12,6 +12,7 @@ import pytest
 
 import helpers.report.claims as claims_package
 from helpers.analysis.claims import wording
+from helpers.analysis.claims import wording_knowledge as words
 from helpers.analysis.claims.records import Part
 from helpers.analysis.obsscaling import exclusion_text
 from helpers.analysis.pythia_arithmetic import load_pythia_arithmetic
@@ -349,3 +350,167 @@ def test_claim6_key_and_details_are_rendered_from_its_records():
     assert result.verdict_word == {"not reproduced": "not supported", "reproduced": "supported"}.get(
         result.verdict.code, result.verdict.code
     )
+
+
+# ----------------------------------------------------------------------------- claims 1 and 2 (MMLU-math)
+
+
+def _trend_level(**extra) -> Part:
+    fields = {
+        "level_low": 0.206,
+        "level_high": 0.246,
+        "shape": "inconclusive",
+        "trend": "inconclusive",
+        "level": "inconclusive",
+        "power": 0.004,
+        "profile": None,
+    }
+    fields.update(extra)
+    return Part(
+        "trend_level",
+        "pythia",
+        "inconclusive",
+        ("pythia-70m", "pythia-12b"),
+        estimate=0.014,
+        low=-0.001,
+        high=0.0304,
+        test="WLS",
+        n=8,
+        mde=0.021,
+        extra=tuple(fields.items()),
+    )
+
+
+def test_trend_level_line_key_and_stand_in_line_by_hand():
+    part = _trend_level()
+    assert wording.detail(part) == (
+        "pythia: slope +1.4 pts per decade, 95% [-0.1, +3.0] pts (inconclusive; WLS, 8 models); power to call a "
+        "truly flat family flat: 0%, MDE 2.1 pts/decade; level 20.6%–24.6% (level inconclusive, trend inconclusive)"
+    )
+    assert wording.detail(part, judged=False).endswith("level 20.6%–24.6% (the level undecided against 17–22%)")
+    assert words.trend_level_key([part, part]) == (
+        "slope per decade: pythia +1.4 pts/decade [-0.1, +3.0] pts, levels 20.6%–24.6%; "
+        "pythia +1.4 pts/decade [-0.1, +3.0] pts, levels 20.6%–24.6%"
+    )
+    assert words.no_trend_reason(part) is None
+
+
+def test_a_two_model_family_renders_its_change_and_why_there_is_no_trend():
+    change = {"power": None, "change": -0.1, "change_low": -0.309, "change_high": 0.116}
+    independent = _trend_level(**change, profile="ci")
+    assert wording.detail(independent).startswith(
+        "pythia: no trend from two models; change pythia-70m → pythia-12b -10.0 pts [-30.9, +11.6] pts (Newcombe 95%); "
+        "level 20.6%–24.6%"
+    )
+    assert wording.detail(independent).endswith("[profile `ci`]")
+    paired = _trend_level(**change, paired_n=20, mcnemar_p=0.625)
+    assert "(paired by item, 20 items, Newcombe 95%, exact McNemar p = 0.625); level" in wording.detail(paired)
+    assert words.no_trend_reason(paired) == "pythia has 8 model sizes: no trend from fewer than 3"
+
+
+def _model(label, family, accuracy, significant, norm_significant=False, p=0.01) -> Part:
+    return Part(
+        "below_chance",
+        label,
+        "reproduced" if significant else "inconclusive",
+        estimate=accuracy,
+        n=1064,
+        p=p,
+        extra=(
+            ("family", family),
+            ("chance", 0.25),
+            ("significant", significant),
+            ("low_one_sided", accuracy - 0.02),
+            ("norm", 0.26),
+            ("norm_p", 1.0),
+            ("norm_significant", norm_significant),
+        ),
+    )
+
+
+def test_below_chance_lines_key_and_reason_by_hand():
+    parts = [
+        _model("pythia-70m", "pythia", 0.213, True),
+        _model("pythia-12b", "pythia", 0.246, False, p=0.4),
+        _model("opt-125m", "opt", 0.212, True),
+        Part("baseline", "shortest answer", "not judged", estimate=0.216, low=0.192, high=0.241, n=1064),
+        Part("baseline", "always D", "not judged", estimate=0.306, low=0.279, high=0.335, n=1064),
+    ]
+    assert words.chance_details(parts) == [
+        "pythia: 1 of 2 models significantly below 25% in acc (pythia-70m 21.3%); 0 of 2 in acc_norm",
+        "opt: 1 of 1 models significantly below 25% in acc (opt-125m 21.2%); 0 of 1 in acc_norm",
+        "baseline shortest answer: 21.6% [19.2%, 24.1%]",
+        "baseline always D: 30.6% [27.9%, 33.5%]",
+    ]
+    assert words.chance_key(parts, artefact=False) == (
+        "2 of 3 models below 25% in acc (Holm over 3: pythia 1, opt 1), 0 in acc_norm; "
+        "shortest-answer baseline 21.6% [19.2%, 24.1%]"
+    )
+    assert words.chance_reason(parts, artefact=True).endswith(
+        "scores 21.6% [19.2%, 24.1%] on the same items, below 25%"
+    )
+    assert wording.detail(parts[1]) == "pythia-12b: acc 24.6% (Holm p 0.4), acc_norm 26.0% (Holm p 1)"
+
+
+def test_claim2_family_codes_and_the_scoring_artefact_by_hand():
+    from helpers.report.claims.below_chance import family_codes, scoring_artefact
+
+    shortest = Part("baseline", "shortest answer", "not judged", estimate=0.216, low=0.192, high=0.241)
+    parts = [
+        _model("a", "pythia", 0.21, True),
+        _model("b", "pythia", 0.22, False),  # lower bound 20%: below 23%, so "not below" is not shown
+        _model("c", "opt", 0.20, True),
+        _model("d", "rwkv", 0.27, False),  # lower bound 25%: at or above 23%
+        shortest,
+    ]
+    assert family_codes(parts) == ["partly", "reproduced", "not reproduced"]
+    assert scoring_artefact(parts)
+    assert not scoring_artefact([*parts[:4], Part("baseline", "shortest answer", "not judged", low=0.2, high=0.26)])
+    assert not scoring_artefact([_model("a", "pythia", 0.21, True, norm_significant=True), shortest])
+
+
+def test_claims_1_and_2_key_numbers_and_reasons_are_rendered_from_their_records(tmp_path, monkeypatch):
+    """Claims 1 and 2 on the published results (no stored run): key, reason and details come from the parts."""
+    from helpers.report.claims.below_chance import scoring_artefact
+    from helpers.report.claims.knowledge import claim1, claim2
+
+    monkeypatch.setenv("CC_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setattr("helpers.experiments.evaluation.SHIPPED_RESULTS_DIR", tmp_path / "no-shipped")
+    evidence = Evidence("offline", stack=StoreStack(ResultStore(tmp_path / "results")))
+    one, two = claim1(evidence), claim2(evidence)
+    assert [(p.kind, p.label, p.n) for p in one.parts] == [("trend_level", "pythia", 8), ("trend_level", "opt", 7)]
+    assert one.key_number == words.trend_level_key(one.parts)
+    assert one.verdict.reason == "; ".join(wording.details(one.parts))
+    assert list(one.details[:2]) == wording.details(one.parts)
+    models = [p for p in two.parts if p.kind == "below_chance"]
+    assert len(models) == 15 and sum(p.get("significant") for p in models) == 3  # Holm over the 15 (test_claims)
+    assert two.key_number == words.chance_key(two.parts, scoring_artefact(two.parts))
+    assert two.key_number.endswith(": a scoring artefact")
+    assert two.verdict.reason == words.chance_reason(two.parts, True)
+    for part in one.parts:  # the level range is the models' accuracies; the slope lies in its interval
+        assert part.get("level_low") <= part.get("level_high") and part.low <= part.estimate <= part.high
+    for part in models:
+        assert part.low <= part.estimate <= part.high and part.get("chance") == 0.25
+
+
+RULE_MODULES = ("knowledge.py", "below_chance.py")
+
+
+def test_claims_1_and_2_rules_write_no_sentence():
+    """The rules of claims 1 and 2 compute records; every f-string (a number made text) lives in wording."""
+    found = [
+        f"{name}:{node.lineno}"
+        for name in RULE_MODULES
+        for node in ast.walk(ast.parse((CLAIMS_DIR / name).read_text()))
+        if isinstance(node, ast.JoinedStr)
+    ]
+    assert not found, f"f-strings in claims rules: {found}"
+
+
+@pytest.mark.parametrize("profile", ["ci", "offline"])
+def test_every_judged_claim_has_its_parts(profile):
+    from helpers.report.claims import claim_results
+
+    judged = [r for r in claim_results(profile) if r.verdict.code != "not judged"]
+    assert {"1", "2", "4c", "6"} <= {r.claim_id for r in judged}
+    assert [r.claim_id for r in judged if not r.parts] == []

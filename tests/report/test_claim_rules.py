@@ -150,11 +150,12 @@ def test_stand_in_illustrations_carry_no_verdict_words():
 
 
 def test_sensitivity_subjects_and_checkpoints_on_the_published_results():
-    from helpers.report.claims.knowledge import _below_chance_code, _chance_tests, _claim1_part
+    from helpers.report.claims.below_chance import below_chance_code, chance_tests
+    from helpers.report.claims.knowledge import _claim1_part
     from helpers.report.claims.sensitivity import checkpoint_lines, sensitivity_lines, subject_lines
 
     published = load_published()
-    one, two = sensitivity_lines(published, _claim1_part, _chance_tests, _below_chance_code)
+    one, two = sensitivity_lines(published, _claim1_part, chance_tests, below_chance_code)
     assert len(one) == len(two) == 4 and all(line.startswith("sensitivity, ") for line in one + two)
     assert "OPT-66B added" in one[2] and "8 models" in one[2]
     subjects = subject_lines(published, families=("opt",))[0]
@@ -184,6 +185,7 @@ def test_a_change_identical_on_every_item_does_not_decide_claim4b():
 
 
 def test_claim1_on_runs_of_two_models_gives_the_paired_change():
+    from helpers.analysis.claims import wording
     from helpers.report.claims.knowledge import claim1_runs
 
     def table(model, right, size):
@@ -206,7 +208,7 @@ def test_claim1_on_runs_of_two_models_gives_the_paired_change():
         "mmlu_math_fulltext",
         (table("pythia-70m", small, 7e7), table("pythia-410m", large, 4e8)),
     )
-    detail = claim1_runs([runs])[1][0]
+    detail = wording.detail(claim1_runs([runs])[0])
     assert "no trend from two models" in detail and "paired by item, 40 items" in detail
     assert f"exact McNemar p = {2 * 0.5**12:.3g}" in detail  # 12 discordant items, all one way
 

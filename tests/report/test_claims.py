@@ -109,13 +109,13 @@ def test_claim2_counts_match_holm_over_the_15_models_by_hand():
 
 
 def test_claim2_absence_of_significance_is_not_evidence_against_the_claim():
-    from helpers.report.claims.knowledge import _below_chance_code
+    from helpers.report.claims.below_chance import below_chance_code
 
     near = pd.DataFrame({"significant": [False, False], "low_one_sided": [0.215, 0.24]})  # 21.5% cannot be excluded
     clear = pd.DataFrame({"significant": [False, False], "low_one_sided": [0.235, 0.26]})  # all at or above 23%
-    assert _below_chance_code(near) == "inconclusive"
-    assert _below_chance_code(clear) == "not reproduced"
-    assert _below_chance_code(pd.DataFrame({"significant": [True, False], "low_one_sided": [0.1, 0.3]})) == "partly"
+    assert below_chance_code(near) == "inconclusive"
+    assert below_chance_code(clear) == "not reproduced"
+    assert below_chance_code(pd.DataFrame({"significant": [True, False], "low_one_sided": [0.1, 0.3]})) == "partly"
 
 
 def test_claim2_without_holm_would_count_more_models():

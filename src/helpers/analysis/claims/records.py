@@ -42,6 +42,36 @@ accuracy in [-1, 1], printed in points), ``nats per token`` (a change of loss), 
 fall, a fraction of the smaller model's loss, printed in percent)."""
 
 
+# ----------------------------------------------------------------------------- claims 1 and 2 (MMLU-math)
+
+PART_KINDS += ("trend_level", "below_chance", "baseline")
+"""Claims 1 and 2 (:mod:`helpers.report.claims.knowledge`, :mod:`helpers.report.claims.below_chance`):
+
+``trend_level``: one family's MMLU-math accuracy, trend and level (claim 1). ``label``: the family;
+``models``: (smallest, largest); ``estimate``/``low``/``high``: the slope of accuracy per decade of
+parameters and its 95% interval (``unit`` proportion; NaN interval under three sizes); ``test``: the fit's
+method; ``n``: model sizes; ``mde``: the minimum detectable slope when the trend is inconclusive. The level
+is a range of per-model accuracies with no single estimate, so it lives in ``extra``: ``level_low``,
+``level_high`` (lowest, highest model accuracy); ``shape`` (the slope's reading: flat, rising, falling,
+inconclusive); ``trend``, ``level`` (the two tests' verdict codes); ``power`` (power to call a truly flat
+family flat; None under three sizes: no trend, a change instead); ``change``, ``change_low``,
+``change_high`` (under three sizes: largest minus smallest accuracy and its Newcombe 95% interval);
+``paired_n``, ``mcnemar_p`` (only for two models scored on the same items: items paired, exact McNemar p);
+``profile`` (the stored runs' profile, None for published results).
+
+``below_chance``: one model's accuracy against chance (claim 2). ``label``: the model; ``estimate``,
+``low``, ``high``: accuracy and its exact 95% interval; ``test``: exact one-sided binomial test; ``n``:
+items; ``p``: Holm-adjusted p over all the models judged; ``code``: reproduced (significantly below),
+not reproduced (one-sided 95% lower bound at or above chance minus the margin), else inconclusive.
+``extra``: ``family``, ``chance`` (the chance level, a proportion), ``significant`` (Holm at 5%),
+``low_one_sided`` (one-sided 95% lower bound), ``norm``, ``norm_p``, ``norm_significant`` (the same
+for acc_norm, per-character normalised).
+
+``baseline``: a length-aware baseline on the same items (claim 2), shown beside the models, never judged
+(``code`` "not judged"). ``label``: e.g. "shortest answer"; ``estimate``/``low``/``high``: its accuracy
+and Wilson 95% interval; ``n``: items."""
+
+
 @dataclass(frozen=True)
 class Part:
     """One judged part of a claim, as numbers.

@@ -9,7 +9,7 @@ same records. Numbers are formatted by the report's one set of formatters (``pct
 
 from __future__ import annotations
 
-from helpers.analysis.claims import wording_trends
+from helpers.analysis.claims import wording_knowledge, wording_trends
 from helpers.analysis.claims.records import Part
 from helpers.analysis.claims.wording_trends import model_name, question_key, rank_trend_key
 from helpers.render.numbers import interval, p_text, pct, points
@@ -97,6 +97,13 @@ _RENDERERS.update(  # claims 4c and 6: the published trends' parts, worded in he
         "rank_trend": wording_trends.rank_trend,
         "trend_difference": wording_trends.trend_difference,
         "above_chance": wording_trends.above_chance,
+    }
+)
+_RENDERERS.update(  # claims 1 and 2: the MMLU-math parts, worded in helpers.analysis.claims.wording_knowledge
+    {
+        "trend_level": wording_knowledge.trend_level,
+        "below_chance": wording_knowledge.below_chance,
+        "baseline": wording_knowledge.baseline,
     }
 )
 

@@ -1,7 +1,8 @@
 """The claims of the reproduced study and our verdicts: evidence, rules per kind of claim, the table.
 
 - :mod:`.evidence`: published Pythia/OPT results and stored runs, loaded once;
-- :mod:`.knowledge`: claims 1-2 (MMLU-math flat at 19-20%, below chance);
+- :mod:`.knowledge`: claims 1-2 (MMLU-math flat at 19-20%, below chance; claim 2's rule in :mod:`.below_chance`,
+  their words in :mod:`.wording_knowledge`);
 - :mod:`.loss_fall`: claim 3 (the MMLU answer loss falls 31%);
 - :mod:`.scaling`: claims 4a, 4b (arithmetic accuracy and loss improve);
 - :mod:`helpers.analysis.claims` (``records``, ``wording``): each judged part as a record, and its words
