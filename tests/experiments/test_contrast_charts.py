@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import vl_convert
 
+from conftest import mark_types
 from helpers.experiments.scaling import palette
 from helpers.experiments.task_contrast import chain as cch
 from helpers.experiments.task_contrast import charts as cc
@@ -86,22 +87,6 @@ def built():
     }
 
 
-def _marks(spec) -> list[str]:
-    """Every mark type in a (nested) spec (the theme's ``config`` holds mark defaults, not marks)."""
-    found = []
-    if isinstance(spec, dict):
-        mark = spec.get("mark")
-        if mark is not None:
-            found.append(mark if isinstance(mark, str) else mark["type"])
-        for key, value in spec.items():
-            if key != "config":
-                found.extend(_marks(value))
-    elif isinstance(spec, list):
-        for value in spec:
-            found.extend(_marks(value))
-    return found
-
-
 def _line_layers(spec) -> list[dict]:
     layers = spec.get("spec", spec).get("layer", [])
     return [
@@ -123,10 +108,11 @@ def test_chart_compiles_fits_the_column_and_has_interval_bars(built, name):
     assert svg.startswith("<svg") and "<path" in svg
     assert _width(built[name]) <= palette.MAX_WIDTH
     assert spec.get("columns", 1) <= 2 and "row" not in spec.get("facet", {})
+    marks = mark_types(spec, skip_keys=("config",))  # the theme's config holds mark defaults, not marks
     if name != "letter":  # the letter chart shows shares, not estimates
-        assert "errorbar" in _marks(spec)
+        assert "errorbar" in marks
     if name in ("side_by_side", "format", "published", "chain"):
-        assert "rule" in _marks(spec)  # chance line (or the zero line of the correlation chart)
+        assert "rule" in marks  # chance line (or the zero line of the correlation chart)
 
 
 @pytest.mark.parametrize("name", ["side_by_side", "arithmetic"])

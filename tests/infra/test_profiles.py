@@ -7,26 +7,12 @@ import textwrap
 
 import pytest
 
+from conftest import tiny_profiles_yaml
 from helpers.core.tasks import list_tasks
 from helpers.infra.profile_schema import Yaml11Surprise, read_profiles_yaml
 from helpers.infra.profiles import PROFILES_FILE, ProfileError, load_profiles
 
-GOOD = """
-tiny:
-  description: runner test profile
-  findings: false
-  device: cpu
-  families:
-    pythia: [random:pythia-70m]
-  tasks:
-    procedure: {task: arithmetic_2da, shots: 0, limit: 2}
-    pattern: {task: mrpc, shots: 0, limit: 2}
-  swap:
-    pairs: [[random:pythia-70m, random:pythia-160m]]
-    alphas: [0.0, 1.0]
-    tasks: [procedure]
-    limit: 2
-"""
+GOOD = tiny_profiles_yaml(swap=True)  # profile tiny: random:pythia-70m, limit 2, swap pair 70m -> 160m
 
 # Every failure the issue lists, one per line of the file; the expected (path, value, fix) of each
 # is written out by hand below.
