@@ -12,22 +12,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import tiny_profiles_yaml
 from helpers import cli
 from helpers.experiments.plan import book_models
 from helpers.experiments.registry import EXPERIMENTS
 from helpers.infra.store import ResultStore, StoreWarning
 
-TINY_PROFILES = """
-tiny:
-  description: runner test profile
-  findings: false
-  device: cpu
-  families:
-    pythia: [random:pythia-70m]
-  tasks:
-    procedure: {task: arithmetic_2da, shots: 0, limit: 2}
-    pattern: {task: mrpc, shots: 0, limit: 2}
-"""
+TINY_PROFILES = tiny_profiles_yaml()
 
 
 def _main(argv: list[str]) -> tuple[int, str, str]:

@@ -33,6 +33,12 @@ from helpers.infra.profiles import ProfileError, default_profiles_file, profiles
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+def _fail(error: Exception | str, status: int) -> int:
+    """Print ``error: <error>`` (one line) to stderr and return the exit ``status``."""
+    print(f"error: {error}", file=sys.stderr)
+    return status
+
+
 # ----------------------------------------------------------------------------- run / notebook / book
 
 
@@ -138,8 +144,7 @@ def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
         if getattr(args, "slurm", False) and workers > 1:
             raise RunArgumentError("--slurm runs one job per model already; drop --workers.")
     except (ProfileError, RunArgumentError, ParameterError, UnknownExperimentError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(error, EXIT_USAGE)
     slurm = None
     if fill and args.slurm:
         slurm = SlurmOptions(
@@ -153,8 +158,7 @@ def _run(args: argparse.Namespace, *, fill: bool, notebooks: bool) -> int:
     try:
         ok = run(plan, fill=fill, notebooks=notebooks, options=FillOptions(workers, slurm, args.log_dir))
     except RunArgumentError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(error, EXIT_USAGE)
     return EXIT_OK if ok else EXIT_FAILED
 
 
@@ -167,11 +171,9 @@ def _html(args: argparse.Namespace, plan=None) -> int:
         with plan_env(plan):
             print(build(plan.profile, plan.book_dir or BOOK_DIR, strict=args.strict, profiles_file=plan.profiles_file))
     except UnknownProfileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(error, EXIT_USAGE)
     except BookBuildError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return _fail(error, EXIT_FAILED)
     return EXIT_OK
 
 
@@ -181,8 +183,7 @@ def _verify(args: argparse.Namespace) -> int:
     try:
         verify(load_profile(args.profile, args.profiles_file), seed=getattr(args, "seed", None))
     except VerificationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return _fail(error, EXIT_FAILED)
     return EXIT_OK
 
 
@@ -192,17 +193,15 @@ def _book(args: argparse.Namespace) -> int:
     from helpers.experiments.run_command import book_plan, run
 
     if args.parameter or args.yaml_parameter:
-        print(
-            "error: book executes every notebook with its defaults, so it takes no -p/-y; for a custom run use "
+        return _fail(
+            "book executes every notebook with its defaults, so it takes no -p/-y; for a custom run use "
             "`make notebook NB=<name> PARAMS=...`, then `make html`.",
-            file=sys.stderr,
+            EXIT_USAGE,
         )
-        return EXIT_USAGE
     try:
         plan = _plan(args)
     except (ParameterError, UnknownExperimentError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(error, EXIT_USAGE)
     plan = book_plan(plan, compute_missing=args.compute_missing)
     status = _verify(args)
     if status != EXIT_OK:
@@ -213,7 +212,7 @@ def _book(args: argparse.Namespace) -> int:
 
 
 def _ship(args: argparse.Namespace) -> int:
-    from helpers.experiments.ship import ShipError, ship, ship_swap
+    from helpers.experiments.ship import ShipError, ship
     from helpers.infra.store import ResultNotFoundError, ResultStore
 
     profile = load_profile(args.profile, args.profiles_file)
@@ -221,13 +220,10 @@ def _ship(args: argparse.Namespace) -> int:
     with results_env(args.store):
         try:
             ship(profile, from_store=source, partial=args.partial)
-            ship_swap(profile, from_store=source, partial=args.partial)
         except ResultNotFoundError as error:
-            print(f"error: {error}; compute it first with `make run PROFILE={args.profile}`", file=sys.stderr)
-            return EXIT_FAILED
+            return _fail(f"{error}; compute it first with `make run PROFILE={args.profile}`", EXIT_FAILED)
         except ShipError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_FAILED
+            return _fail(error, EXIT_FAILED)
     return EXIT_OK
 
 
@@ -316,8 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             argv, pairs = take_parameter_pairs(argv)
         except RunArgumentError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_USAGE
+            return _fail(error, EXIT_USAGE)
     args = build_parser().parse_args(argv)
     if pairs is not None:
         args.parameter, args.yaml_parameter = pairs["parameter"], pairs["yaml_parameter"]
@@ -328,8 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with profiles_file_env(getattr(args, "profiles_file", None)):  # every reader of a profile reads this file
             return _dispatch(args)
     except ProfileError as error:  # an unknown profile or a bad profiles file, whatever the command
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(error, EXIT_USAGE)
 
 
 PASS_THROUGH = {

@@ -16,13 +16,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import pytest
 import torch
 from transformers import (
-    AutoModelForCausalLM,
     Gemma2Config,
     Gemma3TextConfig,
     LlamaConfig,
     Qwen2Config,
 )
 
+from conftest import tiny_eager_model
 from helpers.core.attention import (
     ATTENTION_NAME,
     AttentionPatternError,
@@ -61,11 +61,13 @@ def _batch(tokenizer, texts=TEXTS, side="right"):
     return encoded["input_ids"], encoded["attention_mask"]  # [batch, seq] each
 
 
-def _tiny(config) -> torch.nn.Module:
-    """A random fp32 eval model from ``config`` with eager attention, seed 0."""
-    config._attn_implementation = "eager"
-    torch.manual_seed(0)
-    return AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
+# The sizes every hand-built tiny config shares: 2 layers, 4 query heads, hidden size 32.
+TINY_SIZES = dict(vocab_size=101, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4)
+
+
+def _tiny(config_class, **settings) -> torch.nn.Module:
+    """A random fp32 eval model of ``config_class`` at :data:`TINY_SIZES` (eager attention, seed 0)."""
+    return tiny_eager_model(config_class, **TINY_SIZES, max_position_embeddings=64, **settings)
 
 
 def _random_batch(vocab: int, lengths=(12, 9, 5), seed: int = 0):
@@ -108,47 +110,23 @@ def opt():
 
 @pytest.fixture(scope="module")
 def llama_gqa():
-    config = LlamaConfig(
-        vocab_size=101,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=64,
-    )
-    return _tiny(config)
+    return _tiny(LlamaConfig, num_key_value_heads=2)
 
 
 def _tiny_qwen2():
-    config = Qwen2Config(
-        vocab_size=101,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=1,
-        max_position_embeddings=64,
-    )
-    return _tiny(config)
+    return _tiny(Qwen2Config, num_key_value_heads=1)
 
 
 def _tiny_gemma2():
-    config = Gemma2Config(
-        vocab_size=101,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
+    model = _tiny(
+        Gemma2Config,
         num_key_value_heads=2,
         head_dim=8,
-        max_position_embeddings=64,
         sliding_window=4,
         attn_logit_softcapping=0.5,
         final_logit_softcapping=None,
         query_pre_attn_scalar=1,  # scaling 1
     )
-    model = _tiny(config)
     with torch.no_grad():  # scores of order 1 (random init gives ~0.01), so the softcap of 0.5 bites
         for layer in model.model.layers:
             layer.self_attn.q_proj.weight.mul_(30.0)
@@ -157,19 +135,13 @@ def _tiny_gemma2():
 
 @pytest.fixture(scope="module")
 def gemma3():
-    config = Gemma3TextConfig(
-        vocab_size=101,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
+    return _tiny(
+        Gemma3TextConfig,
         num_key_value_heads=2,
         head_dim=8,
-        max_position_embeddings=64,
         sliding_window=4,
         layer_types=["sliding_attention", "full_attention"],
     )
-    return _tiny(config)
 
 
 # --- the interception reproduces eager attention --------------------------------------------------

@@ -175,18 +175,16 @@ def test_local_opt_keeps_its_bos(tmp_path):
     assert torch.equal(_logits(loaded), _logits(original))
 
 
-def test_missing_pad_token_is_set_to_eos_without_changing_encodings(tmp_path):
-    config = LlamaConfig(
-        vocab_size=50304,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=256,
-    )
+def _save_random_llama(path, dtype=torch.float32, **settings) -> None:
+    """Save a random Llama (seed 0) of ``dtype`` at ``path``: Pythia's vocabulary size, 4 query and
+    2 key-value heads, the sizes in ``settings``."""
+    config = LlamaConfig(vocab_size=50304, num_attention_heads=4, num_key_value_heads=2, **settings)
     torch.manual_seed(0)
-    LlamaForCausalLM(config).save_pretrained(tmp_path)
+    LlamaForCausalLM(config).to(dtype).save_pretrained(path)
+
+
+def test_missing_pad_token_is_set_to_eos_without_changing_encodings(tmp_path):
+    _save_random_llama(tmp_path, hidden_size=32, num_hidden_layers=1, intermediate_size=64, max_position_embeddings=256)
     tokenizer = family_tokenizer("pythia")
     tokenizer.pad_token = None
     tokenizer.save_pretrained(tmp_path)
@@ -200,18 +198,15 @@ def test_missing_pad_token_is_set_to_eos_without_changing_encodings(tmp_path):
 @pytest.fixture
 def fake_offline_llama(tmp_path, monkeypatch):
     """A tiny Llama (tied embeddings, like SmolLM2) saved in fp16, served by offline.model_dir."""
-    config = LlamaConfig(
-        vocab_size=50304,
+    _save_random_llama(
+        tmp_path,
+        torch.float16,
         hidden_size=64,
         num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
         intermediate_size=128,
         max_position_embeddings=8192,
         tie_word_embeddings=True,
     )
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).to(torch.float16).save_pretrained(tmp_path)
     family_tokenizer("pythia").save_pretrained(tmp_path)
     asked = []
     monkeypatch.setattr(offline, "model_dir", lambda name: asked.append(name) or tmp_path)

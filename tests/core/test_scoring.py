@@ -16,6 +16,8 @@ import random
 import pytest
 import torch
 
+from conftest import tiny_eager_model
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from helpers.core.models.random_init import build_random_model  # noqa: E402
@@ -341,23 +343,13 @@ def test_full_logits_fallback_when_head_path_differs(monkeypatch):
 
 
 # ---- other architectures: tiny random configs with the Pythia tokenizer --------------------
-def _tiny(config_class, **extra):
-    tokenizer = family_tokenizer("pythia")
-    config = config_class(
-        vocab_size=50304,
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        **extra,
-    )
-    config._attn_implementation = "eager"
-    torch.manual_seed(0)
-    from transformers import AutoModelForCausalLM
+# Pythia's vocabulary, 2 layers, 4 query and 2 key-value heads, hidden size 64.
+TINY_SIZES = dict(vocab_size=50304, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4)
 
-    return AutoModelForCausalLM.from_config(config).eval(), tokenizer
+
+def _tiny(config_class, **extra):
+    model = tiny_eager_model(config_class, **TINY_SIZES, num_key_value_heads=2, max_position_embeddings=512, **extra)
+    return model, family_tokenizer("pythia")
 
 
 @pytest.mark.parametrize("family", ["llama", "qwen2", "gemma3"])

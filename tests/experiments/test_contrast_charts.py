@@ -88,18 +88,9 @@ def built():
 
 def _marks(spec) -> list[str]:
     """Every mark type in a (nested) spec (the theme's ``config`` holds mark defaults, not marks)."""
-    found = []
-    if isinstance(spec, dict):
-        mark = spec.get("mark")
-        if mark is not None:
-            found.append(mark if isinstance(mark, str) else mark["type"])
-        for key, value in spec.items():
-            if key != "config":
-                found.extend(_marks(value))
-    elif isinstance(spec, list):
-        for value in spec:
-            found.extend(_marks(value))
-    return found
+    from conftest import mark_types
+
+    return mark_types(spec, skip_keys=("config",))
 
 
 def _line_layers(spec) -> list[dict]:

@@ -141,10 +141,8 @@ def test_an_imported_lmeval_run_flows_through_the_whole_book_build(tmp_path):
     """`make book` on a custom profiles file and store holding the imported rows only: every chapter
     the profile can run is executed on them, the swap chapter (no swap: section) is left out with
     its "not executed" page, and the HTML builds under the custom profile's banner."""
-    import shutil
-
+    from conftest import build_book_copy
     from helpers import cli
-    from helpers.render import plots
 
     if not (Path.home() / ".cache" / "capability-ceilings" / "models" / "smollm2-135m").is_dir() and not os.environ.get(
         "CC_CACHE"
@@ -153,24 +151,7 @@ def test_an_imported_lmeval_run_flows_through_the_whole_book_build(tmp_path):
     profiles = _profiles(tmp_path)
     store = tmp_path / "store"
     import_samples(FIXTURE, store=ResultStore(store), profile=load_profile("lmeval", profiles), source=SOURCE)
-    book_dir = shutil.copytree(
-        REPO_ROOT / "book",
-        tmp_path / "book",
-        ignore=shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME),
-    )
-    status = cli.main(
-        [
-            "book",
-            "--profile",
-            "lmeval",
-            "--profiles-file",
-            str(profiles),
-            "--store",
-            str(store),
-            "--book-dir",
-            str(book_dir),
-        ]
-    )
+    status, book_dir = build_book_copy(tmp_path, "lmeval", profiles, store)
     assert status == cli.EXIT_OK
     html = book_dir / "_build" / "html"
     assert "Profile <b>lmeval</b>: SmolLM2-135M scored by lm-evaluation-harness" in (html / "intro.html").read_text()

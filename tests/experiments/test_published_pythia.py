@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import vl_convert
 
+from conftest import mark_types, spec_dicts
 from helpers.analysis import pythia_arithmetic as pa
 from helpers.experiments.published_pythia import charts as pc
 from helpers.experiments.published_pythia import views as pv
@@ -87,60 +88,20 @@ def test_fit_views(frame):
 # ----------------------------------------------------------------------------------- charts
 
 
-def _marks(spec) -> list:
-    found = []
-    if isinstance(spec, dict):
-        if "mark" in spec:
-            found.append(spec["mark"])
-        for value in spec.values():
-            found += _marks(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += _marks(value)
-    return found
-
-
 def _widths(spec) -> list:
-    found = []
-    if isinstance(spec, dict):
-        if isinstance(spec.get("width"), (int, float)):
-            found.append(spec["width"])
-        for value in spec.values():
-            found += _widths(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += _widths(value)
-    return found
+    return [node["width"] for node in spec_dicts(spec) if isinstance(node.get("width"), (int, float))]
 
 
 def _legends(spec) -> list:
     """Every legend of the chart's encodings (not the theme's ``config.legend``)."""
-    found = []
-    if isinstance(spec, dict):
-        if isinstance(spec.get("legend"), dict):
-            found.append(spec["legend"])
-        for key, value in spec.items():
-            if key != "config":
-                found += _legends(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += _legends(value)
-    return found
+    return [node["legend"] for node in spec_dicts(spec, skip_keys=("config",)) if isinstance(node.get("legend"), dict)]
 
 
 def _colour_scales(spec) -> list:
     """Every ``{domain, range}`` colour scale of the spec."""
-    found = []
-    if isinstance(spec, dict):
-        colour = spec.get("color")
-        if isinstance(colour, dict) and isinstance(colour.get("scale"), dict) and "range" in colour["scale"]:
-            found.append(colour["scale"])
-        for value in spec.values():
-            found += _colour_scales(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += _colour_scales(value)
-    return found
+    colours = [node["color"] for node in spec_dicts(spec) if isinstance(node.get("color"), dict)]
+    scales = [colour["scale"] for colour in colours if isinstance(colour.get("scale"), dict)]
+    return [scale for scale in scales if "range" in scale]
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +120,7 @@ def all_charts(frame, points):
 def test_chart_has_data_marks_and_fits_the_column(all_charts, name):
     spec = all_charts[name].to_dict()
     assert spec.get("datasets") or spec.get("data")
-    assert _marks(spec)
+    assert mark_types(spec)
     assert _widths(spec) and max(_widths(spec)) <= rc.PANEL_WIDTH
     assert "greedy generation" in json.dumps(spec.get("title", ""))
     assert vl_convert.vegalite_to_svg(spec).startswith("<svg")  # a valid Vega-Lite spec

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import tiny_profiles_yaml
 from helpers.experiments import evaluation, registry, verify
 from helpers.experiments.config import load_profiles
 from helpers.experiments.evaluation import ModelHandle, evaluate, result_key
@@ -24,17 +25,7 @@ from helpers.infra.provenance import PACKAGE_DIR, code_version
 from helpers.infra.store import SEAL_FIELD, ResultStore, StoreStack, altered_shards
 from helpers.infra.store.shards import SHARD_METADATA_KEY
 
-TINY = """
-tiny:
-  description: shipping test profile
-  findings: false
-  device: cpu
-  families:
-    pythia: [random:pythia-70m]
-  tasks:
-    procedure: {task: arithmetic_2da, shots: 0, limit: 3}
-    pattern: {task: mrpc, shots: 0, limit: 3}
-"""
+TINY = tiny_profiles_yaml(description="shipping test profile", limit=3)
 
 
 @pytest.fixture()

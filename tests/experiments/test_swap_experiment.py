@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import torch
 
+from conftest import mark_types
 from helpers.core.attention import AttentionSwapError, map_patterns, run_pair_batch, shuffle_heads
 from helpers.core.attention.lockstep import (
     Condition,
@@ -300,6 +301,10 @@ def test_bad_plan_parameters_are_named(overrides, message):
         swap_plan("ci", **overrides)
 
 
+# The conditions every swap run scores first, in order: the unswapped model and four controls.
+CONTROLS = ["baseline", "self", "other_item", "uniform", "shuffled_heads"]
+
+
 def test_plan_from_the_ci_profile():
     plan = swap_plan("ci", alphas=[0.5])
     assert plan.alphas == (0.0, 0.5, 1.0)  # 0 and 1 always included
@@ -312,17 +317,7 @@ def test_plan_from_the_ci_profile():
     }  # swap.limit of ci, per kind (per subject / per file)
     assert swap_plan("ci", swap_limit=2).settings["procedure"].limit == 2
     names = [c.name for c in conditions_for(swap_plan("ci", layers=[2]), 6)]
-    assert names == [
-        "baseline",
-        "self",
-        "other_item",
-        "uniform",
-        "shuffled_heads",
-        "swap a=0",
-        "swap a=0.5",
-        "swap a=1",
-        "swap layer 2",
-    ]
+    assert names == [*CONTROLS, "swap a=0", "swap a=0.5", "swap a=1", "swap layer 2"]
     with pytest.raises(SwapExperimentError, match="layers \\[7\\] do not exist"):
         conditions_for(swap_plan("ci", layers=[7]), 6)
 
@@ -343,17 +338,7 @@ def test_pair_rows_are_stored_and_reread_without_models(tiny_plan, tmp_path, mon
     # baseline, self, other_item, uniform, shuffled_heads, a=0, a=1, layer 1; 3 items of each of the
     # 5 arithmetic_core files each
     assert rows.groupby("condition").size().to_dict() == {
-        name: 15
-        for name in [
-            "baseline",
-            "self",
-            "other_item",
-            "uniform",
-            "shuffled_heads",
-            "swap a=0",
-            "swap a=1",
-            "swap layer 1",
-        ]
+        name: 15 for name in [*CONTROLS, "swap a=0", "swap a=1", "swap layer 1"]
     }
     checks = verification_table(rows)
     assert checks["self_max_abs_diff"].iloc[0] <= TOLERANCE and checks["alpha0_max_abs_diff"].iloc[0] <= TOLERANCE
@@ -555,21 +540,6 @@ def _summary_for_charts():
     return condition_summary(pd.concat(rows, ignore_index=True), bootstrap=100)
 
 
-def _marks(spec):
-    """Every mark type in a Vega-Lite spec (dict), nested layers and facets included."""
-    found = []
-    if isinstance(spec, dict):
-        mark = spec.get("mark")
-        if mark is not None:
-            found.append(mark if isinstance(mark, str) else mark.get("type"))
-        for value in spec.values():
-            found += _marks(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += _marks(value)
-    return found
-
-
 def test_views_slice_the_summary_by_hand():
     from helpers.experiments.swap.views import controls_table, dose_table, layer_table
 
@@ -589,7 +559,7 @@ def test_charts_have_interval_bars_and_chance_line(metric):
 
     summary = _summary_for_charts()
     for build, view in ((controls_chart, controls_table), (dose_chart, dose_table), (layer_chart, layer_table)):
-        marks = _marks(build(view(summary), metric).to_dict())
+        marks = mark_types(build(view(summary), metric).to_dict())
         assert "errorbar" in marks and "point" in marks, build.__name__
         assert ("rule" in marks) == (metric == "accuracy" or build is layer_chart), build.__name__
 

@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 
+from conftest import tiny_profiles_yaml
 from helpers.core.tasks import list_tasks
 from helpers.experiments.config import load_profiles
 from helpers.experiments.swap.settings import SwapSetting, swap_settings
@@ -18,23 +19,8 @@ from helpers.infra import profiles as infra_profiles
 from helpers.infra.profile_schema import ProfileSection, Yaml11Surprise, read_profiles_yaml
 from helpers.infra.profiles import PROFILES_FILE, ProfileError
 
-GOOD = """
-tiny:
-  description: runner test profile
-  findings: false
-  device: cpu
-  families:
-    pythia: [random:pythia-70m]
-  tasks:
-    procedure: {task: arithmetic_2da, shots: 0, limit: 2}
-    pattern: {task: mrpc, shots: 0, limit: 2}
-  swap:
-    pairs: [[random:pythia-70m, random:pythia-160m]]
-    alphas: [0.0, 1.0]
-    tasks: [procedure]
-    limit: 2
-"""
-GENERIC = GOOD.split("  swap:")[0]
+GOOD = tiny_profiles_yaml(swap=True)  # profile tiny: random:pythia-70m, limit 2, swap pair 70m -> 160m
+GENERIC = tiny_profiles_yaml()
 """GOOD without its swap section: the generic keys only."""
 
 # Every failure the issue lists, one per line of the file; the expected (path, value, fix) of each

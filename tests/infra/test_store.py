@@ -407,27 +407,23 @@ def rewrite_shard(path: Path, transform) -> None:
     pq.write_table(changed, path)
 
 
-def test_shard_with_other_columns_is_recomputed(store, tmp_path):
+@pytest.mark.parametrize(
+    ("shard", "damage", "warning"),
+    [
+        (2, lambda table: table.set_column(0, "item", pa.array(["x"] * 4)), "{name} has columns"),
+        (5, lambda table: table.slice(0, 3), "{name} has n_rows=4, expected 3"),
+    ],
+    ids=["other_columns", "wrong_row_count"],
+)
+def test_a_damaged_shard_alone_is_recomputed(store, tmp_path, shard, damage, warning):
     log_path = tmp_path / "log.txt"
     reference = fill(store, log_path)
-    damaged = shard_paths(store)[2]
-    rewrite_shard(damaged, lambda table: table.set_column(0, "item", pa.array(["x"] * 4)))
+    damaged = shard_paths(store)[shard]
+    rewrite_shard(damaged, damage)
 
-    with pytest.warns(StoreWarning, match=rf"{damaged.name} has columns"):
+    with pytest.warns(StoreWarning, match=warning.format(name=damaged.name)):
         repaired = fill(store, log_path)
-    assert computed_starts(log_path)[7:] == [UNITS[2 * SHARD_SIZE]]
-    pd.testing.assert_frame_equal(repaired, reference)
-
-
-def test_shard_with_wrong_row_count_is_recomputed(store, tmp_path):
-    log_path = tmp_path / "log.txt"
-    reference = fill(store, log_path)
-    damaged = shard_paths(store)[5]
-    rewrite_shard(damaged, lambda table: table.slice(0, 3))
-
-    with pytest.warns(StoreWarning, match=rf"{damaged.name} has n_rows=4, expected 3"):
-        repaired = fill(store, log_path)
-    assert computed_starts(log_path)[7:] == [UNITS[5 * SHARD_SIZE]]
+    assert computed_starts(log_path)[7:] == [UNITS[shard * SHARD_SIZE]]
     pd.testing.assert_frame_equal(repaired, reference)
 
 

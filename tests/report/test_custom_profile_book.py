@@ -8,17 +8,14 @@ page's banner names the custom profile with its description.
 
 from __future__ import annotations
 
-import shutil
-
 import nbformat
 import pytest
 import yaml
 
+from conftest import build_book_copy
 from helpers import cli
 from helpers.experiments.registry import EXPERIMENTS
-from helpers.infra.paths import REPO_ROOT
 from helpers.infra.profiles import PROFILES_FILE
-from helpers.render import plots
 
 DESCRIPTION = "A custom test profile: two Pythia and two OPT random-init models. Not the ci profile."
 
@@ -36,24 +33,7 @@ def _mini_profiles(path):
 @pytest.mark.slow
 def test_a_custom_profiles_file_builds_a_book_end_to_end(tmp_path):
     profiles = _mini_profiles(tmp_path / "my_profiles.yml")
-    book_dir = shutil.copytree(
-        REPO_ROOT / "book",
-        tmp_path / "book",
-        ignore=shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME),
-    )
-    status = cli.main(
-        [
-            "book",
-            "--profile",
-            "mini",
-            "--profiles-file",
-            str(profiles),
-            "--store",
-            str(tmp_path / "store"),
-            "--book-dir",
-            str(book_dir),
-        ]
-    )
+    status, book_dir = build_book_copy(tmp_path, "mini", profiles, tmp_path / "store")
     assert status == cli.EXIT_OK
     for name in EXPERIMENTS:  # every notebook executed, with the custom profile and its file
         executed = nbformat.read(str(book_dir / "experiments" / f"{name}.ipynb"), as_version=4)

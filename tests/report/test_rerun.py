@@ -22,53 +22,19 @@ def _main(argv):
     return status, out.getvalue(), err.getvalue()
 
 
-def test_the_plan_is_printed_before_any_scoring(tmp_path, monkeypatch):
-    status, out, err = _main(
-        [
-            "notebook",
-            "--profile",
-            "ci",
-            "--notebooks",
-            "task_contrast",
-            "--store",
-            str(tmp_path / "store"),
-            "--book-dir",
-            str(tmp_path / "book"),
-            "-p",
-            "limit",
-            "1",
-            "-y",
-            "task_kinds",
-            "[procedure]",
-        ]
-    )
+def test_the_plan_is_printed_before_any_scoring(tmp_path):
+    argv = ["notebook", "--profile", "ci", "--notebooks", "task_contrast", "--store", str(tmp_path / "store")]
+    argv += ["--book-dir", str(tmp_path / "book"), "-p", "limit", "1", "-y", "task_kinds", "[procedure]"]
+    status, out, err = _main(argv)
     assert status == 0, out + err
     plan = out.index("plan: 5 result(s) to compute")  # 5 random models, one task kind
     assert plan < out.index("job random:pythia-70m: started") < out.index("notebook task_contrast: started")
-    status, out, _ = _main(
-        [
-            "notebook",
-            "--profile",
-            "ci",
-            "--notebooks",
-            "task_contrast",
-            "--store",
-            str(tmp_path / "store"),
-            "--book-dir",
-            str(tmp_path / "book"),
-            "-p",
-            "limit",
-            "1",
-            "-y",
-            "task_kinds",
-            "[procedure]",
-        ]
-    )
+    status, out, _ = _main(argv)  # the same run again: everything is in the store
     assert status == 0 and "nothing will be computed" in out and "job random" not in out
 
 
 @pytest.mark.book
-def test_make_notebook_then_make_html_publishes_the_custom_run(tmp_path, monkeypatch):
+def test_make_notebook_then_make_html_publishes_the_custom_run(tmp_path):
     book_dir = tmp_path / "book"
     shutil.copytree(REPO_ROOT / "book", book_dir, ignore=shutil.ignore_patterns("_build", "experiments"))
     status, out, err = _main(

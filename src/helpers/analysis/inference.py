@@ -26,7 +26,7 @@ from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers.analysis.paired import PairedMeanChange, paired_mean_change, relative_fall_within
+from helpers.analysis.paired import PairedChange, PairedMeanChange, paired_mean_change, relative_fall_within
 from helpers.analysis.verdicts import (
     InferenceError,
     as_binary,
@@ -156,19 +156,13 @@ def chance_family(table: pd.DataFrame, chance, alternative="less", alpha=0.05) -
 
 
 @dataclass(frozen=True)
-class PairedProportionChange:
+class PairedProportionChange(PairedChange):
     """A paired change of an accuracy, ``after - before`` on the same ``n`` items.
 
     ``n_up`` items went wrong -> right, ``n_down`` right -> wrong; ``pvalue`` is the exact
     two-sided McNemar test; ``[low, high]`` the Newcombe (1998, method 10) interval.
     """
 
-    n: int
-    before: float
-    after: float
-    difference: float
-    low: float
-    high: float
     pvalue: float
     n_up: int
     n_down: int

@@ -17,13 +17,26 @@ from scipy import stats
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.verdicts import InferenceError, as_finite, check_level, same_length
 
-__all__ = ["PairedMeanChange", "paired_mean_change", "relative_fall_within"]
+__all__ = ["PairedChange", "PairedMeanChange", "paired_bootstrap", "paired_mean_change", "relative_fall_within"]
 
 # --------------------------------------------------------------------------- paired continuous
 
 
 @dataclass(frozen=True)
-class PairedMeanChange:
+class PairedChange:
+    """A paired change on the same ``n`` items: ``before`` and ``after`` (means or accuracies),
+    ``difference = after - before`` and its interval ``[low, high]``."""
+
+    n: int
+    before: float
+    after: float
+    difference: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class PairedMeanChange(PairedChange):
     """Paired change of a per-item mean (e.g. per-token loss in nats) on ``n`` items.
 
     ``difference = mean(after) - mean(before)``; ``relative = mean(after)/mean(before) - 1``
@@ -33,12 +46,6 @@ class PairedMeanChange:
     differ); ``method`` says how the intervals were made (BCa, percentile fallback, point, or none).
     """
 
-    n: int
-    before: float
-    after: float
-    difference: float
-    low: float
-    high: float
     relative: float
     relative_low: float
     relative_high: float
@@ -64,8 +71,12 @@ def _relative(before, after, axis=-1):
     return np.mean(after, axis=axis) / np.mean(before, axis=axis) - 1.0
 
 
-def _bootstrap(before, after, statistic, confidence, n_resamples, seed) -> tuple[float, float, str]:
-    """Paired bootstrap interval: BCa, else percentile when BCa is undefined (degenerate)."""
+def paired_bootstrap(
+    before, after, statistic, confidence, n_resamples, seed, batch: int | None = 250
+) -> tuple[float, float, str]:
+    """``(low, high, method)``: the paired bootstrap interval of ``statistic(before, after, axis)``
+    (``scipy.stats.bootstrap(paired=True)``, seeded, resamples drawn ``batch`` at a time): BCa, else
+    percentile when BCa is undefined (degenerate); the point itself when neither is finite."""
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -77,7 +88,7 @@ def _bootstrap(before, after, statistic, confidence, n_resamples, seed) -> tuple
                 method=method,
                 confidence_level=confidence,
                 n_resamples=n_resamples,
-                batch=250,
+                batch=batch,
                 rng=np.random.default_rng(seed),
             )
         low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
@@ -130,11 +141,11 @@ def paired_mean_change(before, after, confidence=0.95, n_resamples=2000, seed=0)
             relative_high=relative,
             method="point (all values identical)",
         )
-    low, high, method = _bootstrap(before, after, _difference, confidence, int(n_resamples), seed)
+    low, high, method = paired_bootstrap(before, after, _difference, confidence, int(n_resamples), seed)
     rel_low = rel_high = math.nan
     rel_method = "undefined (mean(before) = 0)"
     if math.isfinite(relative):
-        rel_low, rel_high, rel_method = _bootstrap(before, after, _relative, confidence, int(n_resamples), seed)
+        rel_low, rel_high, rel_method = paired_bootstrap(before, after, _relative, confidence, int(n_resamples), seed)
     label = f"paired bootstrap, {n_resamples} resamples, seed {seed}: difference {method}"
     return PairedMeanChange(
         **base,

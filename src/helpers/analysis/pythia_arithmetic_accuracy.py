@@ -24,6 +24,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from helpers.analysis import published as reference
+from helpers.analysis.paired import paired_bootstrap
 from helpers.analysis.trend import MIN_MODELS, item_floor, wls_slope
 from helpers.infra.paths import DATA_DIR
 
@@ -269,20 +270,8 @@ def scale_change(
         low = high = float(diff[0])
         method, p_t = "none (every operand differs equally)", 1.0 if diff[0] == 0 else float("nan")  # t undefined
     else:
-        for method in ("BCa", "percentile"):  # percentile only where BCa is undefined (NaN)
-            boot = stats.bootstrap(
-                (a, b),
-                mean_diff,
-                paired=True,
-                vectorized=True,
-                method=method,
-                confidence_level=confidence,
-                n_resamples=n_resamples,
-                rng=np.random.default_rng(seed),
-            )
-            low, high = float(boot.confidence_interval.low), float(boot.confidence_interval.high)
-            if np.isfinite(low) and np.isfinite(high):
-                break
+        # percentile only where BCa is undefined (NaN); all resamples in one batch
+        low, high, method = paired_bootstrap(a, b, mean_diff, confidence, n_resamples, seed, batch=None)
         p_t = float(stats.ttest_rel(a, b).pvalue)
     return ScaleChange(
         operation,

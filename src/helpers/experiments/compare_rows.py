@@ -150,35 +150,20 @@ def compare(shipped: pd.DataFrame, current: pd.DataFrame, model: str, extra_keys
         where = f"{' '.join(str(record[k]) for k in extra_keys)} ".lstrip()
         if record["side"] != "both":
             side = "shipped" if record["side"] == "left_only" else "current"
-            found.append(
-                Mismatch(
-                    model,
-                    record["task"],
-                    record["item_id"],
-                    record["choice"],
-                    f"{where}row present only in the {side} rows",
-                    None,
-                    None,
-                )
-            )
+            found.append(_mismatch(model, record, f"{where}row present only in the {side} rows"))
             continue
         tolerance = score_tolerance(record)
         for name in columns:
             before, after = record[f"{name}_shipped"], record[f"{name}_current"]
             score = name in SCORE_COLUMNS
             if _differs(before, after, score, tolerance if score else TOLERANCE):
-                found.append(
-                    Mismatch(
-                        model,
-                        record["task"],
-                        record["item_id"],
-                        record["choice"],
-                        f"{where}{name}",
-                        _plain(before),
-                        _plain(after),
-                    )
-                )
+                found.append(_mismatch(model, record, f"{where}{name}", _plain(before), _plain(after)))
     return found
+
+
+def _mismatch(model: str, record: dict, what: str, shipped: object = None, current: object = None) -> Mismatch:
+    """The :class:`Mismatch` of a merged row ``record`` (its task, item and choice)."""
+    return Mismatch(model, record["task"], record["item_id"], record["choice"], what, shipped, current)
 
 
 def _plain(value: object) -> object:

@@ -336,7 +336,7 @@ def fill_model(
                 seed=seed,
                 stack=stack,
                 progress=progress,
-                on_shard=_eta_printer(f"{handle.model_id} {setting.kind}", start),
+                on_shard=eta_printer(f"{handle.model_id} {setting.kind}", start),
                 on_recompute=lambda path, reason: invalid.append(path),  # noqa: B023 (called within this iteration)
             )
             (computed if not was_stored else recomputed if invalid else cached).append(setting.kind)
@@ -353,7 +353,10 @@ def fill_model(
     }
 
 
-def _eta_printer(label: str, start: float) -> Callable[[int, int], None]:
+def eta_printer(label: str, start: float) -> Callable[[int, int], None]:
+    """An ``on_shard(done, total)`` callback that prints ``label``'s shard count, the seconds since
+    ``start`` (a :func:`time.perf_counter` value) and the estimated seconds left."""
+
     def report(done: int, total: int) -> None:
         elapsed = time.perf_counter() - start
         eta = elapsed / done * (total - done) if done else float("nan")

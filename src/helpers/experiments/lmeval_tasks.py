@@ -16,9 +16,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from helpers.core.requests import Item
+from helpers.core.requests import Item, Score
 from helpers.core.tasks import DEFAULT_SEED, TaskError, arithmetic, build_items
-from helpers.experiments.evaluation import ModelHandle
+from helpers.experiments.evaluation import ModelHandle, request_rows
 from helpers.experiments.lmeval_export import FORMAT_VERSION, ZERO_SHOT_ONLY
 from helpers.experiments.lmeval_samples import LmEvalImportError, RunResults, Sample, read_samples
 from helpers.infra.files import file_sha256
@@ -156,34 +156,16 @@ def _compare(sample: Sample, item: Item) -> None:
 def task_rows(
     tasks: Sequence[ImportedTask], handle: ModelHandle, kind: str, params: tuple[float, float], counter
 ) -> list[dict]:
-    """One row per (item, choice), as ``evaluate`` stores them; ``params`` = (total, non-embedding) counts."""
+    """One row per (item, choice), as ``evaluate`` stores them (:func:`~helpers.experiments.evaluation.request_rows`)
+    without per-token values (lm-eval samples carry none); ``params`` = (total, non-embedding) counts;
+    ``n_tokens`` from ``counter(requests)``, NaN without a counter."""
     rows = []
     for task in tasks:
         requests = [r for item in task.items for r in item.requests]
         counts = iter(counter(requests) if counter else [math.nan] * len(requests))
-        for item, sample in zip(task.items, task.samples):
-            for choice, (request, (logprob, greedy)) in enumerate(zip(item.requests, sample.scores)):
-                rows.append(
-                    {
-                        "model_id": handle.model_id,
-                        "task": item.task,
-                        "kind": kind,
-                        "item_id": item.item_id,
-                        "subject": str(item.meta.get("subject", "")),
-                        "choice": choice,
-                        "label": item.choice_labels[choice] if item.choice_labels else request.continuation.strip(),
-                        "gold": item.gold,
-                        "is_gold": choice == item.gold,
-                        "continuation": request.continuation,
-                        "logprob": logprob,
-                        "is_greedy": greedy,
-                        "n_tokens": next(counts),
-                        "token_logprobs": [],
-                        "token_is_greedy": [],
-                        "n_params_total": params[0],
-                        "n_params_nonembedding": params[1],
-                    }
-                )
+        # the samples are in the items' order, one (logprob, is_greedy) per request (check_task)
+        scores = [Score(logprob, greedy, next(counts)) for sample in task.samples for logprob, greedy in sample.scores]
+        rows += request_rows(task.items, scores, model_id=handle.model_id, kind=kind, n_params=params)
     return rows
 
 

@@ -143,63 +143,66 @@ def number_in(name: str, low: float, high: float, meaning: str, *, open_interval
     return check
 
 
-def numbers_in(name: str, low: float, high: float, meaning: str) -> Callable[[Any], Any]:
-    """A check: None, or a non-empty list of numbers in ``[low, high]`` (each out-of-range one is named)."""
+def _optional_list(name: str, not_a_list: str, refusal: Callable[[Any], str | None]) -> Callable[[Any], Any]:
+    """A check: None, or a non-empty list (a string is not one) of items that ``refusal`` accepts.
+    Anything else is a :class:`ParameterError` ``"<name>: <value> <not_a_list>"``; an item that
+    ``refusal(item)`` refuses (a message, None when accepted) one ``"<name>: <item> <message>"``."""
 
     def check(value: Any) -> Any:
         if value is None:
             return value
         if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-            raise ParameterError(f"{name}: {value!r} is not a list; give {meaning}, e.g. -y {name} '[0, 0.5, 1]'.")
+            raise ParameterError(f"{name}: {value!r} {not_a_list}")
         for item in value:
-            if not _is_number(item) or not low <= item <= high:
-                raise ParameterError(f"{name}: {item!r} is outside [{low:g}, {high:g}]; give {meaning}.")
+            message = refusal(item)
+            if message is not None:
+                raise ParameterError(f"{name}: {item!r} {message}")
         return value
 
     return check
+
+
+def numbers_in(name: str, low: float, high: float, meaning: str) -> Callable[[Any], Any]:
+    """A check: None, or a non-empty list of numbers in ``[low, high]`` (each out-of-range one is named)."""
+    return _optional_list(
+        name,
+        f"is not a list; give {meaning}, e.g. -y {name} '[0, 0.5, 1]'.",
+        lambda item: (
+            None if _is_number(item) and low <= item <= high else f"is outside [{low:g}, {high:g}]; give {meaning}."
+        ),
+    )
+
+
+def _is_source_pair(pair: Any) -> bool:
+    return (
+        not isinstance(pair, str)
+        and isinstance(pair, (list, tuple))
+        and len(pair) == 2
+        and all(isinstance(source, str) and source for source in pair)
+    )
 
 
 def model_pairs(name: str) -> Callable[[Any], Any]:
     """A check: None, or a non-empty list of ``[donor, recipient]`` model sources."""
-
-    def check(value: Any) -> Any:
-        if value is None:
-            return value
-        example = "-y pairs '[[random:pythia-70m, random:pythia-160m]]'"
-        if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-            raise ParameterError(f"{name}: {value!r} is not a list of [donor, recipient] pairs; give e.g. {example}.")
-        for pair in value:
-            if (
-                isinstance(pair, str)
-                or not isinstance(pair, (list, tuple))
-                or len(pair) != 2
-                or not all(isinstance(source, str) and source for source in pair)
-            ):
-                raise ParameterError(
-                    f"{name}: {pair!r} is not a [donor, recipient] pair of model sources; give e.g. {example}."
-                )
-        return value
-
-    return check
+    example = "-y pairs '[[random:pythia-70m, random:pythia-160m]]'"
+    return _optional_list(
+        name,
+        f"is not a list of [donor, recipient] pairs; give e.g. {example}.",
+        lambda pair: (
+            None
+            if _is_source_pair(pair)
+            else f"is not a [donor, recipient] pair of model sources; give e.g. {example}."
+        ),
+    )
 
 
 def layer_list(name: str) -> Callable[[Any], Any]:
     """A check: None, or a non-empty list of layer indices >= 0."""
-
-    def check(value: Any) -> Any:
-        if value is None:
-            return value
-        if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-            raise ParameterError(
-                f"{name}: {value!r} is not a list; give layer indices >= 0, e.g. -y {name} '[0, 3]', "
-                "or None for every k-th layer."
-            )
-        for layer in value:
-            if not _is_int(layer) or layer < 0:
-                raise ParameterError(f"{name}: {layer!r} is not a layer index; give integers >= 0.")
-        return value
-
-    return check
+    return _optional_list(
+        name,
+        f"is not a list; give layer indices >= 0, e.g. -y {name} '[0, 3]', or None for every k-th layer.",
+        lambda layer: None if _is_int(layer) and layer >= 0 else "is not a layer index; give integers >= 0.",
+    )
 
 
 def optional_strings(name: str, example: str) -> Callable[[Any], Any]:

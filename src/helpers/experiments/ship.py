@@ -26,6 +26,7 @@ this module decides what to ship, never how it lies on disk.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -108,26 +109,42 @@ def _in_item_order(part: pd.DataFrame, rank: dict[str, int]) -> pd.DataFrame:
     return part.sort_values("item_id", key=lambda column: column.map(rank), kind="stable")
 
 
-def _source_table(
-    old: Callable[[], tuple[pd.DataFrame, dict[str, Any] | None]],
-    from_store: ResultStore | None,
-    local: ResultStore,
-    local_key: dict[str, Any],
-    partial: bool,
-    label: str,
-) -> tuple[pd.DataFrame, dict[str, Any] | None] | None:
-    """``(table, provenance)`` to ship: ``old()`` when shipping ``from_store``, else the local table of
-    ``local_key``. A missing one raises :class:`ResultNotFoundError`, or, when ``partial``, is
-    named ("not yet computed: <label>") and gives None."""
-    try:
-        if from_store is not None:
-            return old()
-        return local.load(local_key), local.provenance(local_key)
-    except ResultNotFoundError:
-        if not partial:
-            raise
-        print(f"not yet computed: {label}", flush=True)
-        return None
+@dataclass(frozen=True)
+class _Shipping:
+    """What one :func:`ship` call reads (``local``, or ``from_store`` when given), where it writes
+    (``shipped``) and how it reports (``progress``, ``partial``)."""
+
+    local: ResultStore
+    from_store: ResultStore | None
+    shipped: ResultStore
+    progress: bool
+    partial: bool
+
+    def source_table(
+        self, old: Callable[[], tuple[pd.DataFrame, dict[str, Any] | None]], local_key: dict[str, Any], label: str
+    ) -> tuple[pd.DataFrame, dict[str, Any] | None] | None:
+        """``(table, provenance)`` to ship: ``old()`` when shipping ``from_store``, else the local table of
+        ``local_key``. A missing one raises :class:`ResultNotFoundError`, or, when ``partial``, is
+        named ("not yet computed: <label>") and gives None."""
+        try:
+            if self.from_store is not None:
+                return old()
+            return self.local.load(local_key), self.local.provenance(local_key)
+        except ResultNotFoundError:
+            if not self.partial:
+                raise
+            print(f"not yet computed: {label}", flush=True)
+            return None
+
+    def write(
+        self, key: dict[str, Any], items: Sequence, compute, *, shard_size: int, provenance, label: str, n_rows: int
+    ):
+        """Ship the table of ``n_rows`` rows that ``compute`` (:func:`_checked_rows`) lays out for
+        ``items`` under ``key``, with ``provenance``; say so when ``progress``; return ``label``."""
+        outcome = ship_table(self.shipped, key, items, compute, shard_size=shard_size, extra_provenance=provenance)
+        if self.progress:
+            print(f"{outcome} {label}: {n_rows} rows", flush=True)
+        return label
 
 
 def _provenance(handle: ModelHandle, setting: TaskSetting, source_record: dict[str, Any] | None) -> dict[str, Any]:
@@ -149,7 +166,7 @@ def ship(
     progress: bool = True,
     partial: bool = False,
 ) -> list[str]:
-    """Copy every evaluation result of ``profile`` into the shipped store; return what was shipped.
+    """Copy every result of ``profile`` (evaluation, then swap) into the shipped store; return what was shipped.
 
     Results come from ``local`` under the current code version (default: the local results
     store), or, with ``from_store``, from the one complete result matching the settings.
@@ -157,30 +174,31 @@ def ship(
     ``partial`` (ship what is there, say what is not: for a computation still running), and
     :class:`ShipError` for a table with missing items or an ambiguous source.
     """
-    local = local or ResultStore()
-    shipped = shipped or ResultStore(SHIPPED_RESULTS_DIR)
+    shipping = _Shipping(
+        local or ResultStore(), from_store, shipped or ResultStore(SHIPPED_RESULTS_DIR), progress, partial
+    )
+    return _ship_evaluation(profile, shipping) + _ship_swap(profile, shipping)
+
+
+def _ship_evaluation(profile: Profile, shipping: _Shipping) -> list[str]:
+    """Ship the evaluation results of ``profile`` (see :func:`ship`)."""
     done = []
     for label, handle, setting in planned_results(profile):
         items = build_setting_items(setting)
         key = result_key(handle, setting)
-        found = _source_table(
-            lambda: _old_table(from_store, {**key, "model_id": handle.model_id}),  # noqa: B023 (called within this iteration)
-            from_store,
-            local,
+        found = shipping.source_table(
+            lambda: _old_table(shipping.from_store, {**key, "model_id": handle.model_id}),  # noqa: B023 (called within this iteration)
             {**key, "code_version": evaluation_code_version()},
-            partial,
             label,
         )
         if found is None:
             continue
         table, record = found
         compute = _checked_rows(table, items, label, lambda item: {len(item.requests)}, _in_item_order)
-        outcome = ship_table(
-            shipped, key, items, compute, shard_size=64, extra_provenance=_provenance(handle, setting, record)
+        provenance = _provenance(handle, setting, record)
+        done.append(
+            shipping.write(key, items, compute, shard_size=64, provenance=provenance, label=label, n_rows=len(table))
         )
-        done.append(label)
-        if progress:
-            print(f"{outcome} {label}: {len(table)} rows", flush=True)
     return done
 
 
@@ -308,15 +326,7 @@ def _in_condition_order(condition_order: Sequence[str]):
     return sort
 
 
-def ship_swap(
-    profile: Profile,
-    *,
-    local: ResultStore | None = None,
-    from_store: ResultStore | None = None,
-    shipped: ResultStore | None = None,
-    progress: bool = True,
-    partial: bool = False,
-) -> list[str]:
+def _ship_swap(profile: Profile, shipping: _Shipping) -> list[str]:
     """Copy the swap results of ``profile`` into the shipped store (see :func:`ship`)."""
     from helpers.experiments.swap.compute import pair_key, recipient_depth, swap_code_version
     from helpers.experiments.swap.plan import conditions_for, profile_swap_plan
@@ -324,8 +334,6 @@ def ship_swap(
 
     if swap_settings(profile) is None:
         return []
-    local = local or ResultStore()
-    shipped = shipped or ResultStore(SHIPPED_RESULTS_DIR)
     plan = profile_swap_plan(profile.name)
     done = []
     for donor_source, recipient_source in plan.pairs:
@@ -334,12 +342,9 @@ def ship_swap(
         names = [condition.name for condition in conditions]
         for kind, setting in plan.settings.items():
             key = pair_key(donor, recipient, setting, plan)
-            found = _source_table(
-                lambda: (_old_swap_table(from_store, donor.model_id, recipient.model_id, setting), None),  # noqa: B023 (called within this iteration)
-                from_store,
-                local,
+            found = shipping.source_table(
+                lambda: (_old_swap_table(shipping.from_store, donor.model_id, recipient.model_id, setting), None),  # noqa: B023 (called within this iteration)
                 {**key, "code_version": swap_code_version()},
-                partial,
                 f"swap {recipient.model_id} {kind}",
             )
             if found is None:
@@ -365,8 +370,9 @@ def ship_swap(
                 _in_condition_order(names),
                 absent=skipped,
             )
-            outcome = ship_table(shipped, key, items, compute, shard_size=16, extra_provenance=provenance)
-            done.append(label)
-            if progress:
-                print(f"{outcome} {label}: {len(table)} rows", flush=True)
+            done.append(
+                shipping.write(
+                    key, items, compute, shard_size=16, provenance=provenance, label=label, n_rows=len(table)
+                )
+            )
     return done

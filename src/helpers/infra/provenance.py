@@ -34,19 +34,20 @@ from helpers.infra.paths import REPO_ROOT
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 """The ``helpers`` package directory; :func:`code_version` patterns are relative to it."""
 
-TRACKED_PACKAGES: tuple[str, ...] = (
+COMPUTE_PACKAGES: tuple[str, ...] = (
     "torch",
     "transformers",
     "datasets",
     "lm_eval",
     "numpy",
     "pandas",
-    "pyarrow",
     "scipy",
     "statsmodels",
-    "capability-ceilings-helpers",
 )
-"""Distributions whose versions are recorded (import name or distribution name)."""
+"""The distributions the numbers are computed with (recorded with every result, listed in the book)."""
+
+TRACKED_PACKAGES: tuple[str, ...] = (*COMPUTE_PACKAGES, "pyarrow", "capability-ceilings-helpers")
+"""Distributions whose versions are recorded with every result (import name or distribution name)."""
 
 
 class CodeVersionError(ValueError):

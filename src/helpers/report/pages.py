@@ -7,7 +7,6 @@ includes them from ``book/_generated/``. Nothing here states a number that was n
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 import platform
 import subprocess
 from pathlib import Path
@@ -28,17 +27,11 @@ from helpers.analysis.published import (
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.config import load_profile
 from helpers.infra.paths import REPO_ROOT
+from helpers.infra.provenance import COMPUTE_PACKAGES, package_versions
 from helpers.render.markdown import markdown_table, table_directive
 
 PROVENANCE_PACKAGES = (
-    "torch",
-    "transformers",
-    "datasets",
-    "lm_eval",
-    "numpy",
-    "pandas",
-    "scipy",
-    "statsmodels",
+    *COMPUTE_PACKAGES,
     "altair",
     "vl-convert-python",
     "papermill",
@@ -90,13 +83,6 @@ def claims_markdown(profile: str) -> str:
     return claims_table(profile)
 
 
-def _package_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def _git(*args: str) -> str:
     """Output of a read-only git command in the repository, or ``"unknown"``."""
     try:
@@ -120,7 +106,8 @@ def provenance_markdown(profile: str) -> str:
         ("Python", platform.python_version()),
         ("Platform", platform.platform()),
     ]
-    facts += [(f"`{name}`", _package_version(name)) for name in PROVENANCE_PACKAGES]
+    versions = package_versions(PROVENANCE_PACKAGES)
+    facts += [(f"`{name}`", version or "not installed") for name, version in versions.items()]
     return table_directive("Environment of this build", "provenance-table", markdown_table(("Item", "Value"), facts))
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from tqdm.auto import tqdm
@@ -306,25 +307,11 @@ def score_requests(
     tokenizer: PreTrainedTokenizerBase,
     requests: Sequence[Request],
     *,
-    batch_tokens: int = 4096,
-    max_batch_size: int = 64,
     return_token_values: bool = False,
-    max_length: int | None = None,
-    min_shared_prefix: int = 1,
-    pass_overhead: int | None = None,
-    progress: bool = True,
     desc: str = "scoring",
+    **settings: Any,
 ) -> list[Score]:
     """Score ``requests`` on ``model``: one :class:`Score` per request, in input order
-    (function form of :class:`Scorer`)."""
-    scorer = Scorer(
-        model,
-        tokenizer,
-        max_length=max_length,
-        batch_tokens=batch_tokens,
-        max_batch_size=max_batch_size,
-        min_shared_prefix=min_shared_prefix,
-        pass_overhead=pass_overhead,
-        progress=progress,
-    )
-    return scorer.score(requests, return_token_values=return_token_values, desc=desc)
+    (function form of :class:`Scorer`; ``settings`` are its keyword arguments: ``max_length``,
+    ``batch_tokens``, ``max_batch_size``, ``min_shared_prefix``, ``pass_overhead``, ``progress``)."""
+    return Scorer(model, tokenizer, **settings).score(requests, return_token_values=return_token_values, desc=desc)

@@ -1,4 +1,5 @@
-"""Shared pieces of the task builders: the error class, strict file readers, few-shot sampling.
+"""Shared pieces of the task builders: the error class, strict file readers, few-shot sampling,
+the multiple-choice item.
 
 Every reader reports a bad file by its path and line number (1-based, as an editor shows
 it), so a malformed row can be found and fixed by hand. The sampler reproduces
@@ -13,7 +14,9 @@ import json
 import random
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from helpers.core.requests import Item, Request
 
 T = TypeVar("T")
 
@@ -144,6 +147,28 @@ def fewshot_prefix(
 ) -> str:
     """Render ``(text, target)`` examples as lm-eval does: ``text + tgt_delim + target + few_delim``."""
     return "".join(f"{text}{target_delimiter}{target}{fewshot_delimiter}" for text, target in examples)
+
+
+def choice_item(
+    task: str,
+    item_id: str,
+    context: str,
+    choices: Sequence[str],
+    gold: int,
+    meta: dict[str, Any],
+    labels: tuple[str, ...] | None = None,
+) -> Item:
+    """A multiple-choice item: one request per choice, its continuation ``" " + choice`` (lm-eval's
+    target delimiter) after ``context``; ``gold`` indexes ``choices``; ``labels`` name the choices
+    (default: the choices themselves)."""
+    return Item(
+        task=task,
+        item_id=item_id,
+        requests=tuple(Request(context, f" {choice}") for choice in choices),
+        gold=gold,
+        choice_labels=tuple(choices) if labels is None else labels,
+        meta=meta,
+    )
 
 
 def check_settings(task: str, shots: int, limit: int | None) -> None:

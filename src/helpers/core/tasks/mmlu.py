@@ -30,8 +30,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.core.requests import Item, Request
-from helpers.core.tasks._io import TaskError, display_path, fewshot_prefix, read_csv_rows, require_file
+from helpers.core.requests import Item
+from helpers.core.tasks._io import TaskError, choice_item, display_path, fewshot_prefix, read_csv_rows, require_file
 
 LETTERS = ("A", "B", "C", "D")
 CHANCE = 1 / len(LETTERS)
@@ -180,16 +180,8 @@ def letter_items(task: str, subject: str, *, shots: int, limit: int | None, data
     items = []
     for row in test_rows:
         context = prefix + _letter_text(row)
-        items.append(
-            Item(
-                task=task,
-                item_id=f"{subject}/{row.row}",
-                requests=tuple(Request(context, f" {k}") for k in LETTERS),
-                gold=row.gold,
-                choice_labels=LETTERS,
-                meta=_meta(subject, row, "letter", shots, [r.row for r in examples], "dev", data_dir),
-            )
-        )
+        meta = _meta(subject, row, "letter", shots, [r.row for r in examples], "dev", data_dir)
+        items.append(choice_item(task, f"{subject}/{row.row}", context, LETTERS, row.gold, meta))
     return items
 
 
@@ -222,17 +214,9 @@ def fulltext_items(task: str, subject: str, *, shots: int, limit: int | None, se
         examples = examples_of[row.row]
         prefix = fewshot_prefix([(_fulltext_text(r), r.choices[r.gold]) for r in examples], target_delimiter=" ")
         context = prefix + _fulltext_text(row)
-        items.append(
-            Item(
-                task=task,
-                item_id=f"{subject}/{row.row}",
-                requests=tuple(Request(context, f" {c}") for c in row.choices),
-                gold=row.gold,
-                choice_labels=LETTERS,
-                meta={
-                    **_meta(subject, row, "fulltext", shots, [r.row for r in examples], "val", data_dir),
-                    "fewshot_seed": seed,
-                },
-            )
-        )
+        meta = {
+            **_meta(subject, row, "fulltext", shots, [r.row for r in examples], "val", data_dir),
+            "fewshot_seed": seed,
+        }
+        items.append(choice_item(task, f"{subject}/{row.row}", context, row.choices, row.gold, meta, labels=LETTERS))
     return items

@@ -30,8 +30,16 @@ import random
 from pathlib import Path
 from typing import NamedTuple
 
-from helpers.core.requests import Item, Request
-from helpers.core.tasks._io import TaskError, display_path, fewshot_prefix, read_csv_rows, require_file, sample_fewshot
+from helpers.core.requests import Item
+from helpers.core.tasks._io import (
+    TaskError,
+    choice_item,
+    display_path,
+    fewshot_prefix,
+    read_csv_rows,
+    require_file,
+    sample_fewshot,
+)
 
 CHOICES = ("no", "yes")
 QQP_HEADER = ("id", "qid1", "qid2", "question1", "question2", "is_duplicate")
@@ -157,25 +165,17 @@ def items(task: str, *, shots: int, limit: int | None, seed: int, path: Path | N
         shots_drawn = sample_fewshot(rnd, pool, shots, eval_doc=pair, same=same) if shots else []
         prefix = fewshot_prefix([(to_text(p), CHOICES[p.label]) for p in shots_drawn], " ")
         context = prefix + to_text(pair)
-        result.append(
-            Item(
-                task=task,
-                item_id=f"{task}/{index}",
-                requests=tuple(Request(context, f" {c}") for c in CHOICES),
-                gold=pair.label,
-                choice_labels=CHOICES,
-                meta={
-                    "subject": task,
-                    "source": source,
-                    "row": index,
-                    "line": pair.line,
-                    "ids": pair.ids,
-                    "label": pair.label,
-                    "shots": shots,
-                    "fewshot_lines": [p.line for p in shots_drawn],
-                    "fewshot_seed": seed,
-                    "tests_only": task == "qqp_sample",
-                },
-            )
-        )
+        meta = {
+            "subject": task,
+            "source": source,
+            "row": index,
+            "line": pair.line,
+            "ids": pair.ids,
+            "label": pair.label,
+            "shots": shots,
+            "fewshot_lines": [p.line for p in shots_drawn],
+            "fewshot_seed": seed,
+            "tests_only": task == "qqp_sample",
+        }
+        result.append(choice_item(task, f"{task}/{index}", context, CHOICES, pair.label, meta))
     return result

@@ -40,6 +40,7 @@ from helpers.experiments.evaluation import (
     build_setting_items,
     data_fingerprint,
     default_stack,
+    eta_printer,
     model_provenance,
     request_rows,
 )
@@ -299,19 +300,9 @@ def pair_rows(
             shard_size=SHARD_SIZE,
             progress=progress,
             extra_provenance=provenance,
-            on_shard=_eta(f"swap {kind}", start),
+            on_shard=eta_printer(f"swap {kind}", start),
         )
     return stack.load(key, version, items)
-
-
-def _eta(label: str, start: float):
-    def report(done: int, total: int) -> None:
-        elapsed = time.perf_counter() - start
-        print(
-            f"  {label}: shard {done}/{total}, {elapsed:.0f} s, ETA {elapsed / done * (total - done):.0f} s", flush=True
-        )
-
-    return report
 
 
 def swap_rows(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -102,25 +101,12 @@ class StoreStack:
         code_version: str,
         units: Sequence[Any],
         compute: Callable[[Sequence[Any]], pd.DataFrame],
-        *,
-        shard_size: int,
-        progress: bool = True,
-        extra_provenance: Mapping[str, Any] | None = None,
-        on_shard: Callable[[int, int], None] | None = None,
-        on_recompute: Callable[[Path, str], None] | None = None,
+        **options: Any,
     ) -> pd.DataFrame:
-        """The stored table if any (see :meth:`find`), else computed into the local store
-        (``on_shard``, ``on_recompute``: see :meth:`ResultStore.get_or_compute`)."""
+        """The stored table if any (see :meth:`find`), else computed into the local store; ``options``
+        (``shard_size``, ``progress``, ``extra_provenance``, ``on_shard``, ``on_recompute``) are those of
+        :meth:`ResultStore.get_or_compute`."""
         found = self.find(key_fields, code_version, units)
         if found is not None and found.layer == "shipped":
             return found.store.load(found.key_fields)
-        return self.local.get_or_compute(
-            self.local_fields(key_fields, code_version),
-            units,
-            compute,
-            shard_size=shard_size,
-            progress=progress,
-            extra_provenance=extra_provenance,
-            on_shard=on_shard,
-            on_recompute=on_recompute,
-        )
+        return self.local.get_or_compute(self.local_fields(key_fields, code_version), units, compute, **options)

