@@ -449,7 +449,7 @@ def test_below_chance_lines_key_and_reason_by_hand():
     assert words.chance_reason(parts, artefact=True).endswith(
         "scores 21.6% [19.2%, 24.1%] on the same items, below 25%"
     )
-    assert wording.detail(parts[1]) == "pythia-12b: acc 24.6% (Holm p 0.4), acc_norm 26.0% (Holm p 1)"
+    assert wording.detail(parts[1]) == "pythia-12b: acc 24.6% (Holm p = 0.400), acc_norm 26.0% (Holm p = 1.000)"
 
 
 def test_claim2_family_codes_and_the_scoring_artefact_by_hand():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from helpers.analysis.claims.records import Part
 from helpers.analysis.trend import MIN_MODELS
-from helpers.render.numbers import interval, pct, points
+from helpers.render.numbers import interval, p_text, pct, points
 
 __all__ = [
     "LEVEL_WORDS",
@@ -51,7 +51,7 @@ def _change_text(part: Part) -> str:
     first, last = part.models
     extra = dict(part.extra)
     how = (
-        f"paired by item, {extra['paired_n']} items, Newcombe 95%, exact McNemar p = {extra['mcnemar_p']:.3g}"
+        f"paired by item, {extra['paired_n']} items, Newcombe 95%, {p_text(extra['mcnemar_p'], 'exact McNemar p ')}"
         if "paired_n" in extra
         else "Newcombe 95%"
     )
@@ -186,8 +186,8 @@ def _shortest(parts) -> Part:
 def below_chance(part: Part, judged: bool = True) -> str:
     """Claim 2's stand-in line for one model: acc and acc_norm with their Holm p-values."""
     return (
-        f"{part.label}: acc {pct(part.estimate)} (Holm p {part.p:.3g}), acc_norm {pct(part.get('norm'))} "
-        f"(Holm p {part.get('norm_p'):.3g})"
+        f"{part.label}: acc {pct(part.estimate)} ({p_text(part.p, 'Holm p ')}), acc_norm {pct(part.get('norm'))} "
+        f"({p_text(part.get('norm_p'), 'Holm p ')})"
     )
 
 

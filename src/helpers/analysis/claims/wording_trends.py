@@ -15,7 +15,15 @@ from helpers.analysis.claims.records import Part
 from helpers.analysis.obsscaling import exclusion_text
 from helpers.render.numbers import interval, p_text, pct, points
 
-__all__ = ["model_name", "rank_trend", "trend_difference", "above_chance", "rank_trend_key", "question_key"]
+__all__ = [
+    "model_name",
+    "rank_trend",
+    "peak_drop_line",
+    "trend_difference",
+    "above_chance",
+    "rank_trend_key",
+    "question_key",
+]
 
 
 def model_name(model_id: str) -> str:
@@ -46,6 +54,24 @@ def rank_trend(part: Part, judged: bool = True) -> str:
         f"; not monotone: peak {pct(part.get('peak'))} at {model_name(part.get('peak_model'))}, then "
         f"{points(part.get('drop'))} {interval(part.get('drop_low'), part.get('drop_high'), 'pts')} to the largest "
         f"(two-proportion test {p_text(part.get('drop_p'))})"
+    )
+
+
+def peak_drop_line(part: Part) -> str | None:
+    """A ``rank_trend`` part's fall after its peak, for the chapter's list under claim 4c (None when the curve
+    peaks at the largest model): peak, the change to the largest model with its Newcombe 95% interval, the
+    two-proportion test's p, and whether the fall is beyond sampling noise (the interval's upper end below 0)."""
+    if not _has_peak(part):
+        return None
+    reading = (
+        "the curve is not monotone; the rank test above does not smooth that away."
+        if part.get("drop_high") < 0
+        else "a fall within sampling noise."
+    )
+    return (
+        f"{part.label}: peak {pct(part.get('peak'))} at {model_name(part.get('peak_model'))}, then "
+        f"{points(part.get('drop'))} {interval(part.get('drop_low'), part.get('drop_high'), 'pts')} to "
+        f"{model_name(part.models[1])} (two-proportion test {p_text(part.get('drop_p'))}): {reading}"
     )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from helpers.analysis.claims import wording
+from helpers.analysis.claims import wording, wording_trends
 from helpers.analysis.claims.records import Part
 from helpers.analysis.claims.result import ClaimResult
 from helpers.analysis.obsscaling import ARITHMETIC_N, ARITHMETIC_SHOTS, effective_n, exclusion_text
@@ -282,3 +282,12 @@ def _claim4c() -> ClaimResult:
         tuple(details),
         parts=parts,
     )
+
+
+def claim4c_text(result: ClaimResult) -> str:
+    """The chapter's claim-4c paragraph (markdown): the verdict and key number, then one bullet per family ×
+    operation whose curve peaks before its largest model, each rendered from its part
+    (:func:`helpers.analysis.claims.wording_trends.peak_drop_line`)."""
+    drops = [wording_trends.peak_drop_line(part) for part in result.parts]
+    head = f"Claim 4c: **{result.verdict_word}**: {result.key_number}."
+    return "\n".join([head] + [f"- {line}" for line in drops if line is not None])

@@ -34,6 +34,7 @@ from helpers.analysis.baselines import answer_share, is_near_constant
 from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change, rejects
 from helpers.analysis.power import mde_paired_observed
 from helpers.analysis.summaries import chance_level
+from helpers.render.numbers import p_text
 
 ALPHA = 0.05
 COLLAPSE_MARGIN = 0.10
@@ -216,7 +217,7 @@ def collapse_sentence(row) -> str:
     head = (
         f"{pair}, {row.kind} ({row.n_items} items): {100 * row.baseline:.1f}% alone, {100 * row.swapped:.1f}% "
         f"{bounds} under the full swap ({against}), a change of {100 * row.drop:+.1f} points "
-        f"(exact McNemar, Holm p = {row.p_holm:.3g})"
+        f"(exact McNemar, {p_text(row.p_holm, 'Holm p ')})"
     )
     floor_name = "chance" if reference == row.chance else "the majority baseline"
     note = _constant_note(row)
