@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
+from types import SimpleNamespace
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,9 +14,13 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from helpers.analysis.obsscaling import mmlu_subjects
+from helpers.analysis.claims.records import Part
+from helpers.analysis.claims.result import ClaimResult
+from helpers.analysis.obsscaling import Exclusion, mmlu_subjects, read_benchmark, read_emergent
 from helpers.analysis.published import load_published
-from helpers.experiments.beyond import judged
+from helpers.analysis.verdicts import Verdict, question_word
+from helpers.experiments.beyond import judged, text
+from helpers.infra.paths import REPO_ROOT
 from helpers.report.claims.beyond import claim4c, claim6, claim7
 
 
@@ -217,3 +224,160 @@ def test_claim4c_slopes_are_not_carried_by_the_models_at_zero():
     direct = wls_slope(part["params"], part[row["column"]], n=judged.ARITHMETIC_N)
     assert row["slope"] == pytest.approx(direct.slope, rel=1e-9)
     assert (row["slope_low"], row["slope_high"]) == pytest.approx((direct.low, direct.high), rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- the chapter's sentences (text.py)
+
+
+def _trend(slope, low, high, level, level_se, note):
+    return SimpleNamespace(
+        slope=SimpleNamespace(slope=slope, low90=low, high90=high), level=level, level_se=level_se, note=note
+    )
+
+
+def _result(claim_id, code, parts=(), question=False, details=(), key="k"):
+    verdict = Verdict(code, "reason", "test", "data")
+    return ClaimResult(claim_id, f"claim {claim_id}", verdict, key, "source", details, question=question, parts=parts)
+
+
+def test_data_counts_count_models_families_and_arithmetic_models_of_the_file():
+    frame = pd.DataFrame({"model": ["a", "b", "c"], "family": ["F", "F", "G"]})
+    emergent = pd.DataFrame({"model": ["a", "c", "z"]})  # z is not in the benchmark file
+    assert text.data_counts(frame, emergent) == {
+        "obs_models": "3",
+        "obs_families": "2",
+        "obs_arithmetic_models": "2",
+        "gsm8k_n": "1,319",
+    }
+
+
+def test_data_counts_on_the_shipped_files_match_sources_md():
+    """148 models in 47 families, 84 arithmetic rows (data/reference/obsscaling/SOURCES.md)."""
+    benchmark = read_benchmark()
+    assert text.data_counts(benchmark, read_emergent(benchmark=benchmark)) == {
+        "obs_models": "148",
+        "obs_families": "47",
+        "obs_arithmetic_models": "84",
+        "gsm8k_n": "1,319",
+    }
+
+
+def test_every_count_the_notebook_pastes_is_glued():
+    notebook = nbformat.read(REPO_ROOT / "notebooks" / "beyond.ipynb", as_version=4)
+    markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    pasted = set(re.findall(r"\{glue:text\}`([^`:]+)", markdown))
+    assert pasted == {"obs_models", "obs_families", "obs_arithmetic_models", "gsm8k_n"}
+    assert "148" not in markdown and "1,319" not in markdown
+
+
+def test_file_summary_counts_models_without_flops_and_single_model_families():
+    frame = pd.DataFrame({"family": ["A", "A", "B"], "flops": [1e21, math.nan, 2e21]})
+    assert text.file_summary(frame) == (
+        "The file holds 3 models in 2 families (the 12 largest families above). 1 models have no training tokens "
+        "and therefore no FLOPs: they are left out of every chart against compute or tokens, and named where that "
+        "happens. 1 families have a single model: they are points in the charts but give no within-family trend."
+    )
+
+
+def test_study_range_names_the_three_best_models_up_to_2b():
+    points = pd.DataFrame(
+        {
+            "family": ["Pythia", "OPT", "Qwen", "Other", "Pythia", "Big"],
+            "model": ["p-160m", "opt-1.3b", "qwen-1.5b", "other-0.5b", "p-12b", "big-3b"],
+            "x": [0.16e9, 1.3e9, 1.5e9, 0.5e9, 12e9, 3e9],
+            "y": [0.25, 0.27, 0.55, 0.30, 0.26, 0.90],
+        }
+    )
+    assert text.study_range(points, "MMLU") == (
+        "Pythia, OPT and RWKV-4 stay between 25.0% and 27.0% on MMLU over 0.16B to 12B parameters, while "
+        "qwen-1.5b reaches 55.0% at 1.5B, other-0.5b reaches 30.0% at 0.5B, opt-1.3b reaches 27.0% at 1.3B."
+    )
+
+
+def test_pile_lines_take_claim_6a_word_from_its_record():
+    pile = {
+        "trends": {"RWKV": _trend(0.012, -0.004, 0.028, 0.262, 0.005, "scale 1.3")},
+        "slope": SimpleNamespace(
+            what="slope", estimate=0.003, low90=-0.01, high90=0.016, df=5, code="equivalent", margin=0.02
+        ),
+        "level": SimpleNamespace(
+            what="level", estimate=-0.021, low90=-0.03, high90=-0.012, df=4, code="different", margin=0.02
+        ),
+        "excluded": [],
+    }
+    result6 = _result("6", "not reproduced", parts=(Part("trend_difference", "(a)", "not reproduced"),))
+    assert text.pile_lines(pile, result6).split("\n") == [
+        "- **RWKV**: slope +1.2 points per decade, 90% [-0.4, +2.8]; level at 1B 26.2% ± 1.0% (scale 1.3).",
+        "- **RWKV-4 minus Pythia**: slope +0.3 points, 90% [-1.0, +1.6], 5 df: **equivalent** within ±2 points.",
+        "- **RWKV-4 minus Pythia**: level -2.1 points, 90% [-3.0, -1.2], 4 df: **different** within ±2 points.",
+        "- No model was left out.",
+        '- Claim 6a: **not supported** (equivalent trends and levels contradict "a property of decoder-only '
+        'architectures").',
+    ]
+    with pytest.raises(ValueError, match=r"no part '\(a\)'"):
+        text.pile_lines(pile, _result("6", "reproduced", parts=(Part("above_chance", "(b)", "reproduced"),)))
+
+
+def test_claim_6a_word_from_the_record_is_the_rule_on_the_chapter_data():
+    pile = judged.rwkv_vs_pythia(judged.benchmark())
+    last = text.pile_lines(pile, claim6()).split("\n")[-1]
+    assert last.startswith(f"- Claim 6a: **{question_word(judged.pile_code(pile['slope'], pile['level']))}** (")
+
+
+def test_small_summary_counts_models_above_30_percent():
+    small = pd.DataFrame({"clearly_above": [True, False, True]})
+    left_out = [Exclusion("rwkv-169m", "RWKV", "recurrent")]
+    assert text.small_summary(small, left_out) == (
+        "Effective n = 9,528 (from the 57 subject sizes, 14,042 items). 2 of 3 models are significantly above 30% "
+        "after Holm; the twelve highest are shown. Left out (recurrent, 1): rwkv-169m."
+    )
+
+
+def test_threshold_summary_reads_the_fit_in_log10_flops():
+    fit = dict(
+        n_models=10,
+        n_families=4,
+        departure=22.04,
+        departure_low=21.5,
+        departure_high=22.66,
+        top=0.6,
+        mid=23.1,
+        mid_low=22.9,
+        mid_high=23.34,
+        n_boot=1000,
+        failed=2,
+    )
+    flops_of = pd.Series({"EleutherAI/pythia-12b-deduped": 2.16e22, "facebook/opt-66b": 1.1e23})
+    assert text.threshold_summary(fit, flops_of, [Exclusion("m", "F", "no flops in the file")]) == (
+        "Fit over 10 models in 4 families: the curve leaves chance by 5 points at about 10^22.0 FLOPs (95% bootstrap "
+        "interval 10^21.5–10^22.7) and is half-way to its top (60%) at 10^23.1 FLOPs (10^22.9–10^23.3); 1,000 "
+        "resamples of families, 2 failed fits left out. Pythia-12B was trained with 2.2e+22 FLOPs and OPT-66B with "
+        "1.1e+23. Left out (no flops in the file, 1): m."
+    )
+
+
+def test_lofo_summary():
+    lofo = dict(
+        n_models=20, n_families=5, mae_size=0.0512, mae_size_tokens=0.0431, improvement=0.158, low=-0.05, high=0.31
+    )
+    assert text.lofo_summary(lofo, []) == (
+        "Mean absolute error over 20 models in 5 families: 5.1% from size alone, 4.3% from size and tokens, a relative "
+        "improvement of 16% (95% interval -5% to 31%). No model was left out."
+    )
+
+
+def test_claim7_text_and_claims_summary():
+    result7 = _result("7", "reproduced", details=("Pythia: flat", "OPT: flat"), key="k7")
+    assert text.claim7_text(result7) == "Claim 7: **reproduced**. Pythia: flat; OPT: flat."
+    result6 = _result("6", "reproduced", question=True, key="k6")
+    assert text.claims_summary((result6, result7)) == (
+        "- **Claim 6** (claim 6): **supported**: k6.\n- **Claim 7** (claim 7): **reproduced**: k7."
+    )
+
+
+def test_standard_error_note_at_chance():
+    """sqrt(.25 · .75 / 14,042) = 0.37 points pooled; the subject mean's SE is larger (0.44 points)."""
+    assert text.standard_error_note() == (
+        "At 25%: the unweighted mean's standard error is 0.44 points over 57 subjects and 14,042 items; a pooled "
+        "proportion's would be 0.37 points (effective n 9,528)."
+    )

@@ -73,7 +73,8 @@ ARITHMETIC_N = 2000
 """Items per lm-evaluation-harness arithmetic task (each task's test set has 2,000 problems)."""
 ARITHMETIC_SHOTS = "few-shot, as labelled in the file (`_2`, i.e. 2-shot), unconfirmed in the paper"
 GSM8K_N = 1319
-"""GSM8K test problems (the leaderboard scores all of them)."""
+"""GSM8K test problems (the leaderboard scores all of them): the size of the test split of Cobbe et al. 2021,
+"Training Verifiers to Solve Math Word Problems" (arXiv 2110.14168); the benchmark file gives accuracies, not counts."""
 MMLU_CHANCE = CHANCE
 """Chance for a uniform guess among four letters (:data:`helpers.core.tasks.mmlu.CHANCE`); in the letter format
 the answer-length bias of

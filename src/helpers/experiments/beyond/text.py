@@ -1,0 +1,198 @@
+"""Sentences of the chapter "Beyond Pythia and OPT", generated from the results they describe (never typed in).
+
+One function per paragraph of ``notebooks/beyond.ipynb``; each returns markdown that the notebook shows with
+``display(Markdown(...))``. Accuracies are proportions in [0, 1] and print as percentages; slopes are
+proportions per decade of parameters and print as accuracy points per decade; compute is in FLOPs and
+parameters in plain counts. Verdict words come from the claims' records
+(:mod:`helpers.experiments.beyond.claims`), never from a second call of a rule here.
+:func:`data_counts` gives the counts the chapter's markdown cells paste (MyST-NB ``glue``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.analysis.claims.result import ClaimResult
+from helpers.analysis.obsscaling import (
+    GSM8K_N,
+    MMLU_CHANCE,
+    effective_n,
+    exclusion_text,
+    leaderboard_mmlu_se,
+    mmlu_subject_sizes,
+    mmlu_subjects,
+)
+from helpers.analysis.verdicts import question_word
+
+__all__ = [
+    "claim7_text",
+    "claims_summary",
+    "data_counts",
+    "file_summary",
+    "lofo_summary",
+    "pile_lines",
+    "small_summary",
+    "standard_error_note",
+    "study_range",
+    "threshold_summary",
+]
+
+STUDY_FAMILIES = ("Pythia", "OPT", "RWKV")
+"""The families :func:`study_range` summarises: the study's two and RWKV-4, trained on the Pile like Pythia."""
+PILE_PART = "(a)"
+"""The label of claim 6's part comparing RWKV-4 with Pythia (:func:`~helpers.experiments.beyond.claims.pile_part`)."""
+
+
+def data_counts(frame: pd.DataFrame, emergent: pd.DataFrame) -> dict[str, str]:
+    """The counts the chapter's markdown cells paste, as text (``{glue:text}`` keys -> values).
+
+    ``frame``: the benchmark file (:func:`~helpers.analysis.obsscaling.read_benchmark`, one row per model,
+    column ``family``); ``emergent``: the arithmetic file (:func:`~helpers.analysis.obsscaling.read_emergent`,
+    one row per model, ``family`` NaN where the model is not in the benchmark file). Keys: ``obs_models`` and
+    ``obs_families`` (the benchmark file), ``obs_arithmetic_models`` (models of the benchmark file with
+    arithmetic results), ``gsm8k_n`` (GSM8K's test problems, :data:`~helpers.analysis.obsscaling.GSM8K_N`).
+    """
+    arithmetic = emergent.loc[emergent["model"].isin(frame["model"]), "model"].nunique()
+    return {
+        "obs_models": f"{len(frame)}",
+        "obs_families": f"{frame['family'].nunique()}",
+        "obs_arithmetic_models": f"{arithmetic}",
+        "gsm8k_n": f"{GSM8K_N:,}",
+    }
+
+
+def file_summary(frame: pd.DataFrame) -> str:
+    """What the benchmark file holds: models, families, models without FLOPs, single-model families.
+
+    ``frame``: the benchmark file (columns ``family``, ``flops``; NaN FLOPs where the tokens are unknown).
+    """
+    no_flops = frame[frame["flops"].isna()]
+    return (
+        f"The file holds {len(frame)} models in {frame['family'].nunique()} families (the 12 largest families above). "
+        f"{len(no_flops)} models have no training tokens and therefore no FLOPs: they are left out of every chart "
+        f"against compute or tokens, and named where that happens. "
+        f"{(frame['family'].value_counts() == 1).sum()} families have a single model: they are points in the "
+        "charts but give no within-family trend."
+    )
+
+
+def study_range(points: pd.DataFrame, label: str) -> str:
+    """The range of the study's families (Pythia, OPT, RWKV-4) on ``label`` against the three best models of at
+    most 2B parameters.
+
+    ``points``: :func:`~helpers.experiments.beyond.views.landscape` against parameters (columns ``family``,
+    ``model``, ``x`` in parameters, ``y`` a proportion); ``label``: the benchmark's name.
+    """
+    study = points[points["family"].isin(STUDY_FAMILIES)]
+    best = points[points["x"] <= 2e9].nlargest(3, "y")
+    return (
+        f"Pythia, OPT and RWKV-4 stay between {study['y'].min():.1%} and {study['y'].max():.1%} on {label} over "
+        f"{study['x'].min() / 1e9:.2g}B to {study['x'].max() / 1e9:.0f}B parameters, while "
+        + ", ".join(f"{r.model} reaches {r.y:.1%} at {r.x / 1e9:.1f}B" for r in best.itertuples())
+        + "."
+    )
+
+
+def pile_lines(pile: dict, result6: ClaimResult) -> str:
+    """Claim 6a's bullets: each family's trend, RWKV-4 minus Pythia on slope and level, the models left out,
+    and the verdict word of claim 6's part (a) (its record's code, read as an open question).
+
+    ``pile``: :func:`~helpers.experiments.beyond.judged.rwkv_vs_pythia` (``trends``: family -> trend with
+    slope per decade and level at 1B as proportions; ``slope``, ``level``: the differences; ``excluded``);
+    ``result6``: :func:`~helpers.experiments.beyond.claims.claim6`. Raises ``ValueError`` when ``result6`` has
+    no part (a).
+    """
+    part = next((part for part in result6.parts if part.label == PILE_PART), None)
+    if part is None:
+        raise ValueError(
+            f"claim {result6.claim_id} has no part {PILE_PART!r} (parts: {[p.label for p in result6.parts]}); "
+            "pass claims.claim6()."
+        )
+    trends = [
+        f"- **{name}**: slope {100 * t.slope.slope:+.1f} points per decade, 90% [{100 * t.slope.low90:+.1f}, "
+        f"{100 * t.slope.high90:+.1f}]; level at 1B {t.level:.1%} ± {1.96 * t.level_se:.1%} ({t.note})."
+        for name, t in pile["trends"].items()
+    ]
+    differences = [
+        f"- **RWKV-4 minus Pythia**: {d.what} {100 * d.estimate:+.1f} points, 90% [{100 * d.low90:+.1f}, "
+        f"{100 * d.high90:+.1f}], {d.df} df: **{d.code}** within ±{100 * d.margin:.0f} points."
+        for d in (pile["slope"], pile["level"])
+    ]
+    verdict = (
+        f"- Claim 6a: **{question_word(part.code)}** "
+        '(equivalent trends and levels contradict "a property of decoder-only architectures").'
+    )
+    return "\n".join(trends + differences + [f"- {exclusion_text(pile['excluded'])}", verdict])
+
+
+def small_summary(small: pd.DataFrame, left_out) -> str:
+    """Claim 6b's paragraph: the effective n, how many small models are significantly above 30% after Holm.
+
+    ``small``: :func:`~helpers.experiments.beyond.judged.small_above_chance` (boolean column ``clearly_above``);
+    ``left_out``: its exclusions.
+    """
+    return (
+        f"Effective n = {effective_n():,.0f} (from the {len(mmlu_subject_sizes())} subject sizes, "
+        f"{sum(mmlu_subject_sizes()):,} items). {int(small['clearly_above'].sum())} of {len(small)} models are "
+        f"significantly above 30% after Holm; the twelve highest are shown. {exclusion_text(left_out)}"
+    )
+
+
+def threshold_summary(fit: dict, flops_of: pd.Series, left_out) -> str:
+    """The compute threshold paragraph: where the sigmoid fit leaves chance, its bootstrap interval, and the
+    training compute of Pythia-12B and OPT-66B.
+
+    ``fit``: the fit of :func:`~helpers.experiments.beyond.views.threshold_view` (``departure``, ``mid`` and their
+    ``_low``/``_high`` in log10 FLOPs, ``top`` a proportion, counts); ``flops_of``: model -> training FLOPs;
+    ``left_out``: the fit's exclusions.
+    """
+    return (
+        f"Fit over {fit['n_models']} models in {fit['n_families']} families: the curve leaves chance by "
+        f"5 points at about 10^{fit['departure']:.1f} FLOPs "
+        f"(95% bootstrap interval 10^{fit['departure_low']:.1f}"
+        f"–10^{fit['departure_high']:.1f}) and is half-way to its top ({fit['top']:.0%}) at "
+        f"10^{fit['mid']:.1f} FLOPs (10^{fit['mid_low']:.1f}–10^{fit['mid_high']:.1f}); "
+        f"{fit['n_boot']:,} resamples of families, {fit['failed']} failed fits left out. "
+        f"Pythia-12B was trained with {flops_of['EleutherAI/pythia-12b-deduped']:.1e} "
+        f"FLOPs and OPT-66B with {flops_of['facebook/opt-66b']:.1e}. " + exclusion_text(left_out)
+    )
+
+
+def lofo_summary(lofo: dict, left_out) -> str:
+    """Leave-one-family-out: mean absolute error from size alone and from size and tokens, and the relative
+    improvement with its interval.
+
+    ``lofo``: :func:`~helpers.experiments.beyond.views.lofo_view` (``mae_size``, ``mae_size_tokens`` proportions;
+    ``improvement``, ``low``, ``high`` relative changes; counts); ``left_out``: its exclusions.
+    """
+    return (
+        f"Mean absolute error over {lofo['n_models']} models in {lofo['n_families']} families: "
+        f"{lofo['mae_size']:.1%} from size alone, {lofo['mae_size_tokens']:.1%} from size and tokens, a relative "
+        f"improvement of {lofo['improvement']:.0%} (95% interval {lofo['low']:.0%} to {lofo['high']:.0%}). "
+        + exclusion_text(left_out)
+    )
+
+
+def claim7_text(result7: ClaimResult) -> str:
+    """Claim 7's line: the verdict word and each part's detail. ``result7``:
+    :func:`~helpers.experiments.beyond.claims.claim7`."""
+    return f"Claim 7: **{result7.verdict_word}**. " + "; ".join(result7.details) + "."
+
+
+def standard_error_note(chance: float = MMLU_CHANCE) -> str:
+    """The leaderboard MMLU's standard error at accuracy ``chance`` (a proportion) against a pooled proportion's,
+    over the MMLU test subjects (``data/mmlu/test``), in accuracy points."""
+    sizes = mmlu_subjects()
+    pooled_se = (chance * (1 - chance) / sum(sizes.values())) ** 0.5
+    return (
+        f"At {chance:.0%}: the unweighted mean's standard error is "
+        f"{100 * leaderboard_mmlu_se([chance])[0]:.2f} points over {len(sizes)} subjects and "
+        f"{sum(sizes.values()):,} items; a pooled proportion's would be {100 * pooled_se:.2f} points "
+        f"(effective n {effective_n():,.0f})."
+    )
+
+
+def claims_summary(results) -> str:
+    """One bullet per claim: its id, statement, verdict word and key number. ``results``: claim results
+    (:class:`~helpers.analysis.claims.result.ClaimResult`), in the order shown."""
+    return "\n".join(f"- **Claim {r.claim_id}** ({r.claim}): **{r.verdict_word}**: {r.key_number}." for r in results)
