@@ -229,45 +229,60 @@ def test_claim4c_slopes_are_not_carried_by_the_models_at_zero():
 # ----------------------------------------------------------------------------- the chapter's sentences (text.py)
 
 
-def _trend(slope, low, high, level, level_se, note):
-    return SimpleNamespace(
-        slope=SimpleNamespace(slope=slope, low90=low, high90=high), level=level, level_se=level_se, note=note
-    )
-
-
 def _result(claim_id, code, parts=(), question=False, details=(), key="k"):
     verdict = Verdict(code, "reason", "test", "data")
     return ClaimResult(claim_id, f"claim {claim_id}", verdict, key, "source", details, question=question, parts=parts)
 
 
 def test_data_counts_count_models_families_and_arithmetic_models_of_the_file():
-    frame = pd.DataFrame({"model": ["a", "b", "c"], "family": ["F", "F", "G"]})
-    emergent = pd.DataFrame({"model": ["a", "c", "z"]})  # z is not in the benchmark file
-    assert text.data_counts(frame, emergent) == {
-        "obs_models": "3",
-        "obs_families": "2",
+    frame = pd.DataFrame(
+        {
+            "model": ["p1", "p2", "o1", "q1"],
+            "family": ["Pythia", "Pythia", "OPT", "Qwen"],
+            "params": [70e6, 12e9, 66e9, 1.5e9],
+        }
+    )
+    emergent = pd.DataFrame({"model": ["p1", "o1", "z"]})  # z is not in the benchmark file
+    assert text.data_counts(frame, emergent, {"algebra": 100, "anatomy": 135}) == {
+        "obs_models": "4",
+        "obs_families": "3",
         "obs_arithmetic_models": "2",
+        "pythia_largest": "12B",
+        "opt_largest": "66B",
+        "mmlu_subjects": "2",
+        "mmlu_items": "235",
+        "arithmetic_n": "2,000",
         "gsm8k_n": "1,319",
     }
 
 
 def test_data_counts_on_the_shipped_files_match_sources_md():
-    """148 models in 47 families, 84 arithmetic rows (data/reference/obsscaling/SOURCES.md)."""
+    """148 models in 47 families, 84 arithmetic rows (data/reference/obsscaling/SOURCES.md); Pythia-deduped to
+    12B, OPT to 66B; MMLU's 57 subjects and 14,042 test items (data/mmlu/test)."""
     benchmark = read_benchmark()
     assert text.data_counts(benchmark, read_emergent(benchmark=benchmark)) == {
         "obs_models": "148",
         "obs_families": "47",
         "obs_arithmetic_models": "84",
+        "pythia_largest": "12B",
+        "opt_largest": "66B",
+        "mmlu_subjects": "57",
+        "mmlu_items": "14,042",
+        "arithmetic_n": "2,000",
         "gsm8k_n": "1,319",
     }
 
 
 def test_every_count_the_notebook_pastes_is_glued():
+    """Each ``{glue:text}`` key of the chapter's markdown is one :func:`text.data_counts` glues, and the counts it
+    replaced are not typed in any more."""
     notebook = nbformat.read(REPO_ROOT / "notebooks" / "beyond.ipynb", as_version=4)
     markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
     pasted = set(re.findall(r"\{glue:text\}`([^`:]+)", markdown))
-    assert pasted == {"obs_models", "obs_families", "obs_arithmetic_models", "gsm8k_n"}
-    assert "148" not in markdown and "1,319" not in markdown
+    frame = pd.DataFrame({"model": ["p", "o"], "family": ["Pythia", "OPT"], "params": [1e9, 2e9]})
+    assert pasted == set(text.data_counts(frame, frame[["model"]], {"s": 1}))
+    for typed in ("148", "84 of them", "1,319", "14,042", "2,000", " 57 ", "12B,"):
+        assert typed not in markdown, typed
 
 
 def test_file_summary_counts_models_without_flops_and_single_model_families():
@@ -295,8 +310,9 @@ def test_study_range_names_the_three_best_models_up_to_2b():
 
 
 def test_pile_lines_take_claim_6a_word_from_its_record():
+    rwkv_slope = SimpleNamespace(slope=0.012, low90=-0.004, high90=0.028)
     pile = {
-        "trends": {"RWKV": _trend(0.012, -0.004, 0.028, 0.262, 0.005, "scale 1.3")},
+        "trends": {"RWKV": SimpleNamespace(slope=rwkv_slope, level=0.262, level_se=0.005, note="scale 1.3")},
         "slope": SimpleNamespace(
             what="slope", estimate=0.003, low90=-0.01, high90=0.016, df=5, code="equivalent", margin=0.02
         ),

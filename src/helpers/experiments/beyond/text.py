@@ -14,6 +14,7 @@ import pandas as pd
 
 from helpers.analysis.claims.result import ClaimResult
 from helpers.analysis.obsscaling import (
+    ARITHMETIC_N,
     GSM8K_N,
     MMLU_CHANCE,
     effective_n,
@@ -23,6 +24,7 @@ from helpers.analysis.obsscaling import (
     mmlu_subjects,
 )
 from helpers.analysis.verdicts import question_word
+from helpers.render.numbers import param_label
 
 __all__ = [
     "claim7_text",
@@ -43,20 +45,31 @@ PILE_PART = "(a)"
 """The label of claim 6's part comparing RWKV-4 with Pythia (:func:`~helpers.experiments.beyond.claims.pile_part`)."""
 
 
-def data_counts(frame: pd.DataFrame, emergent: pd.DataFrame) -> dict[str, str]:
+def data_counts(frame: pd.DataFrame, emergent: pd.DataFrame, subjects: dict[str, int] | None = None) -> dict[str, str]:
     """The counts the chapter's markdown cells paste, as text (``{glue:text}`` keys -> values).
 
     ``frame``: the benchmark file (:func:`~helpers.analysis.obsscaling.read_benchmark`, one row per model,
-    column ``family``); ``emergent``: the arithmetic file (:func:`~helpers.analysis.obsscaling.read_emergent`,
-    one row per model, ``family`` NaN where the model is not in the benchmark file). Keys: ``obs_models`` and
-    ``obs_families`` (the benchmark file), ``obs_arithmetic_models`` (models of the benchmark file with
-    arithmetic results), ``gsm8k_n`` (GSM8K's test problems, :data:`~helpers.analysis.obsscaling.GSM8K_N`).
+    columns ``model``, ``family``, ``params``); ``emergent``: the arithmetic file
+    (:func:`~helpers.analysis.obsscaling.read_emergent`, one row per model); ``subjects``: MMLU test items per
+    subject (None: :func:`~helpers.analysis.obsscaling.mmlu_subjects`). Keys: ``obs_models`` and ``obs_families``
+    (the benchmark file), ``obs_arithmetic_models`` (models of the benchmark file with arithmetic results),
+    ``pythia_largest`` and ``opt_largest`` (the largest model of each family in the file, e.g. ``"12B"``),
+    ``mmlu_subjects`` and ``mmlu_items`` (the MMLU test set), ``arithmetic_n`` (items per arithmetic task,
+    :data:`~helpers.analysis.obsscaling.ARITHMETIC_N`), ``gsm8k_n`` (GSM8K's test problems,
+    :data:`~helpers.analysis.obsscaling.GSM8K_N`).
     """
+    subjects = mmlu_subjects() if subjects is None else subjects
     arithmetic = emergent.loc[emergent["model"].isin(frame["model"]), "model"].nunique()
+    largest = frame.groupby("family")["params"].max()
     return {
         "obs_models": f"{len(frame)}",
         "obs_families": f"{frame['family'].nunique()}",
         "obs_arithmetic_models": f"{arithmetic}",
+        "pythia_largest": param_label(largest["Pythia"]),
+        "opt_largest": param_label(largest["OPT"]),
+        "mmlu_subjects": f"{len(subjects)}",
+        "mmlu_items": f"{sum(subjects.values()):,}",
+        "arithmetic_n": f"{ARITHMETIC_N:,}",
         "gsm8k_n": f"{GSM8K_N:,}",
     }
 
