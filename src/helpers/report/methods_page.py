@@ -1,0 +1,109 @@
+"""The methods page's generated entries: every number in them is computed or read from a code constant.
+
+``book/methods.md`` is static prose; the definition-list entries that state numbers are written here
+and included from ``book/_generated/`` (:func:`methods_pages`, called by
+:func:`helpers.report.book.write_generated`):
+
+* ``methods_trends.md``: the model-level trend fit, with the false-trend rates of the seeded
+  simulation :func:`helpers.analysis.trend_simulation.simulate_flat_family`;
+* ``methods_standard_errors.md``: the standard error of an unweighted mean of MMLU subject
+  accuracies and its effective number of items, from the subject sizes in ``data/mmlu/test``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from helpers.analysis.obsscaling import ARITHMETIC_N, effective_n, leaderboard_mmlu_se, mmlu_subject_sizes
+from helpers.analysis.trend import MIN_MODELS
+from helpers.analysis.trend_simulation import simulate_flat_family
+from helpers.analysis.verdicts import ALPHA
+from helpers.core.tasks.mmlu import CHANCE
+from helpers.report.claims.knowledge import FLAT_MARGIN
+
+__all__ = ["about_percent", "number_word", "trends_entry", "standard_errors_entry", "methods_pages"]
+
+_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_word(n: int) -> str:
+    """``3`` -> ``three`` for 0 to 10 (prose style); a larger or negative count raises ``ValueError``."""
+    if not 0 <= n < len(_WORDS):
+        raise ValueError(f"number_word takes 0 to {len(_WORDS) - 1}; got {n!r}: write larger counts as digits.")
+    return _WORDS[n]
+
+
+def about_percent(rate: float) -> str:
+    """A rate in [0, 1] as an "about" percentage, one significant figure: ``0.208`` -> ``20%``, ``0.038`` -> ``4%``."""
+    if not 0 <= rate <= 1:
+        raise ValueError(f"about_percent takes a rate in [0, 1]; got {rate!r}.")
+    if rate == 0:
+        return "0%"
+    value = 100 * rate
+    digits = -math.floor(math.log10(value))
+    return f"{round(value, digits):.{max(digits, 0)}f}%"
+
+
+def _level(alpha: float) -> str:
+    """Confidence level of an interval for ``alpha``: ``0.05`` -> ``95%``."""
+    return f"{100 * (1 - alpha):.0f}%"
+
+
+def trends_entry(reps: int = 1000, seed: int = 19) -> str:
+    """The "Trends are slopes" entry; runs the flat-family simulation (``reps`` replicates, about 1 s per 1,000)."""
+    sim = simulate_flat_family(reps=reps, seed=seed)
+    return (
+        "Trends are slopes, and models are a sample too\n"
+        ': "Flat across scale" is judged on the slope of accuracy against log10(parameters)\n'
+        "  (`helpers.analysis.trend.wls_slope`), for published aggregates and our runs alike: weighted least\n"
+        "  squares on the per-model accuracies whose error carries both sources of variance. Each model's\n"
+        "  variance is the larger of its standard error squared and what its items alone imply (binomial at\n"
+        "  the family's pooled proportion or the model's Wilson-adjusted proportion (k + 2)/(n + 4), so a\n"
+        "  model at 0% cannot carry the fit); the residual scale (the models' scatter around the line) is\n"
+        "  estimated and never taken below 1, the items' own scatter. The interval is t with\n"
+        "  n_models − 2 degrees of freedom. A model-level fit is needed because the models are a sample:\n"
+        "  an item-clustered fit treats them as points on the line and, in a simulation of a flat family\n"
+        f"  whose {sim.n_models} models scatter {100 * sim.scatter:g} points, calls it rising or falling about "
+        f"{about_percent(sim.item_clustered_rate)} of the time;\n"
+        f"  this fit does so about {about_percent(sim.model_level_rate)} of the time "
+        f"({sim.reps:,} replicates of {sim.n_items:,} items, seed {sim.seed};\n"
+        "  `helpers.analysis.trend_simulation`, checked in `tests/analysis/test_verdict_rules.py`). No trend from\n"
+        f"  fewer than {number_word(MIN_MODELS)} models: {number_word(MIN_MODELS - 1)} models give a change with its "
+        'Newcombe interval and the words "no trend from\n'
+        f'  {number_word(MIN_MODELS - 1)} models". The slope is *flat* only when its {_level(2 * ALPHA)} interval '
+        f"lies within ±{100 * FLAT_MARGIN:g} point per decade of\n"
+        f"  parameters; *rising* or *falling* when its {_level(ALPHA)} interval excludes zero. The published "
+        "arithmetic\n  trend uses pooled variances (equal weights) for the same reason.\n"
+    )
+
+
+def standard_errors_entry(sizes=None) -> str:
+    """The "Standard errors that match how the numbers were made" entry; ``sizes``: MMLU subject test sizes."""
+    sizes = tuple(mmlu_subject_sizes() if sizes is None else sizes)
+    subjects, items = len(sizes), sum(sizes)
+    mean_se = float(leaderboard_mmlu_se(CHANCE, sizes))
+    pooled_se = math.sqrt(CHANCE * (1 - CHANCE) / items)
+    return (
+        "Standard errors that match how the numbers were made\n"
+        f": An unweighted mean of {subjects} subject accuracies has variance Σ_s p_s(1 − p_s)/n_s / {subjects}², "
+        "with n_s\n"
+        f"  the subject's test size ({items:,} items in `data/mmlu/test`). Per-subject accuracies of the\n"
+        "  leaderboard are not published, so each p_s is taken equal to the model's aggregate (about "
+        f"{100 * mean_se:.2f}\n"
+        f"  points at {100 * CHANCE:g}%, against {100 * pooled_se:.2f} for a pooled proportion of {items:,} items); "
+        "for the published full-text\n"
+        "  runs each subject's own accuracy is used. A one-proportion test treats the mean as a binomial\n"
+        f"  with the effective number of items that gives the same variance, {subjects}² / Σ 1/n_s = "
+        f"{effective_n(sizes):,.0f}.\n"
+        f"  Arithmetic: {ARITHMETIC_N:,} items per task (assumed: the task's full test set, as the harness runs it),\n"
+        "  Agresti–Coull standard errors ((k + 2)/(n + 4)); in a weighted slope each model's variance is at\n"
+        "  least the family's pooled binomial one (`trend.item_floor`), so models at 0% cannot carry the fit.\n"
+    )
+
+
+def methods_pages() -> dict[str, str]:
+    """The methods page's generated includes, by file name in ``book/_generated/``."""
+    return {
+        "methods_trends.md": trends_entry(),
+        "methods_standard_errors.md": standard_errors_entry(),
+    }

@@ -1,0 +1,61 @@
+"""The methods page's generated entries (``helpers.report.methods_page``): numbers computed, worked by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.analysis.trend_simulation import simulate_flat_family
+from helpers.report.methods_page import about_percent, number_word, standard_errors_entry, trends_entry
+
+
+def test_standard_errors_of_three_made_up_subjects_by_hand():
+    # sizes 10, 20, 40: Σ 1/n = 0.1 + 0.05 + 0.025 = 0.175; effective n = 3² / 0.175 = 51.43 -> "51".
+    # SE at 25%: sqrt(0.25·0.75·0.175) / 3 = sqrt(0.0328125) / 3 = 0.060381 -> "6.04" points;
+    # pooled over 70 items: sqrt(0.1875 / 70) = 0.051755 -> "5.18".
+    text = standard_errors_entry(sizes=(10, 20, 40))
+    assert "mean of 3 subject accuracies" in text and "/ 3²" in text
+    assert "(70 items in `data/mmlu/test`)" in text
+    assert "about 6.04\n  points at 25%, against 5.18 for a pooled proportion of 70 items" in text
+    assert "3² / Σ 1/n_s = 51." in text
+    assert "2,000 items per task" in text
+
+
+def test_standard_errors_of_the_mmlu_test_set():
+    # 57 subject files, 14,042 items (the MMLU test split); the effective n is smaller than the pooled n.
+    text = standard_errors_entry()
+    assert "mean of 57 subject accuracies" in text and "(14,042 items in" in text
+    assert "Σ 1/n_s = 9,528." in text
+
+
+def test_the_trends_entry_prints_the_simulations_rates_replicates_and_seed():
+    result = simulate_flat_family(reps=200, seed=7)
+    text = trends_entry(reps=200, seed=7)
+    assert f"about {about_percent(result.item_clustered_rate)} of the time" in text
+    assert f"this fit does so about {about_percent(result.model_level_rate)}" in text
+    assert "(200 replicates of 1,064 items, seed 7;" in text
+    assert "whose 8 models scatter 1.5 points" in text
+    assert "fewer than three models: two models give a change" in text
+    assert "90% interval lies within ±1 point per decade" in text and "its 95% interval excludes zero" in text
+
+
+def test_the_page_rates_are_stable_in_the_seed():
+    # The printed (rounded) rates must not hinge on the seed: at 1,000 replicates another seed prints the
+    # same clustered rate, and a model-level rate within its Monte Carlo error (about ±0.6 points at 4%).
+    rates = [simulate_flat_family(reps=1000, seed=seed) for seed in (19, 20)]
+    assert {about_percent(r.item_clustered_rate) for r in rates} == {"20%"}
+    assert {about_percent(r.model_level_rate) for r in rates} <= {"3%", "4%", "5%"}
+
+
+@pytest.mark.parametrize(
+    ("rate", "text"), [(0.208, "20%"), (0.038, "4%"), (0.0049, "0.5%"), (0.0, "0%"), (1.0, "100%")]
+)
+def test_about_percent_keeps_one_significant_figure(rate, text):
+    assert about_percent(rate) == text
+
+
+def test_about_percent_and_number_word_refuse_what_they_cannot_write():
+    with pytest.raises(ValueError, match="rate in"):
+        about_percent(1.5)
+    with pytest.raises(ValueError, match="write larger counts as digits"):
+        number_word(11)
+    assert number_word(3) == "three"
