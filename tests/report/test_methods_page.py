@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from helpers.analysis.trend_simulation import simulate_flat_family
-from helpers.report.methods_page import about_percent, number_word, standard_errors_entry, trends_entry
+from helpers.report.methods_page import about_percent, margins_entry, number_word, standard_errors_entry, trends_entry
 
 
 def test_standard_errors_of_three_made_up_subjects_by_hand():
@@ -59,3 +61,35 @@ def test_about_percent_and_number_word_refuse_what_they_cannot_write():
     with pytest.raises(ValueError, match="write larger counts as digits"):
         number_word(11)
     assert number_word(3) == "three"
+
+
+def _made_up_published(n_pythia=100, n_opt=100):
+    rows = [("pythia", f"p{i}", size, n_pythia, k) for i, (size, k) in enumerate([(1e8, 20), (1e9, 22), (1e10, 25)])]
+    rows += [
+        ("opt", f"o{i}", size, n_opt, k) for i, (size, k) in enumerate([(1e8, 21), (1e9, 20), (3e9, 24), (1e10, 26)])
+    ]
+    frame = pd.DataFrame(rows, columns=["family", "model", "params", "n", "k_acc"])
+    frame["acc_stderr"] = np.sqrt(frame["k_acc"] / frame["n"] * (1 - frame["k_acc"] / frame["n"]) / frame["n"])
+    return frame
+
+
+def test_margins_of_a_made_up_published_table_by_hand():
+    # 100 items at 20%: 1.96 · sqrt(0.2 · 0.8 / 100) = 1.96 · 0.04 = 0.0784 -> "± 7.8 points";
+    # Pythia 100M to 10B: 2.0 decades, ± 1 point per decade -> "± 2.0 points"; 3 and 4 models -> "3–4".
+    text = margins_entry(_made_up_published())
+    assert "a 95% interval on its 100 items at 20% (± 7.8 points)" in text
+    assert "19–20% ± 2 points" in text and "inside 17–22%" in text
+    assert "over the 2.0 decades from Pythia-100M to 10B that is ± 2.0 points" in text
+    assert "*Claim 3*: 31% ± 10 points" in text and "within 10 points of chance" in text
+    assert "published data (3–4 models, 100 items each)" in text
+
+
+def test_margins_refuse_models_on_different_item_counts():
+    with pytest.raises(ValueError, match="share one item count"):
+        margins_entry(_made_up_published(n_opt=50))
+
+
+def test_margins_of_the_published_pythia_and_opt_data():
+    text = margins_entry()
+    assert "published data (7–8 models, 1,064 items each)" in text
+    assert "2.2 decades from Pythia-70M to 12B" in text and "(± 2.4 points)" in text

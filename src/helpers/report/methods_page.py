@@ -6,6 +6,8 @@ and included from ``book/_generated/`` (:func:`methods_pages`, called by
 
 * ``methods_trends.md``: the model-level trend fit, with the false-trend rates of the seeded
   simulation :func:`helpers.analysis.trend_simulation.simulate_flat_family`;
+* ``methods_margins.md``: the claims' margins (code constants) and what they mean on the published
+  Pythia/OPT MMLU-math data (items, decades of size, the slope's standard error);
 * ``methods_standard_errors.md``: the standard error of an unweighted mean of MMLU subject
   accuracies and its effective number of items, from the subject sizes in ``data/mmlu/test``.
 """
@@ -14,14 +16,22 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+from scipy import stats
+
 from helpers.analysis.obsscaling import ARITHMETIC_N, effective_n, leaderboard_mmlu_se, mmlu_subject_sizes
-from helpers.analysis.trend import MIN_MODELS
+from helpers.analysis.trend import MIN_MODELS, model_slope
 from helpers.analysis.trend_simulation import simulate_flat_family
 from helpers.analysis.verdicts import ALPHA
 from helpers.core.tasks.mmlu import CHANCE
-from helpers.report.claims.knowledge import FLAT_MARGIN
+from helpers.experiments.swap.verdict import COLLAPSE_MARGIN
+from helpers.render.numbers import param_label
+from helpers.report.claims.evidence import published_mmlu_accuracies
+from helpers.report.claims.knowledge import CLAIMED_BAND, FLAT_MARGIN, LEVEL_MARGIN
+from helpers.report.claims.loss_fall import CLAIMED_FALL, FALL_MARGIN
 
-__all__ = ["about_percent", "number_word", "trends_entry", "standard_errors_entry", "methods_pages"]
+__all__ = ["about_percent", "number_word", "trends_entry", "margins_entry", "standard_errors_entry", "methods_pages"]
 
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -77,6 +87,65 @@ def trends_entry(reps: int = 1000, seed: int = 19) -> str:
     )
 
 
+def _pts(proportion: float) -> str:
+    """A proportion in points, no trailing zeros: ``0.19`` -> ``19``, ``0.015`` -> ``1.5``."""
+    return f"{round(100 * proportion, 6):g}"
+
+
+def _span(low: float, high: float, digits: int = 1) -> str:
+    """``0.6``-``0.8`` or one number when both round alike."""
+    low_text, high_text = f"{low:.{digits}f}", f"{high:.{digits}f}"
+    return low_text if low_text == high_text else f"{low_text}–{high_text}"
+
+
+def margins_entry(published: pd.DataFrame | None = None) -> str:
+    """The "Margins" entry. ``published``: :func:`~helpers.report.claims.evidence.published_mmlu_accuracies`
+    (default: the bundled published Pythia/OPT MMLU-math, 0-shot full answer text)."""
+    data = published_mmlu_accuracies() if published is None else published
+    n_items = data["n"].unique()
+    if n_items.size != 1:
+        raise ValueError(f"the published models must share one item count; got {sorted(n_items.tolist())}.")
+    n = int(n_items[0])
+    band = f"{_pts(CLAIMED_BAND[0])}–{_pts(CLAIMED_BAND[1])}%"
+    wide = f"{_pts(CLAIMED_BAND[0] - LEVEL_MARGIN)}–{_pts(CLAIMED_BAND[1] + LEVEL_MARGIN)}%"
+    p = CLAIMED_BAND[1]
+    half_width = stats.norm.ppf(1 - ALPHA / 2) * math.sqrt(p * (1 - p) / n)
+    pythia = data[data["family"] == "pythia"]["params"]
+    decades = math.log10(pythia.max() / pythia.min())
+    fits = {
+        family: model_slope(group["params"], group["k_acc"], group["n"], group["acc_stderr"])
+        for family, group in data.groupby("family")
+    }
+    ses = np.array([100 * fit.se for fit in fits.values()])
+    models = [fit.n_models for fit in fits.values()]
+    model_span = str(min(models)) if min(models) == max(models) else f"{min(models)}–{max(models)}"
+    level, slope = _pts(LEVEL_MARGIN), _pts(FLAT_MARGIN)
+    return (
+        "Margins\n"
+        f": *Level* (claim 1): {band} ± {level} points. The study states a band without an interval; "
+        f"{level} points is\n"
+        f"  about the half-width of a {_level(ALPHA)} interval on its {n:,} items at {_pts(p)}% "
+        f"(± {100 * half_width:.1f} points), so a model\n"
+        f"  inside {wide} is within the study's own sampling error of its band. *Slope*: ±{slope} point per\n"
+        f"  decade: over the {decades:.1f} decades from Pythia-{param_label(pythia.min())} to "
+        f"{param_label(pythia.max())} that is ± {100 * FLAT_MARGIN * decades:.1f} points, about the width of the\n"
+        '  claimed band plus its sampling error, the most a "flat" family could move and still read as\n'
+        f"  flat. *Claim 3*: {_pts(CLAIMED_FALL)}% ± {_pts(FALL_MARGIN)} points: the study names no loss formula "
+        "and gives no interval; per\n"
+        "  token and per byte, or summed, the relative fall of the same two models can differ by several\n"
+        f"  points, and ± {_pts(FALL_MARGIN)} points (a third of the claimed fall) separates "
+        '"a fall of about that size" from\n'
+        f"  a much smaller or larger one. *Collapse*: within {_pts(COLLAPSE_MARGIN)} points of chance "
+        "(the swap chapter). Beside\n"
+        '  each slope the claims table prints the power of the "flat" test at a true slope of 0\n'
+        "  (`helpers.analysis.power.power_flat`) and, when inconclusive, the minimum detectable slope. On the\n"
+        f"  published data ({model_span} models, {n:,} items each) the slope's standard error is about "
+        f"{_span(ses.min(), ses.max())} points\n"
+        f"  per decade, so a truly flat family would almost never be called flat at ±{slope} point per decade: the\n"
+        '  published data can show a rise, not flatness; a "flat" verdict needs more models or items.\n'
+    )
+
+
 def standard_errors_entry(sizes=None) -> str:
     """The "Standard errors that match how the numbers were made" entry; ``sizes``: MMLU subject test sizes."""
     sizes = tuple(mmlu_subject_sizes() if sizes is None else sizes)
@@ -105,5 +174,6 @@ def methods_pages() -> dict[str, str]:
     """The methods page's generated includes, by file name in ``book/_generated/``."""
     return {
         "methods_trends.md": trends_entry(),
+        "methods_margins.md": margins_entry(),
         "methods_standard_errors.md": standard_errors_entry(),
     }
