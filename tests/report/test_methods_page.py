@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from helpers.analysis.trend_simulation import simulate_flat_family
-from helpers.report.methods_page import about_percent, margins_entry, number_word, standard_errors_entry, trends_entry
+from helpers.report.methods_page import (
+    about_percent,
+    beyond_data_entry,
+    margins_entry,
+    number_word,
+    standard_errors_entry,
+    trends_entry,
+)
 
 
 def test_standard_errors_of_three_made_up_subjects_by_hand():
@@ -93,3 +100,14 @@ def test_margins_of_the_published_pythia_and_opt_data():
     text = margins_entry()
     assert "published data (7–8 models, 1,064 items each)" in text
     assert "2.2 decades from Pythia-70M to 12B" in text and "(± 2.4 points)" in text
+
+
+def test_the_beyond_data_entry_counts_a_made_up_collection():
+    bench = pd.DataFrame({"model": ["a/1", "a/2", "b/1"], "family": ["A", "A", "B"], "tokens": [1e12, np.nan, np.nan]})
+    published = pd.DataFrame({"family": ["opt", "opt", "pythia"], "params": [1.25e8, 6.7e9, 1.2e10]})
+    text = beyond_data_entry(bench, published, sizes=(10, 20))
+    assert text.startswith("## Beyond Pythia and OPT: published results of 3 models\n")
+    assert "`base_llm_benchmark_eval.csv`: 3 base models in 2 families" in text
+    assert "empty for the 2 models whose tokens are unknown" in text
+    assert "unweighted mean of the 2 subject accuracies" in text and "averaged over the 2 subjects" in text
+    assert "OPT to\n  6.7B)" in text and "cannot answer is 25%." in text

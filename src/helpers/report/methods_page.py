@@ -8,6 +8,8 @@ and included from ``book/_generated/`` (:func:`methods_pages`, called by
   simulation :func:`helpers.analysis.trend_simulation.simulate_flat_family`;
 * ``methods_margins.md``: the claims' margins (code constants) and what they mean on the published
   Pythia/OPT MMLU-math data (items, decades of size, the slope's standard error);
+* ``methods_beyond_data.md``: the heading of the section on the Observational Scaling Laws data and its
+  "Data and formats" entry (models, families, subjects counted from the bundled files);
 * ``methods_standard_errors.md``: the standard error of an unweighted mean of MMLU subject
   accuracies and its effective number of items, from the subject sizes in ``data/mmlu/test``.
 """
@@ -20,7 +22,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers.analysis.obsscaling import ARITHMETIC_N, effective_n, leaderboard_mmlu_se, mmlu_subject_sizes
+from helpers.analysis.obsscaling import (
+    ARITHMETIC_N,
+    effective_n,
+    leaderboard_mmlu_se,
+    mmlu_subject_sizes,
+    read_benchmark,
+)
+from helpers.analysis.published import load_published
 from helpers.analysis.trend import MIN_MODELS, model_slope
 from helpers.analysis.trend_simulation import simulate_flat_family
 from helpers.analysis.verdicts import ALPHA
@@ -31,7 +40,15 @@ from helpers.report.claims.evidence import published_mmlu_accuracies
 from helpers.report.claims.knowledge import CLAIMED_BAND, FLAT_MARGIN, LEVEL_MARGIN
 from helpers.report.claims.loss_fall import CLAIMED_FALL, FALL_MARGIN
 
-__all__ = ["about_percent", "number_word", "trends_entry", "margins_entry", "standard_errors_entry", "methods_pages"]
+__all__ = [
+    "about_percent",
+    "number_word",
+    "trends_entry",
+    "margins_entry",
+    "beyond_data_entry",
+    "standard_errors_entry",
+    "methods_pages",
+]
 
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -146,6 +163,40 @@ def margins_entry(published: pd.DataFrame | None = None) -> str:
     )
 
 
+def beyond_data_entry(bench: pd.DataFrame | None = None, published: pd.DataFrame | None = None, sizes=None) -> str:
+    """The "Beyond Pythia and OPT" heading, its first paragraph and its "Data and formats" entry.
+
+    ``bench``: :func:`~helpers.analysis.obsscaling.read_benchmark`; ``published``:
+    :func:`~helpers.analysis.published.load_published`; ``sizes``: MMLU subject test sizes (defaults: bundled).
+    """
+    bench = read_benchmark() if bench is None else bench
+    published = load_published() if published is None else published
+    subjects = len(mmlu_subject_sizes() if sizes is None else sizes)
+    opt_largest = param_label(published.loc[published["family"] == "opt", "params"].max())
+    return (
+        f"## Beyond Pythia and OPT: published results of {len(bench)} models\n\n"
+        "The chapter {doc}`experiments/beyond` and rows 6, 7 and 4c of the claims table read the\n"
+        "Observational Scaling Laws collection {cite:p}`ruan2024observational`, bundled in\n"
+        "`data/reference/obsscaling/` with its `SOURCES.md` and licence (Apache 2.0).\n\n"
+        "Data and formats\n"
+        f": `base_llm_benchmark_eval.csv`: {len(bench)} base models in {bench['family'].nunique()} families "
+        "with parameters, training tokens\n"
+        "  and training compute (6·N·D; empty for the "
+        f"{int(bench['tokens'].isna().sum())} models whose tokens are unknown, RWKV-4 among\n"
+        "  them) and their Open LLM Leaderboard v1 scores. Its MMLU is **5-shot, letter format** (the\n"
+        f"  model scores the letters A–D), the **unweighted mean of the {subjects} subject accuracies**; it is not\n"
+        "  the study's 0-shot full-answer-text MMLU-math. In the letter format every answer is one token\n"
+        "  long, so the length bias of full-text scoring does not arise and the baseline of a model that\n"
+        f"  cannot answer is {_pts(CHANCE)}%. `base_llm_emergent_capability_eval.csv`: the authors' "
+        "lm-evaluation-harness\n"
+        "  runs of GPT-3 arithmetic (2-digit and 3-digit addition, 3-digit subtraction, 2-digit\n"
+        "  multiplication), few-shot; the columns end in `_2`, the shot count as labelled in the file, which\n"
+        "  we could not confirm in the paper. The study's own format enters claim 7 from the published\n"
+        "  Pythia/OPT runs (`data/reference/lm_eval_published.csv.gz`, hendrycksTest v0, 0-shot, OPT to\n"
+        f"  {opt_largest}), averaged over the {subjects} subjects the same way.\n"
+    )
+
+
 def standard_errors_entry(sizes=None) -> str:
     """The "Standard errors that match how the numbers were made" entry; ``sizes``: MMLU subject test sizes."""
     sizes = tuple(mmlu_subject_sizes() if sizes is None else sizes)
@@ -175,5 +226,6 @@ def methods_pages() -> dict[str, str]:
     return {
         "methods_trends.md": trends_entry(),
         "methods_margins.md": margins_entry(),
+        "methods_beyond_data.md": beyond_data_entry(),
         "methods_standard_errors.md": standard_errors_entry(),
     }
