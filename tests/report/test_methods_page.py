@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers.analysis.trend_simulation import simulate_flat_family
+from helpers.core.tasks.arithmetic import FILES as ARITHMETIC_FILES
+from helpers.core.tasks.mmlu import MATH_SUBJECTS
 from helpers.report.methods_page import (
     about_percent,
     beyond_data_entry,
+    families_paragraph,
     margins_entry,
     number_word,
     standard_errors_entry,
+    tasks_entries,
     trends_entry,
 )
 
@@ -111,3 +118,142 @@ def test_the_beyond_data_entry_counts_a_made_up_collection():
     assert "empty for the 2 models whose tokens are unknown" in text
     assert "unweighted mean of the 2 subject accuracies" in text and "averaged over the 2 subjects" in text
     assert "OPT to\n  6.7B)" in text and "cannot answer is 25%." in text
+
+
+def test_tasks_count_the_items_of_a_made_up_data_folder(tmp_path):
+    # 2 questions in each of the five math subjects -> 10; 3 questions per arithmetic file; 2 MRPC pairs.
+    (tmp_path / "mmlu" / "test").mkdir(parents=True)
+    for subject in MATH_SUBJECTS:
+        (tmp_path / "mmlu" / "test" / f"{subject}_test.csv").write_text("q,a,b,c,d,A\nq2,a,b,c,d,B\n")
+    (tmp_path / "arithmetic").mkdir()
+    for name in ARITHMETIC_FILES.values():
+        (tmp_path / "arithmetic" / f"{name}.jsonl").write_text('{"context": "1", "completion": "2"}\n' * 3)
+    (tmp_path / "mrpc").mkdir()
+    header = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n"
+    (tmp_path / "mrpc" / "msr_paraphrase_test.txt").write_text(header + "1\t1\t2\ta\tb\n0\t3\t4\tc\td\n")
+    text = tasks_entries(tmp_path)
+    assert "The five mathematics subjects" in text and "high-school statistics; 10 test\n  questions)" in text
+    assert "the four options\n  labelled A–D" in text
+    assert "(3 questions each)" in text and "evaluated on the 2 labelled pairs" in text
+
+
+def test_tasks_count_the_bundled_data():
+    text = tasks_entries()
+    assert "1,064 test\n  questions" in text and "(2,000 questions each)" in text and "the 1,725 labelled pairs" in text
+
+
+def test_families_give_each_familys_size_range():
+    published = pd.DataFrame({"family": ["pythia", "pythia", "opt", "opt"], "params": [7e7, 1.2e10, 1.25e8, 3e10]})
+    text = families_paragraph(published)
+    assert "(70M to 12B parameters" in text and "(125M to 30B)" in text
+    with pytest.raises(ValueError, match="need published Pythia and OPT"):
+        families_paragraph(published[published["family"] == "opt"])
+
+
+# ----------------------------------------------------------------------------- no typed numbers in book/methods.md
+
+METHODS_PAGE = Path(__file__).resolve().parents[2] / "book" / "methods.md"
+
+# Words with a digit that the static page may hold, with the reason. Everything else must come from a generated
+# include (helpers.report.methods_page).
+NAMES = {
+    # model, format and file names: labels, not results
+    "SmolLM2-135M": "a model's name",
+    "Qwen2.5-Coder": "a model's name",
+    "0.5B": "part of the model name Qwen2.5-Coder 0.5B",
+    "1.5B": "part of the model name Qwen2.5-Coder 1.5B",
+    "OPT-66B": "a model's name (the sensitivity variant)",
+    "RWKV-4": "a model family's name",
+    "fp32": "a number format's name",
+    "bf16": "a number format's name",
+    "fp16": "a number format's name",
+    "UTF-8": "an encoding's name",
+    "log10": "the function's name",
+    "claim-1": "a claim's label",
+    "5-shot": "the published setting's label",
+    "0-shot": "the study's setting's label",
+    "0/1": "binary outcomes (the notation)",
+    "1−α)·own": "the mixing formula (1−α)·own + α·donor",
+    "1/SE²": "the weights' formula",
+    "log10(step": "the axis' formula",
+    "8!": "the number of orderings of the 8 models (the formula of the exact permutation p-value)",
+}
+PHRASES = {"Gemma 3 270M": "a model's name", "rows 6, 7 and 4c": "the claims table's row labels"}
+_LABELS = {"1", "2", "3", "4", "5", "6", "7", "4c"}  # claim numbers and row labels, only right after these words
+_LABEL_WORDS = ("claim", "claims", "rows", "row", "Claim", "Claims", "and", ",")
+
+
+def _static_words(text: str) -> list[tuple[int, str]]:
+    """(line, word) for each word with a digit outside code spans, includes, citations and doc links."""
+    text = re.sub(r"```\{include\}[^\n]*\n```", lambda m: "\n" * m.group().count("\n"), text)
+    text = re.sub(r"\{(cite:[pt]|doc)\}`[^`]*`", "", text)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    for phrase in PHRASES:
+        text = text.replace(phrase, "")
+    words = []
+    for number, line in enumerate(text.splitlines(), 1):
+        words += [(number, m.group().rstrip(".,;:)*")) for m in re.finditer(r"[^\s(*]*\d[^\s]*", line)]
+    return words
+
+
+def test_the_methods_page_types_no_number():
+    text = METHODS_PAGE.read_text(encoding="utf-8")
+    typed = []
+    for line, word in _static_words(text):
+        before = text.splitlines()[line - 1].split(word)[0].split()
+        is_label = word in _LABELS and before and before[-1].strip("*,") in _LABEL_WORDS
+        if word not in NAMES and word not in PENDING and not is_label:
+            typed.append(f"line {line}: {word}")
+    assert not typed, "typed numbers in book/methods.md (generate them in helpers.report.methods_page):\n" + "\n".join(
+        typed
+    )
+
+
+def test_the_digit_scan_sees_typed_numbers_and_skips_code_and_includes():
+    text = "A `code 12` span, {cite:p}`a2020b`, and 1,064 items.\n```{include} _generated/x.md\n```\nAt 25%.\n"
+    assert _static_words(text) == [(1, "1,064"), (4, "25%")]
+
+
+# Typed settings and counts still in the static prose (sections Metrics to Verdict words, and the Beyond
+# claims 6, 7 and 4c): each names where its value lives; generating them is the next step of issue 21.
+_LEVEL = "a level from helpers.analysis.verdicts.ALPHA (95% = 1 - ALPHA, 90% = 1 - 2 ALPHA)"
+PENDING: dict[str, str] = {
+    "95%": _LEVEL,
+    "90%": _LEVEL,
+    "5%": "helpers.analysis.verdicts.ALPHA",
+    "80%": "the power of the minimum detectable effects (helpers.analysis.power)",
+    "25%": "helpers.core.tasks.mmlu.CHANCE",
+    "50%": "chance of the two-choice paraphrase tasks (1 / len(pairs.CHOICES))",
+    "23%": "CHANCE - below_chance.CHANCE_MARGIN",
+    "30%": "CHANCE + beyond.judged's 5-point margin of claim 6(b)",
+    "19–20%": "knowledge.CLAIMED_BAND",
+    "17–22%": "knowledge.CLAIMED_BAND ± LEVEL_MARGIN",
+    "31%": "loss_fall.CLAIMED_FALL",
+    "10": "loss_fall.FALL_MARGIN, swap.verdict.COLLAPSE_MARGIN (points) and inference.EXACT_SPEARMAN_MAX_N",
+    "20": "helpers.analysis.verdicts.MIN_ITEMS",
+    "15": "the study's Pythia and OPT models (8 + 7) of the claims table",
+    "±2": "beyond.judged.SLOPE_MARGIN and LEVEL_MARGIN (points)",
+    "2": "beyond.judged.GAIN_MARGIN (points per decade)",
+    "5": "the 5-point margin above chance of claim 6(b)",
+    "1B": "the size at which the beyond chapter compares levels and starts claim 7's slope",
+    "2B": "claim 6(b)'s largest model size",
+    "1–2B": "the study's words (claim 7)",
+    "8": "the models per family of claim 4c",
+    "2.8B": "Pythia's arithmetic peak (claim 4c's records)",
+    "2,000": "obsscaling.ARITHMETIC_N",
+    "1,064": "the MMLU-math test items (The right null)",
+    "160M": "claim 4's published Pythia comparison (smallest model)",
+    "12B": "claim 4's published Pythia comparison (largest model)",
+    "1,000": "the first published Pythia checkpoint step of the sensitivity axis",
+    "1,000+": "the replicates of the coverage simulation in the tests",
+    "1e-4": "the harness parity tolerance (nats) of the scoring tests",
+    "1e-5": "the replay tolerance of the attention tests",
+    "1": "the residual scale's floor (trend.wls_slope)",
+    "0": "a slope or change of zero",
+}
+
+
+def test_the_allow_lists_hold_no_stale_entry():
+    # An entry whose number is gone from the page (generated now) must leave the list, so the list only shrinks.
+    found = {word for _, word in _static_words(METHODS_PAGE.read_text(encoding="utf-8"))}
+    assert not (set(NAMES) | set(PENDING)) - found

@@ -4,6 +4,8 @@
 and included from ``book/_generated/`` (:func:`methods_pages`, called by
 :func:`helpers.report.book.write_generated`):
 
+* ``methods_families.md``: the two families and their size ranges (the study's published models);
+* ``methods_tasks.md``: the three tasks, with their item counts read from ``data/``;
 * ``methods_trends.md``: the model-level trend fit, with the false-trend rates of the seeded
   simulation :func:`helpers.analysis.trend_simulation.simulate_flat_family`;
 * ``methods_margins.md``: the claims' margins (code constants) and what they mean on the published
@@ -17,6 +19,7 @@ and included from ``book/_generated/`` (:func:`methods_pages`, called by
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,8 +36,11 @@ from helpers.analysis.published import load_published
 from helpers.analysis.trend import MIN_MODELS, model_slope
 from helpers.analysis.trend_simulation import simulate_flat_family
 from helpers.analysis.verdicts import ALPHA
-from helpers.core.tasks.mmlu import CHANCE
+from helpers.core.tasks.arithmetic import FILES as ARITHMETIC_FILES
+from helpers.core.tasks.mmlu import CHANCE, LETTERS, MATH_SUBJECTS, load_split
+from helpers.core.tasks.pairs import read_mrpc
 from helpers.experiments.swap.verdict import COLLAPSE_MARGIN
+from helpers.infra.paths import DATA_DIR
 from helpers.render.numbers import param_label
 from helpers.report.claims.evidence import published_mmlu_accuracies
 from helpers.report.claims.knowledge import CLAIMED_BAND, FLAT_MARGIN, LEVEL_MARGIN
@@ -43,6 +49,8 @@ from helpers.report.claims.loss_fall import CLAIMED_FALL, FALL_MARGIN
 __all__ = [
     "about_percent",
     "number_word",
+    "families_paragraph",
+    "tasks_entries",
     "trends_entry",
     "margins_entry",
     "beyond_data_entry",
@@ -74,6 +82,68 @@ def about_percent(rate: float) -> str:
 def _level(alpha: float) -> str:
     """Confidence level of an interval for ``alpha``: ``0.05`` -> ``95%``."""
     return f"{100 * (1 - alpha):.0f}%"
+
+
+def families_paragraph(published: pd.DataFrame | None = None) -> str:
+    """The Models section's first sentences: Pythia's and OPT's size ranges among the study's published models.
+
+    ``published``: :func:`~helpers.report.claims.evidence.published_mmlu_accuracies` (``family``, ``params``).
+    """
+    data = published_mmlu_accuracies() if published is None else published
+    sizes = {family: group["params"] for family, group in data.groupby("family")}
+    if not {"pythia", "opt"} <= set(sizes):
+        raise ValueError(f"need published Pythia and OPT models; got families {sorted(sizes)}.")
+    pythia, opt = sizes["pythia"], sizes["opt"]
+    return (
+        "Two families of decoder-only transformers with public weights: Pythia\n"
+        f"{{cite:p}}`biderman2023pythia` ({param_label(pythia.min())} to {param_label(pythia.max())} parameters, "
+        "all trained on the same data in the same\n"
+        f"order) and OPT {{cite:p}}`zhang2022opt` ({param_label(opt.min())} to {param_label(opt.max())}). "
+        "Any other Hugging Face causal language model\n"
+        "can be added to a profile. A *profile* (`data/profiles.yml`) names the models and task settings\n"
+        "of a build; the banner at the top of every page says which one built this copy:\n"
+    )
+
+
+def _count_each(counts: list[int], noun: str) -> str:
+    """``2,000 questions each`` when all counts agree, else ``1,990–2,000 questions``."""
+    low, high = min(counts), max(counts)
+    return f"{low:,} {noun} each" if low == high else f"{low:,}–{high:,} {noun}"
+
+
+def tasks_entries(data_dir: Path = DATA_DIR) -> str:
+    """The Tasks section's three entries, with item counts read from ``data_dir`` (MMLU, arithmetic, MRPC)."""
+    math_items = sum(len(load_split(subject, "test", data_dir / "mmlu")) for subject in MATH_SUBJECTS)
+    arithmetic = [
+        sum(1 for line in (data_dir / "arithmetic" / f"{name}.jsonl").open(encoding="utf-8") if line.strip())
+        for name in ARITHMETIC_FILES.values()
+    ]
+    mrpc = len(read_mrpc(data_dir / "mrpc" / "msr_paraphrase_test.txt"))
+    return (
+        "Knowledge: MMLU mathematics\n"
+        f": The {number_word(len(MATH_SUBJECTS))} mathematics subjects of MMLU {{cite:p}}`hendrycks2021mmlu` "
+        "(abstract algebra, college\n"
+        f"  mathematics, elementary mathematics, high-school mathematics, high-school statistics; {math_items:,} test\n"
+        "  questions). Two scoring formats:\n"
+        f"  *letter* (the harness's current `mmlu` task: a description line, the question, the "
+        f"{number_word(len(LETTERS))} options\n"
+        f"  labelled {LETTERS[0]}–{LETTERS[-1]}, `Answer:`; the continuation is the letter; few-shot examples "
+        "are the first dev\n"
+        "  questions) and *full answer text* (the harness's old `hendrycksTest` version 0, which produced\n"
+        "  the published Pythia/OPT numbers: `Question:`, `Choices:`, the options, `Answer:`; the\n"
+        "  continuation is the text of the answer; few-shot examples are drawn from the validation split\n"
+        "  with the old harness's seed). The format is part of the diagnosis of below-chance accuracy.\n\n"
+        "Procedure: arithmetic\n"
+        ": The synthetic arithmetic files of GPT-3 {cite:p}`brown2020gpt3` "
+        f"({_count_each(arithmetic, 'questions')}), with the\n"
+        "  harness's processing (`Question: What is 98 plus 45?` / `Answer:` / ` 143`). A question counts\n"
+        "  as solved when every token of the answer is the model's greedy choice.\n\n"
+        "Pattern matching: paraphrase detection\n"
+        ": QQP from GLUE {cite:p}`wang2019glue` (the harness's prompt, choices `no`/`yes`), read from a\n"
+        "  GLUE `dev.tsv` or the hub. Where neither is available, MRPC {cite:p}`dolan2005mrpc` stands in:\n"
+        f"  the same kind of task with the harness's MRPC prompt, evaluated on the {mrpc:,} labelled pairs of\n"
+        "  the original test file.\n"
+    )
 
 
 def trends_entry(reps: int = 1000, seed: int = 19) -> str:
@@ -224,6 +294,8 @@ def standard_errors_entry(sizes=None) -> str:
 def methods_pages() -> dict[str, str]:
     """The methods page's generated includes, by file name in ``book/_generated/``."""
     return {
+        "methods_families.md": families_paragraph(),
+        "methods_tasks.md": tasks_entries(),
         "methods_trends.md": trends_entry(),
         "methods_margins.md": margins_entry(),
         "methods_beyond_data.md": beyond_data_entry(),
