@@ -22,6 +22,7 @@ from helpers.report.methods_page import (
     tasks_entries,
     trends_entry,
 )
+from helpers.report.methods_statistics import TEMPLATE, statistics_section, statistics_values
 
 
 def test_standard_errors_of_three_made_up_subjects_by_hand():
@@ -178,7 +179,11 @@ NAMES = {
     "log10(step": "the axis' formula",
     "8!": "the number of orderings of the 8 models (the formula of the exact permutation p-value)",
 }
-PHRASES = {"Gemma 3 270M": "a model's name", "rows 6, 7 and 4c": "the claims table's row labels"}
+PHRASES = {
+    "Gemma 3 270M": "a model's name",
+    "rows 6, 7 and 4c": "the claims table's row labels",
+    "method 10": "the name of Newcombe's hybrid score interval (his method 10)",
+}
 _LABELS = {"1", "2", "3", "4", "5", "6", "7", "4c"}  # claim numbers and row labels, only right after these words
 _LABEL_WORDS = ("claim", "claims", "rows", "row", "Claim", "Claims", "and", ",")
 
@@ -196,14 +201,21 @@ def _static_words(text: str) -> list[tuple[int, str]]:
     return words
 
 
-def test_the_methods_page_types_no_number():
-    text = METHODS_PAGE.read_text(encoding="utf-8")
+def _typed(text: str) -> list[str]:
     typed = []
     for line, word in _static_words(text):
         before = text.splitlines()[line - 1].split(word)[0].split()
         is_label = word in _LABELS and before and before[-1].strip("*,") in _LABEL_WORDS
         if word not in NAMES and word not in PENDING and not is_label:
             typed.append(f"line {line}: {word}")
+    return typed
+
+
+@pytest.mark.parametrize("source", ["book/methods.md", "methods_statistics.TEMPLATE"])
+def test_the_methods_page_types_no_number(source):
+    # The Statistics section's prose lives in a template: its numbers must be placeholders too.
+    text = METHODS_PAGE.read_text(encoding="utf-8") if source.startswith("book") else TEMPLATE.template
+    typed = _typed(text)
     assert not typed, "typed numbers in book/methods.md (generate them in helpers.report.methods_page):\n" + "\n".join(
         typed
     )
@@ -214,8 +226,8 @@ def test_the_digit_scan_sees_typed_numbers_and_skips_code_and_includes():
     assert _static_words(text) == [(1, "1,064"), (4, "25%")]
 
 
-# Typed settings and counts still in the static prose (sections Metrics to Verdict words, and the Beyond
-# claims 6, 7 and 4c): each names where its value lives; generating them is the next step of issue 21.
+# Typed settings and counts still in the static prose (the Beyond claims 6, 7 and 4c, and a few in the
+# Statistics template): each names where its value lives; generating them is the next step of issue 21.
 _LEVEL = "a level from helpers.analysis.verdicts.ALPHA (95% = 1 - ALPHA, 90% = 1 - 2 ALPHA)"
 PENDING: dict[str, str] = {
     "95%": _LEVEL,
@@ -223,15 +235,7 @@ PENDING: dict[str, str] = {
     "5%": "helpers.analysis.verdicts.ALPHA",
     "80%": "the power of the minimum detectable effects (helpers.analysis.power)",
     "25%": "helpers.core.tasks.mmlu.CHANCE",
-    "50%": "chance of the two-choice paraphrase tasks (1 / len(pairs.CHOICES))",
-    "23%": "CHANCE - below_chance.CHANCE_MARGIN",
     "30%": "CHANCE + beyond.judged's 5-point margin of claim 6(b)",
-    "19–20%": "knowledge.CLAIMED_BAND",
-    "17–22%": "knowledge.CLAIMED_BAND ± LEVEL_MARGIN",
-    "31%": "loss_fall.CLAIMED_FALL",
-    "10": "loss_fall.FALL_MARGIN, swap.verdict.COLLAPSE_MARGIN (points) and inference.EXACT_SPEARMAN_MAX_N",
-    "20": "helpers.analysis.verdicts.MIN_ITEMS",
-    "15": "the study's Pythia and OPT models (8 + 7) of the claims table",
     "±2": "beyond.judged.SLOPE_MARGIN and LEVEL_MARGIN (points)",
     "2": "beyond.judged.GAIN_MARGIN (points per decade)",
     "5": "the 5-point margin above chance of claim 6(b)",
@@ -241,10 +245,8 @@ PENDING: dict[str, str] = {
     "8": "the models per family of claim 4c",
     "2.8B": "Pythia's arithmetic peak (claim 4c's records)",
     "2,000": "obsscaling.ARITHMETIC_N",
-    "1,064": "the MMLU-math test items (The right null)",
     "160M": "claim 4's published Pythia comparison (smallest model)",
     "12B": "claim 4's published Pythia comparison (largest model)",
-    "1,000": "the first published Pythia checkpoint step of the sensitivity axis",
     "1,000+": "the replicates of the coverage simulation in the tests",
     "1e-4": "the harness parity tolerance (nats) of the scoring tests",
     "1e-5": "the replay tolerance of the attention tests",
@@ -255,5 +257,24 @@ PENDING: dict[str, str] = {
 
 def test_the_allow_lists_hold_no_stale_entry():
     # An entry whose number is gone from the page (generated now) must leave the list, so the list only shrinks.
-    found = {word for _, word in _static_words(METHODS_PAGE.read_text(encoding="utf-8"))}
+    texts = (METHODS_PAGE.read_text(encoding="utf-8"), TEMPLATE.template)
+    found = {word for text in texts for _, word in _static_words(text)}
     assert not (set(NAMES) | set(PENDING)) - found
+
+
+def test_the_statistics_settings_as_printed():
+    # ALPHA 0.05, power 0.8, chance 1/4, band 19-20% ± 2, fall 31% ± 10, collapse 10 points, not below 25 - 2.
+    values = statistics_values()
+    assert (values["alpha"], values["confidence"], values["tost_level"], values["power"]) == ("5%", "95%", "90%", "80%")
+    assert (values["chance"], values["pair_chance"], values["not_below"]) == ("25%", "50%", "23%")
+    assert (values["band"], values["band_wide"]) == ("19–20%", "17–22%")
+    assert (values["fall"], values["fall_margin"], values["collapse"]) == ("31%", "10", "10")
+    assert (values["min_items"], values["spearman_max"], values["study_models"]) == ("20", "10", "15")
+    assert (values["math_items"], values["first_step"]) == ("1,064", "1,000")
+
+
+def test_the_statistics_section_fills_every_placeholder_and_holds_both_entries():
+    text = statistics_section()
+    assert "$" not in text and text.startswith("## Statistics\n")
+    assert "Trends are slopes, and models are a sample too\n" in text and "Margins\n: *Level* (claim 1)" in text
+    assert "The significance level is 5%." in text and "Fewer than 20 paired items" in text

@@ -38,7 +38,7 @@ from helpers.render import plots
 from helpers.report import citation
 from helpers.report.chapters import prepare_chapters
 from helpers.report.front import front_pages
-from helpers.report.methods_page import methods_pages
+from helpers.report.methods_statistics import methods_pages
 from helpers.report.obsscaling_page import obsscaling_models_markdown
 from helpers.report.pages import claims_pages, models_markdown, provenance_markdown, published_summary
 

@@ -1,15 +1,16 @@
 """The methods page's generated entries: every number in them is computed or read from a code constant.
 
 ``book/methods.md`` is static prose; the definition-list entries that state numbers are written here
-and included from ``book/_generated/`` (:func:`methods_pages`, called by
-:func:`helpers.report.book.write_generated`):
+and included from ``book/_generated/`` (:func:`helpers.report.methods_statistics.methods_pages`, called by
+:func:`helpers.report.book.write_generated`; the trends and margins entries go into the Statistics section):
 
 * ``methods_families.md``: the two families and their size ranges (the study's published models);
 * ``methods_tasks.md``: the three tasks, with their item counts read from ``data/``;
-* ``methods_trends.md``: the model-level trend fit, with the false-trend rates of the seeded
-  simulation :func:`helpers.analysis.trend_simulation.simulate_flat_family`;
-* ``methods_margins.md``: the claims' margins (code constants) and what they mean on the published
-  Pythia/OPT MMLU-math data (items, decades of size, the slope's standard error);
+* :func:`trends_entry`: the model-level trend fit, with the false-trend rates of the seeded simulation
+  :func:`helpers.analysis.trend_simulation.simulate_flat_family`, and :func:`margins_entry`: the claims'
+  margins (code constants) and what they mean on the published Pythia/OPT MMLU-math data (items, decades of
+  size, the slope's standard error), both inside ``methods_statistics.md``
+  (:mod:`helpers.report.methods_statistics`);
 * ``methods_beyond_data.md``: the heading of the section on the Observational Scaling Laws data and its
   "Data and formats" entry (models, families, subjects counted from the bundled files);
 * ``methods_standard_errors.md``: the standard error of an unweighted mean of MMLU subject
@@ -55,7 +56,9 @@ __all__ = [
     "margins_entry",
     "beyond_data_entry",
     "standard_errors_entry",
-    "methods_pages",
+    "points",
+    "percent",
+    "mmlu_math_items",
 ]
 
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -77,11 +80,6 @@ def about_percent(rate: float) -> str:
     value = 100 * rate
     digits = -math.floor(math.log10(value))
     return f"{round(value, digits):.{max(digits, 0)}f}%"
-
-
-def _level(alpha: float) -> str:
-    """Confidence level of an interval for ``alpha``: ``0.05`` -> ``95%``."""
-    return f"{100 * (1 - alpha):.0f}%"
 
 
 def families_paragraph(published: pd.DataFrame | None = None) -> str:
@@ -113,7 +111,7 @@ def _count_each(counts: list[int], noun: str) -> str:
 
 def tasks_entries(data_dir: Path = DATA_DIR) -> str:
     """The Tasks section's three entries, with item counts read from ``data_dir`` (MMLU, arithmetic, MRPC)."""
-    math_items = sum(len(load_split(subject, "test", data_dir / "mmlu")) for subject in MATH_SUBJECTS)
+    math_items = mmlu_math_items(data_dir)
     arithmetic = [
         sum(1 for line in (data_dir / "arithmetic" / f"{name}.jsonl").open(encoding="utf-8") if line.strip())
         for name in ARITHMETIC_FILES.values()
@@ -167,16 +165,26 @@ def trends_entry(reps: int = 1000, seed: int = 19) -> str:
         "  `helpers.analysis.trend_simulation`, checked in `tests/analysis/test_verdict_rules.py`). No trend from\n"
         f"  fewer than {number_word(MIN_MODELS)} models: {number_word(MIN_MODELS - 1)} models give a change with its "
         'Newcombe interval and the words "no trend from\n'
-        f'  {number_word(MIN_MODELS - 1)} models". The slope is *flat* only when its {_level(2 * ALPHA)} interval '
+        f'  {number_word(MIN_MODELS - 1)} models". The slope is *flat* only when its {percent(1 - 2 * ALPHA)} interval '
         f"lies within ±{100 * FLAT_MARGIN:g} point per decade of\n"
-        f"  parameters; *rising* or *falling* when its {_level(ALPHA)} interval excludes zero. The published "
+        f"  parameters; *rising* or *falling* when its {percent(1 - ALPHA)} interval excludes zero. The published "
         "arithmetic\n  trend uses pooled variances (equal weights) for the same reason.\n"
     )
 
 
-def _pts(proportion: float) -> str:
+def points(proportion: float) -> str:
     """A proportion in points, no trailing zeros: ``0.19`` -> ``19``, ``0.015`` -> ``1.5``."""
     return f"{round(100 * proportion, 6):g}"
+
+
+def percent(proportion: float) -> str:
+    """A proportion as a percentage, no trailing zeros: ``0.05`` -> ``5%``, ``0.95`` -> ``95%``."""
+    return f"{points(proportion)}%"
+
+
+def mmlu_math_items(data_dir: Path = DATA_DIR) -> int:
+    """Test items of the MMLU mathematics subjects in ``data_dir/mmlu``."""
+    return sum(len(load_split(subject, "test", data_dir / "mmlu")) for subject in MATH_SUBJECTS)
 
 
 def _span(low: float, high: float, digits: int = 1) -> str:
@@ -193,8 +201,8 @@ def margins_entry(published: pd.DataFrame | None = None) -> str:
     if n_items.size != 1:
         raise ValueError(f"the published models must share one item count; got {sorted(n_items.tolist())}.")
     n = int(n_items[0])
-    band = f"{_pts(CLAIMED_BAND[0])}–{_pts(CLAIMED_BAND[1])}%"
-    wide = f"{_pts(CLAIMED_BAND[0] - LEVEL_MARGIN)}–{_pts(CLAIMED_BAND[1] + LEVEL_MARGIN)}%"
+    band = f"{points(CLAIMED_BAND[0])}–{points(CLAIMED_BAND[1])}%"
+    wide = f"{points(CLAIMED_BAND[0] - LEVEL_MARGIN)}–{points(CLAIMED_BAND[1] + LEVEL_MARGIN)}%"
     p = CLAIMED_BAND[1]
     half_width = stats.norm.ppf(1 - ALPHA / 2) * math.sqrt(p * (1 - p) / n)
     pythia = data[data["family"] == "pythia"]["params"]
@@ -206,23 +214,23 @@ def margins_entry(published: pd.DataFrame | None = None) -> str:
     ses = np.array([100 * fit.se for fit in fits.values()])
     models = [fit.n_models for fit in fits.values()]
     model_span = str(min(models)) if min(models) == max(models) else f"{min(models)}–{max(models)}"
-    level, slope = _pts(LEVEL_MARGIN), _pts(FLAT_MARGIN)
+    level, slope = points(LEVEL_MARGIN), points(FLAT_MARGIN)
     return (
         "Margins\n"
         f": *Level* (claim 1): {band} ± {level} points. The study states a band without an interval; "
         f"{level} points is\n"
-        f"  about the half-width of a {_level(ALPHA)} interval on its {n:,} items at {_pts(p)}% "
+        f"  about the half-width of a {percent(1 - ALPHA)} interval on its {n:,} items at {points(p)}% "
         f"(± {100 * half_width:.1f} points), so a model\n"
         f"  inside {wide} is within the study's own sampling error of its band. *Slope*: ±{slope} point per\n"
         f"  decade: over the {decades:.1f} decades from Pythia-{param_label(pythia.min())} to "
         f"{param_label(pythia.max())} that is ± {100 * FLAT_MARGIN * decades:.1f} points, about the width of the\n"
         '  claimed band plus its sampling error, the most a "flat" family could move and still read as\n'
-        f"  flat. *Claim 3*: {_pts(CLAIMED_FALL)}% ± {_pts(FALL_MARGIN)} points: the study names no loss formula "
+        f"  flat. *Claim 3*: {points(CLAIMED_FALL)}% ± {points(FALL_MARGIN)} points: the study names no loss formula "
         "and gives no interval; per\n"
         "  token and per byte, or summed, the relative fall of the same two models can differ by several\n"
-        f"  points, and ± {_pts(FALL_MARGIN)} points (a third of the claimed fall) separates "
+        f"  points, and ± {points(FALL_MARGIN)} points (a third of the claimed fall) separates "
         '"a fall of about that size" from\n'
-        f"  a much smaller or larger one. *Collapse*: within {_pts(COLLAPSE_MARGIN)} points of chance "
+        f"  a much smaller or larger one. *Collapse*: within {points(COLLAPSE_MARGIN)} points of chance "
         "(the swap chapter). Beside\n"
         '  each slope the claims table prints the power of the "flat" test at a true slope of 0\n'
         "  (`helpers.analysis.power.power_flat`) and, when inconclusive, the minimum detectable slope. On the\n"
@@ -257,7 +265,7 @@ def beyond_data_entry(bench: pd.DataFrame | None = None, published: pd.DataFrame
         f"  model scores the letters A–D), the **unweighted mean of the {subjects} subject accuracies**; it is not\n"
         "  the study's 0-shot full-answer-text MMLU-math. In the letter format every answer is one token\n"
         "  long, so the length bias of full-text scoring does not arise and the baseline of a model that\n"
-        f"  cannot answer is {_pts(CHANCE)}%. `base_llm_emergent_capability_eval.csv`: the authors' "
+        f"  cannot answer is {points(CHANCE)}%. `base_llm_emergent_capability_eval.csv`: the authors' "
         "lm-evaluation-harness\n"
         "  runs of GPT-3 arithmetic (2-digit and 3-digit addition, 3-digit subtraction, 2-digit\n"
         "  multiplication), few-shot; the columns end in `_2`, the shot count as labelled in the file, which\n"
@@ -289,15 +297,3 @@ def standard_errors_entry(sizes=None) -> str:
         "  Agresti–Coull standard errors ((k + 2)/(n + 4)); in a weighted slope each model's variance is at\n"
         "  least the family's pooled binomial one (`trend.item_floor`), so models at 0% cannot carry the fit.\n"
     )
-
-
-def methods_pages() -> dict[str, str]:
-    """The methods page's generated includes, by file name in ``book/_generated/``."""
-    return {
-        "methods_families.md": families_paragraph(),
-        "methods_tasks.md": tasks_entries(),
-        "methods_trends.md": trends_entry(),
-        "methods_margins.md": margins_entry(),
-        "methods_beyond_data.md": beyond_data_entry(),
-        "methods_standard_errors.md": standard_errors_entry(),
-    }
