@@ -12,6 +12,8 @@ import pytest
 from helpers.analysis.trend_simulation import simulate_flat_family
 from helpers.core.tasks.arithmetic import FILES as ARITHMETIC_FILES
 from helpers.core.tasks.mmlu import MATH_SUBJECTS
+from helpers.report import methods_beyond
+from helpers.report.methods_beyond import beyond_rules_section, beyond_rules_values, billions
 from helpers.report.methods_page import (
     about_percent,
     beyond_data_entry,
@@ -177,12 +179,12 @@ NAMES = {
     "1−α)·own": "the mixing formula (1−α)·own + α·donor",
     "1/SE²": "the weights' formula",
     "log10(step": "the axis' formula",
-    "8!": "the number of orderings of the 8 models (the formula of the exact permutation p-value)",
 }
 PHRASES = {
     "Gemma 3 270M": "a model's name",
     "rows 6, 7 and 4c": "the claims table's row labels",
     "method 10": "the name of Newcombe's hybrid score interval (his method 10)",
+    "n − 2": "the residual degrees of freedom of a line (the formula)",
 }
 _LABELS = {"1", "2", "3", "4", "5", "6", "7", "4c"}  # claim numbers and row labels, only right after these words
 _LABEL_WORDS = ("claim", "claims", "rows", "row", "Claim", "Claims", "and", ",")
@@ -211,10 +213,17 @@ def _typed(text: str) -> list[str]:
     return typed
 
 
-@pytest.mark.parametrize("source", ["book/methods.md", "methods_statistics.TEMPLATE"])
+TEXTS = {
+    "book/methods.md": lambda: METHODS_PAGE.read_text(encoding="utf-8"),
+    "methods_statistics.TEMPLATE": lambda: TEMPLATE.template,
+    "methods_beyond.TEMPLATE": lambda: methods_beyond.TEMPLATE.template,
+}
+
+
+@pytest.mark.parametrize("source", sorted(TEXTS))
 def test_the_methods_page_types_no_number(source):
-    # The Statistics section's prose lives in a template: its numbers must be placeholders too.
-    text = METHODS_PAGE.read_text(encoding="utf-8") if source.startswith("book") else TEMPLATE.template
+    # Two sections' prose lives in templates: their numbers must be placeholders too.
+    text = TEXTS[source]()
     typed = _typed(text)
     assert not typed, "typed numbers in book/methods.md (generate them in helpers.report.methods_page):\n" + "\n".join(
         typed
@@ -226,25 +235,13 @@ def test_the_digit_scan_sees_typed_numbers_and_skips_code_and_includes():
     assert _static_words(text) == [(1, "1,064"), (4, "25%")]
 
 
-# Typed settings and counts still in the static prose (the Beyond claims 6, 7 and 4c, and a few in the
-# Statistics template): each names where its value lives; generating them is the next step of issue 21.
+# Typed values still in the static prose or a template: each names where its value lives. Tolerances of tests
+# (1e-4, 1e-5, 1,000+ replicates) and the study's own words (1–2B) are kept; the others are the next step.
 _LEVEL = "a level from helpers.analysis.verdicts.ALPHA (95% = 1 - ALPHA, 90% = 1 - 2 ALPHA)"
 PENDING: dict[str, str] = {
     "95%": _LEVEL,
-    "90%": _LEVEL,
-    "5%": "helpers.analysis.verdicts.ALPHA",
-    "80%": "the power of the minimum detectable effects (helpers.analysis.power)",
-    "25%": "helpers.core.tasks.mmlu.CHANCE",
-    "30%": "CHANCE + beyond.judged's 5-point margin of claim 6(b)",
-    "±2": "beyond.judged.SLOPE_MARGIN and LEVEL_MARGIN (points)",
-    "2": "beyond.judged.GAIN_MARGIN (points per decade)",
-    "5": "the 5-point margin above chance of claim 6(b)",
-    "1B": "the size at which the beyond chapter compares levels and starts claim 7's slope",
-    "2B": "claim 6(b)'s largest model size",
     "1–2B": "the study's words (claim 7)",
-    "8": "the models per family of claim 4c",
     "2.8B": "Pythia's arithmetic peak (claim 4c's records)",
-    "2,000": "obsscaling.ARITHMETIC_N",
     "160M": "claim 4's published Pythia comparison (smallest model)",
     "12B": "claim 4's published Pythia comparison (largest model)",
     "1,000+": "the replicates of the coverage simulation in the tests",
@@ -257,8 +254,7 @@ PENDING: dict[str, str] = {
 
 def test_the_allow_lists_hold_no_stale_entry():
     # An entry whose number is gone from the page (generated now) must leave the list, so the list only shrinks.
-    texts = (METHODS_PAGE.read_text(encoding="utf-8"), TEMPLATE.template)
-    found = {word for text in texts for _, word in _static_words(text)}
+    found = {word for text in TEXTS.values() for _, word in _static_words(text())}
     assert not (set(NAMES) | set(PENDING)) - found
 
 
@@ -278,3 +274,22 @@ def test_the_statistics_section_fills_every_placeholder_and_holds_both_entries()
     assert "$" not in text and text.startswith("## Statistics\n")
     assert "Trends are slopes, and models are a sample too\n" in text and "Margins\n: *Level* (claim 1)" in text
     assert "The significance level is 5%." in text and "Fewer than 20 paired items" in text
+
+
+def test_the_beyond_rules_as_printed():
+    # judged: slope and level margins 2 points, level at 10^9, small models up to 2e9, lift 5 points above 25%,
+    # gains from 1e9 with a 2-point margin; 2 families x 4 operations = 8 tests; 2,000 items per task.
+    values = beyond_rules_values()
+    assert (values["level_at"], values["small_max"], values["gain_min"]) == ("1B", "2B", "1B")
+    assert (values["slope_margin"], values["level_margin"], values["gain_margin"]) == ("2", "2", "2")
+    assert (values["clear"], values["lift"], values["chance"]) == ("30%", "5", "25%")
+    assert (values["arith_models"], values["arith_tests"], values["arith_n"]) == ("8", "8", "2,000")
+    text = beyond_rules_section()
+    assert "$" not in text and text.startswith("Trends across models\n")
+
+
+def test_the_beyond_rules_refuse_families_of_different_sizes():
+    emergent = pd.DataFrame({"family": ["OPT", "OPT", "Pythia"], "model": ["a", "b", "c"]})
+    with pytest.raises(ValueError, match="equally many models"):
+        beyond_rules_values(emergent)
+    assert billions(2.8e9) == "2.8B"

@@ -23,6 +23,7 @@ from helpers.report.claims.evidence import published_mmlu_accuracies
 from helpers.report.claims.knowledge import CLAIMED_BAND, LEVEL_MARGIN
 from helpers.report.claims.loss_fall import CLAIMED_FALL, FALL_MARGIN
 from helpers.report.claims.sensitivity import FIRST_STEP
+from helpers.report.methods_beyond import beyond_rules_section
 from helpers.report.methods_page import (
     beyond_data_entry,
     families_paragraph,
@@ -204,4 +205,5 @@ def methods_pages() -> dict[str, str]:
         "methods_statistics.md": statistics_section(),
         "methods_beyond_data.md": beyond_data_entry(),
         "methods_standard_errors.md": standard_errors_entry(),
+        "methods_beyond_rules.md": beyond_rules_section(),
     }
