@@ -241,7 +241,6 @@ _LEVEL = "a level from helpers.analysis.verdicts.ALPHA (95% = 1 - ALPHA, 90% = 1
 PENDING: dict[str, str] = {
     "95%": _LEVEL,
     "1–2B": "the study's words (claim 7)",
-    "2.8B": "Pythia's arithmetic peak (claim 4c's records)",
     "160M": "claim 4's published Pythia comparison (smallest model)",
     "12B": "claim 4's published Pythia comparison (largest model)",
     "1,000+": "the replicates of the coverage simulation in the tests",
@@ -284,12 +283,24 @@ def test_the_beyond_rules_as_printed():
     assert (values["slope_margin"], values["level_margin"], values["gain_margin"]) == ("2", "2", "2")
     assert (values["clear"], values["lift"], values["chance"]) == ("30%", "5", "25%")
     assert (values["arith_models"], values["arith_tests"], values["arith_n"]) == ("8", "8", "2,000")
+    assert values["peaks"] == "Pythia at 2.8B"
     text = beyond_rules_section()
     assert "$" not in text and text.startswith("Trends across models\n")
 
 
-def test_the_beyond_rules_refuse_families_of_different_sizes():
-    emergent = pd.DataFrame({"family": ["OPT", "OPT", "Pythia"], "model": ["a", "b", "c"]})
+def test_the_beyond_rules_of_a_made_up_claim_4c_table():
+    table = pd.DataFrame(
+        {
+            "family": ["OPT", "Pythia", "OPT", "Pythia"],
+            "n_models": [5, 5, 5, 5],
+            "largest": ["o9", "p9", "o9", "p9"],
+            "peak_model": ["o9", "p3", "o4", "p3"],
+            "peak_params": [9e9, 2.8e9, 1.3e9, 2.8e9],
+        }
+    )
+    values = beyond_rules_values(table)
+    assert (values["arith_models"], values["arith_tests"]) == ("5", "4")
+    assert values["peaks"] == "Pythia at 2.8B; OPT at 1.3B"
     with pytest.raises(ValueError, match="equally many models"):
-        beyond_rules_values(emergent)
+        beyond_rules_values(table.assign(n_models=[5, 4, 5, 4]))
     assert billions(2.8e9) == "2.8B"

@@ -3,7 +3,7 @@
 :data:`TEMPLATE` is their prose (MyST markdown) with ``$name`` placeholders (:class:`string.Template`);
 :func:`beyond_rules_section` fills them from the beyond chapter's constants
 (:mod:`helpers.experiments.beyond.judged`), :data:`helpers.analysis.verdicts.ALPHA`,
-:data:`helpers.analysis.power.POWER`, the MMLU chance level and the arithmetic file (models per family).
+:data:`helpers.analysis.power.POWER`, the MMLU chance level and claim 4c's tests (models, tests, peaks).
 Written to ``book/_generated/methods_beyond_rules.md`` and included by ``book/methods.md``.
 """
 
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from string import Template
 
-from helpers.analysis.obsscaling import ARITHMETIC_COLUMNS, ARITHMETIC_N, read_benchmark, read_emergent
+import pandas as pd
+
+from helpers.analysis.obsscaling import ARITHMETIC_N, read_benchmark, read_emergent
 from helpers.analysis.power import POWER
 from helpers.analysis.verdicts import ALPHA
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.experiments.beyond import judged
 from helpers.report.methods_page import percent, points
 
-__all__ = ["TEMPLATE", "billions", "beyond_rules_values", "beyond_rules_section"]
+__all__ = ["TEMPLATE", "billions", "arithmetic_table", "peaks_text", "beyond_rules_values", "beyond_rules_section"]
 
 TEMPLATE = Template(
     """\
@@ -63,7 +65,7 @@ Verdict words for rows 6, 7 and 4c
     rank correlation of accuracy with size with an exact permutation p-value ($arith_models models: all
     $arith_models!
     orderings), Holm across the $arith_tests tests; the weighted slope is printed beside it, and a fall after a
-    peak (Pythia at 2.8B) is stated with an unpaired two-proportion test (conservative for the same
+    peak ($peaks) is stated with an unpaired two-proportion test (conservative for the same
     $arith_n items).
 
 Descriptive fits across families
@@ -82,12 +84,29 @@ def billions(n_params: float) -> str:
     return f"{n_params / 1e9:g}B"
 
 
-def beyond_rules_values(emergent=None) -> dict[str, str]:
-    """The placeholders of :data:`TEMPLATE`. ``emergent``: :func:`~helpers.analysis.obsscaling.read_emergent`."""
-    emergent = read_emergent(benchmark=read_benchmark()) if emergent is None else emergent
-    sizes = emergent[emergent["family"].isin(judged.ARITHMETIC_FAMILIES)].groupby("family").size()
-    if sizes.nunique() != 1:
-        raise ValueError(f"claim 4c's families must have equally many models; got {sizes.to_dict()}.")
+def arithmetic_table() -> pd.DataFrame:
+    """Claim 4c's tests (:func:`helpers.experiments.beyond.judged.arithmetic_trends`) with ``peak_params``."""
+    emergent = read_emergent(benchmark=read_benchmark())
+    table, _ = judged.arithmetic_trends(emergent)
+    return table.assign(peak_params=table["peak_model"].map(dict(zip(emergent["model"], emergent["params"]))))
+
+
+def peaks_text(table: pd.DataFrame) -> str:
+    """The families and sizes whose accuracy peaks before the largest model: ``Pythia at 2.8B``."""
+    drops = table[table["peak_model"] != table["largest"]]
+    peaks = dict.fromkeys(
+        f"{family} at {billions(size)}" for family, size in zip(drops["family"], drops["peak_params"])
+    )
+    return "; ".join(peaks) if peaks else "none in these data"
+
+
+def beyond_rules_values(table: pd.DataFrame | None = None) -> dict[str, str]:
+    """The placeholders of :data:`TEMPLATE`. ``table``: :func:`arithmetic_table` (``family, n_models, largest,
+    peak_model, peak_params``, one row per test of claim 4c)."""
+    table = arithmetic_table() if table is None else table
+    sizes = table["n_models"].unique()
+    if sizes.size != 1:
+        raise ValueError(f"claim 4c's families must have equally many models; got {sorted(sizes.tolist())}.")
     return {
         "alpha": percent(ALPHA),
         "tost_level": percent(1 - 2 * ALPHA),
@@ -101,12 +120,13 @@ def beyond_rules_values(emergent=None) -> dict[str, str]:
         "lift": points(judged.CLEAR_LIFT),
         "gain_min": billions(judged.GAIN_MIN_PARAMS),
         "gain_margin": points(judged.GAIN_MARGIN),
-        "arith_models": str(int(sizes.iloc[0])),
-        "arith_tests": str(len(judged.ARITHMETIC_FAMILIES) * len(ARITHMETIC_COLUMNS)),
+        "arith_models": str(int(sizes[0])),
+        "arith_tests": str(len(table)),
+        "peaks": peaks_text(table),
         "arith_n": f"{ARITHMETIC_N:,}",
     }
 
 
-def beyond_rules_section(emergent=None) -> str:
+def beyond_rules_section(table: pd.DataFrame | None = None) -> str:
     """The entries from "Trends across models" to the end of the page, every value filled."""
-    return TEMPLATE.substitute(beyond_rules_values(emergent))
+    return TEMPLATE.substitute(beyond_rules_values(table))
