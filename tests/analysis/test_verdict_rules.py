@@ -22,7 +22,6 @@ from helpers.analysis.trend import item_slope, slope_equivalence, wls_slope
 from helpers.analysis.trend_simulation import clustered_slope, simulate_flat_family
 
 SRC = Path(helpers.__file__).resolve().parents[1]  # the src/ under test
-SIZES = np.array([7.0e7, 1.6e8, 4.1e8, 1.0e9, 1.4e9, 2.8e9, 6.9e9, 1.2e10])
 
 
 # ----------------------------------------------------------------------------- rule 1: models are a sample too
