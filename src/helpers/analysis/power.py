@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 ALTERNATIVES = ("two-sided", "smaller", "larger")
+POWER = 0.8  # the power of every minimum detectable effect and sample size
 """statsmodels' names: "smaller" means H1 ``p1 < p0`` (below chance), "larger" ``p1 > p0``."""
 
 
@@ -80,7 +81,7 @@ def _p1_for_h(p0: float, h: float) -> float:
     return float(optimize.brentq(target, low, high, xtol=1e-12))
 
 
-def mde_one_proportion(n, p0, alpha=0.05, power=0.8, alternative="two-sided") -> float:
+def mde_one_proportion(n, p0, alpha=0.05, power=POWER, alternative="two-sided") -> float:
     """Smallest ``|p1 - p0|`` a test of one proportion on ``n`` items detects with ``power``.
 
     Solves ``NormalIndPower().solve_power`` (``ratio=0``: one sample) for Cohen's h, then
@@ -112,7 +113,7 @@ def _effect(p0, p1, alternative) -> float:
     return float(proportion_effectsize(p1, p0))
 
 
-def n_one_proportion(p0, p1, alpha=0.05, power=0.8, alternative="two-sided") -> int:
+def n_one_proportion(p0, p1, alpha=0.05, power=POWER, alternative="two-sided") -> int:
     """Items needed to tell ``p1`` from ``p0`` with ``power`` at level ``alpha`` (rounded up).
 
     ``NormalIndPower().solve_power(nobs1=None, ratio=0)`` on Cohen's h (normal
@@ -145,7 +146,7 @@ def _connor_n(difference: float, discordant: float, alpha: float, power: float) 
     return (za * math.sqrt(discordant) + zb * math.sqrt(discordant - d2)) ** 2 / d2
 
 
-def n_paired_proportions(difference, discordant, alpha=0.05, power=0.8) -> int:
+def n_paired_proportions(difference, discordant, alpha=0.05, power=POWER) -> int:
     """Items needed for a two-sided McNemar test to detect a paired ``difference`` of accuracy.
 
     ``discordant``: expected share of items the two conditions disagree on (in (0, 1]);
@@ -169,7 +170,7 @@ def _check_share(discordant) -> float:
     return float(discordant)
 
 
-def mde_paired_proportions(n, discordant, alpha=0.05, power=0.8) -> float:
+def mde_paired_proportions(n, discordant, alpha=0.05, power=POWER) -> float:
     """Smallest paired difference of accuracy a two-sided McNemar test on ``n`` items detects.
 
     Solves Connor's (1987) sample-size formula for ``d`` in ``(0, discordant]``
@@ -184,7 +185,7 @@ def mde_paired_proportions(n, discordant, alpha=0.05, power=0.8) -> float:
     return float(optimize.brentq(needed, 1e-12 * discordant, discordant, xtol=1e-12))
 
 
-def mde_paired_floor(n, alpha=0.05, power=0.8) -> float:
+def mde_paired_floor(n, alpha=0.05, power=POWER) -> float:
     """Smallest paired difference a two-sided McNemar test on ``n`` items can detect at all.
 
     That is when every discordant item goes one way (``discordant = difference``): Connor's
@@ -203,7 +204,7 @@ def mde_paired_floor(n, alpha=0.05, power=0.8) -> float:
     return max(float(optimize.brentq(needed, 1e-12, 1.0, xtol=1e-12)), exact_minimum / n)
 
 
-def mde_paired_observed(n, discordant, alpha=0.05, power=0.8) -> float:
+def mde_paired_observed(n, discordant, alpha=0.05, power=POWER) -> float:
     """MDE of a McNemar test on ``n`` items at the observed discordant share, floored.
 
     A share below :func:`mde_paired_floor` (few or no items changed) would make every effect
@@ -221,7 +222,7 @@ def mde_paired_observed(n, discordant, alpha=0.05, power=0.8) -> float:
     return mde_paired_proportions(n, float(discordant), alpha, power)
 
 
-def mde_slope(se, alpha=0.05, power=0.8, df=None) -> float:
+def mde_slope(se, alpha=0.05, power=POWER, df=None) -> float:
     """Smallest slope a two-sided test detects: ``(z_{1-alpha/2} + z_power) * se``.
 
     ``se`` in proportion per decade (a :class:`~helpers.analysis.trend.Slope`'s ``se``); a

@@ -38,6 +38,7 @@ from helpers.render import plots
 from helpers.report import citation
 from helpers.report.chapters import prepare_chapters
 from helpers.report.front import front_pages
+from helpers.report.methods_statistics import methods_pages
 from helpers.report.obsscaling_page import obsscaling_models_markdown
 from helpers.report.pages import claims_pages, models_markdown, provenance_markdown, published_summary
 
@@ -135,6 +136,7 @@ def write_generated(profile: str, book_dir: Path = BOOK_DIR) -> list[Path]:
         "models.md": models_markdown(profile),
         "published.md": published_summary(profile),
         "obsscaling.md": obsscaling_models_markdown(),
+        **methods_pages(),
         **front_pages(profile, results),
         "cite.md": citation.cite_markdown(),
     }
