@@ -514,3 +514,28 @@ def test_every_judged_claim_has_its_parts(profile):
     judged = [r for r in claim_results(profile) if r.verdict.code != "not judged"]
     assert {"1", "2", "4c", "6"} <= {r.claim_id for r in judged}
     assert [r.claim_id for r in judged if not r.parts] == []
+
+
+def test_peak_drop_line_by_hand():
+    """The beyond chapter's list under claim 4c, rendered from a rank_trend part's peak and drop."""
+    from helpers.analysis.claims.wording_trends import peak_drop_line
+
+    peak = (
+        ("peak", 0.795),
+        ("peak_model", "EleutherAI/pythia-2.8b-deduped"),
+        ("drop", -0.349),
+        ("drop_low", -0.377),
+        ("drop_high", -0.321),
+        ("drop_p", 1e-9),
+    )
+    part = _rank_trend("Pythia 2-digit addition", "reproduced", peak)
+    assert peak_drop_line(part) == (
+        "Pythia 2-digit addition: peak 79.5% at pythia-2.8b-deduped, then -34.9 pts [-37.7, -32.1] to opt-66b "
+        "(two-proportion test p < 0.001): the curve is not monotone; the rank test above does not smooth that away."
+    )
+    noise = (("drop", -0.019), ("drop_low", -0.040), ("drop_high", 0.002), ("drop_p", 0.073))
+    noisy = _rank_trend("Pythia 3-digit addition", "reproduced", peak[:2] + noise)
+    assert peak_drop_line(noisy).endswith(
+        "then -1.9 pts [-4.0, +0.2] to opt-66b (two-proportion test p = 0.073): a fall within sampling noise."
+    )
+    assert peak_drop_line(_rank_trend()) is None  # no peak before the largest model

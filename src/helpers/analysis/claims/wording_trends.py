@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 
 from helpers.analysis.claims.records import Part
 from helpers.analysis.obsscaling import exclusion_text
-from helpers.render.numbers import interval, p_text, pct, points
+from helpers.render.numbers import interval, p_text, pct, points, points_interval
 
 __all__ = [
     "model_name",
@@ -70,7 +70,7 @@ def peak_drop_line(part: Part) -> str | None:
     )
     return (
         f"{part.label}: peak {pct(part.get('peak'))} at {model_name(part.get('peak_model'))}, then "
-        f"{points(part.get('drop'))} {interval(part.get('drop_low'), part.get('drop_high'), 'pts')} to "
+        f"{points_interval(part.get('drop'), part.get('drop_low'), part.get('drop_high'))} to "
         f"{model_name(part.models[1])} (two-proportion test {p_text(part.get('drop_p'))}): {reading}"
     )
 
