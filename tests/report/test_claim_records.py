@@ -209,15 +209,19 @@ def _rank_trend(label="OPT 2-digit addition", code="reproduced", peak=()):
     )
 
 
+PYTHIA_PEAK = (
+    ("peak", 0.795),
+    ("peak_model", "EleutherAI/pythia-2.8b-deduped"),
+    ("drop", -0.349),
+    ("drop_low", -0.377),
+    ("drop_high", -0.321),
+    ("drop_p", 1e-9),
+)
+"""A rank_trend part's peak before the largest model and the drop after it (Pythia 2-digit addition's shape)."""
+
+
 def test_rank_trend_line_and_key_by_hand():
-    peak = (
-        ("peak", 0.795),
-        ("peak_model", "EleutherAI/pythia-2.8b-deduped"),
-        ("drop", -0.349),
-        ("drop_low", -0.377),
-        ("drop_high", -0.321),
-        ("drop_p", 1e-9),
-    )
+    peak = PYTHIA_PEAK
     opt, pythia = _rank_trend(), _rank_trend("Pythia 2-digit addition", "inconclusive", peak)
     line = (
         "OPT 2-digit addition (8 models): 1.0% (opt-125m) → 49.9% (opt-66b), Spearman ρ = 0.93, exact Holm "
@@ -520,14 +524,7 @@ def test_peak_drop_line_by_hand():
     """The beyond chapter's list under claim 4c, rendered from a rank_trend part's peak and drop."""
     from helpers.analysis.claims.wording_trends import peak_drop_line
 
-    peak = (
-        ("peak", 0.795),
-        ("peak_model", "EleutherAI/pythia-2.8b-deduped"),
-        ("drop", -0.349),
-        ("drop_low", -0.377),
-        ("drop_high", -0.321),
-        ("drop_p", 1e-9),
-    )
+    peak = PYTHIA_PEAK
     part = _rank_trend("Pythia 2-digit addition", "reproduced", peak)
     assert peak_drop_line(part) == (
         "Pythia 2-digit addition: peak 79.5% at pythia-2.8b-deduped, then -34.9 pts [-37.7, -32.1] to opt-66b "
