@@ -221,6 +221,16 @@ def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | N
         )
 
 
+def _filled_mapping(raw: dict, key: str, path: str, what: str, example: str, problems: Problems) -> dict:
+    """``raw[key]`` when it is a non-empty mapping; else one problem (``what``, and the fix ``write e.g. key: example``)
+    and an empty mapping, so the checks after it run on nothing."""
+    value = raw.get(key)
+    if isinstance(value, dict) and value:
+        return value
+    problems.add(f"{path}.{key}", value, what, f"write e.g. {key}: {example}")
+    return {}
+
+
 def _check_profile(
     name: Any,
     raw: Any,
@@ -251,32 +261,30 @@ def _check_profile(
     device = raw.get("device", "auto")
     if not isinstance(device, Yaml11Surprise) and device not in DEVICES:
         problems.add(f"{path}.device", device, "is not a device", f"use one of {', '.join(DEVICES)}")
-    families = raw.get("families")
-    if not isinstance(families, dict) or not families:
-        problems.add(
-            f"{path}.families",
-            families,
-            "must map a family name to a list of model sources",
-            "write e.g. families: {pythia: [random:pythia-70m, random:pythia-160m]}",
+    families = _filled_mapping(
+        raw,
+        "families",
+        path,
+        "must map a family name to a list of model sources",
+        "{pythia: [random:pythia-70m, random:pythia-160m]}",
+        problems,
+    )
+    for family, models in families.items():
+        _text_list(
+            models,
+            f"{path}.families.{family}",
+            "model sources",
+            f"{family}: [random:pythia-70m] (a list in brackets, even for one model)",
+            problems,
         )
-    else:
-        for family, models in families.items():
-            _text_list(
-                models,
-                f"{path}.families.{family}",
-                "model sources",
-                f"{family}: [random:pythia-70m] (a list in brackets, even for one model)",
-                problems,
-            )
-    tasks = raw.get("tasks")
-    if not isinstance(tasks, dict) or not tasks:
-        problems.add(
-            f"{path}.tasks",
-            tasks,
-            "must map a task kind to its setting",
-            "write e.g. tasks: {knowledge: {task: mmlu_math, shots: 0, limit: 4}}",
-        )
-        tasks = {}
+    tasks = _filled_mapping(
+        raw,
+        "tasks",
+        path,
+        "must map a task kind to its setting",
+        "{knowledge: {task: mmlu_math, shots: 0, limit: 4}}",
+        problems,
+    )
     for kind, spec in tasks.items():
         if kind not in task_kinds:
             problems.add(
