@@ -146,6 +146,18 @@ RAW_PIPE_TABLES_JS = """
                  || /\\|\\s*[-\u2013\u2014:]{3,}\\s*\\|/.test(text))
     .map(text => text.trim().slice(0, 120))
 """
+# Numbers pasted into prose by MyST-NB's {glue:text}: each must read as the sentence's own text (the weight of
+# the words around it), and no {glue...} role may be left unrendered.
+PASTED_TEXT_JS = """
+() => ({
+  pasted: [...document.querySelectorAll('article span.pasted-text')].map(span => ({
+    text: span.innerText.trim(),
+    weight: getComputedStyle(span).fontWeight,
+    around: getComputedStyle(span.parentElement).fontWeight,
+  })),
+  unrendered: (document.querySelector('article')?.innerText.match(/\\{glue(:[a-z]+)?\\}/g) || []),
+})
+"""
 # Words broken across lines inside a verdict column (a header cell naming "verdict"): for every
 # word of every cell in that column, the boxes its letters occupy must lie on one line. Breaks at
 # a hyphen, a dash or a slash are allowed.
@@ -314,6 +326,7 @@ def browsed_pages(built_book: Path) -> dict[str, dict]:
                 banner = page.locator(".bd-header-announcement").inner_text()
                 raw_tables = page.evaluate(RAW_PIPE_TABLES_JS)
                 wraps = page.evaluate(MID_WORD_WRAPS_JS)
+                pasted = page.evaluate(PASTED_TEXT_JS)
                 page.screenshot(path=str(screenshots / f"{page_name.replace('/', '__')}.png"), full_page=True)
                 page.close()
                 report[page_name] = {
@@ -326,6 +339,7 @@ def browsed_pages(built_book: Path) -> dict[str, dict]:
                     "findings": findings,
                     "raw_tables": raw_tables,
                     "mid_word_wraps": wraps,
+                    "pasted": pasted,
                 }
             context.close()
             phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, device_scale_factor=2)
@@ -366,6 +380,17 @@ def test_no_page_requests_the_network(browsed_pages):
 def test_no_console_errors(browsed_pages):
     errors = {name: page["console_errors"] for name, page in browsed_pages.items() if page["console_errors"]}
     assert errors == {}
+
+
+@pytest.mark.book
+def test_pasted_numbers_read_as_plain_text(browsed_pages):
+    """Glued numbers ("148 base models in 47 families") are rendered, non-empty and in the weight of their sentence."""
+    pasted = {name: page["pasted"] for name, page in browsed_pages.items()}
+    assert {name: found["unrendered"] for name, found in pasted.items() if found["unrendered"]} == {}
+    spans = [(name, span) for name, found in pasted.items() for span in found["pasted"]]
+    assert any(name.endswith("beyond") for name, _ in spans)  # the beyond chapter glues its counts
+    odd = [(name, span) for name, span in spans if not span["text"] or span["weight"] != span["around"]]
+    assert odd == []
 
 
 @pytest.mark.book
