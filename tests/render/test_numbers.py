@@ -74,3 +74,21 @@ def test_counts_and_lists_in_words():
     assert nb.count_text(1, "model") == "1 model" and nb.count_text(1_200, "model") == "1,200 models"
     assert nb.count_text(3, "family") == "3 families" and nb.count_text(2, "day") == "2 days"
     assert nb.listing([]) == "" and nb.listing(["a"]) == "a" and nb.listing(["a", "b", "c"]) == "a, b and c"
+
+
+@pytest.mark.parametrize(
+    ("proportion", "as_points", "as_percent"),
+    [
+        (0.19, "19", "19%"),
+        (0.015, "1.5", "1.5%"),
+        (0.05, "5", "5%"),
+        (0.95, "95", "95%"),
+        (1 / 3, "33.3333", "33.3333%"),
+    ],
+)
+def test_a_setting_is_written_without_trailing_zeros(proportion, as_points, as_percent):
+    """Margins and levels read as written in the rules (19–20% ± 2 points), not with a measurement's decimals."""
+    from helpers.render.numbers import setting_percent, setting_points
+
+    assert setting_points(proportion) == as_points
+    assert setting_percent(proportion) == as_percent

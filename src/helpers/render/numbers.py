@@ -206,3 +206,18 @@ def listing(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# ----------------------------------------------------------------------------- a setting, as written
+
+
+def setting_points(proportion: float) -> str:
+    """A setting (a margin, a band, a level) in points, as one would write it, no trailing zeros:
+    ``0.19`` -> ``19``, ``0.015`` -> ``1.5``. For measured differences use :func:`points`."""
+    return f"{round(100 * proportion, 6):g}"
+
+
+def setting_percent(proportion: float) -> str:
+    """A setting as a percentage, no trailing zeros: ``0.05`` -> ``5%``, ``0.95`` -> ``95%``. For measured
+    proportions use :func:`pct`."""
+    return f"{setting_points(proportion)}%"

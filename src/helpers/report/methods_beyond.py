@@ -18,7 +18,7 @@ from helpers.analysis.power import POWER
 from helpers.analysis.verdicts import ALPHA
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.experiments.beyond import judged
-from helpers.report.methods_page import percent, points
+from helpers.render.numbers import setting_percent, setting_points
 
 __all__ = ["TEMPLATE", "billions", "arithmetic_table", "peaks_text", "beyond_rules_values", "beyond_rules_section"]
 
@@ -108,18 +108,18 @@ def beyond_rules_values(table: pd.DataFrame | None = None) -> dict[str, str]:
     if sizes.size != 1:
         raise ValueError(f"claim 4c's families must have equally many models; got {sorted(sizes.tolist())}.")
     return {
-        "alpha": percent(ALPHA),
-        "tost_level": percent(1 - 2 * ALPHA),
-        "power": percent(POWER),
-        "chance": percent(CHANCE),
+        "alpha": setting_percent(ALPHA),
+        "tost_level": setting_percent(1 - 2 * ALPHA),
+        "power": setting_percent(POWER),
+        "chance": setting_percent(CHANCE),
         "level_at": billions(10**judged.LEVEL_AT),
-        "slope_margin": points(judged.SLOPE_MARGIN),
-        "level_margin": points(judged.LEVEL_MARGIN),
+        "slope_margin": setting_points(judged.SLOPE_MARGIN),
+        "level_margin": setting_points(judged.LEVEL_MARGIN),
         "small_max": billions(judged.SMALL_MAX_PARAMS),
-        "clear": percent(CHANCE + judged.CLEAR_LIFT),
-        "lift": points(judged.CLEAR_LIFT),
+        "clear": setting_percent(CHANCE + judged.CLEAR_LIFT),
+        "lift": setting_points(judged.CLEAR_LIFT),
         "gain_min": billions(judged.GAIN_MIN_PARAMS),
-        "gain_margin": points(judged.GAIN_MARGIN),
+        "gain_margin": setting_points(judged.GAIN_MARGIN),
         "arith_models": str(int(sizes[0])),
         "arith_tests": str(len(table)),
         "peaks": peaks_text(table),

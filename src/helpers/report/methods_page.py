@@ -42,7 +42,7 @@ from helpers.core.tasks.mmlu import CHANCE, LETTERS, MATH_SUBJECTS, load_split
 from helpers.core.tasks.pairs import read_mrpc
 from helpers.experiments.swap.verdict import COLLAPSE_MARGIN
 from helpers.infra.paths import DATA_DIR
-from helpers.render.numbers import param_label
+from helpers.render.numbers import param_label, setting_percent, setting_points
 from helpers.report.claims.evidence import published_mmlu_accuracies
 from helpers.report.claims.knowledge import CLAIMED_BAND, FLAT_MARGIN, LEVEL_MARGIN
 from helpers.report.claims.loss_fall import CLAIMED_FALL, FALL_MARGIN
@@ -56,8 +56,6 @@ __all__ = [
     "margins_entry",
     "beyond_data_entry",
     "standard_errors_entry",
-    "points",
-    "percent",
     "mmlu_math_items",
 ]
 
@@ -165,21 +163,13 @@ def trends_entry(reps: int = 1000, seed: int = 19) -> str:
         "  `helpers.analysis.trend_simulation`, checked in `tests/analysis/test_verdict_rules.py`). No trend from\n"
         f"  fewer than {number_word(MIN_MODELS)} models: {number_word(MIN_MODELS - 1)} models give a change with its "
         'Newcombe interval and the words "no trend from\n'
-        f'  {number_word(MIN_MODELS - 1)} models". The slope is *flat* only when its {percent(1 - 2 * ALPHA)} interval '
+        f'  {number_word(MIN_MODELS - 1)} models". The slope is *flat* only when its '
+        f"{setting_percent(1 - 2 * ALPHA)} interval "
         f"lies within ±{100 * FLAT_MARGIN:g} point per decade of\n"
-        f"  parameters; *rising* or *falling* when its {percent(1 - ALPHA)} interval excludes zero. The published "
+        f"  parameters; *rising* or *falling* when its {setting_percent(1 - ALPHA)} interval excludes zero. "
+        "The published "
         "arithmetic\n  trend uses pooled variances (equal weights) for the same reason.\n"
     )
-
-
-def points(proportion: float) -> str:
-    """A proportion in points, no trailing zeros: ``0.19`` -> ``19``, ``0.015`` -> ``1.5``."""
-    return f"{round(100 * proportion, 6):g}"
-
-
-def percent(proportion: float) -> str:
-    """A proportion as a percentage, no trailing zeros: ``0.05`` -> ``5%``, ``0.95`` -> ``95%``."""
-    return f"{points(proportion)}%"
 
 
 def mmlu_math_items(data_dir: Path = DATA_DIR) -> int:
@@ -201,8 +191,8 @@ def margins_entry(published: pd.DataFrame | None = None) -> str:
     if n_items.size != 1:
         raise ValueError(f"the published models must share one item count; got {sorted(n_items.tolist())}.")
     n = int(n_items[0])
-    band = f"{points(CLAIMED_BAND[0])}–{points(CLAIMED_BAND[1])}%"
-    wide = f"{points(CLAIMED_BAND[0] - LEVEL_MARGIN)}–{points(CLAIMED_BAND[1] + LEVEL_MARGIN)}%"
+    band = f"{setting_points(CLAIMED_BAND[0])}–{setting_points(CLAIMED_BAND[1])}%"
+    wide = f"{setting_points(CLAIMED_BAND[0] - LEVEL_MARGIN)}–{setting_points(CLAIMED_BAND[1] + LEVEL_MARGIN)}%"
     p = CLAIMED_BAND[1]
     half_width = stats.norm.ppf(1 - ALPHA / 2) * math.sqrt(p * (1 - p) / n)
     pythia = data[data["family"] == "pythia"]["params"]
@@ -214,23 +204,24 @@ def margins_entry(published: pd.DataFrame | None = None) -> str:
     ses = np.array([100 * fit.se for fit in fits.values()])
     models = [fit.n_models for fit in fits.values()]
     model_span = str(min(models)) if min(models) == max(models) else f"{min(models)}–{max(models)}"
-    level, slope = points(LEVEL_MARGIN), points(FLAT_MARGIN)
+    level, slope = setting_points(LEVEL_MARGIN), setting_points(FLAT_MARGIN)
     return (
         "Margins\n"
         f": *Level* (claim 1): {band} ± {level} points. The study states a band without an interval; "
         f"{level} points is\n"
-        f"  about the half-width of a {percent(1 - ALPHA)} interval on its {n:,} items at {points(p)}% "
+        f"  about the half-width of a {setting_percent(1 - ALPHA)} interval on its {n:,} items at {setting_points(p)}% "
         f"(± {100 * half_width:.1f} points), so a model\n"
         f"  inside {wide} is within the study's own sampling error of its band. *Slope*: ±{slope} point per\n"
         f"  decade: over the {decades:.1f} decades from Pythia-{param_label(pythia.min())} to "
         f"{param_label(pythia.max())} that is ± {100 * FLAT_MARGIN * decades:.1f} points, about the width of the\n"
         '  claimed band plus its sampling error, the most a "flat" family could move and still read as\n'
-        f"  flat. *Claim 3*: {points(CLAIMED_FALL)}% ± {points(FALL_MARGIN)} points: the study names no loss formula "
+        f"  flat. *Claim 3*: {setting_points(CLAIMED_FALL)}% ± {setting_points(FALL_MARGIN)} points: "
+        "the study names no loss formula "
         "and gives no interval; per\n"
         "  token and per byte, or summed, the relative fall of the same two models can differ by several\n"
-        f"  points, and ± {points(FALL_MARGIN)} points (a third of the claimed fall) separates "
+        f"  points, and ± {setting_points(FALL_MARGIN)} points (a third of the claimed fall) separates "
         '"a fall of about that size" from\n'
-        f"  a much smaller or larger one. *Collapse*: within {points(COLLAPSE_MARGIN)} points of chance "
+        f"  a much smaller or larger one. *Collapse*: within {setting_points(COLLAPSE_MARGIN)} points of chance "
         "(the swap chapter). Beside\n"
         '  each slope the claims table prints the power of the "flat" test at a true slope of 0\n'
         "  (`helpers.analysis.power.power_flat`) and, when inconclusive, the minimum detectable slope. On the\n"
@@ -265,7 +256,7 @@ def beyond_data_entry(bench: pd.DataFrame | None = None, published: pd.DataFrame
         f"  model scores the letters A–D), the **unweighted mean of the {subjects} subject accuracies**; it is not\n"
         "  the study's 0-shot full-answer-text MMLU-math. In the letter format every answer is one token\n"
         "  long, so the length bias of full-text scoring does not arise and the baseline of a model that\n"
-        f"  cannot answer is {points(CHANCE)}%. `base_llm_emergent_capability_eval.csv`: the authors' "
+        f"  cannot answer is {setting_points(CHANCE)}%. `base_llm_emergent_capability_eval.csv`: the authors' "
         "lm-evaluation-harness\n"
         "  runs of GPT-3 arithmetic (2-digit and 3-digit addition, 3-digit subtraction, 2-digit\n"
         "  multiplication), few-shot; the columns end in `_2`, the shot count as labelled in the file, which\n"

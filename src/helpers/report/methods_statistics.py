@@ -18,6 +18,7 @@ from helpers.analysis.verdicts import ALPHA, MIN_ITEMS
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.core.tasks.pairs import CHOICES
 from helpers.experiments.swap.verdict import COLLAPSE_MARGIN
+from helpers.render.numbers import setting_percent, setting_points
 from helpers.report.claims.below_chance import CHANCE_MARGIN
 from helpers.report.claims.evidence import published_mmlu_accuracies
 from helpers.report.claims.knowledge import CLAIMED_BAND, LEVEL_MARGIN
@@ -29,8 +30,6 @@ from helpers.report.methods_page import (
     families_paragraph,
     margins_entry,
     mmlu_math_items,
-    percent,
-    points,
     standard_errors_entry,
     tasks_entries,
     trends_entry,
@@ -172,22 +171,24 @@ Combining parts into one verdict (`helpers.analysis.verdicts.combine`)
 def statistics_values() -> dict[str, str]:
     """The placeholders of :data:`TEMPLATE` but the two entries, as the page prints them."""
     return {
-        "alpha": percent(ALPHA),
-        "confidence": percent(1 - ALPHA),
-        "tost_level": percent(1 - 2 * ALPHA),
-        "power": percent(POWER),
+        "alpha": setting_percent(ALPHA),
+        "confidence": setting_percent(1 - ALPHA),
+        "tost_level": setting_percent(1 - 2 * ALPHA),
+        "power": setting_percent(POWER),
         "spearman_max": str(EXACT_SPEARMAN_MAX_N),
         "min_items": str(MIN_ITEMS),
         "study_models": str(len(published_mmlu_accuracies())),
-        "chance": percent(CHANCE),
+        "chance": setting_percent(CHANCE),
         "math_items": f"{mmlu_math_items():,}",
-        "pair_chance": percent(1 / len(CHOICES)),
-        "band": f"{points(CLAIMED_BAND[0])}–{percent(CLAIMED_BAND[1])}",
-        "band_wide": f"{points(CLAIMED_BAND[0] - LEVEL_MARGIN)}–{percent(CLAIMED_BAND[1] + LEVEL_MARGIN)}",
-        "not_below": percent(CHANCE - CHANCE_MARGIN),
-        "fall": percent(CLAIMED_FALL),
-        "fall_margin": points(FALL_MARGIN),
-        "collapse": points(COLLAPSE_MARGIN),
+        "pair_chance": setting_percent(1 / len(CHOICES)),
+        "band": f"{setting_points(CLAIMED_BAND[0])}–{setting_percent(CLAIMED_BAND[1])}",
+        "band_wide": (
+            f"{setting_points(CLAIMED_BAND[0] - LEVEL_MARGIN)}–{setting_percent(CLAIMED_BAND[1] + LEVEL_MARGIN)}"
+        ),
+        "not_below": setting_percent(CHANCE - CHANCE_MARGIN),
+        "fall": setting_percent(CLAIMED_FALL),
+        "fall_margin": setting_points(FALL_MARGIN),
+        "collapse": setting_points(COLLAPSE_MARGIN),
         "first_step": f"{FIRST_STEP:,}",
     }
 
