@@ -11,6 +11,7 @@ import vl_convert
 from conftest import mark_types, spec_dicts
 from helpers.analysis import pythia_arithmetic as pa
 from helpers.experiments.published_pythia import charts as pc
+from helpers.experiments.published_pythia import claim4a
 from helpers.experiments.published_pythia import views as pv
 from helpers.render import charts as rc
 from helpers.render import palette
@@ -175,3 +176,20 @@ def test_charts_reject_bad_input(points):
         pc.accuracy_vs_steps_chart(points, "division")
     with pytest.raises(pc.ChartInputError):
         pc.compute_comparison_chart(pd.DataFrame())
+
+
+def test_claim_4a_design_is_counted_from_the_bundled_files(frame):
+    # SOURCES.md of reference/pythia_arithmetic: seven models, 160M (old name 125m) to 12B (13b), 100 first
+    # operands x 50 items per (model, step, operation, shots); claim 4a compares 2 operations x shots 0 and 16.
+    design = claim4a.published_design(frame)
+    assert design == claim4a.PublishedDesign("160M", "12B", 143000, 100, 5000, 2, 2)
+
+
+def test_claim_4a_design_refuses_cells_that_differ(frame):
+    # one operand fewer in one compared cell: no single count describes the comparison
+    cell = (frame["size"] == "1b") & (frame["operation"] == "addition") & (frame["shots"] == 16)
+    short = frame.drop(frame.index[cell & (frame["operand"] == frame.loc[cell, "operand"].max())])
+    with pytest.raises(pa.ArithmeticAnalysisError, match=r"operands \[99, 100\]"):
+        claim4a.published_design(short)
+    with pytest.raises(pa.ArithmeticAnalysisError, match=r"no rows at step 1 .*steps are \[13000, "):
+        claim4a.published_design(frame, step=1)

@@ -248,8 +248,6 @@ KEPT = {
 # Still typed, with where the value lives: the next step of issue 21.
 PENDING = {
     "95%": "the letter-bias guesser's interval (experiments.task_contrast, its ALPHA), in the Metrics section",
-    "160M": "claim 4's published Pythia comparison (typed in report/claims/scaling.py)",
-    "12B": "claim 4's published Pythia comparison (typed in report/claims/scaling.py)",
 }
 
 
@@ -268,6 +266,7 @@ def test_the_statistics_settings_as_printed():
     assert (values["fall"], values["fall_margin"], values["collapse"]) == ("31%", "10", "10")
     assert (values["min_items"], values["spearman_max"], values["study_models"]) == ("20", "10", "15")
     assert (values["math_items"], values["first_step"]) == ("1,064", "1,000")
+    assert (values["arith_small"], values["arith_large"]) == ("160M", "12B")  # Pythia's smallest and largest names
 
 
 def test_the_statistics_section_fills_every_placeholder_and_holds_both_entries():

@@ -3,7 +3,8 @@
 :data:`TEMPLATE` is the section's prose (MyST markdown) with ``$name`` placeholders (:class:`string.Template`);
 :func:`statistics_section` fills them: levels from :data:`helpers.analysis.verdicts.ALPHA`, the power of
 :data:`helpers.analysis.power.POWER`, the claims' margins from their modules, counts from the data, and the two
-generated entries of :mod:`helpers.report.methods_page` (the trend fit with its simulation, the margins).
+generated entries of :mod:`helpers.report.methods_page` (the trend fit with its simulation, the margins), and claim
+4a's published comparison from :func:`helpers.experiments.published_pythia.claim4a.published_design`.
 Written to ``book/_generated/methods_statistics.md`` and included by ``book/methods.md``; :func:`methods_pages`
 gathers it with the page's other generated entries.
 """
@@ -14,9 +15,11 @@ from string import Template
 
 from helpers.analysis.inference import EXACT_SPEARMAN_MAX_N
 from helpers.analysis.power import POWER
+from helpers.analysis.pythia_arithmetic import load_pythia_arithmetic
 from helpers.analysis.verdicts import ALPHA, MIN_ITEMS
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.core.tasks.pairs import CHOICES
+from helpers.experiments.published_pythia.claim4a import published_design
 from helpers.experiments.swap.verdict import COLLAPSE_MARGIN
 from helpers.render.numbers import setting_percent, setting_points
 from helpers.report.claims.below_chance import CHANCE_MARGIN
@@ -124,7 +127,7 @@ The verdict rules of the claims table (`helpers.report.claims`)
     verdict prints its minimum detectable change (points for accuracy, nats per token for the
     loss); without a
     Pythia/OPT run, accuracy from the published Pythia arithmetic (free generation, exact match),
-    160M vs 12B paired by first operand with a cluster bootstrap and a sign-flip test.
+    $arith_small vs $arith_large paired by first operand with a cluster bootstrap and a sign-flip test.
   - **Claim 5, complete collapse**: a significant paired drop from the recipient alone (exact
     McNemar, Holm across task kinds) *and* the full swap's exact upper bound within $collapse points of
     chance.
@@ -170,6 +173,7 @@ Combining parts into one verdict (`helpers.analysis.verdicts.combine`)
 
 def statistics_values() -> dict[str, str]:
     """The placeholders of :data:`TEMPLATE` but the two entries, as the page prints them."""
+    arithmetic = published_design(load_pythia_arithmetic())
     return {
         "alpha": setting_percent(ALPHA),
         "confidence": setting_percent(1 - ALPHA),
@@ -190,6 +194,8 @@ def statistics_values() -> dict[str, str]:
         "fall_margin": setting_points(FALL_MARGIN),
         "collapse": setting_points(COLLAPSE_MARGIN),
         "first_step": f"{FIRST_STEP:,}",
+        "arith_small": arithmetic.small,
+        "arith_large": arithmetic.large,
     }
 
 

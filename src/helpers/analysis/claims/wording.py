@@ -120,9 +120,12 @@ def details(parts, judged: bool = True) -> list[str]:
 
 def accuracy_key(parts, runs: bool) -> str:
     """Claim 4a's key number: each part's label and change in points, e.g.
-    ``12B vs 160M: addition, 0-shot +4.1 pts; ...`` (``runs``: from stored runs, per difficulty)."""
+    ``12B vs 160M: addition, 0-shot +4.1 pts; ...`` (``runs``: from stored runs, per difficulty; else the
+    published arithmetic's records, whose extras name the two sizes)."""
     changes = "; ".join(f"{part.label} {points(part.estimate)}" for part in parts)
-    return ("largest vs smallest model: " if runs else "12B vs 160M: ") + changes
+    if runs:
+        return "largest vs smallest model: " + changes
+    return f"{parts[0].get('large_size')} vs {parts[0].get('small_size')}: " + changes
 
 
 def loss_key(parts) -> str:

@@ -26,6 +26,7 @@ from helpers.analysis.inference import holm, mcnemar_change, paired_mean_change
 from helpers.analysis.power import mde_paired_observed, mde_slope
 from helpers.analysis.verdicts import MIN_ITEMS, InferenceError, Verdict, combine, undecidable
 from helpers.experiments.published_pythia import claim4a as claim4a_published
+from helpers.render.numbers import setting_percent
 from helpers.report.claims.common import ALPHA, ClaimResult, not_judged
 from helpers.report.claims.evidence import Evidence, FamilyRuns
 from helpers.report.claims.paired import NEEDS_RUN, judged_verdict, mde_or_reason, paired, problems, se_from
@@ -126,26 +127,30 @@ def claim4a(evidence: Evidence) -> ClaimResult:
         mdes, whys = [p.mde for p in parts], [p.why for p in parts]
         data = f"our runs of profile `{runs[0].profile}` (GPT-3 arithmetic, log-likelihood, exact match)"
         test = "exact McNemar test smallest vs largest model per difficulty, Holm across difficulties"
+        short = f"our runs, profile `{runs[0].profile}`"
     else:
         parts = published_arithmetic_parts(evidence)
+        design = claim4a_published.published_design(evidence.pythia_arithmetic)
         mdes = []
         data = (
             "published Pythia deduped v0 arithmetic (EleutherAI/pythia evals, term-frequency study): free "
             "generation scored by exact match, not the log-likelihood arithmetic of the study; final "
-            "checkpoint, 5,000 items per cell"
+            f"checkpoint, {design.items_per_cell:,} items per cell"
         )
         test = (
-            "cluster-paired comparison 160M vs 12B over 100 first operands (BCa bootstrap interval, "
-            "sign-flip test), Holm across 2 operations x 2 shot counts"
+            f"cluster-paired comparison {design.small} vs {design.large} over {design.operands} first operands "
+            f"(BCa bootstrap interval, sign-flip test), Holm across {design.operations} operations x "
+            f"{design.shot_counts} shot counts"
         )
+        short = f"published Pythia deduped v0 arithmetic (free generation), {design.small} and {design.large}"
     details = wording.details(parts)
     code = combine([p.code for p in parts])
     no_mde = (
         {}
-        if mdes or code != "inconclusive"
+        if runs or code != "inconclusive"
         else {
             "no_mde": "the published arithmetic is per operand cluster: "
-            "no paired MDE (sign-flip test over 100 operands)"
+            f"no paired MDE (sign-flip test over {design.operands} operands)"
         }
     )
     verdict = Verdict(
@@ -153,13 +158,8 @@ def claim4a(evidence: Evidence) -> ClaimResult:
         "; ".join(details),
         test,
         data,
-        margin="a significant increase at 5% after Holm",
+        margin=f"a significant increase at {setting_percent(ALPHA)} after Holm",
         **(mde_or_reason(code, mdes, whys) if mdes else no_mde),
-    )
-    short = (
-        f"our runs, profile `{runs[0].profile}`"
-        if runs
-        else "published Pythia deduped v0 arithmetic (free generation), 160M and 12B"
     )
     return ClaimResult(
         "4a",
@@ -237,7 +237,7 @@ def claim4b(evidence: Evidence) -> ClaimResult:
         "and the paired bootstrap interval of the mean change on the same side of 0; fewer than "
         f"{MIN_ITEMS} items or a zero-width interval decide nothing",
         f"our runs of profile `{runs[0].profile}` (GPT-3 arithmetic)",
-        margin="a significant decrease at 5% after Holm",
+        margin=f"a significant decrease at {setting_percent(ALPHA)} after Holm",
         mde_unit="nats per token (mean change)",
     )
     return ClaimResult(
