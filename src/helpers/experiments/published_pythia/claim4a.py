@@ -1,9 +1,10 @@
 """Claim 4a on the published Pythia arithmetic: the claims table's rule, shown by this chapter.
 
 Without a stored Pythia/OPT run, the claims table (:func:`helpers.report.claims.scaling.claim4a`)
-judges "arithmetic accuracy improves with scale" on the published Pythia deduped v0 arithmetic:
-the smallest against the largest model (160M and 12B; :func:`published_design` counts them) at the final checkpoint, per operation and shot count in :data:`PUBLISHED_SHOTS`,
-paired by first operand (cluster bootstrap interval, sign-flip test), Holm across all of them. The
+judges "arithmetic accuracy improves with scale" on the published Pythia deduped v0 arithmetic: the
+smallest against the largest model (160M and 12B; :func:`published_design` counts them) at the final
+checkpoint, per operation and shot count in :data:`PUBLISHED_SHOTS`, paired by first operand (cluster
+bootstrap interval, sign-flip test), Holm across all of them. The
 chapter calls the same functions, so its lines are the table's.
 """
 
