@@ -37,8 +37,8 @@ from helpers.analysis.obsscaling import (
 )
 from helpers.analysis.power import mde_slope
 from helpers.analysis.trend import item_floor
+from helpers.analysis.verdicts import ALPHA
 
-ALPHA = 0.05
 PILE_FAMILIES = ("RWKV", "Pythia")
 NOT_BASE = {"RWKV/rwkv-raven-14b": "RWKV-4 Raven 14B is instruction-tuned, not one of the Pile base models"}
 NOT_DECODER_ONLY = {"RWKV": "recurrent (RWKV-4)", "Jamba": "hybrid state-space and attention (Jamba)"}

@@ -39,6 +39,7 @@ from helpers.analysis.baselines import answer_share
 from helpers.analysis.inference import equivalence_paired_proportions, holm, mcnemar_change, paired_mean_change, rejects
 from helpers.analysis.power import mde_paired_observed, mde_slope
 from helpers.analysis.resampling import check_resamples
+from helpers.analysis.verdicts import ALPHA
 from helpers.experiments.scaling.change_words import balance_words as balance_words
 from helpers.experiments.scaling.change_words import change_sentence as change_sentence
 from helpers.experiments.scaling.change_words import changes_markdown as changes_markdown
@@ -47,7 +48,6 @@ from helpers.experiments.scaling.change_words import gap_words as gap_words
 from helpers.experiments.scaling.views import ITEM_KEY, LOSS_COLUMN, ScalingViewError, family_groups, paired_values
 from helpers.render.numbers import count_text
 
-ALPHA = 0.05
 ACCURACY_MARGIN = 0.05  # +-5 accuracy points: "no change"
 LOSS_MARGIN = 0.05  # +-5% relative change of the loss: "no change"
 CHANGE_WORDS = ("rose", "fell", "no change", "inconclusive")

@@ -34,9 +34,9 @@ from helpers.analysis.baselines import answer_share, is_near_constant
 from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change, rejects
 from helpers.analysis.power import mde_paired_observed
 from helpers.analysis.summaries import chance_level
+from helpers.analysis.verdicts import ALPHA
 from helpers.render.numbers import p_text
 
-ALPHA = 0.05
 COLLAPSE_MARGIN = 0.10
 FULL_SWAP = "swap a=1"
 CODES = {"complete": "reproduced", "not complete": "not reproduced", "inconclusive": "inconclusive"}

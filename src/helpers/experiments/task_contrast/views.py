@@ -32,6 +32,7 @@ from helpers.analysis.baselines import majority_label_share
 from helpers.analysis.inference import chance_family
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import chance_level, group_summary
+from helpers.analysis.verdicts import ALPHA
 from helpers.render.tables import require_columns, require_listed
 
 SIZE_COLUMNS = ("n_params_nonembedding", "n_params_total")
@@ -61,7 +62,6 @@ SIDE_BY_SIDE_COLUMNS = (
     "loss_high",
 )
 """Columns of :func:`side_by_side` from :func:`helpers.analysis.summaries.group_summary`, in its order."""
-ALPHA = 0.05
 POSITIONS = ("below chance", "above chance", "not distinguishable from chance", "any item right", "no item right")
 
 
