@@ -263,6 +263,16 @@ def test_always_a_is_explained_by_letter_bias():
     assert row["verdict"] == "below chance, consistent with letter bias"
 
 
+def test_the_letter_interval_and_its_sentence_follow_alpha():
+    # the guesser is judged against the accuracy's (1 - alpha) exact interval, and the verdict names that level
+    items = letter_items({"always-a": [0] * 40}, GOLD_RARE_A)
+    row = cl.letter_diagnosis(items, alpha=0.10).iloc[0]
+    ci = stats.binomtest(2, 40).proportion_ci(confidence_level=0.90, method="exact")
+    assert (row["accuracy_low"], row["accuracy_high"]) == (pytest.approx(ci.low), pytest.approx(ci.high))
+    assert "within its 90% interval" in cl.letter_verdict_markdown(pd.DataFrame([row]), alpha=0.10)
+    assert "within its 95% interval" in cl.letter_verdict_markdown(cl.letter_diagnosis(items))
+
+
 def test_mild_letter_preference_on_few_items_leaves_letter_bias_undecided():
     # gold: A A | B x14 | C x12 | D x12; predictions 16 A, 8 B, 8 C, 8 D with 4 right (2 A, 2 B)
     predicted = (

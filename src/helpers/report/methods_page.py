@@ -6,6 +6,8 @@ and included from ``book/_generated/`` (:func:`helpers.report.methods_statistics
 
 * ``methods_families.md``: the two families and their size ranges (the study's published models);
 * ``methods_tasks.md``: the three tasks, with their item counts read from ``data/``;
+* ``methods_metrics.md``: the Metrics list (:data:`METRICS`), the letter-bias interval's level from
+  :data:`helpers.analysis.verdicts.ALPHA` (the level of ``task_contrast.letters.letter_diagnosis``);
 * :func:`trends_entry`: the model-level trend fit, with the false-trend rates of the seeded simulation
   :func:`helpers.analysis.trend_simulation.simulate_flat_family`, and :func:`margins_entry`: the claims'
   margins (code constants) and what they mean on the published Pythia/OPT MMLU-math data (items, decades of
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from string import Template
 
 import numpy as np
 import pandas as pd
@@ -48,6 +51,8 @@ from helpers.report.claims.knowledge import CLAIMED_BAND, FLAT_MARGIN, LEVEL_MAR
 from helpers.report.claims.loss_fall import CLAIMED_FALL, FALL_MARGIN
 
 __all__ = [
+    "METRICS",
+    "metrics_entries",
     "about_percent",
     "number_word",
     "families_paragraph",
@@ -78,6 +83,39 @@ def about_percent(rate: float) -> str:
     value = 100 * rate
     digits = -math.floor(math.log10(value))
     return f"{round(value, digits):.{max(digits, 0)}f}%"
+
+
+METRICS = Template(
+    """\
+Per item (`helpers.analysis.items`, `helpers.analysis.metrics`):
+
+- **accuracy**: the correct choice has the highest summed log-likelihood (ties go to the first);
+- **acc_norm** and **per-byte accuracy**: the same after dividing each choice's log-likelihood by
+  its length in characters (the harness's `acc_norm`) or UTF-8 bytes;
+- **loss on the answer**: the negative log-likelihood of the correct continuation per token (the
+  quantity the reproduced study reports) and per byte;
+- **the Schaeffer chain** {cite:p}`schaeffer2024elusive`: the log-probability of the correct
+  choice over the whole vocabulary, its probability, the probability of any of the choices, the
+  correct choice's share of that mass (a softmax over the choices), the Brier score of that
+  softmax, and accuracy. Each step discards information, so a metric can stop tracking scale
+  where the one before it still does;
+- **letter bias**: the distribution of predicted letters against the gold letters, a chi-square
+  test of uniform predictions (Monte Carlo p-value), the accuracy of a guesser with the model's
+  letter preferences and no knowledge, and of always answering the most common gold letter; a
+  below-chance accuracy is *consistent with* letter bias only when that guesser scores within its
+  $confidence interval and the letters are significantly non-uniform;
+- **arithmetic**: exact match next to two continuous metrics, the loss per answer token and the
+  fraction of answer tokens that are the greedy choice (teacher-forced digits correct). A
+  discontinuous metric can make smooth improvement look like a ceiling or an emergent jump
+  {cite:p}`schaeffer2023mirage,hu2024passuntil`.
+"""
+)
+"""The Metrics section's list (MyST markdown); ``$confidence``: the letter-bias guesser's interval level."""
+
+
+def metrics_entries() -> str:
+    """The Metrics list with its one setting filled: the letter-bias interval at 1 - ALPHA."""
+    return METRICS.substitute(confidence=setting_percent(1 - ALPHA))
 
 
 def families_paragraph(published: pd.DataFrame | None = None) -> str:

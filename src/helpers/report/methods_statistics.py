@@ -32,6 +32,7 @@ from helpers.report.methods_page import (
     beyond_data_entry,
     families_paragraph,
     margins_entry,
+    metrics_entries,
     mmlu_math_items,
     standard_errors_entry,
     tasks_entries,
@@ -209,6 +210,7 @@ def methods_pages() -> dict[str, str]:
     return {
         "methods_families.md": families_paragraph(),
         "methods_tasks.md": tasks_entries(),
+        "methods_metrics.md": metrics_entries(),
         "methods_statistics.md": statistics_section(),
         "methods_beyond_data.md": beyond_data_entry(),
         "methods_standard_errors.md": standard_errors_entry(),

@@ -17,7 +17,7 @@ Verdicts (:data:`VERDICTS`) for a model significantly below chance:
 
 * *consistent with letter bias*: its letters are significantly non-uniform, its most-predicted
   letter is over-predicted relative to the gold answers, and the bias-expected accuracy is below
-  chance and inside the accuracy's exact (Clopper-Pearson) 95% interval. "Consistent", not
+  chance and inside the accuracy's exact (Clopper-Pearson) interval at 1 - alpha (95%). "Consistent", not
   "explained": the interval's width (printed) bounds how closely the guesser matches;
 * *not explained by letter bias*: the bias-expected accuracy is at or above chance (bias cannot
   produce the deficit), or outside the accuracy's interval (the accuracy differs significantly
@@ -44,7 +44,7 @@ from helpers.experiments.task_contrast.views import (
     require,
     short_model_name,
 )
-from helpers.render.numbers import p_text
+from helpers.render.numbers import p_text, setting_percent
 
 VERDICTS = (
     "not significantly below chance",
@@ -110,7 +110,7 @@ def letter_diagnosis(
     """One row per model (smallest first) with the tests of the module docstring.
 
     Columns: ``model_id, model, n_params, n_items, n_correct, accuracy, accuracy_low,
-    accuracy_high`` (Clopper-Pearson 95%), ``chance``, ``p_below, p_below_holm, chi2,
+    accuracy_high`` (Clopper-Pearson at 1 - ``alpha``: 95%), ``chance``, ``p_below, p_below_holm, chi2,
     letters_p, letters_p_holm, n_tests, top_letter, top_predicted_share, top_gold_share,
     bias_expected_accuracy, majority_letter, majority_accuracy`` (always the gold-most-common
     letter, chosen on these items) and ``verdict`` (one of :data:`VERDICTS`).
@@ -126,7 +126,7 @@ def letter_diagnosis(
         predicted = model_items["predicted"].to_numpy(dtype=np.int64)  # [n_items]
         gold = model_items["gold"].to_numpy(dtype=np.int64)  # [n_items]
         correct = model_items["correct"].to_numpy(dtype=bool)
-        test = binomial_vs_chance(int(correct.sum()), correct.size, chance, "less")
+        test = binomial_vs_chance(int(correct.sum()), correct.size, chance, "less", confidence=1 - alpha)
         chi2, letters_p = letter_uniformity(predicted, len(labels), seed)
         predicted_share = np.bincount(predicted, minlength=len(labels)) / predicted.size
         gold_share = np.bincount(gold, minlength=len(labels)) / gold.size
@@ -255,7 +255,8 @@ def letter_verdict_markdown(diagnosis: pd.DataFrame, alpha: float = ALPHA, findi
     if len(explained) == len(below):
         head = (
             "**Verdict: supported.** Every model significantly below chance is consistent with letter bias (a "
-            "guesser with its letter preferences and no knowledge scores within its 95% interval):"
+            f"guesser with its letter preferences and no knowledge scores within its {setting_percent(1 - alpha)} "
+            "interval):"
         )
     elif len(refuted) == len(below):
         head = "**Verdict: refuted.** Models are significantly below chance, but letter bias does not account for it:"
