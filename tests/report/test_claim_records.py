@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,8 @@ from helpers.analysis.verdicts import InferenceError
 from helpers.experiments.published_pythia import claim4a
 from helpers.experiments.swap.verdict import collapse_sentence, collapse_table
 from helpers.infra.store import ResultStore, StoreStack
-from helpers.report.claims.evidence import Evidence
+from helpers.report.claims.evidence import Evidence, FamilyRuns
+from helpers.report.claims.knowledge import illustration_claim2
 from helpers.report.claims.scaling import published_arithmetic_parts
 from helpers.report.claims.swap import collapse_parts
 
@@ -410,6 +412,11 @@ def test_a_two_model_family_renders_its_change_and_why_there_is_no_trend():
     paired = _trend_level(**change, paired_n=20, mcnemar_p=0.625)
     assert "(paired by item, 20 items, Newcombe 95%, exact McNemar p = 0.625); level" in wording.detail(paired)
     assert words.no_trend_reason(paired) == "pythia has 8 model sizes: no trend from fewer than 3"
+    # the key number gives the change too, never a slope through two points
+    assert words.trend_level_key([independent, _trend_level()]) == (
+        "per family: pythia change -10.0 pts [-30.9, +11.6] pts (two models, no slope), levels 20.6%–24.6%; "
+        "pythia +1.4 pts/decade [-0.1, +3.0] pts, levels 20.6%–24.6%"
+    )
 
 
 def _model(label, family, accuracy, significant, norm_significant=False, p=0.01) -> Part:
@@ -536,3 +543,18 @@ def test_peak_drop_line_by_hand():
         "then -1.9 pts [-4.0, +0.2] to opt-66b (two-proportion test p = 0.073): a fall within sampling noise."
     )
     assert peak_drop_line(_rank_trend()) is None  # no peak before the largest model
+
+
+def test_claim_2_illustration_shows_only_the_study_format_0_shot():
+    # its words say "full text, 0-shot": a 5-shot run of the same kind must not be counted among the models shown
+    def table(model, k, n=40):
+        return pd.DataFrame({"model_id": model, "correct": [True] * k + [False] * (n - k), "correct_norm": False})
+
+    runs = [
+        FamilyRuns("offline", "smollm2", "knowledge_fulltext", 0, "mmlu", (table("zero-shot-model", 2),)),
+        FamilyRuns("offline", "smollm2", "knowledge_fulltext", 5, "mmlu", (table("five-shot-model", 30),)),
+    ]
+    evidence = SimpleNamespace(illustration_runs=lambda kind, minimum=2: runs if minimum <= 1 else [])
+    text = illustration_claim2(evidence)
+    assert "Holm across the 1 model" in text and "zero-shot-model: acc 5.0%" in text
+    assert "five-shot-model" not in text

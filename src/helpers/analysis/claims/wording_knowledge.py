@@ -86,13 +86,19 @@ def no_trend_reason(part: Part) -> str | None:
     return f"{part.label} has {part.n} model sizes: no trend from fewer than {MIN_MODELS}"
 
 
+def _trend_key(part: Part) -> str:
+    levels = f"levels {pct(part.get('level_low'))}–{pct(part.get('level_high'))}"
+    if no_trend_reason(part):  # two sizes: the change between them, never a slope through two points
+        change = f"{points(part.get('change'))} {interval(part.get('change_low'), part.get('change_high'), 'pts')}"
+        return f"{part.label} change {change} (two models, no slope), {levels}"
+    return f"{part.label} {points(part.estimate)}/decade {interval(part.low, part.high, 'pts')}, {levels}"
+
+
 def trend_level_key(parts) -> str:
-    """Claim 1's key number: per family the slope per decade with its 95% interval and the range of levels."""
-    return "slope per decade: " + "; ".join(
-        f"{part.label} {points(part.estimate)}/decade {interval(part.low, part.high, 'pts')}, "
-        f"levels {pct(part.get('level_low'))}–{pct(part.get('level_high'))}"
-        for part in parts
-    )
+    """Claim 1's key number: per family the slope per decade with its 95% interval and the range of levels (a
+    family of fewer than ``MIN_MODELS`` sizes: its change between the two, as its detail line gives it)."""
+    head = "slope per decade: " if not any(map(no_trend_reason, parts)) else "per family: "
+    return head + "; ".join(map(_trend_key, parts))
 
 
 def trend_level_test() -> str:

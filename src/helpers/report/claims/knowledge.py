@@ -282,8 +282,6 @@ def claim2(evidence: Evidence) -> ClaimResult:
 
 def illustration_claim2(evidence: Evidence) -> str | None:
     """The same test on the stand-in models shown, Holm across all of them (one family: the models shown)."""
-    if evidence.profile_name in ("small", "paper"):
-        return None
     rows = [
         {
             "model": str(t["model_id"].iloc[0]),
@@ -292,7 +290,9 @@ def illustration_claim2(evidence: Evidence) -> str | None:
             "k_norm": int(t["correct_norm"].sum()),
             "n": len(t),
         }
-        for runs in evidence.runs(evidence.profile_name, "knowledge_fulltext", pythia_opt_only=False)
+        # the study's format, as its words say ("full text, 0-shot"); any number of models (a family of one is shown)
+        for runs in evidence.illustration_runs("knowledge_fulltext", minimum=1)
+        if runs.shots == 0
         for t in runs.tables
     ]
     return words.chance_illustration(ILLUSTRATION, chance_parts(pd.DataFrame(rows))) if rows else None
