@@ -46,6 +46,21 @@ def test_standard_errors_of_the_mmlu_test_set():
     text = standard_errors_entry()
     assert "mean of 57 subject accuracies" in text and "(14,042 items in" in text
     assert "Σ 1/n_s = 9,528." in text
+    assert "(about 0.44\n  points at 25%, against 0.37 for a pooled proportion of 14,042 items)" in text
+
+
+def test_the_trends_entry_simulates_at_the_margin_it_prints(monkeypatch):
+    # the rates printed beside "±m point per decade" must be the rates of a simulation at m
+    seen = []
+
+    def spy(**kwargs):
+        seen.append(kwargs["margin"])
+        return simulate_flat_family(**kwargs)
+
+    monkeypatch.setattr("helpers.report.methods_page.simulate_flat_family", spy)
+    monkeypatch.setattr("helpers.report.methods_page.FLAT_MARGIN", 0.02)
+    text = trends_entry(reps=20, seed=7)
+    assert seen == [0.02] and "interval lies within ±2 point per decade" in text
 
 
 def test_the_trends_entry_prints_the_simulations_rates_replicates_and_seed():
@@ -112,6 +127,9 @@ def test_margins_of_the_published_pythia_and_opt_data():
     text = margins_entry()
     assert "published data (7–8 models, 1,064 items each)" in text
     assert "2.2 decades from Pythia-70M to 12B" in text and "(± 2.4 points)" in text
+    # the WLS slopes' standard errors are 0.63 (Pythia) and 0.64 (OPT) points per decade: TOST power at ±1 is 0
+    assert "standard error is about 0.6 points\n  per decade" in text
+    assert "flat at ±1 point per decade is at most\n  0%:" in text
 
 
 def test_the_beyond_data_entry_counts_a_made_up_collection():

@@ -29,7 +29,20 @@ from scipy import stats
 
 from helpers.analysis.verdicts import InferenceError, as_binary, as_finite, same_length
 
-__all__ = ["Slope", "MIN_MODELS", "item_floor", "wls_slope", "model_slope", "item_slope", "slope_equivalence"]
+__all__ = [
+    "Slope",
+    "FLAT_MARGIN",
+    "MIN_MODELS",
+    "item_floor",
+    "wls_slope",
+    "model_slope",
+    "item_slope",
+    "slope_equivalence",
+]
+
+FLAT_MARGIN = 0.01
+"""The "flat" margin of :func:`slope_equivalence` (proportion per decade of parameters: within ±1 point per decade),
+used by claim 1, the scaling chapter's published verdict and the flat-family simulation."""
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ The methods page prints these rates (``helpers.report.methods_page``) and the te
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from helpers.analysis.trend import Slope, item_slope, slope_equivalence
+from helpers.analysis.published import MMLU_MATH_SIZES
+from helpers.analysis.trend import FLAT_MARGIN, Slope, item_slope, slope_equivalence
 from helpers.analysis.verdicts import InferenceError
 
 __all__ = ["FlatFamilySimulation", "PYTHIA_SIZES", "clustered_slope", "simulate_flat_family"]
@@ -29,11 +29,10 @@ __all__ = ["FlatFamilySimulation", "PYTHIA_SIZES", "clustered_slope", "simulate_
 PYTHIA_SIZES = (7.0e7, 1.6e8, 4.1e8, 1.0e9, 1.4e9, 2.8e9, 6.9e9, 1.2e10)  # the 8 standard Pythia sizes
 SEED = 19
 REPS = 1000
-N_ITEMS = 1064  # the study's MMLU-math test items
+N_ITEMS = sum(MMLU_MATH_SIZES.values())  # the study's MMLU-math test items (1,064)
 SCATTER = 0.015  # models' standard deviation around the line (proportion)
 ITEM_SPREAD = 0.15  # items' standard deviation of difficulty (proportion)
 LEVEL = 0.23  # the family's accuracy (proportion)
-MARGIN = 0.01  # the "flat" margin (proportion per decade) of the equivalence test
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,7 @@ class FlatFamilySimulation:
     n_models: int
     n_items: int
     scatter: float
+    margin: float
     model_level_rate: float
     item_clustered_rate: float
 
@@ -75,13 +75,19 @@ def clustered_slope(correct: np.ndarray, x: np.ndarray, n_models: int) -> Slope:
 
 
 def simulate_flat_family(
-    reps: int = REPS, seed: int = SEED, sizes=PYTHIA_SIZES, n_items: int = N_ITEMS, scatter: float = SCATTER
+    reps: int = REPS,
+    seed: int = SEED,
+    sizes=PYTHIA_SIZES,
+    n_items: int = N_ITEMS,
+    scatter: float = SCATTER,
+    margin: float = FLAT_MARGIN,
 ) -> FlatFamilySimulation:
     """Simulate ``reps`` flat families (seeded) and count the fits that call them rising or falling.
 
     Each replicate draws each item's difficulty (sd :data:`ITEM_SPREAD`) and each model's offset (sd
     ``scatter``) around accuracy :data:`LEVEL`, then every (model, item) outcome. ``sizes``: parameter
-    counts of the models. Takes about a second per 100 replicates.
+    counts of the models; ``margin``: the equivalence test's "flat" margin (proportion per decade). Takes about
+    1 s per 1,000 replicates.
     """
     if reps < 1 or n_items < 1 or len(sizes) < 3:
         raise InferenceError(f"need reps >= 1, n_items >= 1 and 3+ sizes; got {reps}, {n_items}, {len(sizes)}.")
@@ -91,15 +97,11 @@ def simulate_flat_family(
     log_x = np.log10(x)
     items = np.tile(np.arange(n_items), sizes.size)
     model_level = clustered = 0
-    gc.freeze()
-    try:
-        for _ in range(reps):
-            ability = rng.normal(0.0, ITEM_SPREAD, n_items)
-            model = rng.normal(0.0, scatter, sizes.size)
-            p = np.clip(LEVEL + model[:, None] + ability[None, :], 0.0, 1.0)
-            correct = (rng.random(p.shape) < p).astype(int).ravel()
-            model_level += slope_equivalence(item_slope(correct, x, items), MARGIN) in ("rising", "falling")
-            clustered += slope_equivalence(clustered_slope(correct, log_x, sizes.size), MARGIN) in ("rising", "falling")
-    finally:
-        gc.unfreeze()
-    return FlatFamilySimulation(reps, seed, sizes.size, n_items, scatter, model_level / reps, clustered / reps)
+    for _ in range(reps):
+        ability = rng.normal(0.0, ITEM_SPREAD, n_items)
+        model = rng.normal(0.0, scatter, sizes.size)
+        p = np.clip(LEVEL + model[:, None] + ability[None, :], 0.0, 1.0)
+        correct = (rng.random(p.shape) < p).astype(int).ravel()
+        model_level += slope_equivalence(item_slope(correct, x, items), margin) in ("rising", "falling")
+        clustered += slope_equivalence(clustered_slope(correct, log_x, sizes.size), margin) in ("rising", "falling")
+    return FlatFamilySimulation(reps, seed, sizes.size, n_items, scatter, margin, model_level / reps, clustered / reps)

@@ -36,9 +36,10 @@ from helpers.analysis.obsscaling import (
     mmlu_subject_sizes,
     read_benchmark,
 )
+from helpers.analysis.power import power_flat
 from helpers.analysis.published import load_published
-from helpers.analysis.trend import MIN_MODELS, model_slope
-from helpers.analysis.trend_simulation import simulate_flat_family
+from helpers.analysis.trend import FLAT_MARGIN, MIN_MODELS, model_slope
+from helpers.analysis.trend_simulation import REPS, SEED, simulate_flat_family
 from helpers.analysis.verdicts import ALPHA
 from helpers.core.tasks.arithmetic import FILES as ARITHMETIC_FILES
 from helpers.core.tasks.mmlu import CHANCE, LETTERS, MATH_SUBJECTS, load_split
@@ -47,7 +48,7 @@ from helpers.experiments.swap.verdict import COLLAPSE_MARGIN
 from helpers.infra.paths import DATA_DIR
 from helpers.render.numbers import param_label, setting_percent, setting_points
 from helpers.report.claims.evidence import published_mmlu_accuracies
-from helpers.report.claims.knowledge import CLAIMED_BAND, FLAT_MARGIN, LEVEL_MARGIN
+from helpers.report.claims.knowledge import CLAIMED_BAND, LEVEL_MARGIN
 from helpers.report.claims.loss_fall import CLAIMED_FALL, FALL_MARGIN
 
 __all__ = [
@@ -180,9 +181,10 @@ def tasks_entries(data_dir: Path = DATA_DIR) -> str:
     )
 
 
-def trends_entry(reps: int = 1000, seed: int = 19) -> str:
-    """The "Trends are slopes" entry; runs the flat-family simulation (``reps`` replicates, about 1 s per 1,000)."""
-    sim = simulate_flat_family(reps=reps, seed=seed)
+def trends_entry(reps: int = REPS, seed: int = SEED) -> str:
+    """The "Trends are slopes" entry; runs the flat-family simulation (``reps`` replicates, about 1 s per 1,000)
+    at the claims' flat margin, which the entry prints beside its rates."""
+    sim = simulate_flat_family(reps=reps, seed=seed, margin=FLAT_MARGIN)
     return (
         "Trends are slopes, and models are a sample too\n"
         ': "Flat across scale" is judged on the slope of accuracy against log10(parameters)\n'
@@ -203,7 +205,7 @@ def trends_entry(reps: int = 1000, seed: int = 19) -> str:
         'Newcombe interval and the words "no trend from\n'
         f'  {number_word(MIN_MODELS - 1)} models". The slope is *flat* only when its '
         f"{setting_percent(1 - 2 * ALPHA)} interval "
-        f"lies within ±{100 * FLAT_MARGIN:g} point per decade of\n"
+        f"lies within ±{100 * sim.margin:g} point per decade of\n"
         f"  parameters; *rising* or *falling* when its {setting_percent(1 - ALPHA)} interval excludes zero. "
         "The published "
         "arithmetic\n  trend uses pooled variances (equal weights) for the same reason.\n"
@@ -240,6 +242,7 @@ def margins_entry(published: pd.DataFrame | None = None) -> str:
         for family, group in data.groupby("family")
     }
     ses = np.array([100 * fit.se for fit in fits.values()])
+    power = max(power_flat(fit.se, FLAT_MARGIN, fit.df, alpha=ALPHA) for fit in fits.values())
     models = [fit.n_models for fit in fits.values()]
     model_span = str(min(models)) if min(models) == max(models) else f"{min(models)}–{max(models)}"
     level, slope = setting_points(LEVEL_MARGIN), setting_points(FLAT_MARGIN)
@@ -265,8 +268,9 @@ def margins_entry(published: pd.DataFrame | None = None) -> str:
         "  (`helpers.analysis.power.power_flat`) and, when inconclusive, the minimum detectable slope. On the\n"
         f"  published data ({model_span} models, {n:,} items each) the slope's standard error is about "
         f"{_span(ses.min(), ses.max())} points\n"
-        f"  per decade, so a truly flat family would almost never be called flat at ±{slope} point per decade: the\n"
-        '  published data can show a rise, not flatness; a "flat" verdict needs more models or items.\n'
+        f"  per decade, so the power to call a truly flat family flat at ±{slope} point per decade is at most\n"
+        f'  {about_percent(power)}: the published data can show a rise, not flatness; a "flat" verdict needs more '
+        "models or items.\n"
     )
 
 

@@ -30,12 +30,11 @@ from helpers.analysis import published as reference
 from helpers.analysis.baselines import baseline_table
 from helpers.analysis.inference import chance_family
 from helpers.analysis.power import mde_slope
-from helpers.analysis.trend import slope_equivalence, wls_slope
+from helpers.analysis.trend import FLAT_MARGIN, slope_equivalence, wls_slope
 from helpers.analysis.verdicts import ALPHA
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.scaling.views import ScalingViewError
 
-FLAT_MARGIN = 0.01  # proportion per decade of parameters: "flat" within +-1 point per decade
 MMLU_MATH_PATTERN = (
     "hendrycksTest-(" + "|".join(task.removeprefix("hendrycksTest-") for task in reference.MMLU_MATH_SIZES) + ")"
 )

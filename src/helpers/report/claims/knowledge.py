@@ -38,7 +38,7 @@ from helpers.analysis.claims import wording_knowledge as words
 from helpers.analysis.claims.records import Part
 from helpers.analysis.inference import binomial_vs_chance, mcnemar_change
 from helpers.analysis.power import mde_one_proportion, mde_slope, power_flat
-from helpers.analysis.trend import MIN_MODELS, Slope, item_slope, model_slope, slope_equivalence
+from helpers.analysis.trend import FLAT_MARGIN, MIN_MODELS, Slope, item_slope, model_slope, slope_equivalence
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.report.claims.below_chance import (
@@ -57,7 +57,6 @@ CLAIM_1 = "MMLU-math accuracy is flat across scale at 19–20%"
 CLAIM_2 = "MMLU-math accuracy is below the 25% of chance"
 CLAIMED_BAND = (0.19, 0.20)
 LEVEL_MARGIN = 0.02  # points either side of the band
-FLAT_MARGIN = 0.01  # proportion per decade of parameters
 STUDY_FORMAT = "0-shot, full answer text (hendrycksTest v0), acc"
 
 
