@@ -19,6 +19,7 @@ from helpers.analysis.claims.result import ClaimResult
 from helpers.analysis.obsscaling import Exclusion, mmlu_subjects, read_benchmark, read_emergent
 from helpers.analysis.published import load_published
 from helpers.analysis.verdicts import Verdict, question_word
+from helpers.experiments.beyond import claims as beyond_claims
 from helpers.experiments.beyond import judged, text
 from helpers.infra.paths import REPO_ROOT
 from helpers.report.claims.beyond import claim4c, claim6, claim7
@@ -243,12 +244,15 @@ def test_data_counts_count_models_families_and_arithmetic_models_of_the_file():
         }
     )
     emergent = pd.DataFrame({"model": ["p1", "o1", "z"]})  # z is not in the benchmark file
-    assert text.data_counts(frame, emergent, {"algebra": 100, "anatomy": 135}) == {
+    fulltext = pd.DataFrame({"family": ["pythia", "opt", "opt"], "params": [6.9e9, 1.3e9, 30e9]})
+    assert text.data_counts(frame, emergent, {"algebra": 100, "anatomy": 135}, fulltext) == {
         "obs_models": "4",
         "obs_families": "3",
         "obs_arithmetic_models": "2",
         "pythia_largest": "12B",
         "opt_largest": "66B",
+        "fulltext_pythia_largest": "6.9B",
+        "fulltext_opt_largest": "30B",
         "mmlu_subjects": "2",
         "mmlu_items": "235",
         "arithmetic_n": "2,000",
@@ -266,6 +270,8 @@ def test_data_counts_on_the_shipped_files_match_sources_md():
         "obs_arithmetic_models": "84",
         "pythia_largest": "12B",
         "opt_largest": "66B",
+        "fulltext_pythia_largest": "12B",  # data/reference/lm_eval_published.csv.gz: Pythia to 12B, OPT to 66B
+        "fulltext_opt_largest": "66B",
         "mmlu_subjects": "57",
         "mmlu_items": "14,042",
         "arithmetic_n": "2,000",
@@ -280,8 +286,9 @@ def test_every_count_the_notebook_pastes_is_glued():
     markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
     pasted = set(re.findall(r"\{glue:text\}`([^`:]+)", markdown))
     frame = pd.DataFrame({"model": ["p", "o"], "family": ["Pythia", "OPT"], "params": [1e9, 2e9]})
-    assert pasted == set(text.data_counts(frame, frame[["model"]], {"s": 1}))
-    for typed in ("148", "84 of them", "1,319", "14,042", "2,000", " 57 ", "12B,"):
+    fulltext = frame.assign(family=frame["family"].str.lower())
+    assert pasted == set(text.data_counts(frame, frame[["model"]], {"s": 1}, fulltext))
+    for typed in ("148", "84 of them", "1,319", "14,042", "2,000", " 57 ", "12B,", "to 66B"):
         assert typed not in markdown, typed
 
 
@@ -292,6 +299,7 @@ def test_file_summary_counts_models_without_flops_and_single_model_families():
         "and therefore no FLOPs: they are left out of every chart against compute or tokens, and named where that "
         "happens. 1 families have a single model: they are points in the charts but give no within-family trend."
     )
+    assert "(the 5 largest families above)" in text.file_summary(frame, shown=5)
 
 
 def test_study_range_names_the_three_best_models_up_to_2b():
@@ -397,3 +405,22 @@ def test_standard_error_note_at_chance():
         "At 25%: the unweighted mean's standard error is 0.44 points over 57 subjects and 14,042 items; a pooled "
         "proportion's would be 0.37 points (effective n 9,528)."
     )
+
+
+def test_claim_7_states_the_margin_and_levels_it_tests_with(monkeypatch):
+    # the words follow the constants: a 3-point margin, and at ALPHA 0.10 the TOST reads 80% intervals at 10%
+    monkeypatch.setattr(judged, "GAIN_MARGIN", 0.03)
+    monkeypatch.setattr("helpers.experiments.beyond.claims.ALPHA", 0.10)
+    verdict = beyond_claims.claim7_from(None).verdict
+    assert verdict.margin == "+3 accuracy points per tenfold increase in parameters"
+    assert "minimal when the 80% upper bound < +3 pts per decade (one-sided test at 10%)" in verdict.test
+    assert "(MMLU 5-shot, OPT to 66B)" in verdict.data and "mean of 57 subjects" in verdict.data
+
+
+def test_claim_4c_names_the_sizes_and_orderings_of_its_tests():
+    verdict = claim4c().verdict
+    assert "over all 8! orderings), Holm across 2 families × 4 operations" in verdict.test
+    assert verdict.data.endswith("OPT 125m–66b, Pythia-deduped 70m–12b")
+    assert beyond_claims._size("EleutherAI/pythia-1.4b-deduped") == "1.4b"
+    with pytest.raises(ValueError, match="no size in the model name 'facebook/opt'"):
+        beyond_claims._size("facebook/opt")

@@ -12,8 +12,9 @@ import pytest
 from helpers.analysis.trend_simulation import simulate_flat_family
 from helpers.core.tasks.arithmetic import FILES as ARITHMETIC_FILES
 from helpers.core.tasks.mmlu import MATH_SUBJECTS
+from helpers.render.numbers import setting_billions
 from helpers.report import methods_beyond
-from helpers.report.methods_beyond import beyond_rules_section, beyond_rules_values, billions
+from helpers.report.methods_beyond import beyond_rules_section, beyond_rules_values
 from helpers.report.methods_page import (
     METRICS,
     about_percent,
@@ -328,4 +329,4 @@ def test_the_beyond_rules_of_a_made_up_claim_4c_table():
     assert values["peaks"] == "Pythia at 2.8B; OPT at 1.3B"
     with pytest.raises(ValueError, match="equally many models"):
         beyond_rules_values(table.assign(n_models=[5, 4, 5, 4]))
-    assert billions(2.8e9) == "2.8B"
+    assert setting_billions(2.8e9) == "2.8B"

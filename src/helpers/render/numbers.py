@@ -211,6 +211,11 @@ def listing(items: Sequence[str]) -> str:
 # ----------------------------------------------------------------------------- a setting, as written
 
 
+def setting_billions(n_params: float) -> str:
+    """A size setting in billions as written, no trailing zeros: ``1e9`` -> ``"1B"``, ``2.8e9`` -> ``"2.8B"``."""
+    return f"{n_params / 1e9:g}B"
+
+
 def setting_points(proportion: float) -> str:
     """A setting (a margin, a band, a level) in points, as one would write it, no trailing zeros:
     ``0.19`` -> ``19``, ``0.015`` -> ``1.5``. For measured differences use :func:`points`."""

@@ -18,9 +18,9 @@ from helpers.analysis.power import POWER
 from helpers.analysis.verdicts import ALPHA
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.experiments.beyond import judged
-from helpers.render.numbers import setting_percent, setting_points
+from helpers.render.numbers import setting_billions, setting_percent, setting_points
 
-__all__ = ["TEMPLATE", "billions", "arithmetic_table", "peaks_text", "beyond_rules_values", "beyond_rules_section"]
+__all__ = ["TEMPLATE", "arithmetic_table", "peaks_text", "beyond_rules_values", "beyond_rules_section"]
 
 TEMPLATE = Template(
     """\
@@ -79,11 +79,6 @@ Descriptive fits across families
 )
 
 
-def billions(n_params: float) -> str:
-    """A size in billions, no trailing zeros: ``1e9`` -> ``1B``, ``2.8e9`` -> ``2.8B``."""
-    return f"{n_params / 1e9:g}B"
-
-
 def arithmetic_table() -> pd.DataFrame:
     """Claim 4c's tests (:func:`helpers.experiments.beyond.judged.arithmetic_trends`) with ``peak_params``."""
     emergent = read_emergent(benchmark=read_benchmark())
@@ -95,7 +90,7 @@ def peaks_text(table: pd.DataFrame) -> str:
     """The families and sizes whose accuracy peaks before the largest model: ``Pythia at 2.8B``."""
     drops = table[table["peak_model"] != table["largest"]]
     peaks = dict.fromkeys(
-        f"{family} at {billions(size)}" for family, size in zip(drops["family"], drops["peak_params"])
+        f"{family} at {setting_billions(size)}" for family, size in zip(drops["family"], drops["peak_params"])
     )
     return "; ".join(peaks) if peaks else "none in these data"
 
@@ -112,13 +107,13 @@ def beyond_rules_values(table: pd.DataFrame | None = None) -> dict[str, str]:
         "tost_level": setting_percent(1 - 2 * ALPHA),
         "power": setting_percent(POWER),
         "chance": setting_percent(CHANCE),
-        "level_at": billions(10**judged.LEVEL_AT),
+        "level_at": setting_billions(10**judged.LEVEL_AT),
         "slope_margin": setting_points(judged.SLOPE_MARGIN),
         "level_margin": setting_points(judged.LEVEL_MARGIN),
-        "small_max": billions(judged.SMALL_MAX_PARAMS),
+        "small_max": setting_billions(judged.SMALL_MAX_PARAMS),
         "clear": setting_percent(CHANCE + judged.CLEAR_LIFT),
         "lift": setting_points(judged.CLEAR_LIFT),
-        "gain_min": billions(judged.GAIN_MIN_PARAMS),
+        "gain_min": setting_billions(judged.GAIN_MIN_PARAMS),
         "gain_margin": setting_points(judged.GAIN_MARGIN),
         "arith_models": str(int(sizes[0])),
         "arith_tests": str(len(table)),

@@ -25,14 +25,18 @@ defines the words).
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
+
+from scipy import stats
 
 from helpers.analysis.claims import wording, wording_trends
 from helpers.analysis.claims.records import Part
 from helpers.analysis.claims.result import ClaimResult
-from helpers.analysis.obsscaling import ARITHMETIC_N, ARITHMETIC_SHOTS, effective_n, exclusion_text
-from helpers.analysis.verdicts import Verdict, combine
+from helpers.analysis.obsscaling import ARITHMETIC_N, ARITHMETIC_SHOTS, effective_n, exclusion_text, mmlu_subjects
+from helpers.analysis.verdicts import ALPHA, Verdict, combine
 from helpers.experiments.beyond import judged
+from helpers.render.numbers import param_label, setting_billions, setting_percent, setting_points
 
 __all__ = ["CLAIM_4C", "CLAIM_6", "CLAIM_7", "claim4c", "claim6", "claim7", "claim7_from"]
 
@@ -79,13 +83,32 @@ def pile_part(pile: dict) -> Part:
             ("margin", judged.SLOPE_MARGIN),
             ("excluded", tuple(pile["excluded"])),
         ),
-        level=0.90,
+        level=1 - 2 * ALPHA,
     )
 
 
 def _at_floor(trends) -> bool:
-    """Whether every family's fitted level at 1B has its 95% upper bound below chance + 5 points."""
-    return all(t.level + 1.96 * t.level_se < judged.MMLU_CHANCE + judged.CLEAR_LIFT for t in trends.values())
+    """Whether every family's fitted level at 1B has its (1 - ALPHA) upper bound below chance + CLEAR_LIFT."""
+    z = stats.norm.ppf(1 - ALPHA / 2)
+    return all(t.level + z * t.level_se < judged.MMLU_CHANCE + judged.CLEAR_LIFT for t in trends.values())
+
+
+def _settings() -> dict[str, str]:
+    """The beyond rules' settings as the verdicts write them (levels, margins, sizes: from their constants)."""
+    return {
+        "alpha": setting_percent(ALPHA),
+        "tost": setting_percent(1 - 2 * ALPHA),
+        "slope": setting_points(judged.SLOPE_MARGIN),
+        "level": setting_points(judged.LEVEL_MARGIN),
+        "gain": setting_points(judged.GAIN_MARGIN),
+        "lift": setting_points(judged.CLEAR_LIFT),
+        "chance": setting_percent(judged.MMLU_CHANCE),
+        "threshold": setting_percent(judged.MMLU_CHANCE + judged.CLEAR_LIFT),
+        "level_at": setting_billions(10**judged.LEVEL_AT),
+        "small_max": setting_billions(judged.SMALL_MAX_PARAMS),
+        "gain_min": setting_billions(judged.GAIN_MIN_PARAMS),
+        "subjects": f"{len(mmlu_subjects())}",
+    }
 
 
 def small_part(small, left_out) -> Part:
@@ -121,16 +144,19 @@ def _claim6() -> ClaimResult:
     parts = (pile_part(pile), small_part(small, left_out))
     details = tuple(wording.details(parts))
     code = combine([part.code for part in parts])
+    w = _settings()
     verdict = Verdict(
         code,
         f"{details[0]}. {details[1]}.",
         "(a) difference of model-level WLS trends (weights 1/SE², residual scale floored at 1, t with the smaller "
-        "fit's df), two one-sided tests at 5% against ±2 pts per decade (slope) and ±2 pts at 1B (level); "
-        f"(b) exact binomial test vs 30% (chance 25% + 5 pts), one-sided, n_eff = {effective_n():,.0f}, Holm over "
-        f"the {len(small)} models tested",
-        f"{SOURCE}, MMLU 5-shot, letter format, mean of 57 subjects (SE from subject sizes, each subject at the "
-        "model's aggregate accuracy: per-subject numbers are not published)",
-        margin="(a) ±2 pts per decade and ±2 pts at 1B; (b) 5 pts above chance",
+        f"fit's df), two one-sided tests at {w['alpha']} against ±{w['slope']} pts per decade (slope) and "
+        f"±{w['level']} pts at {w['level_at']} (level); (b) exact binomial test vs {w['threshold']} (chance "
+        f"{w['chance']} + {w['lift']} pts), one-sided, n_eff = {effective_n():,.0f}, Holm over the {len(small)} "
+        "models tested",
+        f"{SOURCE}, MMLU 5-shot, letter format, mean of {w['subjects']} subjects (SE from subject sizes, each subject "
+        "at the model's aggregate accuracy: per-subject numbers are not published)",
+        margin=f"(a) ±{w['slope']} pts per decade and ±{w['level']} pts at {w['level_at']}; (b) {w['lift']} pts "
+        "above chance",
         mde=parts[0].mde if code == "inconclusive" else None,
     )
     return ClaimResult(
@@ -138,7 +164,7 @@ def _claim6() -> ClaimResult:
         CLAIM_6,
         verdict,
         wording.question_key(*parts),
-        f"published: RWKV-4, Pythia, {len(small)} decoder-only models ≤ 2B",
+        f"published: RWKV-4, Pythia, {len(small)} decoder-only models ≤ {w['small_max']}",
         details,
         question=True,
         parts=parts,
@@ -186,36 +212,49 @@ def claim7_from(published) -> ClaimResult:
                     ("format_name", part["format_name"]),
                     ("note", trend.note),
                 ),
-                level=0.90,
+                level=1 - 2 * ALPHA,
             )
         )
     details = wording.details(records)
     code = combine([part.code for part in records])
     mdes = [part.mde for part in records if part.code == "inconclusive" and math.isfinite(part.mde)]
+    w = _settings()
+    letter_opt = judged.benchmark().query("family == 'OPT'")["params"].max()
     verdict = Verdict(
         code,
         "; ".join(details),
-        "per family and format, model-level WLS slope of MMLU on log10 parameters from 1B up (weights 1/SE², "
-        "residual scale floored at 1, t intervals); minimal when the 90% upper bound < +2 pts per decade "
-        "(one-sided test at 5%), not minimal when the 90% lower bound > +2 pts",
-        f"letter: {SOURCE} (MMLU 5-shot, OPT to 66B); full text: published lm-evaluation-harness hendrycksTest v0, "
-        "0-shot (the study's format), unweighted mean of 57 subjects, SE from each subject's accuracy and size",
-        margin="+2 accuracy points per tenfold increase in parameters",
+        f"per family and format, model-level WLS slope of MMLU on log10 parameters from {w['gain_min']} up (weights "
+        f"1/SE², residual scale floored at 1, t intervals); minimal when the {w['tost']} upper bound < +{w['gain']} "
+        f"pts per decade (one-sided test at {w['alpha']}), not minimal when the {w['tost']} lower bound > "
+        f"+{w['gain']} pts",
+        f"letter: {SOURCE} (MMLU 5-shot, OPT to {param_label(letter_opt)}); full text: published "
+        "lm-evaluation-harness hendrycksTest v0, 0-shot (the study's format), unweighted mean of "
+        f"{w['subjects']} subjects, SE from each subject's accuracy and size",
+        margin=f"+{w['gain']} accuracy points per tenfold increase in parameters",
         mde=max(mdes) if code == "inconclusive" and mdes else None,
-        mde_unit="points per decade away from the +2-point margin (one-sided test at 5%)",
+        mde_unit=f"points per decade away from the +{w['gain']}-point margin (one-sided test at {w['alpha']})",
     )
     return ClaimResult(
         "7",
         CLAIM_7,
         verdict,
         wording.slope_key(records),
-        "published: Pythia and OPT ≥ 1B, letter and full-text MMLU",
+        f"published: Pythia and OPT ≥ {w['gain_min']}, letter and full-text MMLU",
         tuple(details),
         parts=tuple(records),
     )
 
 
 # ----------------------------------------------------------------------------- claim 4c
+
+
+def _size(model: str) -> str:
+    """A model's size as its hub name writes it: ``facebook/opt-125m`` -> ``125m``,
+    ``EleutherAI/pythia-12b-deduped`` -> ``12b``."""
+    found = re.search(r"-(\d+(?:\.\d+)?[mb])(?:-deduped)?$", model)
+    if found is None:
+        raise ValueError(f"no size in the model name {model!r}; expected e.g. 'facebook/opt-125m'.")
+    return found.group(1)
 
 
 def arithmetic_part(row) -> Part:
@@ -262,16 +301,22 @@ def _claim4c() -> ClaimResult:
     table, excluded = judged.arithmetic_trends()
     parts = tuple(arithmetic_part(row) for _, row in table.iterrows())
     details = wording.details(parts) + ([exclusion_text(excluded)] if excluded else [])
+    orderings = "/".join(f"{n}!" for n in sorted(set(table["n_models"]), reverse=True))
+    ranges = ", ".join(
+        f"{family}{'-deduped' if family == 'Pythia' else ''} {_size(rows['smallest'].iloc[0])}–"
+        f"{_size(rows['largest'].iloc[0])}"
+        for family, rows in table.groupby("family", sort=True)
+    )
     verdict = Verdict(
         combine([part.code for part in parts]),
         "; ".join(details),
-        "exact Spearman rank correlation of accuracy with log10 parameters (permutation p-value over all 8! "
-        "orderings), Holm across 2 families × 4 operations; weighted slope per decade beside it (Agresti-Coull "
-        "SE, residual scale floored at 1); peak-to-largest drops by an unpaired two-proportion test",
+        "exact Spearman rank correlation of accuracy with log10 parameters (permutation p-value over all "
+        f"{orderings} orderings), Holm across {table['family'].nunique()} families × {table['operation'].nunique()} "
+        "operations; weighted slope per decade beside it (Agresti-Coull SE, residual scale floored at 1); "
+        "peak-to-largest drops by an unpaired two-proportion test",
         f"{ARITHMETIC_SOURCE} of GPT-3 arithmetic (`arithmetic_2da/3da/3ds/2dm`, "
-        f"{ARITHMETIC_SHOTS}), {ARITHMETIC_N:,} items per task (assumed: the task's full test set); OPT 125m–66b, "
-        "Pythia-deduped 70m–12b",
-        margin="a significant monotone increase at 5% after Holm",
+        f"{ARITHMETIC_SHOTS}), {ARITHMETIC_N:,} items per task (assumed: the task's full test set); {ranges}",
+        margin=f"a significant monotone increase at {setting_percent(ALPHA)} after Holm",
     )
     return ClaimResult(
         "4c",

@@ -24,6 +24,8 @@ from helpers.analysis.obsscaling import (
     mmlu_subjects,
 )
 from helpers.analysis.verdicts import question_word
+from helpers.experiments.beyond import judged
+from helpers.experiments.beyond.views import FAMILIES_SHOWN
 from helpers.render.numbers import param_label
 
 __all__ = [
@@ -45,15 +47,23 @@ PILE_PART = "(a)"
 """The label of claim 6's part comparing RWKV-4 with Pythia (:func:`~helpers.experiments.beyond.claims.pile_part`)."""
 
 
-def data_counts(frame: pd.DataFrame, emergent: pd.DataFrame, subjects: dict[str, int] | None = None) -> dict[str, str]:
+def data_counts(
+    frame: pd.DataFrame,
+    emergent: pd.DataFrame,
+    subjects: dict[str, int] | None = None,
+    fulltext: pd.DataFrame | None = None,
+) -> dict[str, str]:
     """The counts the chapter's markdown cells paste, as text (``{glue:text}`` keys -> values).
 
     ``frame``: the benchmark file (:func:`~helpers.analysis.obsscaling.read_benchmark`, one row per model,
     columns ``model``, ``family``, ``params``); ``emergent``: the arithmetic file
     (:func:`~helpers.analysis.obsscaling.read_emergent`, one row per model); ``subjects``: MMLU test items per
-    subject (None: :func:`~helpers.analysis.obsscaling.mmlu_subjects`). Keys: ``obs_models`` and ``obs_families``
+    subject (None: :func:`~helpers.analysis.obsscaling.mmlu_subjects`); ``fulltext``: the published full-text MMLU
+    (columns ``family`` in lower case, ``params``; None: :func:`~helpers.experiments.beyond.judged.fulltext_mmlu`).
+    Keys: ``obs_models`` and ``obs_families``
     (the benchmark file), ``obs_arithmetic_models`` (models of the benchmark file with arithmetic results),
     ``pythia_largest`` and ``opt_largest`` (the largest model of each family in the file, e.g. ``"12B"``),
+    ``fulltext_pythia_largest`` and ``fulltext_opt_largest`` (the same in the published full-text results),
     ``mmlu_subjects`` and ``mmlu_items`` (the MMLU test set), ``arithmetic_n`` (items per arithmetic task,
     :data:`~helpers.analysis.obsscaling.ARITHMETIC_N`), ``gsm8k_n`` (GSM8K's test problems,
     :data:`~helpers.analysis.obsscaling.GSM8K_N`).
@@ -61,12 +71,16 @@ def data_counts(frame: pd.DataFrame, emergent: pd.DataFrame, subjects: dict[str,
     subjects = mmlu_subjects() if subjects is None else subjects
     arithmetic = emergent.loc[emergent["model"].isin(frame["model"]), "model"].nunique()
     largest = frame.groupby("family")["params"].max()
+    fulltext = judged.fulltext_mmlu() if fulltext is None else fulltext
+    fulltext_largest = fulltext.groupby("family")["params"].max()
     return {
         "obs_models": f"{len(frame)}",
         "obs_families": f"{frame['family'].nunique()}",
         "obs_arithmetic_models": f"{arithmetic}",
         "pythia_largest": param_label(largest["Pythia"]),
         "opt_largest": param_label(largest["OPT"]),
+        "fulltext_pythia_largest": param_label(fulltext_largest["pythia"]),
+        "fulltext_opt_largest": param_label(fulltext_largest["opt"]),
         "mmlu_subjects": f"{len(subjects)}",
         "mmlu_items": f"{sum(subjects.values()):,}",
         "arithmetic_n": f"{ARITHMETIC_N:,}",
@@ -74,14 +88,16 @@ def data_counts(frame: pd.DataFrame, emergent: pd.DataFrame, subjects: dict[str,
     }
 
 
-def file_summary(frame: pd.DataFrame) -> str:
+def file_summary(frame: pd.DataFrame, shown: int = FAMILIES_SHOWN) -> str:
     """What the benchmark file holds: models, families, models without FLOPs, single-model families.
 
-    ``frame``: the benchmark file (columns ``family``, ``flops``; NaN FLOPs where the tokens are unknown).
+    ``frame``: the benchmark file (columns ``family``, ``flops``; NaN FLOPs where the tokens are unknown);
+    ``shown``: how many of the largest families the table above it lists.
     """
     no_flops = frame[frame["flops"].isna()]
     return (
-        f"The file holds {len(frame)} models in {frame['family'].nunique()} families (the 12 largest families above). "
+        f"The file holds {len(frame)} models in {frame['family'].nunique()} families (the {shown} largest families "
+        "above). "
         f"{len(no_flops)} models have no training tokens and therefore no FLOPs: they are left out of every chart "
         f"against compute or tokens, and named where that happens. "
         f"{(frame['family'].value_counts() == 1).sum()} families have a single model: they are points in the "

@@ -74,6 +74,10 @@ def landscape(frame: pd.DataFrame, families, x_axis: str, benchmark: str) -> tup
     return out, excluded
 
 
+FAMILIES_SHOWN = 12
+"""How many of the largest families the chapter's first table lists (``family_counts(frame).head(FAMILIES_SHOWN)``)."""
+
+
 def family_counts(frame: pd.DataFrame) -> pd.DataFrame:
     """Families with their model counts and size range, largest family first."""
     grouped = frame.groupby("family").agg(
