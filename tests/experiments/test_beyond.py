@@ -329,7 +329,8 @@ def test_pile_lines_take_claim_6a_word_from_its_record():
         ),
         "excluded": [],
     }
-    result6 = _result("6", "not reproduced", parts=(Part("trend_difference", "(a)", "not reproduced"),))
+    part = Part("trend_difference", "(a)", "not reproduced", extra=(("at_floor", False),))
+    result6 = _result("6", "not reproduced", parts=(part,))
     assert text.pile_lines(pile, result6).split("\n") == [
         "- **RWKV**: slope +1.2 points per decade, 90% [-0.4, +2.8]; level at 1B 26.2% ± 1.0% (scale 1.3).",
         "- **RWKV-4 minus Pythia**: slope +0.3 points, 90% [-1.0, +1.6], 5 df: **equivalent** within ±2 points.",
@@ -338,6 +339,13 @@ def test_pile_lines_take_claim_6a_word_from_its_record():
         '- Claim 6a: **not supported** (equivalent trends and levels contradict "a property of decoder-only '
         'architectures").',
     ]
+    # at the chance floor the chapter says what the equivalence cannot show, as the claims table does
+    floor = Part("trend_difference", "(a)", "not reproduced", extra=(("at_floor", True),))
+    assert text.pile_lines(pile, _result("6", "not reproduced", parts=(floor,))).split("\n")[-1] == (
+        '- Claim 6a: **not supported** (equivalent trends and levels contradict "a property of decoder-only '
+        'architectures"; both at the 25% floor: the same plateau is what (a) asks, but it cannot show that the '
+        "two architectures would also agree off the floor)."
+    )
     with pytest.raises(ValueError, match=r"no part '\(a\)'"):
         text.pile_lines(pile, _result("6", "reproduced", parts=(Part("above_chance", "(b)", "reproduced"),)))
 
@@ -346,6 +354,8 @@ def test_claim_6a_word_from_the_record_is_the_rule_on_the_chapter_data():
     pile = judged.rwkv_vs_pythia(judged.benchmark())
     last = text.pile_lines(pile, claim6()).split("\n")[-1]
     assert last.startswith(f"- Claim 6a: **{question_word(judged.pile_code(pile['slope'], pile['level']))}** (")
+    # on the shipped data, by hand: slope and level equivalent, both families' levels at the floor
+    assert last.startswith("- Claim 6a: **not supported** (") and "both at the 25% floor" in last
 
 
 def test_small_summary_counts_models_above_30_percent():

@@ -12,10 +12,11 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from helpers.analysis.claims.records import Part
-from helpers.analysis.obsscaling import exclusion_text
+from helpers.analysis.obsscaling import MMLU_CHANCE, exclusion_text
 from helpers.render.numbers import interval, p_text, pct, points, points_interval
 
 __all__ = [
+    "floor_caveat",
     "model_name",
     "rank_trend",
     "peak_drop_line",
@@ -75,17 +76,22 @@ def peak_drop_line(part: Part) -> str | None:
     )
 
 
+def floor_caveat(part: Part) -> str | None:
+    """What claim 6(a)'s record cannot show when both families sit at the chance floor (its ``at_floor``), or None."""
+    if not part.get("at_floor"):
+        return None
+    return (
+        f"both at the {pct(MMLU_CHANCE, 0)} floor: the same plateau is what {part.label} asks, but it cannot show "
+        "that the two architectures would also agree off the floor"
+    )
+
+
 def trend_difference(part: Part, judged: bool = True) -> str:
     """Claim 6(a)'s line: first minus second family (``models``), slope per decade and level at 1B with their
     90% intervals and codes against the margins, each family's fitted level, the floor caveat, the models left out."""
     first, second = part.models
     short_first, short_second = part.get("names")
-    floor = (
-        " (both at the 25% floor: the same plateau is what (a) asks, but it cannot show that the two "
-        "architectures would also agree off the floor)"
-        if part.get("at_floor")
-        else ""
-    )
+    floor = f" ({floor_caveat(part)})" if part.get("at_floor") else ""
     return (
         f"{part.label} {first} ({part.get('n_first')} Pile models) minus {second} ({part.get('n_second')}), "
         f"letter-format MMLU: slope {points(part.estimate)} per decade, {100 * part.level:g}% "

@@ -11,8 +11,10 @@ parameters in plain counts. Verdict words come from the claims' records
 from __future__ import annotations
 
 import pandas as pd
+from scipy import stats
 
 from helpers.analysis.claims.result import ClaimResult
+from helpers.analysis.claims.wording_trends import floor_caveat
 from helpers.analysis.obsscaling import (
     ARITHMETIC_N,
     GSM8K_N,
@@ -23,10 +25,10 @@ from helpers.analysis.obsscaling import (
     mmlu_subject_sizes,
     mmlu_subjects,
 )
-from helpers.analysis.verdicts import question_word
+from helpers.analysis.verdicts import ALPHA, question_word
 from helpers.experiments.beyond import judged
 from helpers.experiments.beyond.views import FAMILIES_SHOWN
-from helpers.render.numbers import param_label
+from helpers.render.numbers import param_label, setting_billions, setting_percent
 
 __all__ = [
     "claim7_text",
@@ -137,19 +139,24 @@ def pile_lines(pile: dict, result6: ClaimResult) -> str:
             f"claim {result6.claim_id} has no part {PILE_PART!r} (parts: {[p.label for p in result6.parts]}); "
             "pass claims.claim6()."
         )
+    tost, at = setting_percent(1 - 2 * ALPHA), setting_billions(10**judged.LEVEL_AT)  # the TOST's interval
+    z = stats.norm.ppf(1 - ALPHA / 2)  # the level's two-sided interval, as claim 6 tests it
     trends = [
-        f"- **{name}**: slope {100 * t.slope.slope:+.1f} points per decade, 90% [{100 * t.slope.low90:+.1f}, "
-        f"{100 * t.slope.high90:+.1f}]; level at 1B {t.level:.1%} ± {1.96 * t.level_se:.1%} ({t.note})."
+        f"- **{name}**: slope {100 * t.slope.slope:+.1f} points per decade, {tost} [{100 * t.slope.low90:+.1f}, "
+        f"{100 * t.slope.high90:+.1f}]; level at {at} {t.level:.1%} ± {z * t.level_se:.1%} ({t.note})."
         for name, t in pile["trends"].items()
     ]
     differences = [
-        f"- **RWKV-4 minus Pythia**: {d.what} {100 * d.estimate:+.1f} points, 90% [{100 * d.low90:+.1f}, "
+        f"- **RWKV-4 minus Pythia**: {d.what} {100 * d.estimate:+.1f} points, {tost} [{100 * d.low90:+.1f}, "
         f"{100 * d.high90:+.1f}], {d.df} df: **{d.code}** within ±{100 * d.margin:.0f} points."
         for d in (pile["slope"], pile["level"])
     ]
+    caveat = floor_caveat(part)
     verdict = (
         f"- Claim 6a: **{question_word(part.code)}** "
-        '(equivalent trends and levels contradict "a property of decoder-only architectures").'
+        '(equivalent trends and levels contradict "a property of decoder-only architectures"'
+        + (f"; {caveat}" if caveat else "")
+        + ")."
     )
     return "\n".join(trends + differences + [f"- {exclusion_text(pile['excluded'])}", verdict])
 
