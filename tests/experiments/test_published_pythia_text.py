@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from helpers.experiments.published_pythia import fit_text, text, views
+from helpers.experiments.published_pythia import claim4a, fit_text, text, views
 
 
 def test_a_percent_with_its_interval_in_brackets():
@@ -36,7 +36,7 @@ def _change(operation, shots, difference):
 
 
 def test_an_increase_needs_holm_and_a_positive_change():
-    found = text.ScaleChanges(
+    found = claim4a.ScaleChanges(
         [_change("addition", 0, 0.02), _change("addition", 16, -0.03), _change("multiplication", 0, 0.04)],
         [True, True, False],
         [0.001, 0.002, 0.2],
@@ -51,7 +51,7 @@ def test_an_increase_needs_holm_and_a_positive_change():
         "- detail one",
     ]
     other_seed = text.claim4a_lines(found, "partly", [], seed=7)
-    assert other_seed.endswith("(its seed is 0; the table above uses seed 7):")
+    assert other_seed.endswith("(at this run's seed 7; the claims table uses seed 0):")
 
 
 def test_the_odds_ratio_per_tenfold_adds_the_interaction_at_log2_of_one_plus_shots():

@@ -11,6 +11,7 @@ chapter calls the same functions, so its lines are the table's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -24,6 +25,8 @@ from helpers.analysis.verdicts import ALPHA
 __all__ = [
     "PUBLISHED_SHOTS",
     "PublishedDesign",
+    "ScaleChanges",
+    "published_changes",
     "published_design",
     "published_arithmetic_parts",
     "published_arithmetic_lines",
@@ -90,17 +93,43 @@ def published_design(frame: pd.DataFrame, step: int = FINAL_STEP) -> PublishedDe
     )
 
 
-def published_arithmetic_parts(frame: pd.DataFrame) -> list[Part]:
+class ScaleChanges(NamedTuple):
+    """Claim 4a's comparisons on these data: one :func:`~helpers.analysis.pythia_arithmetic.scale_change` per
+    (operation, shots), whether Holm rejects it at ``alpha``, and its Holm-adjusted p-value."""
+
+    changes: list
+    reject: list
+    p_holm: list
+
+    @property
+    def increases(self) -> list[bool]:
+        """A significant increase, per comparison."""
+        return [bool(significant and change.difference > 0) for change, significant in zip(self.changes, self.reject)]
+
+
+def published_changes(frame: pd.DataFrame, shots=PUBLISHED_SHOTS, alpha: float = ALPHA, seed: int = 0) -> ScaleChanges:
+    """Smallest against largest model at the final checkpoint, per operation and ``shots``, Holm over all
+    (the claims table's run: the default ``shots``, ``alpha`` and ``seed``)."""
+    changes = [scale_change(frame, operation, count, seed=seed) for operation in OPERATIONS for count in shots]
+    reject, p_holm = holm([change.p_value_permutation for change in changes], alpha)
+    return ScaleChanges(changes, list(reject), list(p_holm))
+
+
+def published_arithmetic_parts(
+    frame: pd.DataFrame, found: ScaleChanges | None = None, design: PublishedDesign | None = None
+) -> list[Part]:
     """One record per (operation, shots) of the published Pythia arithmetic ``frame``
     (:func:`~helpers.analysis.pythia_arithmetic.load_pythia_arithmetic`): smallest vs largest model (sizes in the
-    extras ``small_size``/``large_size``, as :func:`published_design` names them), sign-flip test, Holm."""
-    design = published_design(frame)
+    extras ``small_size``/``large_size``, as :func:`published_design` names them), sign-flip test, Holm.
+
+    ``found``: the comparisons already computed (:func:`published_changes`; None: computed here, seed 0);
+    ``design``: :func:`published_design` of ``frame`` when the caller has it.
+    """
+    design = published_design(frame) if design is None else design
+    found = published_changes(frame) if found is None else found
     sizes = (("small_size", design.small), ("large_size", design.large))
-    changes = [scale_change(frame, operation, shots) for operation in OPERATIONS for shots in PUBLISHED_SHOTS]
-    reject, p_holm = holm([c.p_value_permutation for c in changes], ALPHA)
     parts = []
-    for change, significant, p in zip(changes, reject, p_holm):
-        up = significant and change.difference > 0
+    for change, significant, up, p in zip(found.changes, found.reject, found.increases, found.p_holm):
         code = "reproduced" if up else "not reproduced" if significant else "inconclusive"
         parts.append(
             Part(
@@ -123,7 +152,8 @@ def published_arithmetic_parts(frame: pd.DataFrame) -> list[Part]:
     return parts
 
 
-def published_arithmetic_lines(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """(codes, details) of :func:`published_arithmetic_parts`, rendered: what the claims table and the chapter show."""
-    parts = published_arithmetic_parts(frame)
+def published_arithmetic_lines(frame: pd.DataFrame, found: ScaleChanges | None = None) -> tuple[list[str], list[str]]:
+    """(codes, details) of :func:`published_arithmetic_parts`, rendered: what the claims table and the chapter show
+    (``found``: the chapter's comparisons, so they are computed once)."""
+    parts = published_arithmetic_parts(frame, found)
     return [part.code for part in parts], wording.details(parts)

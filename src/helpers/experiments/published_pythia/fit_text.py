@@ -19,7 +19,8 @@ from scipy import stats
 from helpers.analysis import pythia_arithmetic as pa
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.experiments.published_pythia import views
-from helpers.experiments.published_pythia.text import ScaleChanges, acc_text, interval_text, name
+from helpers.experiments.published_pythia.claim4a import ScaleChanges
+from helpers.experiments.published_pythia.text import acc_text, interval_text, name
 
 __all__ = ["odds_ratio_per_tenfold", "fit_lines", "mmlu_coverage", "mmlu_final_table", "mmlu_lines", "summary_lines"]
 

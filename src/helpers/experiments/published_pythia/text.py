@@ -11,23 +11,20 @@ interval rounded to what the interval supports (:func:`~.views.format_percent_br
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import pandas as pd
 
 from helpers.analysis import pythia_arithmetic as pa
-from helpers.analysis.inference import holm
 from helpers.experiments.published_pythia import views
+from helpers.experiments.published_pythia.claim4a import ScaleChanges
 
 __all__ = [
-    "ScaleChanges",
     "acc_text",
     "name",
     "data_sentence",
     "models_table",
     "design_effect_lines",
     "size_lines",
-    "scale_changes",
     "scale_change_table",
     "scale_change_lines",
     "claim4a_lines",
@@ -142,27 +139,6 @@ def size_lines(final: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-class ScaleChanges(NamedTuple):
-    """Claim 4a's comparisons on these data: one :func:`~helpers.analysis.pythia_arithmetic.scale_change` per
-    (operation, shots), whether Holm rejects it at ``alpha``, and its Holm-adjusted p-value."""
-
-    changes: list
-    reject: list
-    p_holm: list
-
-    @property
-    def increases(self) -> list[bool]:
-        """A significant increase, per comparison."""
-        return [bool(significant and change.difference > 0) for change, significant in zip(self.changes, self.reject)]
-
-
-def scale_changes(frame: pd.DataFrame, shots, alpha: float, seed: int) -> ScaleChanges:
-    """Smallest against largest model at the final checkpoint, per operation and ``shots``, Holm over all."""
-    changes = [pa.scale_change(frame, operation, count, seed=seed) for operation in pa.OPERATIONS for count in shots]
-    reject, p_holm = holm([change.p_value_permutation for change in changes], alpha)
-    return ScaleChanges(changes, list(reject), list(p_holm))
-
-
 def scale_change_table(frame: pd.DataFrame, found: ScaleChanges, shots, seed: int) -> pd.DataFrame:
     """:func:`~.views.scale_change_view` with the Holm p and the decision, the two models named in the headers."""
     table = views.scale_change_view(frame, shots=shots, seed=seed)
@@ -199,13 +175,13 @@ def scale_change_lines(found: ScaleChanges) -> list[str]:
 
 
 def claim4a_lines(found: ScaleChanges, verdict: str, details: list[str], seed: int) -> str:
-    """Section 3: :func:`scale_change_lines`, then the claims table's verdict on these data (``verdict``, with
-    its detail lines ``details``, computed at seed 0; ``seed``: this run's)."""
+    """Section 3: :func:`scale_change_lines`, then the claims table's rule on these comparisons (``verdict``, with
+    its detail lines ``details``, computed from ``found`` at this run's ``seed``; the claims table runs seed 0)."""
     lines = scale_change_lines(found)
     lines += [
         "",
         f"The claims table's rule gives claim 4a the verdict **{verdict}** on these data"
-        + (":" if seed == 0 else f" (its seed is 0; the table above uses seed {seed}):"),
+        + (":" if seed == 0 else f" (at this run's seed {seed}; the claims table uses seed 0):"),
     ]
     lines += [f"- {detail}" for detail in details]
     return "\n".join(lines)

@@ -129,8 +129,8 @@ def claim4a(evidence: Evidence) -> ClaimResult:
         test = "exact McNemar test smallest vs largest model per difficulty, Holm across difficulties"
         short = f"our runs, profile `{runs[0].profile}`"
     else:
-        parts = published_arithmetic_parts(evidence)
         design = claim4a_published.published_design(evidence.pythia_arithmetic)
+        parts = claim4a_published.published_arithmetic_parts(evidence.pythia_arithmetic, design=design)
         mdes = []
         data = (
             "published Pythia deduped v0 arithmetic (EleutherAI/pythia evals, term-frequency study): free "
