@@ -61,6 +61,9 @@ SHARED_EXPERIMENT_MODULES = frozenset(
         "helpers.experiments.parameters",
         "helpers.experiments.evaluated",
         "helpers.experiments.plan",
+        # what the chapters tell readers about the models: it reads core/models (torch), so not analysis
+        "helpers.experiments.model_table",
+        "helpers.experiments.model_description",
     }
 )
 """What a chapter package or notebook may import from the experiments layer besides its own chapter."""

@@ -20,9 +20,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 from helpers.analysis.items import item_table, lacking  # noqa: E402
-from helpers.analysis.model_table import lacking_note  # noqa: E402
 from helpers.experiments.config import load_profile  # noqa: E402
 from helpers.experiments.lmeval_import import import_samples  # noqa: E402
+from helpers.experiments.model_table import lacking_note  # noqa: E402
 from helpers.experiments.ship import results_summary  # noqa: E402
 from helpers.infra.paths import REPO_ROOT  # noqa: E402
 from helpers.infra.store import ResultStore, StoreStack  # noqa: E402

@@ -77,7 +77,7 @@ def test_a_long_table_keeps_its_download_outside_the_folded_part():
 
 
 def test_the_model_table_downloads_exact_parameter_counts():
-    from helpers.analysis.model_table import model_table_markdown
+    from helpers.experiments.model_table import model_table_markdown
 
     table = pd.DataFrame(
         {

@@ -52,8 +52,8 @@ def claims_pages(profile: str, results=None) -> dict[str, str]:
 
 def models_markdown(profile: str) -> str:
     """The models of the build's profile: size, instruct or base, the weights they were made from."""
-    from helpers.analysis.model_table import model_table, model_table_markdown, profile_note
     from helpers.experiments.config import configure
+    from helpers.experiments.model_table import model_table, model_table_markdown, profile_note
     from helpers.experiments.registry import model_list_experiments
 
     config = configure(profile, None, {}, experiment=model_list_experiments()[0])  # they share the model list

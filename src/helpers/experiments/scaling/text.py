@@ -235,7 +235,7 @@ def scaling_summary(
     ``profile``: :class:`~helpers.infra.profiles.Profile` (``config.profile``); when its
     ``findings`` is False the bullets on our own measurements say they are not findings.
     ``caveats``: sentences about the models that qualify every comparison (e.g.
-    :func:`helpers.analysis.model_table.quantization_confounds`), placed after them.
+    :func:`helpers.experiments.model_table.quantization_confounds`), placed after them.
     """
     ours = (
         "Our runs"

@@ -175,7 +175,7 @@ def contrast_summary(
     """The Summary section as Markdown bullets, every one generated from a table above it.
 
     ``caveats``: sentences about the models that qualify every comparison (e.g.
-    :func:`helpers.analysis.model_table.quantization_confounds`), placed first.
+    :func:`helpers.experiments.model_table.quantization_confounds`), placed first.
     """
     bullets = list(caveats)
     if not profile.findings:

@@ -1,9 +1,9 @@
-"""helpers.analysis.model_description: what a reader is told about each kind of model, from its facts."""
+"""helpers.experiments.model_description: what a reader is told about each kind of model, from its facts."""
 
 from __future__ import annotations
 
-from helpers.analysis.model_description import describe_model, weight_types_text
 from helpers.core.models import model_facts
+from helpers.experiments.model_description import describe_model, weight_types_text
 
 
 def test_weight_types_text_puts_quantized_types_first():

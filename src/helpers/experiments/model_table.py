@@ -1,7 +1,7 @@
 """The models of a profile as a table and the sentences a chapter prints about them.
 
 The facts of each model (instruct or base, weight types, source, size) are core's
-(:func:`helpers.analysis.model_description.describe_model` over :func:`helpers.core.models.model_facts`);
+(:func:`helpers.experiments.model_description.describe_model` over :func:`helpers.core.models.model_facts`);
 this module lays them out for any profile:
 
 * :func:`model_table`: one row per model (each model once, whatever families it is in):
@@ -49,8 +49,8 @@ def model_table(config, sizes: Mapping[str, float] | None = None) -> pd.DataFram
     their scaled-down random versions) are counted on the meta device. Columns:
     :data:`TABLE_COLUMNS` plus ``model_id``, ``source_name`` and ``weight_types`` (a dict).
     """
-    from helpers.analysis.model_description import describe_model
     from helpers.core.models import model_facts
+    from helpers.experiments.model_description import describe_model
 
     families: dict[str, list[str]] = {}
     for family, sources in config.families.items():

@@ -1,10 +1,10 @@
-"""helpers.analysis.model_table: what each profile's models are, and the sentences about them."""
+"""helpers.experiments.model_table: what each profile's models are, and the sentences about them."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from helpers.analysis import model_table as mn
+from helpers.experiments import model_table as mn
 from helpers.experiments.config import configure
 
 
