@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import mark_types
+from conftest import mark_types, tiny_profiles_yaml
 from helpers.core.attention import AttentionSwapError, map_patterns, run_pair_batch, shuffle_heads
 from helpers.core.attention.lockstep import (
     Condition,
@@ -38,12 +38,15 @@ from helpers.core.requests import Item, Request
 from helpers.core.scoring import score_requests
 from helpers.experiments.config import ParameterError, configure, load_profile
 from helpers.experiments.evaluation import ModelHandle
+from helpers.experiments.parameters import is_source_pair
+from helpers.experiments.swap import settings as swap_settings
 from helpers.experiments.swap.compute import SwapResultMissing, _kept_items, fill_jobs, item_partners, pair_rows
-from helpers.experiments.swap.plan import SwapExperimentError, conditions_for, layer_subset
+from helpers.experiments.swap.plan import DEFAULT_MAX_LAYERS, SwapExperimentError, conditions_for, layer_subset
 from helpers.experiments.swap.plan import swap_plan as plan_from_config
 from helpers.experiments.swap.verdict import collapse_table
 from helpers.experiments.swap.views import condition_summary, verification_table
 from helpers.infra.jobs import Job, resolve_function
+from helpers.infra.profile_schema import Problems
 from helpers.infra.store import ResultStore, StoreStack
 
 
@@ -299,6 +302,31 @@ def test_bad_plan_parameters_are_named(overrides, message):
     """Refused by the swap experiment's schema (in configure), before a plan is made."""
     with pytest.raises(ParameterError, match=message):
         swap_plan("ci", **overrides)
+
+
+def test_a_profile_without_swap_settings_gets_the_sections_defaults(tmp_path):
+    # the plan (hashed into the swap code version) keeps its own literals; they must be the section's defaults
+    profiles = tmp_path / "profiles.yml"
+    profiles.write_text(tiny_profiles_yaml())  # no swap: section
+    config = configure("tiny", profiles, {}, experiment="swap")
+    plan = plan_from_config(config, pairs=[["random:pythia-70m", "random:pythia-160m"]])
+    assert plan.alphas == swap_settings.DEFAULT_ALPHAS == (0.0, 1.0)
+    assert plan.max_layers == swap_settings.DEFAULT_MAX_LAYERS == DEFAULT_MAX_LAYERS == 8
+    assert {setting.limit for setting in plan.settings.values()} == {swap_settings.DEFAULT_LIMIT} == {20}
+    parsed = swap_settings.parse_swap({"pairs": [["a", "b"]], "tasks": ["procedure"]})
+    assert (parsed.alphas, parsed.limits, parsed.max_layers) == ((0.0, 1.0), {"procedure": 20}, 8)
+
+
+def test_a_blank_model_source_is_refused_as_a_parameter_and_in_a_profile():
+    assert not is_source_pair(["random:pythia-70m", "  "]) and is_source_pair(("a", "b"))
+    with pytest.raises(ParameterError, match=r"pairs: \['random:pythia-70m', ' '\] is not a \[donor, recipient\] pair"):
+        configure("ci", None, {"pairs": [["random:pythia-70m", " "]]}, experiment="swap")
+    problems = Problems()
+    swap_settings.check_swap({"pairs": [["random:pythia-70m", " "]]}, "p.swap", ("procedure",), problems)
+    assert problems.lines == [
+        "p.swap.pairs[0]: must name two models, [donor, recipient], got ['random:pythia-70m', ' ']; "
+        "write e.g. [random:pythia-410m, random:pythia-1.4b]"
+    ]
 
 
 # The conditions every swap run scores first, in order: the unswapped model and four controls.

@@ -199,8 +199,9 @@ def test_the_project_loader_accepts_the_swap_section_and_swap_settings_reads_it(
         assert swap_settings(load_profiles(_write(tmp_path, GENERIC + empty))["tiny"]) is None
 
 
-def test_a_section_is_checked_and_parsed_by_its_owner_with_the_profile_task_kinds(tmp_path):
-    """The generic hook: infra passes the raw section, its YAML path and the profile's task kinds."""
+def test_a_section_is_checked_with_the_profile_task_kinds_and_parsed_by_its_owner(tmp_path):
+    """The generic hook: infra passes the raw section, its YAML path and the profile's task kinds to the check,
+    and the raw section to the parser."""
     seen = []
 
     def check(raw, path, kinds, problems):
@@ -208,9 +209,9 @@ def test_a_section_is_checked_and_parsed_by_its_owner_with_the_profile_task_kind
         if raw.get("size", 0) < 1:
             problems.add(f"{path}.size", raw.get("size"), "must be at least 1", "write e.g. size: 2")
 
-    toy = ProfileSection("toy", check, lambda raw, kinds: (raw["size"], kinds))
+    toy = ProfileSection("toy", check, lambda raw: raw["size"])
     tiny = infra_profiles.load_profiles(_write(tmp_path, GENERIC + "  toy: {size: 2}\n"), sections={"toy": toy})
-    assert tiny["tiny"].sections == {"toy": (2, ("procedure", "pattern"))}
+    assert tiny["tiny"].sections == {"toy": 2}
     assert seen == [({"size": 2}, "tiny.toy", ("procedure", "pattern"))]
     bad = _write(tmp_path, GENERIC.replace("shots: 0, limit: 2}", "shots: -1, limit: 2}", 1) + "  toy: {size: 0}\n")
     problems = _problems(bad, lambda path: infra_profiles.load_profiles(path, sections={"toy": toy}))
@@ -263,8 +264,7 @@ def test_every_swap_section_problem_is_reported_with_its_message(tmp_path):
             "delete it, or add knowledge to swap.tasks",
             "everything.swap.limit.knowledge: must be an integer >= 1, got 0; write e.g. knowledge: 1",
             "everything.swap.max_layers: must be an integer >= 1, got 0; write e.g. max_layers: 1",
-            "bad_limit.swap.alphas[0]: must be a number in [0, 1], got 1.5; "
-            "write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)",
+            "bad_limit.swap.alphas[0]: must be a number in [0, 1], got 1.5; give a weight between 0 and 1, e.g. 0.25",
             "bad_limit.swap.tasks: must be a list of task kinds, got 'procedure'; "
             "write e.g. tasks: [knowledge, procedure]",
             "bad_limit.swap.limit: must be an integer >= 1, got 0; write e.g. limit: 1",

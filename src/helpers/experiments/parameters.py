@@ -173,13 +173,9 @@ def numbers_in(name: str, low: float, high: float, meaning: str) -> Callable[[An
     )
 
 
-def _is_source_pair(pair: Any) -> bool:
-    return (
-        not isinstance(pair, str)
-        and isinstance(pair, (list, tuple))
-        and len(pair) == 2
-        and all(isinstance(source, str) and source for source in pair)
-    )
+def is_source_pair(pair: Any) -> bool:
+    """Whether ``pair`` is ``[donor, recipient]``: a list or tuple of two non-blank model sources."""
+    return isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(s, str) and s.strip() for s in pair)
 
 
 def model_pairs(name: str) -> Callable[[Any], Any]:
@@ -189,9 +185,7 @@ def model_pairs(name: str) -> Callable[[Any], Any]:
         name,
         f"is not a list of [donor, recipient] pairs; give e.g. {example}.",
         lambda pair: (
-            None
-            if _is_source_pair(pair)
-            else f"is not a [donor, recipient] pair of model sources; give e.g. {example}."
+            None if is_source_pair(pair) else f"is not a [donor, recipient] pair of model sources; give e.g. {example}."
         ),
     )
 

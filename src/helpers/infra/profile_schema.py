@@ -129,8 +129,8 @@ class ProfileSection:
     check: Callable[[Any, str, tuple[str, ...], Problems], None]
     """``(raw, yaml_path, task_kinds, problems)``: add one line per problem (:meth:`Problems.add`);
     ``task_kinds`` are the valid task kinds of the profile's ``tasks``."""
-    parse: Callable[[Any, tuple[str, ...]], Any]
-    """``(raw, task_kinds) -> the section's settings``, called only on a section that passed ``check``."""
+    parse: Callable[[Any], Any]
+    """``raw -> the section's settings``, called only on a section that passed ``check``."""
 
 
 def _surprises(value: Any, path: str, problems: Problems) -> None:

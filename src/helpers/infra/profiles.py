@@ -99,7 +99,6 @@ class Profile:
     families: dict[str, tuple[str, ...]]
     tasks: dict[str, TaskSetting]
     sections: Mapping[str, Any] = field(default_factory=dict)  # section key -> the experiment's parsed settings
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def models(self) -> list[str]:
@@ -120,7 +119,6 @@ def _profile(name: str, raw: dict, sections: Mapping[str, ProfileSection]) -> Pr
     """The :class:`Profile` of a profile that passed :func:`~helpers.infra.profile_schema.check_profiles`
     (a section that is absent, null or empty is left out of ``sections``)."""
     tasks = {kind: _task_setting(kind, spec) for kind, spec in raw["tasks"].items()}
-    kinds = tuple(tasks)
     return Profile(
         name,
         str(raw.get("description", "")).strip(),
@@ -128,7 +126,7 @@ def _profile(name: str, raw: dict, sections: Mapping[str, ProfileSection]) -> Pr
         raw.get("device", "auto"),
         {fam: tuple(models) for fam, models in raw["families"].items()},
         tasks,
-        {key: section.parse(raw[key], kinds) for key, section in sections.items() if raw.get(key)},
+        {key: section.parse(raw[key]) for key, section in sections.items() if raw.get(key)},
     )
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from helpers.experiments.parameters import is_source_pair
 from helpers.infra.profile_schema import (
     Problems,
     ProfileSection,
@@ -36,6 +37,12 @@ KEY = "swap"
 """The section's key in a profile."""
 KEYS = ("pairs", "alphas", "tasks", "limit", "max_layers")
 """The keys a ``swap:`` section may have."""
+DEFAULT_ALPHAS = (0.0, 1.0)
+"""Mixing weights when neither the profile nor the notebook gives any (the recipient alone, the full swap)."""
+DEFAULT_LIMIT = 20
+"""Items per (sub)task when neither the profile nor the notebook gives a limit."""
+DEFAULT_MAX_LAYERS = 8
+"""Recipient layers in the per-layer sweep (every k-th layer) when no one gives a number."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ class SwapSetting:
     alphas: tuple[float, ...]
     tasks: tuple[str, ...]  # task kinds
     limits: dict[str, int]  # task kind -> items per (sub)task (MMLU: per subject; arithmetic: per file)
-    max_layers: int = 8  # recipient layers in the per-layer sweep (every k-th layer)
+    max_layers: int  # recipient layers in the per-layer sweep (every k-th layer)
 
 
 def _check_list(
@@ -73,11 +80,8 @@ def _check_list(
     return True
 
 
-def _is_pair(pair: Any) -> bool:
-    return isinstance(pair, list) and len(pair) == 2 and all(isinstance(model, str) and model.strip() for model in pair)
-
-
-def _is_alpha(alpha: Any) -> bool:
+def is_mixing_weight(alpha: Any) -> bool:
+    """Whether ``alpha`` is a number in [0, 1] (not a bool): a dose of the swap."""
     return not isinstance(alpha, bool) and isinstance(alpha, (int, float)) and 0.0 <= alpha <= 1.0
 
 
@@ -94,19 +98,19 @@ def check_swap(swap: Any, path: str, kinds: Collection[str], problems: Problems)
         problems,
         what="must be a list of [donor, recipient] pairs",
         fix="write e.g. pairs: [[random:pythia-410m, random:pythia-1.4b]]",
-        item_ok=_is_pair,
+        item_ok=is_source_pair,
         item_what="must name two models, [donor, recipient]",
         item_fix="write e.g. [random:pythia-410m, random:pythia-1.4b]",
     )
     _check_list(
-        swap.get("alphas", [0.0, 1.0]),
+        swap.get("alphas", list(DEFAULT_ALPHAS)),
         f"{path}.alphas",
         problems,
         what="must be a non-empty list of numbers in [0, 1]",
         fix="write e.g. alphas: [0.0, 0.5, 1.0]",
-        item_ok=_is_alpha,
+        item_ok=is_mixing_weight,
         item_what="must be a number in [0, 1]",
-        item_fix="write it as a decimal, e.g. 0.25 (YAML 1.1 reads 1e-1 as text: write 0.1)",
+        item_fix="give a weight between 0 and 1, e.g. 0.25",
         may_be_empty=False,
     )
     swap_kinds = swap.get("tasks", [])
@@ -121,7 +125,7 @@ def check_swap(swap: Any, path: str, kinds: Collection[str], problems: Problems)
         item_fix=f"use one of {', '.join(map(str, kinds)) or '(none: add tasks first)'}",
     ):
         swap_kinds = []
-    limit = swap.get("limit", 20)
+    limit = swap.get("limit", DEFAULT_LIMIT)
     if isinstance(limit, dict):
         for kind in swap_kinds:
             if kind not in limit:
@@ -142,7 +146,7 @@ def check_swap(swap: Any, path: str, kinds: Collection[str], problems: Problems)
             check_count(value, f"{path}.limit.{key_name(kind)}", 1, problems)
     else:
         check_count(limit, f"{path}.limit", 1, problems)
-    check_count(swap.get("max_layers", 8), f"{path}.max_layers", 1, problems)
+    check_count(swap.get("max_layers", DEFAULT_MAX_LAYERS), f"{path}.max_layers", 1, problems)
 
 
 def _limits(raw: Any, kinds: tuple[str, ...]) -> dict[str, int]:
@@ -150,16 +154,15 @@ def _limits(raw: Any, kinds: tuple[str, ...]) -> dict[str, int]:
     return {kind: raw[kind] for kind in kinds} if isinstance(raw, dict) else {kind: raw for kind in kinds}
 
 
-def parse_swap(raw: dict, task_kinds: tuple[str, ...]) -> SwapSetting:
-    """The :class:`SwapSetting` of a ``swap:`` section that passed :func:`check_swap` (``task_kinds``,
-    the profile's, are not needed: the section names its own)."""
+def parse_swap(raw: dict) -> SwapSetting:
+    """The :class:`SwapSetting` of a ``swap:`` section that passed :func:`check_swap`."""
     kinds = tuple(raw.get("tasks", []))
     return SwapSetting(
         tuple((donor, recipient) for donor, recipient in raw.get("pairs", [])),
-        tuple(float(alpha) for alpha in raw.get("alphas", [0.0, 1.0])),
+        tuple(float(alpha) for alpha in raw.get("alphas", DEFAULT_ALPHAS)),
         kinds,
-        _limits(raw.get("limit", 20), kinds),
-        raw.get("max_layers", 8),
+        _limits(raw.get("limit", DEFAULT_LIMIT), kinds),
+        raw.get("max_layers", DEFAULT_MAX_LAYERS),
     )
 
 
