@@ -84,10 +84,11 @@ def test_shade_refuses_an_amount_outside_minus_one_to_one():
 def test_every_chapter_gives_a_family_the_same_colour():
     """The scaling and task-contrast family scales, the Beyond chapter's groups and the first page's key figure."""
     from helpers.experiments.beyond.charts import GROUP_COLOURS, GROUPS
-    from helpers.render.palette import family_colors
+    from helpers.render.charts import model_colours
 
     families = ["qwen2.5-coder", "smollm2", "gemma3", "pythia", "pythia-deduped", "opt", "bloom"]
-    shown, colours = family_colors(families, families)
+    by_family = model_colours(families, order=families)
+    shown, colours = list(by_family), list(by_family.values())
     assert dict(zip(shown, colours)) == {family: palette.FAMILY_COLOURS[family] for family in families}
     assert len(set(colours)) == len(colours)  # no two families share a colour in a chart
     groups = dict(zip(GROUPS, GROUP_COLOURS))

@@ -242,8 +242,7 @@ def test_no_light_yellow_in_any_data_palette():
 
 def test_one_colour_per_family_in_every_module():
     families = ["qwen2.5-coder", "opt", "pythia", "smollm2"]
-    shown, colours = palette.family_colors(families, families)
-    chapter = dict(zip(shown, colours))
+    chapter = render_charts.model_colours(families, order=families)
     shared = render_charts.model_colours(families)
     key = front.key_figure_chart(_points(), 0.2).to_dict()
     key_colour = next(layer["encoding"]["color"] for layer in key["layer"] if "color" in layer.get("encoding", {}))
@@ -251,7 +250,7 @@ def test_one_colour_per_family_in_every_module():
         assert chapter[family] == shared[family] == palette.NAMED_COLOURS[family], family
     assert key_colour["scale"]["range"][1] == palette.NAMED_COLOURS["opt"]
     # the published families keep their colours whichever profile's families come first
-    alone, colours_alone = palette.family_colors(["opt"], ["opt"])
+    colours_alone = list(render_charts.model_colours(["opt"], order=["opt"]).values())
     assert colours_alone == [palette.NAMED_COLOURS["opt"]]
 
 

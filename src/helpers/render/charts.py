@@ -24,7 +24,7 @@ a reader's browser is likely to use, which is what the tests compare with the li
 **Colours.** :func:`model_colour_scale` gives a model or family the same colour in every figure:
 its position in one fixed ordered domain (:data:`FAMILY_ORDER`, :data:`PYTHIA_SIZE_ORDER`, or one
 the caller passes) picks its colour from :data:`MODEL_PALETTE` (Okabe-Ito, colour-blind safe),
-whichever subset a chart shows; :func:`family_color` does the same over a chapter's palette domain
+whichever subset a chart shows; :func:`family_color` is the same encoding over a chapter's palette domain
 (:func:`helpers.render.palette.palette_domain`).
 
 **Size axes.** :func:`size_axis`: a log x axis for parameter counts (or steps) whose domain fits the
@@ -229,17 +229,19 @@ def model_colour(
 
 
 def family_color(
-    field: str, domain: Sequence[str], present: Iterable[str], title: str = "family", legend: bool = True
+    field: str,
+    present: Iterable[str],
+    domain: Sequence[str] | None = None,
+    *,
+    title: str = "family",
+    legend: bool = True,
 ) -> alt.Color:
-    """A nominal colour encoding of ``field`` with the fixed family colours over the palette ``domain``
-    (:func:`helpers.render.palette.family_colors`; legend at the bottom, up to four columns)."""
-    shown, colours = palette.family_colors(domain, present)
-    return alt.Color(
-        f"{field}:N",
-        title=title,
-        scale=alt.Scale(domain=shown, range=colours),
-        legend=alt.Legend(orient="bottom", direction="horizontal", columns=4) if legend else None,
-    )
+    """:func:`model_colour` of the families ``present``, each coloured by its position in the chapter's palette
+    ``domain`` (:func:`helpers.render.palette.palette_domain`; None: :func:`~helpers.render.palette.default_domain`
+    of ``present``), so every figure of a chapter agrees."""
+    present = [str(family) for family in present]
+    order = palette.palette_domain(palette.default_domain(present) if domain is None else domain, present)
+    return model_colour(field, present, title=title, order=order, legend=legend)
 
 
 # ------------------------------------------------------------------------------ log size axes

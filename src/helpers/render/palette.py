@@ -13,7 +13,7 @@ read it from here.
 **A chapter's palette domain.** Where a name takes a free colour, its position in one ordered list
 fixes it: :func:`palette_domain` of the profile's families (``config.families``) then the published
 families (:data:`PUBLISHED_FAMILIES`). A chart draws only the families it has, but each keeps the
-colour its position gives it (:func:`family_colors`), so every figure of a chapter agrees.
+colour its position gives it (:func:`colours_for`), so every figure of a chapter agrees.
 """
 
 from __future__ import annotations
@@ -150,13 +150,3 @@ def palette_domain(*groups: Iterable[str]) -> list[str]:
 def default_domain(present: Sequence[str]) -> list[str]:
     """The families ``present`` in order of appearance, then the published ones."""
     return palette_domain(present, PUBLISHED_FAMILIES)
-
-
-def family_colors(domain: Sequence[str], present: Iterable[str]) -> tuple[list[str], list[str]]:
-    """``(families, colours)`` for the families present, in domain order, colour fixed by domain position.
-
-    A present family missing from ``domain`` is appended after it (and gets the next colour).
-    """
-    domain = palette_domain(domain, present)
-    colours = colours_for(domain, [str(name) for name in present])
-    return list(colours), list(colours.values())

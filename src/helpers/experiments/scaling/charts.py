@@ -16,7 +16,6 @@ import pandas as pd
 
 from helpers.experiments.scaling.views import SIZE_BASES, kind_rank, size_long
 from helpers.render.charts import ChartInputError, baseline_rule, family_color, require_table, size_axis
-from helpers.render.palette import default_domain
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 170
@@ -88,7 +87,7 @@ def scale_chart(
     families = list(dict.fromkeys(data["family"]))
     x = size_axis("n_params", data["n_params"], f"parameters ({size_basis}, log scale)")
     y = alt.Y(f"{column}:Q", title=axis_title, scale=alt.Scale(zero=metric == "accuracy"))
-    color = family_color("family", palette or default_domain(families), families)
+    color = family_color("family", families, palette)
     tooltip = [
         "family:N",
         "model_id:N",
@@ -145,7 +144,7 @@ def fit_chart(
     families = list(dict.fromkeys(data["family"]))
     x = size_axis("n_params", data["n_params"], f"parameters ({size_basis}, log scale)")
     y = alt.Y("loss:Q", title=METRICS["loss"][1], scale=alt.Scale(zero=False))
-    color = family_color("family", palette or default_domain(families), families)
+    color = family_color("family", families, palette)
     fit_rows = alt.Chart().transform_filter(alt.datum.layer == "fit")
     points = alt.Chart().transform_filter(alt.datum.layer == "measured")
     layers = [

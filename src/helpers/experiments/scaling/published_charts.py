@@ -13,7 +13,6 @@ import altair as alt
 import pandas as pd
 
 from helpers.render.charts import baseline_rule, family_color, require_table, size_axis
-from helpers.render.palette import default_domain
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 170
@@ -34,7 +33,7 @@ def published_mmlu_chart(mmlu: pd.DataFrame, *, palette: Sequence[str] | None = 
     families = list(dict.fromkeys(mmlu["family"]))
     x = size_axis("params", mmlu["params"])
     y = alt.Y("value:Q", title="MMLU-math accuracy", scale=alt.Scale(zero=False))
-    color = family_color("family", palette or default_domain(families), families)
+    color = family_color("family", families, palette)
     layers = [
         alt.Chart().mark_line(opacity=0.5).encode(x=x, y=y, color=color, detail="family:N"),
         alt.Chart().mark_rule().encode(x=x, y="low:Q", y2="high:Q", color=color),
@@ -77,7 +76,7 @@ def lambada_chart(lambada: pd.DataFrame, *, palette: Sequence[str] | None = None
     families = list(dict.fromkeys(lambada["family"]))
     x = size_axis("params", lambada["params"])
     y = alt.Y("ppl:Q", scale=alt.Scale(type="log"), title="LAMBADA perplexity (target word)")
-    color = family_color("family", palette or default_domain(families), families)
+    color = family_color("family", families, palette)
     base = alt.Chart(lambada)
     return alt.layer(
         base.mark_line(opacity=0.6).encode(x=x, y=y, color=color, detail="family:N"),
@@ -107,7 +106,7 @@ def training_steps_chart(training: pd.DataFrame, *, palette: Sequence[str] | Non
     families = list(dict.fromkeys(training["family"]))
     x = size_axis("step", training["step"], "training step (log scale)")
     y = alt.Y("value:Q", title="MMLU-math accuracy", scale=alt.Scale(zero=False))
-    color = family_color("family", palette or default_domain(families), families, title="run")
+    color = family_color("family", families, palette, title="run")
     sizes = training.sort_values("params", kind="stable")["size"].drop_duplicates().tolist()
     layers = [
         alt.Chart().mark_line().encode(x=x, y=y, color=color, detail="family:N"),

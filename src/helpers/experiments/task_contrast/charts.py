@@ -20,7 +20,6 @@ from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.task_contrast.chain import CHAIN_LEVELS, CHAIN_METRICS
 from helpers.experiments.task_contrast.views import KIND_LABELS
 from helpers.render.charts import CHANCE_STYLE, ChartInputError, baseline_rule, family_color, require_table, size_axis  # noqa: F401 (re-exported)
-from helpers.render.palette import default_domain
 
 PANEL_WIDTH = 250
 PANEL_HEIGHT = 150
@@ -104,7 +103,7 @@ def side_by_side_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = N
         f"{kind} · {title}" for kind in _kind_order(table["kind_label"]) for title in ("accuracy", "loss (nats/token)")
     ]
     families = list(dict.fromkeys(data["family"]))
-    color = family_color("family", palette or default_domain(families), families)
+    color = family_color("family", families, palette)
     x = size_axis("n_params", data["n_params"])
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
     tooltip = [
@@ -184,7 +183,7 @@ def chain_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = None) ->
     data["series"] = data["family"] + " · " + data["level"]
     metric_order = [label for _, label, _ in CHAIN_METRICS]
     families = list(dict.fromkeys(data["family"]))
-    color = family_color("family", palette or default_domain(families), families)
+    color = family_color("family", families, palette)
     y = alt.Y("metric_label:N", sort=metric_order, title=None)
     y_offset = alt.YOffset("series:N")
     shape = alt.Shape("level:N", sort=list(CHAIN_LEVELS), title="correlation of", legend=alt.Legend(orient="bottom"))
@@ -335,7 +334,7 @@ def arithmetic_chart(table: pd.DataFrame, *, palette: Sequence[str] | None = Non
     )
     data = table[table["task"] == "all"] if "task" in table and (table["task"] == "all").any() else table
     families = list(dict.fromkeys(data["family"]))
-    color = family_color("family", palette or default_domain(families), families)
+    color = family_color("family", families, palette)
     x = size_axis("n_params", data["n_params"])
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
     tooltip = ["model:N", "family:N", "metric_label:N", alt.Tooltip("value:Q", format=".3f")]
