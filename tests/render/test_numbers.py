@@ -62,8 +62,11 @@ def test_decimals_follow_the_interval_width():
         (11_846_072_320, "12B"),
         (100_096, "100K"),
         (999, "999"),
-        (float("nan"), "?"),
-        (0, "?"),
+        (float("nan"), nb.MISSING),
+        (0, nb.MISSING),
+        (None, nb.MISSING),
+        ("12B", nb.MISSING),  # text is not a count
+        (5.7, "6"),  # rounded, not cut
     ],
 )
 def test_param_label(count, label):
@@ -92,3 +95,11 @@ def test_a_setting_is_written_without_trailing_zeros(proportion, as_points, as_p
 
     assert setting_points(proportion) == as_points
     assert setting_percent(proportion) == as_percent
+
+
+def test_a_setting_is_never_negative_zero_and_never_missing():
+    from helpers.render.numbers import setting_points
+
+    assert setting_points(-1e-9) == "0"
+    with pytest.raises(ValueError, match="a setting must be a finite number; got nan"):
+        setting_points(float("nan"))

@@ -50,8 +50,9 @@ __all__ = [
 ]
 
 ALTERNATIVES = ("two-sided", "smaller", "larger")
-POWER = 0.8  # the power of every minimum detectable effect and sample size
 """statsmodels' names: "smaller" means H1 ``p1 < p0`` (below chance), "larger" ``p1 > p0``."""
+POWER = 0.8
+"""The power of every minimum detectable effect and sample size."""
 
 
 def _check_alternative(alternative: str) -> str:

@@ -138,13 +138,12 @@ class _Shipping:
 
     def write(
         self, key: dict[str, Any], items: Sequence, compute, *, shard_size: int, provenance, label: str, n_rows: int
-    ):
+    ) -> None:
         """Ship the table of ``n_rows`` rows that ``compute`` (:func:`_checked_rows`) lays out for
-        ``items`` under ``key``, with ``provenance``; say so when ``progress``; return ``label``."""
+        ``items`` under ``key``, with ``provenance``; say so (as ``label``) when ``progress``."""
         outcome = ship_table(self.shipped, key, items, compute, shard_size=shard_size, extra_provenance=provenance)
         if self.progress:
             print(f"{outcome} {label}: {n_rows} rows", flush=True)
-        return label
 
 
 def _provenance(handle: ModelHandle, setting: TaskSetting, source_record: dict[str, Any] | None) -> dict[str, Any]:
@@ -196,9 +195,8 @@ def _ship_evaluation(profile: Profile, shipping: _Shipping) -> list[str]:
         table, record = found
         compute = _checked_rows(table, items, label, lambda item: {len(item.requests)}, _in_item_order)
         provenance = _provenance(handle, setting, record)
-        done.append(
-            shipping.write(key, items, compute, shard_size=64, provenance=provenance, label=label, n_rows=len(table))
-        )
+        shipping.write(key, items, compute, shard_size=64, provenance=provenance, label=label, n_rows=len(table))
+        done.append(label)
     return done
 
 
@@ -370,9 +368,6 @@ def _ship_swap(profile: Profile, shipping: _Shipping) -> list[str]:
                 _in_condition_order(names),
                 absent=skipped,
             )
-            done.append(
-                shipping.write(
-                    key, items, compute, shard_size=16, provenance=provenance, label=label, n_rows=len(table)
-                )
-            )
+            shipping.write(key, items, compute, shard_size=16, provenance=provenance, label=label, n_rows=len(table))
+            done.append(label)
     return done

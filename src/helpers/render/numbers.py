@@ -180,16 +180,17 @@ def param_label(n_params: float) -> str:
     """A parameter count for readers: ``134_515_008 -> "135M"``, ``1_777_088_000 -> "1.8B"``.
 
     Units K, M, B; one decimal below 10 units, none from 10 up (``6_539_008 -> "6.5M"``,
-    ``70_426_624 -> "70M"``). NaN or a non-positive count gives ``"?"``.
+    ``70_426_624 -> "70M"``). A missing (None, NaN, infinite, not a number) or non-positive count gives
+    :data:`MISSING`.
     """
-    if n_params is None or not math.isfinite(float(n_params)) or n_params <= 0:
-        return "?"
+    if not finite(n_params) or n_params <= 0:
+        return MISSING
     for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if n_params >= scale * 0.9995:
             value = n_params / scale
             text = f"{value:.1f}" if round(value, 1) < 10 else f"{value:.0f}"
             return f"{text}{unit}"
-    return f"{int(n_params)}"
+    return f"{round(n_params)}"
 
 
 def count_text(n: int, noun: str) -> str:
@@ -218,8 +219,11 @@ def setting_billions(n_params: float) -> str:
 
 def setting_points(proportion: float) -> str:
     """A setting (a margin, a band, a level) in points, as one would write it, no trailing zeros:
-    ``0.19`` -> ``19``, ``0.015`` -> ``1.5``. For measured differences use :func:`points`."""
-    return f"{round(100 * proportion, 6):g}"
+    ``0.19`` -> ``19``, ``0.015`` -> ``1.5``. For measured differences use :func:`points`. A setting is a code
+    constant: one that is not a finite number raises ``ValueError`` (a bug, not a missing measurement)."""
+    if not finite(proportion):
+        raise ValueError(f"a setting must be a finite number; got {proportion!r}.")
+    return f"{_rounded(100 * proportion, 6):g}"
 
 
 def setting_percent(proportion: float) -> str:

@@ -29,7 +29,8 @@ import pandas as pd
 from scipy import stats
 
 from helpers.analysis.inference import holm, spearman_exact
-from helpers.experiments.task_contrast.views import ALPHA, KIND_LABELS, view_inputs
+from helpers.analysis.verdicts import ALPHA
+from helpers.experiments.task_contrast.views import KIND_LABELS, view_inputs
 
 CHAIN_METRICS = (
     ("log_p_vocab_correct", "log p_vocab(correct)", 1.0),

@@ -7,15 +7,6 @@ is their place in the claims table.
 
 from __future__ import annotations
 
-from helpers.experiments.beyond.claims import (
-    ARITHMETIC_SOURCE,
-    CLAIM_4C,
-    CLAIM_6,
-    CLAIM_7,
-    SOURCE,
-    claim4c,
-    claim6,
-    claim7,
-)
+from helpers.experiments.beyond.claims import claim4c, claim6, claim7
 
-__all__ = ["ARITHMETIC_SOURCE", "CLAIM_4C", "CLAIM_6", "CLAIM_7", "SOURCE", "claim4c", "claim6", "claim7"]
+__all__ = ["claim4c", "claim6", "claim7"]

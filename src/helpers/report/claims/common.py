@@ -1,4 +1,4 @@
-"""What every claim rule shares: the result record, the significance level, verdict words for open questions.
+"""What every claim rule shares: the result record, the significance level, the stand-in prefix, "not judged".
 
 Numbers are formatted by :mod:`helpers.render.numbers` (``pct``, ``points``, ``interval``, ``p_text``).
 The result record (:class:`~helpers.analysis.claims.result.ClaimResult`), the significance level and the
@@ -8,10 +8,9 @@ open-question words (:mod:`helpers.analysis.verdicts`) live below the chapters, 
 from __future__ import annotations
 
 from helpers.analysis.claims.result import ClaimResult
-from helpers.analysis.claims.wording import model_name
-from helpers.analysis.verdicts import ALPHA, QUESTION_WORDS, Verdict, question_word
+from helpers.analysis.verdicts import ALPHA, Verdict
 
-__all__ = ["ALPHA", "ILLUSTRATION", "QUESTION_WORDS", "ClaimResult", "model_name", "not_judged", "question_word"]
+__all__ = ["ALPHA", "ILLUSTRATION", "ClaimResult", "not_judged"]
 
 ILLUSTRATION = "the same test on stand-in models, numbers only"
 """How every stand-in line starts: it reports numbers and what they show, never a verdict word."""
