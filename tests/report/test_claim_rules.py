@@ -62,6 +62,11 @@ def test_claim1_with_a_family_of_two_models_gives_a_change_not_a_crash(empty_sta
     result = claim1(Evidence("offline", stack=empty_stack, published=published[keep]))
     opt = [line for line in result.details if line.startswith("opt")][0]
     assert "no trend from two models" in opt and "change opt-125m → opt-350m" in opt and "Newcombe 95%" in opt
+    assert result.key_number.startswith("per family: ") and "opt change " in result.key_number
+    # the key gives the detail line's change and interval, never a slope through the two points
+    key_opt = [part for part in result.key_number.split("; ") if "opt change" in part][0]
+    change = key_opt.split("opt change ")[1].split(" (two models, no slope)")[0]
+    assert f"change opt-125m → opt-350m {change} (" in opt and "/decade" not in key_opt
 
 
 def test_published_trend_table_with_two_models_says_why_there_is_no_slope():

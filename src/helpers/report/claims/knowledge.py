@@ -41,6 +41,7 @@ from helpers.analysis.power import mde_one_proportion, mde_slope, power_flat
 from helpers.analysis.trend import FLAT_MARGIN, MIN_MODELS, Slope, item_slope, model_slope, slope_equivalence
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.core.tasks.mmlu import CHANCE
+from helpers.render.numbers import setting_percent
 from helpers.report.claims.below_chance import (
     CHANCE_MARGIN,
     baseline_parts,
@@ -258,13 +259,14 @@ def claim2(evidence: Evidence) -> ClaimResult:
     n_items = int(mmlu["n"].iloc[0])
     code = combine(family_codes(parts))
     artefact = scoring_artefact(parts)
-    mde = mde_one_proportion(n_items, CHANCE, alternative="smaller")
+    # the MDE of the Holm family's first step (alpha / m, as Bonferroni): what the corrected tests can detect
+    mde = mde_one_proportion(n_items, CHANCE, alpha=ALPHA / len(mmlu), alternative="smaller")
     verdict = Verdict(
         code,
         words.chance_reason(parts, artefact),
         words.chance_test(len(mmlu), CHANCE, CHANCE_MARGIN),
         words.published_data(STUDY_FORMAT + " and acc_norm", len(mmlu), n_items),
-        margin="significance at 5% after Holm",
+        margin=f"significance at {setting_percent(ALPHA)} after Holm",
         mde=mde if code == "inconclusive" else None,
     )
     return ClaimResult(
