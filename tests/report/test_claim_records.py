@@ -267,6 +267,7 @@ def _question_parts(slope_code="equivalent", at_floor=True):
             ("level_second", 0.256),
             ("at_floor", at_floor),
             ("margin", 0.02),
+            ("level_at", 1e9),
             ("excluded", ()),
         ),
         level=0.90,
@@ -280,7 +281,7 @@ def _question_parts(slope_code="equivalent", at_floor=True):
         low=0.562,
         high=0.582,
         n=41,
-        extra=(("n_above", 9), ("threshold", 0.25 + 0.05), ("excluded", ())),
+        extra=(("n_above", 9), ("threshold", 0.25 + 0.05), ("max_params", 2e9), ("excluded", ())),
     )
     return difference, above
 
@@ -305,6 +306,11 @@ def test_question_lines_and_key_by_hand():
     assert "(different); level" in wording.detail(different)
     assert "floor" not in wording.detail(different)
     assert "(slope different, level equivalent against ±2 pts)" in wording.question_key(different, above)
+    # the sizes are the records' own (the rules' LEVEL_AT and SMALL_MAX_PARAMS), not typed in the words
+    extra = (("n_above", 9), ("threshold", 0.3), ("max_params", 3e9), ("excluded", ()))
+    bigger = Part(**{**above.__dict__, "extra": extra})
+    assert "of at most 3B parameters" in wording.detail(bigger)
+    assert "decoder-only ≤ 3B models" in wording.question_key(difference, bigger)
 
 
 def test_claim4c_key_and_details_are_rendered_from_its_records():

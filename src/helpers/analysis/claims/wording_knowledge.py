@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from helpers.analysis.claims.records import Part
 from helpers.analysis.trend import MIN_MODELS
-from helpers.render.numbers import interval, p_text, pct, points
+from helpers.render.numbers import interval, p_text, pct, points, setting_percent
 
 __all__ = [
+    "chance_margin",
     "LEVEL_WORDS",
     "trend_level",
     "below_chance",
@@ -108,6 +109,11 @@ def trend_level_test() -> str:
         "Wilson-adjusted proportion), residual scale >= 1 (items and models), t on n_models - 2 df, TOST "
         f"±1 pt/decade, no trend from fewer than {MIN_MODELS} models; exact binomial level intervals"
     )
+
+
+def chance_margin(alpha: float) -> str:
+    """Claim 2's margin: significance at ``alpha`` after Holm."""
+    return f"significance at {setting_percent(alpha)} after Holm"
 
 
 def trend_level_margin(flat_margin: float, band: tuple[float, float], level_margin: float) -> str:

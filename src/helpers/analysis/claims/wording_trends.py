@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 
 from helpers.analysis.claims.records import Part
 from helpers.analysis.obsscaling import MMLU_CHANCE, exclusion_text
-from helpers.render.numbers import interval, p_text, pct, points, points_interval
+from helpers.render.numbers import interval, p_text, pct, points, points_interval, setting_billions
 
 __all__ = [
     "floor_caveat",
@@ -87,17 +87,19 @@ def floor_caveat(part: Part) -> str | None:
 
 
 def trend_difference(part: Part, judged: bool = True) -> str:
-    """Claim 6(a)'s line: first minus second family (``models``), slope per decade and level at 1B with their
+    """Claim 6(a)'s line: first minus second family (``models``), slope per decade and level at ``level_at``
+    (parameters) with their
     90% intervals and codes against the margins, each family's fitted level, the floor caveat, the models left out."""
     first, second = part.models
     short_first, short_second = part.get("names")
     floor = f" ({floor_caveat(part)})" if part.get("at_floor") else ""
+    at = setting_billions(part.get("level_at"))
     return (
         f"{part.label} {first} ({part.get('n_first')} Pile models) minus {second} ({part.get('n_second')}), "
         f"letter-format MMLU: slope {points(part.estimate)} per decade, {100 * part.level:g}% "
-        f"{_per_decade(part.low, part.high)} ({part.get('slope_code')}); level at 1B {points(part.get('level'))}, "
+        f"{_per_decade(part.low, part.high)} ({part.get('slope_code')}); level at {at} {points(part.get('level'))}, "
         f"{100 * part.level:g}% {interval(part.get('level_low'), part.get('level_high'), 'pts')} "
-        f"({part.get('level_code')}); fitted levels at 1B: {short_first} {pct(part.get('level_first'))}, "
+        f"({part.get('level_code')}); fitted levels at {at}: {short_first} {pct(part.get('level_first'))}, "
         f"{short_second} {pct(part.get('level_second'))}{floor}; {exclusion_text(list(part.get('excluded')))}"
     )
 
@@ -106,7 +108,8 @@ def above_chance(part: Part, judged: bool = True) -> str:
     """Claim 6(b)'s line: how many small decoder-only models are significantly above the threshold (Holm), the
     highest with its interval, the models left out."""
     return (
-        f"{part.label} {part.get('n_above')} of {part.n} decoder-only models of at most 2B parameters are "
+        f"{part.label} {part.get('n_above')} of {part.n} decoder-only models of at most "
+        f"{setting_billions(part.get('max_params'))} parameters are "
         f"significantly above {pct(part.get('threshold'), 0)} (Holm); the highest, {part.models[0]}, "
         f"{pct(part.estimate)} {interval(part.low, part.high)}; {exclusion_text(list(part.get('excluded')))}"
     )
@@ -146,6 +149,7 @@ def question_key(difference: Part, above: Part) -> str:
     short_first, short_second = difference.get("names")
     return (
         f"{short_first} − {short_second}: slope {points(difference.estimate)}/decade, level "
-        f"{points(difference.get('level'))} ({agreement}); {above.get('n_above')} of {above.n} decoder-only ≤ 2B "
+        f"{points(difference.get('level'))} ({agreement}); {above.get('n_above')} of {above.n} decoder-only "
+        f"≤ {setting_billions(above.get('max_params'))} "
         f"models > {pct(above.get('threshold'), 0)}, best {pct(above.estimate)}"
     )

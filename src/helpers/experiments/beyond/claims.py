@@ -81,6 +81,7 @@ def pile_part(pile: dict) -> Part:
             ("level_second", trends["Pythia"].level),
             ("at_floor", _at_floor(trends)),
             ("margin", judged.SLOPE_MARGIN),
+            ("level_at", 10**judged.LEVEL_AT),
             ("excluded", tuple(pile["excluded"])),
         ),
         level=1 - 2 * ALPHA,
@@ -128,6 +129,7 @@ def small_part(small, left_out) -> Part:
         extra=(
             ("n_above", len(above)),
             ("threshold", judged.MMLU_CHANCE + judged.CLEAR_LIFT),
+            ("max_params", judged.SMALL_MAX_PARAMS),
             ("excluded", tuple(left_out)),
         ),
     )

@@ -41,7 +41,6 @@ from helpers.analysis.power import mde_one_proportion, mde_slope, power_flat
 from helpers.analysis.trend import FLAT_MARGIN, MIN_MODELS, Slope, item_slope, model_slope, slope_equivalence
 from helpers.analysis.verdicts import Verdict, combine
 from helpers.core.tasks.mmlu import CHANCE
-from helpers.render.numbers import setting_percent
 from helpers.report.claims.below_chance import (
     CHANCE_MARGIN,
     baseline_parts,
@@ -266,7 +265,7 @@ def claim2(evidence: Evidence) -> ClaimResult:
         words.chance_reason(parts, artefact),
         words.chance_test(len(mmlu), CHANCE, CHANCE_MARGIN),
         words.published_data(STUDY_FORMAT + " and acc_norm", len(mmlu), n_items),
-        margin=f"significance at {setting_percent(ALPHA)} after Holm",
+        margin=words.chance_margin(ALPHA),
         mde=mde if code == "inconclusive" else None,
     )
     return ClaimResult(
