@@ -564,3 +564,11 @@ def test_claim_2_illustration_shows_only_the_study_format_0_shot():
     text = illustration_claim2(evidence)
     assert "Holm across the 1 model" in text and "zero-shot-model: acc 5.0%" in text
     assert "five-shot-model" not in text
+
+
+def test_claim_1_referee_and_test_words_name_their_settings():
+    # the checkpoint line's step range and the TOST margin come from the caller's values, not typed words
+    assert words.checkpoint_axis_line([], 1000, 143000) == []
+    line = words.checkpoint_axis_line(["pythia-70m: +0.1 pts"], 2000, 99000)[0]
+    assert line.startswith("checkpoint axis (published Pythia, 0-shot acc, steps 2,000 to 99,000; ")
+    assert "TOST ±1 pt/decade" in words.trend_level_test()  # FLAT_MARGIN 0.01

@@ -11,8 +11,8 @@ formatted by :mod:`helpers.render.numbers`; the rules (:mod:`helpers.report.clai
 from __future__ import annotations
 
 from helpers.analysis.claims.records import Part
-from helpers.analysis.trend import MIN_MODELS
-from helpers.render.numbers import interval, p_text, pct, points, setting_percent
+from helpers.analysis.trend import FLAT_MARGIN, MIN_MODELS
+from helpers.render.numbers import interval, p_text, pct, points, setting_percent, setting_points
 
 __all__ = [
     "chance_margin",
@@ -107,7 +107,8 @@ def trend_level_test() -> str:
     return (
         "model-level slope: WLS on per-model accuracies, variance max(stderr², binomial at the pooled or "
         "Wilson-adjusted proportion), residual scale >= 1 (items and models), t on n_models - 2 df, TOST "
-        f"±1 pt/decade, no trend from fewer than {MIN_MODELS} models; exact binomial level intervals"
+        f"±{setting_points(FLAT_MARGIN)} pt/decade, no trend from fewer than {MIN_MODELS} models; exact binomial level "
+        "intervals"
     )
 
 
@@ -153,13 +154,14 @@ def other_format_line(label: str, shots: int, profile: str, models, accuracies) 
     return f"{label} ({shots}-shot, profile `{profile}`, not the study's format): {values}"
 
 
-def checkpoint_axis_line(steps: list[str]) -> list[str]:
-    """Claim 1's referee line on published Pythia checkpoints (``steps``: one slope line per size), or none."""
+def checkpoint_axis_line(steps: list[str], first_step: int, last_step: int) -> list[str]:
+    """Claim 1's referee line on published Pythia checkpoints (``steps``: one slope line per size, fitted from
+    ``first_step`` to ``last_step``), or none."""
     if not steps:
         return []
     return [
-        "checkpoint axis (published Pythia, 0-shot acc, steps 1,000 to 143,000; checkpoints share items, so read "
-        "as descriptive): " + "; ".join(steps)
+        f"checkpoint axis (published Pythia, 0-shot acc, steps {first_step:,} to {last_step:,}; checkpoints share "
+        "items, so read as descriptive): " + "; ".join(steps)
     ]
 
 

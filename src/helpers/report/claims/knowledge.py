@@ -213,13 +213,14 @@ def referee_lines(evidence: Evidence) -> tuple[list[str], list[str]]:
     """(claim 1, claim 2) lines a referee asks for, on the published results: sensitivity of the verdict,
     per-subject slopes and the checkpoint axis (``helpers.report.claims.sensitivity``)."""
     from helpers.analysis.published import load_published
-    from helpers.report.claims.sensitivity import checkpoint_lines, sensitivity_lines, subject_lines
+    from helpers.report.claims.sensitivity import FIRST_STEP, checkpoint_lines, sensitivity_lines, subject_lines
 
     if "_referee" in evidence.__dict__:  # computed once per Evidence, shared by claims 1 and 2
         return evidence.__dict__["_referee"]
     published = evidence.published if evidence.published is not None else load_published()
     one, two = sensitivity_lines(published, _claim1_part, chance_tests, below_chance_code)
-    one += subject_lines(published) + words.checkpoint_axis_line(checkpoint_lines(published))
+    last_step = int(published.loc[published["family"] == "pythia", "step"].max())
+    one += subject_lines(published) + words.checkpoint_axis_line(checkpoint_lines(published), FIRST_STEP, last_step)
     evidence.__dict__["_referee"] = (one, two)
     return one, two
 

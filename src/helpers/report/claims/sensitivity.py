@@ -20,7 +20,7 @@ import statsmodels.api as sm
 
 from helpers.analysis.power import mde_one_proportion
 from helpers.analysis.published import MMLU_MATH_SIZES, final_checkpoint
-from helpers.analysis.trend import item_floor, model_slope, slope_equivalence
+from helpers.analysis.trend import FLAT_MARGIN, item_floor, model_slope, slope_equivalence
 from helpers.analysis.verdicts import combine
 from helpers.render.numbers import interval, p_text, points
 from helpers.report.claims.evidence import MMLU_CHANCE, mmlu_math_counts
@@ -61,7 +61,7 @@ def sensitivity_lines(
             slope = model_slope(group["params"], group[k], group["n"], group[se])
             code, _, mde, _, why = claim1_part(str(family), slope, group[k], group["n"], group["model"].tolist())
             codes.append(code)
-            shape = slope_equivalence(slope, 0.01)
+            shape = slope_equivalence(slope, FLAT_MARGIN)
             extra = (
                 f", MDE {100 * mde:.1f} pts/decade"
                 if mde is not None and np.isfinite(mde)
@@ -149,12 +149,13 @@ def checkpoint_lines(published: pd.DataFrame, family: str = "pythia") -> list[st
         & (published["step"] >= FIRST_STEP)
     ]
     lines = []
+    n_items = sum(MMLU_MATH_SIZES.values())  # the five subjects' test items (1,064)
     for model, part in rows.groupby("model", sort=False):
         by_step = (
             part.groupby("step")
             .apply(
                 lambda g: pd.Series(
-                    {"acc": float((g["value"] * g["task"].map(MMLU_MATH_SIZES)).sum() / 1064), "n": 1064.0}
+                    {"acc": float((g["value"] * g["task"].map(MMLU_MATH_SIZES)).sum() / n_items), "n": float(n_items)}
                 ),
                 include_groups=False,
             )
@@ -162,11 +163,11 @@ def checkpoint_lines(published: pd.DataFrame, family: str = "pythia") -> list[st
         )
         if len(by_step) < 3:
             continue
-        k = np.rint(by_step["acc"] * 1064)
+        k = np.rint(by_step["acc"] * n_items)
         slope = model_slope(by_step["step"].astype(float), k, by_step["n"])
         lines.append(
             f"{model}: {points(slope.slope)} per tenfold training steps {interval(slope.low, slope.high, 'pts')} "
-            f"({slope_equivalence(slope, 0.01)}, {len(by_step)} checkpoints)"
+            f"({slope_equivalence(slope, FLAT_MARGIN)}, {len(by_step)} checkpoints)"
         )
     return lines
 
