@@ -12,17 +12,15 @@ import pytest
 from helpers.analysis.trend_simulation import simulate_flat_family
 from helpers.core.tasks.arithmetic import FILES as ARITHMETIC_FILES
 from helpers.core.tasks.mmlu import MATH_SUBJECTS
-from helpers.render.numbers import setting_billions
+from helpers.render.numbers import about_percent, number_word, setting_billions
 from helpers.report import methods_beyond
 from helpers.report.methods_beyond import beyond_rules_section, beyond_rules_values
 from helpers.report.methods_page import (
     METRICS,
-    about_percent,
     beyond_data_entry,
     families_paragraph,
     margins_entry,
     metrics_entries,
-    number_word,
     standard_errors_entry,
     tasks_entries,
     trends_entry,
@@ -292,6 +290,7 @@ def test_the_statistics_settings_as_printed():
     assert (values["min_items"], values["spearman_max"], values["study_models"]) == ("20", "10", "15")
     assert (values["math_items"], values["first_step"]) == ("1,064", "1,000")
     assert (values["arith_small"], values["arith_large"]) == ("160M", "12B")  # Pythia's smallest and largest names
+    assert values["math_subjects"] == "five"  # the five MMLU mathematics subjects
 
 
 def test_the_statistics_section_fills_every_placeholder_and_holds_both_entries():
@@ -310,6 +309,13 @@ def test_the_beyond_rules_as_printed():
     assert (values["clear"], values["lift"], values["chance"]) == ("30%", "5", "25%")
     assert (values["arith_models"], values["arith_tests"], values["arith_n"]) == ("8", "8", "2,000")
     assert values["peaks"] == "Pythia at 2.8B"
+    # MIN_MODELS 3: "fewer than three models (two give a change)"; the one-sided test at 5% with 80% power
+    assert (values["min_models"], values["min_change"], values["t_alpha"], values["t_power"]) == (
+        "three",
+        "two",
+        "₀.₉₅",
+        "₀.₈₀",
+    )
     text = beyond_rules_section()
     assert "$" not in text and text.startswith("Trends across models\n")
 

@@ -230,3 +230,24 @@ def setting_percent(proportion: float) -> str:
     """A setting as a percentage, no trailing zeros: ``0.05`` -> ``5%``, ``0.95`` -> ``95%``. For measured
     proportions use :func:`pct`."""
     return f"{setting_points(proportion)}%"
+
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_word(n: int) -> str:
+    """``3`` -> ``three`` for 0 to 10 (prose style); a larger or negative count raises ``ValueError``."""
+    if not 0 <= n < len(_NUMBER_WORDS):
+        raise ValueError(f"number_word takes 0 to {len(_NUMBER_WORDS) - 1}; got {n!r}: write larger counts as digits.")
+    return _NUMBER_WORDS[n]
+
+
+def about_percent(rate: float) -> str:
+    """A rate in [0, 1] as an "about" percentage, one significant figure: ``0.208`` -> ``20%``, ``0.038`` -> ``4%``."""
+    if not 0 <= rate <= 1:
+        raise ValueError(f"about_percent takes a rate in [0, 1]; got {rate!r}.")
+    if rate == 0:
+        return "0%"
+    value = 100 * rate
+    digits = -math.floor(math.log10(value))
+    return f"{round(value, digits):.{max(digits, 0)}f}%"

@@ -15,10 +15,11 @@ import pandas as pd
 
 from helpers.analysis.obsscaling import ARITHMETIC_N, read_benchmark, read_emergent
 from helpers.analysis.power import POWER
+from helpers.analysis.trend import MIN_MODELS
 from helpers.analysis.verdicts import ALPHA
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.experiments.beyond import judged
-from helpers.render.numbers import setting_billions, setting_percent, setting_points
+from helpers.render.numbers import number_word, setting_billions, setting_percent, setting_points
 
 __all__ = ["TEMPLATE", "arithmetic_table", "peaks_text", "beyond_rules_values", "beyond_rules_section"]
 
@@ -28,7 +29,7 @@ Trends across models
 : A model-level weighted fit of accuracy on log10 parameters, weights 1/SE²; the slope's variance
   is the weighted fit's times its residual scale (χ²/df), and that scale is **never below 1**: the
   error carries the models' own scatter around the line and never falls below what item sampling
-  alone gives. t intervals with n − 2 degrees of freedom; no trend from fewer than three models (two
+  alone gives. t intervals with n − 2 degrees of freedom; no trend from fewer than $min_models models ($min_change
   give a change, not a slope). Two families are compared by the difference of their slopes and of
   their fitted levels at $level_at parameters (variances added, the smaller df).
 
@@ -60,7 +61,7 @@ Verdict words for rows 6, 7 and 4c
     decade (one-sided
     test at $alpha), *not minimal* when the $tost_level lower bound is above it. When inconclusive, the row
     prints how far from the margin a slope must lie for that one-sided test to detect it at $power
-    power, (t₀.₉₅ + t₀.₈₀) × SE.
+    power, (t$t_alpha + t$t_power) × SE.
   - **Claim 4c, arithmetic accuracy improves, OPT and Pythia**: per family and operation, Spearman's
     rank correlation of accuracy with size with an exact permutation p-value ($arith_models models: all
     $arith_models!
@@ -95,6 +96,11 @@ def peaks_text(table: pd.DataFrame) -> str:
     return "; ".join(peaks) if peaks else "none in these data"
 
 
+def _subscript(text: str) -> str:
+    """``"0.95"`` -> ``"₀.₉₅"``: a quantile's level written as a subscript."""
+    return text.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
 def beyond_rules_values(table: pd.DataFrame | None = None) -> dict[str, str]:
     """The placeholders of :data:`TEMPLATE`. ``table``: :func:`arithmetic_table` (``family, n_models, largest,
     peak_model, peak_params``, one row per test of claim 4c)."""
@@ -119,6 +125,10 @@ def beyond_rules_values(table: pd.DataFrame | None = None) -> dict[str, str]:
         "arith_tests": str(len(table)),
         "peaks": peaks_text(table),
         "arith_n": f"{ARITHMETIC_N:,}",
+        "min_models": number_word(MIN_MODELS),
+        "min_change": number_word(MIN_MODELS - 1),
+        "t_alpha": _subscript(f"{1 - ALPHA:.2f}"),
+        "t_power": _subscript(f"{POWER:.2f}"),
     }
 
 

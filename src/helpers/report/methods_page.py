@@ -46,7 +46,7 @@ from helpers.core.tasks.mmlu import CHANCE, LETTERS, MATH_SUBJECTS, load_split
 from helpers.core.tasks.pairs import read_mrpc
 from helpers.experiments.swap.verdict import COLLAPSE_MARGIN
 from helpers.infra.paths import DATA_DIR
-from helpers.render.numbers import param_label, setting_percent, setting_points
+from helpers.render.numbers import about_percent, number_word, param_label, setting_percent, setting_points
 from helpers.report.claims.evidence import published_mmlu_accuracies
 from helpers.report.claims.knowledge import CLAIMED_BAND, LEVEL_MARGIN
 from helpers.report.claims.loss_fall import CLAIMED_FALL, FALL_MARGIN
@@ -54,8 +54,6 @@ from helpers.report.claims.loss_fall import CLAIMED_FALL, FALL_MARGIN
 __all__ = [
     "METRICS",
     "metrics_entries",
-    "about_percent",
-    "number_word",
     "families_paragraph",
     "tasks_entries",
     "trends_entry",
@@ -64,27 +62,6 @@ __all__ = [
     "standard_errors_entry",
     "mmlu_math_items",
 ]
-
-_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
-def number_word(n: int) -> str:
-    """``3`` -> ``three`` for 0 to 10 (prose style); a larger or negative count raises ``ValueError``."""
-    if not 0 <= n < len(_WORDS):
-        raise ValueError(f"number_word takes 0 to {len(_WORDS) - 1}; got {n!r}: write larger counts as digits.")
-    return _WORDS[n]
-
-
-def about_percent(rate: float) -> str:
-    """A rate in [0, 1] as an "about" percentage, one significant figure: ``0.208`` -> ``20%``, ``0.038`` -> ``4%``."""
-    if not 0 <= rate <= 1:
-        raise ValueError(f"about_percent takes a rate in [0, 1]; got {rate!r}.")
-    if rate == 0:
-        return "0%"
-    value = 100 * rate
-    digits = -math.floor(math.log10(value))
-    return f"{round(value, digits):.{max(digits, 0)}f}%"
-
 
 METRICS = Template(
     """\

@@ -17,11 +17,11 @@ from helpers.analysis.inference import EXACT_SPEARMAN_MAX_N
 from helpers.analysis.power import POWER
 from helpers.analysis.pythia_arithmetic import load_pythia_arithmetic
 from helpers.analysis.verdicts import ALPHA, MIN_ITEMS
-from helpers.core.tasks.mmlu import CHANCE
+from helpers.core.tasks.mmlu import CHANCE, MATH_SUBJECTS
 from helpers.core.tasks.pairs import CHOICES
 from helpers.experiments.published_pythia.claim4a import published_design
 from helpers.experiments.swap.verdict import COLLAPSE_MARGIN
-from helpers.render.numbers import setting_percent, setting_points
+from helpers.render.numbers import number_word, setting_percent, setting_points
 from helpers.report.claims.below_chance import CHANCE_MARGIN
 from helpers.report.claims.evidence import published_mmlu_accuracies
 from helpers.report.claims.knowledge import CLAIMED_BAND, LEVEL_MARGIN
@@ -141,7 +141,7 @@ What a referee asks (`helpers.report.claims.sensitivity`, in the details of clai
 : The verdict of claims 1 and 2 by the same rules under each variant: acc_norm in place of acc,
   5-shot (published for Pythia only), OPT-66B added, deduped Pythia in place of the standard one.
   The claim-1 slope per MMLU-math subject (the model-level fit with subject-specific intercepts and
-  slopes, residual scale at least 1) and a Wald test that the five subjects share one slope. The
+  slopes, residual scale at least 1) and a Wald test that the $math_subjects subjects share one slope. The
   training-checkpoint axis: published Pythia MMLU-math at every checkpoint from step $first_step, the same
   model-level slope on log10(step) per size (descriptive: the checkpoints of one model share items
   and weights, so they are not independent samples).
@@ -195,6 +195,7 @@ def statistics_values() -> dict[str, str]:
         "fall_margin": setting_points(FALL_MARGIN),
         "collapse": setting_points(COLLAPSE_MARGIN),
         "first_step": f"{FIRST_STEP:,}",
+        "math_subjects": number_word(len(MATH_SUBJECTS)),
         "arith_small": arithmetic.small,
         "arith_large": arithmetic.large,
     }
