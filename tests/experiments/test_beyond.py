@@ -287,9 +287,39 @@ def test_every_count_the_notebook_pastes_is_glued():
     pasted = set(re.findall(r"\{glue:text\}`([^`:]+)", markdown))
     frame = pd.DataFrame({"model": ["p", "o"], "family": ["Pythia", "OPT"], "params": [1e9, 2e9]})
     fulltext = frame.assign(family=frame["family"].str.lower())
-    assert pasted == set(text.data_counts(frame, frame[["model"]], {"s": 1}, fulltext))
-    for typed in ("148", "84 of them", "1,319", "14,042", "2,000", " 57 ", "12B,", "to 66B"):
+    assert pasted == set(text.data_counts(frame, frame[["model"]], {"s": 1}, fulltext)) | set(text.rule_settings())
+    for typed in (
+        "148",
+        "84 of them",
+        "1,319",
+        "14,042",
+        "2,000",
+        " 57 ",
+        "12B,",
+        "to 66B",
+        "±2 points",
+        "30%",
+        "at 5%",
+    ):
         assert typed not in markdown, typed
+
+
+def test_the_rule_settings_the_chapter_pastes_by_hand():
+    # judged: chance 25%, margins 2 points, level at 1e9, small up to 2e9, lift 5, gains from 1e9; ALPHA 0.05
+    assert text.rule_settings() == {
+        "chance": "25%",
+        "alpha": "5%",
+        "tost_level": "90%",
+        "slope_margin": "2",
+        "level_margin": "2",
+        "level_at": "1B",
+        "small_max": "2B",
+        "clear_threshold": "30%",
+        "clear_lift": "5",
+        "gain_min": "1B",
+        "gain_margin": "2",
+        "fit_lift": "5",
+    }
 
 
 def test_file_summary_counts_models_without_flops_and_single_model_families():
@@ -365,6 +395,7 @@ def test_small_summary_counts_models_above_30_percent():
         "Effective n = 9,528 (from the 57 subject sizes, 14,042 items). 2 of 3 models are significantly above 30% "
         "after Holm; the twelve highest are shown. Left out (recurrent, 1): rwkv-169m."
     )
+    assert "the five highest are shown" in text.small_summary(small, left_out, shown=5)
 
 
 def test_threshold_summary_reads_the_fit_in_log10_flops():
@@ -380,6 +411,7 @@ def test_threshold_summary_reads_the_fit_in_log10_flops():
         mid_high=23.34,
         n_boot=1000,
         failed=2,
+        lift=0.05,
     )
     flops_of = pd.Series({"EleutherAI/pythia-12b-deduped": 2.16e22, "facebook/opt-66b": 1.1e23})
     assert text.threshold_summary(fit, flops_of, [Exclusion("m", "F", "no flops in the file")]) == (
@@ -388,6 +420,9 @@ def test_threshold_summary_reads_the_fit_in_log10_flops():
         "resamples of families, 2 failed fits left out. Pythia-12B was trained with 2.2e+22 FLOPs and OPT-66B with "
         "1.1e+23. Left out (no flops in the file, 1): m."
     )
+    assert "leaves chance by 3 points" in text.threshold_summary({**fit, "lift": 0.03}, flops_of, [])
+    with pytest.raises(ValueError, match="no training FLOPs for 'facebook/opt-66b'"):
+        text.threshold_summary(fit, flops_of.drop("facebook/opt-66b"), [])
 
 
 def test_lofo_summary():

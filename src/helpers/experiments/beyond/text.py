@@ -27,11 +27,12 @@ from helpers.analysis.obsscaling import (
 )
 from helpers.analysis.verdicts import ALPHA, question_word
 from helpers.experiments.beyond import judged
-from helpers.experiments.beyond.views import FAMILIES_SHOWN
-from helpers.render.numbers import param_label, setting_billions, setting_percent
+from helpers.experiments.beyond.views import FAMILIES_SHOWN, SMALL_SHOWN, THRESHOLD_LIFT
+from helpers.render.numbers import number_word, param_label, setting_billions, setting_percent, setting_points
 
 __all__ = [
     "claim7_text",
+    "rule_settings",
     "claims_summary",
     "data_counts",
     "file_summary",
@@ -90,6 +91,26 @@ def data_counts(
     }
 
 
+def rule_settings() -> dict[str, str]:
+    """The settings the chapter's markdown cells paste (``{glue:text}`` keys -> values), from the constants the
+    rules use: chance, the claim-6a margins, level size and test levels, the claim-6b size limit and threshold,
+    the claim-7 size and margin, and the sigmoid's lift (:data:`~helpers.experiments.beyond.views.THRESHOLD_LIFT`)."""
+    return {
+        "chance": setting_percent(judged.MMLU_CHANCE),
+        "alpha": setting_percent(ALPHA),
+        "tost_level": setting_percent(1 - 2 * ALPHA),
+        "slope_margin": setting_points(judged.SLOPE_MARGIN),
+        "level_margin": setting_points(judged.LEVEL_MARGIN),
+        "level_at": setting_billions(10**judged.LEVEL_AT),
+        "small_max": setting_billions(judged.SMALL_MAX_PARAMS),
+        "clear_threshold": setting_percent(judged.MMLU_CHANCE + judged.CLEAR_LIFT),
+        "clear_lift": setting_points(judged.CLEAR_LIFT),
+        "gain_min": setting_billions(judged.GAIN_MIN_PARAMS),
+        "gain_margin": setting_points(judged.GAIN_MARGIN),
+        "fit_lift": setting_points(THRESHOLD_LIFT),
+    }
+
+
 def file_summary(frame: pd.DataFrame, shown: int = FAMILIES_SHOWN) -> str:
     """What the benchmark file holds: models, families, models without FLOPs, single-model families.
 
@@ -109,13 +130,13 @@ def file_summary(frame: pd.DataFrame, shown: int = FAMILIES_SHOWN) -> str:
 
 def study_range(points: pd.DataFrame, label: str) -> str:
     """The range of the study's families (Pythia, OPT, RWKV-4) on ``label`` against the three best models of at
-    most 2B parameters.
+    most :data:`~helpers.experiments.beyond.judged.SMALL_MAX_PARAMS` parameters (claim 6b's small models).
 
     ``points``: :func:`~helpers.experiments.beyond.views.landscape` against parameters (columns ``family``,
     ``model``, ``x`` in parameters, ``y`` a proportion); ``label``: the benchmark's name.
     """
     study = points[points["family"].isin(STUDY_FAMILIES)]
-    best = points[points["x"] <= 2e9].nlargest(3, "y")
+    best = points[points["x"] <= judged.SMALL_MAX_PARAMS].nlargest(3, "y")
     return (
         f"Pythia, OPT and RWKV-4 stay between {study['y'].min():.1%} and {study['y'].max():.1%} on {label} over "
         f"{study['x'].min() / 1e9:.2g}B to {study['x'].max() / 1e9:.0f}B parameters, while "
@@ -161,17 +182,39 @@ def pile_lines(pile: dict, result6: ClaimResult) -> str:
     return "\n".join(trends + differences + [f"- {exclusion_text(pile['excluded'])}", verdict])
 
 
-def small_summary(small: pd.DataFrame, left_out) -> str:
-    """Claim 6b's paragraph: the effective n, how many small models are significantly above 30% after Holm.
+def small_summary(small: pd.DataFrame, left_out, shown: int = SMALL_SHOWN) -> str:
+    """Claim 6b's paragraph: the effective n, how many small models are significantly above chance + the clear
+    lift after Holm, and how many the table shows (``shown``).
 
     ``small``: :func:`~helpers.experiments.beyond.judged.small_above_chance` (boolean column ``clearly_above``);
     ``left_out``: its exclusions.
     """
+    threshold = setting_percent(judged.MMLU_CHANCE + judged.CLEAR_LIFT)
     return (
         f"Effective n = {effective_n():,.0f} (from the {len(mmlu_subject_sizes())} subject sizes, "
         f"{sum(mmlu_subject_sizes()):,} items). {int(small['clearly_above'].sum())} of {len(small)} models are "
-        f"significantly above 30% after Holm; the twelve highest are shown. {exclusion_text(left_out)}"
+        f"significantly above {threshold} after Holm; the {_shown_words(shown)} highest are shown. "
+        f"{exclusion_text(left_out)}"
     )
+
+
+def _shown_words(n: int) -> str:
+    """How many rows a table shows, in words up to twelve (``12`` -> ``twelve``)."""
+    words = {11: "eleven", 12: "twelve"}
+    return words.get(n) or (number_word(n) if n <= 10 else f"{n}")
+
+
+PYTHIA_12B, OPT_66B = "EleutherAI/pythia-12b-deduped", "facebook/opt-66b"
+"""The largest model of each study family in the benchmark file, whose training compute the threshold is set beside."""
+
+
+def _flops(flops_of: pd.Series, model: str) -> float:
+    if model not in flops_of.index or pd.isna(flops_of[model]):
+        raise ValueError(
+            f"no training FLOPs for {model!r} in the benchmark file; pass read_benchmark()'s flops by model "
+            "(the bundled data/reference/obsscaling file has them)."
+        )
+    return float(flops_of[model])
 
 
 def threshold_summary(fit: dict, flops_of: pd.Series, left_out) -> str:
@@ -184,13 +227,13 @@ def threshold_summary(fit: dict, flops_of: pd.Series, left_out) -> str:
     """
     return (
         f"Fit over {fit['n_models']} models in {fit['n_families']} families: the curve leaves chance by "
-        f"5 points at about 10^{fit['departure']:.1f} FLOPs "
+        f"{setting_points(fit['lift'])} points at about 10^{fit['departure']:.1f} FLOPs "
         f"(95% bootstrap interval 10^{fit['departure_low']:.1f}"
         f"–10^{fit['departure_high']:.1f}) and is half-way to its top ({fit['top']:.0%}) at "
         f"10^{fit['mid']:.1f} FLOPs (10^{fit['mid_low']:.1f}–10^{fit['mid_high']:.1f}); "
         f"{fit['n_boot']:,} resamples of families, {fit['failed']} failed fits left out. "
-        f"Pythia-12B was trained with {flops_of['EleutherAI/pythia-12b-deduped']:.1e} "
-        f"FLOPs and OPT-66B with {flops_of['facebook/opt-66b']:.1e}. " + exclusion_text(left_out)
+        f"Pythia-12B was trained with {_flops(flops_of, PYTHIA_12B):.1e} FLOPs and OPT-66B with "
+        f"{_flops(flops_of, OPT_66B):.1e}. " + exclusion_text(left_out)
     )
 
 

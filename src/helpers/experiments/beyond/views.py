@@ -114,6 +114,10 @@ def trend_line(trend, x_values) -> pd.DataFrame:
     return pd.DataFrame({"family": trend.family, "x": 10**grid, "y": fitted})
 
 
+THRESHOLD_LIFT = 0.05
+"""Where the sigmoid "leaves chance": the compute at which it first rises this far (proportion) above chance."""
+
+
 def threshold_view(
     frame: pd.DataFrame, n_boot: int, seed: int, x_axis: str = "flops", benchmark: str = "mmlu"
 ) -> tuple[dict | None, pd.DataFrame, list[Exclusion]]:
@@ -126,7 +130,13 @@ def threshold_view(
         return None, pd.DataFrame(columns=["x", "y"]), excluded
     logx = np.log10(rows[column].to_numpy(float))
     fit = threshold_fit(
-        logx, rows[benchmark].to_numpy(float), rows["family"].to_numpy(), chance=chance, n_boot=n_boot, seed=seed
+        logx,
+        rows[benchmark].to_numpy(float),
+        rows["family"].to_numpy(),
+        chance=chance,
+        lift=THRESHOLD_LIFT,
+        n_boot=n_boot,
+        seed=seed,
     )
     grid = np.linspace(logx.min(), logx.max(), 80)
     curve = chance + (fit["top"] - chance) / (1 + np.exp(-(grid - fit["mid"]) / fit["width"]))
@@ -222,7 +232,11 @@ def arithmetic_points() -> pd.DataFrame:
     )
 
 
-def small_table(small: pd.DataFrame, rows: int = 12) -> pd.DataFrame:
+SMALL_SHOWN = 12
+"""How many of claim 6b's small models the chapter's table lists (the highest)."""
+
+
+def small_table(small: pd.DataFrame, rows: int = SMALL_SHOWN) -> pd.DataFrame:
     """Claim 6b's models for readers: the ``rows`` highest, short names, MMLU and its exact interval."""
     top = small.head(rows)
     return pd.DataFrame(
