@@ -50,21 +50,25 @@ tiny:
     return text
 
 
-def build_book_copy(tmp_path, profile: str, profiles_file, store):
-    """``python -m helpers book`` for ``profile`` of ``profiles_file`` with results in ``store``, on a
-    copy of ``book/`` at ``tmp_path / "book"`` (without its build, generated pages, executed notebooks
-    and chart bundle). Returns (exit status, the copy's folder)."""
+def copy_book(destination):
+    """A copy of the hand-written ``book/`` at ``destination``, without its build, generated pages, executed
+    notebooks and chart bundle. Returns the copy's folder."""
     import shutil
+    from pathlib import Path
 
-    from helpers import cli
     from helpers.infra.paths import REPO_ROOT
     from helpers.render import plots
 
-    book_dir = shutil.copytree(
-        REPO_ROOT / "book",
-        tmp_path / "book",
-        ignore=shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME),
-    )
+    ignore = shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME)
+    return Path(shutil.copytree(REPO_ROOT / "book", destination, ignore=ignore))
+
+
+def build_book_copy(tmp_path, profile: str, profiles_file, store):
+    """``python -m helpers book`` for ``profile`` of ``profiles_file`` with results in ``store``, on a
+    :func:`copy_book` at ``tmp_path / "book"``. Returns (exit status, the copy's folder)."""
+    from helpers import cli
+
+    book_dir = copy_book(tmp_path / "book")
     argv = ["book", "--profile", profile, "--profiles-file", str(profiles_file), "--store", str(store)]
     return cli.main(argv + ["--book-dir", str(book_dir)]), book_dir
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import altair as alt
@@ -33,6 +32,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from conftest import copy_book
 from helpers.experiments.registry import EXPERIMENTS
 from helpers.infra.paths import REPO_ROOT
 from helpers.render import charts as render_charts
@@ -214,17 +214,6 @@ CHARTS_SETTLED_JS = """
 """
 
 
-def _copy_book(destination: Path) -> Path:
-    """Copy the hand-written book, without build outputs or anything generated."""
-    return Path(
-        shutil.copytree(
-            REPO_ROOT / "book",
-            destination,
-            ignore=shutil.ignore_patterns("_build", "_generated", "experiments", plots.BUNDLE_FILENAME),
-        )
-    )
-
-
 def _execute_sample_into(experiments_dir: Path) -> Path:
     """Execute the sample notebook with the current helpers and save it as ``scaling``."""
     from nbclient import NotebookClient
@@ -270,7 +259,7 @@ def built_book(tmp_path_factory) -> Path:
         if not (html / "index.html").is_file():
             pytest.fail(f"CC_BOOK_HTML={EXTERNAL_BOOK}: no index.html there (give a book's _build/html folder)")
         return html
-    book_dir = _copy_book(tmp_path_factory.mktemp("book") / "book")
+    book_dir = copy_book(tmp_path_factory.mktemp("book") / "book")
     experiments_dir = book_dir / "experiments"
     experiments_dir.mkdir()
     _execute_sample_into(experiments_dir)
