@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from helpers.analysis.verdicts import VERDICTS, InferenceError
 
-__all__ = ["PART_KINDS", "UNITS", "Part"]
+__all__ = ["PART_KINDS", "UNITS", "Part", "chance_models", "by_family", "shortest_answer"]
 
 PART_KINDS = ("mcnemar", "sign_flip", "wilcoxon", "loss_fall", "collapse", "slope", "no_test")
 """How a part was decided, which is also how it is rendered (:func:`helpers.analysis.claims.wording.detail`):
@@ -30,11 +30,11 @@ per decade with its interval as the estimate, ``n`` models, ``p`` the exact Spea
 ``rho``, ``family``, ``operation`` and, when the largest model is not the best, ``peak``, ``peak_model`` and the
 drop after it: ``drop``, ``drop_low``, ``drop_high`` (95%), ``drop_p``), ``trend_difference`` (first minus
 second family, ``models``: the slope per decade as the estimate with its ``level`` interval; extra ``names``
-(short names), ``n_first``, ``n_second``, ``slope_code``, ``level`` (difference at 1B) with ``level_low``,
-``level_high``, ``level_code``, each family's fitted level ``level_first``, ``level_second``, ``at_floor``,
-``margin`` and the models left out, ``excluded``), ``above_chance`` (how many of ``n`` models are significantly
-above ``threshold``, extra ``n_above``; the highest model (``models[0]``) with its accuracy and interval as the
-estimate; ``excluded``)."""
+(short names), ``n_first``, ``n_second``, ``slope_code``, ``level`` (difference at ``level_at`` parameters) with
+``level_low``, ``level_high``, ``level_code``, each family's fitted level ``level_first``, ``level_second``,
+``at_floor``, ``margin`` and the models left out, ``excluded``), ``above_chance`` (how many of ``n`` models of at
+most ``max_params`` parameters are significantly above ``threshold``, extra ``n_above``; the highest model
+(``models[0]``) with its accuracy and interval as the estimate; ``excluded``)."""
 
 UNITS = ("proportion", "nats per token", "relative")
 """Units of :attr:`Part.estimate`, :attr:`Part.low` and :attr:`Part.high`: ``proportion`` (a change of
@@ -121,3 +121,21 @@ class Part:
             if key == name:
                 return value
         raise KeyError(f"Part {self.label!r} has no extra {name!r}; it has {[key for key, _ in self.extra]}.")
+
+
+def chance_models(parts) -> list[Part]:
+    """Claim 2's per-model records (kind ``below_chance``), in order."""
+    return [part for part in parts if part.kind == "below_chance"]
+
+
+def by_family(parts) -> dict[str, list[Part]]:
+    """Claim 2's per-model records grouped by their ``family`` extra, families in order of first appearance."""
+    families: dict[str, list[Part]] = {}
+    for part in chance_models(parts):
+        families.setdefault(part.get("family"), []).append(part)
+    return families
+
+
+def shortest_answer(parts) -> Part:
+    """The "shortest answer" baseline record among claim 2's parts (``StopIteration`` when there is none)."""
+    return next(part for part in parts if part.kind == "baseline" and part.label == "shortest answer")

@@ -10,7 +10,7 @@ formatted by :mod:`helpers.render.numbers`; the rules (:mod:`helpers.report.clai
 
 from __future__ import annotations
 
-from helpers.analysis.claims.records import Part
+from helpers.analysis.claims.records import Part, by_family, chance_models, shortest_answer
 from helpers.analysis.trend import FLAT_MARGIN, MIN_MODELS
 from helpers.render.numbers import interval, p_text, pct, points, setting_percent, setting_points
 
@@ -173,28 +173,13 @@ def illustration(prefix: str, details: list[str]) -> str:
 # claim 2: each model's accuracy against chance (kind "below_chance"), the length-aware baselines ("baseline")
 
 
-def _models(parts) -> list[Part]:
-    return [part for part in parts if part.kind == "below_chance"]
-
-
-def _families(parts) -> dict[str, list[Part]]:
-    families: dict[str, list[Part]] = {}
-    for part in _models(parts):
-        families.setdefault(part.get("family"), []).append(part)
-    return families
-
-
 def _count(models, name: str) -> int:
     """How many of ``models`` have the extra flag ``name`` (``significant``, ``norm_significant``) set."""
     return sum(bool(part.get(name)) for part in models)
 
 
 def _chance(parts) -> str:
-    return pct(_models(parts)[0].get("chance"), 0)
-
-
-def _shortest(parts) -> Part:
-    return next(part for part in parts if part.kind == "baseline" and part.label == "shortest answer")
+    return pct(chance_models(parts)[0].get("chance"), 0)
 
 
 def below_chance(part: Part, judged: bool = True) -> str:
@@ -213,7 +198,7 @@ def baseline(part: Part, judged: bool = True) -> str:
 def chance_family_lines(parts) -> list[str]:
     """Claim 2's line per family: how many models are significantly below chance (Holm), which, in acc and acc_norm."""
     lines = []
-    for family, models in _families(parts).items():
+    for family, models in by_family(parts).items():
         below = ", ".join(f"{part.label} {pct(part.estimate)}" for part in models if part.get("significant"))
         lines.append(
             f"{family}: {_count(models, 'significant')} of {len(models)} models significantly below {_chance(parts)} "
@@ -230,7 +215,7 @@ def chance_details(parts) -> list[str]:
 
 def chance_reason(parts, artefact: bool) -> str:
     """Claim 2's verdict reason: the family lines; when ``artefact``, the shortest-answer baseline that explains it."""
-    shortest = _shortest(parts)
+    shortest = shortest_answer(parts)
     return "; ".join(chance_family_lines(parts)) + (
         ". A scoring artefact: with per-character normalisation (acc_norm) no model is significantly below chance "
         f"(Holm), and always choosing the shortest answer scores {pct(shortest.estimate)} "
@@ -242,8 +227,8 @@ def chance_reason(parts, artefact: bool) -> str:
 
 def chance_key(parts, artefact: bool) -> str:
     """Claim 2's key number: models below chance in acc (per family) and acc_norm, the shortest-answer baseline."""
-    models, shortest = _models(parts), _shortest(parts)
-    counts = ", ".join(f"{family} {_count(group, 'significant')}" for family, group in _families(parts).items())
+    models, shortest = chance_models(parts), shortest_answer(parts)
+    counts = ", ".join(f"{family} {_count(group, 'significant')}" for family, group in by_family(parts).items())
     return (
         f"{_count(models, 'significant')} of {len(models)} models below {_chance(parts)} in acc (Holm over "
         f"{len(models)}: {counts}), {_count(models, 'norm_significant')} in acc_norm; shortest-answer baseline "
@@ -262,7 +247,7 @@ def chance_test(n_models: int, chance: float, margin: float) -> str:
 
 def chance_illustration(prefix: str, parts) -> str:
     """Claim 2's stand-in line after ``prefix``: each model's acc and acc_norm with Holm p-values, no verdict words."""
-    models = _models(parts)
+    models = chance_models(parts)
     return (
         f"{prefix} (full text, 0-shot; exact binomial test vs {_chance(parts)}, one-sided, Holm across the "
         f"{len(models)} models shown): " + "; ".join(below_chance(part) for part in models)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.analysis.baselines import baseline_table
-from helpers.analysis.claims.records import Part
+from helpers.analysis.claims.records import Part, by_family, chance_models, shortest_answer
 from helpers.analysis.inference import binomial_vs_chance, chance_family
 from helpers.core.tasks.mmlu import CHANCE
 from helpers.report.claims.common import ALPHA
@@ -96,13 +96,9 @@ def chance_parts(table: pd.DataFrame, acc_column: str = "k_acc", norm_column: st
 
 def family_codes(parts) -> list[str]:
     """Claim 2's verdict code per family (in order of first appearance), from the ``below_chance`` records."""
-    families: dict[str, list[Part]] = {}
-    for part in parts:
-        if part.kind == "below_chance":
-            families.setdefault(part.get("family"), []).append(part)
     return [
         _code([p.get("significant") for p in group], [p.get("low_one_sided") for p in group])
-        for group in families.values()
+        for group in by_family(parts).values()
     ]
 
 
@@ -128,8 +124,7 @@ def baseline_parts(choice_texts, gold) -> list[Part]:
 def scoring_artefact(parts) -> bool:
     """Whether below-chance accuracy is a scoring artefact: some model is significantly below chance in acc,
     none in acc_norm, and always choosing the shortest answer has its 95% interval below chance."""
-    models = [part for part in parts if part.kind == "below_chance"]
-    shortest = next(part for part in parts if part.kind == "baseline" and part.label == "shortest answer")
+    models, shortest = chance_models(parts), shortest_answer(parts)
     acc = sum(bool(part.get("significant")) for part in models)
     norm = sum(bool(part.get("norm_significant")) for part in models)
     return norm == 0 and acc > 0 and shortest.high < CHANCE
