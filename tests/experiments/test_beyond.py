@@ -440,7 +440,15 @@ def test_claim7_text_and_claims_summary():
     assert text.claim7_text(result7) == "Claim 7: **reproduced**. Pythia: flat; OPT: flat."
     result6 = _result("6", "reproduced", question=True, key="k6")
     assert text.claims_summary((result6, result7)) == (
-        "- **Claim 6** (claim 6): **supported**: k6.\n- **Claim 7** (claim 7): **reproduced**: k7."
+        "- **Claim 6** (claim 6): **supported**: k6 (source). Test: test.\n"
+        "- **Claim 7** (claim 7): **reproduced**: k7 (source). Test: test."
+    )
+    # an inconclusive claim says what the data could detect, as the claims table's findings do
+    verdict = Verdict("inconclusive", "reason", "test", "data", no_mde="too few models above 1B")
+    open7 = ClaimResult("7", "claim 7", verdict, "k7", "source", ())
+    assert text.claims_summary((open7,)) == (
+        "- **Claim 7** (claim 7): **inconclusive**: k7 (source). The data cannot decide it: too few models above 1B. "
+        "Test: test."
     )
 
 

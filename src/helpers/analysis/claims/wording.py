@@ -12,9 +12,20 @@ from __future__ import annotations
 from helpers.analysis.claims import wording_knowledge, wording_trends
 from helpers.analysis.claims.records import Part
 from helpers.analysis.claims.wording_trends import model_name, question_key, rank_trend_key
-from helpers.render.numbers import interval, p_text, pct, points
+from helpers.analysis.power import POWER
+from helpers.render.numbers import interval, p_text, pct, points, setting_percent
 
-__all__ = ["detail", "details", "accuracy_key", "loss_key", "fall_key", "slope_key", "swap_key"]
+__all__ = [
+    "finding_sentence",
+    "mde_text",
+    "detail",
+    "details",
+    "accuracy_key",
+    "loss_key",
+    "fall_key",
+    "slope_key",
+    "swap_key",
+]
 __all__ += ["model_name", "rank_trend_key", "question_key"]  # claims 4c and 6 (helpers.analysis.claims.wording_trends)
 
 
@@ -156,3 +167,33 @@ def slope_key(parts) -> str:
 def swap_key(parts) -> str:
     """Claim 5's key number: the first (donor → recipient, task kind) judged, or ``—`` when there is none."""
     return parts[0].label if parts else "—"
+
+
+# ----------------------------------------------------------------------------- whole claims
+
+
+def finding_sentence(result) -> str:
+    """One sentence a reader can take away from a :class:`~helpers.analysis.claims.result.ClaimResult`: claim,
+    verdict, what decides it, the data (the claims table's findings and the chapters' summaries)."""
+    verdict = result.verdict
+    if verdict.code == "not judged":
+        return f"**Claim {result.claim_id}** ({result.claim}): **not judged**: {verdict.reason}."
+    mde = ""
+    if verdict.code == "inconclusive":
+        mde = f" The data cannot decide it: {mde_text(verdict)}."
+    return (
+        f"**Claim {result.claim_id}** ({result.claim}): **{result.verdict_word}**: {result.key_number} "
+        f"({result.source}).{mde}"
+    )
+
+
+def mde_text(verdict) -> str:
+    """What an inconclusive verdict could have detected (at :data:`~helpers.analysis.power.POWER`), or why nothing
+    can be said."""
+    value = verdict.mde
+    if value is None or value != value:  # None or NaN: the reason there is no MDE
+        return verdict.no_mde or "no minimum detectable effect"
+    if value == float("inf"):
+        return f"they are too few to detect any effect at {setting_percent(POWER)} power"
+    shown = f"{100 * value:.1f}" if verdict.mde_unit.startswith("points") else f"{value:.3f}"
+    return f"the smallest effect they would detect ({setting_percent(POWER)} power) is {shown} {verdict.mde_unit}"

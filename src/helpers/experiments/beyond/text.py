@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.analysis.claims.result import ClaimResult
+from helpers.analysis.claims.wording import finding_sentence
 from helpers.analysis.claims.wording_trends import floor_caveat
 from helpers.analysis.obsscaling import (
     ARITHMETIC_N,
@@ -272,6 +273,7 @@ def standard_error_note(chance: float = MMLU_CHANCE) -> str:
 
 
 def claims_summary(results) -> str:
-    """One bullet per claim: its id, statement, verdict word and key number. ``results``: claim results
+    """One bullet per claim: the claims table's finding (claim, verdict, key number, source; what an
+    inconclusive one would need), then its test. ``results``: claim results
     (:class:`~helpers.analysis.claims.result.ClaimResult`), in the order shown."""
-    return "\n".join(f"- **Claim {r.claim_id}** ({r.claim}): **{r.verdict_word}**: {r.key_number}." for r in results)
+    return "\n".join(f"- {finding_sentence(r)} Test: {r.verdict.test}." for r in results)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.analysis.claims.wording import finding_sentence
 from helpers.render.markdown import markdown_table, table_directive, whole_words
 from helpers.report.claims.beyond import claim4c, claim6, claim7
 from helpers.report.claims.common import ClaimResult
@@ -41,31 +42,6 @@ def claims_frame(profile: str, *, stack=None, published: pd.DataFrame | None = N
         [(r.claim_id, f"{r.claim_id}. {r.claim}", r.verdict_word, r.key_number, r.source) for r in results],
         columns=["id", *TABLE_COLUMNS],
     )
-
-
-def finding_sentence(result: ClaimResult) -> str:
-    """One sentence a reader can take away: claim, verdict, what decides it, the data."""
-    verdict = result.verdict
-    if verdict.code == "not judged":
-        return f"**Claim {result.claim_id}** ({result.claim}): **not judged**: {verdict.reason}."
-    mde = ""
-    if verdict.code == "inconclusive":
-        mde = f" The data cannot decide it: {mde_text(verdict)}."
-    return (
-        f"**Claim {result.claim_id}** ({result.claim}): **{result.verdict_word}**: {result.key_number} "
-        f"({result.source}).{mde}"
-    )
-
-
-def mde_text(verdict) -> str:
-    """What an inconclusive verdict could have detected (80% power), or why nothing can be said."""
-    value = verdict.mde
-    if value is None or value != value:  # None or NaN: the reason there is no MDE
-        return verdict.no_mde or "no minimum detectable effect"
-    if value == float("inf"):
-        return "they are too few to detect any effect at 80% power"
-    shown = f"{100 * value:.1f}" if verdict.mde_unit.startswith("points") else f"{value:.3f}"
-    return f"the smallest effect they would detect (80% power) is {shown} {verdict.mde_unit}"
 
 
 def _details(result: ClaimResult) -> str:
