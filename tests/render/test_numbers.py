@@ -103,3 +103,9 @@ def test_a_setting_is_never_negative_zero_and_never_missing():
     assert setting_points(-1e-9) == "0"
     with pytest.raises(ValueError, match="a setting must be a finite number; got nan"):
         setting_points(float("nan"))
+
+
+def test_signed_numbers_never_print_negative_zero():
+    # what f"{x:+.1f}" printed as "-0.0" for a slightly negative value
+    assert nb.signed(-0.04) == "+0.0" and nb.signed(1.26) == "+1.3" and nb.signed(-1.26) == "-1.3"
+    assert nb.signed(-0.0004, 3) == "+0.000" and nb.signed(0.4, 0) == "0" and nb.signed(2.6, 0) == "+3"

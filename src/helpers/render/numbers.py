@@ -40,7 +40,9 @@ def _rounded(value: float, digits: int) -> float:
     return round(value, digits) + 0.0
 
 
-def _signed(value: float, digits: int) -> str:
+def signed(value: float, digits: int = 1) -> str:
+    """``value`` with its sign and ``digits`` decimals, never ``-0.0``: ``-0.04`` -> ``"+0.0"``, ``1.26`` ->
+    ``"+1.3"`` (in the caller's units; with no decimals a zero is ``"0"``)."""
     text = f"{_rounded(value, digits):+.{digits}f}"
     return "0" if float(text) == 0 and digits == 0 else text
 
@@ -114,9 +116,9 @@ def points_interval(difference: float, low: float, high: float, most: int = 1) -
     if not finite(difference):
         return MISSING
     digits = decimals_for(high - low, scale=100, most=most) if finite(low, high) else 1
-    text = f"{_signed(100 * difference, digits)} pts"
+    text = f"{signed(100 * difference, digits)} pts"
     if finite(low, high):
-        text += f" [{_signed(100 * low, digits)}, {_signed(100 * high, digits)}]"
+        text += f" [{signed(100 * low, digits)}, {signed(100 * high, digits)}]"
     return text
 
 
@@ -140,9 +142,9 @@ def relative_interval(change: float, low: float, high: float) -> str:
     if not finite(change):
         return MISSING
     digits = decimals_for(high - low, scale=100, most=1) if finite(low, high) else 0
-    text = f"{_signed(100 * change, digits)}%"
+    text = f"{signed(100 * change, digits)}%"
     if finite(low, high):
-        text += f" [{_signed(100 * low, digits)}%, {_signed(100 * high, digits)}%]"
+        text += f" [{signed(100 * low, digits)}%, {signed(100 * high, digits)}%]"
     return text
 
 

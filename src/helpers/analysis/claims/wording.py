@@ -13,7 +13,7 @@ from helpers.analysis.claims import wording_knowledge, wording_trends
 from helpers.analysis.claims.records import Part
 from helpers.analysis.claims.wording_trends import model_name, question_key, rank_trend_key
 from helpers.analysis.power import POWER
-from helpers.render.numbers import interval, p_text, pct, points, setting_percent
+from helpers.render.numbers import interval, p_text, pct, points, setting_percent, signed
 
 __all__ = [
     "finding_sentence",
@@ -52,8 +52,8 @@ def _sign_flip(part: Part, judged: bool) -> str:
 
 def _wilcoxon_head(part: Part) -> str:
     return (
-        f"{part.label}: loss {part.before:.3f} → {part.after:.3f} nats/token, change {part.estimate:+.3f} "
-        f"[{part.low:+.3f}, {part.high:+.3f}]"
+        f"{part.label}: loss {part.before:.3f} → {part.after:.3f} nats/token, change {signed(part.estimate, 3)} "
+        f"[{signed(part.low, 3)}, {signed(part.high, 3)}]"
     )
 
 

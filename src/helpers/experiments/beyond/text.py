@@ -29,7 +29,7 @@ from helpers.analysis.obsscaling import (
 from helpers.analysis.verdicts import ALPHA, question_word
 from helpers.experiments.beyond import judged
 from helpers.experiments.beyond.views import FAMILIES_SHOWN, SMALL_SHOWN, THRESHOLD_LIFT
-from helpers.render.numbers import number_word, param_label, setting_billions, setting_percent, setting_points
+from helpers.render.numbers import number_word, param_label, setting_billions, setting_percent, setting_points, signed
 
 __all__ = [
     "claim7_text",
@@ -164,13 +164,13 @@ def pile_lines(pile: dict, result6: ClaimResult) -> str:
     tost, at = setting_percent(1 - 2 * ALPHA), setting_billions(10**judged.LEVEL_AT)  # the TOST's interval
     z = stats.norm.ppf(1 - ALPHA / 2)  # the level's two-sided interval, as claim 6 tests it
     trends = [
-        f"- **{name}**: slope {100 * t.slope.slope:+.1f} points per decade, {tost} [{100 * t.slope.low90:+.1f}, "
-        f"{100 * t.slope.high90:+.1f}]; level at {at} {t.level:.1%} ± {z * t.level_se:.1%} ({t.note})."
+        f"- **{name}**: slope {signed(100 * t.slope.slope)} points per decade, {tost} [{signed(100 * t.slope.low90)}, "
+        f"{signed(100 * t.slope.high90)}]; level at {at} {t.level:.1%} ± {z * t.level_se:.1%} ({t.note})."
         for name, t in pile["trends"].items()
     ]
     differences = [
-        f"- **RWKV-4 minus Pythia**: {d.what} {100 * d.estimate:+.1f} points, {tost} [{100 * d.low90:+.1f}, "
-        f"{100 * d.high90:+.1f}], {d.df} df: **{d.code}** within ±{100 * d.margin:.0f} points."
+        f"- **RWKV-4 minus Pythia**: {d.what} {signed(100 * d.estimate)} points, {tost} [{signed(100 * d.low90)}, "
+        f"{signed(100 * d.high90)}], {d.df} df: **{d.code}** within ±{100 * d.margin:.0f} points."
         for d in (pile["slope"], pile["level"])
     ]
     caveat = floor_caveat(part)

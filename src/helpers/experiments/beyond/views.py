@@ -24,7 +24,7 @@ from helpers.analysis.obsscaling import (
 )
 from helpers.core.tasks.mmlu import CHANCE as MMLU_CHANCE
 from helpers.experiments.beyond import judged
-from helpers.render.numbers import p_value
+from helpers.render.numbers import p_value, signed
 
 HIGHLIGHT = ("Pythia", "OPT", "RWKV")
 """Families drawn in colour (the study's two, and the recurrent model trained on Pythia's corpus)."""
@@ -189,9 +189,9 @@ def contrast_table(changes: pd.DataFrame) -> pd.DataFrame:
                 f"{a.split('/')[-1]} → {b.split('/')[-1]}" for a, b in zip(changes["smallest"], changes["largest"])
             ],
             "decades": changes["decades"].map("{:.1f}".format),
-            "Δ MMLU": (100 * changes["d_mmlu"]).map("{:+.1f}".format),
-            "Δ 2-digit add.": (100 * changes["d_arith_2da"]).map("{:+.1f}".format),
-            "Δ GSM8K": (100 * changes["d_gsm8k"]).map("{:+.1f}".format),
+            "Δ MMLU": (100 * changes["d_mmlu"]).map(signed),
+            "Δ 2-digit add.": (100 * changes["d_arith_2da"]).map(signed),
+            "Δ GSM8K": (100 * changes["d_gsm8k"]).map(signed),
         }
     ).set_index("family")
 
@@ -261,8 +261,8 @@ def gains_table(parts: list[dict]) -> pd.DataFrame:
                 "format": part["format"].split(" (")[0].split(",")[0].replace(" format", ""),
                 "family": part["family"],
                 "models": len(part["rows"]),
-                "slope": f"{100 * s.slope:+.1f}",
-                "90% CI": f"{100 * s.low90:+.1f} to {100 * s.high90:+.1f}",
+                "slope": f"{signed(100 * s.slope)}",
+                "90% CI": f"{signed(100 * s.low90)} to {signed(100 * s.high90)}",
                 "scale": f"{part['trend'].scale:.2f}",
                 "verdict": part["code"],
                 "MDE": "—"

@@ -21,6 +21,7 @@ from helpers.core.tasks.mmlu import CHANCE
 from helpers.experiments.published_pythia import views
 from helpers.experiments.published_pythia.claim4a import ScaleChanges
 from helpers.experiments.published_pythia.text import acc_text, interval_text, name
+from helpers.render.numbers import signed
 
 __all__ = ["odds_ratio_per_tenfold", "fit_lines", "mmlu_coverage", "mmlu_final_table", "mmlu_lines", "summary_lines"]
 
@@ -61,7 +62,7 @@ def fit_lines(fits: dict, failures: dict) -> str:
             f"to {name(worst['size'])}. "
             f"Fitted without {name(fail.held_out.model.split('-')[1])}, the surface predicts "
             f"{100 * held.loc[top, 'final_predicted']:.1f}% for its {top}-shot accuracy at the final step, against "
-            f"{100 * held.loc[top, 'final_observed']:.1f}% observed ({100 * held.loc[top, 'final_error']:+.1f} "
+            f"{100 * held.loc[top, 'final_observed']:.1f}% observed ({signed(100 * held.loc[top, 'final_error'])} "
             f"points); over all its steps and shots the prediction misses by "
             f"{100 * fail.held_out.cells['error'].abs().mean():.1f} points on average, and by up to "
             f"{100 * fail.held_out.cells['error'].abs().max():.1f}.",

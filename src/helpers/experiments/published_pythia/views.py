@@ -26,6 +26,7 @@ import pandas as pd
 
 from helpers.analysis import pythia_arithmetic as pa
 from helpers.render import numbers
+from helpers.render.numbers import signed
 
 METRIC_LABEL = (
     "exact match of greedy generation (free generation, not lm-evaluation-harness log-likelihood), Pythia deduped v0"
@@ -236,7 +237,7 @@ def fit_failures_view(failures: pa.FitFailures) -> tuple[pd.DataFrame, pd.DataFr
             "shots": worst["shots"].to_numpy(),
             "observed": [f"{100 * v:.1f}%" for v in worst["observed"]],
             "fitted": [f"{100 * v:.1f}%" for v in worst["predicted"]],
-            "Pearson residual": [f"{v:+.0f}" for v in worst["pearson"]],
+            "Pearson residual": [f"{signed(v, 0)}" for v in worst["pearson"]],
         }
     )
     held = failures.held_out.by_shots
@@ -245,7 +246,7 @@ def fit_failures_view(failures: pa.FitFailures) -> tuple[pd.DataFrame, pd.DataFr
             "shots": held["shots"].to_numpy(),
             "observed at final step": [f"{100 * v:.1f}%" for v in held["final_observed"]],
             "predicted without it": [f"{100 * v:.1f}%" for v in held["final_predicted"]],
-            "error (pp), final step": [f"{100 * v:+.1f}" for v in held["final_error"]],
+            "error (pp), final step": [f"{signed(100 * v)}" for v in held["final_error"]],
             "mean |error| (pp), all steps": [f"{100 * v:.1f}" for v in held["mean_abs_error"]],
         }
     )

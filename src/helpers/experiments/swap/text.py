@@ -8,6 +8,7 @@ from helpers.analysis.baselines import is_near_constant
 from helpers.experiments.swap.verdict import collapse_sentence
 from helpers.experiments.swap.views import short_name
 from helpers.render.numbers import pct as _pct
+from helpers.render.numbers import signed
 
 
 def profile_note(config) -> str:
@@ -97,7 +98,7 @@ def layer_sentences(per_layer: pd.DataFrame) -> list[str]:
         layers = ", ".join(str(layer) for layer in group["layer"])
         sentences.append(
             f"{pair}, {kind} (layers {layers}){balance_clause(group, 'layer')}: the largest change from one layer is "
-            f"{100 * float(change.min()):+.1f} points at layer {int(worst['layer'])} "
+            f"{signed(100 * float(change.min()))} points at layer {int(worst['layer'])} "
             f"({_pct(worst['baseline_accuracy'])} → {_pct(worst['accuracy'])})."
         )
     return sentences

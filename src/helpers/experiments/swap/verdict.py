@@ -35,7 +35,7 @@ from helpers.analysis.inference import binomial_vs_chance, holm, mcnemar_change,
 from helpers.analysis.power import mde_paired_observed
 from helpers.analysis.summaries import chance_level
 from helpers.analysis.verdicts import ALPHA
-from helpers.render.numbers import p_text
+from helpers.render.numbers import p_text, signed
 
 COLLAPSE_MARGIN = 0.10
 FULL_SWAP = "swap a=1"
@@ -216,7 +216,7 @@ def collapse_sentence(row) -> str:
         )
     head = (
         f"{pair}, {row.kind} ({row.n_items} items): {100 * row.baseline:.1f}% alone, {100 * row.swapped:.1f}% "
-        f"{bounds} under the full swap ({against}), a change of {100 * row.drop:+.1f} points "
+        f"{bounds} under the full swap ({against}), a change of {signed(100 * row.drop)} points "
         f"(exact McNemar, {p_text(row.p_holm, 'Holm p ')})"
     )
     floor_name = "chance" if reference == row.chance else "the majority baseline"

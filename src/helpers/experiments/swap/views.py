@@ -23,7 +23,7 @@ from helpers.analysis.items import item_table
 from helpers.analysis.resampling import check_resamples
 from helpers.analysis.summaries import group_summary
 from helpers.render.markdown import whole_words
-from helpers.render.numbers import p_value, pct
+from helpers.render.numbers import p_value, pct, signed
 from helpers.render.tables import require_columns
 
 PAIR_KEYS = ["donor", "recipient", "kind"]
@@ -289,7 +289,7 @@ def collapse_view(table: pd.DataFrame) -> pd.DataFrame:
                 )
             ],
             "change [95% CI]": [
-                f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pts"
+                f"{signed(100 * d)} [{signed(100 * lo)}, {signed(100 * hi)}] pts"
                 for d, lo, hi in zip(table["drop"], table["drop_low"], table["drop_high"])
             ],
             "McNemar p (Holm)": table["p_holm"].map(p_value).to_numpy(),

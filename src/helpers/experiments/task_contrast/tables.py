@@ -11,7 +11,7 @@ import pandas as pd
 
 from helpers.experiments.task_contrast.views import KIND_LABELS, short_model_name
 from helpers.render.markdown import whole_words
-from helpers.render.numbers import number_interval, p_text, param_label, pct, pct_interval, points_interval
+from helpers.render.numbers import number_interval, p_text, param_label, pct, pct_interval, points_interval, signed
 from helpers.render.tables import reader_table
 
 
@@ -128,7 +128,7 @@ def chain_markdown(chain: pd.DataFrame) -> str:
                     f"{number_interval(item['correlation'], item['correlation_low'], item['correlation_high'], most=2)}"
                     f"; {pct(item['share_positive'], 0)} of items positive"
                 ),
-                "means": f"{row.correlation:+.2f}",
+                "means": f"{signed(row.correlation, 2)}",
                 "p": p_text(row.p_holm),
             }
         )
@@ -224,7 +224,7 @@ def published_formats_markdown(published: pd.DataFrame) -> str:
             "parameters": [param_label(p) for p in acc["params"]],
             "acc": [pct_interval(v, lo, hi) for v, lo, hi in zip(acc["value"], acc["low"], acc["high"])],
             "acc_norm": [pct_interval(*norm.loc[m, ["value", "low", "high"]]) for m in acc["model"]],
-            "gap": [f"{100 * (norm.loc[m, 'value'] - v):+.1f} pts" for m, v in zip(acc["model"], acc["value"])],
+            "gap": [f"{signed(100 * (norm.loc[m, 'value'] - v))} pts" for m, v in zip(acc["model"], acc["value"])],
         }
     )
     return reader_table(

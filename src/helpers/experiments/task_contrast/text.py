@@ -16,7 +16,7 @@ from helpers.analysis.inference import rejects
 from helpers.experiments.task_contrast.chain import MIN_MODELS
 from helpers.experiments.task_contrast.letters import VERDICTS
 from helpers.experiments.task_contrast.views import POSITIONS
-from helpers.render.numbers import count_text, listing, number, pct
+from helpers.render.numbers import count_text, listing, number, pct, signed
 
 
 def side_sentences(positions: pd.DataFrame) -> list[str]:
@@ -94,7 +94,7 @@ def chain_sentences(chain: pd.DataFrame) -> list[str]:
         else:
             text += f"; significant after Holm across the {n_tests} tests: " + listing(
                 [
-                    f"{row.metric_label} on {row.kind_label} (rho {row.correlation:+.2f})"
+                    f"{row.metric_label} on {row.kind_label} (rho {signed(row.correlation, 2)})"
                     for row in significant.itertuples(index=False)
                 ]
             )
@@ -122,8 +122,8 @@ def format_sentences(tests: pd.DataFrame, published: pd.DataFrame | None = None)
         wide = published.pivot_table(index="model", columns="metric", values="value", sort=False)
         gap = (wide["acc_norm"] - wide["acc"]) * 100
         sentences.append(
-            f"In the published results, acc_norm minus acc runs from {gap.min():+.1f} to "
-            f"{gap.max():+.1f} points across {count_text(len(gap), 'model')} and is positive for "
+            f"In the published results, acc_norm minus acc runs from {signed(gap.min())} to "
+            f"{signed(gap.max())} points across {count_text(len(gap), 'model')} and is positive for "
             f"{int((gap > 0).sum())} (no per-item data, so no paired test)."
         )
     return sentences
