@@ -151,3 +151,11 @@ def test_require_listed_refuses_one_string_and_names_what_is_absent():
         ValueError, match=r"^kinds: \['z'\] are not in the table \(it has \['a', 'b'\]\); score them\.$"
     ):
         require_listed(["a", "z"], {"b", "a"}, "kinds", "score them")
+
+
+def test_a_reader_table_names_the_columns_it_lacks():
+    from helpers.render.tables import reader_table
+
+    with pytest.raises(ValueError, match=r"reader_table: the table lacks columns \['b'\]; it has \['a'\]"):
+        reader_table(pd.DataFrame({"a": [1]}), {"a": "A", "b": "B"})
+    assert reader_table(pd.DataFrame({"a": []}), {"a": "A"}) == "(no rows)"

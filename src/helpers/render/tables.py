@@ -144,9 +144,7 @@ def reader_table(
     visible below. ``filename`` names the download (default: from the headers). An empty frame
     gives ``"(no rows)"``; a column of ``labels`` the frame lacks raises ``ValueError``.
     """
-    missing = [column for column in labels if column not in frame.columns]
-    if missing:
-        raise ValueError(f"reader_table: the frame lacks columns {missing}; it has {list(frame.columns)}.")
+    require_columns(frame, list(labels), "reader_table", f"it has {list(getattr(frame, 'columns', []))}")
     if frame.empty:
         return "(no rows)"
     rows = [
