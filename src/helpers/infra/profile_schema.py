@@ -184,12 +184,17 @@ def _text_list(value: Any, path: str, what: str, example: str, problems: Problem
     return good
 
 
+def did_you_mean(name: str, choices: Collection[str], n: int) -> str:
+    """``"did you mean a or b? "`` for the (at most ``n``) close matches of ``name`` among ``choices``, else ``""``."""
+    close = difflib.get_close_matches(name, list(choices), n=n, cutoff=0.6)
+    return f"did you mean {' or '.join(close)}? " if close else ""
+
+
 def unknown_keys(raw: dict, allowed: Collection[str], path: str, problems: Problems, *, suggest: bool = False) -> None:
     """A problem for each key of ``raw`` not in ``allowed`` (``suggest``: name the close matches first)."""
     for key in raw:
         if key not in allowed:
-            close = difflib.get_close_matches(key_name(key), list(allowed), n=2, cutoff=0.6) if suggest else []
-            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            hint = did_you_mean(key_name(key), allowed, 2) if suggest else ""
             problems.add(f"{path}.{key_name(key)}", key, "is not a known key", f"{hint}use one of {', '.join(allowed)}")
 
 
@@ -204,13 +209,11 @@ def _check_task(kind: str, spec: Any, path: str, task_names: Collection[str] | N
     elif not isinstance(task, Yaml11Surprise) and (not isinstance(task, str) or not task):
         problems.add(f"{path}.task", task, "must be a task name (text)", "write e.g. task: mmlu_math")
     elif isinstance(task, str) and task_names is not None and task not in task_names:
-        close = difflib.get_close_matches(task, list(task_names), n=3, cutoff=0.6)
         problems.add(
             f"{path}.task",
             task,
             "is not a known task",
-            (f"did you mean {' or '.join(close)}? " if close else "")
-            + "helpers.core.tasks.list_tasks() lists the task names",
+            did_you_mean(task, task_names, 3) + "helpers.core.tasks.list_tasks() lists the task names",
         )
     check_count(spec.get("shots", 0), f"{path}.shots", 0, problems)
     check_count(spec.get("limit"), f"{path}.limit", 1, problems, nullable=True)
