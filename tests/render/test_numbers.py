@@ -109,3 +109,7 @@ def test_signed_numbers_never_print_negative_zero():
     # what f"{x:+.1f}" printed as "-0.0" for a slightly negative value
     assert nb.signed(-0.04) == "+0.0" and nb.signed(1.26) == "+1.3" and nb.signed(-1.26) == "-1.3"
     assert nb.signed(-0.0004, 3) == "+0.000" and nb.signed(0.4, 0) == "0" and nb.signed(2.6, 0) == "+3"
+    # the other formatters too: the scaling chapter printed a gap of "-0.00 [-0.02, 0.01]"
+    assert nb.number(-0.001) == "0.00" and nb.number_interval(-0.001, -0.02, 0.01, most=2) == "0.00 [-0.02, 0.01]"
+    assert nb.points_range(-0.00001, -0.01, 0.02) == "+0.0 pp (-1.0 to +2.0)"
+    assert nb.range_text(-0.00001, 0.5) == "0–50%"

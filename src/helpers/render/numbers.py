@@ -124,7 +124,7 @@ def points_interval(difference: float, low: float, high: float, most: int = 1) -
 
 def number(value: float, digits: int = 2) -> str:
     """A plain number with ``digits`` decimals (no exponent); missing -> ``—``."""
-    return f"{value:,.{digits}f}" if finite(value) else MISSING
+    return f"{_rounded(value, digits):,.{digits}f}" if finite(value) else MISSING
 
 
 def number_interval(value: float, low: float, high: float, most: int = 4) -> str:
@@ -160,19 +160,19 @@ def percent_range(value: float, low: float, high: float) -> str:
     if not finite(value, low, high):
         return "n/a"
     digits = decimals_for(high - low, scale=100)
-    return f"{100 * value:.{digits}f}% ({range_text(low, high)})"
+    return f"{_rounded(100 * value, digits):.{digits}f}% ({range_text(low, high)})"
 
 
 def range_text(low: float, high: float) -> str:
     """``0.0264, 0.0548`` -> ``"2.6–5.5%"`` (decimals as in :func:`percent_range`)."""
     digits = decimals_for(high - low, scale=100)
-    return f"{100 * low:.{digits}f}–{100 * high:.{digits}f}%"
+    return f"{_rounded(100 * low, digits):.{digits}f}–{_rounded(100 * high, digits):.{digits}f}%"
 
 
 def points_range(value: float, low: float, high: float) -> str:
     """A difference of accuracies in percentage points: ``"+4.1 pp (+3.0 to +6.0)"``."""
     digits = decimals_for(high - low, scale=100)
-    return f"{100 * value:+.{digits}f} pp ({100 * low:+.{digits}f} to {100 * high:+.{digits}f})"
+    return f"{signed(100 * value, digits)} pp ({signed(100 * low, digits)} to {signed(100 * high, digits)})"
 
 
 # ----------------------------------------------------------------------------- counts in words
